@@ -1,0 +1,19 @@
+/* catalogue.h: the problem type objects of the catalogue (one line each)
+ * and helpers that only some problems provide.  The table itself is
+ * bl_catalogue (problem.h). */
+#ifndef BL_CATALOGUE_H
+#define BL_CATALOGUE_H
+
+#include <gsl/gsl_vector.h>
+#include "problem.h"
+
+extern const bl_problem_type bl_problem_quadratic;
+extern const bl_problem_type bl_problem_ridge;
+
+/* quadratic: the closed-form outer optimum ω* = (MᵀM + μI)⁻¹Mᵀθ_t with
+ * M = A⁻¹B, and F(ω*) into *F_STAR (may be NULL).  BL_EINVAL when P is not
+ * a quadratic instance, BL_EDIM on a wrong size, BL_ENOTPD when MᵀM + μI is
+ * singular (μ = 0 and rank B < d).  Counts nothing. */
+int bl_quadratic_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star);
+
+#endif

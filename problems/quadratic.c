@@ -1,0 +1,404 @@
+/* quadratic.c: the quadratic teaching problem (CATALOGUE.md, `quadratic`).
+ *
+ *   G(θ, ω) = ½ θᵀAθ − θᵀBω,   L(θ, ω) = ½‖θ − θ_t‖² + (μ/2)‖ω‖²,
+ *
+ * A = Q diag(λ) Qᵀ with λ_i = kappa^{i/(p−1)}, so H = A has condition
+ * number kappa, and C = −Bᵀ (d×p).  Everything has a closed form. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "catalogue.h"
+
+enum { PAR_P, PAR_D, PAR_KAPPA, PAR_MU, PAR_SEED, NPAR };
+
+static const bl_param quad_params[NPAR] = {
+    {"p", 20, 1, 5000, 1, "dimension of θ"},
+    {"d", 5, 1, 5000, 1, "dimension of ω"},
+    {"kappa", 100, 1, 1e12, 0, "condition number of A (eigenvalues log-spaced from 1 to kappa)"},
+    {"mu", 0.1, 0, 1e6, 0, "weight of (μ/2)‖ω‖² in L"},
+    {"seed", 0, 0, 4294967295.0, 1, "seed of the mt19937 generator drawing Q, B and θ_t"},
+};
+
+typedef struct {
+    gsl_matrix *A;        /* p×p, Q diag(λ) Qᵀ, exactly symmetric */
+    gsl_matrix *Q;        /* p×p orthogonal, column i the eigenvector of λ_i */
+    gsl_vector *lam;      /* p eigenvalues, increasing */
+    gsl_matrix *B;        /* p×d */
+    gsl_vector *theta_t;  /* p */
+    gsl_matrix *M;        /* p×d, A⁻¹B: the Jacobian of θ*(ω) */
+    double mu;
+    gsl_vector *wp, *wd;  /* workspace, p and d */
+} quad_state;
+
+static void quad_state_free(quad_state *s)
+{
+    if (!s) return;
+    gsl_matrix_free(s->A);
+    gsl_matrix_free(s->Q);
+    gsl_vector_free(s->lam);
+    gsl_matrix_free(s->B);
+    gsl_vector_free(s->theta_t);
+    gsl_matrix_free(s->M);
+    gsl_vector_free(s->wp);
+    gsl_vector_free(s->wd);
+    free(s);
+}
+
+static quad_state *quad_state_alloc(size_t p, size_t d)
+{
+    quad_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->A = gsl_matrix_alloc(p, p);
+    s->Q = gsl_matrix_alloc(p, p);
+    s->lam = gsl_vector_alloc(p);
+    s->B = gsl_matrix_alloc(p, d);
+    s->theta_t = gsl_vector_alloc(p);
+    s->M = gsl_matrix_alloc(p, d);
+    s->wp = gsl_vector_alloc(p);
+    s->wd = gsl_vector_alloc(d);
+    if (!s->A || !s->Q || !s->lam || !s->B || !s->theta_t || !s->M || !s->wp
+        || !s->wd) {
+        quad_state_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Q: the orthogonal factor of the QR decomposition of Z (p×p, i.i.d.
+ * N(0, 1)), columns negated where R_jj < 0 so that R has a positive
+ * diagonal (this makes Q Haar-distributed and the factorisation unique). */
+static int random_orthogonal(gsl_matrix *Z, gsl_matrix *Q)
+{
+    size_t p = Z->size1;
+    gsl_vector *tau = gsl_vector_alloc(p);
+    gsl_matrix *R = gsl_matrix_alloc(p, p);
+    int st = (tau && R) ? BL_OK : BL_ENOMEM;
+    if (st == BL_OK && (gsl_linalg_QR_decomp(Z, tau) != GSL_SUCCESS
+                        || gsl_linalg_QR_unpack(Z, tau, Q, R) != GSL_SUCCESS))
+        st = BL_EINVAL;
+    if (st == BL_OK)
+        for (size_t j = 0; j < p; j++)
+            if (gsl_matrix_get(R, j, j) < 0) {
+                gsl_vector_view c = gsl_matrix_column(Q, j);
+                gsl_vector_scale(&c.vector, -1.0);
+            }
+    gsl_vector_free(tau);
+    gsl_matrix_free(R);
+    return st;
+}
+
+static int quad_init(bl_problem *P, bl_err *e)
+{
+    size_t p = (size_t)P->par[PAR_P], d = (size_t)P->par[PAR_D];
+    double kappa = P->par[PAR_KAPPA];
+    quad_state *s = quad_state_alloc(p, d);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_matrix *Z = gsl_matrix_alloc(p, p);
+    gsl_matrix *W = gsl_matrix_alloc(p, p < d ? d : p);
+    int st = BL_OK;
+
+    if (!s || !r || !Z || !W) {
+        st = BL_ENOMEM;
+        bl_err_set(e, st, "out of memory building quadratic with p=%zu", p);
+        goto done;
+    }
+    s->mu = P->par[PAR_MU];
+
+    /* Draw order (fixed, part of the catalogue's numbers): mt19937 seeded
+     * with `seed` (GSL maps seed 0 to mt19937's default 4357), then
+     *   1. Z, p×p, row by row, N(0, 1)        (Q is its QR factor),
+     *   2. B, p×d, row by row, N(0, 1/p),
+     *   3. θ_t, p entries, N(0, 1),
+     * every draw by gsl_ran_gaussian. */
+    gsl_rng_set(r, (unsigned long)P->par[PAR_SEED]);
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < p; j++)
+            gsl_matrix_set(Z, i, j, gsl_ran_gaussian(r, 1.0));
+    double sd = 1.0 / sqrt((double)p);
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < d; j++)
+            gsl_matrix_set(s->B, i, j, gsl_ran_gaussian(r, sd));
+    for (size_t i = 0; i < p; i++)
+        gsl_vector_set(s->theta_t, i, gsl_ran_gaussian(r, 1.0));
+
+    st = random_orthogonal(Z, s->Q);
+    if (st != BL_OK) {
+        bl_err_set(e, st, st == BL_ENOMEM ? "out of memory building quadratic"
+                                          : "QR decomposition failed building quadratic");
+        goto done;
+    }
+
+    for (size_t i = 0; i < p; i++)
+        gsl_vector_set(s->lam, i, p == 1 ? 1.0 : pow(kappa, (double)i / (double)(p - 1)));
+
+    /* A = (Q diag(λ)) Qᵀ, then symmetrised so that uᵀAv = vᵀAu exactly. */
+    gsl_matrix_view Wp = gsl_matrix_submatrix(W, 0, 0, p, p);
+    gsl_matrix_memcpy(&Wp.matrix, s->Q);
+    for (size_t j = 0; j < p; j++) {
+        gsl_vector_view c = gsl_matrix_column(&Wp.matrix, j);
+        gsl_vector_scale(&c.vector, gsl_vector_get(s->lam, j));
+    }
+    if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &Wp.matrix, s->Q, 0.0, s->A)
+        != GSL_SUCCESS) {
+        st = BL_EINVAL;
+        bl_err_set(e, st, "matrix product failed building quadratic");
+        goto done;
+    }
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i + 1; j < p; j++) {
+            double a = 0.5 * (gsl_matrix_get(s->A, i, j) + gsl_matrix_get(s->A, j, i));
+            gsl_matrix_set(s->A, i, j, a);
+            gsl_matrix_set(s->A, j, i, a);
+        }
+
+    /* M = A⁻¹B = Q diag(1/λ) (QᵀB). */
+    gsl_matrix_view T = gsl_matrix_submatrix(W, 0, 0, p, d);
+    if (gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, s->Q, s->B, 0.0, &T.matrix)
+        != GSL_SUCCESS) {
+        st = BL_EINVAL;
+        bl_err_set(e, st, "matrix product failed building quadratic");
+        goto done;
+    }
+    for (size_t i = 0; i < p; i++) {
+        gsl_vector_view row = gsl_matrix_row(&T.matrix, i);
+        gsl_vector_scale(&row.vector, 1.0 / gsl_vector_get(s->lam, i));
+    }
+    if (gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, s->Q, &T.matrix, 0.0, s->M)
+        != GSL_SUCCESS) {
+        st = BL_EINVAL;
+        bl_err_set(e, st, "matrix product failed building quadratic");
+        goto done;
+    }
+
+    P->p = p;
+    P->d = d;
+    P->state = s;
+    s = NULL;
+done:
+    quad_state_free(s);
+    gsl_rng_free(r);
+    gsl_matrix_free(Z);
+    gsl_matrix_free(W);
+    return st;
+}
+
+static void quad_free(bl_problem *P)
+{
+    quad_state_free(P->state);
+    P->state = NULL;
+}
+
+static int quad_clone(const bl_problem *src, bl_problem *dst)
+{
+    const quad_state *a = src->state;
+    quad_state *b = quad_state_alloc(src->p, src->d);
+    if (!b) return BL_ENOMEM;
+    gsl_matrix_memcpy(b->A, a->A);
+    gsl_matrix_memcpy(b->Q, a->Q);
+    gsl_vector_memcpy(b->lam, a->lam);
+    gsl_matrix_memcpy(b->B, a->B);
+    gsl_vector_memcpy(b->theta_t, a->theta_t);
+    gsl_matrix_memcpy(b->M, a->M);
+    b->mu = a->mu;
+    dst->state = b;
+    return BL_OK;
+}
+
+static double quad_G(bl_problem *P, cvec *th, cvec *om)
+{
+    quad_state *s = P->state;
+    double g;
+    /* G = θᵀ(½Aθ − Bω) */
+    gsl_blas_dsymv(CblasUpper, 0.5, s->A, th, 0.0, s->wp);
+    gsl_blas_dgemv(CblasNoTrans, -1.0, s->B, om, 1.0, s->wp);
+    gsl_blas_ddot(th, s->wp, &g);
+    return g;
+}
+
+static double quad_L(bl_problem *P, cvec *th, cvec *om)
+{
+    quad_state *s = P->state;
+    double r = 0.0;
+    for (size_t i = 0; i < P->p; i++) {
+        double t = gsl_vector_get(th, i) - gsl_vector_get(s->theta_t, i);
+        r += t * t;
+    }
+    double w = gsl_blas_dnrm2(om);
+    return 0.5 * r + 0.5 * s->mu * w * w;
+}
+
+static void quad_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    quad_state *s = P->state;
+    gsl_blas_dsymv(CblasUpper, 1.0, s->A, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, -1.0, s->B, om, 1.0, g);
+}
+
+static void quad_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)om;
+    quad_state *s = P->state;
+    gsl_blas_dgemv(CblasTrans, -1.0, s->B, th, 0.0, g);
+}
+
+static void quad_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)om;
+    quad_state *s = P->state;
+    gsl_vector_memcpy(g, th);
+    gsl_vector_sub(g, s->theta_t);
+}
+
+static void quad_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)th;
+    quad_state *s = P->state;
+    gsl_vector_memcpy(g, om);
+    gsl_vector_scale(g, s->mu);
+}
+
+static void quad_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    (void)th, (void)om;
+    quad_state *s = P->state;
+    gsl_blas_dsymv(CblasUpper, 1.0, s->A, v, 0.0, out);
+}
+
+/* C = ∂_ω∇_θG = −Bᵀ (d×p). */
+static void quad_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    (void)th, (void)om;
+    quad_state *s = P->state;
+    gsl_blas_dgemv(CblasTrans, -1.0, s->B, v, 0.0, out);
+}
+
+static void quad_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
+{
+    (void)th, (void)om;
+    quad_state *s = P->state;
+    gsl_blas_dgemv(CblasNoTrans, -1.0, s->B, u, 0.0, out);
+}
+
+static int quad_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
+{
+    (void)th, (void)om;
+    quad_state *s = P->state;
+    gsl_matrix_memcpy(H, s->A);
+    return BL_OK;
+}
+
+/* θ* = A⁻¹Bω = Mω. */
+static int quad_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
+{
+    quad_state *s = P->state;
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->M, om, 0.0, th);
+    return BL_OK;
+}
+
+/* ∇F(ω) = Mᵀ(Mω − θ_t) + μω. */
+static int quad_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
+{
+    quad_state *s = P->state;
+    gsl_vector_memcpy(s->wp, s->theta_t);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->M, om, -1.0, s->wp);
+    gsl_vector_memcpy(g, om);
+    gsl_blas_dgemv(CblasTrans, 1.0, s->M, s->wp, s->mu, g);
+    return BL_OK;
+}
+
+static double quad_lipschitz(bl_problem *P, cvec *th, cvec *om)
+{
+    (void)th, (void)om;
+    quad_state *s = P->state;
+    return gsl_vector_get(s->lam, P->p - 1);   /* exact: λmax = kappa (1 when p = 1) */
+}
+
+static void quad_omega0(bl_problem *P, gsl_vector *om)
+{
+    (void)P;
+    gsl_vector_set_zero(om);
+}
+
+int bl_quadratic_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star)
+{
+    if (!P || P->type != &bl_problem_quadratic) return BL_EINVAL;
+    if (omega_star->size != P->d) return BL_EDIM;
+    quad_state *s = P->state;
+    size_t p = P->p, d = P->d;
+    gsl_matrix *N = gsl_matrix_alloc(d, d);
+    gsl_vector *r = gsl_vector_alloc(p);
+    int st = BL_OK;
+    if (!N || !r) {
+        st = BL_ENOMEM;
+        goto done;
+    }
+    /* (MᵀM + μI) ω* = Mᵀθ_t */
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, s->M, 0.0, N);
+    for (size_t i = 0; i < d; i++) {
+        gsl_matrix_set(N, i, i, gsl_matrix_get(N, i, i) + s->mu);
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(N, j, i, gsl_matrix_get(N, i, j));
+    }
+    gsl_blas_dgemv(CblasTrans, 1.0, s->M, s->theta_t, 0.0, omega_star);
+    if (gsl_linalg_cholesky_decomp1(N) != GSL_SUCCESS
+        || gsl_linalg_cholesky_svx(N, omega_star) != GSL_SUCCESS) {
+        st = BL_ENOTPD;
+        goto done;
+    }
+    if (F_star) {
+        gsl_vector_memcpy(r, s->theta_t);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, s->M, omega_star, -1.0, r);
+        double nr = gsl_blas_dnrm2(r), nw = gsl_blas_dnrm2(omega_star);
+        *F_star = 0.5 * nr * nr + 0.5 * s->mu * nw * nw;
+    }
+done:
+    gsl_matrix_free(N);
+    gsl_vector_free(r);
+    return st;
+}
+
+const bl_problem_type bl_problem_quadratic = {
+    .name = "quadratic",
+    .summary = "quadratic inner with condition number kappa, quadratic outer (closed form)",
+    .inner_text = "G(θ, ω) = ½ θᵀAθ − θᵀBω",
+    .outer_text = "L(θ, ω) = ½‖θ − θ_t‖² + (μ/2)‖ω‖²",
+    .notes =
+        "A = Q diag(λ_1..λ_p) Qᵀ with eigenvalues log-spaced from 1 to kappa: "
+        "λ_i = kappa^{i/(p−1)}, i = 0..p−1 (λ = 1 when p = 1); Q random "
+        "orthogonal: the Q of the QR decomposition of a p×p matrix of i.i.d. "
+        "N(0, 1) draws, column signs such that R has a positive diagonal; "
+        "B (p×d) has i.i.d. N(0, 1/p) entries; θ_t i.i.d. N(0, 1). Draws from "
+        "mt19937 seeded with seed, in this order: the p×p matrix row by row, "
+        "B row by row, θ_t.\n"
+        "H = A, C = ∂_ω∇_θG = −Bᵀ (d×p), λmax(H) = kappa.\n"
+        "Closed forms: θ* = A⁻¹Bω; ∇F(ω) = Mᵀ(Mω − θ_t) + μω with M = A⁻¹B; "
+        "outer optimum ω* = (MᵀM + μI)⁻¹Mᵀθ_t.\n"
+        "The teaching problem for how κ drives every estimator.",
+    .params = quad_params,
+    .nparams = NPAR,
+    .flags = 0,
+    .init = quad_init,
+    .free = quad_free,
+    .clone = quad_clone,
+    .G = quad_G,
+    .L = quad_L,
+    .G_theta = quad_G_theta,
+    .G_omega = quad_G_omega,
+    .L_theta = quad_L_theta,
+    .L_omega = quad_L_omega,
+    .hvp = quad_hvp,
+    .cvp = quad_cvp,
+    .ctvp = quad_ctvp,
+    .hessian = quad_hessian,
+    .theta_star = quad_theta_star,
+    .hypergrad = quad_hypergrad,
+    .lipschitz = quad_lipschitz,
+    .omega0 = quad_omega0,
+};

@@ -1,0 +1,331 @@
+/* ridge.c: ridge regression with one log-strength (CATALOGUE.md, `ridge`).
+ *
+ *   G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²,   L(θ, ω) = (1/2m)‖X_vθ − y_v‖²
+ *
+ * Both are evaluated from moments computed once in init (K = XᵀX/n,
+ * b = Xᵀy/n, c = ‖y‖²/2n and the validation ones), so every call costs
+ * O(p²) whatever n and m are:  (1/2n)‖Xθ − y‖² = ½θᵀKθ − θᵀb + c. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+
+#include "catalogue.h"
+
+typedef struct {
+    gsl_matrix *K, *Kv;   /* XᵀX/n, X_vᵀX_v/m (p×p, both triangles) */
+    gsl_vector *b, *bv;   /* Xᵀy/n, X_vᵀy_v/m */
+    double c, cv;         /* ‖y‖²/2n, ‖y_v‖²/2m */
+    double lmax;          /* λmax(K) */
+    gsl_matrix *F;        /* workspace: factor of K + e^ω I */
+    gsl_vector *w1, *w2, *w3; /* workspace, p */
+} ridge_state;
+
+static void ridge_state_free(ridge_state *s)
+{
+    if (!s) return;
+    gsl_matrix_free(s->K);
+    gsl_matrix_free(s->Kv);
+    gsl_vector_free(s->b);
+    gsl_vector_free(s->bv);
+    gsl_matrix_free(s->F);
+    gsl_vector_free(s->w1);
+    gsl_vector_free(s->w2);
+    gsl_vector_free(s->w3);
+    free(s);
+}
+
+static ridge_state *ridge_state_alloc(size_t p)
+{
+    ridge_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->K = gsl_matrix_alloc(p, p);
+    s->Kv = gsl_matrix_alloc(p, p);
+    s->b = gsl_vector_alloc(p);
+    s->bv = gsl_vector_alloc(p);
+    s->F = gsl_matrix_alloc(p, p);
+    s->w1 = gsl_vector_alloc(p);
+    s->w2 = gsl_vector_alloc(p);
+    s->w3 = gsl_vector_alloc(p);
+    if (!s->K || !s->Kv || !s->b || !s->bv || !s->F || !s->w1 || !s->w2 || !s->w3) {
+        ridge_state_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* K = ZᵀZ/k, r = Zᵀt/k, *c = ‖t‖²/2k. */
+static void moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K,
+                    gsl_vector *r, double *c)
+{
+    double k = (double)Z->size1, tt;
+    gsl_blas_dsyrk(CblasUpper, CblasTrans, 1.0 / k, Z, 0.0, K);
+    for (size_t i = 0; i < K->size1; i++)
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
+    gsl_blas_dgemv(CblasTrans, 1.0 / k, Z, t, 0.0, r);
+    gsl_blas_ddot(t, t, &tt);
+    *c = tt / (2.0 * k);
+}
+
+static int ridge_init(bl_problem *P, bl_err *e)
+{
+    const bl_dataset *ds = P->data;
+    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
+        bl_err_set(e, BL_ENODATA, "ridge needs a training and a validation split");
+        return BL_ENODATA;
+    }
+    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
+    if (ds->y->size != n || ds->yv->size != m) {
+        bl_err_set(e, BL_EDIM, "ridge: %zu training rows but %zu targets, "
+                   "%zu validation rows but %zu targets", n, ds->y->size, m,
+                   ds->yv->size);
+        return BL_EDIM;
+    }
+    if (ds->Xv->size2 != p) {
+        bl_err_set(e, BL_EDIM, "ridge: training has %zu features, validation %zu",
+                   p, ds->Xv->size2);
+        return BL_EDIM;
+    }
+
+    ridge_state *s = ridge_state_alloc(p);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
+    gsl_vector *ev = gsl_vector_alloc(p);
+    int st = BL_OK;
+    if (!s || !ws || !ev) {
+        st = BL_ENOMEM;
+        bl_err_set(e, st, "out of memory building ridge with p=%zu", p);
+        goto done;
+    }
+    moments(ds->X, ds->y, s->K, s->b, &s->c);
+    moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
+
+    /* λmax(K) once, for the step size bound λmax(K) + e^ω. */
+    gsl_matrix_memcpy(s->F, s->K);
+    if (gsl_eigen_symm(s->F, ev, ws) != GSL_SUCCESS) {
+        st = BL_EINVAL;
+        bl_err_set(e, st, "ridge: eigenvalues of XᵀX/n did not converge");
+        goto done;
+    }
+    s->lmax = gsl_vector_max(ev);
+
+    P->p = p;
+    P->d = 1;
+    P->state = s;
+    s = NULL;
+done:
+    ridge_state_free(s);
+    if (ws) gsl_eigen_symm_free(ws);
+    gsl_vector_free(ev);
+    return st;
+}
+
+static void ridge_free(bl_problem *P)
+{
+    ridge_state_free(P->state);
+    P->state = NULL;
+}
+
+static int ridge_clone(const bl_problem *src, bl_problem *dst)
+{
+    const ridge_state *a = src->state;
+    ridge_state *b = ridge_state_alloc(src->p);
+    if (!b) return BL_ENOMEM;
+    gsl_matrix_memcpy(b->K, a->K);
+    gsl_matrix_memcpy(b->Kv, a->Kv);
+    gsl_vector_memcpy(b->b, a->b);
+    gsl_vector_memcpy(b->bv, a->bv);
+    b->c = a->c;
+    b->cv = a->cv;
+    b->lmax = a->lmax;
+    dst->state = b;
+    return BL_OK;
+}
+
+/* ½θᵀKθ − θᵀr + c = (1/2k)‖Zθ − t‖², clamped at 0 (the true value is never
+ * negative; cancellation near an exact fit could make it so). */
+static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c,
+                       cvec *th, gsl_vector *w)
+{
+    double q;
+    gsl_blas_dsymv(CblasUpper, 0.5, K, th, 0.0, w);
+    gsl_vector_sub(w, r);
+    gsl_blas_ddot(th, w, &q);
+    q += c;
+    return q > 0 ? q : 0.0;
+}
+
+static double ridge_G(bl_problem *P, cvec *th, cvec *om)
+{
+    ridge_state *s = P->state;
+    double nt = gsl_blas_dnrm2(th);
+    return half_mse(s->K, s->b, s->c, th, s->w1)
+           + 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt;
+}
+
+static double ridge_L(bl_problem *P, cvec *th, cvec *om)
+{
+    (void)om;
+    ridge_state *s = P->state;
+    return half_mse(s->Kv, s->bv, s->cv, th, s->w1);
+}
+
+/* ∇_θG = Kθ − b + e^ω θ */
+static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    ridge_state *s = P->state;
+    gsl_blas_dsymv(CblasUpper, 1.0, s->K, th, 0.0, g);
+    gsl_vector_sub(g, s->b);
+    gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), th, g);
+}
+
+/* ∇_ωG = (e^ω/2)‖θ‖² */
+static void ridge_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)P;
+    double nt = gsl_blas_dnrm2(th);
+    gsl_vector_set(g, 0, 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt);
+}
+
+/* ∇_θL = Kvθ − bv */
+static void ridge_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)om;
+    ridge_state *s = P->state;
+    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, th, 0.0, g);
+    gsl_vector_sub(g, s->bv);
+}
+
+static void ridge_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    (void)P, (void)th, (void)om;
+    gsl_vector_set_zero(g);
+}
+
+/* H v = K v + e^ω v */
+static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    (void)th;
+    ridge_state *s = P->state;
+    gsl_blas_dsymv(CblasUpper, 1.0, s->K, v, 0.0, out);
+    gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), v, out);
+}
+
+/* C = e^ω θᵀ (1×p): C v = e^ω θᵀv, Cᵀu = e^ω u₀ θ */
+static void ridge_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    (void)P;
+    double t;
+    gsl_blas_ddot(th, v, &t);
+    gsl_vector_set(out, 0, exp(gsl_vector_get(om, 0)) * t);
+}
+
+static void ridge_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
+{
+    (void)P;
+    gsl_vector_memcpy(out, th);
+    gsl_vector_scale(out, exp(gsl_vector_get(om, 0)) * gsl_vector_get(u, 0));
+}
+
+static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
+{
+    (void)th;
+    ridge_state *s = P->state;
+    double lam = exp(gsl_vector_get(om, 0));
+    gsl_matrix_memcpy(H, s->K);
+    for (size_t i = 0; i < P->p; i++)
+        gsl_matrix_set(H, i, i, gsl_matrix_get(H, i, i) + lam);
+    return BL_OK;
+}
+
+/* s->F = Cholesky factor of K + e^ω I. */
+static int factor(bl_problem *P, cvec *om)
+{
+    ridge_state *s = P->state;
+    double lam = exp(gsl_vector_get(om, 0));
+    gsl_matrix_memcpy(s->F, s->K);
+    for (size_t i = 0; i < P->p; i++)
+        gsl_matrix_set(s->F, i, i, gsl_matrix_get(s->F, i, i) + lam);
+    return gsl_linalg_cholesky_decomp1(s->F) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
+}
+
+/* θ* = (K + e^ω I)⁻¹ b */
+static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
+{
+    ridge_state *s = P->state;
+    if (factor(P, om) != BL_OK) return BL_ENOTPD;
+    gsl_vector_memcpy(th, s->b);
+    return gsl_linalg_cholesky_svx(s->F, th) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
+}
+
+/* ∇F = ∇_θL(θ*)ᵀ θ*' with θ*' = dθ*(ω)/dω = −e^ω (K + e^ω I)⁻¹ θ*. */
+static int ridge_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
+{
+    ridge_state *s = P->state;
+    double lam = exp(gsl_vector_get(om, 0)), t;
+    if (factor(P, om) != BL_OK) return BL_ENOTPD;
+    gsl_vector_memcpy(s->w1, s->b);                       /* w1 = θ* */
+    if (gsl_linalg_cholesky_svx(s->F, s->w1) != GSL_SUCCESS) return BL_ENOTPD;
+    gsl_vector_memcpy(s->w2, s->w1);                      /* w2 = θ*' */
+    if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;
+    gsl_vector_scale(s->w2, -lam);
+    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, s->w1, 0.0, s->w3); /* w3 = ∇_θL(θ*) */
+    gsl_vector_sub(s->w3, s->bv);
+    gsl_blas_ddot(s->w3, s->w2, &t);
+    gsl_vector_set(g, 0, t);
+    return BL_OK;
+}
+
+static double ridge_lipschitz(bl_problem *P, cvec *th, cvec *om)
+{
+    (void)th;
+    ridge_state *s = P->state;
+    return s->lmax + exp(gsl_vector_get(om, 0));
+}
+
+static void ridge_omega0(bl_problem *P, gsl_vector *om)
+{
+    (void)P;
+    gsl_vector_set_zero(om);
+}
+
+const bl_problem_type bl_problem_ridge = {
+    .name = "ridge",
+    .summary = "ridge regression, one log-strength ω (closed form)",
+    .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²",
+    .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖²",
+    .notes =
+        "θ ∈ R^p (one weight per feature, no intercept), ω ∈ R; X (n×p), y the "
+        "training split, X_v (m×p), y_v the validation split.\n"
+        "H = XᵀX/n + e^ω I, C = ∂_ω∇_θG = e^ω θᵀ (1×p), λmax(H) = "
+        "λmax(XᵀX/n) + e^ω.\n"
+        "Closed forms: θ* = (XᵀX/n + e^ω I)⁻¹ Xᵀy/n, "
+        "dθ*/dω = −e^ω (XᵀX/n + e^ω I)⁻¹ θ*, "
+        "∇F(ω) = ∇_θL(θ*)ᵀ dθ*/dω with ∇_θL = X_vᵀ(X_vθ − y_v)/m.\n"
+        "Values come from XᵀX/n, Xᵀy/n, ‖y‖²/2n and their validation "
+        "counterparts, computed once: O(p²) a call whatever n and m.",
+    .params = NULL,
+    .nparams = 0,
+    .flags = BL_PROB_NEEDS_DATA,
+    .init = ridge_init,
+    .free = ridge_free,
+    .clone = ridge_clone,
+    .G = ridge_G,
+    .L = ridge_L,
+    .G_theta = ridge_G_theta,
+    .G_omega = ridge_G_omega,
+    .L_theta = ridge_L_theta,
+    .L_omega = ridge_L_omega,
+    .hvp = ridge_hvp,
+    .cvp = ridge_cvp,
+    .ctvp = ridge_ctvp,
+    .hessian = ridge_hessian,
+    .theta_star = ridge_theta_star,
+    .hypergrad = ridge_hypergrad,
+    .lipschitz = ridge_lipschitz,
+    .omega0 = ridge_omega0,
+};

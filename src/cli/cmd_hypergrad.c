@@ -1,0 +1,214 @@
+/* cmd_hypergrad.c: hypergrad [SPEC ...]: estimates side by side with the
+ * reference (exact where H is positive definite, otherwise fd). */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+
+#include "args.h"
+#include "command.h"
+#include "linalg.h"
+#include "output.h"
+
+#define MAXSPECS 32
+
+typedef struct row {
+    bl_spec spec;
+    bl_hg_result r;
+    int status;
+    char err[700];
+} row;
+
+static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
+{
+    bl_hg_ctx c = {S->P, S->omega, S->theta, ic, eta, S->cancel};
+    bl_err e = {0};
+    w->r.grad = gsl_vector_alloc(S->P->d);
+    w->r.adjoint = gsl_vector_alloc(S->P->p);
+    if (!w->r.grad || !w->r.adjoint) return w->status = BL_ENOMEM;
+    w->status = bl_hypergrad(&w->spec, &c, &w->r, &e);
+    if (w->status) snprintf(w->err, sizeof w->err, "%s: %s", w->spec.text, e.msg);
+    return w->status;
+}
+
+static void free_row(row *w)
+{
+    gsl_vector_free(w->r.grad);
+    gsl_vector_free(w->r.adjoint);
+}
+
+static void fmt_time(char *buf, size_t len, double s)
+{
+    if (s < 1e-3) snprintf(buf, len, "%.0fµs", s * 1e6);
+    else if (s < 1) snprintf(buf, len, "%.3gms", s * 1e3);
+    else snprintf(buf, len, "%.3gs", s);
+}
+
+static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    char deftext[256], *save = NULL;
+    char *words[MAXSPECS];
+    int n = 0;
+    if (argc == 0) {
+        snprintf(deftext, sizeof deftext, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
+        for (char *t = strtok_r(deftext, " ", &save); t && n < MAXSPECS; t = strtok_r(NULL, " ", &save))
+            words[n++] = t;
+    } else {
+        if (argc > MAXSPECS) {
+            bl_err_set(e, BL_EINVAL, "at most %d estimators at once", MAXSPECS);
+            return BL_EINVAL;
+        }
+        for (int i = 0; i < argc; i++) words[n++] = argv[i];
+    }
+    row *rows = calloc((size_t)n + 1, sizeof *rows);
+    if (!rows) return BL_ENOMEM;
+    for (int i = 0; i < n; i++)
+        if (bl_spec_parse(words[i], &rows[i].spec, e)) {
+            free(rows);
+            return BL_EINVAL;
+        }
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    double eta = bl_session_eta(S);
+
+    /* the estimates */
+    int first_err = BL_OK, ref = -1;
+    for (int i = 0; i < n; i++) {
+        int st = run_spec(S, &rows[i], &ic, eta);
+        if (st == BL_EINTR) {
+            bl_err_set(e, st, "interrupted");
+            first_err = st;
+            n = i;
+            break;
+        }
+        if (st == BL_OK && ref < 0 && rows[i].spec.type == bl_estimator_lookup("exact")
+            && rows[i].spec.par[0] == 0)
+            ref = i;
+    }
+    /* the reference: exact where H is positive definite, otherwise fd */
+    row extra = {0};
+    const char *refname = "exact";
+    if (ref < 0 && first_err != BL_EINTR) {
+        bl_spec_parse("exact", &extra.spec, NULL);
+        if (run_spec(S, &extra, &ic, eta) != BL_OK) {
+            free_row(&extra);
+            memset(&extra, 0, sizeof extra);
+            refname = "fd";
+            for (int i = 0; i < n && ref < 0; i++)
+                if (rows[i].status == BL_OK && rows[i].spec.type == bl_estimator_lookup("fd"))
+                    ref = i;
+            if (ref < 0) {
+                bl_spec_parse("fd", &extra.spec, NULL);
+                run_spec(S, &extra, &ic, eta);
+            }
+        }
+        if (ref < 0) {
+            rows[n] = extra;
+            ref = extra.status == BL_OK ? n : -1;
+        }
+    }
+    const gsl_vector *gref = ref >= 0 ? rows[ref].r.grad : NULL;
+    if (ref >= 0) refname = rows[ref].spec.text;
+
+    int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "hypergrad");
+        bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        if (gref) bl_json_str(&j, "reference", refname);
+        else bl_json_null(&j, "reference");
+        if (gref) bl_json_vec(&j, "reference_grad", gref->data, gref->size, gref->stride);
+        bl_json_num(&j, "eta", eta);
+        bl_json_arr_begin(&j, "estimates");
+        for (int i = 0; i < n; i++) {
+            row *w = &rows[i];
+            if (w->status) continue;
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "spec", w->spec.text);
+            bl_json_vec(&j, "grad", w->r.grad->data, w->r.grad->size, w->r.grad->stride);
+            bl_json_num(&j, "norm", gsl_blas_dnrm2(w->r.grad));
+            bl_json_num(&j, "rel_err", gref ? bl_rel_err(w->r.grad, gref) : NAN);
+            bl_json_num(&j, "cosine", gref ? bl_cosine(w->r.grad, gref) : NAN);
+            bl_json_int(&j, "hvp", (long long)w->r.hvp);
+            bl_json_int(&j, "cvp", (long long)w->r.cvp);
+            bl_json_int(&j, "grad_calls", (long long)w->r.grad_calls);
+            bl_json_num(&j, "adjoint_residual", w->r.adjoint_residual);
+            bl_json_int(&j, "bytes", (long long)w->r.bytes);
+            bl_json_num(&j, "seconds", w->r.seconds);
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+        bl_json_end(&j);
+    } else {
+        FILE *f = S->out;
+        char a[64], b[64], c[64], d[64], t[64], v[4096];
+        bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
+        fprintf(f, "hypergradient at ω = %s, reference %s\n", v, gref ? refname : "none");
+        fprintf(f, "%-20s %-*s %-10s %-10s %6s %5s %7s %-10s%s\n", "estimator", dg + 7,
+                "‖g‖", "rel.err", "cosine", "Hv", "Cv", "∇calls", "residual",
+                timing ? " time" : "");
+        for (int i = 0; i < n; i++) {
+            row *w = &rows[i];
+            if (w->status) continue;
+            fmt_time(t, sizeof t, w->r.seconds);
+            fprintf(f, "%-20s %-*s %-10s %-10s %6lu %5lu %7lu %-10s%s%s\n", w->spec.text,
+                    dg + 7, bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg),
+                    gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
+                    gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
+                    w->r.hvp, w->r.cvp, w->r.grad_calls,
+                    w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-",
+                    timing ? " " : "", timing ? t : "");
+        }
+        for (int i = 0; i < n; i++) {
+            row *w = &rows[i];
+            if (w->status) continue;
+            bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
+            fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (rows[i].status && rows[i].status != BL_EINTR) {
+            if (first_err == BL_OK) {
+                first_err = rows[i].status;
+                bl_err_set(e, first_err, "%s", rows[i].err);
+            } else {
+                bl_report_error(S, "hypergrad", rows[i].err);
+            }
+        }
+    for (int i = 0; i <= n; i++) free_row(&rows[i]);
+    free(rows);
+    return first_err;
+}
+
+static const char *complete_hypergrad(bl_session *S, int argi, char **w, size_t i)
+{
+    (void)S;
+    (void)w;
+    (void)argi;
+    return bl_estimators[i] ? bl_estimators[i]->name : NULL;
+}
+
+const bl_command bl_cmd_hypergrad = {
+    .name = "hypergrad",
+    .usage = "hypergrad [SPEC ...]",
+    .summary = "hypergradient estimates beside the reference, with their costs",
+    .help =
+        "hypergrad [SPEC ...]   each estimator's ∇F at the current θ and ω (default:\n"
+        "                       the setting hypergrad.specs): ‖g‖, relative error\n"
+        "                       and cosine against the reference (exact where H is\n"
+        "                       positive definite, fd otherwise), H-products,\n"
+        "                       C-products, gradient calls, adjoint residual\n"
+        "                       ‖Ha − ∇θL‖/‖∇θL‖ and wall time.  SPEC is\n"
+        "                       NAME[:key=value,...]:\n"
+        "  exact[:pinv]   a = H⁻¹∇θL by dense Cholesky; pinv: least-norm solution\n"
+        "  fd[:h=1e-5]    central differences of F, each inner problem re-solved\n"
+        "                 from θ to inner.tol\n"
+        "Solve the inner problem first (solve inner): the estimators work at the\n"
+        "current θ, so an unsolved θ shows up as error.",
+    .minargs = 0, .maxargs = -1,
+    .exec = exec_hypergrad,
+    .complete = complete_hypergrad,
+};

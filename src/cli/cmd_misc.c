@@ -1,0 +1,204 @@
+/* cmd_misc.c: help [CMD], save FILE, source FILE, quit. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "args.h"
+#include "batch.h"
+#include "command.h"
+#include "output.h"
+
+static void help_all(bl_session *S)
+{
+    FILE *f = S->out;
+    fprintf(f, "bilab %s: a workbench for bilevel optimisation\n\n", PACKAGE_VERSION);
+    for (size_t i = 0; bl_commands[i]; i++)
+        fprintf(f, "  %-10s %s\n", bl_commands[i]->name, bl_commands[i]->summary);
+    fprintf(f, "\nhelp CMD for a command, help SETTING, help ESTIMATOR or help PROBLEM\n"
+               "for one of those.  ';' separates commands, '#' starts a comment,\n"
+               "unique prefixes of commands and settings work, Tab completes.\n");
+}
+
+static int help_topic(bl_session *S, const char *topic, bl_err *e)
+{
+    FILE *f = S->out;
+    bl_err ce = {0};
+    const bl_command *c = bl_command_find(topic, &ce);
+    if (c) {
+        fprintf(f, "usage: %s\n\n%s\n", c->usage, c->help);
+        return BL_OK;
+    }
+    int k = bl_setting_find(topic);
+    if (k >= 0) {
+        char dom[256], val[512];
+        bl_setting_domain(k, dom, sizeof dom);
+        bl_setting_format(k, &S->set[k], val, sizeof val);
+        fprintf(f, "%s (setting): %s\n  accepts %s; default %s; now %s\n", topic,
+                bl_settings_table[k].help, dom, bl_settings_table[k].def, val);
+        return BL_OK;
+    }
+    const bl_estimator_type *T = NULL;
+    for (size_t i = 0; bl_estimators[i]; i++)
+        if (!strcmp(bl_estimators[i]->name, topic)) T = bl_estimators[i];
+    if (T) {
+        fprintf(f, "%s (estimator): %s\n  cost: %s\n", T->name, T->help, T->cost);
+        for (size_t i = 0; i < T->nparams; i++)
+            fprintf(f, "  %s=%g  %s (range [%g, %g])\n", T->params[i].name,
+                    T->params[i].def, T->params[i].help, T->params[i].lo, T->params[i].hi);
+        return BL_OK;
+    }
+    const bl_problem_type *P = bl_problem_lookup(topic);
+    if (P) {
+        fprintf(f, "%s (problem): %s\n  G(θ, ω) = %s\n  L(θ, ω) = %s\n", P->name,
+                P->summary, P->inner_text, P->outer_text);
+        for (size_t i = 0; i < P->nparams; i++)
+            fprintf(f, "  %s=%g  %s (range [%g, %g])\n", P->params[i].name,
+                    P->params[i].def, P->params[i].help, P->params[i].lo, P->params[i].hi);
+        return BL_OK;
+    }
+    bl_err_set(e, BL_EINVAL, "no help on '%s': %s", topic, ce.msg);
+    return BL_EINVAL;
+}
+
+static int exec_help(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    if (argc == 0) {
+        help_all(S);
+        return BL_OK;
+    }
+    return help_topic(S, argv[0], e);
+}
+
+static const char *complete_help(bl_session *S, int argi, char **w, size_t i)
+{
+    (void)S;
+    (void)w;
+    if (argi != 1) return NULL;
+    size_t nc = 0;
+    while (bl_commands[nc]) nc++;
+    if (i < nc) return bl_commands[i]->name;
+    i -= nc;
+    if (i < BL_NSETTINGS) return bl_settings_table[i].name;
+    i -= BL_NSETTINGS;
+    size_t ne = 0;
+    while (bl_estimators[ne]) ne++;
+    if (i < ne) return bl_estimators[i]->name;
+    i -= ne;
+    for (size_t k = 0; bl_catalogue[k]; k++)
+        if (k == i) return bl_catalogue[k]->name;
+    return NULL;
+}
+
+const bl_command bl_cmd_help = {
+    .name = "help",
+    .usage = "help [CMD|SETTING|ESTIMATOR|PROBLEM]",
+    .summary = "this list, or the manual of one command, setting, estimator or problem",
+    .help =
+        "help        every command with a one-line summary\n"
+        "help TOPIC  a command's usage and manual, or a setting, an estimator,\n"
+        "            a problem of the catalogue",
+    .minargs = 0, .maxargs = 1,
+    .exec = exec_help,
+    .complete = complete_help,
+};
+
+/* ---- save ---- */
+
+static void write_vector(FILE *f, const char *name, const gsl_vector *v)
+{
+    fprintf(f, "set %s ", name);
+    for (size_t i = 0; i < v->size; i++)
+        fprintf(f, "%s%.17g", i ? "," : "", gsl_vector_get(v, i));
+    fprintf(f, "\n");
+}
+
+static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    (void)argc;
+    FILE *f = fopen(argv[0], "w");
+    if (!f) {
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", argv[0], strerror(errno));
+        return BL_EIO;
+    }
+    time_t now = time(NULL);
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
+    fprintf(f, "# bilab %s session saved %s; replay with: bilab -f FILE or source FILE\n",
+            PACKAGE_VERSION, when);
+    if (S->data && S->data_cmd[0]) fprintf(f, "%s\n", S->data_cmd);
+    if (S->problem_cmd[0]) fprintf(f, "%s\n", S->problem_cmd);
+    for (int i = 0; i < BL_NSETTINGS; i++) {
+        char val[512], def[512];
+        bl_setval dv;
+        if (i == BL_S_FORMAT) continue;   /* how to print belongs to the reader */
+        bl_setting_format(i, &S->set[i], val, sizeof val);
+        bl_setting_parse(i, bl_settings_table[i].def, &dv, NULL);
+        bl_setting_format(i, &dv, def, sizeof def);
+        if (strcmp(val, def) != 0) fprintf(f, "set %s %s\n", bl_settings_table[i].name, val);
+    }
+    write_vector(f, "omega", S->omega);
+    write_vector(f, "theta", S->theta);
+    if (fclose(f) != 0) {
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", argv[0], strerror(errno));
+        return BL_EIO;
+    }
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "save");
+        bl_json_str(&j, "file", argv[0]);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "saved the session to %s\n", argv[0]);
+    }
+    return BL_OK;
+}
+
+const bl_command bl_cmd_save = {
+    .name = "save",
+    .usage = "save FILE",
+    .summary = "write a script that rebuilds this session (data, problem, settings, ω, θ)",
+    .help =
+        "save FILE   a script of commands: the data command, the problem with its\n"
+        "            parameters, every setting that differs from its default, and ω\n"
+        "            and θ to 17 digits.  'source FILE' or 'bilab -f FILE' replays it.",
+    .minargs = 1, .maxargs = 1,
+    .exec = exec_save,
+};
+
+static int exec_source(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    (void)argc;
+    return bl_batch_file(S, argv[0], e);
+}
+
+const bl_command bl_cmd_source = {
+    .name = "source",
+    .usage = "source FILE",
+    .summary = "run the commands of a script file",
+    .help =
+        "source FILE   runs FILE line by line as if typed; stops at the first failing\n"
+        "              command unless bilab runs with --keep-going",
+    .minargs = 1, .maxargs = 1,
+    .exec = exec_source,
+};
+
+static int exec_quit(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    (void)argc;
+    (void)argv;
+    (void)e;
+    S->quit = 1;
+    return BL_OK;
+}
+
+const bl_command bl_cmd_quit = {
+    .name = "quit",
+    .usage = "quit",
+    .summary = "leave bilab (Ctrl-D too)",
+    .help = "quit   leave bilab; the command history is kept in ~/.bilab_history",
+    .minargs = 0, .maxargs = 0,
+    .exec = exec_quit,
+};

@@ -1,0 +1,207 @@
+/* cmd_problem.c: problem list | use NAME [key=value ...] | show */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "command.h"
+#include "output.h"
+
+static const char *const subs[] = {"list", "use", "show"};
+
+static int problem_list(bl_session *S)
+{
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "problem");
+        bl_json_str(&j, "what", "list");
+        bl_json_arr_begin(&j, "problems");
+        for (size_t i = 0; bl_catalogue[i]; i++) {
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "name", bl_catalogue[i]->name);
+            bl_json_str(&j, "summary", bl_catalogue[i]->summary);
+            bl_json_bool(&j, "needs_data", (bl_catalogue[i]->flags & BL_PROB_NEEDS_DATA) != 0);
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+        bl_json_end(&j);
+        return BL_OK;
+    }
+    for (size_t i = 0; bl_catalogue[i]; i++)
+        fprintf(S->out, "%c %-12s %s\n",
+                S->P && S->P->type == bl_catalogue[i] ? '*' : ' ',
+                bl_catalogue[i]->name, bl_catalogue[i]->summary);
+    return BL_OK;
+}
+
+static void describe_data(const bl_session *S, char *buf, size_t len)
+{
+    const bl_dataset *d = S->data;
+    if (!d) snprintf(buf, len, "no data");
+    else snprintf(buf, len, "%s (n=%zu, m=%zu, %zu features)", d->name,
+                  d->X->size1, d->Xv->size1, d->X->size2);
+}
+
+static void print_loaded(bl_session *S)
+{
+    const bl_problem *P = S->P;
+    char dd[512];
+    describe_data(S, dd, sizeof dd);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "problem");
+        bl_json_str(&j, "what", "use");
+        bl_json_str(&j, "name", P->type->name);
+        bl_json_int(&j, "p", (long long)P->p);
+        bl_json_int(&j, "d", (long long)P->d);
+        bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        bl_json_end(&j);
+        return;
+    }
+    fprintf(S->out, "problem %s: θ ∈ R^%zu, ω ∈ R^%zu", P->type->name, P->p, P->d);
+    if (P->type->flags & BL_PROB_NEEDS_DATA) fprintf(S->out, ", data %s", dd);
+    fprintf(S->out, "\n");
+}
+
+static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    const char *names[64];
+    size_t n = 0;
+    while (n < 64 && bl_catalogue[n]) { names[n] = bl_catalogue[n]->name; n++; }
+    int k = bl_pick(argv[0], names, n, "problem", e);
+    if (k < 0) return BL_EINVAL;
+    const bl_problem_type *T = bl_catalogue[k];
+    double par[BL_MAX_PARAMS];
+    for (size_t i = 0; i < T->nparams; i++) par[i] = T->params[i].def;
+    char canon[512];
+    snprintf(canon, sizeof canon, "problem use %s", T->name);
+    for (int a = 1; a < argc; a++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[a], &key, &val)) {
+            bl_err_set(e, BL_EINVAL, "'%s' is not key=value", argv[a]);
+            return BL_EINVAL;
+        }
+        int idx = bl_param_find(T->params, T->nparams, key);
+        if (idx < 0) {
+            char list[256] = "";
+            for (size_t i = 0; i < T->nparams; i++) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", T->params[i].name);
+            }
+            bl_err_set(e, BL_EINVAL, "%s has no parameter '%s' (%s%s)", T->name, key,
+                       T->nparams ? "parameters: " : "it takes none", list);
+            return BL_EINVAL;
+        }
+        double v;
+        if (bl_parse_double(val, key, &v, e)) return BL_EINVAL;
+        if (bl_param_check(&T->params[idx], v, e)) return BL_EINVAL;
+        par[idx] = v;
+        size_t l = strlen(canon);
+        snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
+    }
+    int st = bl_session_use_problem(S, T, par, e);
+    if (st) return st;
+    snprintf(S->problem_cmd, sizeof S->problem_cmd, "%s", canon);
+    print_loaded(S);
+    return BL_OK;
+}
+
+static int problem_show(bl_session *S, bl_err *e)
+{
+    const bl_problem *P = S->P;
+    if (!P) {
+        bl_err_set(e, BL_EINVAL, "no problem in use (problem use NAME)");
+        return BL_EINVAL;
+    }
+    const bl_problem_type *T = P->type;
+    char dd[512];
+    describe_data(S, dd, sizeof dd);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "problem");
+        bl_json_str(&j, "what", "show");
+        bl_json_str(&j, "name", T->name);
+        bl_json_str(&j, "summary", T->summary);
+        bl_json_str(&j, "G", T->inner_text);
+        bl_json_str(&j, "L", T->outer_text);
+        bl_json_int(&j, "p", (long long)P->p);
+        bl_json_int(&j, "d", (long long)P->d);
+        bl_json_obj_begin(&j, "params");
+        for (size_t i = 0; i < T->nparams; i++) bl_json_num(&j, T->params[i].name, P->par[i]);
+        bl_json_obj_end(&j);
+        bl_json_str(&j, "data", (T->flags & BL_PROB_NEEDS_DATA) ? dd : "none");
+        bl_json_obj_begin(&j, "closed_forms");
+        bl_json_bool(&j, "theta_star", T->theta_star != NULL);
+        bl_json_bool(&j, "hypergrad", T->hypergrad != NULL);
+        bl_json_bool(&j, "dense_hessian", T->hessian != NULL);
+        bl_json_bool(&j, "lipschitz_bound", T->lipschitz != NULL);
+        bl_json_obj_end(&j);
+        bl_json_end(&j);
+        return BL_OK;
+    }
+    FILE *f = S->out;
+    fprintf(f, "%s: %s\n", T->name, T->summary);
+    fprintf(f, "  inner  G(θ, ω) = %s\n", T->inner_text);
+    fprintf(f, "  outer  L(θ, ω) = %s\n", T->outer_text);
+    fprintf(f, "  dims   θ ∈ R^%zu, ω ∈ R^%zu\n", P->p, P->d);
+    if (T->flags & BL_PROB_NEEDS_DATA) fprintf(f, "  data   %s\n", dd);
+    for (size_t i = 0; i < T->nparams; i++)
+        fprintf(f, "  %-6s %-10.10g %s (default %g, range [%g, %g])\n",
+                T->params[i].name, P->par[i], T->params[i].help,
+                T->params[i].def, T->params[i].lo, T->params[i].hi);
+    fprintf(f, "  closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s\n",
+            T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
+            T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");
+    if (T->notes) fprintf(f, "  notes  %s\n", T->notes);
+    return BL_OK;
+}
+
+static int exec_problem(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    int k = bl_pick(argv[0], subs, 3, "subcommand", e);
+    if (k < 0) return BL_EINVAL;
+    if (k == 1) {
+        if (argc < 2) {
+            bl_err_set(e, BL_EINVAL, "which problem? (usage: problem use NAME [key=value ...])");
+            return BL_EINVAL;
+        }
+        return problem_use(S, argc - 1, argv + 1, e);
+    }
+    if (argc > 1) {
+        bl_err_set(e, BL_EINVAL, "problem %s takes no arguments", subs[k]);
+        return BL_EINVAL;
+    }
+    return k == 0 ? problem_list(S) : problem_show(S, e);
+}
+
+static const char *complete_problem(bl_session *S, int argi, char **w, size_t i)
+{
+    if (argi == 1) return i < 3 ? subs[i] : NULL;
+    if (argi == 2 && strcmp(w[1], "use") == 0) return bl_catalogue[i] ? bl_catalogue[i]->name : NULL;
+    if (argi >= 3 && strcmp(w[1], "use") == 0) {
+        const bl_problem_type *T = bl_problem_lookup(w[2]);
+        static char buf[64];
+        (void)S;
+        if (T && i < T->nparams) {
+            snprintf(buf, sizeof buf, "%s=", T->params[i].name);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+const bl_command bl_cmd_problem = {
+    .name = "problem",
+    .usage = "problem list | problem use NAME [key=value ...] | problem show",
+    .summary = "list the catalogue, choose a problem, describe it",
+    .help =
+        "problem list             the catalogue, one line a problem (* = in use)\n"
+        "problem use NAME [k=v]   switch to NAME with parameters (see problem show);\n"
+        "                         ω goes back to the problem's default, θ to 0\n"
+        "problem show             formulas in plain text, dimensions, parameters,\n"
+        "                         the data in use and which closed forms exist",
+    .minargs = 1, .maxargs = -1,
+    .exec = exec_problem,
+    .complete = complete_problem,
+};

@@ -1,0 +1,361 @@
+/* cmd_run.c: step inner|outer [N], solve inner, run N, reset, trace. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_blas.h>
+
+#include "args.h"
+#include "command.h"
+#include "output.h"
+
+static const char *const whats[] = {"inner", "outer"};
+
+static void print_inner(bl_session *S, const char *cmd, int final)
+{
+    const bl_inner *it = S->inner;
+    int dg = bl_session_digits(S);
+    if (bl_session_json(S)) {
+        if (!final) return;
+        bl_json j;
+        bl_json_begin(&j, S->out, cmd);
+        bl_json_str(&j, "what", "inner");
+        bl_json_str(&j, "solver", it->type->name);
+        bl_json_int(&j, "iterations", (long long)S->inner_total);
+        bl_json_num(&j, "residual", it->resid);
+        bl_json_num(&j, "value", it->value);
+        bl_json_num(&j, "eta", it->eta);
+        bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
+        bl_json_end(&j);
+        return;
+    }
+    char a[64], b[64];
+    fprintf(S->out, "inner %s %5zu  G = %-14s ‖∇θG‖ = %s\n", it->type->name,
+            S->inner_total, bl_fmt(a, sizeof a, it->value, dg),
+            bl_fmt(b, sizeof b, it->resid, dg));
+}
+
+/* Runs N inner iterations (or to tolerance when SOLVE); θ is rolled back
+ * when an iteration fails. */
+static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
+{
+    int st = bl_session_inner(S, e);
+    if (st) return st;
+    gsl_vector *keep = gsl_vector_alloc(S->theta->size);
+    if (!keep) return BL_ENOMEM;
+    gsl_vector_memcpy(keep, S->theta);
+    size_t start = S->inner->iter;
+    const char *cmd = solve ? "solve" : "step";
+    if (solve) {
+        bl_inner_conf c;
+        bl_session_inner_conf(S, &c);
+        st = bl_inner_run(S->inner, c.tol, c.maxit, S->cancel, e);
+    } else {
+        for (size_t k = 0; k < n && st == BL_OK; k++) {
+            if (*S->cancel) {
+                bl_err_set(e, BL_EINTR, "interrupted after %zu of %zu iterations", k, n);
+                st = BL_EINTR;
+                break;
+            }
+            st = bl_inner_iterate(S->inner, e);
+            if (st == BL_OK && n <= 10 && k + 1 < n) {
+                S->inner_total = S->inner->iter;
+                print_inner(S, cmd, 0);
+            }
+        }
+    }
+    S->inner_total += S->inner->iter - start;
+    S->inner_total = S->inner->iter;
+    if (st == BL_EDIVERGE || st == BL_ENOTPD) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        bl_err_set(e, st, "%s; θ rolled back to its last good value", why);
+        gsl_vector_memcpy(S->theta, keep);
+        bl_session_invalidate(S);
+        gsl_vector_free(keep);
+        return st;
+    }
+    gsl_vector_memcpy(S->theta, S->inner->theta);
+    gsl_vector_free(keep);
+    if (st == BL_EMAXITER) {
+        fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
+        st = BL_OK;
+    }
+    if (st == BL_OK || st == BL_EINTR) print_inner(S, cmd, 1);
+    return st;
+}
+
+static void print_outer_row(bl_session *S, const char *cmd)
+{
+    const bl_trace *t = &S->outer->trace;
+    size_t r = t->n - 1;
+    int dg = bl_session_digits(S);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, cmd);
+        bl_json_str(&j, "what", "outer");
+        bl_json_int(&j, "iterations", (long long)S->outer->iter);
+        bl_json_vec(&j, "omega_before", t->omega + r * t->d, t->d, 1);
+        bl_json_num(&j, "F", t->F[r]);
+        bl_json_num(&j, "grad_norm", t->gnorm[r]);
+        bl_json_num(&j, "step", t->step[r]);
+        bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
+        bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
+        bl_json_end(&j);
+        return;
+    }
+    char a[64], b[64], c[64], w[1024];
+    bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 4);
+    fprintf(S->out, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu → ω = %s\n",
+            S->outer->iter, bl_fmt(a, sizeof a, t->F[r], dg),
+            bl_fmt(b, sizeof b, t->gnorm[r], dg), bl_fmt(c, sizeof c, t->step[r], 3),
+            t->inner_iters[r], w);
+}
+
+/* N outer steps; prints each row when VERBOSE, a progress line on a
+ * terminal otherwise. */
+static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
+{
+    bl_inner_conf ic;
+    bl_outer_conf oc;
+    bl_spec spec;
+    bl_session_inner_conf(S, &ic);
+    bl_session_outer_conf(S, &oc);
+    if (bl_spec_parse(S->set[BL_S_OUTER_ESTIMATOR].str, &spec, e)) return BL_EINVAL;
+    bl_outer_env env = {S->P, S->omega, S->theta, &ic, &oc, &spec, S->cancel};
+    int tty = !S->batch && isatty(fileno(S->errf));
+    size_t k;
+    int st = BL_OK;
+    double t0 = bl_clock();
+    for (k = 0; k < n; k++) {
+        if (*S->cancel) {
+            st = BL_EINTR;
+            break;
+        }
+        st = bl_outer_step(S->outer, &env, e);
+        if (st) break;
+        bl_session_invalidate(S);
+        if (verbose) print_outer_row(S, "step");
+        else if (tty && bl_clock() - t0 > 0.5) {
+            fprintf(S->errf, "\r  %zu/%zu outer steps", k + 1, n);
+            fflush(S->errf);
+        }
+    }
+    if (tty && !verbose && bl_clock() - t0 > 0.5) fprintf(S->errf, "\r\033[K");
+    if (st == BL_EINTR) {
+        bl_err_set(e, st, "interrupted after %zu of %zu outer steps (ω and θ kept "
+                   "from the last completed step)", k, n);
+    } else if (st) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        bl_err_set(e, st, "outer step %zu failed: %s; ω and θ kept from the last "
+                   "good step", S->outer->iter + 1, why);
+    }
+    return st;
+}
+
+static int exec_step(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    static const char *const all[] = {"inner", "outer", "adjoint"};
+    int k = bl_pick(argv[0], all, 2, "what", e);
+    if (k < 0) return BL_EINVAL;
+    long n = 1;
+    if (argc > 1 && bl_parse_long(argv[1], "N", 1, 100000000, &n, e)) return BL_EINVAL;
+    if (k == 0) return inner_steps(S, (size_t)n, 0, e);
+    return outer_steps(S, (size_t)n, 1, e);
+}
+
+static const char *complete_what(bl_session *S, int argi, char **w, size_t i)
+{
+    (void)S;
+    (void)w;
+    return argi == 1 && i < 2 ? whats[i] : NULL;
+}
+
+const bl_command bl_cmd_step = {
+    .name = "step",
+    .usage = "step inner|outer [N]",
+    .summary = "advance the inner or the outer iteration N times (default 1)",
+    .help =
+        "step inner [N]   N iterations of inner.solver from the current θ at the\n"
+        "                 current ω (a row per iteration up to 10)\n"
+        "step outer [N]   N outer steps: solve the inner problem (or outer.inner\n"
+        "                 iterations), take the hypergradient with outer.estimator,\n"
+        "                 move ω with outer.opt and outer.step (backtracked on F\n"
+        "                 when outer.backtrack is on), project on [outer.lo, outer.hi]\n"
+        "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.",
+    .minargs = 1, .maxargs = 2,
+    .exec = exec_step,
+    .complete = complete_what,
+};
+
+static int exec_solve(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    static const char *const all[] = {"inner"};
+    (void)argc;
+    if (bl_pick(argv[0], all, 1, "what", e) < 0) return BL_EINVAL;
+    return inner_steps(S, 0, 1, e);
+}
+
+static const char *complete_solve(bl_session *S, int argi, char **w, size_t i)
+{
+    (void)S;
+    (void)w;
+    return argi == 1 && i == 0 ? "inner" : NULL;
+}
+
+const bl_command bl_cmd_solve = {
+    .name = "solve",
+    .usage = "solve inner",
+    .summary = "iterate the inner solver until ‖∇θG‖ ≤ inner.tol",
+    .help =
+        "solve inner   iterate inner.solver from the current θ until ‖∇θG‖ ≤\n"
+        "              inner.tol or inner.maxit iterations (a warning, not an error)",
+    .minargs = 1, .maxargs = 1,
+    .exec = exec_solve,
+    .complete = complete_solve,
+};
+
+static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    long n;
+    (void)argc;
+    if (bl_parse_long(argv[0], "N", 1, 100000000, &n, e)) return BL_EINVAL;
+    size_t before = S->outer->iter;
+    int st = outer_steps(S, (size_t)n, 0, e);
+    size_t done = S->outer->iter - before;
+    if (done == 0) return st;
+    const bl_trace *t = &S->outer->trace;
+    size_t r = t->n - 1;
+    int dg = bl_session_digits(S);
+    double F = bl_problem_L(S->P, S->theta, S->omega);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "run");
+        bl_json_int(&j, "steps", (long long)done);
+        bl_json_int(&j, "iterations", (long long)S->outer->iter);
+        bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        bl_json_num(&j, "F", F);
+        bl_json_num(&j, "grad_norm", t->gnorm[r]);
+        bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
+        bl_json_end(&j);
+    } else {
+        char a[64], b[64], w[1024];
+        bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
+        fprintf(S->out, "ran %zu outer steps (%zu in all): ω = %s\n  F = %s at the "
+                "current θ, ‖g‖ = %s at the last step\n", done, S->outer->iter, w,
+                bl_fmt(a, sizeof a, F, dg), bl_fmt(b, sizeof b, t->gnorm[r], dg));
+    }
+    return st;
+}
+
+const bl_command bl_cmd_run = {
+    .name = "run",
+    .usage = "run N",
+    .summary = "N outer steps, with a summary at the end (see trace)",
+    .help =
+        "run N   N outer steps as in 'step outer', printing only a summary (and a\n"
+        "        progress line on a terminal).  Ctrl-C stops after the current\n"
+        "        step and keeps everything computed so far.",
+    .minargs = 1, .maxargs = 1,
+    .exec = exec_run,
+};
+
+static int exec_reset(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    static const char *const all[] = {"all", "inner", "outer"};
+    int k = 0;
+    if (argc > 0 && (k = bl_pick(argv[0], all, 3, "what", e)) < 0) return BL_EINVAL;
+    if (k == 0 || k == 1) gsl_vector_set_zero(S->theta);
+    if (k == 0 || k == 2) {
+        bl_problem_omega0(S->P, S->omega);
+        bl_outer_reset(S->outer);
+    }
+    bl_session_invalidate(S);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "reset");
+        bl_json_str(&j, "what", all[k]);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "%s\n", k == 1 ? "θ = 0" : k == 2 ? "ω = its default, outer trace cleared"
+                : "θ = 0, ω = its default, outer trace cleared");
+    }
+    return BL_OK;
+}
+
+static const char *complete_reset(bl_session *S, int argi, char **w, size_t i)
+{
+    static const char *const all[] = {"all", "inner", "outer"};
+    (void)S;
+    (void)w;
+    return argi == 1 && i < 3 ? all[i] : NULL;
+}
+
+const bl_command bl_cmd_reset = {
+    .name = "reset",
+    .usage = "reset [all|inner|outer]",
+    .summary = "θ back to 0 and/or ω back to its default with the trace cleared",
+    .help =
+        "reset inner   θ = 0\n"
+        "reset outer   ω = the problem's default, outer optimiser state and trace cleared\n"
+        "reset [all]   both; settings, problem and data are kept",
+    .minargs = 0, .maxargs = 1,
+    .exec = exec_reset,
+    .complete = complete_reset,
+};
+
+static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    (void)argc;
+    (void)argv;
+    (void)e;
+    const bl_trace *t = &S->outer->trace;
+    int dg = bl_session_digits(S);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "trace");
+        bl_json_arr_begin(&j, "rows");
+        for (size_t r = 0; r < t->n; r++) {
+            bl_json_obj_begin(&j, NULL);
+            bl_json_int(&j, "iter", (long long)r);
+            bl_json_vec(&j, "omega", t->omega + r * t->d, t->d, 1);
+            bl_json_num(&j, "F", t->F[r]);
+            bl_json_num(&j, "grad_norm", t->gnorm[r]);
+            bl_json_num(&j, "step", t->step[r]);
+            bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+        bl_json_end(&j);
+        return BL_OK;
+    }
+    if (t->n == 0) {
+        fprintf(S->out, "no outer steps yet (step outer, run N)\n");
+        return BL_OK;
+    }
+    fprintf(S->out, "%5s  %-*s %-*s %-10s %6s  %s\n", "iter", dg + 8, "F", dg + 7, "‖∇F‖",
+            "step", "inner", "ω");
+    for (size_t r = 0; r < t->n; r++) {
+        char a[64], b[64], c[64], w[512];
+        bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
+        fprintf(S->out, "%5zu  %-*s %-*s %-10s %6zu  %s\n", r, dg + 8,
+                bl_fmt(a, sizeof a, t->F[r], dg), dg + 7, bl_fmt(b, sizeof b, t->gnorm[r], dg),
+                bl_fmt(c, sizeof c, t->step[r], 3), t->inner_iters[r], w);
+    }
+    return BL_OK;
+}
+
+const bl_command bl_cmd_trace = {
+    .name = "trace",
+    .usage = "trace",
+    .summary = "the outer history: ω, F, ‖∇F‖, step, inner iterations used",
+    .help =
+        "trace   one row per outer step, at the ω where F and the hypergradient\n"
+        "        were evaluated: F, ‖∇F‖ (from outer.estimator), the accepted step,\n"
+        "        the inner iterations that step used, and ω",
+    .minargs = 0, .maxargs = 0,
+    .exec = exec_trace,
+};

@@ -1,0 +1,382 @@
+/* cmd_set.c: set NAME VALUE and show [NAME]. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "args.h"
+#include "command.h"
+#include "output.h"
+
+/* Joins words with SEP into BUF. */
+static void join(char *buf, size_t len, int argc, char **argv, const char *sep)
+{
+    buf[0] = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, len - l, "%s%s", i ? sep : "", argv[i]);
+    }
+}
+
+/* "omega[3]" → base "omega", index 3; returns 1 when indexed, 0 when plain,
+ * −1 on a malformed index. */
+static int split_index(const char *name, char *base, size_t len, long *idx, bl_err *e)
+{
+    const char *br = strchr(name, '[');
+    if (!br) {
+        snprintf(base, len, "%s", name);
+        return 0;
+    }
+    size_t bl = (size_t)(br - name);
+    snprintf(base, len, "%.*s", (int)(bl < len ? bl : len - 1), name);
+    const char *close = strchr(br, ']');
+    if (!close || close[1]) {
+        bl_err_set(e, BL_EINVAL, "malformed index in '%s' (expected NAME[i])", name);
+        return -1;
+    }
+    char num[32];
+    snprintf(num, sizeof num, "%.*s", (int)(close - br - 1), br + 1);
+    if (bl_parse_long(num, "the index", 0, 1L << 40, idx, e)) return -1;
+    return 1;
+}
+
+static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexed,
+                      long idx, int argc, char **argv, bl_err *e)
+{
+    char buf[4096];
+    join(buf, sizeof buf, argc, argv, ",");
+    size_t n = v->size, got = 0;
+    if (indexed) {
+        if ((size_t)idx >= n) {
+            bl_err_set(e, BL_EDIM, "index %ld is past %s's dimension (%zu, indices 0..%zu)",
+                       idx, name, n, n - 1);
+            return BL_EDIM;
+        }
+        double x;
+        if (bl_parse_double(buf, name, &x, e)) return BL_EINVAL;
+        if (!isfinite(x)) {
+            bl_err_set(e, BL_EINVAL, "%s[%ld] must be finite", name, idx);
+            return BL_EINVAL;
+        }
+        gsl_vector_set(v, (size_t)idx, x);
+        return BL_OK;
+    }
+    double *vals = malloc((n + 1) * sizeof *vals);
+    if (!vals) return BL_ENOMEM;
+    int st = bl_parse_doubles(buf, name, vals, n + 1, &got, e);
+    if (st == BL_OK && got != 1 && got != n) {
+        bl_err_set(e, BL_EDIM, "%s has dimension %zu: give 1 value (for every "
+                   "coordinate) or %zu, not %zu", name, n, n, got);
+        st = BL_EDIM;
+    }
+    for (size_t i = 0; st == BL_OK && i < got; i++)
+        if (!isfinite(vals[i])) {
+            bl_err_set(e, BL_EINVAL, "%s must be finite", name);
+            st = BL_EINVAL;
+        }
+    if (st == BL_OK)
+        for (size_t i = 0; i < n; i++) gsl_vector_set(v, i, vals[got == 1 ? 0 : i]);
+    free(vals);
+    (void)S;
+    return st;
+}
+
+static int setting_lookup(const char *name, bl_err *e)
+{
+    const char *names[BL_NSETTINGS];
+    for (int i = 0; i < BL_NSETTINGS; i++) names[i] = bl_settings_table[i].name;
+    int k = bl_prefix_lookup(name, names, BL_NSETTINGS);
+    if (k >= 0) return k;
+    const char *near = k == -1 ? bl_closest(name, names, BL_NSETTINGS) : NULL;
+    if (near)
+        bl_err_set(e, BL_EINVAL, "unknown setting '%s' (did you mean '%s'?)", name, near);
+    else
+        bl_err_set(e, BL_EINVAL, "%s setting '%s' (show settings lists them)",
+                   k == -2 ? "ambiguous" : "unknown", name);
+    return -1;
+}
+
+void bl_apply_threads(const bl_session *S)
+{
+#ifdef _OPENMP
+    int n = (int)S->set[BL_S_THREADS].num;
+    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+#else
+    (void)S;
+#endif
+}
+
+static void print_value(bl_session *S, const char *name, const char *text)
+{
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", name);
+        bl_json_str(&j, "value", text);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "%s = %s\n", name, text);
+    }
+}
+
+static void print_vector(bl_session *S, const char *cmd, const char *name,
+                         const gsl_vector *v)
+{
+    char buf[4096];
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, cmd);
+        bl_json_str(&j, "name", name);
+        bl_json_vec(&j, "value", v->data, v->size, v->stride);
+        bl_json_end(&j);
+    } else {
+        bl_fmt_vec(buf, sizeof buf, v->data, v->size, v->stride, bl_session_digits(S), 10);
+        fprintf(S->out, "%s = %s\n", name, buf);
+    }
+}
+
+static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    char base[64];
+    long idx = 0;
+    int indexed = split_index(argv[0], base, sizeof base, &idx, e);
+    if (indexed < 0) return BL_EINVAL;
+    if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
+        int om = base[0] == 'o';
+        gsl_vector *v = om ? S->omega : S->theta;
+        gsl_vector *tmp = gsl_vector_alloc(v->size);
+        if (!tmp) return BL_ENOMEM;
+        gsl_vector_memcpy(tmp, v);
+        int st = set_vector(S, tmp, base, indexed, idx, argc - 1, argv + 1, e);
+        if (st == BL_OK) {
+            gsl_vector_memcpy(v, tmp);
+            bl_session_invalidate(S);
+            print_vector(S, "set", base, v);
+        }
+        gsl_vector_free(tmp);
+        return st;
+    }
+    if (indexed) {
+        bl_err_set(e, BL_EINVAL, "only omega and theta take an index");
+        return BL_EINVAL;
+    }
+    int k = setting_lookup(argv[0], e);
+    if (k < 0) return BL_EINVAL;
+    char text[1024];
+    join(text, sizeof text, argc - 1, argv + 1, " ");
+    bl_setval v;
+    if (bl_setting_parse(k, text, &v, e)) return BL_EINVAL;
+    if (k == BL_S_OUTER_OPT && strcmp(v.str, S->set[k].str) != 0) {
+        bl_outer *o = bl_outer_alloc(bl_outer_lookup(v.str), S->P->d);
+        if (!o) return BL_ENOMEM;
+        bl_trace t = o->trace;          /* keep the history, new optimiser state */
+        o->trace = S->outer->trace;
+        o->iter = S->outer->iter;
+        S->outer->trace = t;
+        bl_outer_free(S->outer);
+        S->outer = o;
+    }
+    S->set[k] = v;
+    if (bl_settings_table[k].invalidates & BL_INV_INNER) bl_session_invalidate(S);
+    if (k == BL_S_THREADS) bl_apply_threads(S);
+    bl_setting_format(k, &S->set[k], text, sizeof text);
+    print_value(S, bl_settings_table[k].name, text);
+    return BL_OK;
+}
+
+static const char *complete_set(bl_session *S, int argi, char **w, size_t i)
+{
+    if (argi == 1) return bl_complete_settings(S, argi, w, i);
+    int k = argi == 2 ? bl_setting_find(w[1]) : -1;
+    if (k < 0) return NULL;
+    const bl_setting *s = &bl_settings_table[k];
+    static const char *const onoff[] = {"on", "off"};
+    if (s->kind == BL_SET_CHOICE) return s->choice(i);
+    if (s->kind == BL_SET_BOOL) return i < 2 ? onoff[i] : NULL;
+    if (s->kind == BL_SET_SPEC || s->kind == BL_SET_SPECS)
+        return bl_estimators[i] ? bl_estimators[i]->name : NULL;
+    return NULL;
+}
+
+const bl_command bl_cmd_set = {
+    .name = "set",
+    .usage = "set NAME VALUE",
+    .summary = "change ω, θ or a setting",
+    .help =
+        "set omega V[,V...]    ω: one value for every coordinate, or d values\n"
+        "set omega[i] V        one coordinate (0-based)\n"
+        "set theta V[,V...]    the inner iterate (a warm start)\n"
+        "set NAME VALUE        a setting; 'show settings' lists them with their\n"
+        "                      types, ranges, defaults and help.  Unique prefixes work.",
+    .minargs = 2, .maxargs = -1,
+    .exec = exec_set,
+    .complete = complete_set,
+};
+
+/* ---- show ---- */
+
+static void show_state(bl_session *S)
+{
+    bl_problem *P = S->P;
+    gsl_vector *g = gsl_vector_alloc(P->p);
+    double G = bl_problem_G(P, S->theta, S->omega);
+    double F = bl_problem_L(P, S->theta, S->omega);
+    bl_problem_G_theta(P, S->theta, S->omega, g);
+    double gn = gsl_blas_dnrm2(g);
+    gsl_vector_free(g);
+    double eta = bl_session_eta(S);
+    int dg = bl_session_digits(S);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "show");
+        bl_json_str(&j, "problem", P->type->name);
+        bl_json_str(&j, "data", S->data && (P->type->flags & BL_PROB_NEEDS_DATA) ? S->data->name : "none");
+        bl_json_int(&j, "p", (long long)P->p);
+        bl_json_int(&j, "d", (long long)P->d);
+        bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
+        bl_json_num(&j, "F", F);
+        bl_json_num(&j, "G", G);
+        bl_json_num(&j, "inner_residual", gn);
+        bl_json_num(&j, "eta", eta);
+        bl_json_int(&j, "inner_iterations", (long long)S->inner_total);
+        bl_json_int(&j, "outer_iterations", (long long)S->outer->iter);
+        bl_json_str(&j, "inner_solver", S->set[BL_S_INNER_SOLVER].str);
+        bl_json_str(&j, "outer_opt", S->set[BL_S_OUTER_OPT].str);
+        bl_json_str(&j, "estimator", S->set[BL_S_OUTER_ESTIMATOR].str);
+        bl_json_end(&j);
+        return;
+    }
+    char a[4096], b[64], c[64], d[64];
+    FILE *f = S->out;
+    fprintf(f, "problem  %s (θ ∈ R^%zu, ω ∈ R^%zu)", P->type->name, P->p, P->d);
+    if (S->data && (P->type->flags & BL_PROB_NEEDS_DATA)) fprintf(f, " on %s", S->data->name);
+    fprintf(f, "\n");
+    bl_fmt_vec(a, sizeof a, S->omega->data, S->omega->size, S->omega->stride, dg, 8);
+    fprintf(f, "omega    %s\n", a);
+    bl_fmt_vec(a, sizeof a, S->theta->data, S->theta->size, S->theta->stride, dg, 6);
+    fprintf(f, "theta    %s  ‖θ‖ = %s\n", a, bl_fmt(b, sizeof b, gsl_blas_dnrm2(S->theta), dg));
+    fprintf(f, "F = L(θ, ω) = %s   G = %s   ‖∇θG‖ = %s\n", bl_fmt(b, sizeof b, F, dg),
+            bl_fmt(c, sizeof c, G, dg), bl_fmt(d, sizeof d, gn, dg));
+    fprintf(f, "inner    %s, η = %s, %zu iterations at this ω\n",
+            S->set[BL_S_INNER_SOLVER].str, bl_fmt(b, sizeof b, eta, dg), S->inner_total);
+    fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
+            S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
+}
+
+static void show_settings(bl_session *S)
+{
+    char val[512], dom[256];
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "show");
+        bl_json_arr_begin(&j, "settings");
+        for (int i = 0; i < BL_NSETTINGS; i++) {
+            bl_setting_format(i, &S->set[i], val, sizeof val);
+            bl_setting_domain(i, dom, sizeof dom);
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "name", bl_settings_table[i].name);
+            bl_json_str(&j, "value", val);
+            bl_json_str(&j, "default", bl_settings_table[i].def);
+            bl_json_str(&j, "type", dom);
+            bl_json_str(&j, "help", bl_settings_table[i].help);
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+        bl_json_end(&j);
+        return;
+    }
+    for (int i = 0; i < BL_NSETTINGS; i++) {
+        bl_setting_format(i, &S->set[i], val, sizeof val);
+        bl_setting_domain(i, dom, sizeof dom);
+        fprintf(S->out, "%-18s %-14s %s\n%-18s %-14s (%s; default %s)\n",
+                bl_settings_table[i].name, val, bl_settings_table[i].help, "", "",
+                dom, bl_settings_table[i].def);
+    }
+}
+
+static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    if (argc == 0) {
+        show_state(S);
+        return BL_OK;
+    }
+    if (!strcmp(argv[0], "settings")) {
+        show_settings(S);
+        return BL_OK;
+    }
+    char base[64];
+    long idx = 0;
+    int indexed = split_index(argv[0], base, sizeof base, &idx, e);
+    if (indexed < 0) return BL_EINVAL;
+    if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
+        gsl_vector *v = base[0] == 'o' ? S->omega : S->theta;
+        if (!indexed) {
+            print_vector(S, "show", base, v);
+            return BL_OK;
+        }
+        if ((size_t)idx >= v->size) {
+            bl_err_set(e, BL_EDIM, "index %ld is past %s's dimension (%zu, indices 0..%zu)",
+                       idx, base, v->size, v->size - 1);
+            return BL_EDIM;
+        }
+        char buf[64];
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "show");
+            bl_json_str(&j, "name", argv[0]);
+            bl_json_num(&j, "value", gsl_vector_get(v, (size_t)idx));
+            bl_json_end(&j);
+        } else {
+            fprintf(S->out, "%s = %s\n", argv[0],
+                    bl_fmt(buf, sizeof buf, gsl_vector_get(v, (size_t)idx), bl_session_digits(S)));
+        }
+        return BL_OK;
+    }
+    int k = setting_lookup(argv[0], e);
+    if (k < 0) return BL_EINVAL;
+    char val[512], dom[256];
+    bl_setting_format(k, &S->set[k], val, sizeof val);
+    bl_setting_domain(k, dom, sizeof dom);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "show");
+        bl_json_str(&j, "name", bl_settings_table[k].name);
+        bl_json_str(&j, "value", val);
+        bl_json_str(&j, "default", bl_settings_table[k].def);
+        bl_json_str(&j, "type", dom);
+        bl_json_str(&j, "help", bl_settings_table[k].help);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "%s = %s\n  %s\n  %s; default %s\n", bl_settings_table[k].name,
+                val, bl_settings_table[k].help, dom, bl_settings_table[k].def);
+    }
+    return BL_OK;
+}
+
+static const char *complete_show(bl_session *S, int argi, char **w, size_t i)
+{
+    if (argi != 1) return NULL;
+    if (i == 0) return "settings";
+    return bl_complete_settings(S, argi, w, i - 1);
+}
+
+const bl_command bl_cmd_show = {
+    .name = "show",
+    .usage = "show [omega|theta|omega[i]|settings|SETTING]",
+    .summary = "the session state, a vector, or a setting",
+    .help =
+        "show              problem, ω, θ, F, G, ‖∇θG‖, η, iteration counts\n"
+        "show omega|theta  the whole vector (omega[i]: one coordinate)\n"
+        "show settings     every setting: value, help, accepted values, default\n"
+        "show SETTING      one setting",
+    .minargs = 0, .maxargs = 1,
+    .exec = exec_show,
+    .complete = complete_show,
+};

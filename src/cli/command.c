@@ -1,0 +1,165 @@
+/* command.c: the command table, lookup by unique prefix, dispatch of a
+ * line, error reports and completion. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "command.h"
+#include "output.h"
+
+const bl_command *const bl_commands[] = {
+    &bl_cmd_problem, &bl_cmd_data, &bl_cmd_set, &bl_cmd_show, &bl_cmd_step,
+    &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
+    &bl_cmd_hypergrad, &bl_cmd_export, &bl_cmd_save, &bl_cmd_source,
+    &bl_cmd_help, &bl_cmd_quit, NULL,
+};
+
+static size_t command_names(const char **names, size_t max)
+{
+    size_t n = 0;
+    while (n < max && bl_commands[n]) {
+        names[n] = bl_commands[n]->name;
+        n++;
+    }
+    return n;
+}
+
+const bl_command *bl_command_find(const char *name, bl_err *e)
+{
+    const char *names[64];
+    size_t n = command_names(names, 64);
+    int k = bl_prefix_lookup(name, names, n);
+    if (k >= 0) return bl_commands[k];
+    if (k == -2) {
+        char list[512] = "";
+        size_t len = strlen(name);
+        for (size_t i = 0; i < n; i++)
+            if (strncmp(names[i], name, len) == 0) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", names[i]);
+            }
+        bl_err_set(e, BL_EINVAL, "ambiguous command '%s' (could be %s)", name, list);
+        return NULL;
+    }
+    const char *near = bl_closest(name, names, n);
+    if (near)
+        bl_err_set(e, BL_EINVAL, "unknown command '%s' (did you mean '%s'?)", name, near);
+    else
+        bl_err_set(e, BL_EINVAL, "unknown command '%s' (type 'help' for the list)", name);
+    return NULL;
+}
+
+int bl_pick(const char *word, const char *const *names, size_t n,
+            const char *what, bl_err *e)
+{
+    int k = bl_prefix_lookup(word, names, n);
+    if (k >= 0) return k;
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", i ? "|" : "", names[i]);
+    }
+    const char *near = k == -1 ? bl_closest(word, names, n) : NULL;
+    if (near)
+        bl_err_set(e, BL_EINVAL, "%s '%s' %s (did you mean '%s'? choose %s)", what,
+                   word, "is unknown", near, list);
+    else
+        bl_err_set(e, BL_EINVAL, "%s '%s' is %s (choose %s)", what, word,
+                   k == -2 ? "ambiguous" : "unknown", list);
+    return -1;
+}
+
+void bl_report_error(bl_session *S, const char *cmd, const char *msg)
+{
+    fflush(S->out);
+    fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
+    fflush(S->errf);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "error");
+        bl_json_str(&j, "command", cmd);
+        bl_json_str(&j, "message", msg);
+        bl_json_end(&j);
+        fflush(S->out);
+    }
+}
+
+static int run_one(bl_session *S, const char *text)
+{
+    char **w = NULL;
+    size_t n = 0;
+    bl_err e = {0};
+    int st = bl_tokenize(text, &w, &n, &e);
+    if (st) {
+        bl_report_error(S, "parse", e.msg);
+        return st;
+    }
+    if (n == 0) {
+        bl_words_free(w, n);
+        return BL_OK;
+    }
+    const bl_command *c = bl_command_find(w[0], &e);
+    if (!c) {
+        bl_report_error(S, w[0], e.msg);
+        bl_words_free(w, n);
+        return BL_EINVAL;
+    }
+    int argc = (int)n - 1;
+    if (argc < c->minargs || (c->maxargs >= 0 && argc > c->maxargs)) {
+        bl_err_set(&e, BL_EINVAL, "%s arguments (usage: %s)",
+                   argc < c->minargs ? "too few" : "too many", c->usage);
+        st = BL_EINVAL;
+    } else {
+        const char *prev = S->cmd;
+        S->cmd = c->name;
+        *S->cancel = 0;
+        st = c->exec(S, argc, w + 1, &e);
+        S->cmd = prev;
+        if (st && !e.msg[0]) bl_err_set(&e, st, "%s", bl_strerror(st));
+    }
+    if (st) bl_report_error(S, c->name, e.msg);
+    fflush(S->out);
+    bl_words_free(w, n);
+    return st;
+}
+
+int bl_execute_line(bl_session *S, const char *line)
+{
+    char **cmds = NULL;
+    size_t n = 0;
+    bl_err e = {0};
+    int st = bl_split_commands(line, &cmds, &n, &e), first = BL_OK;
+    if (st) {
+        bl_report_error(S, "parse", e.msg);
+        return st;
+    }
+    for (size_t i = 0; i < n && !S->quit; i++) {
+        st = run_one(S, cmds[i]);
+        if (st && first == BL_OK) first = st;
+        if (st && !S->keep_going) break;
+    }
+    bl_words_free(cmds, n);
+    return first;
+}
+
+const char *bl_complete(bl_session *S, char **words, size_t nwords, size_t i)
+{
+    /* nwords counts the complete words before the one being typed. */
+    if (nwords == 0) return bl_commands[i] ? bl_commands[i]->name : NULL;
+    const bl_command *c = bl_command_find(words[0], NULL);
+    if (!c || !c->complete) return NULL;
+    return c->complete(S, (int)nwords, words, i);
+}
+
+const char *bl_complete_settings(bl_session *S, int argi, char **w, size_t i)
+{
+    (void)S;
+    (void)w;
+    if (argi != 1) return NULL;
+    static const char *const extra[] = {"omega", "theta"};
+    if (i < 2) return extra[i];
+    i -= 2;
+    return i < BL_NSETTINGS ? bl_settings_table[i].name : NULL;
+}

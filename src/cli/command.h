@@ -1,0 +1,57 @@
+/* command.h: commands are entries in one table (after tmux's cmd-*.c):
+ * the table drives dispatch, help and completion. */
+#ifndef BL_COMMAND_H
+#define BL_COMMAND_H
+
+#include <stddef.h>
+#include "bl.h"
+#include "session.h"
+
+/* Completion: the I-th candidate for word number ARGI (1 = the word after
+ * the command name) given the words before it; NULL when exhausted. */
+typedef const char *(*bl_complete_fn)(bl_session *S, int argi, char **words,
+                                      size_t i);
+
+typedef struct bl_command {
+    const char *name;
+    const char *usage;        /* "problem list | problem use NAME [key=value ...]" */
+    const char *summary;      /* one line for `help` */
+    const char *help;         /* the full text for `help CMD` */
+    int minargs, maxargs;     /* words after the name; maxargs −1: any */
+    int (*exec)(bl_session *S, int argc, char **argv, bl_err *e);
+    bl_complete_fn complete;
+} bl_command;
+
+/* One const entry per command, each defined in its group's cmd_*.c. */
+extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
+    bl_cmd_show, bl_cmd_step, bl_cmd_solve, bl_cmd_run, bl_cmd_reset,
+    bl_cmd_trace, bl_cmd_hypergrad, bl_cmd_help, bl_cmd_save, bl_cmd_source,
+    bl_cmd_quit;
+
+extern const bl_command *const bl_commands[];    /* NULL-terminated */
+
+/* Finds a command by exact name or unique prefix; fills E (unknown, with
+ * a suggestion, or ambiguous, with the candidates) when there is none. */
+const bl_command *bl_command_find(const char *name, bl_err *e);
+
+/* Runs every command of LINE.  Errors are reported (stderr as
+ * "bilab: CMD: message", and a JSON error object in json mode); returns
+ * BL_OK or the first error's status (after running the rest when the
+ * session keeps going). */
+int bl_execute_line(bl_session *S, const char *line);
+
+/* Picks a subcommand by unique prefix from NAMES; fills E otherwise. */
+int bl_pick(const char *word, const char *const *names, size_t n,
+            const char *what, bl_err *e);
+
+/* Completion entry: candidates for the word being typed at the end of
+ * the words of LINE (readline calls this through repl.c). */
+const char *bl_complete(bl_session *S, char **words, size_t nwords, size_t i);
+
+/* Shared completers. */
+const char *bl_complete_settings(bl_session *S, int argi, char **w, size_t i);
+
+/* Reports an error the way every command does. */
+void bl_report_error(bl_session *S, const char *cmd, const char *msg);
+
+#endif

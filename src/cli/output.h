@@ -1,0 +1,43 @@
+/* output.h: JSON lines (17 significant digits, null for NaN/Inf) and
+ * helpers for readable tables. */
+#ifndef BL_OUTPUT_H
+#define BL_OUTPUT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+/* A JSON writer for one object on one line.  Nesting is tracked so that
+ * commas come out right. */
+typedef struct bl_json {
+    FILE *f;
+    int depth;
+    int first[16];   /* per nesting level: nothing written there yet */
+} bl_json;
+
+/* Starts {"cmd":"CMD" */
+void bl_json_begin(bl_json *j, FILE *f, const char *cmd);
+/* Ends the top-level object and writes a newline. */
+void bl_json_end(bl_json *j);
+/* KEY may be NULL inside arrays. */
+void bl_json_num(bl_json *j, const char *key, double v);
+void bl_json_int(bl_json *j, const char *key, long long v);
+void bl_json_bool(bl_json *j, const char *key, int v);
+void bl_json_null(bl_json *j, const char *key);
+void bl_json_str(bl_json *j, const char *key, const char *s);
+void bl_json_vec(bl_json *j, const char *key, const double *v, size_t n,
+                 size_t stride);
+void bl_json_obj_begin(bl_json *j, const char *key);
+void bl_json_obj_end(bl_json *j);
+void bl_json_arr_begin(bl_json *j, const char *key);
+void bl_json_arr_end(bl_json *j);
+/* Writes S as a JSON string literal with escapes. */
+void bl_json_write_string(FILE *f, const char *s);
+
+/* Formats V with DIGITS significant digits into BUF ("%.*g"), "nan",
+ * "inf", "-inf" for non-finite values; returns BUF. */
+char *bl_fmt(char *buf, size_t len, double v, int digits);
+/* Formats a vector "[a, b, c]"; at most MAXSHOW entries, then ", … (n)". */
+char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
+                 size_t stride, int digits, size_t maxshow);
+
+#endif

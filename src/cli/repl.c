@@ -1,0 +1,133 @@
+/* repl.c: readline behind three small functions (as lua.c does):
+ * reading a line, history in ~/.bilab_history, and completion from the
+ * command and settings tables. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "args.h"
+#include "command.h"
+#include "repl.h"
+
+/* readline's callbacks take no user pointer: the session being completed
+ * is kept here while bl_repl runs. */
+static bl_session *completing;
+
+static char *generator(const char *text, int state)
+{
+    static char **words;
+    static size_t nwords, index;
+    size_t len = strlen(text);
+    if (!state) {
+        bl_words_free(words, nwords);
+        words = NULL;
+        nwords = 0;
+        index = 0;
+        char *head = strndup(rl_line_buffer, (size_t)rl_point - len);
+        if (head && bl_tokenize(head, &words, &nwords, NULL) != BL_OK) {
+            words = NULL;
+            nwords = 0;
+        }
+        free(head);
+        /* only the current command of a ';' line matters */
+        for (size_t i = nwords; i-- > 0;)
+            if (strcmp(words[i], ";") == 0) {
+                bl_words_free(words, nwords);
+                words = NULL;
+                nwords = 0;
+                break;
+            }
+    }
+    const char *cand;
+    while ((cand = bl_complete(completing, words, nwords, index)) != NULL) {
+        index++;
+        if (strncmp(cand, text, len) == 0) return strdup(cand);
+    }
+    bl_words_free(words, nwords);
+    words = NULL;
+    nwords = 0;
+    return NULL;
+}
+
+static int wants_filename(const char *buf, int start)
+{
+    char *head = strndup(buf, (size_t)start);
+    char **w = NULL;
+    size_t n = 0;
+    int yes = 0;
+    if (head && bl_tokenize(head, &w, &n, NULL) == BL_OK && n >= 1) {
+        const bl_command *c = bl_command_find(w[0], NULL);
+        if (c == &bl_cmd_source || c == &bl_cmd_save) yes = n == 1;
+        else if (c == &bl_cmd_export) yes = n == 2;
+        else if (c == &bl_cmd_data && n == 2 && strcmp(w[1], "load") == 0)
+            yes = strchr(buf + start, '/') || strchr(buf + start, '.');
+    }
+    bl_words_free(w, n);
+    free(head);
+    return yes;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)end;
+    if (wants_filename(rl_line_buffer, start)) return NULL;   /* readline's own */
+    rl_attempted_completion_over = 1;
+    char **m = rl_completion_matches(text, generator);
+    if (m && m[0] && !m[1] && m[0][strlen(m[0]) - 1] == '=')
+        rl_completion_suppress_append = 1;
+    return m;
+}
+
+/* Ctrl-C at the prompt drops the line being typed, as a shell does. */
+static int on_signal(void)
+{
+    if (completing && *completing->cancel) {
+        *completing->cancel = 0;
+        rl_replace_line("", 0);
+        rl_crlf();
+        rl_on_new_line();
+        rl_redisplay();
+    }
+    return 0;
+}
+
+static void history_path(char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+    snprintf(buf, len, "%s/.bilab_history", home && *home ? home : ".");
+}
+
+int bl_repl(bl_session *S)
+{
+    char hist[4096];
+    completing = S;
+    rl_readline_name = "bilab";
+    rl_attempted_completion_function = complete;
+    rl_basic_word_break_characters = " \t\n;";
+    rl_signal_event_hook = on_signal;
+    history_path(hist, sizeof hist);
+    using_history();
+    stifle_history(2000);
+    read_history(hist);
+    while (!S->quit) {
+        *S->cancel = 0;
+        char *line = readline("bilab> ");
+        if (!line) {
+            fputc('\n', stdout);
+            break;
+        }
+        if (*line) {
+            HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+            if (!last || strcmp(last->line, line) != 0) add_history(line);
+            bl_execute_line(S, line);
+        }
+        free(line);
+    }
+    write_history(hist);
+    completing = NULL;
+    return 0;
+}

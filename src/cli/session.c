@@ -1,0 +1,164 @@
+/* session.c: owning and swapping the problem, data, ω, θ and iterators so
+ * that a failing command leaves the session exactly as it was. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
+{
+    bl_session *S = calloc(1, sizeof *S);
+    if (!S) return NULL;
+    S->out = out;
+    S->errf = errf;
+    S->cancel = cancel;
+    bl_settings_defaults(S->set);
+    return S;
+}
+
+void bl_session_free(bl_session *S)
+{
+    if (!S) return;
+    bl_inner_free(S->inner);
+    bl_outer_free(S->outer);
+    bl_problem_free(S->P);
+    bl_dataset_free(S->data);
+    gsl_vector_free(S->omega);
+    gsl_vector_free(S->theta);
+    free(S);
+}
+
+void bl_session_invalidate(bl_session *S)
+{
+    bl_inner_free(S->inner);
+    S->inner = NULL;
+    S->inner_total = 0;
+}
+
+int bl_session_reset_outer(bl_session *S)
+{
+    const bl_outer_type *T = bl_outer_lookup(S->set[BL_S_OUTER_OPT].str);
+    bl_outer *o = bl_outer_alloc(T ? T : bl_outer_types[0], S->P ? S->P->d : 1);
+    if (!o) return BL_ENOMEM;
+    bl_outer_free(S->outer);
+    S->outer = o;
+    return BL_OK;
+}
+
+/* Installs problem P (taken over), keeping ω when its dimension is
+ * unchanged and KEEP_OMEGA is set. */
+static int install(bl_session *S, bl_problem *P, int keep_omega)
+{
+    gsl_vector *om = gsl_vector_alloc(P->d), *th = gsl_vector_calloc(P->p);
+    bl_outer *o = bl_outer_alloc(S->outer ? S->outer->type : bl_outer_types[0], P->d);
+    if (!om || !th || !o) {
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        bl_outer_free(o);
+        bl_problem_free(P);
+        return BL_ENOMEM;
+    }
+    if (keep_omega && S->omega && S->omega->size == P->d)
+        gsl_vector_memcpy(om, S->omega);
+    else
+        bl_problem_omega0(P, om);
+    bl_session_invalidate(S);
+    bl_problem_free(S->P);
+    gsl_vector_free(S->omega);
+    gsl_vector_free(S->theta);
+    bl_outer_free(S->outer);
+    S->P = P;
+    S->omega = om;
+    S->theta = th;
+    S->outer = o;
+    return BL_OK;
+}
+
+int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
+                           const double *par, bl_err *e)
+{
+    bl_problem *P = bl_problem_alloc(T, par, S->data, e);
+    if (!P) return e && e->code ? e->code : BL_ENOMEM;
+    int st = install(S, P, 0);
+    if (st) bl_err_set(e, st, "out of memory");
+    return st;
+}
+
+int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e)
+{
+    bl_problem *P = NULL;
+    if (S->P && (S->P->type->flags & BL_PROB_NEEDS_DATA)) {
+        P = bl_problem_alloc(S->P->type, S->P->par, ds, e);
+        if (!P) {
+            bl_dataset_free(ds);
+            return e && e->code ? e->code : BL_ENOMEM;
+        }
+        int st = install(S, P, 1);
+        if (st) {
+            bl_dataset_free(ds);
+            bl_err_set(e, st, "out of memory");
+            return st;
+        }
+    }
+    bl_dataset_free(S->data);
+    S->data = ds;
+    return BL_OK;
+}
+
+void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c)
+{
+    const bl_inner_type *T = bl_inner_lookup(S->set[BL_S_INNER_SOLVER].str);
+    c->type = T ? T : bl_inner_gd;
+    c->eta = S->set[BL_S_INNER_STEP].num;
+    c->tol = S->set[BL_S_INNER_TOL].num;
+    c->maxit = (size_t)S->set[BL_S_INNER_MAXIT].num;
+}
+
+void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c)
+{
+    c->type = S->outer->type;
+    c->step = S->set[BL_S_OUTER_STEP].num;
+    c->backtrack = S->set[BL_S_OUTER_BACKTRACK].num != 0;
+    c->lo = S->set[BL_S_OUTER_LO].num;
+    c->hi = S->set[BL_S_OUTER_HI].num;
+    c->inner_steps = (size_t)S->set[BL_S_OUTER_INNER].num;
+}
+
+double bl_session_eta(bl_session *S)
+{
+    if (S->inner) return S->inner->eta;
+    double eta = S->set[BL_S_INNER_STEP].num;
+    return eta > 0 ? eta : bl_inner_default_eta(S->P, S->theta, S->omega);
+}
+
+int bl_session_inner(bl_session *S, bl_err *e)
+{
+    if (S->inner) return BL_OK;
+    bl_inner_conf c;
+    bl_session_inner_conf(S, &c);
+    bl_inner *it = bl_inner_alloc(c.type, S->P->p);
+    if (!it) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    int st = bl_inner_set(it, S->P, S->omega, S->theta, c.eta, e);
+    if (st) {
+        bl_inner_free(it);
+        return st;
+    }
+    S->inner = it;
+    S->inner_total = 0;
+    return BL_OK;
+}
+
+int bl_session_json(const bl_session *S)
+{
+    return strcmp(S->set[BL_S_FORMAT].str, "json") == 0;
+}
+
+int bl_session_digits(const bl_session *S)
+{
+    return (int)S->set[BL_S_DIGITS].num;
+}

@@ -1,0 +1,72 @@
+/* session.h: the one session struct that owns everything a user works
+ * with: problem instance, data, ω, θ, iterators, settings, histories. */
+#ifndef BL_SESSION_H
+#define BL_SESSION_H
+
+#include <stdio.h>
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "data.h"
+#include "hypergrad.h"
+#include "inner.h"
+#include "outer.h"
+#include "problem.h"
+#include "settings.h"
+
+typedef struct bl_session {
+    /* the problem and its data */
+    bl_problem *P;               /* NULL only before the first problem use */
+    bl_dataset *data;            /* owned; may be NULL */
+    char data_cmd[1024];         /* the command that made the data (for save) */
+    char problem_cmd[512];       /* likewise for the problem */
+    gsl_vector *omega, *theta;
+
+    /* iterators */
+    bl_inner *inner;             /* live inner iterator at ω, or NULL */
+    size_t inner_total;          /* inner iterations at this ω */
+    bl_outer *outer;
+
+    /* settings */
+    bl_setval set[BL_NSETTINGS];
+
+    /* running */
+    int batch;                   /* 1: not interactive */
+    int keep_going;
+    int quit;
+    bl_cancel_t *cancel;         /* set by SIGINT */
+    FILE *out;                   /* results */
+    FILE *errf;                  /* errors */
+    const char *cmd;             /* name of the command being run */
+    int source_depth;
+} bl_session;
+
+bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel);
+void bl_session_free(bl_session *S);
+
+/* Replaces the problem (type T with parameters PAR) on the current data;
+ * on failure the session is unchanged. */
+int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
+                           const double *par, bl_err *e);
+/* Installs DS (taken over) as the data; re-creates a problem that reads
+ * data.  On failure DS is freed and the session is unchanged. */
+int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);
+/* Drops the live inner iterator (after a change of ω or settings). */
+void bl_session_invalidate(bl_session *S);
+/* Makes sure the live inner iterator exists at the current ω and θ. */
+int bl_session_inner(bl_session *S, bl_err *e);
+/* The inner configuration from the settings. */
+void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c);
+void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c);
+/* The inner step in use: inner.step, or 1/L_G at the current point. */
+double bl_session_eta(bl_session *S);
+/* Re-creates the outer iterator (after outer.opt changes or a reset). */
+int bl_session_reset_outer(bl_session *S);
+
+/* Applies the threads setting to OpenMP. */
+void bl_apply_threads(const bl_session *S);
+
+/* Output helpers honouring the format setting. */
+int bl_session_json(const bl_session *S);
+int bl_session_digits(const bl_session *S);
+
+#endif

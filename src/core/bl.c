@@ -1,0 +1,73 @@
+/* bl.c: error records, parameter checks, clock. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bl.h"
+
+void bl_err_set(bl_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    if (!e) return;
+    e->code = code;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
+const char *bl_strerror(int code)
+{
+    switch (code) {
+    case BL_OK: return "success";
+    case BL_CONTINUE: return "not converged yet";
+    case BL_EINVAL: return "invalid argument";
+    case BL_ENOMEM: return "out of memory";
+    case BL_EIO: return "cannot read or write file";
+    case BL_EFORMAT: return "malformed input";
+    case BL_EDIM: return "dimension mismatch";
+    case BL_ENOTPD: return "Hessian is not positive definite";
+    case BL_EDIVERGE: return "iteration diverged";
+    case BL_EUNSUPPORTED: return "not supported by this problem";
+    case BL_ENODATA: return "no data loaded";
+    case BL_EINTR: return "interrupted";
+    case BL_EMAXITER: return "iteration cap reached";
+    case BL_EMEM: return "over the memory limit";
+    default: return "unknown error";
+    }
+}
+
+int bl_param_find(const bl_param *params, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(params[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+int bl_param_check(const bl_param *param, double v, bl_err *e)
+{
+    if (!isfinite(v)) {
+        bl_err_set(e, BL_EINVAL, "%s must be a finite number", param->name);
+        return BL_EINVAL;
+    }
+    if (param->is_int && v != floor(v)) {
+        bl_err_set(e, BL_EINVAL, "%s must be an integer, not %g", param->name, v);
+        return BL_EINVAL;
+    }
+    if (v < param->lo || v > param->hi) {
+        bl_err_set(e, BL_EINVAL, "%s=%g is out of range [%g, %g]", param->name,
+                   v, param->lo, param->hi);
+        return BL_EINVAL;
+    }
+    return BL_OK;
+}
+
+double bl_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,58 @@
+/* bl.h: status codes, error records and small helpers shared by every
+ * engine module.  Nothing here prints or exits. */
+#ifndef BL_BL_H
+#define BL_BL_H
+
+#include <signal.h>
+#include <stddef.h>
+
+/* Status codes: BL_OK is success, errors are negative, BL_CONTINUE is the
+ * "not converged yet" answer of the *_test functions (as GSL_CONTINUE). */
+enum {
+    BL_CONTINUE = 1,
+    BL_OK = 0,
+    BL_EINVAL = -1,      /* bad argument or parameter */
+    BL_ENOMEM = -2,      /* allocation failed */
+    BL_EIO = -3,         /* file missing or unreadable */
+    BL_EFORMAT = -4,     /* malformed input file */
+    BL_EDIM = -5,        /* dimension mismatch */
+    BL_ENOTPD = -6,      /* Hessian not positive definite */
+    BL_EDIVERGE = -7,    /* iteration produced NaN / Inf */
+    BL_EUNSUPPORTED = -8,/* the problem cannot do what was asked */
+    BL_ENODATA = -9,     /* the problem needs data and has none */
+    BL_EINTR = -10,      /* cancelled by the user (Ctrl-C) */
+    BL_EMAXITER = -11,   /* iteration cap reached before tolerance */
+    BL_EMEM = -12        /* over the memory limit the user set */
+};
+
+/* An error record: core functions that can fail for a reason worth telling
+ * the user fill one (lowercase, no trailing period).  It may be NULL. */
+typedef struct bl_err {
+    int code;
+    char msg[512];
+} bl_err;
+
+void bl_err_set(bl_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *bl_strerror(int code);
+
+/* Cancellation flag set by the SIGINT handler; long loops poll it. */
+typedef volatile sig_atomic_t bl_cancel_t;
+
+/* A tunable numeric parameter of a problem, estimator or solver type. */
+typedef struct bl_param {
+    const char *name;
+    double def, lo, hi;
+    int is_int;          /* 1: must be an integer */
+    const char *help;
+} bl_param;
+
+/* Looks NAME up in PARAMS; returns its index or -1. */
+int bl_param_find(const bl_param *params, size_t n, const char *name);
+/* Checks VALUE against the range of PARAM; fills E on failure. */
+int bl_param_check(const bl_param *param, double value, bl_err *e);
+
+/* Wall-clock seconds from a monotonic clock. */
+double bl_clock(void);
+
+#endif

@@ -1,0 +1,1263 @@
+/* data.c: tables read from CSV and libsvm files, training / validation
+ * splits, standardisation, synthetic generators, export and the bundled
+ * data sets.  Nothing here prints or exits: errors go into a bl_err. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "data.h"
+
+#ifndef BL_PKGDATADIR
+#define BL_PKGDATADIR "/usr/local/share/bilab"
+#endif
+#ifndef BL_SRCDATADIR
+#define BL_SRCDATADIR "problems/data"
+#endif
+
+/* Longest piece of a cell or name quoted in an error message. */
+#define QUOTE_MAX 40
+
+const char *const bl_bundled_names[] = {
+    "diabetes", "breast_cancer", "digits", "wine", NULL
+};
+
+enum { FMT_CSV, FMT_LIBSVM };
+
+/* ---------------------------------------------------------------- helpers */
+
+static int oom(bl_err *e)
+{
+    bl_err_set(e, BL_ENOMEM, "out of memory");
+    return BL_ENOMEM;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static void free_names(char **names, size_t n)
+{
+    if (!names) return;
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+/* A NULL-terminated copy of N names (N + 1 slots). */
+static char **dup_names(char *const *names, size_t n)
+{
+    char **d = calloc(n + 1, sizeof *d);
+    if (!d) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = xstrdup(names[i] ? names[i] : "");
+        if (!d[i]) {
+            free_names(d, i);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+/* Writes S into BUF for an error message: at most QUOTE_MAX characters,
+ * "..." appended when cut. */
+static const char *quote(char *buf, size_t len, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > QUOTE_MAX)
+        snprintf(buf, len, "%.*s...", QUOTE_MAX, s);
+    else
+        snprintf(buf, len, "%s", s);
+    return buf;
+}
+
+static void rtrim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    rtrim(s);
+    return s;
+}
+
+static int is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s)) return 0;
+    return 1;
+}
+
+enum { NUM_OK, NUM_EMPTY, NUM_BAD, NUM_NAN, NUM_INF };
+
+/* Parses the whole of S (already trimmed) as a finite double. */
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (*s == '\0') return NUM_EMPTY;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0') return NUM_BAD;
+    if (isnan(v)) return NUM_NAN;
+    if (isinf(v)) return NUM_INF;
+    *out = v;
+    return NUM_OK;
+}
+
+/* Fills E for a cell that parse_num refused; WHERE is "column 3 (bmi)" or
+ * similar (the caller puts "file:line: " in front). */
+static int num_error(bl_err *e, int what, const char *where, const char *cell)
+{
+    char q[QUOTE_MAX + 8];
+    switch (what) {
+    case NUM_EMPTY:
+        bl_err_set(e, BL_EFORMAT, "%s: empty cell", where);
+        break;
+    case NUM_NAN:
+        bl_err_set(e, BL_EFORMAT, "%s: NaN is not allowed", where);
+        break;
+    case NUM_INF:
+        bl_err_set(e, BL_EFORMAT, "%s: Inf is not allowed ('%s')", where,
+                   quote(q, sizeof q, cell));
+        break;
+    default:
+        bl_err_set(e, BL_EFORMAT, "%s: '%s' is not a number", where,
+                   quote(q, sizeof q, cell));
+        break;
+    }
+    return BL_EFORMAT;
+}
+
+/* A growable array of doubles. */
+typedef struct dbuf {
+    double *v;
+    size_t n, cap;
+} dbuf;
+
+static int dbuf_push(dbuf *b, double x)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        double *v;
+        if (cap > SIZE_MAX / sizeof *v) return -1;
+        v = realloc(b->v, cap * sizeof *v);
+        if (!v) return -1;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = x;
+    return 0;
+}
+
+static int alloc_matrix(gsl_matrix **m, size_t r, size_t c, int zero, bl_err *e)
+{
+    *m = zero ? gsl_matrix_calloc(r, c) : gsl_matrix_alloc(r, c);
+    if (!*m) {
+        bl_err_set(e, BL_ENOMEM, "cannot allocate a %zu x %zu matrix", r, c);
+        return BL_ENOMEM;
+    }
+    return BL_OK;
+}
+
+static int alloc_vector(gsl_vector **v, size_t n, int zero, bl_err *e)
+{
+    *v = zero ? gsl_vector_calloc(n) : gsl_vector_alloc(n);
+    if (!*v) {
+        bl_err_set(e, BL_ENOMEM, "cannot allocate a vector of %zu entries", n);
+        return BL_ENOMEM;
+    }
+    return BL_OK;
+}
+
+static int open_read(const char *path, FILE **f, bl_err *e)
+{
+    *f = fopen(path, "r");
+    if (!*f) {
+        int er = errno;
+        bl_err_set(e, BL_EIO, "cannot open '%s': %s", path, strerror(er));
+        return BL_EIO;
+    }
+    return BL_OK;
+}
+
+/* ------------------------------------------------------------------ tables */
+
+void bl_table_free(bl_table *t)
+{
+    if (!t) return;
+    free_names(t->names, t->X ? t->X->size2 : 0);
+    if (t->X) gsl_matrix_free(t->X);
+    if (t->y) gsl_vector_free(t->y);
+    free(t->target);
+    free(t->path);
+    free(t);
+}
+
+/* Resolves TARGET (a column name, else a 0-based index; NULL: the last
+ * column) among the NCOLS header names. */
+static int find_target(const char *path, char *const *cols, size_t ncols,
+                       const char *target, size_t *tcol, bl_err *e)
+{
+    char list[300];
+    size_t used = 0, i;
+    char q[QUOTE_MAX + 8];
+
+    if (!target) {
+        *tcol = ncols - 1;
+        return BL_OK;
+    }
+    for (i = 0; i < ncols; i++)
+        if (strcmp(cols[i], target) == 0) {
+            *tcol = i;
+            return BL_OK;
+        }
+    if (*target && strspn(target, "0123456789") == strlen(target)) {
+        unsigned long long k;
+        errno = 0;
+        k = strtoull(target, NULL, 10);
+        if (errno == 0 && k < ncols) {
+            *tcol = (size_t)k;
+            return BL_OK;
+        }
+        bl_err_set(e, BL_EINVAL, "%s: target column %s is out of range "
+                   "(the file has %zu columns, numbered from 0)",
+                   path, quote(q, sizeof q, target), ncols);
+        return BL_EINVAL;
+    }
+    /* List the column names, cut to what fits. */
+    list[0] = '\0';
+    for (i = 0; i < ncols; i++) {
+        const char *sep = i ? ", " : "";
+        size_t need = strlen(sep) + strlen(cols[i]);
+        if (used + need + 16 >= sizeof list) {
+            snprintf(list + used, sizeof list - used, "%s... (%zu in all)",
+                     sep, ncols);
+            break;
+        }
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 sep, cols[i]);
+    }
+    bl_err_set(e, BL_EINVAL, "%s: no column named '%s' (columns: %s)", path,
+               quote(q, sizeof q, target), list);
+    return BL_EINVAL;
+}
+
+/* Splits the header line S into names; strips surrounding blanks and
+ * double quotes. */
+static int read_header(const char *path, size_t lineno, char *s,
+                       char ***cols_out, size_t *ncols_out, bl_err *e)
+{
+    size_t n = 1, i;
+    char **cols;
+    char *p;
+
+    for (p = s; *p; p++)
+        if (*p == ',') n++;
+    cols = calloc(n + 1, sizeof *cols);
+    if (!cols) return oom(e);
+    p = s;
+    for (i = 0; i < n; i++) {
+        char *comma = strchr(p, ',');
+        char *name;
+        size_t len;
+        if (comma) *comma = '\0';
+        name = trim(p);
+        len = strlen(name);
+        if (len >= 2 && name[0] == '"' && name[len - 1] == '"') {
+            name[len - 1] = '\0';
+            name++;
+        }
+        if (*name == '\0') {
+            free_names(cols, i);
+            bl_err_set(e, BL_EFORMAT, "%s:%zu: column %zu has an empty name "
+                       "(a header row of column names is required)",
+                       path, lineno, i + 1);
+            return BL_EFORMAT;
+        }
+        cols[i] = xstrdup(name);
+        if (!cols[i]) {
+            free_names(cols, i);
+            return oom(e);
+        }
+        p = comma ? comma + 1 : p + strlen(p);
+    }
+    if (n < 2) {
+        free_names(cols, n);
+        bl_err_set(e, BL_EFORMAT, "%s:%zu: need at least 2 columns (features "
+                   "and a target), found 1", path, lineno);
+        return BL_EFORMAT;
+    }
+    *cols_out = cols;
+    *ncols_out = n;
+    return BL_OK;
+}
+
+int bl_table_read_csv(const char *path, const char *target, bl_table **out,
+                      bl_err *e)
+{
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, ncols = 0, nrows = 0, tcol = 0, i, j;
+    ssize_t len;
+    char **cols = NULL;
+    dbuf data = { NULL, 0, 0 };
+    bl_table *t = NULL;
+    bl_err le;      /* message of a bad cell, before "file:line: " */
+    int rc;
+
+    if (out) *out = NULL;
+    if (!path || !out) {
+        bl_err_set(e, BL_EINVAL, "no file name given");
+        return BL_EINVAL;
+    }
+    if ((rc = open_read(path, &f, e))) return rc;
+
+    while ((len = getline(&line, &cap, f)) != -1) {
+        char *s = line, *p;
+        size_t ncells = 1;
+        lineno++;
+        if (memchr(line, '\0', (size_t)len)) {
+            bl_err_set(e, BL_EFORMAT, "%s:%zu: contains a NUL byte "
+                       "(not a text file?)", path, lineno);
+            rc = BL_EFORMAT;
+            goto done;
+        }
+        if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0) s += 3; /* BOM */
+        rtrim(s);
+        if (is_blank(s)) continue;
+        if (!cols) {
+            if ((rc = read_header(path, lineno, s, &cols, &ncols, e))) goto done;
+            if ((rc = find_target(path, cols, ncols, target, &tcol, e))) goto done;
+            continue;
+        }
+        for (p = s; *p; p++)
+            if (*p == ',') ncells++;
+        if (ncells != ncols) {
+            bl_err_set(e, BL_EFORMAT, "%s:%zu: expected %zu cells, found %zu",
+                       path, lineno, ncols, ncells);
+            rc = BL_EFORMAT;
+            goto done;
+        }
+        p = s;
+        for (j = 0; j < ncols; j++) {
+            char *comma = strchr(p, ',');
+            char *cell;
+            double v = 0;
+            int st;
+            if (comma) *comma = '\0';
+            cell = trim(p);
+            st = parse_num(cell, &v);
+            if (st != NUM_OK) {
+                char where[128 + QUOTE_MAX], q[QUOTE_MAX + 8];
+                snprintf(where, sizeof where, "column %zu (%s)", j + 1,
+                         quote(q, sizeof q, cols[j]));
+                num_error(&le, st, where, cell);
+                bl_err_set(e, BL_EFORMAT, "%s:%zu: %s", path, lineno, le.msg);
+                rc = BL_EFORMAT;
+                goto done;
+            }
+            if (dbuf_push(&data, v)) {
+                rc = oom(e);
+                goto done;
+            }
+            p = comma ? comma + 1 : p + strlen(p);
+        }
+        nrows++;
+    }
+    if (ferror(f)) {
+        int er = errno;
+        bl_err_set(e, BL_EIO, "error reading '%s': %s", path, strerror(er));
+        rc = BL_EIO;
+        goto done;
+    }
+    if (!cols) {
+        bl_err_set(e, BL_EFORMAT, "%s: empty file (a header row of column "
+                   "names is required)", path);
+        rc = BL_EFORMAT;
+        goto done;
+    }
+    if (nrows == 0) {
+        bl_err_set(e, BL_EFORMAT, "%s: no data rows after the header", path);
+        rc = BL_EFORMAT;
+        goto done;
+    }
+
+    /* Build the table: every column but the target, in file order. */
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        rc = oom(e);
+        goto done;
+    }
+    if ((rc = alloc_matrix(&t->X, nrows, ncols - 1, 0, e))) goto done;
+    if ((rc = alloc_vector(&t->y, nrows, 0, e))) goto done;
+    t->names = calloc(ncols, sizeof *t->names);
+    t->path = xstrdup(path);
+    if (!t->names || !t->path) {
+        rc = oom(e);
+        goto done;
+    }
+    for (j = 0, i = 0; j < ncols; j++) {
+        if (j == tcol) {
+            t->target = cols[j];
+        } else {
+            t->names[i++] = cols[j];
+        }
+        cols[j] = NULL;            /* ownership moved to the table */
+    }
+    for (i = 0; i < nrows; i++) {
+        const double *row = data.v + i * ncols;
+        size_t k = 0;
+        for (j = 0; j < ncols; j++) {
+            if (j == tcol)
+                gsl_vector_set(t->y, i, row[j]);
+            else
+                gsl_matrix_set(t->X, i, k++, row[j]);
+        }
+    }
+    *out = t;
+    t = NULL;
+    rc = BL_OK;
+
+done:
+    bl_table_free(t);
+    free_names(cols, ncols);
+    free(data.v);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Sparse entries of a libsvm file. */
+typedef struct sparse {
+    size_t *row, *col;
+    double *val;
+    size_t n, cap;
+} sparse;
+
+static int sparse_push(sparse *s, size_t r, size_t c, double v)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        size_t *rr, *cc;
+        double *vv;
+        if (cap > SIZE_MAX / sizeof(double)) return -1;
+        rr = realloc(s->row, cap * sizeof *rr);
+        if (!rr) return -1;
+        s->row = rr;
+        cc = realloc(s->col, cap * sizeof *cc);
+        if (!cc) return -1;
+        s->col = cc;
+        vv = realloc(s->val, cap * sizeof *vv);
+        if (!vv) return -1;
+        s->val = vv;
+        s->cap = cap;
+    }
+    s->row[s->n] = r;
+    s->col[s->n] = c;
+    s->val[s->n] = v;
+    s->n++;
+    return 0;
+}
+
+/* Feature names "f1".."fK" for a table of K features. */
+static char **libsvm_names(size_t k)
+{
+    char **names = calloc(k + 1, sizeof *names);
+    if (!names) return NULL;
+    for (size_t j = 0; j < k; j++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "f%zu", j + 1);
+        names[j] = xstrdup(buf);
+        if (!names[j]) {
+            free_names(names, j);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
+                         bl_err *e)
+{
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, nrows = 0, maxidx = 0, k, i;
+    ssize_t len;
+    dbuf labels = { NULL, 0, 0 };
+    sparse sp = { NULL, NULL, NULL, 0, 0 };
+    bl_table *t = NULL;
+    char q[QUOTE_MAX + 8];
+    bl_err le;      /* message of a bad field, before "file:line: " */
+    int rc;
+
+    if (out) *out = NULL;
+    if (!path || !out) {
+        bl_err_set(e, BL_EINVAL, "no file name given");
+        return BL_EINVAL;
+    }
+    if ((rc = open_read(path, &f, e))) return rc;
+
+    while ((len = getline(&line, &cap, f)) != -1) {
+        char *p = line, *hash;
+        size_t field = 0, prev = 0;
+        lineno++;
+        if (memchr(line, '\0', (size_t)len)) {
+            bl_err_set(e, BL_EFORMAT, "%s:%zu: contains a NUL byte "
+                       "(not a text file?)", path, lineno);
+            rc = BL_EFORMAT;
+            goto done;
+        }
+        if ((hash = strchr(line, '#'))) *hash = '\0';   /* comment */
+        rtrim(line);
+        if (is_blank(line)) continue;
+        while (*p) {
+            char *tok, *colon;
+            double v = 0;
+            int st;
+            while (isspace((unsigned char)*p)) p++;
+            if (!*p) break;
+            tok = p;
+            while (*p && !isspace((unsigned char)*p)) p++;
+            if (*p) *p++ = '\0';
+            field++;
+            if (field == 1) {
+                st = parse_num(tok, &v);
+                if (st != NUM_OK) {
+                    char where[64];
+                    snprintf(where, sizeof where, "field 1 (label)");
+                    num_error(&le, st, where, tok);
+                    goto prefix;
+                }
+                if (dbuf_push(&labels, v)) {
+                    rc = oom(e);
+                    goto done;
+                }
+                continue;
+            }
+            if (strncmp(tok, "qid:", 4) == 0) continue;  /* svmlight ranking */
+            colon = strchr(tok, ':');
+            if (!colon) {
+                bl_err_set(&le, BL_EFORMAT, "field %zu ('%s'): expected "
+                           "index:value", field, quote(q, sizeof q, tok));
+                goto prefix;
+            }
+            {
+                unsigned long long idx;
+                char *end;
+                if (!isdigit((unsigned char)tok[0])) {
+                    *colon = '\0';
+                    bl_err_set(&le, BL_EFORMAT, "field %zu: index '%s' is not a "
+                               "positive integer", field, quote(q, sizeof q, tok));
+                    goto prefix;
+                }
+                errno = 0;
+                idx = strtoull(tok, &end, 10);
+                if (end != colon || errno || idx == 0 || idx > SIZE_MAX / 2) {
+                    *colon = '\0';
+                    bl_err_set(&le, BL_EFORMAT, "field %zu: index '%s' is not a "
+                               "positive integer%s", field,
+                               quote(q, sizeof q, tok),
+                               idx == 0 && end == colon ? " (indices start at 1)" : "");
+                    goto prefix;
+                }
+                if ((size_t)idx <= prev) {
+                    bl_err_set(&le, BL_EFORMAT, "field %zu: index %llu is not "
+                               "greater than the previous index %zu", field,
+                               idx, prev);
+                    goto prefix;
+                }
+                st = parse_num(colon + 1, &v);
+                if (st != NUM_OK) {
+                    char where[64];
+                    snprintf(where, sizeof where, "field %zu (index %llu)",
+                             field, idx);
+                    num_error(&le, st, where, colon + 1);
+                    goto prefix;
+                }
+                prev = (size_t)idx;
+                if (prev > maxidx) maxidx = prev;
+                if (v != 0 && sparse_push(&sp, nrows, prev - 1, v)) {
+                    rc = oom(e);
+                    goto done;
+                }
+            }
+        }
+        nrows++;
+        continue;
+    prefix:
+        /* Put "file:line: " in front of the message set above. */
+        bl_err_set(e, BL_EFORMAT, "%s:%zu: %s", path, lineno, le.msg);
+        rc = BL_EFORMAT;
+        goto done;
+    }
+    if (ferror(f)) {
+        int er = errno;
+        bl_err_set(e, BL_EIO, "error reading '%s': %s", path, strerror(er));
+        rc = BL_EIO;
+        goto done;
+    }
+    if (nrows == 0) {
+        bl_err_set(e, BL_EFORMAT, "%s: no data rows (empty file)", path);
+        rc = BL_EFORMAT;
+        goto done;
+    }
+    k = maxidx > min_features ? maxidx : min_features;
+    if (k == 0) {
+        bl_err_set(e, BL_EFORMAT, "%s: no features (every row is a bare label)",
+                   path);
+        rc = BL_EFORMAT;
+        goto done;
+    }
+
+    t = calloc(1, sizeof *t);
+    if (!t) {
+        rc = oom(e);
+        goto done;
+    }
+    if ((rc = alloc_matrix(&t->X, nrows, k, 1, e))) goto done;
+    if ((rc = alloc_vector(&t->y, nrows, 0, e))) goto done;
+    t->names = libsvm_names(k);
+    t->target = xstrdup("label");
+    t->path = xstrdup(path);
+    if (!t->names || !t->target || !t->path) {
+        rc = oom(e);
+        goto done;
+    }
+    for (i = 0; i < nrows; i++) gsl_vector_set(t->y, i, labels.v[i]);
+    for (i = 0; i < sp.n; i++) gsl_matrix_set(t->X, sp.row[i], sp.col[i], sp.val[i]);
+    *out = t;
+    t = NULL;
+    rc = BL_OK;
+
+done:
+    bl_table_free(t);
+    free(labels.v);
+    free(sp.row);
+    free(sp.col);
+    free(sp.val);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Widens the libsvm table T to K features (zeros appended). */
+static int widen_table(bl_table *t, size_t k, bl_err *e)
+{
+    gsl_matrix *X;
+    char **names;
+    size_t old = t->X->size2;
+    int rc;
+    if (k <= old) return BL_OK;
+    if ((rc = alloc_matrix(&X, t->X->size1, k, 1, e))) return rc;
+    names = realloc(t->names, (k + 1) * sizeof *names);
+    if (!names) {
+        gsl_matrix_free(X);
+        return oom(e);
+    }
+    t->names = names;
+    for (size_t j = old; j <= k; j++) names[j] = NULL;
+    for (size_t j = old; j < k; j++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "f%zu", j + 1);
+        if (!(names[j] = xstrdup(buf))) {
+            for (size_t i = old; i < j; i++) {
+                free(names[i]);
+                names[i] = NULL;
+            }
+            gsl_matrix_free(X);
+            return oom(e);
+        }
+    }
+    {
+        gsl_matrix_view sub = gsl_matrix_submatrix(X, 0, 0, t->X->size1, old);
+        gsl_matrix_memcpy(&sub.matrix, t->X);
+    }
+    gsl_matrix_free(t->X);
+    t->X = X;
+    return BL_OK;
+}
+
+/* ---------------------------------------------------------------- datasets */
+
+void bl_load_opts_default(bl_load_opts *o)
+{
+    if (!o) return;
+    o->val_path = NULL;
+    o->target = NULL;
+    o->format = NULL;
+    o->split = 0.7;
+    o->seed = 0;
+    o->standardize = 1;
+}
+
+void bl_dataset_free(bl_dataset *ds)
+{
+    if (!ds) return;
+    free_names(ds->names, ds->X ? ds->X->size2 : 0);
+    free(ds->name);
+    free(ds->target);
+    if (ds->X) gsl_matrix_free(ds->X);
+    if (ds->y) gsl_vector_free(ds->y);
+    if (ds->Xv) gsl_matrix_free(ds->Xv);
+    if (ds->yv) gsl_vector_free(ds->yv);
+    if (ds->mean) gsl_vector_free(ds->mean);
+    if (ds->scale) gsl_vector_free(ds->scale);
+    if (ds->flipped) gsl_vector_free(ds->flipped);
+    free(ds);
+}
+
+/* Classification when every target (both splits) is in {0, 1}, or every
+ * target is in {-1, 1}. */
+static int detect_task(const gsl_vector *y, const gsl_vector *yv)
+{
+    int in01 = 1, inpm = 1;
+    const gsl_vector *v[2] = { y, yv };
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; v[s] && i < v[s]->size; i++) {
+            double t = gsl_vector_get(v[s], i);
+            if (t != 0 && t != 1) in01 = 0;
+            if (t != -1 && t != 1) inpm = 0;
+        }
+    return in01 || inpm ? BL_TASK_CLASSIFICATION : BL_TASK_REGRESSION;
+}
+
+/* Mean of the N values X[0], X[stride], ... with one correction pass. */
+static double mean_strided(const double *x, size_t stride, size_t n)
+{
+    double s = 0, c = 0, mu;
+    for (size_t i = 0; i < n; i++) s += x[i * stride];
+    mu = s / (double)n;
+    for (size_t i = 0; i < n; i++) c += x[i * stride] - mu;
+    return mu + c / (double)n;
+}
+
+/* Standardises DS in place with the training statistics: every feature
+ * (x - mean) / std (population std; 1 for a constant feature), on both
+ * splits; regression targets centred with the training mean. */
+static int standardize(bl_dataset *ds, bl_err *e)
+{
+    size_t n = ds->X->size1, m = ds->Xv->size1, p = ds->X->size2;
+    int rc;
+    if ((rc = alloc_vector(&ds->mean, p, 0, e))) return rc;
+    if ((rc = alloc_vector(&ds->scale, p, 0, e))) return rc;
+    for (size_t j = 0; j < p; j++) {
+        const double *col = gsl_matrix_const_ptr(ds->X, 0, j);
+        size_t tda = ds->X->tda;
+        double mu = mean_strided(col, tda, n), ss = 0, sd;
+        int constant = 1;
+        for (size_t i = 0; i < n; i++) {
+            double d = col[i * tda] - mu;
+            ss += d * d;
+            if (col[i * tda] != col[0]) constant = 0;
+        }
+        sd = sqrt(ss / (double)n);
+        if (constant || !(sd > 0)) sd = 1;
+        if (!isfinite(mu) || !isfinite(sd)) {
+            bl_err_set(e, BL_EDIVERGE, "feature %s: values too large to "
+                       "standardise", ds->names[j]);
+            return BL_EDIVERGE;
+        }
+        gsl_vector_set(ds->mean, j, mu);
+        gsl_vector_set(ds->scale, j, sd);
+        for (size_t i = 0; i < n; i++)
+            gsl_matrix_set(ds->X, i, j, (gsl_matrix_get(ds->X, i, j) - mu) / sd);
+        for (size_t i = 0; i < m; i++)
+            gsl_matrix_set(ds->Xv, i, j, (gsl_matrix_get(ds->Xv, i, j) - mu) / sd);
+    }
+    ds->y_mean = 0;
+    if (ds->task == BL_TASK_REGRESSION) {
+        double ym = mean_strided(ds->y->data, ds->y->stride, n);
+        if (!isfinite(ym)) {
+            bl_err_set(e, BL_EDIVERGE, "target %s: values too large to centre",
+                       ds->target);
+            return BL_EDIVERGE;
+        }
+        ds->y_mean = ym;
+        gsl_vector_add_constant(ds->y, -ym);
+        gsl_vector_add_constant(ds->yv, -ym);
+    }
+    ds->standardized = 1;
+    return BL_OK;
+}
+
+/* Copies rows IDX[0..k) of table T into X, y. */
+static void copy_rows(const bl_table *t, const size_t *idx, size_t k,
+                      gsl_matrix *X, gsl_vector *y)
+{
+    for (size_t i = 0; i < k; i++) {
+        gsl_vector_const_view r = gsl_matrix_const_row(t->X, idx[i]);
+        gsl_matrix_set_row(X, i, &r.vector);
+        gsl_vector_set(y, i, gsl_vector_get(t->y, idx[i]));
+    }
+}
+
+static int check_table(const bl_table *t, const char *what, bl_err *e)
+{
+    if (!t || !t->X || !t->y || t->X->size1 == 0 || t->X->size2 == 0 ||
+        t->y->size != t->X->size1) {
+        bl_err_set(e, BL_EINVAL, "%s table is empty or inconsistent", what);
+        return BL_EINVAL;
+    }
+    return BL_OK;
+}
+
+int bl_data_from_tables(const bl_table *train, const bl_table *val,
+                        const bl_load_opts *o, const char *name,
+                        bl_dataset **out, bl_err *e)
+{
+    bl_load_opts def;
+    bl_dataset *ds = NULL;
+    size_t p, n, m;
+    size_t *perm = NULL;
+    int rc;
+
+    if (out) *out = NULL;
+    if (!out) {
+        bl_err_set(e, BL_EINVAL, "no place to store the data set");
+        return BL_EINVAL;
+    }
+    if (!o) {
+        bl_load_opts_default(&def);
+        o = &def;
+    }
+    if ((rc = check_table(train, "training", e))) return rc;
+    if (val && (rc = check_table(val, "validation", e))) return rc;
+    p = train->X->size2;
+    if (val && val->X->size2 != p) {
+        bl_err_set(e, BL_EDIM, "training has %zu features but validation has %zu",
+                   p, val->X->size2);
+        return BL_EDIM;
+    }
+    if (val) {
+        n = train->X->size1;
+        m = val->X->size1;
+    } else {
+        size_t rows = train->X->size1;
+        double x;
+        if (!(o->split > 0 && o->split < 1)) {
+            bl_err_set(e, BL_EINVAL, "split must be strictly between 0 and 1, "
+                       "not %g", o->split);
+            return BL_EINVAL;
+        }
+        if (rows < 2) {
+            bl_err_set(e, BL_EINVAL, "need at least 2 rows to split into "
+                       "training and validation, found %zu", rows);
+            return BL_EINVAL;
+        }
+        x = floor(o->split * (double)rows + 0.5);
+        if (x < 1 || x > (double)(rows - 1)) {
+            bl_err_set(e, BL_EINVAL, "split %g of %zu rows leaves the %s split "
+                       "empty", o->split, rows, x < 1 ? "training" : "validation");
+            return BL_EINVAL;
+        }
+        n = (size_t)x;
+        m = rows - n;
+    }
+
+    ds = calloc(1, sizeof *ds);
+    if (!ds) return oom(e);
+    if ((rc = alloc_matrix(&ds->X, n, p, 0, e))) goto fail;
+    if ((rc = alloc_vector(&ds->y, n, 0, e))) goto fail;
+    if ((rc = alloc_matrix(&ds->Xv, m, p, 0, e))) goto fail;
+    if ((rc = alloc_vector(&ds->yv, m, 0, e))) goto fail;
+
+    if (val) {
+        gsl_matrix_memcpy(ds->X, train->X);
+        gsl_vector_memcpy(ds->y, train->y);
+        gsl_matrix_memcpy(ds->Xv, val->X);
+        gsl_vector_memcpy(ds->yv, val->y);
+        ds->split = 0;
+    } else {
+        /* Shuffle the row indices with an MT19937 seeded with o->seed; the
+         * first n (in shuffled order) are the training rows, the rest the
+         * validation rows. */
+        size_t rows = n + m;
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        perm = malloc(rows * sizeof *perm);
+        if (!r || !perm) {
+            if (r) gsl_rng_free(r);
+            rc = oom(e);
+            goto fail;
+        }
+        gsl_rng_set(r, o->seed);
+        for (size_t i = 0; i < rows; i++) perm[i] = i;
+        gsl_ran_shuffle(r, perm, rows, sizeof *perm);
+        gsl_rng_free(r);
+        copy_rows(train, perm, n, ds->X, ds->y);
+        copy_rows(train, perm + n, m, ds->Xv, ds->yv);
+        ds->split = o->split;
+    }
+    ds->seed = o->seed;
+
+    ds->names = dup_names(train->names, p);
+    ds->target = xstrdup(train->target ? train->target : "y");
+    ds->name = xstrdup(name ? name : train->path ? train->path : "data");
+    if (!ds->names || !ds->target || !ds->name) {
+        rc = oom(e);
+        goto fail;
+    }
+    ds->task = detect_task(ds->y, ds->yv);
+    if (o->standardize && (rc = standardize(ds, e))) goto fail;
+    free(perm);
+    *out = ds;
+    return BL_OK;
+
+fail:
+    free(perm);
+    bl_dataset_free(ds);
+    return rc;
+}
+
+/* Format from the option, else from the extension of the file name. */
+static int choose_format(const char *fmt, const char *path, int *out, bl_err *e)
+{
+    if (fmt) {
+        if (strcasecmp(fmt, "csv") == 0) {
+            *out = FMT_CSV;
+        } else if (strcasecmp(fmt, "libsvm") == 0 || strcasecmp(fmt, "svm") == 0) {
+            *out = FMT_LIBSVM;
+        } else {
+            bl_err_set(e, BL_EINVAL, "unknown format '%s' (choices: csv, libsvm)",
+                       fmt);
+            return BL_EINVAL;
+        }
+        return BL_OK;
+    }
+    {
+        const char *base = strrchr(path, '/');
+        const char *dot;
+        base = base ? base + 1 : path;
+        dot = strrchr(base, '.');
+        *out = FMT_CSV;
+        if (dot && (strcasecmp(dot, ".svm") == 0 || strcasecmp(dot, ".libsvm") == 0 ||
+                    strcasecmp(dot, ".txt") == 0))
+            *out = FMT_LIBSVM;
+    }
+    return BL_OK;
+}
+
+static int read_table(const char *path, int fmt, const char *target,
+                      size_t min_features, bl_table **t, bl_err *e)
+{
+    if (fmt == FMT_CSV) return bl_table_read_csv(path, target, t, e);
+    if (target && strcmp(target, "label") != 0 && strcmp(target, "0") != 0) {
+        bl_err_set(e, BL_EINVAL, "%s: a target column cannot be chosen in a "
+                   "libsvm file (the label is the target)", path);
+        return BL_EINVAL;
+    }
+    return bl_table_read_libsvm(path, min_features, t, e);
+}
+
+int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
+                 bl_err *e)
+{
+    bl_load_opts def;
+    char bundled[4096];
+    const char *file = path;
+    bl_table *train = NULL, *val = NULL;
+    int fmt, rc, bare;
+
+    if (out) *out = NULL;
+    if (!path || !*path || !out) {
+        bl_err_set(e, BL_EINVAL, "no data file given");
+        return BL_EINVAL;
+    }
+    if (!o) {
+        bl_load_opts_default(&def);
+        o = &def;
+    }
+    bare = !strchr(path, '/') && !strchr(path, '.');
+    if (bare && bl_data_find_bundled(path, bundled, sizeof bundled)) {
+        file = bundled;
+        fmt = FMT_CSV;
+    } else if ((rc = choose_format(o->format, path, &fmt, e))) {
+        return rc;
+    }
+
+    rc = read_table(file, fmt, o->target, 0, &train, e);
+    if (rc) {
+        if (bare && rc == BL_EIO && e) {
+            size_t used = strlen(e->msg);
+            snprintf(e->msg + used, sizeof e->msg - used,
+                     " (bundled sets: diabetes, breast_cancer, digits, wine)");
+        }
+        goto done;
+    }
+    if (o->val_path) {
+        rc = read_table(o->val_path, fmt, o->target, train->X->size2, &val, e);
+        if (rc) goto done;
+        /* A libsvm file only names the features it uses: pad the training
+         * table to the validation width (the reverse is done by the read). */
+        if (fmt == FMT_LIBSVM && (rc = widen_table(train, val->X->size2, e)))
+            goto done;
+    }
+    rc = bl_data_from_tables(train, val, o, path, out, e);
+
+done:
+    bl_table_free(train);
+    bl_table_free(val);
+    return rc;
+}
+
+/* --------------------------------------------------------------- synthetic */
+
+void bl_synth_opts_default(bl_synth_opts *o)
+{
+    if (!o) return;
+    o->n = 100;
+    o->m = 100;
+    o->p = 10;
+    o->noise = 0.1;
+    o->corr = 0.0;
+    o->rho = 0.0;
+    o->seed = 0;
+    o->standardize = 0;
+}
+
+/* Random stream (MT19937 seeded with o->seed, gsl_ran_gaussian with
+ * sigma 1), in this exact order:
+ *   1. w_0 .. w_{p-1}                                   (p draws)
+ *   2. for each row, the n training rows then the m validation rows:
+ *        z_0 .. z_{p-1}, then the noise draw z          (p + 1 draws)
+ *      x_0 = z_0, x_j = corr x_{j-1} + sqrt(1 - corr^2) z_j  (AR(1):
+ *      Cov(x_i, x_j) = corr^|i-j|), s = x'w + noise z;
+ *      regression y = s, classification y = +1 if s > 0 else -1.
+ *      The noise draw is made even when noise = 0.
+ *   3. classification with rho > 0 only: k = round(rho n) training rows
+ *      picked with gsl_ran_choose(r, idx, k, 0..n-1, n) (skipped when
+ *      k = 0); their labels are negated and ds->flipped[i] = 1.
+ * Standardisation (o->standardize) comes after, as for loaded data. */
+int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out,
+                  bl_err *e)
+{
+    bl_synth_opts def;
+    bl_dataset *ds = NULL;
+    gsl_rng *r = NULL;
+    gsl_vector *w = NULL;
+    size_t *src = NULL, *pick = NULL;
+    int cls, rc;
+    double a;
+
+    if (out) *out = NULL;
+    if (!out) {
+        bl_err_set(e, BL_EINVAL, "no place to store the data set");
+        return BL_EINVAL;
+    }
+    if (!o) {
+        bl_synth_opts_default(&def);
+        o = &def;
+    }
+    if (kind && strcmp(kind, "regression") == 0) {
+        cls = 0;
+    } else if (kind && strcmp(kind, "classification") == 0) {
+        cls = 1;
+    } else {
+        char q[QUOTE_MAX + 8];
+        bl_err_set(e, BL_EINVAL, "unknown synthetic data kind '%s' (choices: "
+                   "regression, classification)",
+                   kind ? quote(q, sizeof q, kind) : "(null)");
+        return BL_EINVAL;
+    }
+    if (o->n < 2) {
+        bl_err_set(e, BL_EINVAL, "n (training samples) must be at least 2, not %zu", o->n);
+        return BL_EINVAL;
+    }
+    if (o->m < 1) {
+        bl_err_set(e, BL_EINVAL, "m (validation samples) must be at least 1, not %zu", o->m);
+        return BL_EINVAL;
+    }
+    if (o->p < 1) {
+        bl_err_set(e, BL_EINVAL, "p (features) must be at least 1, not %zu", o->p);
+        return BL_EINVAL;
+    }
+    if (!(o->noise >= 0) || !isfinite(o->noise)) {
+        bl_err_set(e, BL_EINVAL, "noise must be a finite number >= 0, not %g", o->noise);
+        return BL_EINVAL;
+    }
+    if (!(o->corr > -1 && o->corr < 1)) {
+        bl_err_set(e, BL_EINVAL, "corr must be strictly between -1 and 1, not %g",
+                   o->corr);
+        return BL_EINVAL;
+    }
+    if (cls && !(o->rho >= 0 && o->rho <= 0.5)) {
+        bl_err_set(e, BL_EINVAL, "rho (fraction of flipped labels) must be in "
+                   "[0, 0.5], not %g", o->rho);
+        return BL_EINVAL;
+    }
+    if (!cls && o->rho != 0) {
+        bl_err_set(e, BL_EINVAL, "rho (label flips) applies only to "
+                   "classification, not regression");
+        return BL_EINVAL;
+    }
+
+    ds = calloc(1, sizeof *ds);
+    if (!ds) return oom(e);
+    if ((rc = alloc_matrix(&ds->X, o->n, o->p, 0, e))) goto done;
+    if ((rc = alloc_vector(&ds->y, o->n, 0, e))) goto done;
+    if ((rc = alloc_matrix(&ds->Xv, o->m, o->p, 0, e))) goto done;
+    if ((rc = alloc_vector(&ds->yv, o->m, 0, e))) goto done;
+    if ((rc = alloc_vector(&w, o->p, 0, e))) goto done;
+    ds->names = calloc(o->p + 1, sizeof *ds->names);
+    ds->target = xstrdup("y");
+    ds->name = xstrdup(cls ? "synth classification" : "synth regression");
+    r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!ds->names || !ds->target || !ds->name || !r) {
+        rc = oom(e);
+        goto done;
+    }
+    for (size_t j = 0; j < o->p; j++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "x%zu", j + 1);
+        if (!(ds->names[j] = xstrdup(buf))) {
+            rc = oom(e);
+            goto done;
+        }
+    }
+    gsl_rng_set(r, o->seed);
+
+    /* 1. weights */
+    for (size_t j = 0; j < o->p; j++) gsl_vector_set(w, j, gsl_ran_gaussian(r, 1.0));
+    /* 2. rows: training then validation */
+    a = sqrt(1 - o->corr * o->corr);
+    for (size_t i = 0; i < o->n + o->m; i++) {
+        int tr = i < o->n;
+        gsl_matrix *X = tr ? ds->X : ds->Xv;
+        gsl_vector *y = tr ? ds->y : ds->yv;
+        size_t row = tr ? i : i - o->n;
+        double prev = 0, s = 0;
+        for (size_t j = 0; j < o->p; j++) {
+            double z = gsl_ran_gaussian(r, 1.0);
+            double x = j == 0 ? z : o->corr * prev + a * z;
+            gsl_matrix_set(X, row, j, x);
+            s += x * gsl_vector_get(w, j);
+            prev = x;
+        }
+        s += o->noise * gsl_ran_gaussian(r, 1.0);
+        gsl_vector_set(y, row, cls ? (s > 0 ? 1.0 : -1.0) : s);
+    }
+    /* 3. label flips */
+    if (cls && o->rho > 0) {
+        size_t k = (size_t)floor(o->rho * (double)o->n + 0.5);
+        if ((rc = alloc_vector(&ds->flipped, o->n, 1, e))) goto done;
+        if (k > 0) {
+            src = malloc(o->n * sizeof *src);
+            pick = malloc(k * sizeof *pick);
+            if (!src || !pick) {
+                rc = oom(e);
+                goto done;
+            }
+            for (size_t i = 0; i < o->n; i++) src[i] = i;
+            if (gsl_ran_choose(r, pick, k, src, o->n, sizeof *src) != GSL_SUCCESS) {
+                bl_err_set(e, BL_EINVAL, "cannot choose %zu of %zu labels", k, o->n);
+                rc = BL_EINVAL;
+                goto done;
+            }
+            for (size_t i = 0; i < k; i++) {
+                gsl_vector_set(ds->y, pick[i], -gsl_vector_get(ds->y, pick[i]));
+                gsl_vector_set(ds->flipped, pick[i], 1.0);
+            }
+        }
+    }
+
+    ds->task = cls ? BL_TASK_CLASSIFICATION : BL_TASK_REGRESSION;
+    ds->split = (double)o->n / (double)(o->n + o->m);
+    ds->seed = o->seed;
+    if (o->standardize && (rc = standardize(ds, e))) goto done;
+    *out = ds;
+    ds = NULL;
+    rc = BL_OK;
+
+done:
+    bl_dataset_free(ds);
+    if (w) gsl_vector_free(w);
+    if (r) gsl_rng_free(r);
+    free(src);
+    free(pick);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ export */
+
+int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e)
+{
+    FILE *f;
+    size_t p;
+    int bad = 0;
+
+    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv || !path) {
+        bl_err_set(e, BL_EINVAL, "no data set or file name to export");
+        return BL_EINVAL;
+    }
+    p = ds->X->size2;
+    f = fopen(path, "w");
+    if (!f) {
+        int er = errno;
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", path, strerror(er));
+        return BL_EIO;
+    }
+    errno = 0;
+    for (size_t j = 0; j < p; j++)
+        if (fprintf(f, "%s,", ds->names && ds->names[j] ? ds->names[j] : "") < 0)
+            bad = 1;
+    if (fprintf(f, "%s,validation\n", ds->target ? ds->target : "y") < 0) bad = 1;
+    for (int s = 0; s < 2 && !bad; s++) {
+        const gsl_matrix *X = s ? ds->Xv : ds->X;
+        const gsl_vector *y = s ? ds->yv : ds->y;
+        for (size_t i = 0; i < X->size1 && !bad; i++) {
+            for (size_t j = 0; j < p; j++)
+                if (fprintf(f, "%.17g,", gsl_matrix_get(X, i, j)) < 0) bad = 1;
+            if (fprintf(f, "%.17g,%d\n", gsl_vector_get(y, i), s) < 0) bad = 1;
+        }
+    }
+    if (ferror(f)) bad = 1;
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        int er = errno;
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", path,
+                   er ? strerror(er) : "write error");
+        return BL_EIO;
+    }
+    return BL_OK;
+}
+
+/* ----------------------------------------------------------------- bundled */
+
+static int try_dir(const char *dir, const char *name, char *buf, size_t len)
+{
+    int n;
+    if (!dir || !*dir) return 0;
+    n = snprintf(buf, len, "%s/%s.csv", dir, name);
+    if (n < 0 || (size_t)n >= len) return 0;
+    return access(buf, R_OK) == 0;
+}
+
+int bl_data_find_bundled(const char *name, char *buf, size_t len)
+{
+    if (!buf || len == 0) return 0;
+    buf[0] = '\0';
+    if (!name || !*name || strchr(name, '/')) return 0;
+    if (try_dir(getenv("BILAB_DATADIR"), name, buf, len)) return 1;
+    if (try_dir(BL_PKGDATADIR "/data", name, buf, len)) return 1;
+    if (try_dir(BL_SRCDATADIR, name, buf, len)) return 1;
+    buf[0] = '\0';
+    return 0;
+}

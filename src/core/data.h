@@ -1,0 +1,97 @@
+/* data.h: data sets (training and validation splits), their loaders,
+ * synthetic generators and export.  Formulas: CATALOGUE.md "Notation". */
+#ifndef BL_DATA_H
+#define BL_DATA_H
+
+#include <stdio.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+
+enum { BL_TASK_REGRESSION = 0, BL_TASK_CLASSIFICATION = 1 };
+
+/* A raw table as read from a file: every column but the target in X. */
+typedef struct bl_table {
+    gsl_matrix *X;          /* rows × features */
+    gsl_vector *y;          /* target column */
+    char **names;           /* feature names (features entries) */
+    char *target;           /* target column name */
+    char *path;             /* file it came from */
+} bl_table;
+
+/* A data set as the problems see it: X, y the training split (inner),
+ * Xv, yv the validation split (outer).  Never modified once built. */
+typedef struct bl_dataset {
+    char *name;             /* "diabetes", a path, or "synth regression" */
+    gsl_matrix *X;          /* n × p */
+    gsl_vector *y;          /* n */
+    gsl_matrix *Xv;         /* m × p */
+    gsl_vector *yv;         /* m */
+    char **names;           /* p feature names */
+    char *target;           /* target name */
+    int task;               /* BL_TASK_REGRESSION or BL_TASK_CLASSIFICATION */
+    int standardized;       /* 1: features scaled with training statistics */
+    gsl_vector *mean;       /* training feature means used (NULL if none) */
+    gsl_vector *scale;      /* training feature std devs used (NULL if none) */
+    double y_mean;          /* subtracted from regression targets (0 if none) */
+    gsl_vector *flipped;    /* training labels flipped by a generator (0/1), or NULL */
+    double split;           /* training fraction used, or 0 for a separate val file */
+    unsigned long seed;
+} bl_dataset;
+
+/* Options for data load. */
+typedef struct bl_load_opts {
+    const char *val_path;   /* separate validation file, or NULL */
+    const char *target;     /* column name or 0-based index; NULL: last column */
+    const char *format;     /* "csv", "libsvm" or NULL: from the extension */
+    double split;           /* training fraction when no val file (default 0.7) */
+    unsigned long seed;     /* shuffle seed for the split */
+    int standardize;        /* 1 (default): standardise X, centre regression y */
+} bl_load_opts;
+
+void bl_load_opts_default(bl_load_opts *o);
+
+/* Readers.  Errors name file, line and column. */
+int bl_table_read_csv(const char *path, const char *target, bl_table **out, bl_err *e);
+int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out, bl_err *e);
+void bl_table_free(bl_table *t);
+
+/* Full load: reads PATH (a file, or the name of a bundled set) and the
+ * optional validation file, splits, standardises.  */
+int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out, bl_err *e);
+
+/* Builds a data set from a training table and an optional validation table
+ * (tables are consumed only by reading). */
+int bl_data_from_tables(const bl_table *train, const bl_table *val,
+                        const bl_load_opts *o, const char *name,
+                        bl_dataset **out, bl_err *e);
+
+/* Synthetic data: kind is "regression" or "classification".
+ * regression: x ~ N(0, Σ) with Σ_ij = corr^|i-j|, y = xᵀw + noise·N(0,1),
+ * w_j ~ N(0,1); classification: the same x, y = sign(xᵀw + noise·N(0,1))
+ * in {−1, +1}.  n samples go to training and n to validation... see doc. */
+typedef struct bl_synth_opts {
+    size_t n, m, p;
+    double noise, corr;
+    double rho;             /* fraction of training labels flipped (classification) */
+    unsigned long seed;
+    int standardize;
+} bl_synth_opts;
+
+void bl_synth_opts_default(bl_synth_opts *o);
+int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out, bl_err *e);
+
+/* Writes the current splits as one CSV: the feature columns, the target,
+ * and a last column "validation" (0 training, 1 validation). */
+int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e);
+
+void bl_dataset_free(bl_dataset *ds);
+
+/* Finds the file of a bundled data set ("diabetes" → .../diabetes.csv);
+ * returns 1 and fills BUF when found.  Search: $BILAB_DATADIR, the
+ * installed pkgdatadir/data, then the source tree. */
+int bl_data_find_bundled(const char *name, char *buf, size_t len);
+/* The names of the bundled sets, NULL-terminated. */
+extern const char *const bl_bundled_names[];
+
+#endif

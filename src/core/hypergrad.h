@@ -1,0 +1,69 @@
+/* hypergrad.h: hypergradient estimators as type objects in one table.
+ * Definitions: CATALOGUE.md "Hypergradient estimators". */
+#ifndef BL_HYPERGRAD_H
+#define BL_HYPERGRAD_H
+
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "inner.h"
+#include "problem.h"
+
+#define BL_EST_MAXPAR 8
+
+/* What an estimator needs from the problem. */
+enum {
+    BL_EST_NEEDS_PD = 1u << 0,   /* H positive definite at θ */
+    BL_EST_NEEDS_ADJOINT = 1u << 1
+};
+
+/* Where an estimate is computed. */
+typedef struct bl_hg_ctx {
+    bl_problem *P;
+    const gsl_vector *omega, *theta;   /* current ω and inner iterate θ */
+    const bl_inner_conf *inner;        /* for estimators that re-solve */
+    double eta;                        /* the inner step η in use */
+    bl_cancel_t *cancel;
+} bl_hg_ctx;
+
+/* What an estimate returns; grad (d) and adjoint (p) are the caller's. */
+typedef struct bl_hg_result {
+    gsl_vector *grad;
+    gsl_vector *adjoint;
+    int has_adjoint;
+    double adjoint_residual;     /* ‖Ha − ∇θL‖/‖∇θL‖, NaN without adjoint */
+    unsigned long hvp, cvp, grad_calls;
+    size_t bytes;                /* working memory of the method */
+    double seconds;
+} bl_hg_result;
+
+typedef struct bl_estimator_type {
+    const char *name;
+    const char *help;            /* one line */
+    const char *cost;            /* products and memory, in words */
+    const bl_param *params;
+    size_t nparams;
+    unsigned needs;
+    int (*run)(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+} bl_estimator_type;
+
+extern const bl_estimator_type *const bl_estimators[];   /* NULL-terminated */
+const bl_estimator_type *bl_estimator_lookup(const char *name);
+
+/* A parsed spec "name:key=value,key=value" (a bare key means key=1). */
+typedef struct bl_spec {
+    const bl_estimator_type *type;
+    double par[BL_EST_MAXPAR];
+    char text[128];              /* as typed, trimmed */
+} bl_spec;
+
+int bl_spec_parse(const char *text, bl_spec *s, bl_err *e);
+
+/* Runs S in context C: fills R (counts, time, residual).  R->grad must
+ * have size d and R->adjoint size p. */
+int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+
+/* F(ω) with the inner problem re-solved from THETA (not modified). */
+int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
+               const gsl_vector *theta, double *F, bl_cancel_t *cancel, bl_err *e);
+
+#endif

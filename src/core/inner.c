@@ -1,0 +1,321 @@
+/* inner.c: the inner iterator life cycle and the solvers gd, agd and
+ * newton.  Each solver is a static type; the table lists them. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+
+#include "inner.h"
+#include "linalg.h"
+
+/* ---- history ---- */
+
+void bl_history_clear(bl_history *h) { h->n = 0; }
+
+int bl_history_push(bl_history *h, double value, double resid)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        double *v = realloc(h->value, cap * sizeof *v);
+        if (!v) return BL_ENOMEM;
+        h->value = v;
+        double *r = realloc(h->resid, cap * sizeof *r);
+        if (!r) return BL_ENOMEM;
+        h->resid = r;
+        h->cap = cap;
+    }
+    h->value[h->n] = value;
+    h->resid[h->n] = resid;
+    h->n++;
+    return BL_OK;
+}
+
+void bl_history_free(bl_history *h)
+{
+    free(h->value);
+    free(h->resid);
+    memset(h, 0, sizeof *h);
+}
+
+/* ---- shared helpers ---- */
+
+/* Refreshes value, gradient and residual at it->theta. */
+static int refresh(bl_inner *it)
+{
+    it->value = bl_problem_G(it->P, it->theta, it->omega);
+    bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
+    it->resid = gsl_blas_dnrm2(it->grad);
+    if (!isfinite(it->value) || !isfinite(it->resid)) return BL_EDIVERGE;
+    return BL_OK;
+}
+
+double bl_inner_default_eta(bl_problem *P, const gsl_vector *theta,
+                            const gsl_vector *omega)
+{
+    double L = bl_problem_lipschitz(P, theta, omega);
+    return L > 0 && isfinite(L) ? 1.0 / L : 1.0;
+}
+
+/* ---- gd: θ ← θ − η ∇_θG(θ) ---- */
+
+static int gd_alloc(void *s, size_t p) { (void)s; (void)p; return BL_OK; }
+static int gd_set(void *s, bl_inner *it) { (void)s; (void)it; return BL_OK; }
+static void gd_free(void *s) { (void)s; }
+
+static int gd_iterate(void *s, bl_inner *it)
+{
+    (void)s;
+    gsl_blas_daxpy(-it->eta, it->grad, it->theta);
+    return refresh(it);
+}
+
+static const bl_inner_type gd_type = {
+    "gd", "gradient descent with fixed step η: θ ← θ − η∇θG", 0,
+    gd_alloc, gd_set, gd_iterate, gd_free,
+};
+
+/* ---- agd: Nesterov's accelerated gradient (FISTA momentum sequence) ----
+ * y = θ_k + (t_{k−1} − 1)/t_k (θ_k − θ_{k−1}), θ_{k+1} = y − η∇G(y). */
+
+typedef struct { gsl_vector *prev, *y, *gy; double t; } agd_state;
+
+static int agd_alloc(void *s, size_t p)
+{
+    agd_state *a = s;
+    a->prev = gsl_vector_alloc(p);
+    a->y = gsl_vector_alloc(p);
+    a->gy = gsl_vector_alloc(p);
+    return a->prev && a->y && a->gy ? BL_OK : BL_ENOMEM;
+}
+
+static int agd_set(void *s, bl_inner *it)
+{
+    agd_state *a = s;
+    gsl_vector_memcpy(a->prev, it->theta);
+    a->t = 1.0;
+    return BL_OK;
+}
+
+static int agd_iterate(void *s, bl_inner *it)
+{
+    agd_state *a = s;
+    double t1 = 0.5 * (1.0 + sqrt(1.0 + 4.0 * a->t * a->t));
+    double beta = (a->t - 1.0) / t1;
+    /* y = θ + β(θ − prev) */
+    gsl_vector_memcpy(a->y, it->theta);
+    gsl_vector_scale(a->y, 1.0 + beta);
+    gsl_blas_daxpy(-beta, a->prev, a->y);
+    gsl_vector_memcpy(a->prev, it->theta);
+    bl_problem_G_theta(it->P, a->y, it->omega, a->gy);
+    gsl_vector_memcpy(it->theta, a->y);
+    gsl_blas_daxpy(-it->eta, a->gy, it->theta);
+    a->t = t1;
+    return refresh(it);
+}
+
+static void agd_free(void *s)
+{
+    agd_state *a = s;
+    gsl_vector_free(a->prev);
+    gsl_vector_free(a->y);
+    gsl_vector_free(a->gy);
+}
+
+static const bl_inner_type agd_type = {
+    "agd", "Nesterov's accelerated gradient with step η (FISTA momentum)",
+    sizeof(agd_state), agd_alloc, agd_set, agd_iterate, agd_free,
+};
+
+/* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ---- */
+
+typedef struct { gsl_matrix *H; gsl_vector *dir, *trial; } newton_state;
+
+static int newton_alloc(void *s, size_t p)
+{
+    newton_state *n = s;
+    n->H = gsl_matrix_alloc(p, p);
+    n->dir = gsl_vector_alloc(p);
+    n->trial = gsl_vector_alloc(p);
+    return n->H && n->dir && n->trial ? BL_OK : BL_ENOMEM;
+}
+
+static int newton_set(void *s, bl_inner *it) { (void)s; (void)it; return BL_OK; }
+
+static int newton_iterate(void *s, bl_inner *it)
+{
+    newton_state *n = s;
+    int st = bl_problem_hessian(it->P, it->theta, it->omega, n->H);
+    if (st) return st;
+    double lmin;
+    st = bl_chol_solve(n->H, it->grad, n->dir, &lmin);
+    if (st) {
+        it->eta = lmin;   /* reported by bl_inner_iterate */
+        return BL_ENOTPD;
+    }
+    double slope, step = 1.0, g0 = it->value, gt = g0;
+    gsl_blas_ddot(it->grad, n->dir, &slope);       /* > 0 */
+    for (int k = 0; k < 40; k++, step *= 0.5) {
+        gsl_vector_memcpy(n->trial, it->theta);
+        gsl_blas_daxpy(-step, n->dir, n->trial);
+        gt = bl_problem_G(it->P, n->trial, it->omega);
+        /* the last term forgives round-off next to the minimum */
+        if (gt <= g0 - 1e-4 * step * slope + 1e-14 * fabs(g0)) break;
+    }
+    gsl_vector_memcpy(it->theta, n->trial);
+    return refresh(it);
+}
+
+static void newton_free(void *s)
+{
+    newton_state *n = s;
+    gsl_matrix_free(n->H);
+    gsl_vector_free(n->dir);
+    gsl_vector_free(n->trial);
+}
+
+static const bl_inner_type newton_type = {
+    "newton", "Newton's method with a Cholesky solve and Armijo backtracking",
+    sizeof(newton_state), newton_alloc, newton_set, newton_iterate, newton_free,
+};
+
+/* ---- the table ---- */
+
+const bl_inner_type *const bl_inner_gd = &gd_type;
+const bl_inner_type *const bl_inner_agd = &agd_type;
+const bl_inner_type *const bl_inner_newton = &newton_type;
+
+const bl_inner_type *const bl_inner_types[] = {
+    &gd_type, &agd_type, &newton_type, NULL,
+};
+
+const bl_inner_type *bl_inner_lookup(const char *name)
+{
+    for (size_t i = 0; bl_inner_types[i]; i++)
+        if (strcmp(bl_inner_types[i]->name, name) == 0) return bl_inner_types[i];
+    return NULL;
+}
+
+/* ---- life cycle ---- */
+
+bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p)
+{
+    bl_inner *it = calloc(1, sizeof *it);
+    if (!it) return NULL;
+    it->type = T;
+    it->theta = gsl_vector_calloc(p);
+    it->grad = gsl_vector_calloc(p);
+    it->state = T->size ? calloc(1, T->size) : NULL;
+    if (!it->theta || !it->grad || (T->size && !it->state)
+        || T->alloc(it->state, p) != BL_OK) {
+        bl_inner_free(it);
+        return NULL;
+    }
+    return it;
+}
+
+void bl_inner_free(bl_inner *it)
+{
+    if (!it) return;
+    if (it->state || !it->type->size) it->type->free(it->state);
+    free(it->state);
+    gsl_vector_free(it->theta);
+    gsl_vector_free(it->grad);
+    gsl_vector_free(it->omega);
+    bl_history_free(&it->hist);
+    free(it);
+}
+
+int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
+                 const gsl_vector *theta0, double eta, bl_err *e)
+{
+    if (theta0->size != it->theta->size || omega->size != P->d
+        || theta0->size != P->p) {
+        bl_err_set(e, BL_EDIM, "inner solver sized for p=%zu, problem has p=%zu",
+                   it->theta->size, P->p);
+        return BL_EDIM;
+    }
+    if (!it->omega || it->omega->size != omega->size) {
+        gsl_vector_free(it->omega);
+        it->omega = gsl_vector_alloc(omega->size);
+        if (!it->omega) return BL_ENOMEM;
+    }
+    it->P = P;
+    gsl_vector_memcpy(it->omega, omega);
+    gsl_vector_memcpy(it->theta, theta0);
+    it->eta = eta > 0 ? eta : bl_inner_default_eta(P, theta0, omega);
+    it->iter = 0;
+    bl_history_clear(&it->hist);
+    int st = refresh(it);
+    if (st) {
+        bl_err_set(e, st, "G or its gradient is not finite at the starting point");
+        return st;
+    }
+    st = it->type->set(it->state, it);
+    if (st == BL_OK) st = bl_history_push(&it->hist, it->value, it->resid);
+    return st;
+}
+
+int bl_inner_iterate(bl_inner *it, bl_err *e)
+{
+    double eta = it->eta;
+    int st = it->type->iterate(it->state, it);
+    if (st == BL_ENOTPD) {
+        bl_err_set(e, st, "%s: the Hessian is not positive definite "
+                   "(smallest eigenvalue %.6g)", it->type->name, it->eta);
+        it->eta = eta;
+        return st;
+    }
+    if (st == BL_EDIVERGE || (st == BL_OK && !bl_vector_finite(it->theta))) {
+        bl_err_set(e, BL_EDIVERGE, "%s diverged at iteration %zu (G or its "
+                   "gradient is not finite; the step η=%.6g may be too large)",
+                   it->type->name, it->iter + 1, it->eta);
+        return BL_EDIVERGE;
+    }
+    if (st) {
+        bl_err_set(e, st, "%s: %s", it->type->name, bl_strerror(st));
+        return st;
+    }
+    it->iter++;
+    return bl_history_push(&it->hist, it->value, it->resid);
+}
+
+int bl_inner_test(const bl_inner *it, double tol)
+{
+    return it->resid <= tol ? BL_OK : BL_CONTINUE;
+}
+
+int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
+                 bl_err *e)
+{
+    for (size_t k = 0; bl_inner_test(it, tol) != BL_OK; k++) {
+        if (k >= maxit) {
+            bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations with "
+                       "‖∇θG‖ = %.3g > tol = %.3g", it->type->name, maxit,
+                       it->resid, tol);
+            return BL_EMAXITER;
+        }
+        if (cancel && *cancel) {
+            bl_err_set(e, BL_EINTR, "interrupted after %zu iterations", k);
+            return BL_EINTR;
+        }
+        int st = bl_inner_iterate(it, e);
+        if (st) return st;
+    }
+    return BL_OK;
+}
+
+int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
+                      const gsl_vector *omega, gsl_vector *theta,
+                      size_t *iters, bl_cancel_t *cancel, bl_err *e)
+{
+    bl_inner *it = bl_inner_alloc(c->type, P->p);
+    if (!it) return BL_ENOMEM;
+    int st = bl_inner_set(it, P, omega, theta, c->eta, e);
+    if (st == BL_OK) st = bl_inner_run(it, c->tol, c->maxit, cancel, e);
+    if (st == BL_OK || st == BL_EMAXITER) gsl_vector_memcpy(theta, it->theta);
+    if (iters) *iters = it->iter;
+    bl_inner_free(it);
+    return st;
+}

@@ -1,0 +1,82 @@
+/* inner.h: inner solvers as steppable iterators (alloc → set → iterate →
+ * test → free), after GSL's multimin.  Each keeps its own history. */
+#ifndef BL_INNER_H
+#define BL_INNER_H
+
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "problem.h"
+
+/* A growable record of one number per iteration, plus a second one. */
+typedef struct bl_history {
+    double *value, *resid;
+    size_t n, cap;
+} bl_history;
+
+void bl_history_clear(bl_history *h);
+int bl_history_push(bl_history *h, double value, double resid);
+void bl_history_free(bl_history *h);
+
+typedef struct bl_inner bl_inner;
+
+typedef struct bl_inner_type {
+    const char *name;
+    const char *help;
+    size_t size;                                   /* of the state */
+    int (*alloc)(void *state, size_t p);
+    int (*set)(void *state, bl_inner *it);         /* it->theta is the start */
+    int (*iterate)(void *state, bl_inner *it);     /* one step of it->theta */
+    void (*free)(void *state);
+} bl_inner_type;
+
+struct bl_inner {
+    const bl_inner_type *type;
+    bl_problem *P;            /* borrowed */
+    gsl_vector *omega;        /* copy of ω the solver works at */
+    gsl_vector *theta;        /* current iterate */
+    gsl_vector *grad;         /* ∇_θG at theta */
+    double eta;               /* step in use */
+    double value;             /* G at theta */
+    double resid;             /* ‖∇_θG‖ at theta */
+    size_t iter;              /* iterations since set */
+    bl_history hist;          /* value and residual, entry 0 at the start */
+    void *state;
+};
+
+extern const bl_inner_type *const bl_inner_types[]; /* NULL-terminated */
+extern const bl_inner_type *const bl_inner_gd, *const bl_inner_agd,
+    *const bl_inner_newton;
+const bl_inner_type *bl_inner_lookup(const char *name);
+
+bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
+/* Starts at THETA0 for ω = OMEGA with step ETA (≤ 0: 1/L_G from the
+ * problem's bound or a power iteration). */
+int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
+                 const gsl_vector *theta0, double eta, bl_err *e);
+int bl_inner_iterate(bl_inner *it, bl_err *e);
+/* BL_OK when ‖∇_θG‖ ≤ tol, BL_CONTINUE otherwise. */
+int bl_inner_test(const bl_inner *it, double tol);
+void bl_inner_free(bl_inner *it);
+
+/* Everything needed to solve an inner problem again somewhere else. */
+typedef struct bl_inner_conf {
+    const bl_inner_type *type;
+    double eta;               /* ≤ 0: automatic */
+    double tol;
+    size_t maxit;
+} bl_inner_conf;
+
+/* Iterates until tolerance, MAXIT iterations, an error or CANCEL.
+ * Returns BL_OK, BL_EMAXITER, BL_EINTR or an iterate error. */
+int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
+                 bl_err *e);
+/* One-shot solve at OMEGA starting from THETA (overwritten with the
+ * result).  ITERS (may be NULL) receives the iterations used. */
+int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
+                      const gsl_vector *omega, gsl_vector *theta,
+                      size_t *iters, bl_cancel_t *cancel, bl_err *e);
+/* The step 1/L_G at (θ, ω). */
+double bl_inner_default_eta(bl_problem *P, const gsl_vector *theta,
+                            const gsl_vector *omega);
+
+#endif

@@ -1,0 +1,295 @@
+/* outer.c: outer optimisers and the outer step (inner solve, estimator,
+ * projected update, optional Armijo backtracking on F). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+
+#include "outer.h"
+
+/* ---- gd: dir = −g ---- */
+
+static int gd_alloc(void *s, size_t d) { (void)s; (void)d; return BL_OK; }
+static void gd_nop(void *s) { (void)s; }
+static void gd_direction(void *s, const gsl_vector *g, gsl_vector *dir)
+{
+    (void)s;
+    gsl_vector_memcpy(dir, g);
+    gsl_vector_scale(dir, -1.0);
+}
+
+static const bl_outer_type gd_type = {
+    "gd", "gradient descent: ω ← ω − s g", 0,
+    gd_alloc, gd_nop, gd_direction, gd_nop, gd_nop,
+};
+
+/* ---- momentum (heavy ball): v ← βv + g, dir = −v, β = 0.9 ---- */
+
+typedef struct { gsl_vector *v, *vt; } mom_state;
+
+static int mom_alloc(void *s, size_t d)
+{
+    mom_state *m = s;
+    m->v = gsl_vector_calloc(d);
+    m->vt = gsl_vector_calloc(d);
+    return m->v && m->vt ? BL_OK : BL_ENOMEM;
+}
+static void mom_reset(void *s) { gsl_vector_set_zero(((mom_state *)s)->v); }
+static void mom_direction(void *s, const gsl_vector *g, gsl_vector *dir)
+{
+    mom_state *m = s;
+    gsl_vector_memcpy(m->vt, m->v);
+    gsl_vector_scale(m->vt, 0.9);
+    gsl_vector_add(m->vt, g);
+    gsl_vector_memcpy(dir, m->vt);
+    gsl_vector_scale(dir, -1.0);
+}
+static void mom_accept(void *s) { mom_state *m = s; gsl_vector_memcpy(m->v, m->vt); }
+static void mom_free(void *s)
+{
+    mom_state *m = s;
+    gsl_vector_free(m->v);
+    gsl_vector_free(m->vt);
+}
+
+static const bl_outer_type mom_type = {
+    "momentum", "heavy ball: v ← 0.9 v + g, ω ← ω − s v", sizeof(mom_state),
+    mom_alloc, mom_reset, mom_direction, mom_accept, mom_free,
+};
+
+/* ---- adam: β1 = 0.9, β2 = 0.999, ε = 1e-8, bias-corrected ---- */
+
+typedef struct { gsl_vector *m, *v, *mt, *vt; double k; } adam_state;
+
+static int adam_alloc(void *s, size_t d)
+{
+    adam_state *a = s;
+    a->m = gsl_vector_calloc(d);
+    a->v = gsl_vector_calloc(d);
+    a->mt = gsl_vector_calloc(d);
+    a->vt = gsl_vector_calloc(d);
+    a->k = 0;
+    return a->m && a->v && a->mt && a->vt ? BL_OK : BL_ENOMEM;
+}
+static void adam_reset(void *s)
+{
+    adam_state *a = s;
+    gsl_vector_set_zero(a->m);
+    gsl_vector_set_zero(a->v);
+    a->k = 0;
+}
+static void adam_direction(void *s, const gsl_vector *g, gsl_vector *dir)
+{
+    adam_state *a = s;
+    double k = a->k + 1;
+    for (size_t i = 0; i < g->size; i++) {
+        double gi = gsl_vector_get(g, i);
+        double m = 0.9 * gsl_vector_get(a->m, i) + 0.1 * gi;
+        double v = 0.999 * gsl_vector_get(a->v, i) + 0.001 * gi * gi;
+        gsl_vector_set(a->mt, i, m);
+        gsl_vector_set(a->vt, i, v);
+        double mh = m / (1 - pow(0.9, k)), vh = v / (1 - pow(0.999, k));
+        gsl_vector_set(dir, i, -mh / (sqrt(vh) + 1e-8));
+    }
+}
+static void adam_accept(void *s)
+{
+    adam_state *a = s;
+    gsl_vector_memcpy(a->m, a->mt);
+    gsl_vector_memcpy(a->v, a->vt);
+    a->k += 1;
+}
+static void adam_free(void *s)
+{
+    adam_state *a = s;
+    gsl_vector_free(a->m);
+    gsl_vector_free(a->v);
+    gsl_vector_free(a->mt);
+    gsl_vector_free(a->vt);
+}
+
+static const bl_outer_type adam_type = {
+    "adam", "Adam (β1=0.9, β2=0.999, ε=1e-8) with step s", sizeof(adam_state),
+    adam_alloc, adam_reset, adam_direction, adam_accept, adam_free,
+};
+
+const bl_outer_type *const bl_outer_types[] = {&gd_type, &mom_type, &adam_type, NULL};
+
+const bl_outer_type *bl_outer_lookup(const char *name)
+{
+    for (size_t i = 0; bl_outer_types[i]; i++)
+        if (strcmp(bl_outer_types[i]->name, name) == 0) return bl_outer_types[i];
+    return NULL;
+}
+
+/* ---- trace ---- */
+
+void bl_trace_clear(bl_trace *t) { t->n = 0; }
+
+void bl_trace_free(bl_trace *t)
+{
+    free(t->omega);
+    free(t->F);
+    free(t->gnorm);
+    free(t->step);
+    free(t->inner_iters);
+    memset(t, 0, sizeof *t);
+}
+
+static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
+                      double step, size_t inner)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        double *o = realloc(t->omega, cap * t->d * sizeof *o);
+        if (!o) return BL_ENOMEM;
+        t->omega = o;
+        double *f = realloc(t->F, cap * sizeof *f);
+        if (!f) return BL_ENOMEM;
+        t->F = f;
+        double *g = realloc(t->gnorm, cap * sizeof *g);
+        if (!g) return BL_ENOMEM;
+        t->gnorm = g;
+        double *s = realloc(t->step, cap * sizeof *s);
+        if (!s) return BL_ENOMEM;
+        t->step = s;
+        size_t *k = realloc(t->inner_iters, cap * sizeof *k);
+        if (!k) return BL_ENOMEM;
+        t->inner_iters = k;
+        t->cap = cap;
+    }
+    for (size_t i = 0; i < t->d; i++) t->omega[t->n * t->d + i] = gsl_vector_get(om, i);
+    t->F[t->n] = F;
+    t->gnorm[t->n] = gn;
+    t->step[t->n] = step;
+    t->inner_iters[t->n] = inner;
+    t->n++;
+    return BL_OK;
+}
+
+/* ---- iterator ---- */
+
+bl_outer *bl_outer_alloc(const bl_outer_type *T, size_t d)
+{
+    bl_outer *o = calloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->type = T;
+    o->d = d;
+    o->trace.d = d;
+    o->state = T->size ? calloc(1, T->size) : NULL;
+    if ((T->size && !o->state) || T->alloc(o->state, d) != BL_OK) {
+        bl_outer_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void bl_outer_reset(bl_outer *o)
+{
+    o->type->reset(o->state);
+    o->iter = 0;
+    bl_trace_clear(&o->trace);
+}
+
+void bl_outer_free(bl_outer *o)
+{
+    if (!o) return;
+    if (o->state) o->type->free(o->state);
+    free(o->state);
+    bl_trace_free(&o->trace);
+    free(o);
+}
+
+static void project(gsl_vector *w, double lo, double hi)
+{
+    for (size_t i = 0; i < w->size; i++) {
+        double v = gsl_vector_get(w, i);
+        gsl_vector_set(w, i, v < lo ? lo : v > hi ? hi : v);
+    }
+}
+
+int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
+{
+    bl_problem *P = env->P;
+    const bl_outer_conf *oc = env->conf;
+    size_t p = P->p, d = P->d, used = 0;
+    int st = BL_ENOMEM;
+    gsl_vector *th = gsl_vector_alloc(p), *th2 = gsl_vector_alloc(p);
+    gsl_vector *g = gsl_vector_alloc(d), *dir = gsl_vector_alloc(d);
+    gsl_vector *w2 = gsl_vector_alloc(d), *adj = gsl_vector_alloc(p);
+    if (!th || !th2 || !g || !dir || !w2 || !adj) goto out;
+    gsl_vector_memcpy(th, env->theta);
+
+    /* 1. the inner problem at the current ω */
+    if (oc->inner_steps == 0) {
+        st = bl_inner_solve_at(P, env->inner, env->omega, th, &used, env->cancel, e);
+        if (st == BL_EMAXITER) st = BL_OK;   /* proceed with the iterate reached */
+    } else {
+        bl_inner *it = bl_inner_alloc(env->inner->type, p);
+        st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
+        for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++)
+            st = bl_inner_iterate(it, e);
+        if (st == BL_OK) gsl_vector_memcpy(th, it->theta);
+        used = it ? it->iter : 0;
+        bl_inner_free(it);
+    }
+    if (st) goto out;
+
+    /* 2. F and the hypergradient there */
+    double F = bl_problem_L(P, th, env->omega);
+    double eta = env->inner->eta > 0 ? env->inner->eta
+                                     : bl_inner_default_eta(P, th, env->omega);
+    bl_hg_ctx c = {P, env->omega, th, env->inner, eta, env->cancel};
+    bl_hg_result r = {.grad = g, .adjoint = adj};
+    st = bl_hypergrad(env->estimator, &c, &r, e);
+    if (st) goto out;
+    double gn = gsl_blas_dnrm2(g);
+
+    /* 3. the update, backtracked on F when asked */
+    o->type->direction(o->state, g, dir);
+    double s = oc->step;
+    for (int k = 0;; k++) {
+        gsl_vector_memcpy(w2, env->omega);
+        gsl_blas_daxpy(s, dir, w2);
+        project(w2, oc->lo, oc->hi);
+        if (!oc->backtrack) break;
+        gsl_vector_memcpy(th2, th);
+        st = bl_inner_solve_at(P, env->inner, w2, th2, NULL, env->cancel, e);
+        if (st == BL_EINTR) goto out;
+        if (st == BL_OK || st == BL_EMAXITER) {
+            double F2 = bl_problem_L(P, th2, w2), dec;
+            gsl_vector_sub(w2, env->omega);          /* ω' − ω */
+            gsl_blas_ddot(g, w2, &dec);
+            gsl_vector_add(w2, env->omega);
+            if (isfinite(F2) && F2 <= F + 1e-4 * dec) {
+                st = BL_OK;
+                gsl_vector_memcpy(th, th2);
+                break;
+            }
+        }
+        if (k == 40) {
+            bl_err_set(e, BL_EMAXITER, "backtracking found no decrease of F in "
+                       "40 halvings of the step (is the hypergradient accurate?)");
+            st = BL_EMAXITER;
+            goto out;
+        }
+        s *= 0.5;
+    }
+    st = trace_push(&o->trace, env->omega, F, gn, s, used);
+    if (st) goto out;
+    o->type->accept(o->state);
+    o->iter++;
+    gsl_vector_memcpy(env->omega, w2);
+    gsl_vector_memcpy(env->theta, th);
+out:
+    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
+    gsl_vector_free(th);
+    gsl_vector_free(th2);
+    gsl_vector_free(g);
+    gsl_vector_free(dir);
+    gsl_vector_free(w2);
+    gsl_vector_free(adj);
+    return st;
+}

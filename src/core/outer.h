@@ -1,0 +1,73 @@
+/* outer.h: outer optimisers as types (gd, momentum, adam), the box
+ * projection, Armijo backtracking on F, and the outer trace. */
+#ifndef BL_OUTER_H
+#define BL_OUTER_H
+
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "hypergrad.h"
+#include "inner.h"
+#include "problem.h"
+
+typedef struct bl_outer_type {
+    const char *name;
+    const char *help;
+    size_t size;
+    int (*alloc)(void *state, size_t d);
+    void (*reset)(void *state);
+    /* Tentative direction DIR (ω' = ω + s·dir) from gradient G; the state
+     * changes only when accept is called. */
+    void (*direction)(void *state, const gsl_vector *g, gsl_vector *dir);
+    void (*accept)(void *state);
+    void (*free)(void *state);
+} bl_outer_type;
+
+extern const bl_outer_type *const bl_outer_types[];   /* NULL-terminated */
+const bl_outer_type *bl_outer_lookup(const char *name);
+
+typedef struct bl_outer_conf {
+    const bl_outer_type *type;
+    double step;            /* s */
+    int backtrack;          /* 1: Armijo backtracking on F */
+    double lo, hi;          /* box bounds on every ω coordinate */
+    size_t inner_steps;     /* 0: solve the inner problem to tol each step */
+} bl_outer_conf;
+
+/* The outer history: one row per outer step, at the ω where F and g were
+ * evaluated. */
+typedef struct bl_trace {
+    size_t n, cap, d;
+    double *omega;          /* n × d */
+    double *F, *gnorm, *step;
+    size_t *inner_iters;
+} bl_trace;
+
+void bl_trace_clear(bl_trace *t);
+void bl_trace_free(bl_trace *t);
+
+typedef struct bl_outer {
+    const bl_outer_type *type;
+    size_t d, iter;
+    bl_trace trace;
+    void *state;
+} bl_outer;
+
+bl_outer *bl_outer_alloc(const bl_outer_type *T, size_t d);
+void bl_outer_reset(bl_outer *o);
+void bl_outer_free(bl_outer *o);
+
+/* Everything one outer step reads and writes. */
+typedef struct bl_outer_env {
+    bl_problem *P;
+    gsl_vector *omega;          /* in/out */
+    gsl_vector *theta;          /* in/out: warm start, then the new iterate */
+    const bl_inner_conf *inner;
+    const bl_outer_conf *conf;
+    const bl_spec *estimator;
+    bl_cancel_t *cancel;
+} bl_outer_env;
+
+/* One outer step.  On failure ω and θ are left exactly as they were. */
+int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e);
+
+#endif

@@ -1,0 +1,221 @@
+/* problem.c: problem instances, counted entry points and the generic
+ * fallbacks (dense H from products, power iteration for λmax).
+ * Interface: problem.h; mathematics: CATALOGUE.md "Notation". */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+
+#include "problem.h"
+
+const bl_problem_type *bl_problem_lookup(const char *name)
+{
+    if (!name) return NULL;
+    for (size_t i = 0; bl_catalogue[i]; i++)
+        if (strcmp(bl_catalogue[i]->name, name) == 0) return bl_catalogue[i];
+    return NULL;
+}
+
+bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
+                             const bl_dataset *data, bl_err *e)
+{
+    if (!T) {
+        bl_err_set(e, BL_EINVAL, "no problem type given");
+        return NULL;
+    }
+    if (T->nparams > BL_MAX_PARAMS) {
+        bl_err_set(e, BL_EINVAL, "%s has %zu parameters, at most %d are supported",
+                   T->name, T->nparams, BL_MAX_PARAMS);
+        return NULL;
+    }
+    if ((T->flags & BL_PROB_NEEDS_DATA) && !data) {
+        bl_err_set(e, BL_ENODATA, "%s needs data: use 'data load' or 'data synth'",
+                   T->name);
+        return NULL;
+    }
+
+    bl_problem *P = calloc(1, sizeof *P);
+    if (!P) {
+        bl_err_set(e, BL_ENOMEM, "out of memory allocating %s", T->name);
+        return NULL;
+    }
+    P->type = T;
+    for (size_t i = 0; i < T->nparams; i++) {
+        double v = par ? par[i] : T->params[i].def;
+        if (bl_param_check(&T->params[i], v, e) != BL_OK) {
+            free(P);
+            return NULL;
+        }
+        P->par[i] = v;
+    }
+    P->data = data;
+
+    int st = T->init ? T->init(P, e) : BL_OK;
+    if (st != BL_OK) {
+        /* A failing init leaves P->state NULL or releasable by T->free. */
+        if (P->state && T->free) T->free(P);
+        free(P);
+        return NULL;
+    }
+    return P;
+}
+
+bl_problem *bl_problem_clone(const bl_problem *P)
+{
+    if (!P) return NULL;
+    bl_problem *Q = calloc(1, sizeof *Q);
+    if (!Q) return NULL;
+    Q->type = P->type;
+    memcpy(Q->par, P->par, sizeof Q->par);
+    Q->data = P->data;
+    Q->p = P->p;
+    Q->d = P->d;
+    Q->state = NULL;
+    if (P->type->clone && P->type->clone(P, Q) != BL_OK) {
+        free(Q);
+        return NULL;
+    }
+    return Q;
+}
+
+void bl_problem_free(bl_problem *P)
+{
+    if (!P) return;
+    if (P->type && P->type->free) P->type->free(P);
+    free(P);
+}
+
+void bl_problem_reset_counts(bl_problem *P)
+{
+    P->n_hvp = P->n_cvp = P->n_grad = P->n_eval = 0;
+}
+
+double bl_problem_G(bl_problem *P, cvec *th, cvec *om)
+{
+    P->n_eval++;
+    return P->type->G(P, th, om);
+}
+
+double bl_problem_L(bl_problem *P, cvec *th, cvec *om)
+{
+    P->n_eval++;
+    return P->type->L(P, th, om);
+}
+
+void bl_problem_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    P->n_grad++;
+    P->type->G_theta(P, th, om, g);
+}
+
+void bl_problem_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    P->n_grad++;
+    P->type->G_omega(P, th, om, g);
+}
+
+void bl_problem_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    P->n_grad++;
+    P->type->L_theta(P, th, om, g);
+}
+
+void bl_problem_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
+{
+    P->n_grad++;
+    P->type->L_omega(P, th, om, g);
+}
+
+void bl_problem_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    P->n_hvp++;
+    P->type->hvp(P, th, om, v, out);
+}
+
+void bl_problem_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
+{
+    P->n_cvp++;
+    P->type->cvp(P, th, om, v, out);
+}
+
+void bl_problem_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
+{
+    P->n_cvp++;
+    P->type->ctvp(P, th, om, u, out);
+}
+
+int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
+{
+    size_t p = P->p;
+    if (H->size1 != p || H->size2 != p) return BL_EDIM;
+    if (P->type->hessian) return P->type->hessian(P, th, om, H);
+
+    gsl_vector *ej = gsl_vector_calloc(p);
+    gsl_vector *col = gsl_vector_alloc(p);
+    if (!ej || !col) {
+        gsl_vector_free(ej);
+        gsl_vector_free(col);
+        return BL_ENOMEM;
+    }
+    for (size_t j = 0; j < p; j++) {
+        gsl_vector_set(ej, j, 1.0);
+        bl_problem_hvp(P, th, om, ej, col);
+        gsl_vector_set(ej, j, 0.0);
+        gsl_matrix_set_col(H, j, col);
+    }
+    /* H is symmetric in exact arithmetic; make it so in floating point,
+     * so that Cholesky and the symmetric eigen solvers see one matrix. */
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i + 1; j < p; j++) {
+            double s = 0.5 * (gsl_matrix_get(H, i, j) + gsl_matrix_get(H, j, i));
+            gsl_matrix_set(H, i, j, s);
+            gsl_matrix_set(H, j, i, s);
+        }
+    gsl_vector_free(ej);
+    gsl_vector_free(col);
+    return BL_OK;
+}
+
+/* Power iteration on H from the normalised all-ones vector: at most 100
+ * products, stopping when the Rayleigh quotient changes by less than 1e-10
+ * relative.  The quotient is a lower estimate of λmax, so it is returned
+ * times 1.01.  NAN when out of memory. */
+double bl_problem_lipschitz(bl_problem *P, cvec *th, cvec *om)
+{
+    if (P->type->lipschitz) return P->type->lipschitz(P, th, om);
+
+    size_t p = P->p;
+    gsl_vector *v = gsl_vector_alloc(p);
+    gsl_vector *w = gsl_vector_alloc(p);
+    if (!v || !w) {
+        gsl_vector_free(v);
+        gsl_vector_free(w);
+        return NAN;
+    }
+    gsl_vector_set_all(v, 1.0 / sqrt((double)p));
+    double rq = 0.0, rq_old = 0.0;
+    for (int k = 0; k < 100; k++) {
+        bl_problem_hvp(P, th, om, v, w);
+        gsl_blas_ddot(v, w, &rq);
+        if (k > 0 && fabs(rq - rq_old) < 1e-10 * fabs(rq)) break;
+        rq_old = rq;
+        double nw = gsl_blas_dnrm2(w);
+        if (nw == 0.0 || !isfinite(nw)) break;
+        gsl_vector_memcpy(v, w);
+        gsl_vector_scale(v, 1.0 / nw);
+    }
+    gsl_vector_free(v);
+    gsl_vector_free(w);
+    return 1.01 * rq;
+}
+
+void bl_problem_omega0(bl_problem *P, gsl_vector *om)
+{
+    if (P->type->omega0)
+        P->type->omega0(P, om);
+    else
+        gsl_vector_set_zero(om);
+}

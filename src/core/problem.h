@@ -1,0 +1,100 @@
+/* problem.h: the problem interface.  A problem type is a const table of
+ * function pointers (as GSL's minimiser types); an instance holds the
+ * parameters, the data it reads, its dimensions, workspace and counters.
+ * Mathematics of every type: CATALOGUE.md "Problems". */
+#ifndef BL_PROBLEM_H
+#define BL_PROBLEM_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "data.h"
+
+#define BL_MAX_PARAMS 16
+
+/* Flags of a problem type. */
+enum {
+    BL_PROB_NEEDS_DATA = 1u << 0,   /* reads a data set */
+    BL_PROB_CLASSIFICATION = 1u << 1 /* labels in {−1, +1} (or {0, 1}) */
+};
+
+typedef struct bl_problem bl_problem;
+typedef const gsl_vector cvec;      /* shorthand for read-only vectors */
+
+typedef struct bl_problem_type {
+    const char *name;
+    const char *summary;        /* one line for `problem list` */
+    const char *inner_text;     /* G(θ, ω) in plain text */
+    const char *outer_text;     /* L(θ, ω) in plain text */
+    const char *notes;          /* closed forms, parameters, remarks */
+    const bl_param *params;     /* parameters with defaults and ranges */
+    size_t nparams;
+    unsigned flags;
+
+    /* Builds the instance from P->par and P->data: sets P->p, P->d and
+     * P->state.  Must not keep pointers into anything but P->data. */
+    int (*init)(bl_problem *P, bl_err *e);
+    void (*free)(bl_problem *P);
+    /* Copies the state for a thread of its own (same data). */
+    int (*clone)(const bl_problem *src, bl_problem *dst);
+
+    double (*G)(bl_problem *P, cvec *th, cvec *om);
+    double (*L)(bl_problem *P, cvec *th, cvec *om);
+    void (*G_theta)(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);  /* p */
+    void (*G_omega)(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);  /* d */
+    void (*L_theta)(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);  /* p */
+    void (*L_omega)(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);  /* d */
+    /* H v (p → p), C v (p → d), Cᵀ u (d → p). */
+    void (*hvp)(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out);
+    void (*cvp)(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out);
+    void (*ctvp)(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out);
+
+    /* Optional (NULL when absent). */
+    int (*hessian)(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H);
+    int (*theta_star)(bl_problem *P, cvec *om, gsl_vector *th);
+    int (*hypergrad)(bl_problem *P, cvec *om, gsl_vector *g); /* closed-form ∇F */
+    double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H) */
+    void (*omega0)(bl_problem *P, gsl_vector *om);           /* default ω */
+} bl_problem_type;
+
+struct bl_problem {
+    const bl_problem_type *type;
+    double par[BL_MAX_PARAMS];  /* values of type->params, in order */
+    const bl_dataset *data;     /* borrowed; NULL for problems without data */
+    size_t p, d;                /* dim θ, dim ω */
+    void *state;                /* the type's own */
+    /* Work counters, per instance so that threads never share them. */
+    unsigned long n_hvp, n_cvp, n_grad, n_eval;
+};
+
+/* The catalogue (problems/catalogue.c), NULL-terminated. */
+extern const bl_problem_type *const bl_catalogue[];
+const bl_problem_type *bl_problem_lookup(const char *name);
+
+/* Allocates an instance of T with parameters PAR (NULL: the defaults) on
+ * DATA (may be NULL when T needs none). */
+bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
+                             const bl_dataset *data, bl_err *e);
+bl_problem *bl_problem_clone(const bl_problem *P);
+void bl_problem_free(bl_problem *P);
+void bl_problem_reset_counts(bl_problem *P);
+
+/* Counted entry points: the engine calls these, never the type directly. */
+double bl_problem_G(bl_problem *P, cvec *th, cvec *om);
+double bl_problem_L(bl_problem *P, cvec *th, cvec *om);
+void bl_problem_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);
+void bl_problem_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);
+void bl_problem_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);
+void bl_problem_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g);
+void bl_problem_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out);
+void bl_problem_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out);
+void bl_problem_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out);
+/* Dense H: the type's own when it has one, else p products H e_j
+ * (counted as H-products). */
+int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H);
+/* Upper estimate of λmax(H): the type's bound when it has one, else a
+ * power iteration (its products are counted). */
+double bl_problem_lipschitz(bl_problem *P, cvec *th, cvec *om);
+void bl_problem_omega0(bl_problem *P, gsl_vector *om);
+
+#endif

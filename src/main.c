@@ -1,0 +1,168 @@
+/* main.c: argv → mode: the prompt on a terminal, or batch (-f FILE,
+ * -e CMDS, standard input). */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_errno.h>
+
+#include "batch.h"
+#include "command.h"
+#include "repl.h"
+#include "session.h"
+
+static bl_cancel_t cancel_flag;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    cancel_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: bilab [OPTION]... [-f FILE | -e COMMANDS]...\n"
+        "A terminal workbench for bilevel optimisation: step inner, adjoint and\n"
+        "outer iterations and compare hypergradient estimators with the exact one.\n"
+        "\n"
+        "With no -f or -e, bilab reads commands at a prompt when standard input is a\n"
+        "terminal, and line by line from standard input otherwise.  It starts with\n"
+        "ridge regression on the bundled diabetes data loaded.\n"
+        "\n"
+        "  -f, --file=FILE      run the commands in FILE (may be repeated)\n"
+        "  -e, --execute=CMDS   run CMDS, separated by ';' (may be repeated)\n"
+        "  -j, --json           print every result as one JSON object per line\n"
+        "  -k, --keep-going     run the remaining commands after a failing one and\n"
+        "                       exit with status 0\n"
+        "  -q, --quiet          no banner at the prompt\n"
+        "      --help           display this help and exit\n"
+        "      --version        output version information and exit\n"
+        "\n"
+        "Exit status: 0 on success, 1 when a command failed in batch mode,\n"
+        "2 for a wrong command line.\n"
+        "\n"
+        "Inside bilab, 'help' lists the commands.  Full manual: man bilab.\n");
+}
+
+static void version(void)
+{
+    printf("bilab %s\n"
+           "BLAS: %s\n"
+           "This is free software: you are free to change and redistribute it.\n"
+           "There is NO WARRANTY, to the extent permitted by law.\n",
+           PACKAGE_VERSION, BL_BLAS_NAME);
+}
+
+/* Loads the default problem (ridge on diabetes; quadratic when the bundled
+ * data cannot be found) without printing. */
+static void load_default(bl_session *S)
+{
+    FILE *out = S->out, *null = fopen("/dev/null", "w");
+    FILE *errf = S->errf;
+    if (null) S->out = S->errf = null;
+    int keep = S->keep_going;
+    S->keep_going = 0;
+    if (bl_execute_line(S, "data load diabetes; problem use ridge") != BL_OK || !S->P)
+        bl_execute_line(S, "problem use quadratic");
+    S->keep_going = keep;
+    S->out = out;
+    S->errf = errf;
+    if (null) fclose(null);
+}
+
+typedef struct { char kind; const char *text; } action;
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"file", required_argument, 0, 'f'},
+        {"execute", required_argument, 0, 'e'},
+        {"json", no_argument, 0, 'j'},
+        {"keep-going", no_argument, 0, 'k'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0},
+    };
+    action *acts = calloc((size_t)argc + 1, sizeof *acts);
+    int nacts = 0, json = 0, keep = 0, quiet = 0, c;
+    if (!acts) return 1;
+    while ((c = getopt_long(argc, argv, "f:e:jkq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': case 'e':
+            acts[nacts].kind = (char)c;
+            acts[nacts++].text = optarg;
+            break;
+        case 'j': json = 1; break;
+        case 'k': keep = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); free(acts); return 0;
+        case 'V': version(); free(acts); return 0;
+        default:
+            fprintf(stderr, "Try 'bilab --help' for more information.\n");
+            free(acts);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bilab: unexpected argument '%s'\n"
+                "Try 'bilab --help' for more information.\n", argv[optind]);
+        free(acts);
+        return 2;
+    }
+
+    gsl_set_error_handler_off();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    bl_session *S = bl_session_new(stdout, stderr, &cancel_flag);
+    if (!S) {
+        fprintf(stderr, "bilab: out of memory\n");
+        free(acts);
+        return 1;
+    }
+    int interactive = nacts == 0 && isatty(STDIN_FILENO);
+    S->batch = !interactive;
+    load_default(S);
+    S->keep_going = keep;
+    if (json) {
+        bl_setting_parse(BL_S_FORMAT, "json", &S->set[BL_S_FORMAT], NULL);
+    }
+
+    int st = BL_OK;
+    if (interactive) {
+        if (!quiet)
+            printf("bilab %s: %s loaded%s%s.  Type 'help', or 'hypergrad' to begin.\n",
+                   PACKAGE_VERSION, S->P->type->name,
+                   S->data && (S->P->type->flags & BL_PROB_NEEDS_DATA) ? " on " : "",
+                   S->data && (S->P->type->flags & BL_PROB_NEEDS_DATA) ? S->data->name : "");
+        bl_repl(S);
+    } else if (nacts == 0) {
+        st = bl_batch_stream(S, stdin, "-");
+    } else {
+        for (int i = 0; i < nacts && !S->quit; i++) {
+            int s;
+            if (acts[i].kind == 'e') {
+                s = bl_execute_line(S, acts[i].text);
+            } else {
+                bl_err e = {0};
+                s = bl_batch_file(S, acts[i].text, &e);
+                if (s == BL_EIO) bl_report_error(S, "-f", e.msg);
+            }
+            if (s && st == BL_OK) st = s;
+            if (s && !keep) break;
+        }
+    }
+    fflush(stdout);
+    bl_session_free(S);
+    free(acts);
+    return st != BL_OK && !keep ? 1 : 0;
+}

@@ -1,0 +1,803 @@
+/* test_data.c: CSV / libsvm readers, splits, standardisation, synthetic
+ * data, export and the bundled sets (src/core/data.c). */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "data.h"
+#include "tap.h"
+
+#ifndef BL_SRCDATADIR
+#define BL_SRCDATADIR "problems/data"
+#endif
+
+#define MAXFILES 64
+
+typedef struct ctx {
+    const char *dir;            /* the temporary directory */
+    char (*files)[600];         /* MAXFILES paths written there */
+    int nfiles;
+} ctx;
+
+/* Writes CONTENT to DIR/NAME; returns the path (owned by C). */
+static const char *put(ctx *c, const char *name, const char *content)
+{
+    char *path;
+    FILE *f;
+    if (c->nfiles >= MAXFILES) return "/nonexistent";
+    path = c->files[c->nfiles++];
+    snprintf(path, sizeof c->files[0], "%s/%s", c->dir, name);
+    f = fopen(path, "w");
+    if (!f) return path;
+    fputs(content, f);
+    fclose(f);
+    return path;
+}
+
+/* A path in the temp dir that put() did not write (removed at the end). */
+static const char *tmpname(ctx *c, const char *name)
+{
+    char *path;
+    if (c->nfiles >= MAXFILES) return "/nonexistent";
+    path = c->files[c->nfiles++];
+    snprintf(path, sizeof c->files[0], "%s/%s", c->dir, name);
+    return path;
+}
+
+static int has(const bl_err *e, const char *s)
+{
+    return strstr(e->msg, s) != NULL;
+}
+
+/* Asserts status CODE and that the message holds every string given. */
+static void expect_err(int rc, int code, const bl_err *e, const char *what,
+                       const char *s1, const char *s2, const char *s3)
+{
+    int ok = rc == code && (!s1 || has(e, s1)) && (!s2 || has(e, s2)) &&
+             (!s3 || has(e, s3));
+    tap_ok(ok, "%s: status %d (want %d), message '%s'", what, rc, code, e->msg);
+}
+
+static double mean_col(const gsl_matrix *X, size_t j)
+{
+    double s = 0;
+    for (size_t i = 0; i < X->size1; i++) s += gsl_matrix_get(X, i, j);
+    return s / (double)X->size1;
+}
+
+static double pstd_col(const gsl_matrix *X, size_t j)
+{
+    double mu = mean_col(X, j), s = 0;
+    for (size_t i = 0; i < X->size1; i++) {
+        double d = gsl_matrix_get(X, i, j) - mu;
+        s += d * d;
+    }
+    return sqrt(s / (double)X->size1);
+}
+
+/* ------------------------------------------------------------------ csv */
+
+static void test_csv(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_table *t = NULL;
+    const char *p = put(c, "basic.csv",
+                        "a, b ,c\r\n1,2.5,-3\r\n4e-3,0.1,7   \r\n\r\n  \n");
+    int rc = bl_table_read_csv(p, NULL, &t, &e);
+    tap_ok(rc == BL_OK && t, "basic csv with CRLF, trailing blanks, blank lines: %s",
+           e.msg);
+    if (t) {
+        tap_ok(t->X->size1 == 2 && t->X->size2 == 2 && t->y->size == 2,
+               "basic csv is 2 x 2 plus target");
+        tap_ok(gsl_matrix_get(t->X, 0, 0) == 1.0 && gsl_matrix_get(t->X, 0, 1) == 2.5 &&
+               gsl_matrix_get(t->X, 1, 0) == 4e-3 && gsl_matrix_get(t->X, 1, 1) == 0.1,
+               "feature values read exactly");
+        tap_ok(gsl_vector_get(t->y, 0) == -3.0 && gsl_vector_get(t->y, 1) == 7.0,
+               "last column is the target by default");
+        tap_ok(strcmp(t->names[0], "a") == 0 && strcmp(t->names[1], "b") == 0 &&
+               strcmp(t->target, "c") == 0, "names trimmed: %s %s -> %s",
+               t->names[0], t->names[1], t->target);
+    }
+    bl_table_free(t);
+    t = NULL;
+
+    rc = bl_table_read_csv(p, "a", &t, &e);
+    tap_ok(rc == BL_OK && t && strcmp(t->target, "a") == 0 &&
+           gsl_vector_get(t->y, 1) == 4e-3 && gsl_matrix_get(t->X, 0, 1) == -3.0 &&
+           strcmp(t->names[0], "b") == 0 && strcmp(t->names[1], "c") == 0,
+           "target by name 'a'");
+    bl_table_free(t);
+    t = NULL;
+
+    rc = bl_table_read_csv(p, "1", &t, &e);
+    tap_ok(rc == BL_OK && t && strcmp(t->target, "b") == 0 &&
+           gsl_vector_get(t->y, 0) == 2.5 && gsl_matrix_get(t->X, 1, 1) == 7.0,
+           "target by index '1'");
+    bl_table_free(t);
+    t = NULL;
+
+    rc = bl_table_read_csv(p, "3", &t, &e);
+    expect_err(rc, BL_EINVAL, &e, "target index out of range", "basic.csv",
+               "out of range", NULL);
+    tap_ok(t == NULL, "no table on error");
+
+    rc = bl_table_read_csv(p, "zzz", &t, &e);
+    expect_err(rc, BL_EINVAL, &e, "unknown target", "basic.csv", "'zzz'", "a, b, c");
+
+    /* Many columns: the unknown-target list is cut. */
+    {
+        char *big = malloc(200000), *q = big;
+        for (int j = 0; j < 3000; j++) q += sprintf(q, "%scolumn_%d", j ? "," : "", j);
+        q += sprintf(q, "\n");
+        for (int j = 0; j < 3000; j++) q += sprintf(q, "%s%d.25", j ? "," : "", j);
+        q += sprintf(q, "\n");
+        p = put(c, "wide.csv", big);
+        free(big);
+        rc = bl_table_read_csv(p, NULL, &t, &e);
+        tap_ok(rc == BL_OK && t && t->X->size2 == 2999 &&
+               gsl_matrix_get(t->X, 0, 2998) == 2998.25 &&
+               gsl_vector_get(t->y, 0) == 2999.25 &&
+               strcmp(t->names[1234], "column_1234") == 0,
+               "a 3000-column row (longer than any fixed buffer)");
+        bl_table_free(t);
+        t = NULL;
+        rc = bl_table_read_csv(p, "nope", &t, &e);
+        expect_err(rc, BL_EINVAL, &e, "unknown target in a wide file", "column_0, column_1",
+                   "(3000 in all)", NULL);
+        tap_ok(strlen(e.msg) < 450, "column list truncated (%zu chars)", strlen(e.msg));
+    }
+}
+
+static void test_csv_errors(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_table *t = NULL;
+    const char *p;
+    int rc;
+
+    p = put(c, "bad.csv", "x,y,z\n1,2,3\n1,abc,3\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "non-numeric cell", "bad.csv:3:", "column 2 (y)",
+               "'abc' is not a number");
+    tap_ok(t == NULL, "no table after a bad cell");
+
+    p = put(c, "partial.csv", "x,y,z\n1,2,3\n4,5,6\n7,8,1.5x\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "cell with trailing junk", "partial.csv:4:",
+               "column 3 (z)", "'1.5x'");
+
+    p = put(c, "nan.csv", "x,y,z\nnan,2,3\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "NaN cell", "nan.csv:2:", "column 1 (x)",
+               "NaN is not allowed");
+
+    p = put(c, "inf.csv", "x,y,z\n1,2,3\n\n1,-Inf,3\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "Inf cell (line numbers count blank lines)",
+               "inf.csv:4:", "column 2 (y)", "Inf is not allowed");
+
+    p = put(c, "huge.csv", "x,y,z\n1,2,1e999\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "overflowing cell", "huge.csv:2:", "column 3 (z)",
+               "Inf");
+
+    p = put(c, "empty_cell.csv", "x,y,z\n1,,3\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "empty cell", "empty_cell.csv:2:", "column 2 (y)",
+               "empty");
+
+    p = put(c, "count.csv", "a,b,c\n1,2,3\n4,5,6\n7,8\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "too few cells", "count.csv:4:",
+               "expected 3 cells, found 2", NULL);
+
+    p = put(c, "count2.csv", "a,b,c\n1,2,3,4\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "too many cells", "count2.csv:2:",
+               "expected 3 cells, found 4", NULL);
+
+    p = tmpname(c, "missing.csv");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EIO, &e, "missing file", "cannot open '", "missing.csv'",
+               "No such file or directory");
+
+    p = put(c, "empty.csv", "");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "empty file", "empty.csv", "empty file", NULL);
+
+    p = put(c, "header_only.csv", "a,b,c\n\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "header without rows", "header_only.csv",
+               "no data rows", NULL);
+
+    p = put(c, "onecol.csv", "a\n1\n");
+    rc = bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a single column", "onecol.csv:1:", "at least 2",
+               NULL);
+
+    /* A NULL error record is allowed. */
+    p = put(c, "nan2.csv", "x,y\nNaN,1\n");
+    rc = bl_table_read_csv(p, NULL, &t, NULL);
+    tap_ok(rc == BL_EFORMAT && t == NULL, "errors with e == NULL still return the status");
+}
+
+/* --------------------------------------------------------------- libsvm */
+
+static void test_libsvm(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_table *t = NULL;
+    const char *p = put(c, "a.svm",
+                        "+1 1:0.5 3:-2\r\n"
+                        "-1 2:1.25   \n"
+                        "# a comment line\n"
+                        "1 3:0 4:8 # trailing comment\n"
+                        "0\n"
+                        "\n");
+    int rc = bl_table_read_libsvm(p, 0, &t, &e);
+    tap_ok(rc == BL_OK && t, "libsvm file read: %s", e.msg);
+    if (t) {
+        tap_ok(t->X->size1 == 4 && t->X->size2 == 4, "libsvm: 4 rows x 4 features (%zu x %zu)",
+               t->X->size1, t->X->size2);
+        tap_ok(gsl_matrix_get(t->X, 0, 0) == 0.5 && gsl_matrix_get(t->X, 0, 1) == 0 &&
+               gsl_matrix_get(t->X, 0, 2) == -2 && gsl_matrix_get(t->X, 1, 1) == 1.25 &&
+               gsl_matrix_get(t->X, 2, 2) == 0 && gsl_matrix_get(t->X, 2, 3) == 8 &&
+               gsl_matrix_get(t->X, 3, 0) == 0 && gsl_matrix_get(t->X, 3, 3) == 0,
+               "libsvm: values and implicit / explicit zeros");
+        tap_ok(gsl_vector_get(t->y, 0) == 1 && gsl_vector_get(t->y, 1) == -1 &&
+               gsl_vector_get(t->y, 2) == 1 && gsl_vector_get(t->y, 3) == 0,
+               "libsvm: labels");
+        tap_ok(strcmp(t->names[0], "f1") == 0 && strcmp(t->names[3], "f4") == 0 &&
+               strcmp(t->target, "label") == 0, "libsvm: names f1..f4, target label");
+    }
+    bl_table_free(t);
+    t = NULL;
+
+    rc = bl_table_read_libsvm(p, 7, &t, &e);
+    tap_ok(rc == BL_OK && t && t->X->size2 == 7 && gsl_matrix_get(t->X, 2, 6) == 0 &&
+           strcmp(t->names[6], "f7") == 0, "libsvm: min_features pads to 7");
+    bl_table_free(t);
+    t = NULL;
+
+    p = put(c, "order.svm", "1 1:1 3:2\n1 2:1 2:3\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm repeated index", "order.svm:2:", "field 3",
+               "not greater");
+
+    p = put(c, "val.svm", "1 1:1\n\n-1 1:2 4:abc\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm bad value", "val.svm:3:", "field 3",
+               "'abc' is not a number");
+
+    p = put(c, "colon.svm", "1 1:1 5\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm missing colon", "colon.svm:1:", "field 3",
+               "index:value");
+
+    p = put(c, "zero.svm", "1 0:1\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm index 0", "zero.svm:1:", "field 2",
+               "start at 1");
+
+    p = put(c, "label.svm", "1 1:1\nx 1:2\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm bad label", "label.svm:2:", "label",
+               "'x' is not a number");
+
+    p = put(c, "nan.svm", "1 1:1\n1 2:nan\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm NaN value", "nan.svm:2:", "field 2",
+               "NaN is not allowed");
+
+    p = put(c, "empty.svm", "\n# nothing\n");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm empty file", "empty.svm", "no data rows", NULL);
+
+    p = tmpname(c, "missing.svm");
+    rc = bl_table_read_libsvm(p, 0, &t, &e);
+    expect_err(rc, BL_EIO, &e, "libsvm missing file", "cannot open '", "missing.svm",
+               "No such file");
+    tap_ok(t == NULL, "no libsvm table on errors");
+}
+
+/* ------------------------------------------------------ splits & scaling */
+
+/* 20 rows: features r, r^2 mod 7, constant 5; target 3r + 1. */
+static const char *make_reg(ctx *c)
+{
+    char buf[4096], *q = buf;
+    q += sprintf(q, "r,sq,const,target\n");
+    for (int r = 0; r < 20; r++)
+        q += sprintf(q, "%d,%d,5,%d\n", r, (r * r) % 7, 3 * r + 1);
+    return put(c, "reg.csv", buf);
+}
+
+static void test_split(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_load_opts o;
+    bl_dataset *a = NULL, *b = NULL, *d = NULL;
+    const char *p = make_reg(c);
+    int rc, same = 1, differ = 0, seen[20] = { 0 }, perm_ok = 1;
+
+    bl_load_opts_default(&o);
+    tap_ok(o.split == 0.7 && o.seed == 0 && o.standardize == 1 && !o.val_path &&
+           !o.target && !o.format, "load option defaults");
+    o.standardize = 0;
+    o.seed = 1;
+    rc = bl_data_load(p, &o, &a, &e);
+    tap_ok(rc == BL_OK && a, "load reg.csv: %s", e.msg);
+    if (!a) return;
+    tap_ok(a->X->size1 == 14 && a->Xv->size1 == 6 && a->X->size2 == 3 &&
+           a->y->size == 14 && a->yv->size == 6, "split 0.7 of 20 rows: 14 + 6");
+    tap_ok(a->split == 0.7 && a->seed == 1 && !a->standardized && !a->mean &&
+           !a->scale && a->y_mean == 0 && strcmp(a->name, p) == 0,
+           "split, seed, name recorded; no standardisation");
+    /* Every row lands in exactly one split, rows intact. */
+    for (int s = 0; s < 2; s++) {
+        const gsl_matrix *X = s ? a->Xv : a->X;
+        const gsl_vector *y = s ? a->yv : a->y;
+        for (size_t i = 0; i < X->size1; i++) {
+            int r = (int)gsl_matrix_get(X, i, 0);
+            if (r < 0 || r >= 20 || gsl_vector_get(y, i) != 3 * r + 1 ||
+                gsl_matrix_get(X, i, 1) != (r * r) % 7)
+                perm_ok = 0;
+            else
+                seen[r]++;
+        }
+    }
+    for (int r = 0; r < 20; r++)
+        if (seen[r] != 1) perm_ok = 0;
+    tap_ok(perm_ok, "the splits partition the rows, each row intact");
+
+    rc = bl_data_load(p, &o, &b, &e);
+    for (size_t i = 0; b && i < 14; i++)
+        if (gsl_matrix_get(a->X, i, 0) != gsl_matrix_get(b->X, i, 0)) same = 0;
+    tap_ok(rc == BL_OK && b && same, "same seed, same split");
+    o.seed = 2;
+    rc = bl_data_load(p, &o, &d, &e);
+    for (size_t i = 0; d && i < 14; i++)
+        if (gsl_matrix_get(a->X, i, 0) != gsl_matrix_get(d->X, i, 0)) differ = 1;
+    tap_ok(rc == BL_OK && d && differ && d->seed == 2, "different seed, different split");
+    bl_dataset_free(b);
+    bl_dataset_free(d);
+    b = d = NULL;
+
+    /* Standardised load with the same seed: compare with the raw split. */
+    o.seed = 1;
+    o.standardize = 1;
+    rc = bl_data_load(p, &o, &b, &e);
+    tap_ok(rc == BL_OK && b && b->standardized && b->mean && b->scale &&
+           b->task == BL_TASK_REGRESSION, "standardised regression load");
+    if (b) {
+        int ok_tr = 1, ok_val = 1, ok_stats = 1, ok_y = 1;
+        double ym = 0;
+        for (size_t i = 0; i < 14; i++) ym += gsl_vector_get(a->y, i);
+        ym /= 14;
+        for (size_t j = 0; j < 3; j++) {
+            double mu = mean_col(a->X, j), sd = pstd_col(a->X, j);
+            if (sd == 0) sd = 1;
+            if (fabs(gsl_vector_get(b->mean, j) - mu) > 1e-12 * fabs(mu) + 1e-15 ||
+                fabs(gsl_vector_get(b->scale, j) - sd) > 1e-12 * sd)
+                ok_stats = 0;
+            for (size_t i = 0; i < 14; i++)
+                if (fabs(gsl_matrix_get(b->X, i, j) -
+                         (gsl_matrix_get(a->X, i, j) - mu) / sd) > 1e-12)
+                    ok_tr = 0;
+            for (size_t i = 0; i < 6; i++)
+                if (fabs(gsl_matrix_get(b->Xv, i, j) -
+                         (gsl_matrix_get(a->Xv, i, j) - mu) / sd) > 1e-12)
+                    ok_val = 0;
+        }
+        for (size_t i = 0; i < 14; i++)
+            if (fabs(gsl_vector_get(b->y, i) - (gsl_vector_get(a->y, i) - ym)) > 1e-12)
+                ok_y = 0;
+        for (size_t i = 0; i < 6; i++)
+            if (fabs(gsl_vector_get(b->yv, i) - (gsl_vector_get(a->yv, i) - ym)) > 1e-12)
+                ok_y = 0;
+        tap_ok(ok_stats, "recorded mean / scale are the training mean / population std");
+        tap_ok(ok_tr, "training features = (raw - mean) / std");
+        tap_ok(ok_val, "validation features use the training statistics");
+        tap_close(b->y_mean, ym, 1e-14, "y_mean is the training target mean");
+        tap_ok(ok_y, "both target splits centred with the training mean");
+        for (size_t j = 0; j < 2; j++) {
+            tap_ok(fabs(mean_col(b->X, j)) < 1e-12, "training column %zu has mean 0 (%g)",
+                   j, mean_col(b->X, j));
+            tap_close(pstd_col(b->X, j), 1.0, 1e-12, "training column has population std 1");
+        }
+        tap_ok(gsl_vector_get(b->scale, 2) == 1 && gsl_vector_get(b->mean, 2) == 5 &&
+               gsl_matrix_get(b->X, 3, 2) == 0 && gsl_matrix_get(b->Xv, 0, 2) == 0,
+               "constant feature: scale 1, just centred");
+        tap_ok(strcmp(b->names[2], "const") == 0 && strcmp(b->target, "target") == 0,
+               "names and target copied");
+    }
+    bl_dataset_free(b);
+    b = NULL;
+
+    o.split = 0.99;
+    rc = bl_data_load(p, &o, &b, &e);
+    expect_err(rc, BL_EINVAL, &e, "split leaving no validation row", "validation", NULL,
+               NULL);
+    o.split = 0.01;
+    rc = bl_data_load(p, &o, &b, &e);
+    expect_err(rc, BL_EINVAL, &e, "split leaving no training row", "training", NULL, NULL);
+    o.split = 1.0;
+    rc = bl_data_load(p, &o, &b, &e);
+    expect_err(rc, BL_EINVAL, &e, "split of 1", "split", NULL, NULL);
+    tap_ok(b == NULL, "no data set after split errors");
+    bl_dataset_free(a);
+}
+
+static void test_valfile(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_load_opts o;
+    bl_dataset *d = NULL;
+    const char *tr = put(c, "tr.csv", "a,b,c,y\n1,2,3,0\n4,5,6,1\n7,8,10,1\n");
+    const char *va = put(c, "va.csv", "a,b,c,y\n0,0,0,1\n2,2,2,0\n");
+    const char *va2 = put(c, "va2.csv", "a,b,y\n0,0,1\n");
+    int rc;
+
+    bl_load_opts_default(&o);
+    o.val_path = va;
+    rc = bl_data_load(tr, &o, &d, &e);
+    tap_ok(rc == BL_OK && d && d->X->size1 == 3 && d->Xv->size1 == 2 && d->split == 0,
+           "validation file: 3 + 2 rows, split 0");
+    if (d) {
+        tap_ok(d->task == BL_TASK_CLASSIFICATION && gsl_vector_get(d->y, 0) == 0 &&
+               gsl_vector_get(d->y, 1) == 1 && gsl_vector_get(d->yv, 0) == 1 &&
+               d->y_mean == 0, "0/1 targets: classification, kept as 0/1 (not centred)");
+        /* column a: training 1,4,7 → mean 4, pop std sqrt(6); validation 0 → -4/sqrt 6 */
+        tap_close(gsl_matrix_get(d->Xv, 0, 0), -4 / sqrt(6.0), 1e-14,
+                  "validation file scaled with training statistics");
+    }
+    bl_dataset_free(d);
+    d = NULL;
+
+    o.val_path = va2;
+    rc = bl_data_load(tr, &o, &d, &e);
+    expect_err(rc, BL_EDIM, &e, "feature count mismatch",
+               "training has 3 features but validation has 2", NULL, NULL);
+
+    o.val_path = tmpname(c, "novalidation.csv");
+    rc = bl_data_load(tr, &o, &d, &e);
+    expect_err(rc, BL_EIO, &e, "missing validation file", "novalidation.csv", NULL, NULL);
+    tap_ok(d == NULL, "no data set after a validation error");
+
+    /* libsvm train / validation of different widths are padded to agree. */
+    {
+        const char *s1 = put(c, "tr.libsvm", "1 1:1 2:2\n-1 2:3\n");
+        const char *s2 = put(c, "va.libsvm", "1 5:1\n");
+        bl_load_opts_default(&o);
+        o.val_path = s2;
+        o.standardize = 0;
+        rc = bl_data_load(s1, &o, &d, &e);
+        tap_ok(rc == BL_OK && d && d->X->size2 == 5 && d->Xv->size2 == 5 &&
+               gsl_matrix_get(d->X, 1, 1) == 3 && gsl_matrix_get(d->Xv, 0, 4) == 1 &&
+               d->task == BL_TASK_CLASSIFICATION && strcmp(d->names[4], "f5") == 0,
+               "libsvm (by extension) with a wider validation file");
+        bl_dataset_free(d);
+        d = NULL;
+        o.format = "parquet";
+        rc = bl_data_load(s1, &o, &d, &e);
+        expect_err(rc, BL_EINVAL, &e, "unknown format", "'parquet'", "csv, libsvm", NULL);
+    }
+}
+
+static int task_of(ctx *c, const char *name, const char *ys)
+{
+    char buf[512], *q = buf;
+    bl_table *t = NULL;
+    bl_dataset *d = NULL;
+    bl_load_opts o;
+    const char *yv[8];
+    int n = 0, task = -1;
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s", ys);
+    for (char *tok = strtok(tmp, " "); tok && n < 8; tok = strtok(NULL, " ")) yv[n++] = tok;
+    q += sprintf(q, "x,y\n");
+    for (int i = 0; i < n; i++) q += sprintf(q, "%d,%s\n", i, yv[i]);
+    bl_load_opts_default(&o);
+    o.split = 0.5;
+    if (bl_table_read_csv(put(c, name, buf), NULL, &t, NULL) == BL_OK &&
+        bl_data_from_tables(t, NULL, &o, name, &d, NULL) == BL_OK)
+        task = d->task;
+    bl_dataset_free(d);
+    bl_table_free(t);
+    return task;
+}
+
+static void test_task(ctx *c)
+{
+    tap_ok(task_of(c, "t1.csv", "0 1 1 0") == BL_TASK_CLASSIFICATION, "{0,1}: classification");
+    tap_ok(task_of(c, "t2.csv", "-1 1 1 -1") == BL_TASK_CLASSIFICATION,
+           "{-1,1}: classification");
+    tap_ok(task_of(c, "t3.csv", "0 1 2 1") == BL_TASK_REGRESSION, "{0,1,2}: regression");
+    tap_ok(task_of(c, "t4.csv", "-1 0 1 1") == BL_TASK_REGRESSION, "{-1,0,1}: regression");
+    tap_ok(task_of(c, "t5.csv", "0.5 1 0 1") == BL_TASK_REGRESSION, "0.5 among labels: regression");
+}
+
+/* -------------------------------------------------------------- synthetic */
+
+static int same_ds(const bl_dataset *a, const bl_dataset *b)
+{
+    return gsl_matrix_equal(a->X, b->X) && gsl_matrix_equal(a->Xv, b->Xv) &&
+           gsl_vector_equal(a->y, b->y) && gsl_vector_equal(a->yv, b->yv);
+}
+
+static void test_synth(void)
+{
+    bl_err e = { 0, "" };
+    bl_synth_opts o;
+    bl_dataset *a = NULL, *b = NULL;
+    int rc;
+
+    bl_synth_opts_default(&o);
+    tap_ok(o.n == 100 && o.m == 100 && o.p == 10 && o.noise == 0.1 && o.corr == 0 &&
+           o.rho == 0 && o.seed == 0 && o.standardize == 0, "synth option defaults");
+    o.n = 30;
+    o.m = 20;
+    o.p = 4;
+    o.seed = 7;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    tap_ok(rc == BL_OK && a && a->X->size1 == 30 && a->X->size2 == 4 &&
+           a->Xv->size1 == 20 && a->yv->size == 20 && a->task == BL_TASK_REGRESSION &&
+           strcmp(a->name, "synth regression") == 0 && strcmp(a->names[3], "x4") == 0 &&
+           strcmp(a->target, "y") == 0 && a->flipped == NULL,
+           "synth regression: sizes, names, task");
+    rc = bl_data_synth("regression", &o, &b, &e);
+    tap_ok(rc == BL_OK && b && a && same_ds(a, b), "synth reproducible with the seed");
+    bl_dataset_free(b);
+    b = NULL;
+    o.seed = 8;
+    rc = bl_data_synth("regression", &o, &b, &e);
+    tap_ok(rc == BL_OK && b && a && !same_ds(a, b), "another seed, other data");
+    bl_dataset_free(b);
+    b = NULL;
+
+    /* The documented draw order: w (p), then per row p feature draws and
+     * one noise draw, training rows first. */
+    if (a) {
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        double w[4], s, x;
+        int ok = 1;
+        gsl_rng_set(r, 7);
+        for (int j = 0; j < 4; j++) w[j] = gsl_ran_gaussian(r, 1.0);
+        for (size_t i = 0; i < 50; i++) {
+            const gsl_matrix *X = i < 30 ? a->X : a->Xv;
+            const gsl_vector *y = i < 30 ? a->y : a->yv;
+            size_t row = i < 30 ? i : i - 30;
+            s = 0;
+            for (int j = 0; j < 4; j++) {
+                x = gsl_ran_gaussian(r, 1.0);           /* corr = 0: x = z */
+                if (gsl_matrix_get(X, row, (size_t)j) != x) ok = 0;
+                s += x * w[j];
+            }
+            s += 0.1 * gsl_ran_gaussian(r, 1.0);
+            if (gsl_vector_get(y, row) != s) ok = 0;
+        }
+        tap_ok(ok == 1, "synth numbers follow the documented draw order");
+        gsl_rng_free(r);
+    }
+    bl_dataset_free(a);
+    a = NULL;
+
+    /* Correlation of adjacent features (AR(1)). */
+    o.n = 20000;
+    o.m = 1;
+    o.p = 3;
+    o.corr = 0.8;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    if (rc == BL_OK && a) {
+        double m0 = mean_col(a->X, 0), m1 = mean_col(a->X, 1);
+        double s0 = pstd_col(a->X, 0), s1 = pstd_col(a->X, 1), s2 = pstd_col(a->X, 2);
+        double cv = 0, cr;
+        for (size_t i = 0; i < 20000; i++)
+            cv += (gsl_matrix_get(a->X, i, 0) - m0) * (gsl_matrix_get(a->X, i, 1) - m1);
+        cr = cv / 20000 / (s0 * s1);
+        tap_ok(fabs(cr - 0.8) < 0.02, "adjacent-feature correlation %g near 0.8", cr);
+        tap_ok(fabs(s0 - 1) < 0.03 && fabs(s2 - 1) < 0.03,
+               "unit feature variance (std %g, %g)", s0, s2);
+    } else {
+        tap_ok(0, "synth with corr 0.8: %s", e.msg);
+        tap_ok(0, "synth with corr 0.8 (variance)");
+    }
+    bl_dataset_free(a);
+    a = NULL;
+
+    /* Classification with flips; noise 0 so the clean labels are sign(x'w). */
+    bl_synth_opts_default(&o);
+    o.n = 101;
+    o.p = 5;
+    o.noise = 0;
+    o.rho = 0.2;
+    o.seed = 3;
+    rc = bl_data_synth("classification", &o, &a, &e);
+    tap_ok(rc == BL_OK && a && a->task == BL_TASK_CLASSIFICATION && a->flipped &&
+           a->flipped->size == 101 && strcmp(a->name, "synth classification") == 0,
+           "synth classification with rho 0.2");
+    if (a && a->flipped) {
+        size_t nflip = 0;
+        int pm = 1, consistent = 1;
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        double w[5];
+        gsl_rng_set(r, 3);
+        for (int j = 0; j < 5; j++) w[j] = gsl_ran_gaussian(r, 1.0);
+        for (size_t i = 0; i < 101; i++) {
+            double f = gsl_vector_get(a->flipped, i), yi = gsl_vector_get(a->y, i), s = 0;
+            nflip += f == 1;
+            if (f != 0 && f != 1) pm = 0;
+            if (yi != 1 && yi != -1) pm = 0;
+            for (size_t j = 0; j < 5; j++) s += gsl_matrix_get(a->X, i, j) * w[j];
+            if ((s > 0 ? 1.0 : -1.0) * (f == 1 ? -1 : 1) != yi) consistent = 0;
+        }
+        for (size_t i = 0; i < a->yv->size; i++) {
+            double yi = gsl_vector_get(a->yv, i);
+            if (yi != 1 && yi != -1) pm = 0;
+        }
+        tap_ok(nflip == 20, "round(0.2 * 101) = 20 labels flipped (%zu)", nflip);
+        tap_ok(pm, "labels in {-1, +1}, mask in {0, 1}");
+        tap_ok(consistent, "exactly the masked labels differ from sign(x'w)");
+        gsl_rng_free(r);
+    }
+    bl_dataset_free(a);
+    a = NULL;
+
+    /* Standardised synthetic data. */
+    bl_synth_opts_default(&o);
+    o.standardize = 1;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    tap_ok(rc == BL_OK && a && a->standardized && fabs(mean_col(a->X, 3)) < 1e-12 &&
+           fabs(pstd_col(a->X, 3) - 1) < 1e-12,
+           "standardised synth: training mean 0, std 1");
+    bl_dataset_free(a);
+    a = NULL;
+
+    /* Errors. */
+    bl_synth_opts_default(&o);
+    rc = bl_data_synth("ranking", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "unknown synth kind", "'ranking'",
+               "regression, classification", NULL);
+    o.corr = 1;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "corr = 1", "corr", NULL, NULL);
+    bl_synth_opts_default(&o);
+    o.rho = 0.6;
+    rc = bl_data_synth("classification", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "rho = 0.6", "rho", NULL, NULL);
+    o.rho = 0.1;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "rho with regression", "rho", "classification", NULL);
+    bl_synth_opts_default(&o);
+    o.n = 1;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "n = 1", "n (", NULL, NULL);
+    bl_synth_opts_default(&o);
+    o.p = 0;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "p = 0", "p (", NULL, NULL);
+    bl_synth_opts_default(&o);
+    o.noise = -1;
+    rc = bl_data_synth("regression", &o, &a, &e);
+    expect_err(rc, BL_EINVAL, &e, "negative noise", "noise", NULL, NULL);
+    tap_ok(a == NULL, "no data set after synth errors");
+}
+
+/* ----------------------------------------------------------------- export */
+
+static void test_export(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_synth_opts o;
+    bl_dataset *d = NULL;
+    bl_table *t = NULL;
+    const char *p = tmpname(c, "export.csv");
+    int rc;
+
+    bl_synth_opts_default(&o);
+    o.n = 13;
+    o.m = 7;
+    o.p = 3;
+    o.corr = 0.3;
+    o.standardize = 1;
+    o.seed = 11;
+    rc = bl_data_synth("regression", &o, &d, &e);
+    if (rc == BL_OK) rc = bl_data_export_csv(d, p, &e);
+    tap_ok(rc == BL_OK, "export synthetic data: %s", e.msg);
+    rc = bl_table_read_csv(p, "y", &t, &e);
+    tap_ok(rc == BL_OK && t && t->X->size1 == 20 && t->X->size2 == 4 &&
+           strcmp(t->names[0], "x1") == 0 && strcmp(t->names[3], "validation") == 0,
+           "exported file re-read: 20 rows, x1..x3 + validation");
+    if (d && t && t->X->size1 == 20 && t->X->size2 == 4) {
+        int exact = 1, flag = 1;
+        for (size_t i = 0; i < 20; i++) {
+            const gsl_matrix *X = i < 13 ? d->X : d->Xv;
+            const gsl_vector *y = i < 13 ? d->y : d->yv;
+            size_t r = i < 13 ? i : i - 13;
+            for (size_t j = 0; j < 3; j++)
+                if (gsl_matrix_get(t->X, i, j) != gsl_matrix_get(X, r, j)) exact = 0;
+            if (gsl_vector_get(t->y, i) != gsl_vector_get(y, r)) exact = 0;
+            if (gsl_matrix_get(t->X, i, 3) != (i < 13 ? 0 : 1)) flag = 0;
+        }
+        tap_ok(exact, "exported numbers bit-exact (standardised values)");
+        tap_ok(flag, "validation column: 0 for training rows, 1 for validation rows");
+    }
+    bl_table_free(t);
+    rc = d ? bl_data_export_csv(d, "/nonexistent-dir/x.csv", &e) : BL_EIO;
+    expect_err(rc, BL_EIO, &e, "export to an unwritable path", "cannot write",
+               "/nonexistent-dir/x.csv", NULL);
+    bl_dataset_free(d);
+}
+
+/* ---------------------------------------------------------------- bundled */
+
+static void test_bundled(void)
+{
+    bl_err e = { 0, "" };
+    bl_dataset *d = NULL;
+    const char *dir = getenv("BL_TEST_DATADIR");
+    char buf[4096];
+    int n = 0, found = 1, rc;
+
+    if (!dir || !*dir) dir = BL_SRCDATADIR;
+    setenv("BILAB_DATADIR", dir, 1);
+    for (const char *const *s = bl_bundled_names; *s; s++, n++)
+        if (!bl_data_find_bundled(*s, buf, sizeof buf)) found = 0;
+    tap_ok(n == 4 && found, "all 4 bundled sets found in %s", dir);
+    tap_ok(bl_data_find_bundled("diabetes", buf, sizeof buf) &&
+           strstr(buf, "diabetes.csv") && strncmp(buf, dir, strlen(dir)) == 0,
+           "diabetes found under BILAB_DATADIR: %s", buf);
+    tap_ok(!bl_data_find_bundled("no_such_set", buf, sizeof buf) && buf[0] == '\0',
+           "unknown bundled name not found");
+    rc = bl_data_load("diabetes", NULL, &d, &e);
+    tap_ok(rc == BL_OK && d && d->X->size1 + d->Xv->size1 == 442 && d->X->size2 == 10 &&
+           d->X->size1 == 309, "bundled diabetes: 442 rows, 10 features: %s", e.msg);
+    tap_ok(d && strcmp(d->name, "diabetes") == 0 && strcmp(d->target, "progression") == 0 &&
+           strcmp(d->names[2], "bmi") == 0 && d->task == BL_TASK_REGRESSION &&
+           d->standardized, "bundled diabetes: name, target, regression, standardised");
+    bl_dataset_free(d);
+    d = NULL;
+    rc = bl_data_load("nosuchset", NULL, &d, &e);
+    expect_err(rc, BL_EIO, &e, "unknown bare name", "'nosuchset'", "diabetes", NULL);
+}
+
+int main(void)
+{
+    char files[MAXFILES][600];
+    char dir[512];
+    ctx c = { dir, files, 0 };
+    const char *tmp = getenv("TMPDIR");
+
+    (void)tap_plan;             /* the plan comes from tap_done() */
+    gsl_set_error_handler_off();
+    snprintf(dir, sizeof dir, "%s/bilab-test-data.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        tap_ok(0, "cannot create a temporary directory under %s", dir);
+        return tap_done();
+    }
+    tap_diag("temporary files in %s", c.dir);
+
+    bl_dataset_free(NULL);
+    bl_table_free(NULL);
+    test_csv(&c);
+    test_csv_errors(&c);
+    test_libsvm(&c);
+    test_split(&c);
+    test_valfile(&c);
+    test_task(&c);
+    test_synth();
+    test_export(&c);
+    test_bundled();
+
+    for (int i = 0; i < c.nfiles; i++) unlink(c.files[i]);
+    rmdir(c.dir);
+    return tap_done();
+}

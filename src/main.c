@@ -2,6 +2,7 @@
  * -e CMDS, standard input). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,8 +155,16 @@ int main(int argc, char **argv)
                 s = bl_execute_line(S, acts[i].text);
             } else {
                 bl_err e = {0};
-                s = bl_batch_file(S, acts[i].text, &e);
-                if (s == BL_EIO) bl_report_error(S, "-f", e.msg);
+                FILE *f = fopen(acts[i].text, "r");
+                if (!f) {
+                    bl_err_set(&e, BL_EIO, "cannot open '%s': %s", acts[i].text,
+                               strerror(errno));
+                    bl_report_error(S, "-f", e.msg);
+                    s = BL_EIO;
+                } else {
+                    fclose(f);
+                    s = bl_batch_file(S, acts[i].text, &e);
+                }
             }
             if (s && st == BL_OK) st = s;
             if (s && !keep) break;

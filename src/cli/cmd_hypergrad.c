@@ -145,22 +145,34 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     } else {
         FILE *f = S->out;
         char a[64], b[64], c[64], d[64], t[64], v[4096];
+        int any = 0;
+        for (int i = 0; i < n; i++) any |= rows[i].status == BL_OK;
         bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
-        fprintf(f, "hypergradient at ω = %s, reference %s\n", v, gref ? refname : "none");
-        fprintf(f, "%-20s %-*s %-10s %-10s %6s %5s %7s %-10s%s\n", "estimator", dg + 7,
-                "‖g‖", "rel.err", "cosine", "Hv", "Cv", "∇calls", "residual",
-                timing ? " time" : "");
+        if (any)
+            fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
+                    gref ? refname : "none (exact and fd both failed)");
+        static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
+                                           "Hv", "Cv", "∇calls", "residual", "time"};
+        const int width[] = {18, dg + 7, 10, 10, 6, 5, 7, 10, 8};
+        int cols = timing ? 9 : 8;
+        for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
+        if (any) fputc('\n', f);
         for (int i = 0; i < n; i++) {
             row *w = &rows[i];
+            char hv[32], cv[32], gc[32];
             if (w->status) continue;
             fmt_time(t, sizeof t, w->r.seconds);
-            fprintf(f, "%-20s %-*s %-10s %-10s %6lu %5lu %7lu %-10s%s%s\n", w->spec.text,
-                    dg + 7, bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg),
-                    gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
-                    gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
-                    w->r.hvp, w->r.cvp, w->r.grad_calls,
-                    w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-",
-                    timing ? " " : "", timing ? t : "");
+            snprintf(hv, sizeof hv, "%lu", w->r.hvp);
+            snprintf(cv, sizeof cv, "%lu", w->r.cvp);
+            snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
+            const char *cell[] = {
+                w->spec.text, bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg),
+                gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
+                gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
+                hv, cv, gc,
+                w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", t};
+            for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
+            fputc('\n', f);
         }
         for (int i = 0; i < n; i++) {
             row *w = &rows[i];

@@ -46,16 +46,16 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
     if (T) {
         fprintf(f, "%s (estimator): %s\n  cost: %s\n", T->name, T->help, T->cost);
         for (size_t i = 0; i < T->nparams; i++)
-            fprintf(f, "  %s=%g  %s (range [%g, %g])\n", T->params[i].name,
+            fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", T->params[i].name,
                     T->params[i].def, T->params[i].help, T->params[i].lo, T->params[i].hi);
         return BL_OK;
     }
     const bl_problem_type *P = bl_problem_lookup(topic);
     if (P) {
-        fprintf(f, "%s (problem): %s\n  G(θ, ω) = %s\n  L(θ, ω) = %s\n", P->name,
+        fprintf(f, "%s (problem): %s\n  %s\n  %s\n", P->name,
                 P->summary, P->inner_text, P->outer_text);
         for (size_t i = 0; i < P->nparams; i++)
-            fprintf(f, "  %s=%g  %s (range [%g, %g])\n", P->params[i].name,
+            fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", P->params[i].name,
                     P->params[i].def, P->params[i].help, P->params[i].lo, P->params[i].hi);
         return BL_OK;
     }

@@ -142,18 +142,25 @@ static int problem_show(bl_session *S, bl_err *e)
     }
     FILE *f = S->out;
     fprintf(f, "%s: %s\n", T->name, T->summary);
-    fprintf(f, "  inner  G(θ, ω) = %s\n", T->inner_text);
-    fprintf(f, "  outer  L(θ, ω) = %s\n", T->outer_text);
+    fprintf(f, "  inner  %s\n", T->inner_text);
+    fprintf(f, "  outer  %s\n", T->outer_text);
     fprintf(f, "  dims   θ ∈ R^%zu, ω ∈ R^%zu\n", P->p, P->d);
     if (T->flags & BL_PROB_NEEDS_DATA) fprintf(f, "  data   %s\n", dd);
     for (size_t i = 0; i < T->nparams; i++)
-        fprintf(f, "  %-6s %-10.10g %s (default %g, range [%g, %g])\n",
+        fprintf(f, "  %-6s %-10.10g %s (default %.10g, range [%.10g, %.10g])\n",
                 T->params[i].name, P->par[i], T->params[i].help,
                 T->params[i].def, T->params[i].lo, T->params[i].hi);
     fprintf(f, "  closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s\n",
             T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
             T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");
-    if (T->notes) fprintf(f, "  notes  %s\n", T->notes);
+    if (T->notes) {
+        fprintf(f, "  notes  ");
+        for (const char *c = T->notes; *c; c++) {
+            fputc(*c, f);
+            if (*c == '\n' && c[1]) fputs("         ", f);
+        }
+        fputc('\n', f);
+    }
     return BL_OK;
 }
 

@@ -79,6 +79,7 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     gsl_vector_memcpy(S->theta, S->inner->theta);
     gsl_vector_free(keep);
     if (st == BL_EMAXITER) {
+        fflush(S->out);
         fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
         st = BL_OK;
     }
@@ -336,14 +337,20 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
         fprintf(S->out, "no outer steps yet (step outer, run N)\n");
         return BL_OK;
     }
-    fprintf(S->out, "%5s  %-*s %-*s %-10s %6s  %s\n", "iter", dg + 8, "F", dg + 7, "‖∇F‖",
-            "step", "inner", "ω");
+    static const char *const head[] = {"iter", "F", "‖∇F‖", "step", "inner", "ω"};
+    const int width[] = {5, dg + 7, dg + 6, 9, 6, 0};
+    for (int k = 0; k < 6; k++) bl_pad(S->out, head[k], width[k]);
+    fputc('\n', S->out);
     for (size_t r = 0; r < t->n; r++) {
-        char a[64], b[64], c[64], w[512];
+        char a[64], b[64], c[64], w[512], it[32], in[32];
+        snprintf(it, sizeof it, "%zu", r);
+        snprintf(in, sizeof in, "%zu", t->inner_iters[r]);
         bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
-        fprintf(S->out, "%5zu  %-*s %-*s %-10s %6zu  %s\n", r, dg + 8,
-                bl_fmt(a, sizeof a, t->F[r], dg), dg + 7, bl_fmt(b, sizeof b, t->gnorm[r], dg),
-                bl_fmt(c, sizeof c, t->step[r], 3), t->inner_iters[r], w);
+        const char *cell[] = {it, bl_fmt(a, sizeof a, t->F[r], dg),
+                              bl_fmt(b, sizeof b, t->gnorm[r], dg),
+                              bl_fmt(c, sizeof c, t->step[r], 3), in, w};
+        for (int k = 0; k < 6; k++) bl_pad(S->out, cell[k], width[k]);
+        fputc('\n', S->out);
     }
     return BL_OK;
 }

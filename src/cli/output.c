@@ -187,3 +187,19 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
     fmt_append(buf, len, &pos, "]");
     return buf;
 }
+
+int bl_utf8_width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+void bl_pad(FILE *f, const char *s, int width)
+{
+    fputs(s, f);
+    if (width <= 0) return;
+    for (int w = bl_utf8_width(s); w < width; w++) fputc(' ', f);
+    fputc(' ', f);
+}

@@ -40,4 +40,9 @@ char *bl_fmt(char *buf, size_t len, double v, int digits);
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);
 
+/* Display width of UTF-8 text (one column a code point). */
+int bl_utf8_width(const char *s);
+/* Writes S left-aligned in WIDTH columns (UTF-8 aware), then a space. */
+void bl_pad(FILE *f, const char *s, int width);
+
 #endif

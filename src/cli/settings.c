@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -203,7 +204,13 @@ void bl_setting_format(int idx, const bl_setval *v, char *buf, size_t len)
     switch (s->kind) {
     case BL_SET_DOUBLE:
         if (isinf(v->num)) snprintf(buf, len, "%s", v->num > 0 ? "inf" : "-inf");
-        else snprintf(buf, len, "%.17g", v->num);
+        else {
+            /* the shortest text that reads back as the same double */
+            for (int dg = 15; dg <= 17; dg++) {
+                snprintf(buf, len, "%.*g", dg, v->num);
+                if (strtod(buf, NULL) == v->num) break;
+            }
+        }
         break;
     case BL_SET_INT:
         snprintf(buf, len, "%.0f", v->num);

@@ -247,16 +247,33 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     if (st) goto out;
     double gn = gsl_blas_dnrm2(g);
 
-    /* 3. the update, backtracked on F when asked */
+    /* 3. the update, backtracked on F when asked.  When no halving gives
+     * a decrease, ω is stationary to round-off: the step is 0, not an error. */
     o->type->direction(o->state, g, dir);
+    double slope;
+    gsl_blas_ddot(g, dir, &slope);
+    if (oc->backtrack && !(slope < 0)) {
+        /* momentum or adam pointing uphill: restart them (adaptive restart,
+         * O'Donoghue & Candès) so that the line search has a descent
+         * direction to work with */
+        o->type->reset(o->state);
+        o->type->direction(o->state, g, dir);
+        gsl_blas_ddot(g, dir, &slope);
+        if (!(slope < 0)) {
+            gsl_vector_memcpy(dir, g);
+            gsl_vector_scale(dir, -1.0);
+        }
+    }
     double s = oc->step;
     for (int k = 0;; k++) {
         gsl_vector_memcpy(w2, env->omega);
         gsl_blas_daxpy(s, dir, w2);
         project(w2, oc->lo, oc->hi);
         if (!oc->backtrack) break;
+        size_t more = 0;
         gsl_vector_memcpy(th2, th);
-        st = bl_inner_solve_at(P, env->inner, w2, th2, NULL, env->cancel, e);
+        st = bl_inner_solve_at(P, env->inner, w2, th2, &more, env->cancel, e);
+        used += more;
         if (st == BL_EINTR) goto out;
         if (st == BL_OK || st == BL_EMAXITER) {
             double F2 = bl_problem_L(P, th2, w2), dec;
@@ -264,19 +281,18 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
             gsl_blas_ddot(g, w2, &dec);
             gsl_vector_add(w2, env->omega);
             if (isfinite(F2) && F2 <= F + 1e-4 * dec) {
-                st = BL_OK;
                 gsl_vector_memcpy(th, th2);
                 break;
             }
         }
         if (k == 40) {
-            bl_err_set(e, BL_EMAXITER, "backtracking found no decrease of F in "
-                       "40 halvings of the step (is the hypergradient accurate?)");
-            st = BL_EMAXITER;
-            goto out;
+            s = 0;
+            gsl_vector_memcpy(w2, env->omega);
+            break;
         }
         s *= 0.5;
     }
+    st = BL_OK;
     st = trace_push(&o->trace, env->omega, F, gn, s, used);
     if (st) goto out;
     o->type->accept(o->state);

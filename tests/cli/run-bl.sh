@@ -1,0 +1,19 @@
+#!/bin/sh
+# run-bl.sh FILE.bl: runs a scripted session in batch mode (--keep-going,
+# stdout and stderr together) and compares it with FILE.out.  TAP output.
+. "$(dirname "$0")/lib.sh"
+bl=$1
+expected=${bl%.bl}.out
+name=$(basename "$bl")
+cd "$tmpdir" || exit 1
+case $bl in /*) ;; *) bl=$OLDPWD/$bl; expected=$OLDPWD/$expected ;; esac
+"$BILAB" --keep-going -f "$bl" >"$tmpdir/got" 2>&1
+rc=$?
+ok $rc "$name runs in batch mode"
+if diff -u "$expected" "$tmpdir/got" >"$tmpdir/diff"; then
+    ok 0 "$name output as expected"
+else
+    ok 1 "$name output as expected"
+    diag "$(head -60 "$tmpdir/diff")"
+fi
+done_testing

@@ -70,7 +70,7 @@ static void bench_problem(const char *label, bl_problem *P, const bl_inner_type 
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    bl_init();
     printf("bilab engine benchmarks (BLAS: %s)\n\n", BL_BLAS_NAME);
     bl_load_opts o;
     bl_load_opts_default(&o);

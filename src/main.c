@@ -117,7 +117,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    gsl_set_error_handler_off();
+    bl_init();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;

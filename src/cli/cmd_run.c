@@ -78,7 +78,7 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     }
     gsl_vector_memcpy(S->theta, S->inner->theta);
     gsl_vector_free(keep);
-    if (st == BL_EMAXITER) {
+    if (st == BL_EMAXITER || st == BL_ESTALL) {
         fflush(S->out);
         fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
         st = BL_OK;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <gsl/gsl_errno.h>
 
 #include "bl.h"
 
@@ -36,6 +37,7 @@ const char *bl_strerror(int code)
     case BL_EINTR: return "interrupted";
     case BL_EMAXITER: return "iteration cap reached";
     case BL_EMEM: return "over the memory limit";
+    case BL_ESTALL: return "no further progress at round-off";
     default: return "unknown error";
     }
 }
@@ -63,6 +65,18 @@ int bl_param_check(const bl_param *param, double v, bl_err *e)
         return BL_EINVAL;
     }
     return BL_OK;
+}
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+void openblas_set_num_threads(int n);
+#endif
+
+void bl_init(void)
+{
+    gsl_set_error_handler_off();
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+    openblas_set_num_threads(1);
+#endif
 }
 
 double bl_clock(void)

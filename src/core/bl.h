@@ -22,7 +22,8 @@ enum {
     BL_ENODATA = -9,     /* the problem needs data and has none */
     BL_EINTR = -10,      /* cancelled by the user (Ctrl-C) */
     BL_EMAXITER = -11,   /* iteration cap reached before tolerance */
-    BL_EMEM = -12        /* over the memory limit the user set */
+    BL_EMEM = -12,       /* over the memory limit the user set */
+    BL_ESTALL = -13      /* no further progress possible at round-off */
 };
 
 /* An error record: core functions that can fail for a reason worth telling
@@ -51,6 +52,11 @@ typedef struct bl_param {
 int bl_param_find(const bl_param *params, size_t n, const char *name);
 /* Checks VALUE against the range of PARAM; fills E on failure. */
 int bl_param_check(const bl_param *param, double value, bl_err *e);
+
+/* Process set-up for the engine: GSL's abort-on-error handler off, BLAS
+ * single-threaded (bilab parallelises over grid points, not inside small
+ * products, and a threaded BLAS makes sums depend on the thread count). */
+void bl_init(void);
 
 /* Wall-clock seconds from a monotonic clock. */
 double bl_clock(void);

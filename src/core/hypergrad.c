@@ -22,6 +22,7 @@ int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
     if (!th) return BL_ENOMEM;
     gsl_vector_memcpy(th, theta);
     int st = bl_inner_solve_at(P, ic, omega, th, NULL, cancel, e);
+    if (st == BL_ESTALL) st = BL_OK;     /* as solved as round-off allows */
     if (st == BL_OK) *F = bl_problem_L(P, th, omega);
     gsl_vector_free(th);
     return st;

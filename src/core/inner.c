@@ -130,7 +130,12 @@ static const bl_inner_type agd_type = {
 
 /* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ---- */
 
-typedef struct { gsl_matrix *H; gsl_vector *dir, *trial; } newton_state;
+typedef struct {
+    gsl_matrix *H;
+    gsl_vector *dir, *trial, *gtrial;
+    double best;        /* smallest residual so far */
+    int flat;           /* Newton steps in a row that did not improve it */
+} newton_state;
 
 static int newton_alloc(void *s, size_t p)
 {
@@ -138,10 +143,17 @@ static int newton_alloc(void *s, size_t p)
     n->H = gsl_matrix_alloc(p, p);
     n->dir = gsl_vector_alloc(p);
     n->trial = gsl_vector_alloc(p);
-    return n->H && n->dir && n->trial ? BL_OK : BL_ENOMEM;
+    n->gtrial = gsl_vector_alloc(p);
+    return n->H && n->dir && n->trial && n->gtrial ? BL_OK : BL_ENOMEM;
 }
 
-static int newton_set(void *s, bl_inner *it) { (void)s; (void)it; return BL_OK; }
+static int newton_set(void *s, bl_inner *it)
+{
+    newton_state *n = s;
+    n->best = it->resid;
+    n->flat = 0;
+    return BL_OK;
+}
 
 static int newton_iterate(void *s, bl_inner *it)
 {
@@ -156,15 +168,29 @@ static int newton_iterate(void *s, bl_inner *it)
     }
     double slope, step = 1.0, g0 = it->value, gt = g0;
     gsl_blas_ddot(it->grad, n->dir, &slope);       /* > 0 */
-    for (int k = 0; k < 40; k++, step *= 0.5) {
+    for (int k = 0;; k++, step *= 0.5) {
+        /* no decrease in 40 halvings: the iterate is at round-off level */
+        if (k == 40) return BL_ESTALL;
         gsl_vector_memcpy(n->trial, it->theta);
         gsl_blas_daxpy(-step, n->dir, n->trial);
         gt = bl_problem_G(it->P, n->trial, it->omega);
-        /* the last term forgives round-off next to the minimum */
-        if (gt <= g0 - 1e-4 * step * slope + 1e-14 * fabs(g0)) break;
+        if (gt <= g0 - 1e-4 * step * slope) break;
+        /* Close to the minimum the decrease of G drowns in its round-off
+         * while the gradient still shrinks: accept a step that reduces
+         * ‖∇θG‖ by the same Armijo fraction. */
+        bl_problem_G_theta(it->P, n->trial, it->omega, n->gtrial);
+        if (gsl_blas_dnrm2(n->gtrial) <= (1 - 1e-4 * step) * it->resid) break;
     }
     gsl_vector_memcpy(it->theta, n->trial);
-    return refresh(it);
+    st = refresh(it);
+    /* Newton converges quadratically; steps that stop improving the
+     * residual mean it sits at the round-off floor of the problem. */
+    if (st == BL_OK) {
+        if (it->resid < 0.5 * n->best) n->flat = 0;
+        else if (++n->flat >= 3) st = BL_ESTALL;
+        if (it->resid < n->best) n->best = it->resid;
+    }
+    return st;
 }
 
 static void newton_free(void *s)
@@ -173,6 +199,7 @@ static void newton_free(void *s)
     gsl_matrix_free(n->H);
     gsl_vector_free(n->dir);
     gsl_vector_free(n->trial);
+    gsl_vector_free(n->gtrial);
 }
 
 static const bl_inner_type newton_type = {
@@ -267,6 +294,16 @@ int bl_inner_iterate(bl_inner *it, bl_err *e)
         it->eta = eta;
         return st;
     }
+    if (st == BL_ESTALL) {
+        if (it->hist.n == it->iter + 1 && bl_vector_finite(it->theta)) {
+            it->iter++;
+            bl_history_push(&it->hist, it->value, it->resid);
+        }
+        bl_err_set(e, st, "%s made no further progress after %zu iterations: "
+                   "‖∇θG‖ = %.3g is at the round-off level of this problem", it->type->name,
+                   it->iter, it->resid);
+        return st;
+    }
     if (st == BL_EDIVERGE || (st == BL_OK && !bl_vector_finite(it->theta))) {
         bl_err_set(e, BL_EDIVERGE, "%s diverged at iteration %zu (G or its "
                    "gradient is not finite; the step η=%.6g may be too large)",
@@ -314,7 +351,8 @@ int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
     if (!it) return BL_ENOMEM;
     int st = bl_inner_set(it, P, omega, theta, c->eta, e);
     if (st == BL_OK) st = bl_inner_run(it, c->tol, c->maxit, cancel, e);
-    if (st == BL_OK || st == BL_EMAXITER) gsl_vector_memcpy(theta, it->theta);
+    if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL)
+        gsl_vector_memcpy(theta, it->theta);
     if (iters) *iters = it->iter;
     bl_inner_free(it);
     return st;

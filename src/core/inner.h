@@ -67,7 +67,8 @@ typedef struct bl_inner_conf {
 } bl_inner_conf;
 
 /* Iterates until tolerance, MAXIT iterations, an error or CANCEL.
- * Returns BL_OK, BL_EMAXITER, BL_EINTR or an iterate error. */
+ * Returns BL_OK, BL_EMAXITER, BL_ESTALL (no progress possible at
+ * round-off: the iterate is as good as it gets), BL_EINTR or an error. */
 int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
                  bl_err *e);
 /* One-shot solve at OMEGA starting from THETA (overwritten with the

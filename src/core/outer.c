@@ -225,7 +225,7 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     /* 1. the inner problem at the current ω */
     if (oc->inner_steps == 0) {
         st = bl_inner_solve_at(P, env->inner, env->omega, th, &used, env->cancel, e);
-        if (st == BL_EMAXITER) st = BL_OK;   /* proceed with the iterate reached */
+        if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
         bl_inner *it = bl_inner_alloc(env->inner->type, p);
         st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
@@ -275,11 +275,11 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         st = bl_inner_solve_at(P, env->inner, w2, th2, &more, env->cancel, e);
         used += more;
         if (st == BL_EINTR) goto out;
-        if (st == BL_OK || st == BL_EMAXITER) {
-            double F2 = bl_problem_L(P, th2, w2), dec;
-            gsl_vector_sub(w2, env->omega);          /* ω' − ω */
-            gsl_blas_ddot(g, w2, &dec);
-            gsl_vector_add(w2, env->omega);
+        if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
+            double F2 = bl_problem_L(P, th2, w2), dec = 0;
+            for (size_t i = 0; i < d; i++)                   /* gᵀ(ω' − ω) */
+                dec += gsl_vector_get(g, i)
+                       * (gsl_vector_get(w2, i) - gsl_vector_get(env->omega, i));
             if (isfinite(F2) && F2 <= F + 1e-4 * dec) {
                 gsl_vector_memcpy(th, th2);
                 break;

@@ -426,12 +426,9 @@ static void check_newton(void)
 
 /* Newton from a warm start next to θ*: the step is still the exact
  * minimiser of the quadratic, so one iteration must reach the tolerance.
- * ENGINE BUG (inner.c, newton_iterate, Armijo test on G): when the
- * predicted decrease ½∇Gᵀd is below the round-off of evaluating G (for
- * kappa = 1e4 that round-off is ~1e-16·kappa‖θ‖², far above the 1e-14|G|
- * slack), all 40 halvings are refused although the full step would take
- * ‖∇G‖ from ~1e-8 to ~1e-13: the solver either spins at the same residual
- * until maxit or gives up.  This assertion fails until that is fixed. */
+ * (Regression: with kappa = 1e4 the decrease of G, ~‖∇G‖²/λ, drowned in
+ * the round-off of G, ~1e-16·kappa‖θ‖², all 40 halvings were refused and
+ * newton spun at ‖∇G‖ ~ 1e-8 until inner.maxit.) */
 static void check_newton_warm(void)
 {
     bl_problem *P = quadratic(20, 5, 1e4, 0.1, 0);
@@ -456,14 +453,44 @@ static void check_newton_warm(void)
         worst = fmax(worst, gsl_blas_dnrm2(g));
         if (st != BL_OK || used > 2 || dist(th, ts) > 1e-9) bad++;
     }
-    tap_ok(bad == 0, "ENGINE BUG inner.c newton_iterate: newton from θ*(ω) "
-           "to ω + 1e-8·u, kappa=1e4, tol 1e-10: one iteration should do; %d of 30 "
-           "solves stall (worst final ‖∇G‖ %.3g)", bad, worst);
+    tap_ok(bad == 0, "newton from θ*(ω) to ω + 1e-8·u, kappa=1e4, tol 1e-10: one "
+           "iteration each (%d of 30 solves did not; worst final ‖∇G‖ %.3g)", bad, worst);
     gsl_vector_free(om);
     gsl_vector_free(om2);
     gsl_vector_free(th);
     gsl_vector_free(ts);
     gsl_vector_free(g);
+    bl_problem_free(P);
+}
+
+/* tol = 0 is out of reach: newton stops with BL_ESTALL at the round-off
+ * floor (next to θ*) instead of running to maxit, and solve_at keeps it. */
+static void check_newton_stall(void)
+{
+    bl_problem *P = quadratic(8, 2, 10, 0.1, 3);
+    if (!P) return;
+    bl_err e = {0, ""};
+    gsl_vector *om = gsl_vector_alloc(2), *th = gsl_vector_calloc(8);
+    gsl_vector *ts = gsl_vector_alloc(8);
+    randn(om, 1.0);
+    P->type->theta_star(P, om, ts);
+    bl_inner *it = bl_inner_alloc(bl_inner_newton, 8);
+    int st = bl_inner_set(it, P, om, th, 0, &e);
+    if (st == BL_OK) st = bl_inner_run(it, 0.0, 1000, NULL, &e);
+    tap_ok(st == BL_ESTALL && e.code == BL_ESTALL && it->iter < 10
+           && it->hist.n == it->iter + 1 && dist(it->theta, ts) <= 1e-13
+           && strstr(e.msg, "no further progress"),
+           "newton with tol 0: BL_ESTALL after %zu iterations next to θ* (%.3g), \"%s\"",
+           it->iter, dist(it->theta, ts), e.msg);
+    bl_inner_free(it);
+    bl_inner_conf c = {bl_inner_newton, 0, 0.0, 1000};
+    size_t used = 0;
+    st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
+    tap_ok(st == BL_ESTALL && used < 10 && dist(th, ts) <= 1e-13,
+           "bl_inner_solve_at on a stall: BL_ESTALL, θ is the last iterate");
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(ts);
     bl_problem_free(P);
 }
 
@@ -642,6 +669,7 @@ int main(void)
     check_agd();
     check_newton();
     check_newton_warm();
+    check_newton_stall();
     check_newton_not_pd();
     check_errors();
 

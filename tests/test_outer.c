@@ -84,9 +84,10 @@ static void check_acceptance(void)
     bl_err e = {0, ""};
     bl_spec spec;
     bl_spec_parse("exact", &spec, &e);
-    /* newton needs one iteration on a quadratic: a cap of 5 is generous
-     * and keeps the newton stall (see the ENGINE BUG below) cheap */
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 5};
+    /* inner.tol 1e-10 as the session's default; newton needs one iteration
+     * on a quadratic, so a cap of 50 (not 10000) keeps a regression that
+     * makes it spin fast to fail */
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
     bl_outer_conf oc = {bl_outer_lookup("gd"), 1.0, 1, -INF, INF, 0};
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *ws = gsl_vector_alloc(5), *g = gsl_vector_alloc(5);
@@ -152,9 +153,11 @@ static void check_acceptance(void)
     tap_ok(o->trace.step[0] == 1 && o->trace.inner_iters[0] == 1,
            "row 0: θ = 0 is θ*(0), the one trial step needs 1 newton iteration (%zu)",
            o->trace.inner_iters[0]);
-    tap_ok(stalls == 0, "ENGINE BUG inner.c newton_iterate: every inner solve "
-           "should take ≤ 2 newton iterations; %zu rows exceed that (worst row %zu: %zu "
-           "iterations), newton stalls next to θ*", stalls, worst_row, worst);
+    /* (regression: newton used to stall next to θ*, its Armijo test on G
+     * lost in round-off, and spin to inner.maxit) */
+    tap_ok(stalls == 0, "every inner solve takes ≤ 2 newton iterations (%zu rows exceed "
+           "that; most: row %zu, %zu iterations over all its solves)", stalls, worst_row,
+           worst);
     /* the final θ is the inner solution at the final ω */
     gsl_vector *ts = gsl_vector_alloc(20);
     P->type->theta_star(P, om, ts);
@@ -435,11 +438,10 @@ static void check_huge_step(void)
     bl_err e = {0, ""};
     bl_spec spec;
     bl_spec_parse("exact", &spec, &e);
-    /* newton needs one iteration on a quadratic; at ω ~ 1e6 an absolute
-     * tol of 1e-10 is below round-off (and newton stalls, see the ENGINE BUG
-     * in check_acceptance), so
-     * a small cap keeps this cheap */
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 5};
+    /* at ω ~ 1e6 an absolute tol of 1e-10 is below round-off: newton must
+     * report a stall (BL_ESTALL, which the outer step accepts) rather than
+     * spin to maxit */
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
     bl_outer_conf oc = {bl_outer_lookup("gd"), 1e6, 0, -INF, INF, 0};
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *g = gsl_vector_alloc(5), *w = gsl_vector_alloc(5), *th0 = gsl_vector_alloc(20);
@@ -675,11 +677,9 @@ static void check_failures(void)
     bl_outer_free(o);
 
     /* 6. a projected step onto a bound: F = ½ω² on [0.1, 5] from ω = 0.7,
-     * step 1: ω − g = 0 projects to 0.1, which the line search accepts.
-     * ENGINE BUG (outer.c, bl_outer_step: w2 −= ω, w2 += ω around the
-     * Armijo test, then ω = w2): the accepted ω is rebuilt as
-     * (ω' − ω) + ω = 0.09999999999999998, outside the box and not the ω'
-     * at which θ and F(ω') were computed.  Fails until fixed. */
+     * step 1: ω − g = 0 projects to 0.1, which the line search accepts; ω
+     * must be exactly 0.1 (regression: the accepted ω used to be rebuilt as
+     * (ω' − ω) + ω = 0.09999999999999998, outside the box). */
     gsl_vector_set(om, 0, 0.7);
     gsl_vector_set(th, 0, 0.0);
     bl_outer_conf obox = {bl_outer_lookup("gd"), 1.0, 1, 0.1, 5, 0};
@@ -688,8 +688,8 @@ static void check_failures(void)
     st = bl_outer_step(o, &env, &e);
     tap_ok(st == BL_OK && gsl_vector_get(om, 0) == 0.1
            && fabs(gsl_vector_get(th, 0) - 0.1) <= 1e-16,
-           "ENGINE BUG outer.c bl_outer_step: a step projected onto lo = 0.1 must end at ω = 0.1 "
-           "exactly, inside the box (got %.17g, θ = %.17g)", gsl_vector_get(om, 0),
+           "a step projected onto lo = 0.1 ends at ω = 0.1 exactly, inside the box "
+           "(%.17g, θ = %.17g)", gsl_vector_get(om, 0),
            gsl_vector_get(th, 0));
     bl_outer_free(o);
     gsl_vector_free(om);

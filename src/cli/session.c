@@ -124,6 +124,7 @@ void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c)
     c->lo = S->set[BL_S_OUTER_LO].num;
     c->hi = S->set[BL_S_OUTER_HI].num;
     c->inner_steps = (size_t)S->set[BL_S_OUTER_INNER].num;
+    c->maxstep = S->set[BL_S_OUTER_MAXSTEP].num;
 }
 
 double bl_session_eta(bl_session *S)

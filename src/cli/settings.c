@@ -50,6 +50,10 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_OUTER_STEP] = {"outer.step", BL_SET_DOUBLE, 0, INFINITY, "1",
         "outer step s (the first trial step when backtracking)", NULL,
         BL_INV_NONE},
+    [BL_S_OUTER_MAXSTEP] = {"outer.maxstep", BL_SET_DOUBLE, 0, INFINITY, "1",
+        "largest move ‖ω' − ω‖ of one outer step (s shrinks to fit); ω is "
+        "often a log-strength, so 1 is a factor e; 0 means no limit", NULL,
+        BL_INV_NONE},
     [BL_S_OUTER_BACKTRACK] = {"outer.backtrack", BL_SET_BOOL, 0, 1, "on",
         "Armijo backtracking on F: halve s until F(ω') ≤ F(ω) + 1e-4 gᵀ(ω' − ω)",
         NULL, BL_INV_NONE},

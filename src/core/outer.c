@@ -264,7 +264,8 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
             gsl_vector_scale(dir, -1.0);
         }
     }
-    double s = oc->step;
+    double s = oc->step, ndir = gsl_blas_dnrm2(dir);
+    if (oc->maxstep > 0 && s * ndir > oc->maxstep) s = oc->maxstep / ndir;
     for (int k = 0;; k++) {
         gsl_vector_memcpy(w2, env->omega);
         gsl_blas_daxpy(s, dir, w2);

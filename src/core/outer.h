@@ -31,6 +31,7 @@ typedef struct bl_outer_conf {
     int backtrack;          /* 1: Armijo backtracking on F */
     double lo, hi;          /* box bounds on every ω coordinate */
     size_t inner_steps;     /* 0: solve the inner problem to tol each step */
+    double maxstep;         /* cap on ‖ω' − ω‖ before projection; ≤ 0: none */
 } bl_outer_conf;
 
 /* The outer history: one row per outer step, at the ω where F and g were

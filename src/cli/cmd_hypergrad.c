@@ -111,6 +111,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     const gsl_vector *gref = ref >= 0 ? rows[ref].r.grad : NULL;
+    /* how far θ is from an inner solution: estimates are taken at θ */
+    gsl_vector *gth = gsl_vector_alloc(S->P->p);
+    double resid = NAN;
+    if (gth) {
+        bl_problem_G_theta(S->P, S->theta, S->omega, gth);
+        resid = gsl_blas_dnrm2(gth);
+        gsl_vector_free(gth);
+    }
     if (ref >= 0) refname = rows[ref].spec.text;
 
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
@@ -122,6 +130,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         else bl_json_null(&j, "reference");
         if (gref) bl_json_vec(&j, "reference_grad", gref->data, gref->size, gref->stride);
         bl_json_num(&j, "eta", eta);
+        bl_json_num(&j, "inner_residual", resid);
         bl_json_arr_begin(&j, "estimates");
         for (int i = 0; i < n; i++) {
             row *w = &rows[i];
@@ -151,6 +160,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
                     gref ? refname : "none (exact and fd both failed)");
+        if (any && resid > ic.tol)
+            fprintf(f, "note: θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
+                    "are taken at this θ; 'solve inner' first for ∇F\n",
+                    bl_fmt(a, sizeof a, resid, 3));
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
                                            "Hv", "Cv", "∇calls", "residual", "time"};
         const int width[] = {18, dg + 7, 10, 10, 6, 5, 7, 10, 8};

@@ -994,6 +994,12 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
     }
 
     rc = read_table(file, fmt, o->target, 0, &train, e);
+    if (rc && file == bundled && e && strncmp(e->msg, bundled, strlen(bundled)) == 0) {
+        /* name a bundled set as the user did, not by where it is installed */
+        char rest[sizeof e->msg];
+        snprintf(rest, sizeof rest, "%s", e->msg + strlen(bundled));
+        snprintf(e->msg, sizeof e->msg, "%s%s", path, rest);
+    }
     if (rc) {
         if (bare && rc == BL_EIO && e) {
             size_t used = strlen(e->msg);

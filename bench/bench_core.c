@@ -34,15 +34,16 @@ static void bench_problem(const char *label, bl_problem *P, const bl_inner_type 
     gsl_vector *v = gsl_vector_alloc(P->p), *out = gsl_vector_alloc(P->p);
     gsl_vector *g = gsl_vector_alloc(P->d), *adj = gsl_vector_alloc(P->p);
     bl_problem_omega0(P, om);
+    if (gsl_vector_isnull(om)) gsl_vector_set_all(om, 0.5);  /* θ* ≠ 0 */
     gsl_vector_set_all(v, 1.0);
     bl_inner_conf ic = {solver, 0, 1e-10, 100000};
     double sec;
     char what[128];
     printf("%s (p=%zu, d=%zu)\n", label, P->p, P->d);
     TIMEIT(sec, bl_problem_hvp(P, th, om, v, out));
-    report("H·v", sec, "");
+    report("H v product", sec, "");
     TIMEIT(sec, bl_problem_G_theta(P, th, om, out));
-    report("∇θG", sec, "");
+    report("gradient of G in theta", sec, "");
     size_t iters = 0;
     TIMEIT(sec, {
         gsl_vector_set_zero(th);

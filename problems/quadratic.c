@@ -19,11 +19,11 @@
 enum { PAR_P, PAR_D, PAR_KAPPA, PAR_MU, PAR_SEED, NPAR };
 
 static const bl_param quad_params[NPAR] = {
-    {"p", 20, 1, 5000, 1, "dimension of θ"},
-    {"d", 5, 1, 5000, 1, "dimension of ω"},
-    {"kappa", 100, 1, 1e12, 0, "condition number of A (eigenvalues log-spaced from 1 to kappa)"},
-    {"mu", 0.1, 0, 1e6, 0, "weight of (μ/2)‖ω‖² in L"},
-    {"seed", 0, 0, 4294967295.0, 1, "seed of the mt19937 generator drawing Q, B and θ_t"},
+    {"p", 20, 1, 5000, 1, "dimension of θ", NULL},
+    {"d", 5, 1, 5000, 1, "dimension of ω", NULL},
+    {"kappa", 100, 1, 1e12, 0, "condition number of A (eigenvalues log-spaced from 1 to kappa)", NULL},
+    {"mu", 0.1, 0, 1e6, 0, "weight of (μ/2)‖ω‖² in L", NULL},
+    {"seed", 0, 0, 4294967295.0, 1, "seed of the mt19937 generator drawing Q, B and θ_t", NULL},
 };
 
 typedef struct {

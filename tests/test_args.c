@@ -12,16 +12,11 @@
 #include "args.h"
 #include "bl.h"
 #include "output.h"
-#include "tap.h"
+#include "fixtures.h"
 
 static int streq(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
-}
-
-static int has(const char *s, const char *sub)
-{
-    return s && sub && strstr(s, sub) != NULL;
 }
 
 /* ---- splitting lines into commands ---------------------------------- */

@@ -9,11 +9,8 @@
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 
-#include "data.h"
-#include "tap.h"
+#include "fixtures.h"
 
 #ifndef BL_SRCDATADIR
 #define BL_SRCDATADIR "problems/data"
@@ -52,17 +49,12 @@ static const char *tmpname(ctx *c, const char *name)
     return path;
 }
 
-static int has(const bl_err *e, const char *s)
-{
-    return strstr(e->msg, s) != NULL;
-}
-
 /* Asserts status CODE and that the message holds every string given. */
 static void expect_err(int rc, int code, const bl_err *e, const char *what,
                        const char *s1, const char *s2, const char *s3)
 {
-    int ok = rc == code && (!s1 || has(e, s1)) && (!s2 || has(e, s2)) &&
-             (!s3 || has(e, s3));
+    int ok = rc == code && (!s1 || has(e->msg, s1)) && (!s2 || has(e->msg, s2)) &&
+             (!s3 || has(e->msg, s3));
     tap_ok(ok, "%s: status %d (want %d), message '%s'", what, rc, code, e->msg);
 }
 
@@ -81,6 +73,25 @@ static double pstd_col(const gsl_matrix *X, size_t j)
         s += d * d;
     }
     return sqrt(s / (double)X->size1);
+}
+
+enum { CSV, LIBSVM };
+
+/* Writes CONTENT to NAME, reads it back in FORMAT (default target / no
+ * minimum width) and asserts a format error whose message holds S1..S3;
+ * returns whether no table was handed out. */
+static int read_fails(ctx *c, int format, const char *name, const char *content,
+                      const char *what, const char *s1, const char *s2, const char *s3)
+{
+    bl_err e = { 0, "" };
+    bl_table *t = NULL;
+    const char *p = put(c, name, content);
+    int rc = format == LIBSVM ? bl_table_read_libsvm(p, 0, &t, &e)
+                              : bl_table_read_csv(p, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, what, s1, s2, s3);
+    int none = t == NULL;
+    bl_table_free(t);
+    return none;
 }
 
 /* ------------------------------------------------------------------ csv */
@@ -163,65 +174,37 @@ static void test_csv_errors(ctx *c)
     const char *p;
     int rc;
 
-    p = put(c, "bad.csv", "x,y,z\n1,2,3\n1,abc,3\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "non-numeric cell", "bad.csv:3:", "column 2 (y)",
-               "'abc' is not a number");
-    tap_ok(t == NULL, "no table after a bad cell");
-
-    p = put(c, "partial.csv", "x,y,z\n1,2,3\n4,5,6\n7,8,1.5x\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "cell with trailing junk", "partial.csv:4:",
-               "column 3 (z)", "'1.5x'");
-
-    p = put(c, "nan.csv", "x,y,z\nnan,2,3\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "NaN cell", "nan.csv:2:", "column 1 (x)",
-               "NaN is not allowed");
-
-    p = put(c, "inf.csv", "x,y,z\n1,2,3\n\n1,-Inf,3\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "Inf cell (line numbers count blank lines)",
-               "inf.csv:4:", "column 2 (y)", "Inf is not allowed");
-
-    p = put(c, "huge.csv", "x,y,z\n1,2,1e999\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "overflowing cell", "huge.csv:2:", "column 3 (z)",
-               "Inf");
-
-    p = put(c, "empty_cell.csv", "x,y,z\n1,,3\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "empty cell", "empty_cell.csv:2:", "column 2 (y)",
-               "empty");
-
-    p = put(c, "count.csv", "a,b,c\n1,2,3\n4,5,6\n7,8\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "too few cells", "count.csv:4:",
-               "expected 3 cells, found 2", NULL);
-
-    p = put(c, "count2.csv", "a,b,c\n1,2,3,4\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "too many cells", "count2.csv:2:",
-               "expected 3 cells, found 4", NULL);
+    int none = read_fails(c, CSV, "bad.csv", "x,y,z\n1,2,3\n1,abc,3\n",
+                          "non-numeric cell", "bad.csv:3:", "column 2 (y)",
+                          "'abc' is not a number");
+    tap_ok(none, "no table after a bad cell");
+    read_fails(c, CSV, "partial.csv", "x,y,z\n1,2,3\n4,5,6\n7,8,1.5x\n",
+               "cell with trailing junk", "partial.csv:4:", "column 3 (z)", "'1.5x'");
+    read_fails(c, CSV, "nan.csv", "x,y,z\nnan,2,3\n",
+               "NaN cell", "nan.csv:2:", "column 1 (x)", "NaN is not allowed");
+    read_fails(c, CSV, "inf.csv", "x,y,z\n1,2,3\n\n1,-Inf,3\n",
+               "Inf cell (line numbers count blank lines)", "inf.csv:4:", "column 2 (y)",
+               "Inf is not allowed");
+    read_fails(c, CSV, "huge.csv", "x,y,z\n1,2,1e999\n",
+               "overflowing cell", "huge.csv:2:", "column 3 (z)", "Inf");
+    read_fails(c, CSV, "empty_cell.csv", "x,y,z\n1,,3\n",
+               "empty cell", "empty_cell.csv:2:", "column 2 (y)", "empty");
+    read_fails(c, CSV, "count.csv", "a,b,c\n1,2,3\n4,5,6\n7,8\n",
+               "too few cells", "count.csv:4:", "expected 3 cells, found 2", NULL);
+    read_fails(c, CSV, "count2.csv", "a,b,c\n1,2,3,4\n",
+               "too many cells", "count2.csv:2:", "expected 3 cells, found 4", NULL);
 
     p = tmpname(c, "missing.csv");
     rc = bl_table_read_csv(p, NULL, &t, &e);
     expect_err(rc, BL_EIO, &e, "missing file", "cannot open '", "missing.csv'",
                "No such file or directory");
 
-    p = put(c, "empty.csv", "");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "empty file", "empty.csv", "empty file", NULL);
-
-    p = put(c, "header_only.csv", "a,b,c\n\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "header without rows", "header_only.csv",
-               "no data rows", NULL);
-
-    p = put(c, "onecol.csv", "a\n1\n");
-    rc = bl_table_read_csv(p, NULL, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "a single column", "onecol.csv:1:", "at least 2",
-               NULL);
+    read_fails(c, CSV, "empty.csv", "",
+               "empty file", "empty.csv", "empty file", NULL);
+    read_fails(c, CSV, "header_only.csv", "a,b,c\n\n",
+               "header without rows", "header_only.csv", "no data rows", NULL);
+    read_fails(c, CSV, "onecol.csv", "a\n1\n",
+               "a single column", "onecol.csv:1:", "at least 2", NULL);
 
     /* A NULL error record is allowed. */
     p = put(c, "nan2.csv", "x,y\nNaN,1\n");
@@ -267,39 +250,20 @@ static void test_libsvm(ctx *c)
     bl_table_free(t);
     t = NULL;
 
-    p = put(c, "order.svm", "1 1:1 3:2\n1 2:1 2:3\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm repeated index", "order.svm:2:", "field 3",
-               "not greater");
-
-    p = put(c, "val.svm", "1 1:1\n\n-1 1:2 4:abc\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm bad value", "val.svm:3:", "field 3",
-               "'abc' is not a number");
-
-    p = put(c, "colon.svm", "1 1:1 5\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm missing colon", "colon.svm:1:", "field 3",
-               "index:value");
-
-    p = put(c, "zero.svm", "1 0:1\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm index 0", "zero.svm:1:", "field 2",
-               "start at 1");
-
-    p = put(c, "label.svm", "1 1:1\nx 1:2\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm bad label", "label.svm:2:", "label",
-               "'x' is not a number");
-
-    p = put(c, "nan.svm", "1 1:1\n1 2:nan\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm NaN value", "nan.svm:2:", "field 2",
-               "NaN is not allowed");
-
-    p = put(c, "empty.svm", "\n# nothing\n");
-    rc = bl_table_read_libsvm(p, 0, &t, &e);
-    expect_err(rc, BL_EFORMAT, &e, "libsvm empty file", "empty.svm", "no data rows", NULL);
+    read_fails(c, LIBSVM, "order.svm", "1 1:1 3:2\n1 2:1 2:3\n",
+               "libsvm repeated index", "order.svm:2:", "field 3", "not greater");
+    read_fails(c, LIBSVM, "val.svm", "1 1:1\n\n-1 1:2 4:abc\n",
+               "libsvm bad value", "val.svm:3:", "field 3", "'abc' is not a number");
+    read_fails(c, LIBSVM, "colon.svm", "1 1:1 5\n",
+               "libsvm missing colon", "colon.svm:1:", "field 3", "index:value");
+    read_fails(c, LIBSVM, "zero.svm", "1 0:1\n",
+               "libsvm index 0", "zero.svm:1:", "field 2", "start at 1");
+    read_fails(c, LIBSVM, "label.svm", "1 1:1\nx 1:2\n",
+               "libsvm bad label", "label.svm:2:", "label", "'x' is not a number");
+    read_fails(c, LIBSVM, "nan.svm", "1 1:1\n1 2:nan\n",
+               "libsvm NaN value", "nan.svm:2:", "field 2", "NaN is not allowed");
+    read_fails(c, LIBSVM, "empty.svm", "\n# nothing\n",
+               "libsvm empty file", "empty.svm", "no data rows", NULL);
 
     p = tmpname(c, "missing.svm");
     rc = bl_table_read_libsvm(p, 0, &t, &e);

@@ -9,90 +9,11 @@
 #include <string.h>
 
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 
-#include "tap.h"
-#include "problem.h"
-#include "catalogue.h"
+#include "fixtures.h"
 #include "inner.h"
 #include "linalg.h"
-
-static gsl_rng *rng;
-
-static void randn(gsl_vector *v, double sd)
-{
-    for (size_t i = 0; i < v->size; i++)
-        gsl_vector_set(v, i, gsl_ran_gaussian(rng, sd));
-}
-
-static double dist(const gsl_vector *a, const gsl_vector *b)
-{
-    double s = 0;
-    for (size_t i = 0; i < a->size; i++) {
-        double t = gsl_vector_get(a, i) - gsl_vector_get(b, i);
-        s += t * t;
-    }
-    return sqrt(s);
-}
-
-static int same_bits(const gsl_vector *a, const gsl_vector *b)
-{
-    if (a->size != b->size) return 0;
-    for (size_t i = 0; i < a->size; i++) {
-        double x = gsl_vector_get(a, i), y = gsl_vector_get(b, i);
-        if (memcmp(&x, &y, sizeof x) != 0) return 0;
-    }
-    return 1;
-}
-
-static bl_problem *quadratic(size_t p, size_t d, double kappa, double mu,
-                             double seed)
-{
-    double par[5] = {(double)p, (double)d, kappa, mu, seed};
-    bl_err e = {0, ""};
-    bl_problem *P = bl_problem_alloc(&bl_problem_quadratic, par, NULL, &e);
-    if (!P) tap_ok(0, "quadratic p=%zu d=%zu kappa=%g allocates: %s", p, d, kappa, e.msg);
-    return P;
-}
-
-/* A hand-made data set y = Xw + noise (data.c is not needed here). */
-static bl_dataset *make_ds(size_t n, size_t m, size_t p)
-{
-    bl_dataset *ds = calloc(1, sizeof *ds);
-    gsl_vector *wt = gsl_vector_alloc(p);
-    randn(wt, 1.0);
-    ds->X = gsl_matrix_alloc(n, p);
-    ds->y = gsl_vector_alloc(n);
-    ds->Xv = gsl_matrix_alloc(m, p);
-    ds->yv = gsl_vector_alloc(m);
-    for (int split = 0; split < 2; split++) {
-        gsl_matrix *X = split ? ds->Xv : ds->X;
-        gsl_vector *y = split ? ds->yv : ds->y;
-        for (size_t i = 0; i < X->size1; i++) {
-            double t = 0;
-            for (size_t j = 0; j < p; j++) {
-                double x = gsl_ran_gaussian(rng, 1.0);
-                gsl_matrix_set(X, i, j, x);
-                t += x * gsl_vector_get(wt, j);
-            }
-            gsl_vector_set(y, i, t + gsl_ran_gaussian(rng, 0.5));
-        }
-    }
-    gsl_vector_free(wt);
-    return ds;
-}
-
-static void free_ds(bl_dataset *ds)
-{
-    gsl_matrix_free(ds->X);
-    gsl_vector_free(ds->y);
-    gsl_matrix_free(ds->Xv);
-    gsl_vector_free(ds->yv);
-    free(ds);
-}
 
 /* ∇θG = Aθ − Bω by hand: A is the dense Hessian, Bω = −(Cᵀω) since the
  * quadratic's C = −Bᵀ. */
@@ -353,15 +274,10 @@ static void check_agd(void)
 
 static double lmax_of(const gsl_matrix *K)
 {
-    gsl_matrix *W = gsl_matrix_alloc(K->size1, K->size2);
     gsl_vector *ev = gsl_vector_alloc(K->size1);
-    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(K->size1);
-    gsl_matrix_memcpy(W, K);
-    gsl_eigen_symm(W, ev, ws);
-    double l = gsl_vector_max(ev);
-    gsl_eigen_symm_free(ws);
+    sym_eigs(K, ev);
+    double l = gsl_vector_get(ev, ev->size - 1);
     gsl_vector_free(ev);
-    gsl_matrix_free(W);
     return l;
 }
 

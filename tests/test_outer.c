@@ -11,58 +11,40 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 
-#include "tap.h"
-#include "problem.h"
-#include "catalogue.h"
-#include "data.h"
+#include "fixtures.h"
 #include "hypergrad.h"
 #include "inner.h"
 #include "outer.h"
 
 static const double INF = INFINITY;
 
-static void skip(const char *why)
+/* The estimator every outer step here uses. */
+static bl_spec exact_spec(void)
 {
-    printf("ok %d # SKIP %s\n", ++tap_n, why);
-}
-
-static int same_bits(const gsl_vector *a, const gsl_vector *b)
-{
-    if (a->size != b->size) return 0;
-    for (size_t i = 0; i < a->size; i++) {
-        double x = gsl_vector_get(a, i), y = gsl_vector_get(b, i);
-        if (memcmp(&x, &y, sizeof x) != 0) return 0;
-    }
-    return 1;
-}
-
-static bl_problem *quadratic(size_t p, size_t d, double kappa, double mu,
-                             double seed)
-{
-    double par[5] = {(double)p, (double)d, kappa, mu, seed};
+    bl_spec s;
     bl_err e = {0, ""};
-    bl_problem *P = bl_problem_alloc(&bl_problem_quadratic, par, NULL, &e);
-    if (!P) tap_ok(0, "quadratic p=%zu d=%zu kappa=%g allocates: %s", p, d, kappa, e.msg);
-    return P;
+    bl_spec_parse("exact", &s, &e);
+    return s;
 }
 
-/* F(ω) = L(θ*(ω), ω) from the problem's closed-form θ*. */
-static double F_closed(bl_problem *P, const gsl_vector *om)
+/* An outer configuration: optimiser NAME, step, backtracking, box [lo, hi]
+ * and inner steps per outer step (0: solve to tol); no cap on the move. */
+static bl_outer_conf outer_conf(const char *name, double step, int backtrack, double lo,
+                                double hi, size_t inner_steps)
 {
-    gsl_vector *th = gsl_vector_alloc(P->p);
-    P->type->theta_star(P, om, th);
-    double F = bl_problem_L(P, th, om);
-    gsl_vector_free(th);
-    return F;
+    bl_outer_conf c = {.type = bl_outer_lookup(name), .step = step, .backtrack = backtrack,
+                       .lo = lo, .hi = hi, .inner_steps = inner_steps};
+    return c;
 }
 
-static double F_closed1(bl_problem *P, double w)
+/* What bl_outer_step reads and writes, without a cancel flag. */
+static bl_outer_env outer_env(bl_problem *P, gsl_vector *om, gsl_vector *th,
+                              const bl_inner_conf *ic, const bl_outer_conf *oc,
+                              const bl_spec *spec)
 {
-    gsl_vector *om = gsl_vector_alloc(1);
-    gsl_vector_set(om, 0, w);
-    double F = F_closed(P, om);
-    gsl_vector_free(om);
-    return F;
+    bl_outer_env env = {.P = P, .omega = om, .theta = th, .inner = ic, .conf = oc,
+                        .estimator = spec};
+    return env;
 }
 
 /* A run of N outer steps; returns the first failing status. */
@@ -75,6 +57,27 @@ static int run_steps(bl_outer *o, bl_outer_env *env, size_t n, bl_err *e)
     return BL_OK;
 }
 
+/* The last trace row whose F rose above the row before it (0: F never
+ * rose). */
+static size_t last_rise(const bl_trace *t)
+{
+    size_t bad = 0;
+    for (size_t k = 1; k < t->n; k++)
+        if (!(t->F[k] <= t->F[k - 1] * (1 + 1e-15))) bad = k;
+    return bad;
+}
+
+/* ‖θ − θ*(ω)‖: how far θ is from the inner solution at ω. */
+static double off_theta_star(bl_problem *P, const gsl_vector *om, const gsl_vector *th)
+{
+    gsl_vector *ts = gsl_vector_alloc(th->size);
+    P->type->theta_star(P, om, ts);
+    gsl_vector_sub(ts, th);
+    double r = gsl_blas_dnrm2(ts);
+    gsl_vector_free(ts);
+    return r;
+}
+
 /* ---- the spine's acceptance test ---- */
 
 static void check_acceptance(void)
@@ -82,13 +85,12 @@ static void check_acceptance(void)
     bl_problem *P = quadratic(20, 5, 1e4, 0.1, 0);
     if (!P) return;
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     /* inner.tol 1e-10 as the session's default; newton needs one iteration
      * on a quadratic, so a cap of 50 (not 10000) keeps a regression that
      * makes it spin fast to fail */
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
-    bl_outer_conf oc = {bl_outer_lookup("gd"), 1.0, 1, -INF, INF, 0};
+    bl_outer_conf oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *ws = gsl_vector_alloc(5), *g = gsl_vector_alloc(5);
     double Fs = NAN;
@@ -96,7 +98,7 @@ static void check_acceptance(void)
     tap_ok(st == BL_OK && isfinite(Fs), "quadratic(kappa=1e4): F* = %.17g", Fs);
 
     bl_outer *o = bl_outer_alloc(oc.type, 5);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
     double *path = malloc(200 * 5 * sizeof *path);
     int rows_ok = 1;
     for (size_t k = 0; k < 200 && st == BL_OK; k++) {
@@ -107,13 +109,8 @@ static void check_acceptance(void)
            st ? ": " : "", st ? e.msg : "");
     tap_ok(o->trace.n == 200 && o->iter == 200 && o->trace.d == 5,
            "trace: 200 rows, iter 200 (%zu, %zu)", o->trace.n, o->iter);
-    int mono = 1;
-    size_t bad = 0;
-    for (size_t k = 1; k < o->trace.n; k++)
-        if (!(o->trace.F[k] <= o->trace.F[k - 1] * (1 + 1e-15))) {
-            mono = 0;
-            bad = k;
-        }
+    size_t bad = last_rise(&o->trace);
+    int mono = bad == 0;
     tap_ok(mono, "trace F non-increasing over 200 steps%s", mono ? "" : " (first rise late)");
     if (!mono) tap_diag("F rises at row %zu: %.17g after %.17g", bad, o->trace.F[bad],
                         o->trace.F[bad - 1]);
@@ -121,13 +118,8 @@ static void check_acceptance(void)
     double gap = Ffin - Fs;
     tap_ok(fabs(gap) <= 1e-6 && gap >= -1e-12 * Fs,
            "final F = %.17g within 1e-6 of F* (gap %.3g)", Ffin, gap);
-    double dw = 0;
-    for (size_t i = 0; i < 5; i++) {
-        double t = gsl_vector_get(om, i) - gsl_vector_get(ws, i);
-        dw += t * t;
-    }
     tap_diag("quadratic kappa=1e4: final gap F − F* = %.3g, last trace F − F* = %.3g, "
-             "|ω − ω*| = %.3g", gap, o->trace.F[199] - Fs, sqrt(dw));
+             "|ω − ω*| = %.3g", gap, o->trace.F[199] - Fs, dist(om, ws));
 
     /* every row: ω before the step, F and ‖∇F‖ there (closed forms), a
      * step 2^-k (k ≤ 40) or 0 when no halving decreased F */
@@ -159,12 +151,8 @@ static void check_acceptance(void)
            "that; most: row %zu, %zu iterations over all its solves)", stalls, worst_row,
            worst);
     /* the final θ is the inner solution at the final ω */
-    gsl_vector *ts = gsl_vector_alloc(20);
-    P->type->theta_star(P, om, ts);
-    gsl_vector_sub(ts, th);
-    tap_ok(gsl_blas_dnrm2(ts) <= 1e-9, "θ returned is θ*(ω) at the final ω (%.3g)",
-           gsl_blas_dnrm2(ts));
-    gsl_vector_free(ts);
+    double off = off_theta_star(P, om, th);
+    tap_ok(off <= 1e-9, "θ returned is θ*(ω) at the final ω (%.3g)", off);
 
     bl_outer_reset(o);
     tap_ok(o->trace.n == 0 && o->iter == 0, "bl_outer_reset clears the trace and iter");
@@ -206,16 +194,10 @@ static double golden(bl_problem *P, double a, double b, double tol)
 static void check_ridge(void)
 {
     char path[4096];
-    if (!bl_data_find_bundled("diabetes", path, sizeof path)) {
-        skip("bundled diabetes not found (set BILAB_DATADIR)");
-        return;
-    }
-    bl_load_opts lo;
-    bl_load_opts_default(&lo);
-    bl_dataset *ds = NULL;
+    bl_dataset *ds;
+    bl_problem *P;
     bl_err e = {0, ""};
-    int st = bl_data_load("diabetes", &lo, &ds, &e);
-    bl_problem *P = st == BL_OK ? bl_problem_alloc(&bl_problem_ridge, NULL, ds, &e) : NULL;
+    if (!ridge_bundled("diabetes", path, sizeof path, &ds, &P, &e)) return;
     tap_ok(P != NULL, "ridge on diabetes builds %s", e.msg);
     if (!P) {
         bl_dataset_free(ds);
@@ -238,20 +220,19 @@ static void check_ridge(void)
            "golden section: ω* = %.10f, closed-form ∇F(ω*) = %.3g ≈ 0 (∇F(0) = %.4g)", wstar,
            gsl_vector_get(g, 0), gsl_vector_get(g0, 0));
 
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
-    bl_outer_conf oc = {bl_outer_lookup("gd"), 1.0, 1, -INF, INF, 0};
+    bl_outer_conf oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     gsl_vector *th = gsl_vector_calloc(P->p);
     bl_outer *o = bl_outer_alloc(oc.type, 1);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
 
     /* From ω = 0 a full step ω₁ = −∇F(0) ≈ −193 lands on the plateau
      * F(−∞) ≈ 1653 < F(0) ≈ 1774: Armijo rightly accepts it (and gd then
      * stays there, ∇F ≈ e^ω ≈ 0). */
     gsl_vector_set(om, 0, 0.0);
     double F0 = F_closed1(P, 0.0), g0v = gsl_vector_get(g0, 0);
-    st = bl_outer_step(o, &env, &e);
+    int st = bl_outer_step(o, &env, &e);
     double w1 = gsl_vector_get(om, 0), F1 = F_closed1(P, w1);
     tap_ok(st == BL_OK && o->trace.step[0] == 1 && fabs(w1 + g0v) <= 1e-12 * fabs(g0v)
            && F1 <= F0 + 1e-4 * g0v * w1,
@@ -269,10 +250,7 @@ static void check_ridge(void)
     tap_ok(st == BL_OK && fabs(w50 - wstar) <= 1e-5,
            "50 backtracking gd steps from ω = −3 reach ω* (%.10f, |ω − ω*| = %.3g)", w50,
            fabs(w50 - wstar));
-    int mono = 1;
-    for (size_t k = 1; k < o->trace.n; k++)
-        mono = mono && o->trace.F[k] <= o->trace.F[k - 1] * (1 + 1e-15);
-    tap_ok(mono && o->trace.n == 50, "ridge: F non-increasing over the 50 rows");
+    tap_ok(last_rise(&o->trace) == 0 && o->trace.n == 50, "ridge: F non-increasing over the 50 rows");
     P->type->hypergrad(P, om, g);
     tap_ok(fabs(gsl_vector_get(g, 0)) <= 1e-6 * fabs(g0v),
            "ridge: closed-form ∇F at the final ω is %.3g", gsl_vector_get(g, 0));
@@ -309,15 +287,14 @@ static void check_box(void)
     bl_problem *P = quadratic(20, 5, 100, 0.1, 0);
     if (!P) return;
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000};
-    bl_outer_conf oc = {bl_outer_lookup("gd"), 1.0, 1, -5, -2, 0};
+    bl_outer_conf oc = outer_conf("gd", 1.0, 1, -5, -2, 0);
     gsl_vector *om = gsl_vector_alloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *g = gsl_vector_alloc(5);
     gsl_vector_set_all(om, -3);
     bl_outer *o = bl_outer_alloc(oc.type, 5);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
     int st = BL_OK, inside = 1;
     for (size_t k = 0; k < 100 && st == BL_OK; k++) {
         st = bl_outer_step(o, &env, &e);
@@ -402,8 +379,7 @@ static void check_optimisers(void)
     bl_problem *P = quadratic(20, 5, 100, 0.1, 0);
     if (!P) return;
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000};
     gsl_vector *ws = gsl_vector_alloc(5);
     double Fs;
@@ -411,10 +387,10 @@ static void check_optimisers(void)
     const char *names[2] = {"momentum", "adam"};
     double steps[2] = {1.0, 0.1};
     for (int k = 0; k < 2; k++) {
-        bl_outer_conf oc = {bl_outer_lookup(names[k]), steps[k], 0, -INF, INF, 0};
+        bl_outer_conf oc = outer_conf(names[k], steps[k], 0, -INF, INF, 0);
         gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
         o = bl_outer_alloc(oc.type, 5);
-        bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+        bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
         double F0 = F_closed(P, om);
         int st = run_steps(o, &env, 100, &e);
         double F1 = F_closed(P, om);
@@ -436,15 +412,14 @@ static void check_huge_step(void)
     bl_problem *P = quadratic(20, 5, 100, 0.1, 0);
     if (!P) return;
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     /* at ω ~ 1e6 an absolute tol of 1e-10 is below round-off: newton must
      * report a stall (BL_ESTALL, which the outer step accepts) rather than
      * spin to maxit */
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
-    bl_outer_conf oc = {bl_outer_lookup("gd"), 1e6, 0, -INF, INF, 0};
+    bl_outer_conf oc = outer_conf("gd", 1e6, 0, -INF, INF, 0);
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
-    gsl_vector *g = gsl_vector_alloc(5), *w = gsl_vector_alloc(5), *th0 = gsl_vector_alloc(20);
+    gsl_vector *g = gsl_vector_alloc(5), *w = gsl_vector_alloc(5);
     gsl_vector_set(om, 0, 0.3);
     gsl_vector_set(om, 3, -0.2);
     gsl_vector *om0 = gsl_vector_alloc(5);
@@ -453,17 +428,15 @@ static void check_huge_step(void)
     double F0 = F_closed(P, om);
 
     bl_outer *o = bl_outer_alloc(oc.type, 5);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
     int st = bl_outer_step(o, &env, &e);
     gsl_vector_memcpy(w, om0);
     gsl_blas_daxpy(-1e6, g, w);
     gsl_vector_sub(w, om);
-    P->type->theta_star(P, om0, th0);
-    gsl_vector_sub(th0, th);
     tap_ok(st == BL_OK && o->trace.step[0] == 1e6 && gsl_blas_dnrm2(w) <= 1e-9 * 1e6 * gsl_blas_dnrm2(g),
            "no backtracking, step 1e6: the step runs, ω' = ω − 1e6 g (F(ω') = %.3g)",
            F_closed(P, om));
-    tap_ok(gsl_blas_dnrm2(th0) <= 1e-9,
+    tap_ok(off_theta_star(P, om0, th) <= 1e-9,
            "without backtracking θ stays the inner solution at the old ω");
     bl_outer_free(o);
 
@@ -489,15 +462,12 @@ static void check_huge_step(void)
            F0 - 1e-4 * s * gg);
     tap_ok(F2s > F0 - 1e-4 * 2 * s * gg, "and 2s does not (%.10g > %.10g)", F2s,
            F0 - 2e-4 * s * gg);
-    P->type->theta_star(P, om, th0);
-    gsl_vector_sub(th0, th);
-    tap_ok(gsl_blas_dnrm2(th0) <= 1e-9, "with backtracking θ is the inner solution at ω'");
+    tap_ok(off_theta_star(P, om, th) <= 1e-9, "with backtracking θ is the inner solution at ω'");
     bl_outer_free(o);
 
     gsl_vector_free(om);
     gsl_vector_free(om0);
     gsl_vector_free(th);
-    gsl_vector_free(th0);
     gsl_vector_free(g);
     gsl_vector_free(w);
     bl_problem_free(P);
@@ -555,8 +525,10 @@ static int up_init(bl_problem *P, bl_err *e)
     P->d = 1;
     return BL_OK;
 }
-static const bl_param up_params[] = {{"s", 1, -1, 1, 0, "sign of C"},
-                                     {"h", 1, 0, 1, 0, "H"}};
+static const bl_param up_params[] = {
+    {.name = "s", .def = 1, .lo = -1, .hi = 1, .is_int = 0, .help = "sign of C"},
+    {.name = "h", .def = 1, .lo = 0, .hi = 1, .is_int = 0, .help = "H"},
+};
 static const bl_problem_type up_type = {
     .name = "uphill", .summary = "", .inner_text = "", .outer_text = "", .notes = "",
     .params = up_params, .nparams = 2, .init = up_init, .G = up_G, .L = up_L,
@@ -568,8 +540,7 @@ static const bl_problem_type up_type = {
 static void check_failures(void)
 {
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
 
     /* 1. the inner solve diverges */
     bl_problem *P = quadratic(20, 5, 100, 0.1, 0);
@@ -582,9 +553,9 @@ static void check_failures(void)
     gsl_vector_memcpy(th0, th);
     bl_inner_conf wild = {bl_inner_gd, 1e200, 1e-10, 1000};
     for (int mode = 0; mode < 2; mode++) {
-        bl_outer_conf oc = {bl_outer_lookup("momentum"), 1.0, 1, -INF, INF, mode ? 5 : 0};
+        bl_outer_conf oc = outer_conf("momentum", 1.0, 1, -INF, INF, mode ? 5 : 0);
         bl_outer *o = bl_outer_alloc(oc.type, 5);
-        bl_outer_env env = {P, om, th, &wild, &oc, &spec, NULL};
+        bl_outer_env env = outer_env(P, om, th, &wild, &oc, &spec);
         e.code = 0;
         int st = bl_outer_step(o, &env, &e);
         tap_ok(st == BL_EDIVERGE && e.code == BL_EDIVERGE && strstr(e.msg, "diverged")
@@ -611,9 +582,9 @@ static void check_failures(void)
     gsl_vector_set(om, 0, 1.0);
     gsl_vector_set(th, 0, 0.25);
     bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
-    bl_outer_conf oc = {bl_outer_lookup("momentum"), 0.5, 1, -INF, INF, 0};
+    bl_outer_conf oc = outer_conf("momentum", 0.5, 1, -INF, INF, 0);
     bl_outer *o = bl_outer_alloc(oc.type, 1);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
     e.code = 0;
     int st = bl_outer_step(o, &env, &e);
     tap_ok(st == BL_ENOTPD && e.code == BL_ENOTPD && strstr(e.msg, "smallest eigenvalue 0")
@@ -647,7 +618,7 @@ static void check_failures(void)
     P->par[UP_S] = -1;
     gsl_vector_set(om, 0, 1.0);
     gsl_vector_set(th, 0, 1.0);
-    bl_outer_conf ogd = {bl_outer_lookup("gd"), 0.5, 1, -INF, INF, 0};
+    bl_outer_conf ogd = outer_conf("gd", 0.5, 1, -INF, INF, 0);
     env.conf = &ogd;
     o = bl_outer_alloc(ogd.type, 1);
     st = bl_outer_step(o, &env, &e);
@@ -663,7 +634,7 @@ static void check_failures(void)
     P->par[UP_S] = 1;
     gsl_vector_set(om, 0, 1.0);
     gsl_vector_set(th, 0, 0.0);
-    bl_outer_conf omo = {bl_outer_lookup("momentum"), 1.5, 1, -INF, INF, 0};
+    bl_outer_conf omo = outer_conf("momentum", 1.5, 1, -INF, INF, 0);
     env.conf = &omo;
     o = bl_outer_alloc(omo.type, 1);
     double want[3] = {-0.5, 0.25, -0.125};
@@ -682,7 +653,7 @@ static void check_failures(void)
      * (ω' − ω) + ω = 0.09999999999999998, outside the box). */
     gsl_vector_set(om, 0, 0.7);
     gsl_vector_set(th, 0, 0.0);
-    bl_outer_conf obox = {bl_outer_lookup("gd"), 1.0, 1, 0.1, 5, 0};
+    bl_outer_conf obox = outer_conf("gd", 1.0, 1, 0.1, 5, 0);
     env.conf = &obox;
     o = bl_outer_alloc(obox.type, 1);
     st = bl_outer_step(o, &env, &e);
@@ -704,15 +675,14 @@ static void check_inner_steps(void)
     bl_problem *P = quadratic(10, 3, 10, 0.1, 1);
     if (!P) return;
     bl_err e = {0, ""};
-    bl_spec spec;
-    bl_spec_parse("exact", &spec, &e);
+    bl_spec spec = exact_spec();
     bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 10000};
-    bl_outer_conf oc = {bl_outer_lookup("gd"), 0.5, 0, -INF, INF, 3};
+    bl_outer_conf oc = outer_conf("gd", 0.5, 0, -INF, INF, 3);
     gsl_vector *om = gsl_vector_calloc(3), *th = gsl_vector_calloc(10);
     gsl_vector *th1 = gsl_vector_calloc(10);
     gsl_vector_set(om, 1, 1.0);
     bl_outer *o = bl_outer_alloc(oc.type, 3);
-    bl_outer_env env = {P, om, th, &ic, &oc, &spec, NULL};
+    bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
     /* θ after one step is 3 gd steps from θ = 0 at the old ω */
     bl_inner *it = bl_inner_alloc(bl_inner_gd, 10);
     bl_inner_set(it, P, om, th, 0, &e);

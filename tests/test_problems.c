@@ -8,38 +8,15 @@
 #include <string.h>
 
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort_vector.h>
 
-#include "tap.h"
-#include "problem.h"
-#include "catalogue.h"
+#include "fixtures.h"
 
 typedef double (*scalar_fn)(bl_problem *, cvec *, cvec *);
 typedef void (*vector_fn)(bl_problem *, cvec *, cvec *, gsl_vector *);
 
-static gsl_rng *rng;
 static const double FD_H = 1e-4;
-
-static void randn(gsl_vector *v, double sd)
-{
-    for (size_t i = 0; i < v->size; i++)
-        gsl_vector_set(v, i, gsl_ran_gaussian(rng, sd));
-}
-
-static double dist(const gsl_vector *a, const gsl_vector *b)
-{
-    double s = 0;
-    for (size_t i = 0; i < a->size; i++) {
-        double t = gsl_vector_get(a, i) - gsl_vector_get(b, i);
-        s += t * t;
-    }
-    return sqrt(s);
-}
 
 static double dot(const gsl_vector *a, const gsl_vector *b)
 {
@@ -113,26 +90,18 @@ static void fd_dir(bl_problem *P, vector_fn f, cvec *th, cvec *om, int which,
     gsl_vector_free(fm);
 }
 
-/* F(ω) = L(θ*(ω), ω) */
-static double F_of(bl_problem *P, cvec *om)
+/* A gradient (GRAD) of the scalar F in θ (which = 0) or ω (1) against
+ * central differences of F. */
+static void grad_matches_fd(bl_problem *P, vector_fn grad, scalar_fn f, cvec *th, cvec *om,
+                            int which, const char *label, const char *what)
 {
-    gsl_vector *th = gsl_vector_alloc(P->p);
-    double F = NAN;
-    if (P->type->theta_star(P, om, th) == BL_OK) F = bl_problem_L(P, th, om);
-    gsl_vector_free(th);
-    return F;
-}
-
-/* Eigenvalues of a symmetric matrix, increasing. */
-static void sym_eigs(const gsl_matrix *H, gsl_vector *ev)
-{
-    gsl_matrix *W = gsl_matrix_alloc(H->size1, H->size2);
-    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(H->size1);
-    gsl_matrix_memcpy(W, H);
-    gsl_eigen_symm(W, ev, ws);
-    gsl_sort_vector(ev);
-    gsl_eigen_symm_free(ws);
-    gsl_matrix_free(W);
+    size_t n = which ? om->size : th->size;
+    gsl_vector *g = gsl_vector_alloc(n), *fd = gsl_vector_alloc(n);
+    grad(P, th, om, g);
+    fd_scalar(P, f, th, om, which, fd);
+    vec_close(g, fd, 1e-6, 1e-3, label, what);
+    gsl_vector_free(g);
+    gsl_vector_free(fd);
 }
 
 static double max_abs(const gsl_matrix *M)
@@ -182,18 +151,14 @@ static void check_problem(bl_problem **PP, const char *label)
     tap_diag("%s: p=%zu d=%zu", label, p, d);
 
     /* gradients against central differences of G and L */
-    bl_problem_G_theta(P, th, om, gp);
-    fd_scalar(P, bl_problem_G, th, om, 0, fp);
-    vec_close(gp, fp, 1e-6, 1e-3, label, "∇_θG matches finite differences of G");
-    bl_problem_G_omega(P, th, om, gd);
-    fd_scalar(P, bl_problem_G, th, om, 1, fdd);
-    vec_close(gd, fdd, 1e-6, 1e-3, label, "∇_ωG matches finite differences of G");
-    bl_problem_L_theta(P, th, om, gp);
-    fd_scalar(P, bl_problem_L, th, om, 0, fp);
-    vec_close(gp, fp, 1e-6, 1e-3, label, "∇_θL matches finite differences of L");
-    bl_problem_L_omega(P, th, om, gd);
-    fd_scalar(P, bl_problem_L, th, om, 1, fdd);
-    vec_close(gd, fdd, 1e-6, 1e-3, label, "∇_ωL matches finite differences of L");
+    grad_matches_fd(P, bl_problem_G_theta, bl_problem_G, th, om, 0, label,
+                    "∇_θG matches finite differences of G");
+    grad_matches_fd(P, bl_problem_G_omega, bl_problem_G, th, om, 1, label,
+                    "∇_ωG matches finite differences of G");
+    grad_matches_fd(P, bl_problem_L_theta, bl_problem_L, th, om, 0, label,
+                    "∇_θL matches finite differences of L");
+    grad_matches_fd(P, bl_problem_L_omega, bl_problem_L, th, om, 1, label,
+                    "∇_ωL matches finite differences of L");
 
     /* H v, C v, Cᵀu against differences of ∇_θG */
     bl_problem_hvp(P, th, om, v, gp);
@@ -290,9 +255,9 @@ static void check_problem(bl_problem **PP, const char *label)
         gsl_vector_memcpy(o, om);
         double oi = gsl_vector_get(om, i), xp = oi + FD_H, xm = oi - FD_H;
         gsl_vector_set(o, i, xp);
-        double Fp = F_of(P, o);
+        double Fp = F_closed(P, o);
         gsl_vector_set(o, i, xm);
-        double Fm = F_of(P, o);
+        double Fm = F_closed(P, o);
         gsl_vector_set(fdd, i, (Fp - Fm) / (xp - xm));
         gsl_vector_free(o);
     }
@@ -499,13 +464,13 @@ static void check_quadratic(bl_problem *P, const char *label)
         P->type->hypergrad(P, ws, gd);
         double rel = gsl_blas_dnrm2(gd) / fmax(1e-300, gsl_blas_dnrm2(h0));
         tap_ok(rel <= 1e-10, "%s: ∇F(ω*) = 0 (‖∇F(ω*)‖/‖∇F(0)‖ = %.3g)", label, rel);
-        rel_close(F_of(P, ws), Fs, 1e-12, 0, label, "F(ω*) as returned");
+        rel_close(F_closed(P, ws), Fs, 1e-12, 0, label, "F(ω*) as returned");
         int below = 1;
         for (size_t i = 0; i < d; i++) {
             double wi = gsl_vector_get(ws, i);
             for (int sg = -1; sg <= 1; sg += 2) {
                 gsl_vector_set(ws, i, wi + sg * 1e-3);
-                if (!(F_of(P, ws) > Fs)) below = 0;
+                if (!(F_closed(P, ws) > Fs)) below = 0;
             }
             gsl_vector_set(ws, i, wi);
         }
@@ -526,53 +491,6 @@ static void check_quadratic(bl_problem *P, const char *label)
     gsl_vector_free(gd);
     gsl_vector_free(ev);
     gsl_matrix_free(A);
-}
-
-static bl_problem *quadratic(size_t p, size_t d, double kappa, double mu,
-                             double seed)
-{
-    double par[5] = {(double)p, (double)d, kappa, mu, seed};
-    bl_err e = {0, ""};
-    bl_problem *P = bl_problem_alloc(&bl_problem_quadratic, par, NULL, &e);
-    tap_ok(P != NULL, "quadratic p=%zu d=%zu kappa=%g allocates%s%s", p, d, kappa,
-           P ? "" : ": ", P ? "" : e.msg);
-    return P;
-}
-
-/* A data set built by hand (data.c is not needed): y = Xw + noise. */
-static bl_dataset *make_ds(size_t n, size_t m, size_t p)
-{
-    bl_dataset *ds = calloc(1, sizeof *ds);
-    gsl_vector *wt = gsl_vector_alloc(p);
-    randn(wt, 1.0);
-    ds->X = gsl_matrix_alloc(n, p);
-    ds->y = gsl_vector_alloc(n);
-    ds->Xv = gsl_matrix_alloc(m, p);
-    ds->yv = gsl_vector_alloc(m);
-    for (int split = 0; split < 2; split++) {
-        gsl_matrix *X = split ? ds->Xv : ds->X;
-        gsl_vector *y = split ? ds->yv : ds->y;
-        for (size_t i = 0; i < X->size1; i++) {
-            double t = 0;
-            for (size_t j = 0; j < p; j++) {
-                double x = gsl_ran_gaussian(rng, 1.0);
-                gsl_matrix_set(X, i, j, x);
-                t += x * gsl_vector_get(wt, j);
-            }
-            gsl_vector_set(y, i, t + gsl_ran_gaussian(rng, 0.5));
-        }
-    }
-    gsl_vector_free(wt);
-    return ds;
-}
-
-static void free_ds(bl_dataset *ds)
-{
-    gsl_matrix_free(ds->X);
-    gsl_vector_free(ds->y);
-    gsl_matrix_free(ds->Xv);
-    gsl_vector_free(ds->yv);
-    free(ds);
 }
 
 /* ridge values against the formulas evaluated directly on X, y. */
@@ -703,7 +621,9 @@ static void toy_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
     }
 }
 
-static const bl_param toy_params[] = {{"a", 1, -1, 1, 0, "init fails when negative"}};
+static const bl_param toy_params[] = {
+    {.name = "a", .def = 1, .lo = -1, .hi = 1, .is_int = 0, .help = "init fails when negative"},
+};
 static const bl_problem_type toy_type = {
     .name = "toy", .summary = "", .inner_text = "", .outer_text = "", .notes = "",
     .params = toy_params, .nparams = 1, .init = toy_init, .hvp = toy_hvp,
@@ -766,7 +686,11 @@ int main(void)
         {12, 4, 1e4, 0.5, 42, "quadratic(12,4,1e4)"},
     };
     for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
-        bl_problem *P = quadratic(qs[k].p, qs[k].d, qs[k].kappa, qs[k].mu, qs[k].seed);
+        bl_err e = {0, ""};
+        bl_problem *P = quadratic_alloc(qs[k].p, qs[k].d, qs[k].kappa, qs[k].mu, qs[k].seed,
+                                        &e);
+        tap_ok(P != NULL, "quadratic p=%zu d=%zu kappa=%g allocates%s%s", qs[k].p, qs[k].d,
+               qs[k].kappa, P ? "" : ": ", P ? "" : e.msg);
         if (!P) continue;
         check_quadratic(P, qs[k].label);
         check_problem(&P, qs[k].label);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 
+#include "adjoint.h"
 #include "args.h"
 #include "command.h"
 #include "linalg.h"
@@ -24,14 +25,51 @@ typedef struct row {
 
 static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
 {
-    bl_hg_ctx c = {S->P, S->omega, S->theta, ic, eta, S->cancel};
+    bl_hg_ctx c;
+    bl_session_hg_ctx(S, ic, &c);
+    c.eta = eta;
+    if (!S->adj_valid) c.adjoint0 = NULL;
     bl_err e = {0};
     w->r.grad = gsl_vector_alloc(S->P->d);
     w->r.adjoint = gsl_vector_alloc(S->P->p);
     if (!w->r.grad || !w->r.adjoint) return w->status = BL_ENOMEM;
     w->status = bl_hypergrad(&w->spec, &c, &w->r, &e);
     if (w->status) snprintf(w->err, sizeof w->err, "%s: %s", w->spec.text, e.msg);
+    else if (w->r.has_adjoint) bl_session_keep_adjoint(S, w->r.adjoint);
     return w->status;
+}
+
+/* Before running: warn when an η makes neumann or fp diverge, or when H
+ * is not positive definite for cg and exact (from the spectrum of H). */
+static void warn_before(bl_session *S, const row *rows, int n, double eta)
+{
+    int need = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = rows[i].spec.type->name;
+        need |= !strcmp(nm, "neumann") || !strcmp(nm, "fp") || !strcmp(nm, "cg")
+                || (!strcmp(nm, "exact") && rows[i].spec.par[0] == 0);
+    }
+    bl_spectrum sp;
+    unsigned long h0 = S->P->n_hvp;
+    if (!need || bl_spectrum_compute(S->P, S->theta, S->omega, &sp, NULL) != BL_OK) return;
+    S->P->n_hvp = h0;
+    for (int i = 0; i < n; i++) {
+        const bl_spec *s = &rows[i].spec;
+        const char *nm = s->type->name;
+        if (!strcmp(nm, "neumann") || !strcmp(nm, "fp")) {
+            double e = s->par[1] > 0 ? s->par[1] : eta, q = bl_contraction(&sp, e);
+            if (q >= 1) {
+                fflush(S->out);
+                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
+                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
+                        sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
+            }
+        } else if (!(sp.lmin > 0)) {
+            fflush(S->out);
+            fprintf(S->errf, "bilab: hypergrad: warning: %s: H is not positive definite "
+                    "(λmin = %.4g)\n", s->text, sp.lmin);
+        }
+    }
 }
 
 static void free_row(row *w)
@@ -51,7 +89,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
 {
     char deftext[256], *save = NULL;
     char *words[MAXSPECS];
-    int n = 0;
+    int n = 0, explain = 0;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--explain") == 0) {
+            explain = 1;
+            for (int k = i; k + 1 < argc; k++) argv[k] = argv[k + 1];
+            argc--;
+            i--;
+        }
     if (argc == 0) {
         snprintf(deftext, sizeof deftext, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
         for (char *t = strtok_r(deftext, " ", &save); t && n < MAXSPECS; t = strtok_r(NULL, " ", &save))
@@ -73,6 +118,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
     double eta = bl_session_eta(S);
+    warn_before(S, rows, n, eta);
 
     /* the estimates */
     int first_err = BL_OK, ref = -1;
@@ -166,7 +212,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                     bl_fmt(a, sizeof a, resid, 3));
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
                                            "Hv", "Cv", "∇calls", "residual", "time"};
-        const int width[] = {18, dg + 7, 10, 10, 6, 5, 7, 10, 8};
+        int sw = 18;
+        for (int i = 0; i < n; i++)
+            if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
+        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8};
         int cols = timing ? 9 : 8;
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
@@ -203,6 +252,11 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 bl_report_error(S, "hypergrad", rows[i].err);
             }
         }
+    for (int i = 0; i < n && explain; i++) {
+        if (rows[i].status) continue;
+        int st = bl_explain_print(S, &rows[i].spec, e);
+        if (st && first_err == BL_OK) first_err = st;
+    }
     for (int i = 0; i <= n; i++) free_row(&rows[i]);
     free(rows);
     return first_err;
@@ -210,15 +264,13 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
 
 static const char *complete_hypergrad(bl_session *S, int argi, char **w, size_t i)
 {
-    (void)S;
-    (void)w;
-    (void)argi;
-    return bl_estimators[i] ? bl_estimators[i]->name : NULL;
+    if (i == 0) return "--explain";
+    return bl_complete_specs(S, argi, w, i - 1);
 }
 
 const bl_command bl_cmd_hypergrad = {
     .name = "hypergrad",
-    .usage = "hypergrad [SPEC ...]",
+    .usage = "hypergrad [SPEC ...] [--explain]",
     .summary = "hypergradient estimates beside the reference, with their costs",
     .help =
         "hypergrad [SPEC ...]   each estimator's ∇F at the current θ and ω (default:\n"
@@ -227,12 +279,12 @@ const bl_command bl_cmd_hypergrad = {
         "                       positive definite, fd otherwise), H-products,\n"
         "                       C-products, gradient calls, adjoint residual\n"
         "                       ‖Ha − ∇θL‖/‖∇θL‖ and wall time.  SPEC is\n"
-        "                       NAME[:key=value,...]:\n"
-        "  exact[:pinv]   a = H⁻¹∇θL by dense Cholesky; pinv: least-norm solution\n"
-        "  fd[:h=1e-5]    central differences of F, each inner problem re-solved\n"
-        "                 from θ to inner.tol\n"
+        "                       NAME[:key=value,...]; --explain splits each\n"
+        "                       error into its sources (see explain).\n"
         "Solve the inner problem first (solve inner): the estimators work at the\n"
-        "current θ, so an unsolved θ shows up as error.",
+        "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
+        "when an η makes neumann or fp diverge or H is not positive definite.\n"
+        "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,
     .complete = complete_hypergrad,

@@ -29,6 +29,22 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
     const bl_command *c = bl_command_find(topic, &ce);
     if (c) {
         fprintf(f, "usage: %s\n\n%s\n", c->usage, c->help);
+        if (c == &bl_cmd_hypergrad)
+            for (size_t i = 0; bl_estimators[i]; i++) {
+                const bl_estimator_type *T = bl_estimators[i];
+                char sig[256];
+                snprintf(sig, sizeof sig, "%s", T->name);
+                for (size_t k = 0; k < T->nparams; k++) {
+                    size_t l = strlen(sig);
+                    if (T->params[k].choices)
+                        snprintf(sig + l, sizeof sig - l, "%s%s=%s", k ? "," : ":",
+                                 T->params[k].name, T->params[k].choices[(int)T->params[k].def]);
+                    else
+                        snprintf(sig + l, sizeof sig - l, "%s%s=%g", k ? "," : ":",
+                                 T->params[k].name, T->params[k].def);
+                }
+                fprintf(f, "  %s\n      %s\n", sig, T->help);
+            }
         return BL_OK;
     }
     int k = bl_setting_find(topic);
@@ -45,9 +61,19 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
         if (!strcmp(bl_estimators[i]->name, topic)) T = bl_estimators[i];
     if (T) {
         fprintf(f, "%s (estimator): %s\n  cost: %s\n", T->name, T->help, T->cost);
-        for (size_t i = 0; i < T->nparams; i++)
-            fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", T->params[i].name,
-                    T->params[i].def, T->params[i].help, T->params[i].lo, T->params[i].hi);
+        if (T->needs & BL_EST_NEEDS_PD) fprintf(f, "  needs: H positive definite\n");
+        for (size_t i = 0; i < T->nparams; i++) {
+            if (T->params[i].choices) {
+                fprintf(f, "  %s=%s  %s (", T->params[i].name,
+                        T->params[i].choices[(int)T->params[i].def], T->params[i].help);
+                for (size_t k = 0; T->params[i].choices[k]; k++)
+                    fprintf(f, "%s%s", k ? "|" : "", T->params[i].choices[k]);
+                fprintf(f, ")\n");
+            } else {
+                fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", T->params[i].name,
+                        T->params[i].def, T->params[i].help, T->params[i].lo, T->params[i].hi);
+            }
+        }
         return BL_OK;
     }
     const bl_problem_type *P = bl_problem_lookup(topic);

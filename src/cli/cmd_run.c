@@ -10,7 +10,7 @@
 #include "command.h"
 #include "output.h"
 
-static const char *const whats[] = {"inner", "outer"};
+static const char *const whats[] = {"inner", "outer", "adjoint"};
 
 static void print_inner(bl_session *S, const char *cmd, int final)
 {
@@ -102,6 +102,7 @@ static void print_outer_row(bl_session *S, const char *cmd)
         bl_json_num(&j, "grad_norm", t->gnorm[r]);
         bl_json_num(&j, "step", t->step[r]);
         bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
+        bl_json_int(&j, "estimator_iterations", (long long)t->adjoint_iters[r]);
         bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
         bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
         bl_json_end(&j);
@@ -125,7 +126,13 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
     bl_session_inner_conf(S, &ic);
     bl_session_outer_conf(S, &oc);
     if (bl_spec_parse(S->set[BL_S_OUTER_ESTIMATOR].str, &spec, e)) return BL_EINVAL;
-    bl_outer_env env = {S->P, S->omega, S->theta, &ic, &oc, &spec, S->cancel};
+    bl_outer_env env = {.P = S->P, .omega = S->omega, .theta = S->theta, .inner = &ic,
+                        .conf = &oc, .estimator = &spec, .cancel = S->cancel};
+    if (!S->adjoint_last) S->adjoint_last = gsl_vector_calloc(S->P->p);
+    int warm_ok = S->adjoint_last != NULL && S->adj_valid;
+    env.adjoint = S->adjoint_last;
+    env.warm = S->set[BL_S_ADJOINT_WARM].num != 0 && warm_ok;
+    env.mem_max = S->set[BL_S_MEM_MAX].num;
     int tty = !S->batch && isatty(fileno(S->errf));
     size_t k;
     int st = BL_OK;
@@ -137,6 +144,10 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
         }
         st = bl_outer_step(S->outer, &env, e);
         if (st) break;
+        if (env.have_adjoint) {
+            S->adj_valid = 1;
+            env.warm = S->set[BL_S_ADJOINT_WARM].num != 0;
+        }
         bl_session_invalidate(S);
         if (verbose) print_outer_row(S, "step");
         else if (tty && bl_clock() - t0 > 0.5) {
@@ -160,11 +171,12 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
 static int exec_step(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const all[] = {"inner", "outer", "adjoint"};
-    int k = bl_pick(argv[0], all, 2, "what", e);
+    int k = bl_pick(argv[0], all, 3, "what", e);
     if (k < 0) return BL_EINVAL;
     long n = 1;
     if (argc > 1 && bl_parse_long(argv[1], "N", 1, 100000000, &n, e)) return BL_EINVAL;
     if (k == 0) return inner_steps(S, (size_t)n, 0, e);
+    if (k == 2) return bl_adjoint_steps(S, (size_t)n, 0, e);
     return outer_steps(S, (size_t)n, 1, e);
 }
 
@@ -172,13 +184,13 @@ static const char *complete_what(bl_session *S, int argi, char **w, size_t i)
 {
     (void)S;
     (void)w;
-    return argi == 1 && i < 2 ? whats[i] : NULL;
+    return argi == 1 && i < 3 ? whats[i] : NULL;
 }
 
 const bl_command bl_cmd_step = {
     .name = "step",
-    .usage = "step inner|outer [N]",
-    .summary = "advance the inner or the outer iteration N times (default 1)",
+    .usage = "step inner|outer|adjoint [N]",
+    .summary = "advance the inner, adjoint or outer iteration N times (default 1)",
     .help =
         "step inner [N]   N iterations of inner.solver from the current θ at the\n"
         "                 current ω (a row per iteration up to 10)\n"
@@ -186,6 +198,8 @@ const bl_command bl_cmd_step = {
         "                 iterations), take the hypergradient with outer.estimator,\n"
         "                 move ω with outer.opt and outer.step (backtracked on F\n"
         "                 when outer.backtrack is on), project on [outer.lo, outer.hi]\n"
+        "step adjoint [N] N iterations of adjoint.method on H a = ∇θL at the current\n"
+        "                 θ and ω (restarted when they change); see 'adjoint'\n"
         "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.",
     .minargs = 1, .maxargs = 2,
     .exec = exec_step,
@@ -194,26 +208,29 @@ const bl_command bl_cmd_step = {
 
 static int exec_solve(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    static const char *const all[] = {"inner"};
+    static const char *const all[] = {"inner", "adjoint"};
     (void)argc;
-    if (bl_pick(argv[0], all, 1, "what", e) < 0) return BL_EINVAL;
-    return inner_steps(S, 0, 1, e);
+    int k = bl_pick(argv[0], all, 2, "what", e);
+    if (k < 0) return BL_EINVAL;
+    return k == 0 ? inner_steps(S, 0, 1, e) : bl_adjoint_steps(S, 0, 1, e);
 }
 
 static const char *complete_solve(bl_session *S, int argi, char **w, size_t i)
 {
     (void)S;
     (void)w;
-    return argi == 1 && i == 0 ? "inner" : NULL;
+    return argi == 1 && i < 2 ? whats[i == 0 ? 0 : 2] : NULL;
 }
 
 const bl_command bl_cmd_solve = {
     .name = "solve",
-    .usage = "solve inner",
-    .summary = "iterate the inner solver until ‖∇θG‖ ≤ inner.tol",
+    .usage = "solve inner|adjoint",
+    .summary = "iterate the inner (or adjoint) solver to its tolerance",
     .help =
-        "solve inner   iterate inner.solver from the current θ until ‖∇θG‖ ≤\n"
-        "              inner.tol or inner.maxit iterations (a warning, not an error)",
+        "solve inner    iterate inner.solver from the current θ until ‖∇θG‖ ≤\n"
+        "               inner.tol or inner.maxit iterations (a warning, not an error)\n"
+        "solve adjoint  iterate adjoint.method until ‖Ha − ∇θL‖ ≤ adjoint.tol·‖∇θL‖\n"
+        "               or adjoint.maxit iterations",
     .minargs = 1, .maxargs = 1,
     .exec = exec_solve,
     .complete = complete_solve,
@@ -327,6 +344,7 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_num(&j, "grad_norm", t->gnorm[r]);
             bl_json_num(&j, "step", t->step[r]);
             bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
+            bl_json_int(&j, "estimator_iterations", (long long)t->adjoint_iters[r]);
             bl_json_obj_end(&j);
         }
         bl_json_arr_end(&j);
@@ -337,19 +355,20 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
         fprintf(S->out, "no outer steps yet (step outer, run N)\n");
         return BL_OK;
     }
-    static const char *const head[] = {"iter", "F", "‖∇F‖", "step", "inner", "ω"};
-    const int width[] = {5, dg + 7, dg + 6, 9, 6, 0};
-    for (int k = 0; k < 6; k++) bl_pad(S->out, head[k], width[k]);
+    static const char *const head[] = {"iter", "F", "‖∇F‖", "step", "inner", "est.", "ω"};
+    const int width[] = {5, dg + 7, dg + 6, 9, 6, 5, 0};
+    for (int k = 0; k < 7; k++) bl_pad(S->out, head[k], width[k]);
     fputc('\n', S->out);
     for (size_t r = 0; r < t->n; r++) {
-        char a[64], b[64], c[64], w[512], it[32], in[32];
+        char a[64], b[64], c[64], w[512], it[32], in[32], ad[32];
         snprintf(it, sizeof it, "%zu", r);
         snprintf(in, sizeof in, "%zu", t->inner_iters[r]);
+        snprintf(ad, sizeof ad, "%zu", t->adjoint_iters[r]);
         bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
         const char *cell[] = {it, bl_fmt(a, sizeof a, t->F[r], dg),
                               bl_fmt(b, sizeof b, t->gnorm[r], dg),
-                              bl_fmt(c, sizeof c, t->step[r], 3), in, w};
-        for (int k = 0; k < 6; k++) bl_pad(S->out, cell[k], width[k]);
+                              bl_fmt(c, sizeof c, t->step[r], 3), in, ad, w};
+        for (int k = 0; k < 7; k++) bl_pad(S->out, cell[k], width[k]);
         fputc('\n', S->out);
     }
     return BL_OK;
@@ -358,11 +377,13 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
 const bl_command bl_cmd_trace = {
     .name = "trace",
     .usage = "trace",
-    .summary = "the outer history: ω, F, ‖∇F‖, step, inner iterations used",
+    .summary = "the outer history: ω, F, ‖∇F‖, step, inner and estimator iterations",
     .help =
         "trace   one row per outer step, at the ω where F and the hypergradient\n"
         "        were evaluated: F, ‖∇F‖ (from outer.estimator), the accepted step,\n"
-        "        the inner iterations that step used, and ω",
+        "        the inner iterations that step used (line search included), the\n"
+        "        estimator's own iterations (est.: adjoint iterations of cg, neumann,\n"
+        "        fp, which adjoint.warm saves; steps of unrolled methods), and ω",
     .minargs = 0, .maxargs = 0,
     .exec = exec_trace,
 };

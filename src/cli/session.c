@@ -23,6 +23,8 @@ void bl_session_free(bl_session *S)
     if (!S) return;
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
+    bl_adjoint_free(S->adj);
+    gsl_vector_free(S->adjoint_last);
     bl_problem_free(S->P);
     bl_dataset_free(S->data);
     gsl_vector_free(S->omega);
@@ -35,6 +37,31 @@ void bl_session_invalidate(bl_session *S)
     bl_inner_free(S->inner);
     S->inner = NULL;
     S->inner_total = 0;
+}
+
+void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    c->P = S->P;
+    c->omega = S->omega;
+    c->theta = S->theta;
+    c->inner = ic;
+    c->eta = bl_session_eta(S);
+    c->cancel = S->cancel;
+    c->adjoint0 = S->adjoint_last;
+    c->warm = 0;
+    c->mem_max = S->set[BL_S_MEM_MAX].num;
+}
+
+void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a)
+{
+    if (S->adjoint_last && S->adjoint_last->size != a->size) {
+        gsl_vector_free(S->adjoint_last);
+        S->adjoint_last = NULL;
+    }
+    if (!S->adjoint_last) S->adjoint_last = gsl_vector_alloc(a->size);
+    if (S->adjoint_last) gsl_vector_memcpy(S->adjoint_last, a);
+    S->adj_valid = S->adjoint_last != NULL;
 }
 
 int bl_session_reset_outer(bl_session *S)
@@ -65,6 +92,11 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     else
         bl_problem_omega0(P, om);
     bl_session_invalidate(S);
+    bl_adjoint_free(S->adj);
+    S->adj = NULL;
+    gsl_vector_free(S->adjoint_last);
+    S->adjoint_last = NULL;
+    S->adj_valid = 0;
     bl_problem_free(S->P);
     gsl_vector_free(S->omega);
     gsl_vector_free(S->theta);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <gsl/gsl_vector.h>
 #include "bl.h"
+#include "adjoint.h"
 #include "data.h"
 #include "hypergrad.h"
 #include "inner.h"
@@ -25,6 +26,9 @@ typedef struct bl_session {
     bl_inner *inner;             /* live inner iterator at ω, or NULL */
     size_t inner_total;          /* inner iterations at this ω */
     bl_outer *outer;
+    bl_adjoint *adj;             /* live adjoint iterator (step adjoint), or NULL */
+    gsl_vector *adjoint_last;    /* the last adjoint computed: warm starts */
+    int adj_valid;               /* adjoint_last holds an adjoint */
 
     /* settings */
     bl_setval set[BL_NSETTINGS];
@@ -54,6 +58,10 @@ int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);
 void bl_session_invalidate(bl_session *S);
 /* Makes sure the live inner iterator exists at the current ω and θ. */
 int bl_session_inner(bl_session *S, bl_err *e);
+/* A context for estimators at the current point from the settings. */
+void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c);
+/* Remembers A as the last adjoint (warm starts). */
+void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a);
 /* The inner configuration from the settings. */
 void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c);
 void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "adjoint.h"
 #include "args.h"
 #include "hypergrad.h"
 #include "inner.h"
@@ -24,6 +25,13 @@ static const char *outer_choice(size_t i)
 {
     for (size_t k = 0; bl_outer_types[k]; k++)
         if (k == i) return bl_outer_types[k]->name;
+    return NULL;
+}
+
+static const char *adjoint_choice(size_t i)
+{
+    for (size_t k = 0; bl_adjoint_types[k]; k++)
+        if (k == i) return bl_adjoint_types[k]->name;
     return NULL;
 }
 
@@ -69,6 +77,22 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         BL_INV_NONE},
     [BL_S_HYPERGRAD_SPECS] = {"hypergrad.specs", BL_SET_SPECS, 0, 0, "exact",
         "the estimators hypergrad shows when given none", NULL, BL_INV_NONE},
+    [BL_S_ADJOINT_METHOD] = {"adjoint.method", BL_SET_CHOICE, 0, 0, "cg",
+        "the adjoint solver of step adjoint and solve adjoint: cg, neumann, fp",
+        adjoint_choice, BL_INV_NONE},
+    [BL_S_ADJOINT_TOL] = {"adjoint.tol", BL_SET_DOUBLE, 0, INFINITY, "1e-10",
+        "solve adjoint stops when ‖Ha − ∇θL‖ ≤ tol·‖∇θL‖", NULL, BL_INV_NONE},
+    [BL_S_ADJOINT_MAXIT] = {"adjoint.maxit", BL_SET_INT, 1, 1e8, "10000",
+        "iteration cap of solve adjoint", NULL, BL_INV_NONE},
+    [BL_S_ADJOINT_ETA] = {"adjoint.eta", BL_SET_DOUBLE, 0, INFINITY, "0",
+        "step η of neumann and fp in step/solve adjoint; 0: the inner step", NULL,
+        BL_INV_NONE},
+    [BL_S_ADJOINT_WARM] = {"adjoint.warm", BL_SET_BOOL, 0, 1, "off",
+        "start each adjoint solve (step adjoint, and the outer estimator's cg, "
+        "neumann, fp) from the previous adjoint, AmIGO-style", NULL, BL_INV_NONE},
+    [BL_S_MEM_MAX] = {"mem.max", BL_SET_DOUBLE, 0, INFINITY, "2e9",
+        "bytes an estimator may hold (reverse stores t iterates); 0: no limit",
+        NULL, BL_INV_NONE},
     [BL_S_SEED] = {"seed", BL_SET_INT, 0, 4294967295.0, "0",
         "default seed of data synth and of the train/validation split", NULL,
         BL_INV_NONE},

@@ -1,7 +1,9 @@
 /* bl.c: error records, parameter checks, clock. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +49,34 @@ int bl_param_find(const bl_param *params, size_t n, const char *name)
     for (size_t i = 0; i < n; i++)
         if (strcmp(params[i].name, name) == 0) return (int)i;
     return -1;
+}
+
+int bl_param_parse(const bl_param *param, const char *text, double *value, bl_err *e)
+{
+    if (param->choices) {
+        for (size_t i = 0; param->choices[i]; i++)
+            if (strcmp(param->choices[i], text) == 0) {
+                *value = (double)i;
+                return BL_OK;
+            }
+        char list[256] = "";
+        for (size_t i = 0; param->choices[i]; i++) {
+            size_t k = strlen(list);
+            snprintf(list + k, sizeof list - k, "%s%s", i ? "|" : "", param->choices[i]);
+        }
+        bl_err_set(e, BL_EINVAL, "%s takes %s, not '%s'", param->name, list, text);
+        return BL_EINVAL;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno == ERANGE) {
+        bl_err_set(e, BL_EINVAL, "'%s' is not a number for %s", text, param->name);
+        return BL_EINVAL;
+    }
+    if (bl_param_check(param, v, e)) return BL_EINVAL;
+    *value = v;
+    return BL_OK;
 }
 
 int bl_param_check(const bl_param *param, double v, bl_err *e)

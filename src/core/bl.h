@@ -46,10 +46,14 @@ typedef struct bl_param {
     double def, lo, hi;
     int is_int;          /* 1: must be an integer */
     const char *help;
+    const char *const *choices; /* named values (NULL-terminated): the value
+                                   is the index; NULL for numbers */
 } bl_param;
 
 /* Looks NAME up in PARAMS; returns its index or -1. */
 int bl_param_find(const bl_param *params, size_t n, const char *name);
+/* Parses TEXT as a value of PARAM (a number, or one of its choices). */
+int bl_param_parse(const bl_param *param, const char *text, double *value, bl_err *e);
 /* Checks VALUE against the range of PARAM; fills E on failure. */
 int bl_param_check(const bl_param *param, double value, bl_err *e);
 

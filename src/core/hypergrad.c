@@ -4,12 +4,12 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
 
+#include "adjoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
 
@@ -42,45 +42,424 @@ static void grad_from_adjoint(const bl_hg_ctx *c, const gsl_vector *a, gsl_vecto
 
 static const bl_param exact_params[] = {
     {"pinv", 0, 0, 1, 1, "1: least-norm solution from an eigendecomposition "
-     "when H is singular or indefinite"},
+     "when H is singular or indefinite", NULL},
 };
 
-static int exact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
-                     bl_err *e)
+/* The exact adjoint and hypergradient at THETA (pinv: least-norm). */
+static int exact_at(const bl_hg_ctx *c, const gsl_vector *theta, int pinv,
+                    gsl_vector *a, gsl_vector *g, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p;
     gsl_matrix *H = gsl_matrix_alloc(p, p);
     gsl_vector *gl = gsl_vector_alloc(p);
     int st = H && gl ? BL_OK : BL_ENOMEM;
-    if (st == BL_OK) st = bl_problem_hessian(P, c->theta, c->omega, H);
+    if (st == BL_OK) st = bl_problem_hessian(P, theta, c->omega, H);
     if (st == BL_OK) {
-        bl_problem_L_theta(P, c->theta, c->omega, gl);
-        if (par[0] != 0) {
-            st = bl_pinv_solve(H, gl, r->adjoint, 1e-12);
+        bl_problem_L_theta(P, theta, c->omega, gl);
+        if (pinv) {
+            st = bl_pinv_solve(H, gl, a, 1e-12);
         } else {
             double lmin = NAN;
-            st = bl_chol_solve(H, gl, r->adjoint, &lmin);
+            st = bl_chol_solve(H, gl, a, &lmin);
             if (st == BL_ENOTPD)
                 bl_err_set(e, st, "H is not positive definite at the current θ "
-                           "(smallest eigenvalue %.6g): use exact:pinv or an "
-                           "unrolled estimator", lmin);
+                           "(smallest eigenvalue %.6g): exact and cg need it; here use "
+                           "exact:pinv, neumann or fp with a contracting η, reverse, "
+                           "forward, truncated, onestep, first-order, penalty or fd", lmin);
         }
     }
     if (st == BL_OK) {
-        grad_from_adjoint(c, r->adjoint, r->grad);
-        r->has_adjoint = 1;
-        r->bytes = (p * p + 2 * p) * sizeof(double);
+        bl_hg_ctx at = *c;
+        at.theta = theta;
+        grad_from_adjoint(&at, a, g);
     }
     gsl_matrix_free(H);
     gsl_vector_free(gl);
     return st;
 }
 
+static int exact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                     bl_err *e)
+{
+    int st = exact_at(c, c->theta, par[0] != 0, r->adjoint, r->grad, e);
+    if (st == BL_OK) {
+        r->has_adjoint = 1;
+        r->bytes = (c->P->p * c->P->p + 2 * c->P->p) * sizeof(double);
+    }
+    return st;
+}
+
+/* ---- cg, neumann, fp: an adjoint iterator run K times ---- */
+
+static double step_of(const double *eta_par, const bl_hg_ctx *c)
+{
+    return *eta_par > 0 ? *eta_par : c->eta;
+}
+
+static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double eta,
+                       int warm, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    bl_adjoint *it = bl_adjoint_alloc(T, c->P->p);
+    if (!it) return BL_ENOMEM;
+    const gsl_vector *a0 = warm && c->adjoint0 && c->adjoint0->size == c->P->p
+                           ? c->adjoint0 : NULL;
+    int st = bl_adjoint_set(it, c->P, c->theta, c->omega, a0, eta, 0, e);
+    for (size_t j = 0; st == BL_OK && j < k; j++) {
+        if (T == bl_adjoint_cg && it->resid <= tol) break;
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, BL_EINTR, "interrupted");
+            st = BL_EINTR;
+            break;
+        }
+        st = bl_adjoint_iterate(it, e);
+    }
+    if (st == BL_OK) {
+        gsl_vector_memcpy(r->adjoint, it->a);
+        grad_from_adjoint(c, r->adjoint, r->grad);
+        r->has_adjoint = 1;
+        r->iters = it->iter;
+        r->bytes = 5 * c->P->p * sizeof(double);
+    }
+    bl_adjoint_free(it);
+    return st;
+}
+
+static const bl_param cg_params[] = {
+    {"k", 100, 0, 1e7, 1, "at most k iterations (H-products)", NULL},
+    {"tol", 1e-10, 0, 1, 0, "stop when ‖r‖ ≤ tol‖∇θL‖", NULL},
+    {"warm", 0, 0, 1, 1, "1: start from the last adjoint instead of 0", NULL},
+};
+
+static int cg_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1], 0,
+                       par[2] != 0 || c->warm, c, r, e);
+}
+
+static const bl_param neumann_params[] = {
+    {"k", 20, 0, 1e7, 1, "k + 1 terms of the series (k H-products)", NULL},
+    {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+};
+
+static int neumann_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    return adjoint_run(bl_adjoint_neumann, (size_t)par[0], 0, step_of(&par[1], c),
+                       c->warm, c, r, e);
+}
+
+static const bl_param fp_params[] = {
+    {"k", 20, 0, 1e7, 1, "k iterations from a₀ = 0 (k − 1 H-products)", NULL},
+    {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+};
+
+static int fp_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    return adjoint_run(bl_adjoint_fp, (size_t)par[0], 0, step_of(&par[1], c),
+                       c->warm, c, r, e);
+}
+
+/* ---- reverse, truncated, forward: derivatives of T unrolled steps ---- */
+
+static const char *const from_choices[] = {"zero", "current", NULL};
+
+/* θ₀ (zero or the current θ) and η for an unrolled method. */
+static void unroll_start(const bl_hg_ctx *c, double from, gsl_vector *th)
+{
+    if (from != 0) gsl_vector_memcpy(th, c->theta);
+    else gsl_vector_set_zero(th);
+}
+
+static int mem_check(const bl_hg_ctx *c, const char *what, size_t bytes, bl_err *e)
+{
+    if (c->mem_max > 0 && (double)bytes > c->mem_max) {
+        bl_err_set(e, BL_EMEM, "%s needs %.4g MB, over mem.max = %.4g MB: use "
+                   "forward:t=T (O(pd) memory, no stored iterates) or truncated:t=T,k=K "
+                   "(K stored iterates)", what, (double)bytes / 1e6, c->mem_max / 1e6);
+        return BL_EMEM;
+    }
+    return BL_OK;
+}
+
+/* Reverse mode over the last K of T steps (K = T: the full reverse). */
+static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ctx *c,
+                     bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    char what[96];
+    if (K > T) {
+        bl_err_set(e, BL_EINVAL, "truncated: k=%zu must not exceed t=%zu", K, T);
+        return BL_EINVAL;
+    }
+    size_t bytes = (K + 4) * p * sizeof(double) + 2 * d * sizeof(double);
+    snprintf(what, sizeof what, "%s:t=%zu stores %zu iterates and", K == T ? "reverse"
+             : "truncated", T, K);
+    if (mem_check(c, what, bytes, e)) return BL_EMEM;
+    gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);   /* θ_{T−K} … θ_{T−1} */
+    gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *al = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p);
+    gsl_vector *cv = gsl_vector_alloc(d);
+    int st = hist && th && gr && al && hv && cv ? BL_OK : BL_ENOMEM;
+    if (st) {
+        bl_err_set(e, st, "out of memory for %zu stored iterates", K);
+        goto out;
+    }
+    unroll_start(c, from, th);
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        if (s + K >= T) {
+            gsl_vector_view row = gsl_matrix_row(hist, s + K - T);
+            gsl_vector_memcpy(&row.vector, th);
+        }
+        bl_problem_G_theta(P, th, c->omega, gr);
+        gsl_blas_daxpy(-eta, gr, th);                  /* θ_{s+1} = Φ(θ_s) */
+    }
+    if (!bl_vector_finite(th)) {
+        bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
+                   "large?)", eta);
+        goto out;
+    }
+    bl_problem_L_theta(P, th, c->omega, al);          /* α_T */
+    bl_problem_L_omega(P, th, c->omega, r->grad);      /* g = ∇ωL(θ_T) */
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    for (size_t j = K; j-- > 0;) {                     /* s = T−K+j, from T−1 down */
+        gsl_vector_view ts = gsl_matrix_row(hist, j);
+        bl_problem_cvp(P, &ts.vector, c->omega, al, cv);
+        gsl_blas_daxpy(-eta, cv, r->grad);             /* g ← g − η C(θ_s) α_{s+1} */
+        if (j == 0) break;                             /* α_{T−K} is never used */
+        bl_problem_hvp(P, &ts.vector, c->omega, al, hv);
+        gsl_blas_daxpy(-eta, hv, al);                  /* α_s = (I − ηH(θ_s)) α_{s+1} */
+    }
+    r->iters = T;
+    r->bytes = bytes;
+out:
+    gsl_matrix_free(hist);
+    gsl_vector_free(th);
+    gsl_vector_free(gr);
+    gsl_vector_free(al);
+    gsl_vector_free(hv);
+    gsl_vector_free(cv);
+    return st;
+}
+
+static const bl_param reverse_params[] = {
+    {"t", 100, 1, 1e7, 1, "unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)", NULL},
+    {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+    {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+};
+
+static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    return reverse_k((size_t)par[0], (size_t)par[0], step_of(&par[1], c), par[2], c, r, e);
+}
+
+static const bl_param truncated_params[] = {
+    {"t", 100, 1, 1e7, 1, "unrolled steps", NULL},
+    {"k", 10, 1, 1e7, 1, "only the last k steps are differentiated (k ≤ t)", NULL},
+    {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+    {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+};
+
+static int truncated_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    return reverse_k((size_t)par[0], (size_t)par[1], step_of(&par[2], c), par[3], c, r, e);
+}
+
+static const bl_param forward_params[] = {
+    {"t", 100, 1, 1e7, 1, "unrolled steps", NULL},
+    {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+    {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+};
+
+static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d, T = (size_t)par[0];
+    double eta = step_of(&par[1], c);
+    size_t bytes = (2 * p * d + 3 * p + d) * sizeof(double);
+    if (mem_check(c, "forward (two p×d Jacobians)", bytes, e)) return BL_EMEM;
+    gsl_matrix *Z = gsl_matrix_calloc(p, d);          /* dθ_s/dω */
+    gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *hz = gsl_vector_alloc(p), *ct = gsl_vector_alloc(p);
+    gsl_vector *ei = gsl_vector_calloc(d);
+    int st = Z && th && gr && hz && ct && ei ? BL_OK : BL_ENOMEM;
+    if (st) goto out;
+    unroll_start(c, par[2], th);
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        for (size_t i = 0; i < d; i++) {
+            /* column i: Z_i ← Z_i − η (H(θ_s) Z_i + Cᵀ(θ_s) e_i); Z₀ = 0 */
+            gsl_vector_view zi = gsl_matrix_column(Z, i);
+            gsl_vector_set_basis(ei, i);
+            bl_problem_ctvp(P, th, c->omega, ei, ct);
+            if (s > 0) {
+                bl_problem_hvp(P, th, c->omega, &zi.vector, hz);
+                gsl_vector_add(ct, hz);
+            }
+            gsl_blas_daxpy(-eta, ct, &zi.vector);
+        }
+        bl_problem_G_theta(P, th, c->omega, gr);
+        gsl_blas_daxpy(-eta, gr, th);
+    }
+    if (!bl_vector_finite(th)) {
+        bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
+                   "large?)", eta);
+        goto out;
+    }
+    bl_problem_L_theta(P, th, c->omega, gr);
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    gsl_blas_dgemv(CblasTrans, 1.0, Z, gr, 1.0, r->grad);   /* + Zᵀ∇θL(θ_T) */
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    r->iters = T;
+    r->bytes = bytes;
+out:
+    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory for the p×d Jacobian");
+    gsl_matrix_free(Z);
+    gsl_vector_free(th);
+    gsl_vector_free(gr);
+    gsl_vector_free(hz);
+    gsl_vector_free(ct);
+    gsl_vector_free(ei);
+    return st;
+}
+
+/* ---- first-order, onestep, penalty ---- */
+
+static int first_order_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                           bl_err *e)
+{
+    (void)par;
+    (void)e;
+    bl_problem_L_omega(c->P, c->theta, c->omega, r->grad);
+    r->bytes = 0;
+    return BL_OK;
+}
+
+static const bl_param onestep_params[] = {
+    {"eta", 0, 0, INFINITY, 0, "step η of Φ; 0: the inner step (1/L_G)", NULL},
+};
+
+static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                       bl_err *e)
+{
+    (void)e;
+    bl_problem *P = c->P;
+    double eta = step_of(&par[0], c);
+    gsl_vector *th1 = gsl_vector_alloc(P->p), *gl = gsl_vector_alloc(P->p);
+    gsl_vector *cv = gsl_vector_alloc(P->d);
+    if (!th1 || !gl || !cv) {
+        gsl_vector_free(th1);
+        gsl_vector_free(gl);
+        gsl_vector_free(cv);
+        return BL_ENOMEM;
+    }
+    bl_problem_G_theta(P, c->theta, c->omega, gl);
+    gsl_vector_memcpy(th1, c->theta);
+    gsl_blas_daxpy(-eta, gl, th1);                     /* θ' = Φ(θ, ω) */
+    bl_problem_L_theta(P, th1, c->omega, gl);
+    bl_problem_L_omega(P, th1, c->omega, r->grad);
+    bl_problem_cvp(P, c->theta, c->omega, gl, cv);
+    gsl_blas_daxpy(-eta, cv, r->grad);                 /* − η C(θ) ∇θL(θ') */
+    gsl_vector_memcpy(r->theta_end, th1);
+    r->bytes = 2 * P->p * sizeof(double);
+    gsl_vector_free(th1);
+    gsl_vector_free(gl);
+    gsl_vector_free(cv);
+    return BL_OK;
+}
+
+static const bl_param penalty_params[] = {
+    {"lam", 100, 1e-12, 1e12, 0, "the penalty Λ (error O(1/Λ))", NULL},
+};
+
+/* θ_Λ = argmin L + ΛG from the current θ: gradient descent with Armijo
+ * backtracking (the curvature of L is not known), to ‖∇‖ ≤ Λ·inner.tol. */
+static int penalty_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                       bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d, it;
+    double lam = par[0];
+    gsl_vector *th = gsl_vector_alloc(p), *tr = gsl_vector_alloc(p);
+    gsl_vector *g = gsl_vector_alloc(p), *gg = gsl_vector_alloc(p);
+    gsl_vector *gt = gsl_vector_alloc(p);
+    gsl_vector *w1 = gsl_vector_alloc(d), *w2 = gsl_vector_alloc(d);
+    int st = th && tr && g && gg && gt && w1 && w2 ? BL_OK : BL_ENOMEM;
+    if (st) goto out;
+    gsl_vector_memcpy(th, c->theta);
+    double s = c->eta / lam * (c->eta > 0 ? 1 : 0);
+    if (!(s > 0)) s = 1 / lam;
+    double tol = lam * c->inner->tol;
+    for (it = 0;; it++) {
+        bl_problem_L_theta(P, th, c->omega, g);
+        bl_problem_G_theta(P, th, c->omega, gg);
+        gsl_blas_daxpy(lam, gg, g);                    /* ∇(L + ΛG) */
+        double gn = gsl_blas_dnrm2(g);
+        if (gn <= tol) break;
+        if (it >= c->inner->maxit) {
+            bl_err_set(e, st = BL_EMAXITER, "penalty: the solve for θ_Λ stopped after %zu "
+                       "iterations with ‖∇(L + ΛG)‖ = %.3g > Λ·inner.tol = %.3g", it, gn, tol);
+            goto out;
+        }
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        double f0 = bl_problem_L(P, th, c->omega) + lam * bl_problem_G(P, th, c->omega);
+        int ok = 0;
+        for (int k = 0; k < 60 && !ok; k++, s *= 0.5) {
+            gsl_vector_memcpy(tr, th);
+            gsl_blas_daxpy(-s, g, tr);
+            double f1 = bl_problem_L(P, tr, c->omega) + lam * bl_problem_G(P, tr, c->omega);
+            ok = f1 <= f0 - 1e-4 * s * gn * gn;
+            if (!ok) {
+                /* next to the minimum the decrease drowns in the round-off
+                 * of L + ΛG: accept a step that shrinks the gradient */
+                bl_problem_L_theta(P, tr, c->omega, gg);
+                bl_problem_G_theta(P, tr, c->omega, gt);
+                gsl_blas_daxpy(lam, gt, gg);
+                ok = gsl_blas_dnrm2(gg) < (1 - 1e-4) * gn;
+            }
+            if (ok) break;
+        }
+        if (!ok) break;                                /* at round-off: done */
+        gsl_vector_memcpy(th, tr);
+        s *= 2;                                        /* let the step grow back */
+    }
+    /* g = ∇ωL(θ_Λ) + Λ(∇ωG(θ_Λ) − ∇ωG(θ)) */
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    bl_problem_G_omega(P, th, c->omega, w1);
+    bl_problem_G_omega(P, c->theta, c->omega, w2);
+    gsl_vector_sub(w1, w2);
+    gsl_blas_daxpy(lam, w1, r->grad);
+    gsl_vector_memcpy(r->theta_end, th);
+    r->iters = it;
+    r->bytes = 4 * p * sizeof(double);
+out:
+    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
+    gsl_vector_free(th);
+    gsl_vector_free(tr);
+    gsl_vector_free(g);
+    gsl_vector_free(gg);
+    gsl_vector_free(gt);
+    gsl_vector_free(w1);
+    gsl_vector_free(w2);
+    return st;
+}
+
 /* ---- fd: central differences of F, each inner problem solved to tol ---- */
 
 static const bl_param fd_params[] = {
-    {"h", 1e-5, 1e-12, 1.0, 0, "difference step in each ω coordinate"},
+    {"h", 1e-5, 1e-12, 1.0, 0, "difference step in each ω coordinate", NULL},
 };
 
 static int fd_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
@@ -122,18 +501,72 @@ static int fd_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
 
 static const bl_estimator_type exact_type = {
     "exact", "implicit differentiation with a = H⁻¹∇θL by dense Cholesky",
-    "one dense H (or p H-products), one C-product, O(p²) memory",
-    exact_params, NPAR(exact_params), BL_EST_NEEDS_PD, exact_run,
+    "one dense H (or p H-products), one C-product; O(p²) memory",
+    exact_params, NPAR(exact_params), BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    BL_EST_IMPLICIT, "linear solve", exact_run,
 };
-
+static const bl_estimator_type cg_type = {
+    "cg", "conjugate gradients on H a = ∇θL from a₀ = 0 (warm=1: the last adjoint)",
+    "k H-products, one C-product; O(p) memory",
+    cg_params, NPAR(cg_params), BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    BL_EST_IMPLICIT, "linear solve", cg_run,
+};
+static const bl_estimator_type neumann_type = {
+    "neumann", "Neumann series a = η Σ_{j=0}^{k} (I − ηH)^j ∇θL",
+    "k H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
+    neumann_params, NPAR(neumann_params), BL_EST_NEEDS_ADJOINT,
+    BL_EST_IMPLICIT, "linear solve", neumann_run,
+};
+static const bl_estimator_type fp_type = {
+    "fp", "fixed point a_{j+1} = (I − ηH) a_j + η∇θL from a₀ = 0, result a_k",
+    "k − 1 H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
+    fp_params, NPAR(fp_params), BL_EST_NEEDS_ADJOINT,
+    BL_EST_IMPLICIT, "linear solve", fp_run,
+};
+static const bl_estimator_type reverse_type = {
+    "reverse", "reverse-mode derivative of t unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)",
+    "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p memory)",
+    reverse_params, NPAR(reverse_params), 0,
+    BL_EST_UNROLLED, "unrolling (t steps)", reverse_run,
+};
+static const bl_estimator_type forward_type = {
+    "forward", "forward-mode derivative of t unrolled steps (the same number as reverse)",
+    "t gradient steps, (t − 1)·d H-products, t·d C-products; O(p·d) memory",
+    forward_params, NPAR(forward_params), 0,
+    BL_EST_UNROLLED, "unrolling (t steps)", forward_run,
+};
+static const bl_estimator_type truncated_type = {
+    "truncated", "reverse mode through only the last k of t unrolled steps",
+    "t gradient steps, k − 1 H-products, k C-products; stores k iterates",
+    truncated_params, NPAR(truncated_params), 0,
+    BL_EST_UNROLLED, "unrolling (t steps)", truncated_run,
+};
+static const bl_estimator_type first_order_type = {
+    "first-order", "∇ωL(θ, ω): drops the implicit term",
+    "one gradient call; no memory", NULL, 0, 0,
+    BL_EST_OTHER, "dropped implicit term", first_order_run,
+};
+static const bl_estimator_type onestep_type = {
+    "onestep", "hypergradient of L(Φ(θ, ω), ω): one unrolled step (second-order DARTS)",
+    "two gradient calls, one C-product; O(p) memory",
+    onestep_params, NPAR(onestep_params), 0,
+    BL_EST_OTHER, "one-step approximation", onestep_run,
+};
+static const bl_estimator_type penalty_type = {
+    "penalty", "Hessian-free value-function estimate (F2SA) with θ_Λ = argmin L + ΛG",
+    "a gradient-descent solve of L + ΛG; no H- or C-products; O(p) memory",
+    penalty_params, NPAR(penalty_params), 0,
+    BL_EST_OTHER, "penalty bias O(1/Λ)", penalty_run,
+};
 static const bl_estimator_type fd_type = {
     "fd", "central finite differences of F, each inner problem solved to inner.tol",
-    "2d inner solves, O(p) memory",
-    fd_params, NPAR(fd_params), 0, fd_run,
+    "2d inner solves; O(p) memory",
+    fd_params, NPAR(fd_params), 0, BL_EST_OTHER, "differencing", fd_run,
 };
 
 const bl_estimator_type *const bl_estimators[] = {
-    &exact_type, &fd_type, NULL,
+    &exact_type, &cg_type, &neumann_type, &fp_type, &reverse_type, &forward_type,
+    &truncated_type, &first_order_type, &onestep_type, &penalty_type, &fd_type, NULL,
 };
 
 const bl_estimator_type *bl_estimator_lookup(const char *name)
@@ -142,7 +575,7 @@ const bl_estimator_type *bl_estimator_lookup(const char *name)
     size_t n = strlen(name);
     for (size_t i = 0; bl_estimators[i]; i++) {
         if (strcmp(bl_estimators[i]->name, name) == 0) return bl_estimators[i];
-        if (strncmp(bl_estimators[i]->name, name, n) == 0) {
+        if (n > 0 && strncmp(bl_estimators[i]->name, name, n) == 0) {
             if (hit) return NULL;  /* ambiguous prefix */
             hit = bl_estimators[i];
         }
@@ -190,17 +623,7 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
          kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         double v = 1.0;
-        if (eq) {
-            char *end;
-            *eq = 0;
-            errno = 0;
-            v = strtod(eq + 1, &end);
-            if (end == eq + 1 || *end || errno == ERANGE) {
-                bl_err_set(e, BL_EINVAL, "%s: '%s' is not a number for %s",
-                           T->name, eq + 1, kv);
-                return BL_EINVAL;
-            }
-        }
+        if (eq) *eq = 0;
         int idx = bl_param_find(T->params, T->nparams, kv);
         if (idx < 0) {
             names[0] = 0;
@@ -215,7 +638,15 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
             return BL_EINVAL;
         }
         bl_err pe;
-        if (bl_param_check(&T->params[idx], v, &pe)) {
+        if (!eq && T->params[idx].choices) {
+            bl_err_set(e, BL_EINVAL, "%s: %s needs a value (%s=...)", T->name, kv, kv);
+            return BL_EINVAL;
+        }
+        if (eq && bl_param_parse(&T->params[idx], eq + 1, &v, &pe)) {
+            bl_err_set(e, BL_EINVAL, "%s: %s", T->name, pe.msg);
+            return BL_EINVAL;
+        }
+        if (!eq && bl_param_check(&T->params[idx], v, &pe)) {
             bl_err_set(e, BL_EINVAL, "%s: %s", T->name, pe.msg);
             return BL_EINVAL;
         }
@@ -227,13 +658,35 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
 
 /* ---- running one ---- */
 
+static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+
 int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    /* scratch for the vectors the caller does not want back */
+    gsl_vector *a = NULL, *t = NULL;
+    if (!r->adjoint && !(r->adjoint = a = gsl_vector_alloc(c->P->p))) return BL_ENOMEM;
+    if (!r->theta_end && !(r->theta_end = t = gsl_vector_alloc(c->P->p))) {
+        gsl_vector_free(a);
+        r->adjoint = NULL;
+        return BL_ENOMEM;
+    }
+    int st = hypergrad_run(s, c, r, e);
+    if (a) r->adjoint = NULL;
+    if (t) r->theta_end = NULL;
+    gsl_vector_free(a);
+    gsl_vector_free(t);
+    return st;
+}
+
+static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
     bl_problem *P = c->P;
     unsigned long h0 = P->n_hvp, c0 = P->n_cvp, g0 = P->n_grad;
     r->has_adjoint = 0;
+    r->has_theta_end = 0;
     r->adjoint_residual = NAN;
     r->bytes = 0;
+    r->iters = 0;
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();
     int st = s->type->run(s->par, c, r, e);
@@ -260,5 +713,124 @@ int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *
         P->n_hvp = h0 + r->hvp;
         P->n_grad = g0 + r->grad_calls;
     }
+    return st;
+}
+
+/* ---- --explain: the error split into its sources ---- */
+
+void bl_explain_free(bl_explain *x)
+{
+    if (!x) return;
+    gsl_vector_free(x->g);
+    gsl_vector_free(x->gstar);
+    gsl_vector_free(x->total);
+    for (size_t i = 0; i < 3; i++) gsl_vector_free(x->part[i]);
+    memset(x, 0, sizeof *x);
+}
+
+int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    int st = BL_ENOMEM;
+    memset(x, 0, sizeof *x);
+    gsl_vector *tstar = gsl_vector_alloc(p), *a = gsl_vector_alloc(p);
+    gsl_vector *tend = gsl_vector_alloc(p), *gref = gsl_vector_alloc(d);
+    gsl_vector *gl = gsl_vector_alloc(p);
+    x->g = gsl_vector_alloc(d);
+    x->gstar = gsl_vector_alloc(d);
+    x->total = gsl_vector_alloc(d);
+    for (size_t i = 0; i < 3; i++) x->part[i] = gsl_vector_calloc(d);
+    if (!tstar || !a || !tend || !gref || !gl || !x->g || !x->gstar || !x->total
+        || !x->part[0] || !x->part[1] || !x->part[2])
+        goto out;
+    bl_problem_G_theta(P, c->theta, c->omega, gl);
+    x->inner_residual = gsl_blas_dnrm2(gl);
+
+    /* the estimate */
+    bl_hg_result r = {.grad = x->g, .adjoint = a, .theta_end = tend};
+    st = bl_hypergrad(s, c, &r, e);
+    if (st) goto out;
+
+    /* g* = exact at a tightly solved θ*: the problem's closed form, else the
+     * inner solver from θ to min(inner.tol, 1e-12) */
+    gsl_vector_memcpy(tstar, c->theta);
+    if (!P->type->theta_star || P->type->theta_star(P, c->omega, tstar) != BL_OK) {
+        bl_inner_conf tight = *c->inner;
+        tight.tol = fmin(tight.tol, 1e-12);
+        tight.maxit *= 10;
+        gsl_vector_memcpy(tstar, c->theta);
+        st = bl_inner_solve_at(P, &tight, c->omega, tstar, NULL, c->cancel, e);
+        if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK;
+        if (st) goto out;
+    }
+    bl_err pe;
+    if (exact_at(c, tstar, 0, a, x->gstar, &pe) != BL_OK
+        && (st = exact_at(c, tstar, 1, a, x->gstar, e)) != BL_OK)
+        goto out;
+
+    /* the point the method's own error is measured from */
+    const gsl_vector *tref = s->type->kind == BL_EST_UNROLLED && r.has_theta_end
+                             ? tend : c->theta;
+    gsl_vector *tref_copy = gsl_vector_alloc(p);
+    if (!tref_copy) {
+        st = BL_ENOMEM;
+        goto out;
+    }
+    gsl_vector_memcpy(tref_copy, tref);
+    if (exact_at(c, tref_copy, 0, a, gref, &pe) != BL_OK
+        && (st = exact_at(c, tref_copy, 1, a, gref, e)) != BL_OK) {
+        gsl_vector_free(tref_copy);
+        goto out;
+    }
+    gsl_vector_free(tref_copy);
+
+    /* inner: g_exact(θ_ref) − g*; method: g − g_exact(θ_ref); for truncated
+     * the method part splits into unrolling (reverse over all t steps) and
+     * truncation (the last k only) */
+    x->name[0] = s->type->kind == BL_EST_UNROLLED ? "inner (θ_T is not θ*)"
+                                                   : "inner (θ is not θ*)";
+    gsl_vector_memcpy(x->part[0], gref);
+    gsl_vector_sub(x->part[0], x->gstar);
+    x->nparts = 2;
+    x->name[1] = s->type->error_name;
+    if (strcmp(s->type->name, "truncated") == 0 && s->par[1] < s->par[0]) {
+        bl_spec full;
+        bl_spec_parse("reverse", &full, NULL);
+        full.par[0] = s->par[0];
+        full.par[1] = s->par[2];
+        full.par[2] = s->par[3];
+        gsl_vector *gfull = gsl_vector_alloc(d);
+        bl_hg_result rf = {.grad = gfull, .adjoint = a, .theta_end = tend};
+        bl_hg_ctx unlimited = *c;
+        unlimited.mem_max = 0;
+        st = gfull ? bl_hypergrad(&full, &unlimited, &rf, e) : BL_ENOMEM;
+        if (st) {
+            gsl_vector_free(gfull);
+            goto out;
+        }
+        gsl_vector_memcpy(x->part[1], gfull);
+        gsl_vector_sub(x->part[1], gref);
+        x->name[1] = "unrolling (t steps)";
+        gsl_vector_memcpy(x->part[2], x->g);
+        gsl_vector_sub(x->part[2], gfull);
+        x->name[2] = "truncation (last k of t)";
+        x->nparts = 3;
+        gsl_vector_free(gfull);
+    } else {
+        gsl_vector_memcpy(x->part[1], x->g);
+        gsl_vector_sub(x->part[1], gref);
+    }
+    gsl_vector_memcpy(x->total, x->g);
+    gsl_vector_sub(x->total, x->gstar);
+    st = BL_OK;
+out:
+    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
+    gsl_vector_free(tstar);
+    gsl_vector_free(a);
+    gsl_vector_free(tend);
+    gsl_vector_free(gref);
+    gsl_vector_free(gl);
+    if (st) bl_explain_free(x);
     return st;
 }

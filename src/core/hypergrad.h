@@ -23,18 +23,28 @@ typedef struct bl_hg_ctx {
     const bl_inner_conf *inner;        /* for estimators that re-solve */
     double eta;                        /* the inner step η in use */
     bl_cancel_t *cancel;
+    const gsl_vector *adjoint0;        /* warm start of adjoint methods, or NULL */
+    int warm;                          /* 1: adjoint methods start from adjoint0 */
+    double mem_max;                    /* bytes a method may hold; ≤ 0: no limit */
 } bl_hg_ctx;
 
-/* What an estimate returns; grad (d) and adjoint (p) are the caller's. */
+/* What an estimate returns; grad (d), adjoint (p) and theta_end (p) are
+ * the caller's. */
 typedef struct bl_hg_result {
     gsl_vector *grad;
     gsl_vector *adjoint;
+    gsl_vector *theta_end;       /* unrolled methods: θ_T */
     int has_adjoint;
+    int has_theta_end;
     double adjoint_residual;     /* ‖Ha − ∇θL‖/‖∇θL‖, NaN without adjoint */
     unsigned long hvp, cvp, grad_calls;
+    size_t iters;                /* iterations (adjoint) or steps (unrolled) */
     size_t bytes;                /* working memory of the method */
     double seconds;
 } bl_hg_result;
+
+/* The kind of method, which decides how --explain splits its error. */
+enum { BL_EST_IMPLICIT, BL_EST_UNROLLED, BL_EST_OTHER };
 
 typedef struct bl_estimator_type {
     const char *name;
@@ -43,6 +53,8 @@ typedef struct bl_estimator_type {
     const bl_param *params;
     size_t nparams;
     unsigned needs;
+    int kind;                    /* BL_EST_IMPLICIT, _UNROLLED or _OTHER */
+    const char *error_name;      /* what its own error is called in --explain */
     int (*run)(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 } bl_estimator_type;
 
@@ -61,6 +73,20 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e);
 /* Runs S in context C: fills R (counts, time, residual).  R->grad must
  * have size d and R->adjoint size p. */
 int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+
+/* The error of an estimate split into its sources (CATALOGUE.md): the
+ * vectors part[0..nparts−1] add up to g − g*, g* the exact hypergradient
+ * at a tightly solved θ*. */
+typedef struct bl_explain {
+    gsl_vector *g, *gstar, *total;
+    size_t nparts;
+    const char *name[3];
+    gsl_vector *part[3];
+    double inner_residual;       /* ‖∇θG‖ at the θ the method started from */
+} bl_explain;
+
+int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *e);
+void bl_explain_free(bl_explain *x);
 
 /* F(ω) with the inner problem re-solved from THETA (not modified). */
 int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,

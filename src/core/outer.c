@@ -135,11 +135,12 @@ void bl_trace_free(bl_trace *t)
     free(t->gnorm);
     free(t->step);
     free(t->inner_iters);
+    free(t->adjoint_iters);
     memset(t, 0, sizeof *t);
 }
 
 static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
-                      double step, size_t inner)
+                      double step, size_t inner, size_t adjoint)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
@@ -158,6 +159,9 @@ static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
         size_t *k = realloc(t->inner_iters, cap * sizeof *k);
         if (!k) return BL_ENOMEM;
         t->inner_iters = k;
+        size_t *a = realloc(t->adjoint_iters, cap * sizeof *a);
+        if (!a) return BL_ENOMEM;
+        t->adjoint_iters = a;
         t->cap = cap;
     }
     for (size_t i = 0; i < t->d; i++) t->omega[t->n * t->d + i] = gsl_vector_get(om, i);
@@ -165,6 +169,7 @@ static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
     t->gnorm[t->n] = gn;
     t->step[t->n] = step;
     t->inner_iters[t->n] = inner;
+    t->adjoint_iters[t->n] = adjoint;
     t->n++;
     return BL_OK;
 }
@@ -241,7 +246,9 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     double F = bl_problem_L(P, th, env->omega);
     double eta = env->inner->eta > 0 ? env->inner->eta
                                      : bl_inner_default_eta(P, th, env->omega);
-    bl_hg_ctx c = {P, env->omega, th, env->inner, eta, env->cancel};
+    bl_hg_ctx c = {.P = P, .omega = env->omega, .theta = th, .inner = env->inner,
+                   .eta = eta, .cancel = env->cancel, .mem_max = env->mem_max,
+                   .adjoint0 = env->adjoint, .warm = env->warm && env->adjoint};
     bl_hg_result r = {.grad = g, .adjoint = adj};
     st = bl_hypergrad(env->estimator, &c, &r, e);
     if (st) goto out;
@@ -294,12 +301,14 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         s *= 0.5;
     }
     st = BL_OK;
-    st = trace_push(&o->trace, env->omega, F, gn, s, used);
+    st = trace_push(&o->trace, env->omega, F, gn, s, used, r.iters);
     if (st) goto out;
     o->type->accept(o->state);
     o->iter++;
     gsl_vector_memcpy(env->omega, w2);
     gsl_vector_memcpy(env->theta, th);
+    env->have_adjoint = r.has_adjoint && env->adjoint;
+    if (env->have_adjoint) gsl_vector_memcpy(env->adjoint, adj);
 out:
     if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
     gsl_vector_free(th);

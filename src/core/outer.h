@@ -41,6 +41,7 @@ typedef struct bl_trace {
     double *omega;          /* n × d */
     double *F, *gnorm, *step;
     size_t *inner_iters;
+    size_t *adjoint_iters;  /* iterations of the estimator (adjoint or unrolled) */
 } bl_trace;
 
 void bl_trace_clear(bl_trace *t);
@@ -66,6 +67,11 @@ typedef struct bl_outer_env {
     const bl_outer_conf *conf;
     const bl_spec *estimator;
     bl_cancel_t *cancel;
+    gsl_vector *adjoint;        /* in: warm start (when warm), out: the adjoint
+                                   of the step's estimate; may be NULL */
+    int warm;                   /* 1: adjoint methods start from *adjoint */
+    int have_adjoint;           /* out: 1 when *adjoint was written */
+    double mem_max;             /* bytes an estimator may hold; ≤ 0: no limit */
 } bl_outer_env;
 
 /* One outer step.  On failure ω and θ are left exactly as they were. */

@@ -4,8 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_error "unknown command suggests the closest" "bilab: hypergard: unknown command 'hypergard' (did you mean 'hypergrad'?)" 'hypergard'
-expect_error "ambiguous prefix lists the candidates" "ambiguous command 's' (could be set, show, step, solve, save, source)" 's'
-expect_error "too few arguments" "bilab: step: too few arguments (usage: step inner|outer \[N\])" 'step'
+expect_error "ambiguous prefix lists the candidates" "ambiguous command 's' (could be set, show, step, solve, spectrum, save, source)" 's'
+expect_error "too few arguments" "bilab: step: too few arguments (usage: step inner|outer|adjoint \[N\])" 'step'
 expect_error "too many arguments" "bilab: trace: too many arguments" 'trace now'
 expect_error "a count that is not an integer" "bilab: step: 'abc' is not an integer for N" 'step inner abc'
 expect_error "a number that does not parse" "bilab: set: 'abc' is not a number for inner.tol" 'set inner.tol abc'
@@ -20,6 +20,13 @@ expect_error "an unknown problem parameter" "quadratic has no parameter 'kapa'" 
 expect_error "a problem parameter out of range" "kappa=0.5 is out of range" 'problem use quadratic kappa=0.5'
 expect_error "an integer parameter that is not" "p must be an integer" 'problem use quadratic p=2.5'
 expect_error "an unknown estimator" "unknown estimator 'cgg'" 'hypergrad cgg'
+expect_error "an ambiguous estimator prefix" "unknown estimator 'f'" 'hypergrad f'
+expect_error "a choice parameter with a bad value" "reverse: from takes zero|current, not 'middle'" 'hypergrad reverse:from=middle'
+expect_error "truncated with k > t" "truncated: k=9 must not exceed t=5" 'hypergrad truncated:t=5,k=9'
+expect_error "reverse over mem.max suggests forward or truncated" "reverse:t=1000 stores 1000 iterates and needs 0.08.* MB, over mem.max = 0.01 MB: use forward:t=T" 'set mem.max 1e4; hypergrad reverse:t=1000'
+expect_error "adjoint of a method without one" "reverse has no adjoint" 'adjoint reverse'
+expect_error "cg on an indefinite H" "H is not positive definite" 'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad cg:k=50'
+expect_error "a diverging fixed point" "fp diverges" 'set adjoint.method fp; set adjoint.eta 3; solve adjoint'
 expect_error "an estimator parameter out of range" "fd: h=0 is out of range" 'hypergrad fd:h=0'
 expect_error "a missing file" "bilab: data: cannot open '/nonexistent/x.csv': No such file or directory" 'data load /nonexistent/x.csv'
 expect_error "a missing script" "cannot open '/nonexistent/s.bl'" 'source /nonexistent/s.bl'
@@ -34,7 +41,7 @@ printf 'a,b,y\n1,2,3\n4,5,6\n7,8,9\n' >"$tmpdir/tr.csv"
 printf 'a,y\n1,3\n4,6\n' >"$tmpdir/va.csv"
 expect_error "a dimension mismatch between splits" "training has 2 features but validation has 1" "data load $tmpdir/tr.csv val=$tmpdir/va.csv"
 expect_error "an unknown target column" "no column named 'zz'" "data load $tmpdir/tr.csv target=zz"
-expect_error "a non-positive-definite Hessian for exact" "H is not positive definite at the current θ (smallest eigenvalue" \
+expect_error "a non-positive-definite Hessian for exact" "H is not positive definite at the current θ (smallest eigenvalue .*): exact and cg need it; here use exact:pinv" \
     'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad exact'
 expect_error "an inner solve that diverges" "gd diverged at iteration" 'set inner.step 10; step inner 5000'
 

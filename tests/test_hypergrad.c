@@ -70,13 +70,24 @@ static void check_specs(void)
 {
     const bl_estimator_type *ex = bl_estimator_lookup("exact");
     const bl_estimator_type *fd = bl_estimator_lookup("fd");
-    tap_ok(ex && fd && strcmp(ex->name, "exact") == 0 && strcmp(fd->name, "fd") == 0
-           && bl_estimators[0] && bl_estimators[1] && !bl_estimators[2],
-           "the table holds exact and fd");
+    /* every estimator of CATALOGUE.md, once, in one table */
+    static const char *const all[] = {"exact", "cg", "neumann", "fp", "reverse", "forward",
+                                      "truncated", "first-order", "onestep", "penalty", "fd"};
+    size_t n = 0;
+    int found = 1;
+    while (bl_estimators[n]) n++;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const bl_estimator_type *T = bl_estimator_lookup(all[i]);
+        found &= T != NULL && strcmp(T->name, all[i]) == 0;
+    }
+    tap_ok(ex && fd && found && n == sizeof all / sizeof all[0],
+           "the table holds the %zu estimators of CATALOGUE.md", n);
     tap_ok(bl_estimator_lookup("e") == ex && bl_estimator_lookup("exa") == ex
-           && bl_estimator_lookup("f") == fd && bl_estimator_lookup("x") == NULL
+           && bl_estimator_lookup("f") == NULL && bl_estimator_lookup("fd") == fd
+           && bl_estimator_lookup("fi") == bl_estimator_lookup("first-order")
+           && bl_estimator_lookup("x") == NULL
            && bl_estimator_lookup("exactly") == NULL && bl_estimator_lookup("") == NULL,
-           "bl_estimator_lookup: unique prefixes, nothing else");
+           "bl_estimator_lookup: exact names and unique prefixes; 'f' is ambiguous");
 
     bl_spec s;
     bl_err e = {0, ""};
@@ -93,15 +104,18 @@ static void check_specs(void)
     st = bl_spec_parse("fd:h=1e-4", &s, &e);
     tap_ok(st == BL_OK && s.type == fd && s.par[0] == 1e-4 && strcmp(s.text, "fd:h=1e-4") == 0,
            "\"fd:h=1e-4\"");
-    st = bl_spec_parse("f", &s, &e);
-    tap_ok(st == BL_OK && s.type == fd && s.par[0] == 1e-5, "\"f\" is a prefix of fd");
+    st = bl_spec_parse("fd:h", &s, &e);
+    tap_ok(st == BL_OK && s.type == fd && s.par[0] == 1, "\"fd:h\" is fd:h=1 (a bare key)");
     st = bl_spec_parse("ex:pinv", &s, &e);
     tap_ok(st == BL_OK && s.type == ex && s.par[0] == 1, "\"ex:pinv\" is exact:pinv");
 
-    parse_fails("newton", "unknown estimator 'newton'", "known: exact, fd");
-    parse_fails("exactly", "unknown estimator", "exact, fd");
-    /* the empty name is a prefix of both: ambiguous, refused */
-    parse_fails("", "unknown estimator", "exact, fd");
+    parse_fails("newton", "unknown estimator 'newton'", "known: exact, cg, neumann");
+    parse_fails("exactly", "unknown estimator", "penalty, fd");
+    /* the empty name is a prefix of every name: ambiguous, refused */
+    parse_fails("", "unknown estimator", "exact, cg");
+    parse_fails("f", "unknown estimator 'f'", NULL);
+    parse_fails("reverse:from=middle", "from takes zero|current, not 'middle'", NULL);
+    parse_fails("reverse:from", "from needs a value", NULL);
     parse_fails(":h=1", "unknown estimator", NULL);
     parse_fails("fd:k=3", "fd has no parameter 'k'", "h");
     parse_fails("exact:h=1e-3", "exact has no parameter 'h'", "pinv");

@@ -78,6 +78,14 @@ static void free_row(row *w)
     gsl_vector_free(w->r.adjoint);
 }
 
+static void fmt_bytes(char *buf, size_t len, size_t b)
+{
+    if (b < 1000) snprintf(buf, len, "%zuB", b);
+    else if (b < 1000000) snprintf(buf, len, "%.3gkB", (double)b / 1e3);
+    else if (b < 1000000000) snprintf(buf, len, "%.3gMB", (double)b / 1e6);
+    else snprintf(buf, len, "%.3gGB", (double)b / 1e9);
+}
+
 static void fmt_time(char *buf, size_t len, double s)
 {
     if (s < 1e-3) snprintf(buf, len, "%.0fµs", s * 1e6);
@@ -211,28 +219,31 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                     "are taken at this θ; 'solve inner' first for ∇F\n",
                     bl_fmt(a, sizeof a, resid, 3));
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
-                                           "Hv", "Cv", "∇calls", "residual", "time"};
+                                           "Hv", "Cv", "∇calls", "residual", "memory",
+                                           "time"};
         int sw = 18;
         for (int i = 0; i < n; i++)
             if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
-        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8};
-        int cols = timing ? 9 : 8;
+        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8, 8};
+        int cols = timing ? 10 : 9;
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
         for (int i = 0; i < n; i++) {
             row *w = &rows[i];
-            char hv[32], cv[32], gc[32];
+            char hv[32], cv[32], gc[32], mem[32];
             if (w->status) continue;
             fmt_time(t, sizeof t, w->r.seconds);
             snprintf(hv, sizeof hv, "%lu", w->r.hvp);
             snprintf(cv, sizeof cv, "%lu", w->r.cvp);
             snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
+            fmt_bytes(mem, sizeof mem, w->r.bytes);
             const char *cell[] = {
                 w->spec.text, bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg),
                 gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
                 gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
                 hv, cv, gc,
-                w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", t};
+                w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
+                t};
             for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
             fputc('\n', f);
         }
@@ -278,7 +289,8 @@ const bl_command bl_cmd_hypergrad = {
         "                       and cosine against the reference (exact where H is\n"
         "                       positive definite, fd otherwise), H-products,\n"
         "                       C-products, gradient calls, adjoint residual\n"
-        "                       ‖Ha − ∇θL‖/‖∇θL‖ and wall time.  SPEC is\n"
+        "                       ‖Ha − ∇θL‖/‖∇θL‖, working memory and wall time.\n"
+        "                       SPEC is\n"
         "                       NAME[:key=value,...]; --explain splits each\n"
         "                       error into its sources (see explain).\n"
         "Solve the inner problem first (solve inner): the estimators work at the\n"

@@ -269,7 +269,9 @@ int bl_adjoint_iterate(bl_adjoint *it, bl_err *e)
     int st = it->type->iterate(it->state, it);
     if (st == BL_ENOTPD) {
         bl_err_set(e, st, "cg: H is not positive definite along a search direction "
-                   "(dᵀHd = %.3g): cg needs a positive definite H", it->resid);
+                   "(dᵀHd = %.3g): exact and cg need it; here use exact:pinv, neumann "
+                   "or fp with a contracting η, reverse, forward, truncated, onestep, "
+                   "first-order, penalty or fd", it->resid);
         return st;
     }
     if (st) return st;

@@ -21,13 +21,13 @@ done_testing() {
 }
 
 # expect_error DESCRIPTION PATTERN COMMANDS...: the batch fails (exit 1),
-# stderr has exactly one line "bilab: ..." matching PATTERN.
+# stderr has exactly one error line (warnings aside) "bilab: ..." matching PATTERN.
 expect_error() {
     desc=$1 pat=$2
     shift 2
     "$BILAB" -e "$*" >"$tmpdir/out" 2>"$tmpdir/err"
     rc=$?
-    lines=$(grep -c '^bilab: ' "$tmpdir/err")
+    lines=$(grep '^bilab: ' "$tmpdir/err" | grep -vc ': warning: ')
     if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q -- "$pat" "$tmpdir/err"; then
         ok 0 "$desc"
     else

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
     }
 
     bl_init();
+    setlocale(LC_CTYPE, "");   /* UTF-8 plots; numbers keep the C locale */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;

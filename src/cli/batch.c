@@ -19,7 +19,7 @@ int bl_batch_stream(bl_session *S, FILE *f, const char *name)
         int st = bl_execute_line(S, line);
         if (st && first == BL_OK) first = st;
         if (st && !S->keep_going) break;
-        if (st == BL_EINTR) break;
+        if (st == BL_EINTR && !S->keep_going) break;
     }
     free(line);
     return first;

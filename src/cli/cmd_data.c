@@ -259,9 +259,24 @@ const bl_command bl_cmd_data = {
 
 static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    static const char *const what[] = {"data"};
+    static const char *const what[] = {"data", "surface", "compare"};
     (void)argc;
-    if (bl_pick(argv[0], what, 1, "export target", e) < 0) return BL_EINVAL;
+    int k = bl_pick(argv[0], what, 3, "export target", e);
+    if (k < 0) return BL_EINVAL;
+    if (k > 0) {
+        int st = bl_export_grid(S, k - 1, argv[1], e);
+        if (st) return st;
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "export");
+            bl_json_str(&j, "what", what[k]);
+            bl_json_str(&j, "file", argv[1]);
+            bl_json_end(&j);
+        } else {
+            fprintf(S->out, "wrote the %s to %s\n", what[k], argv[1]);
+        }
+        return BL_OK;
+    }
     if (!S->data) {
         bl_err_set(e, BL_ENODATA, "no data loaded");
         return BL_ENODATA;
@@ -286,17 +301,22 @@ static const char *complete_export(bl_session *S, int argi, char **w, size_t i)
 {
     (void)S;
     (void)w;
-    return argi == 1 && i == 0 ? "data" : NULL;
+    static const char *const what[] = {"data", "surface", "compare"};
+    return argi == 1 && i < 3 ? what[i] : NULL;
 }
 
 const bl_command bl_cmd_export = {
     .name = "export",
-    .usage = "export data FILE",
-    .summary = "write the current splits as CSV for other tools",
+    .usage = "export data|surface|compare FILE",
+    .summary = "write the splits, the last surface or comparison for other tools",
     .help =
-        "export data FILE   the feature columns, the target and a last column\n"
-        "                   'validation' (0 training, 1 validation), exactly the\n"
-        "                   numbers the problems see, with 17 significant digits",
+        "export data FILE      the feature columns, the target and a last column\n"
+        "                      'validation' (0 training, 1 validation), exactly the\n"
+        "                      numbers the problems see, with 17 significant digits\n"
+        "export surface FILE   the last surface: a CSV row per grid point (axes, F,\n"
+        "                      the reference gradient, each estimator's error), or\n"
+        "                      the JSON object of 'surface' when FILE ends in .json\n"
+        "export compare FILE   the last comparison, likewise",
     .minargs = 2, .maxargs = 2,
     .exec = exec_export,
     .complete = complete_export,

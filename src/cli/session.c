@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "surface.h"
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 {
@@ -25,6 +26,10 @@ void bl_session_free(bl_session *S)
     bl_outer_free(S->outer);
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
+    bl_surface_free(S->surf);
+    free(S->surf);
+    bl_budget_free(S->budget);
+    free(S->budget);
     bl_problem_free(S->P);
     bl_dataset_free(S->data);
     gsl_vector_free(S->omega);
@@ -97,6 +102,13 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     gsl_vector_free(S->adjoint_last);
     S->adjoint_last = NULL;
     S->adj_valid = 0;
+    bl_surface_free(S->surf);          /* grids of another problem */
+    free(S->surf);
+    S->surf = NULL;
+    bl_budget_free(S->budget);
+    free(S->budget);
+    S->budget = NULL;
+    S->last_compare = 0;
     bl_problem_free(S->P);
     gsl_vector_free(S->omega);
     gsl_vector_free(S->theta);

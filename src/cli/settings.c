@@ -35,6 +35,18 @@ static const char *adjoint_choice(size_t i)
     return NULL;
 }
 
+static const char *style_choice(size_t i)
+{
+    static const char *const names[] = {"auto", "unicode", "ascii"};
+    return i < 3 ? names[i] : NULL;
+}
+
+static const char *color_choice(size_t i)
+{
+    static const char *const names[] = {"auto", "on", "off"};
+    return i < 3 ? names[i] : NULL;
+}
+
 static const char *format_choice(size_t i)
 {
     static const char *const names[] = {"table", "json"};
@@ -106,6 +118,16 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_THREADS] = {"threads", BL_SET_INT, 0, 1024, "0",
         "OpenMP threads for parallel work; 0 means all cores", NULL,
         BL_INV_NONE},
+    [BL_S_PLOT_STYLE] = {"plot.style", BL_SET_CHOICE, 0, 0, "auto",
+        "terminal plots: unicode (braille, half blocks), ascii, or auto (unicode "
+        "when the locale is UTF-8)", style_choice, BL_INV_NONE},
+    [BL_S_PLOT_COLOR] = {"plot.color", BL_SET_CHOICE, 0, 0, "auto",
+        "256 colours in plots: on, off, or auto (on a terminal whose TERM has 256 "
+        "colours)", color_choice, BL_INV_NONE},
+    [BL_S_PLOT_WIDTH] = {"plot.width", BL_SET_INT, 20, 200, "72",
+        "plot width in character cells", NULL, BL_INV_NONE},
+    [BL_S_PLOT_HEIGHT] = {"plot.height", BL_SET_INT, 5, 80, "16",
+        "plot height in character cells", NULL, BL_INV_NONE},
 };
 
 int bl_setting_find(const char *name)

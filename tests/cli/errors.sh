@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_error "unknown command suggests the closest" "bilab: hypergard: unknown command 'hypergard' (did you mean 'hypergrad'?)" 'hypergard'
-expect_error "ambiguous prefix lists the candidates" "ambiguous command 's' (could be set, show, step, solve, spectrum, save, source)" 's'
+expect_error "ambiguous prefix lists the candidates" "ambiguous command 's' (could be set, show, step, solve, spectrum, surface, save, source)" 's'
 expect_error "too few arguments" "bilab: step: too few arguments (usage: step inner|outer|adjoint \[N\])" 'step'
 expect_error "too many arguments" "bilab: trace: too many arguments" 'trace now'
 expect_error "a count that is not an integer" "bilab: step: 'abc' is not an integer for N" 'step inner abc'

@@ -1,0 +1,732 @@
+/* cmd_surface.c: surface, compare, plot: grids computed in parallel by
+ * src/core/surface.c and drawn by src/tui/plot.c. */
+#include "config.h"
+
+#include <langinfo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_blas.h>
+
+#include "args.h"
+#include "command.h"
+#include "output.h"
+#include "plot.h"
+#include "surface.h"
+
+/* ---- shared helpers ---- */
+
+/* Splits "cg:k=5,tol=1e-3,neumann,fd:h=1e-4" into specs: a piece with '='
+ * and no ':' continues the previous spec, anything else starts one. */
+static int parse_spec_list(const char *text, bl_spec *out, size_t max, size_t *n, bl_err *e)
+{
+    char buf[1024], cur[256] = "";
+    *n = 0;
+    if (strlen(text) >= sizeof buf) {
+        bl_err_set(e, BL_EINVAL, "estimator list too long");
+        return BL_EINVAL;
+    }
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *piece = strtok_r(buf, ",", &save);; piece = strtok_r(NULL, ",", &save)) {
+        int cont = piece && strchr(piece, '=') && !strchr(piece, ':') && cur[0];
+        if (cont) {
+            size_t l = strlen(cur);
+            snprintf(cur + l, sizeof cur - l, ",%s", piece);
+            continue;
+        }
+        if (cur[0]) {
+            if (*n == max) {
+                bl_err_set(e, BL_EINVAL, "at most %zu estimators at once", max);
+                return BL_EINVAL;
+            }
+            if (bl_spec_parse(cur, &out[*n], e)) return BL_EINVAL;
+            (*n)++;
+        }
+        if (!piece) break;
+        snprintf(cur, sizeof cur, "%s", piece);
+    }
+    if (*n == 0) {
+        bl_err_set(e, BL_EINVAL, "no estimator given");
+        return BL_EINVAL;
+    }
+    return BL_OK;
+}
+
+/* "omega" or "omega[i]" → coordinate; −1 when KEY is not an ω axis. */
+static long omega_axis(const char *key, size_t d, bl_err *e)
+{
+    if (strcmp(key, "omega") == 0) return 0;
+    if (strncmp(key, "omega[", 6) != 0) return -1;
+    char *end;
+    long i = strtol(key + 6, &end, 10);
+    if (end == key + 6 || strcmp(end, "]") != 0 || i < 0) {
+        bl_err_set(e, BL_EINVAL, "malformed axis '%s' (expected omega or omega[i])", key);
+        return -2;
+    }
+    if ((size_t)i >= d) {
+        bl_err_set(e, BL_EDIM, "axis %s is past ω's dimension (%zu, indices 0..%zu)", key, d,
+                   d - 1);
+        return -2;
+    }
+    return i;
+}
+
+static int parse_axis(const char *key, const char *val, size_t d, bl_axis *ax, bl_err *e)
+{
+    long c = omega_axis(key, d, e);
+    if (c == -1) {
+        bl_err_set(e, BL_EINVAL, "'%s' is not an axis (omega=lo:hi:n or omega[i]=lo:hi:n)", key);
+        return BL_EINVAL;
+    }
+    if (c < 0) return BL_EINVAL;
+    bl_range r;
+    if (bl_parse_range(val, key, &r, e)) return BL_EINVAL;
+    if (r.n > 100000) {
+        bl_err_set(e, BL_EINVAL, "%s: at most 100000 points an axis", key);
+        return BL_EINVAL;
+    }
+    ax->coord = (size_t)c;
+    ax->n = r.n;
+    ax->values = malloc(r.n * sizeof(double));
+    if (!ax->values) return BL_ENOMEM;
+    for (size_t i = 0; i < r.n; i++) ax->values[i] = bl_range_value(&r, i);
+    return BL_OK;
+}
+
+typedef struct progress { bl_session *S; double t0, last; int on; } progress;
+
+static void on_progress(void *arg, size_t done, size_t total)
+{
+    progress *p = arg;
+    if (!p->on) return;
+    double now = bl_clock();
+    if (now - p->last < 0.2 && done < total) return;
+    p->last = now;
+    double rate = done / (now - p->t0 + 1e-9);
+    fprintf(p->S->errf, "\r  %zu/%zu points, %.3g/s, %.0fs left ", done, total, rate,
+            (double)(total - done) / (rate > 0 ? rate : 1));
+    fflush(p->S->errf);
+}
+
+static void progress_end(progress *p)
+{
+    if (p->on) fprintf(p->S->errf, "\r\033[K");
+}
+
+void bl_plot_options(const bl_session *S, bl_plot_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->width = (int)S->set[BL_S_PLOT_WIDTH].num;
+    o->height = (int)S->set[BL_S_PLOT_HEIGHT].num;
+    const char *style = S->set[BL_S_PLOT_STYLE].str, *color = S->set[BL_S_PLOT_COLOR].str;
+    if (!strcmp(style, "auto")) {
+        const char *cs = nl_langinfo(CODESET);
+        o->unicode = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+    } else {
+        o->unicode = !strcmp(style, "unicode");
+    }
+    if (!strcmp(color, "auto")) {
+        const char *term = getenv("TERM"), *ct = getenv("COLORTERM");
+        o->color = isatty(fileno(S->out)) && ((term && strstr(term, "256")) || (ct && *ct));
+    } else {
+        o->color = !strcmp(color, "on");
+    }
+}
+
+static const char *axis_name(const bl_axis *a, char *buf, size_t len)
+{
+    snprintf(buf, len, "omega[%zu]", a->coord);
+    return buf;
+}
+
+/* ---- drawing a surface ---- */
+
+static void draw_surface(bl_session *S, const bl_surface *s)
+{
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    char xl[32], yl[32], title[256];
+    size_t d = s->d, n = s->npoints, nm = 0, best = bl_surface_argmin(s);
+    const bl_trace *t = &S->outer->trace;
+    bl_mark *marks = calloc(n * (s->nspecs + 1) + t->n + 4, sizeof *marks);
+    if (!marks) return;
+    int ok_omega = S->omega->size == d;
+    if (s->naxes == 1) {
+        const bl_axis *a = &s->ax[0];
+        double span = a->values[a->n - 1] - a->values[0];
+        size_t every = n > 8 ? n / 8 : 1;
+        for (size_t k = every / 2; k < n; k += every) {
+            if (s->done[k] != 1) continue;
+            /* tangent: dF/dω_c is the reference gradient's coordinate c */
+            marks[nm++] = (bl_mark){a->values[k], s->F[k], s->grad[k * d + a->coord],
+                                    fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, 1};
+            for (size_t q = 0; q < s->nspecs; q++) {
+                double sl = s->est[(q * n + k) * d + a->coord];
+                if (isfinite(sl))
+                    marks[nm++] = (bl_mark){a->values[k], s->F[k], sl,
+                                            fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, (int)q + 2};
+            }
+        }
+        for (size_t r = 0; r < t->n && d >= 1; r++)
+            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->F[r], 0, 0, "o", 0};
+        if (best != (size_t)-1)
+            marks[nm++] = (bl_mark){a->values[best], s->F[best], 0, 0, "*", 0};
+        if (ok_omega) {
+            double w = gsl_vector_get(S->omega, a->coord), Fw = NAN;
+            for (size_t k = 0; k + 1 < n; k++)   /* F at ω by interpolation, for the mark */
+                if ((a->values[k] - w) * (a->values[k + 1] - w) <= 0 && s->done[k] == 1
+                    && s->done[k + 1] == 1) {
+                    double u = (w - a->values[k]) / (a->values[k + 1] - a->values[k]);
+                    Fw = s->F[k] + u * (s->F[k + 1] - s->F[k]);
+                    break;
+                }
+            if (isfinite(Fw)) marks[nm++] = (bl_mark){w, Fw, 0, 0, o.unicode ? "◆" : "X", 0};
+        }
+        bl_series sr = {"F", a->values, s->F, n};
+        snprintf(title, sizeof title, "F over %s (tangents: reference ∇F%s; * minimum, o trace, %s ω)",
+                 axis_name(a, xl, sizeof xl), s->nspecs ? " and estimators" : "",
+                 o.unicode ? "◆" : "X");
+        o.title = title;
+        o.xlabel = xl;
+        o.ylabel = "F";
+        bl_plot_lines(S->out, &o, &sr, 1, marks, nm);
+    } else {
+        const bl_axis *a = &s->ax[0], *b = &s->ax[1];
+        size_t ev0 = a->n > 8 ? a->n / 8 : 1, ev1 = b->n > 8 ? b->n / 8 : 1;
+        for (size_t j = ev1 / 2; j < b->n; j += ev1)
+            for (size_t i = ev0 / 2; i < a->n; i += ev0) {
+                size_t k = i + a->n * j;
+                if (s->done[k] != 1) continue;
+                marks[nm++] = (bl_mark){a->values[i], b->values[j], 0, 0,
+                                        bl_plot_arrow(-s->grad[k * d + a->coord],
+                                                      -s->grad[k * d + b->coord], o.unicode), 0};
+            }
+        for (size_t r = 0; r < t->n; r++)
+            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->omega[r * d + b->coord], 0, 0,
+                                    "o", 0};
+        if (best != (size_t)-1)
+            marks[nm++] = (bl_mark){a->values[best % a->n], b->values[best / a->n], 0, 0, "*", 0};
+        if (ok_omega)
+            marks[nm++] = (bl_mark){gsl_vector_get(S->omega, a->coord),
+                                    gsl_vector_get(S->omega, b->coord), 0, 0, "@", 0};
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t k = 0; k < n; k++)
+            if (isfinite(s->F[k])) {
+                lo = fmin(lo, s->F[k]);
+                hi = fmax(hi, s->F[k]);
+            }
+        snprintf(title, sizeof title, "F over %s × %s (arrows: −∇F; * minimum, o trace, @ ω)",
+                 axis_name(a, xl, sizeof xl), axis_name(b, yl, sizeof yl));
+        o.title = title;
+        o.xlabel = xl;
+        o.ylabel = yl;
+        bl_plot_heatmap(S->out, &o, a->values, a->n, b->values, b->n, s->F,
+                        lo > 0 && hi / lo > 100, 10, marks, nm);
+    }
+    free(marks);
+}
+
+static void print_surface_summary(bl_session *S, const bl_surface *s)
+{
+    int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
+    size_t best = bl_surface_argmin(s);
+    char a[64], b[64], v[256];
+    fprintf(S->out, "%zu of %zu points%s (%zu failed), reference %s, %zu inner iterations",
+            s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", s->nfailed, s->ref,
+            (size_t)s->inner_iters);
+    if (timing) fprintf(S->out, ", %.3gs on %d threads (%.3g points/s)", s->seconds, s->threads,
+                        s->ndone / (s->seconds + 1e-12));
+    fprintf(S->out, "\n");
+    if (best != (size_t)-1) {
+        if (s->naxes == 1)
+            snprintf(v, sizeof v, "omega[%zu] = %s", s->ax[0].coord,
+                     bl_fmt(a, sizeof a, s->ax[0].values[best], dg));
+        else
+            snprintf(v, sizeof v, "omega[%zu] = %s, omega[%zu] = %s", s->ax[0].coord,
+                     bl_fmt(a, sizeof a, s->ax[0].values[best % s->ax[0].n], dg), s->ax[1].coord,
+                     bl_fmt(b, sizeof b, s->ax[1].values[best / s->ax[0].n], dg));
+        fprintf(S->out, "grid minimum F = %s at %s\n", bl_fmt(b, sizeof b, s->F[best], dg), v);
+    }
+    for (size_t q = 0; q < s->nspecs; q++) {
+        double worst = 0, sum = 0;
+        size_t cnt = 0;
+        for (size_t k = 0; k < s->npoints; k++) {
+            double r = s->rel_err[q * s->npoints + k];
+            if (!isfinite(r)) continue;
+            worst = fmax(worst, r);
+            sum += r;
+            cnt++;
+        }
+        fprintf(S->out, "  %-24s relative error: mean %s, worst %s over %zu points\n",
+                s->specs[q].text, bl_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
+                bl_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
+    }
+}
+
+static void json_surface(bl_session *S, const bl_surface *s, const char *cmd)
+{
+    bl_json j;
+    char name[32];
+    bl_json_begin(&j, S->out, cmd);
+    bl_json_arr_begin(&j, "axes");
+    for (size_t a = 0; a < s->naxes; a++) {
+        bl_json_obj_begin(&j, NULL);
+        bl_json_str(&j, "name", axis_name(&s->ax[a], name, sizeof name));
+        bl_json_vec(&j, "values", s->ax[a].values, s->ax[a].n, 1);
+        bl_json_obj_end(&j);
+    }
+    bl_json_arr_end(&j);
+    bl_json_vec(&j, "F", s->F, s->npoints, 1);
+    bl_json_arr_begin(&j, "grad");
+    for (size_t k = 0; k < s->npoints; k++) bl_json_vec(&j, NULL, s->grad + k * s->d, s->d, 1);
+    bl_json_arr_end(&j);
+    bl_json_str(&j, "reference", s->ref);
+    bl_json_arr_begin(&j, "estimates");
+    for (size_t q = 0; q < s->nspecs; q++) {
+        bl_json_obj_begin(&j, NULL);
+        bl_json_str(&j, "spec", s->specs[q].text);
+        bl_json_vec(&j, "rel_err", s->rel_err + q * s->npoints, s->npoints, 1);
+        bl_json_vec(&j, "cosine", s->cosine + q * s->npoints, s->npoints, 1);
+        bl_json_arr_begin(&j, "grad");
+        for (size_t k = 0; k < s->npoints; k++)
+            bl_json_vec(&j, NULL, s->est + (q * s->npoints + k) * s->d, s->d, 1);
+        bl_json_arr_end(&j);
+        bl_json_obj_end(&j);
+    }
+    bl_json_arr_end(&j);
+    size_t best = bl_surface_argmin(s);
+    if (best != (size_t)-1) bl_json_int(&j, "argmin", (long long)best);
+    bl_json_bool(&j, "partial", s->partial);
+    bl_json_int(&j, "points_done", (long long)s->ndone);
+    bl_json_num(&j, "seconds", s->seconds);
+    bl_json_int(&j, "threads", s->threads);
+    bl_json_end(&j);
+}
+
+/* Runs a grid over ω; the result (also a partial one) replaces S->surf. */
+static int run_grid(bl_session *S, bl_axis *axes, size_t naxes, const bl_spec *specs,
+                    size_t nspecs, bl_err *e)
+{
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    bl_surface *s = calloc(1, sizeof *s);
+    if (!s) return BL_ENOMEM;
+    progress pr = {S, bl_clock(), 0, !S->batch && isatty(fileno(S->errf))};
+    int st = bl_surface_compute(s, S->P, S->omega, S->theta, &ic, axes, naxes, specs, nspecs,
+                                S->set[BL_S_INNER_STEP].num, (int)S->set[BL_S_THREADS].num,
+                                S->cancel, on_progress, &pr, e);
+    progress_end(&pr);
+    if (st && st != BL_EINTR) {
+        free(s);
+        return st;
+    }
+    bl_surface_free(S->surf);
+    free(S->surf);
+    S->surf = s;
+    return st;
+}
+
+/* ---- surface ---- */
+
+static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    bl_axis axes[2] = {{0}};
+    size_t naxes = 0, nspecs = 0;
+    bl_spec specs[BL_SURF_MAXSPECS];
+    int st = BL_OK;
+    for (int i = 0; i < argc && st == BL_OK; i++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[i], &key, &val)) {
+            bl_err_set(e, st = BL_EINVAL, "'%s' is not AXIS=RANGE or with=SPECS", argv[i]);
+        } else if (!strcmp(key, "with")) {
+            st = parse_spec_list(val, specs, BL_SURF_MAXSPECS, &nspecs, e);
+        } else if (naxes == 2) {
+            bl_err_set(e, st = BL_EINVAL, "at most two axes");
+        } else {
+            st = parse_axis(key, val, S->P->d, &axes[naxes], e);
+            if (st == BL_OK) naxes++;
+        }
+    }
+    if (st == BL_OK && naxes == 0)
+        bl_err_set(e, st = BL_EINVAL, "which axis? (surface omega=-6:2:41 or omega[0]=.. omega[1]=..)");
+    if (st == BL_OK) st = run_grid(S, axes, naxes, specs, nspecs, e);
+    for (size_t i = 0; i < 2; i++) free(axes[i].values);
+    if (st && st != BL_EINTR) return st;
+    if (bl_session_json(S)) json_surface(S, S->surf, "surface");
+    else {
+        print_surface_summary(S, S->surf);
+        draw_surface(S, S->surf);
+    }
+    S->last_compare = S->last_compare == 1 ? 0 : S->last_compare;
+    return st;
+}
+
+static const char *complete_surface(bl_session *S, int argi, char **w, size_t i)
+{
+    static const char *const keys[] = {"omega=", "omega[0]=", "omega[1]=", "with="};
+    (void)S;
+    (void)w;
+    (void)argi;
+    return i < 4 ? keys[i] : NULL;
+}
+
+const bl_command bl_cmd_surface = {
+    .name = "surface",
+    .usage = "surface AXIS=RANGE [AXIS=RANGE] [with=SPEC,SPEC,...]",
+    .summary = "F and its hypergradient over a 1-D or 2-D grid of ω, in parallel, plotted",
+    .help =
+        "surface omega=lo:hi:n[:log] [with=SPECS]\n"
+        "surface omega[i]=lo:hi:n omega[j]=lo:hi:n [with=SPECS]\n"
+        "    At every grid point (other ω coordinates as now) the inner problem is\n"
+        "    solved from the current θ to inner.tol, and F, the reference\n"
+        "    hypergradient (exact, or fd where H is not positive definite) and each\n"
+        "    estimator of with= are recorded.  Points run in parallel on 'threads'\n"
+        "    threads; the result is the same for any number of threads.  A progress\n"
+        "    line shows on a terminal; Ctrl-C stops and keeps the points done\n"
+        "    (marked partial).  1-D: F with tangent marks of ∇F (and of each\n"
+        "    estimator); 2-D: a heatmap of F with arrows of −∇F.  Marked: the grid\n"
+        "    minimum (*), the outer trace (o) and the current ω.  See plot, export.",
+    .minargs = 1, .maxargs = 4,
+    .exec = exec_surface,
+    .complete = complete_surface,
+};
+
+/* ---- compare ---- */
+
+static void draw_budget(bl_session *S, const bl_budget *b)
+{
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    bl_series sr[BL_SURF_MAXSPECS];
+    for (size_t q = 0; q < b->nspecs; q++)
+        sr[q] = (bl_series){b->specs[q].text, b->values, b->rel_err + q * b->nvalues, b->nvalues};
+    char title[128];
+    snprintf(title, sizeof title, "relative error against %s as %s grows", b->ref, b->param);
+    o.title = title;
+    o.xlabel = b->param;
+    o.ylabel = "relative error";
+    o.logy = 1;
+    o.logx = b->values[0] > 0 && b->values[b->nvalues - 1] / b->values[0] > 20;
+    bl_plot_lines(S->out, &o, sr, b->nspecs, NULL, 0);
+}
+
+static void print_budget(bl_session *S, const bl_budget *b)
+{
+    char a[64];
+    int timing = S->set[BL_S_TIMING].num != 0;
+    fprintf(S->out, "relative error against %s%s", b->ref, b->partial ? " (PARTIAL)" : "");
+    if (timing) fprintf(S->out, ", %.3gs on %d threads", b->seconds, b->threads);
+    fprintf(S->out, "\n");
+    bl_pad(S->out, b->param, 10);
+    for (size_t q = 0; q < b->nspecs; q++) bl_pad(S->out, b->specs[q].text, 16);
+    fputc('\n', S->out);
+    for (size_t v = 0; v < b->nvalues; v++) {
+        bl_pad(S->out, bl_fmt(a, sizeof a, b->values[v], 6), 10);
+        for (size_t q = 0; q < b->nspecs; q++)
+            bl_pad(S->out, b->done[q * b->nvalues + v]
+                   ? bl_fmt(a, sizeof a, b->rel_err[q * b->nvalues + v], 3) : "-", 16);
+        fputc('\n', S->out);
+    }
+}
+
+static void json_budget(bl_session *S, const bl_budget *b)
+{
+    bl_json j;
+    bl_json_begin(&j, S->out, "compare");
+    bl_json_str(&j, "over", b->param);
+    bl_json_str(&j, "reference", b->ref);
+    bl_json_arr_begin(&j, "rows");
+    for (size_t q = 0; q < b->nspecs; q++)
+        for (size_t v = 0; v < b->nvalues; v++) {
+            size_t k = q * b->nvalues + v;
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "spec", b->specs[q].text);
+            bl_json_num(&j, "param", b->values[v]);
+            bl_json_num(&j, "rel_err", b->rel_err[k]);
+            bl_json_num(&j, "cosine", b->cosine[k]);
+            bl_json_int(&j, "hvp", (long long)b->hvp[k]);
+            bl_json_obj_end(&j);
+        }
+    bl_json_arr_end(&j);
+    bl_json_bool(&j, "partial", b->partial);
+    bl_json_num(&j, "seconds", b->seconds);
+    bl_json_int(&j, "threads", b->threads);
+    bl_json_end(&j);
+}
+
+static void draw_compare_grid(bl_session *S, const bl_surface *s)
+{
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    char xl[32], title[160];
+    if (s->naxes == 1) {
+        bl_series sr[BL_SURF_MAXSPECS];
+        for (size_t q = 0; q < s->nspecs; q++)
+            sr[q] = (bl_series){s->specs[q].text, s->ax[0].values, s->rel_err + q * s->npoints,
+                                s->npoints};
+        snprintf(title, sizeof title, "relative error against %s over %s", s->ref,
+                 axis_name(&s->ax[0], xl, sizeof xl));
+        o.title = title;
+        o.xlabel = xl;
+        o.ylabel = "relative error";
+        o.logy = 1;
+        bl_plot_lines(S->out, &o, sr, s->nspecs, NULL, 0);
+    } else {
+        char yl[32];
+        for (size_t q = 0; q < s->nspecs; q++) {
+            snprintf(title, sizeof title, "relative error of %s against %s", s->specs[q].text,
+                     s->ref);
+            o.title = title;
+            o.xlabel = axis_name(&s->ax[0], xl, sizeof xl);
+            o.ylabel = axis_name(&s->ax[1], yl, sizeof yl);
+            bl_plot_heatmap(S->out, &o, s->ax[0].values, s->ax[0].n, s->ax[1].values,
+                            s->ax[1].n, s->rel_err + q * s->npoints, 1, 10, NULL, 0);
+        }
+    }
+}
+
+static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    bl_spec specs[BL_SURF_MAXSPECS];
+    size_t nspecs = 0;
+    if (parse_spec_list(argv[0], specs, BL_SURF_MAXSPECS, &nspecs, e)) return BL_EINVAL;
+    char *key, *val;
+    if (argc < 2 || !bl_split_kv(argv[1], &key, &val)) {
+        bl_err_set(e, BL_EINVAL, "compare needs PARAM=RANGE (k=1:200:30:log) or "
+                   "omega=RANGE after the estimators");
+        return BL_EINVAL;
+    }
+    int st;
+    if (omega_axis(key, S->P->d, NULL) != -1) {
+        bl_axis axes[2] = {{0}};
+        size_t naxes = 0;
+        st = BL_OK;
+        for (int i = 1; i < argc && st == BL_OK; i++) {
+            char *k2 = key, *v2 = val;          /* argv[1] is split already */
+            if (i > 1 && !bl_split_kv(argv[i], &k2, &v2))
+                bl_err_set(e, st = BL_EINVAL, "'%s' is not AXIS=RANGE", argv[i]);
+            else if (naxes == 2)
+                bl_err_set(e, st = BL_EINVAL, "at most two axes");
+            else if ((st = parse_axis(k2, v2, S->P->d, &axes[naxes], e)) == BL_OK)
+                naxes++;
+        }
+        if (st == BL_OK) st = run_grid(S, axes, naxes, specs, nspecs, e);
+        for (size_t i = 0; i < 2; i++) free(axes[i].values);
+        if (st && st != BL_EINTR) return st;
+        S->last_compare = 1;
+        if (bl_session_json(S)) json_surface(S, S->surf, "compare");
+        else {
+            print_surface_summary(S, S->surf);
+            draw_compare_grid(S, S->surf);
+        }
+        return st;
+    }
+    if (argc > 2) {
+        bl_err_set(e, BL_EINVAL, "compare over a parameter takes one PARAM=RANGE");
+        return BL_EINVAL;
+    }
+    bl_range r;
+    if (bl_parse_range(val, key, &r, e)) return BL_EINVAL;
+    double *vals = malloc(r.n * sizeof *vals);
+    if (!vals) return BL_ENOMEM;
+    for (size_t i = 0; i < r.n; i++) vals[i] = bl_range_value(&r, i);
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    bl_budget *b = calloc(1, sizeof *b);
+    progress pr = {S, bl_clock(), 0, !S->batch && isatty(fileno(S->errf))};
+    st = b ? bl_budget_compute(b, S->P, S->omega, S->theta, &ic, specs, nspecs, key, vals, r.n,
+                               S->set[BL_S_INNER_STEP].num, S->set[BL_S_MEM_MAX].num,
+                               (int)S->set[BL_S_THREADS].num, S->cancel, on_progress, &pr, e)
+           : BL_ENOMEM;
+    progress_end(&pr);
+    free(vals);
+    if (st && st != BL_EINTR) {
+        free(b);
+        return st;
+    }
+    bl_budget_free(S->budget);
+    free(S->budget);
+    S->budget = b;
+    S->last_compare = 2;
+    if (bl_session_json(S)) json_budget(S, b);
+    else {
+        print_budget(S, b);
+        draw_budget(S, b);
+    }
+    return st;
+}
+
+const bl_command bl_cmd_compare = {
+    .name = "compare",
+    .usage = "compare SPEC,SPEC,... PARAM=RANGE | compare SPEC,... AXIS=RANGE [AXIS=RANGE]",
+    .summary = "estimator errors as a budget grows, or across a grid of ω, in parallel",
+    .help =
+        "compare cg,neumann k=1:200:30:log\n"
+        "    each estimator's relative error against the reference (exact, or fd)\n"
+        "    at the current θ and ω with its parameter PARAM set to each value of\n"
+        "    the range: a table and a log-scale plot (error against iterations).\n"
+        "    Every estimator listed must have PARAM (k for cg, neumann, fp; t for\n"
+        "    reverse, forward, truncated; eta; lam; h).\n"
+        "compare cg:k=5,neumann:k=20 omega=-6:2:41 [omega[1]=...]\n"
+        "    each estimator's relative error (and cosine) across a grid of ω, the\n"
+        "    inner problem solved at every point: where a method breaks.\n"
+        "Both run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
+        "'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
+        "In a list, a piece with '=' and no ':' continues the previous spec:\n"
+        "cg:k=5,tol=1e-3,neumann is two estimators.",
+    .minargs = 2, .maxargs = 3,
+    .exec = exec_compare,
+    .complete = bl_complete_specs,
+};
+
+/* ---- plot ---- */
+
+static void draw_trace(bl_session *S)
+{
+    const bl_trace *t = &S->outer->trace;
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    double *it = malloc((t->n ? t->n : 1) * sizeof *it);
+    if (!it) return;
+    for (size_t r = 0; r < t->n; r++) it[r] = (double)r;
+    bl_series s1 = {"F", it, t->F, t->n}, s2 = {"‖∇F‖", it, t->gnorm, t->n};
+    o.title = "F over the outer iterations";
+    o.xlabel = "outer iteration";
+    o.ylabel = "F";
+    bl_plot_lines(S->out, &o, &s1, 1, NULL, 0);
+    o.title = "‖∇F‖ over the outer iterations";
+    o.ylabel = "‖∇F‖";
+    o.logy = 1;
+    bl_plot_lines(S->out, &o, &s2, 1, NULL, 0);
+    free(it);
+}
+
+static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    static const char *const what[] = {"surface", "compare", "trace"};
+    int k = bl_pick(argv[0], what, 3, "plot", e);
+    if (k < 0) return BL_EINVAL;
+    if (argc > 1) {
+        bl_err_set(e, BL_EUNSUPPORTED, "figures in files (.png, .svg, .pdf) need cairo, which "
+                   "this build of bilab does not have; 'export %s %s.csv' writes the numbers",
+                   what[k], argv[1]);
+        return BL_EUNSUPPORTED;
+    }
+    if (k == 0) {
+        if (!S->surf || S->last_compare == 1) {
+            bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
+            return BL_EINVAL;
+        }
+        draw_surface(S, S->surf);
+    } else if (k == 1) {
+        if (S->last_compare == 1 && S->surf) draw_compare_grid(S, S->surf);
+        else if (S->last_compare == 2 && S->budget) draw_budget(S, S->budget);
+        else {
+            bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
+            return BL_EINVAL;
+        }
+    } else {
+        if (S->outer->trace.n == 0) {
+            bl_err_set(e, BL_EINVAL, "no outer steps yet (step outer, run N)");
+            return BL_EINVAL;
+        }
+        draw_trace(S);
+    }
+    return BL_OK;
+}
+
+static const char *complete_plot(bl_session *S, int argi, char **w, size_t i)
+{
+    static const char *const what[] = {"surface", "compare", "trace"};
+    (void)S;
+    (void)w;
+    return argi == 1 && i < 3 ? what[i] : NULL;
+}
+
+const bl_command bl_cmd_plot = {
+    .name = "plot",
+    .usage = "plot surface|compare|trace",
+    .summary = "draw the last surface, comparison or the outer trace in the terminal",
+    .help =
+        "plot surface   the last surface again (after a run, with the new trace)\n"
+        "plot compare   the last comparison\n"
+        "plot trace     F and ‖∇F‖ over the outer iterations\n"
+        "Braille and half blocks with 256 colours where the terminal has them\n"
+        "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.",
+    .minargs = 1, .maxargs = 2,
+    .exec = exec_plot,
+    .complete = complete_plot,
+};
+
+/* ---- export surface|compare ---- */
+
+static int write_surface_csv(const bl_surface *s, FILE *f)
+{
+    char name[32];
+    for (size_t a = 0; a < s->naxes; a++) fprintf(f, "%s,", axis_name(&s->ax[a], name, sizeof name));
+    fprintf(f, "F");
+    for (size_t i = 0; i < s->d; i++) fprintf(f, ",grad%zu", i);
+    for (size_t q = 0; q < s->nspecs; q++) fprintf(f, ",rel_err[%s],cosine[%s]", s->specs[q].text,
+                                                  s->specs[q].text);
+    fprintf(f, "\n");
+    for (size_t k = 0; k < s->npoints; k++) {
+        if (s->naxes >= 1) fprintf(f, "%.17g,", s->ax[0].values[k % s->ax[0].n]);
+        if (s->naxes == 2) fprintf(f, "%.17g,", s->ax[1].values[k / s->ax[0].n]);
+        fprintf(f, "%.17g", s->F[k]);
+        for (size_t i = 0; i < s->d; i++) fprintf(f, ",%.17g", s->grad[k * s->d + i]);
+        for (size_t q = 0; q < s->nspecs; q++)
+            fprintf(f, ",%.17g,%.17g", s->rel_err[q * s->npoints + k], s->cosine[q * s->npoints + k]);
+        fprintf(f, "\n");
+    }
+    return ferror(f) ? BL_EIO : BL_OK;
+}
+
+static int write_budget_csv(const bl_budget *b, FILE *f)
+{
+    fprintf(f, "spec,%s,rel_err,cosine,hvp\n", b->param);
+    for (size_t q = 0; q < b->nspecs; q++)
+        for (size_t v = 0; v < b->nvalues; v++) {
+            size_t k = q * b->nvalues + v;
+            fprintf(f, "\"%s\",%.17g,%.17g,%.17g,%lu\n", b->specs[q].text, b->values[v],
+                    b->rel_err[k], b->cosine[k], b->hvp[k]);
+        }
+    return ferror(f) ? BL_EIO : BL_OK;
+}
+
+int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
+{
+    int json = strlen(path) > 5 && !strcmp(path + strlen(path) - 5, ".json");
+    if (what == 0 && (!S->surf || S->last_compare == 1)) {
+        bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
+        return BL_EINVAL;
+    }
+    if (what == 1 && !(S->last_compare == 1 ? S->surf != NULL : S->last_compare == 2 && S->budget)) {
+        bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
+        return BL_EINVAL;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        bl_err_set(e, BL_EIO, "cannot write '%s'", path);
+        return BL_EIO;
+    }
+    int st;
+    if (json) {
+        FILE *keep = S->out;
+        S->out = f;
+        if (what == 0 || S->last_compare == 1) json_surface(S, S->surf, what ? "compare" : "surface");
+        else json_budget(S, S->budget);
+        S->out = keep;
+        st = ferror(f) ? BL_EIO : BL_OK;
+    } else {
+        st = (what == 0 || S->last_compare == 1) ? write_surface_csv(S->surf, f)
+                                                 : write_budget_csv(S->budget, f);
+    }
+    if (fclose(f) != 0 || st) {
+        bl_err_set(e, BL_EIO, "cannot write '%s'", path);
+        return BL_EIO;
+    }
+    return BL_OK;
+}

@@ -1,0 +1,339 @@
+/* surface.c: grids of F and hypergradients over ω, and estimator errors
+ * over a budget, in parallel with OpenMP over points. */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_blas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "linalg.h"
+#include "surface.h"
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static int resolve_threads(int threads)
+{
+#ifdef _OPENMP
+    return threads > 0 ? threads : omp_get_num_procs();
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+/* The reference at (θ, ω): exact, or fd where H is not positive definite.
+ * Returns 1 for exact, 2 for fd, 0 on failure. */
+static int reference(const bl_hg_ctx *c, gsl_vector *g)
+{
+    bl_spec s;
+    bl_hg_result r = {.grad = g};
+    bl_spec_parse("exact", &s, NULL);
+    if (bl_hypergrad(&s, c, &r, NULL) == BL_OK) return 1;
+    bl_spec_parse("fd", &s, NULL);
+    if (bl_hypergrad(&s, c, &r, NULL) == BL_OK) return 2;
+    return 0;
+}
+
+void bl_surface_free(bl_surface *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < 2; i++) free(s->ax[i].values);
+    free(s->F);
+    free(s->grad);
+    free(s->est);
+    free(s->rel_err);
+    free(s->cosine);
+    free(s->done);
+    memset(s, 0, sizeof *s);
+}
+
+size_t bl_surface_argmin(const bl_surface *s)
+{
+    size_t best = SIZE_MAX;
+    for (size_t k = 0; k < s->npoints; k++)
+        if (s->done[k] == 1 && isfinite(s->F[k]) && (best == SIZE_MAX || s->F[k] < s->F[best]))
+            best = k;
+    return best;
+}
+
+int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
+                       const gsl_vector *theta0, const bl_inner_conf *ic,
+                       const bl_axis *axes, size_t naxes, const bl_spec *specs,
+                       size_t nspecs, double eta, int threads, bl_cancel_t *cancel,
+                       bl_progress_fn progress, void *parg, bl_err *e)
+{
+    memset(s, 0, sizeof *s);
+    if (naxes < 1 || naxes > 2 || nspecs > BL_SURF_MAXSPECS) {
+        bl_err_set(e, BL_EINVAL, "a surface has 1 or 2 axes and at most %d estimators",
+                   BL_SURF_MAXSPECS);
+        return BL_EINVAL;
+    }
+    size_t d = P->d, n = 1;
+    for (size_t a = 0; a < naxes; a++) {
+        if (axes[a].coord >= d) {
+            bl_err_set(e, BL_EDIM, "omega[%zu] is past ω's dimension (%zu)", axes[a].coord, d);
+            return BL_EDIM;
+        }
+        n *= axes[a].n;
+    }
+    if (naxes == 2 && axes[0].coord == axes[1].coord) {
+        bl_err_set(e, BL_EINVAL, "the two axes are the same coordinate omega[%zu]",
+                   axes[0].coord);
+        return BL_EINVAL;
+    }
+    s->naxes = naxes;
+    s->d = d;
+    s->npoints = n;
+    s->nspecs = nspecs;
+    for (size_t i = 0; i < nspecs; i++) s->specs[i] = specs[i];
+    for (size_t a = 0; a < naxes; a++) {
+        s->ax[a].coord = axes[a].coord;
+        s->ax[a].n = axes[a].n;
+        s->ax[a].values = malloc(axes[a].n * sizeof(double));
+        if (!s->ax[a].values) goto nomem;
+        memcpy(s->ax[a].values, axes[a].values, axes[a].n * sizeof(double));
+    }
+    s->F = malloc(n * sizeof *s->F);
+    s->grad = malloc(n * d * sizeof *s->grad);
+    s->est = malloc((nspecs ? nspecs : 1) * n * d * sizeof *s->est);
+    s->rel_err = malloc((nspecs ? nspecs : 1) * n * sizeof *s->rel_err);
+    s->cosine = malloc((nspecs ? nspecs : 1) * n * sizeof *s->cosine);
+    s->done = calloc(n, 1);
+    if (!s->F || !s->grad || !s->est || !s->rel_err || !s->cosine || !s->done) goto nomem;
+    for (size_t k = 0; k < n; k++) s->F[k] = NAN;
+    for (size_t k = 0; k < n * d; k++) s->grad[k] = NAN;
+    for (size_t k = 0; k < nspecs * n * d; k++) s->est[k] = NAN;
+    for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
+
+    int nt = resolve_threads(threads), fail = 0, used_fd = 0;
+    size_t ndone = 0, nfailed = 0;
+    unsigned long iters = 0, hvp = 0;
+    double t0 = bl_clock();
+    s->threads = nt;
+#pragma omp parallel num_threads(nt) reduction(+ : iters, hvp)
+    {
+        bl_problem *Q = bl_problem_clone(P);
+        gsl_vector *om = gsl_vector_alloc(d), *th = gsl_vector_alloc(P->p);
+        gsl_vector *g = gsl_vector_alloc(d), *ge = gsl_vector_alloc(d);
+        if (!Q || !om || !th || !g || !ge) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < (long)n; k++) {
+            if ((cancel && *cancel) || fail) continue;
+            size_t i = (size_t)k % axes[0].n, j = (size_t)k / axes[0].n;
+            gsl_vector_memcpy(om, omega);
+            gsl_vector_set(om, axes[0].coord, axes[0].values[i]);
+            if (naxes == 2) gsl_vector_set(om, axes[1].coord, axes[1].values[j]);
+            gsl_vector_memcpy(th, theta0);
+            size_t it = 0;
+            int st = bl_inner_solve_at(Q, ic, om, th, &it, cancel, NULL);
+            iters += it;
+            unsigned char mark = 2;
+            if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
+                double F = bl_problem_L(Q, th, om);
+                bl_hg_ctx c = {.P = Q, .omega = om, .theta = th, .inner = ic,
+                               .eta = eta > 0 ? eta : bl_inner_default_eta(Q, th, om),
+                               .cancel = cancel};
+                int ref = reference(&c, g);
+                if (ref) {
+                    mark = 1;
+                    if (ref == 2) {
+#pragma omp atomic write
+                        used_fd = 1;
+                    }
+                    s->F[k] = F;
+                    memcpy(s->grad + (size_t)k * d, g->data, d * sizeof(double));
+                    for (size_t q = 0; q < nspecs; q++) {
+                        bl_hg_result r = {.grad = ge};
+                        if (bl_hypergrad(&specs[q], &c, &r, NULL) != BL_OK) continue;
+                        memcpy(s->est + (q * n + (size_t)k) * d, ge->data, d * sizeof(double));
+                        s->rel_err[q * n + (size_t)k] = bl_rel_err(ge, g);
+                        s->cosine[q * n + (size_t)k] = bl_cosine(ge, g);
+                    }
+                }
+            }
+            if (cancel && *cancel && mark == 2) continue;   /* interrupted, not failed */
+            s->done[k] = mark;
+            size_t now;
+#pragma omp atomic capture
+            now = ++ndone;
+            if (mark == 2) {
+#pragma omp atomic
+                nfailed++;
+            }
+            if (progress && thread_id() == 0) progress(parg, now, n);
+        }
+        if (Q) hvp += Q->n_hvp;
+        bl_problem_free(Q);
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        gsl_vector_free(g);
+        gsl_vector_free(ge);
+    }
+    s->seconds = bl_clock() - t0;
+    s->ndone = ndone;
+    s->nfailed = nfailed;
+    s->inner_iters = iters;
+    s->hvp = hvp;
+    s->partial = ndone < n;
+    snprintf(s->ref, sizeof s->ref, "%s", used_fd ? "exact|fd" : "exact");
+    if (fail) {
+        bl_surface_free(s);
+        bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies of the problem");
+        return BL_ENOMEM;
+    }
+    if (cancel && *cancel) {
+        bl_err_set(e, BL_EINTR, "interrupted: %zu of %zu points computed (kept, marked "
+                   "partial)", ndone, n);
+        return BL_EINTR;
+    }
+    return BL_OK;
+nomem:
+    bl_surface_free(s);
+    bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
+    return BL_ENOMEM;
+}
+
+/* ---- compare over a budget ---- */
+
+void bl_budget_free(bl_budget *b)
+{
+    if (!b) return;
+    free(b->values);
+    free(b->rel_err);
+    free(b->cosine);
+    free(b->hvp);
+    free(b->done);
+    memset(b, 0, sizeof *b);
+}
+
+int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
+                      const gsl_vector *theta, const bl_inner_conf *ic,
+                      const bl_spec *specs, size_t nspecs, const char *param,
+                      const double *values, size_t nvalues, double eta,
+                      double mem_max, int threads, bl_cancel_t *cancel,
+                      bl_progress_fn progress, void *parg, bl_err *e)
+{
+    memset(b, 0, sizeof *b);
+    if (nspecs < 1 || nspecs > BL_SURF_MAXSPECS) {
+        bl_err_set(e, BL_EINVAL, "compare takes 1 to %d estimators", BL_SURF_MAXSPECS);
+        return BL_EINVAL;
+    }
+    int idx[BL_SURF_MAXSPECS];
+    for (size_t q = 0; q < nspecs; q++) {
+        const bl_estimator_type *T = specs[q].type;
+        idx[q] = bl_param_find(T->params, T->nparams, param);
+        if (idx[q] < 0) {
+            bl_err_set(e, BL_EINVAL, "%s has no parameter '%s' to vary", T->name, param);
+            return BL_EINVAL;
+        }
+        for (size_t v = 0; v < nvalues; v++) {
+            double x = T->params[idx[q]].is_int ? floor(values[v] + 0.5) : values[v];
+            bl_err pe;
+            if (bl_param_check(&T->params[idx[q]], x, &pe)) {
+                bl_err_set(e, BL_EINVAL, "%s: %s", T->name, pe.msg);
+                return BL_EINVAL;
+            }
+        }
+    }
+    size_t n = nspecs * nvalues;
+    b->nspecs = nspecs;
+    b->nvalues = nvalues;
+    snprintf(b->param, sizeof b->param, "%s", param);
+    for (size_t q = 0; q < nspecs; q++) b->specs[q] = specs[q];
+    b->values = malloc(nvalues * sizeof *b->values);
+    b->rel_err = malloc(n * sizeof *b->rel_err);
+    b->cosine = malloc(n * sizeof *b->cosine);
+    b->hvp = calloc(n, sizeof *b->hvp);
+    b->done = calloc(n, 1);
+    gsl_vector *gref = gsl_vector_alloc(P->d);
+    if (!b->values || !b->rel_err || !b->cosine || !b->hvp || !b->done || !gref) {
+        gsl_vector_free(gref);
+        bl_budget_free(b);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    /* integer parameters (k, t) are rounded, and shown rounded */
+    int all_int = 1;
+    for (size_t q = 0; q < nspecs; q++) all_int &= specs[q].type->params[idx[q]].is_int;
+    for (size_t v = 0; v < nvalues; v++)
+        b->values[v] = all_int ? floor(values[v] + 0.5) : values[v];
+    for (size_t k = 0; k < n; k++) b->rel_err[k] = b->cosine[k] = NAN;
+    double eta0 = eta > 0 ? eta : bl_inner_default_eta(P, theta, omega);
+    bl_hg_ctx c0 = {.P = P, .omega = omega, .theta = theta, .inner = ic, .eta = eta0,
+                    .cancel = cancel, .mem_max = mem_max};
+    int ref = reference(&c0, gref);
+    if (!ref) {
+        gsl_vector_free(gref);
+        bl_budget_free(b);
+        bl_err_set(e, BL_EUNSUPPORTED, "no reference: exact and fd both failed here");
+        return BL_EUNSUPPORTED;
+    }
+    snprintf(b->ref, sizeof b->ref, "%s", ref == 1 ? "exact" : "fd");
+    int nt = resolve_threads(threads), fail = 0;
+    size_t ndone = 0;
+    double t0 = bl_clock();
+    b->threads = nt;
+#pragma omp parallel num_threads(nt)
+    {
+        bl_problem *Q = bl_problem_clone(P);
+        gsl_vector *g = gsl_vector_alloc(P->d);
+        if (!Q || !g) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < (long)n; k++) {
+            if ((cancel && *cancel) || fail) continue;
+            size_t q = (size_t)k / nvalues, v = (size_t)k % nvalues;
+            bl_spec sp = specs[q];
+            const bl_param *pp = &sp.type->params[idx[q]];
+            sp.par[idx[q]] = pp->is_int ? floor(values[v] + 0.5) : values[v];
+            bl_hg_ctx c = c0;
+            c.P = Q;
+            bl_hg_result r = {.grad = g};
+            if (bl_hypergrad(&sp, &c, &r, NULL) == BL_OK) {
+                b->rel_err[k] = bl_rel_err(g, gref);
+                b->cosine[k] = bl_cosine(g, gref);
+                b->hvp[k] = r.hvp;
+            }
+            if (cancel && *cancel) continue;
+            b->done[k] = 1;
+            size_t now;
+#pragma omp atomic capture
+            now = ++ndone;
+            if (progress && thread_id() == 0) progress(parg, now, n);
+        }
+        bl_problem_free(Q);
+        gsl_vector_free(g);
+    }
+    gsl_vector_free(gref);
+    b->seconds = bl_clock() - t0;
+    b->ndone = ndone;
+    b->partial = ndone < n;
+    if (fail) {
+        bl_budget_free(b);
+        bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies of the problem");
+        return BL_ENOMEM;
+    }
+    if (cancel && *cancel) {
+        bl_err_set(e, BL_EINTR, "interrupted: %zu of %zu computed (kept, marked partial)",
+                   ndone, n);
+        return BL_EINTR;
+    }
+    return BL_OK;
+}

@@ -1,0 +1,85 @@
+/* surface.h: F, its reference hypergradient and estimators over a grid of
+ * ω (surfaces, and compare over ω), and estimator errors as a budget
+ * grows (compare over a parameter).  Grids run in parallel with OpenMP
+ * over points; each point starts from the same θ₀ and each thread works on
+ * its own clone of the problem, so results are bit-identical for any
+ * number of threads. */
+#ifndef BL_SURFACE_H
+#define BL_SURFACE_H
+
+#include <gsl/gsl_vector.h>
+#include "bl.h"
+#include "hypergrad.h"
+#include "inner.h"
+#include "problem.h"
+
+#define BL_SURF_MAXSPECS 8
+
+typedef struct bl_axis {
+    size_t coord;               /* which ω coordinate */
+    size_t n;
+    double *values;             /* n values, owned */
+} bl_axis;
+
+/* Called from one thread now and then with the points done so far. */
+typedef void (*bl_progress_fn)(void *arg, size_t done, size_t total);
+
+typedef struct bl_surface {
+    size_t naxes;               /* 1 or 2 */
+    bl_axis ax[2];
+    size_t d;                   /* dim ω */
+    size_t npoints;             /* ax[0].n × ax[1].n; point (i, j) is i + n0·j */
+    double *F;                  /* npoints; NaN where not computed or failed */
+    double *grad;               /* npoints × d, the reference hypergradient */
+    char ref[16];               /* "exact" or "fd" */
+    size_t nspecs;
+    bl_spec specs[BL_SURF_MAXSPECS];
+    double *est;                /* nspecs × npoints × d */
+    double *rel_err, *cosine;   /* nspecs × npoints */
+    unsigned char *done;        /* npoints: 1 computed, 2 failed */
+    size_t ndone, nfailed;
+    int partial;                /* cancelled before the end */
+    double seconds;
+    int threads;
+    unsigned long inner_iters, hvp;
+} bl_surface;
+
+/* A grid over 1 or 2 ω coordinates (AXES), other coordinates fixed at
+ * OMEGA; at every point the inner problem is solved from THETA0 to the
+ * inner tolerance, then F, the reference (exact where H is positive
+ * definite, else fd) and each of SPECS are recorded. */
+int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
+                       const gsl_vector *theta0, const bl_inner_conf *ic,
+                       const bl_axis *axes, size_t naxes, const bl_spec *specs,
+                       size_t nspecs, double eta, int threads, bl_cancel_t *cancel,
+                       bl_progress_fn progress, void *parg, bl_err *e);
+void bl_surface_free(bl_surface *s);
+/* The index of the grid point with the smallest F (SIZE_MAX if none). */
+size_t bl_surface_argmin(const bl_surface *s);
+
+/* compare over a budget: each spec with its parameter PARAM set to each
+ * value, at the current θ and ω, against the reference. */
+typedef struct bl_budget {
+    size_t nspecs, nvalues;
+    bl_spec specs[BL_SURF_MAXSPECS];
+    char param[32];
+    double *values;             /* nvalues */
+    double *rel_err, *cosine;   /* nspecs × nvalues; NaN where not computed */
+    unsigned long *hvp;         /* nspecs × nvalues */
+    unsigned char *done;        /* nspecs × nvalues */
+    size_t ndone;
+    int partial;
+    char ref[16];
+    double seconds;
+    int threads;
+} bl_budget;
+
+int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
+                      const gsl_vector *theta, const bl_inner_conf *ic,
+                      const bl_spec *specs, size_t nspecs, const char *param,
+                      const double *values, size_t nvalues, double eta,
+                      double mem_max, int threads, bl_cancel_t *cancel,
+                      bl_progress_fn progress, void *parg, bl_err *e);
+void bl_budget_free(bl_budget *b);
+
+#endif

@@ -1,0 +1,46 @@
+/* plot.h: terminal plots (braille line plots, half-block heatmaps with a
+ * 256-colour scale) with a plain ASCII fallback.  Pure rendering into a
+ * stream: no state, no curses. */
+#ifndef BL_PLOT_H
+#define BL_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct bl_plot_opts {
+    int width, height;        /* plot area in character cells */
+    int unicode;              /* braille and half blocks; 0: ASCII */
+    int color;                /* 256-colour escapes */
+    int logx, logy;
+    const char *title, *xlabel, *ylabel;
+} bl_plot_opts;
+
+typedef struct bl_series {
+    const char *label;
+    const double *x, *y;      /* n points; NaN points are skipped */
+    size_t n;
+} bl_series;
+
+/* A marker drawn over the plot: a character at (x, y), or a short segment
+ * from (x, y) with slope SLOPE over ±HALF in x when HALF > 0. */
+typedef struct bl_mark {
+    double x, y;
+    double slope, half;
+    const char *glyph;        /* UTF-8 or ASCII text of one cell */
+    int series;               /* colour of the segment (series index) */
+} bl_mark;
+
+/* Lines through each series, then the marks, with axes and a legend. */
+void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns,
+                   const bl_mark *marks, size_t nmarks);
+
+/* A heatmap of Z (nx × ny, z[i + nx·j] at x[i], y[j]) with a colour scale
+ * of LEVELS bands (log-scaled when logz and every z > 0), and marks. */
+void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
+                     const double *y, size_t ny, const double *z, int logz,
+                     int levels, const bl_mark *marks, size_t nmarks);
+
+/* The glyph for an arrow pointing along (dx, dy) (screen up is +dy). */
+const char *bl_plot_arrow(double dx, double dy, int unicode);
+
+#endif

@@ -13,12 +13,16 @@
 
 /* ---- the live adjoint iterator ---- */
 
-static int same_point(const bl_adjoint *it, const bl_session *S)
+static double adjoint_eta(bl_session *S);
+
+/* The live iterator still applies: same θ, ω, method and step. */
+static int same_point(const bl_adjoint *it, bl_session *S)
 {
     return it && it->P == S->P && it->omega && it->theta->size == S->theta->size
            && memcmp(it->theta->data, S->theta->data, S->theta->size * sizeof(double)) == 0
            && memcmp(it->omega->data, S->omega->data, S->omega->size * sizeof(double)) == 0
-           && strcmp(it->type->name, S->set[BL_S_ADJOINT_METHOD].str) == 0;
+           && strcmp(it->type->name, S->set[BL_S_ADJOINT_METHOD].str) == 0
+           && (it->type == bl_adjoint_cg || it->eta == adjoint_eta(S));
 }
 
 static double adjoint_eta(bl_session *S)
@@ -270,7 +274,7 @@ static int exec_spectrum(bl_session *S, int argc, char **argv, bl_err *e)
     bl_spectrum sp;
     int st = bl_spectrum_compute(S->P, S->theta, S->omega, &sp, e);
     if (st) return st;
-    double eta = bl_session_eta(S), tol = S->set[BL_S_ADJOINT_TOL].num;
+    double eta = adjoint_eta(S), tol = S->set[BL_S_ADJOINT_TOL].num;
     double q = bl_contraction(&sp, eta);
     double kappa = sp.lmin > 0 ? sp.lmax / sp.lmin : INFINITY;
     double eopt = sp.lmin > 0 ? 2 / (sp.lmin + sp.lmax) : NAN;
@@ -306,7 +310,8 @@ static int exec_spectrum(bl_session *S, int argc, char **argv, bl_err *e)
     if (!(sp.lmin > 0))
         fprintf(f, "  H is not positive definite: exact and cg do not apply; neumann and fp "
                 "cannot converge\n");
-    fprintf(f, "  η = %s: contraction max|1 − ηλ| = %s", bl_fmt(a, sizeof a, eta, dg),
+    fprintf(f, "  η = %s%s: contraction max|1 − ηλ| = %s", bl_fmt(a, sizeof a, eta, dg),
+            S->set[BL_S_ADJOINT_ETA].num > 0 ? " (adjoint.eta)" : " (the inner step)",
             bl_fmt(b, sizeof b, q, dg));
     if (q < 1)
         fprintf(f, ": neumann and fp converge, about %.0f iterations to residual %g\n", kfp, tol);

@@ -47,7 +47,8 @@ static void warn_before(bl_session *S, const row *rows, int n, double eta)
     for (int i = 0; i < n; i++) {
         const char *nm = rows[i].spec.type->name;
         need |= !strcmp(nm, "neumann") || !strcmp(nm, "fp") || !strcmp(nm, "cg")
-                || (!strcmp(nm, "exact") && rows[i].spec.par[0] == 0);
+                || (!strcmp(nm, "exact") && rows[i].spec.par[0] == 0)
+                || rows[i].spec.type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep");
     }
     bl_spectrum sp;
     unsigned long h0 = S->P->n_hvp;
@@ -63,6 +64,16 @@ static void warn_before(bl_session *S, const row *rows, int n, double eta)
                 fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
                         "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
                         sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
+            }
+        } else if (s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep")) {
+            /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1 */
+            const bl_param *pp = s->type->params;
+            int k = bl_param_find(pp, s->type->nparams, "eta");
+            double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);
+            if (q > 1) {
+                fflush(S->out);
+                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
+                        "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
             }
         } else if (!(sp.lmin > 0)) {
             fflush(S->out);

@@ -195,7 +195,8 @@ static void draw_surface(bl_session *S, const bl_surface *s)
         bl_plot_lines(S->out, &o, &sr, 1, marks, nm);
     } else {
         const bl_axis *a = &s->ax[0], *b = &s->ax[1];
-        size_t ev0 = a->n > 8 ? a->n / 8 : 1, ev1 = b->n > 8 ? b->n / 8 : 1;
+        /* arrows on a coarse subset: about six a side, never every point */
+        size_t ev0 = a->n / 6 > 2 ? a->n / 6 : 2, ev1 = b->n / 6 > 2 ? b->n / 6 : 2;
         for (size_t j = ev1 / 2; j < b->n; j += ev1)
             for (size_t i = ev0 / 2; i < a->n; i += ev0) {
                 size_t k = i + a->n * j;
@@ -306,9 +307,9 @@ static void json_surface(bl_session *S, const bl_surface *s, const char *cmd)
     bl_json_end(&j);
 }
 
-/* Runs a grid over ω; the result (also a partial one) replaces S->surf. */
-static int run_grid(bl_session *S, bl_axis *axes, size_t naxes, const bl_spec *specs,
-                    size_t nspecs, bl_err *e)
+/* Runs a grid over ω; the result (also a partial one) replaces *SLOT. */
+static int run_grid(bl_session *S, bl_surface **slot, bl_axis *axes, size_t naxes,
+                    const bl_spec *specs, size_t nspecs, bl_err *e)
 {
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
@@ -323,9 +324,9 @@ static int run_grid(bl_session *S, bl_axis *axes, size_t naxes, const bl_spec *s
         free(s);
         return st;
     }
-    bl_surface_free(S->surf);
-    free(S->surf);
-    S->surf = s;
+    bl_surface_free(*slot);
+    free(*slot);
+    *slot = s;
     return st;
 }
 
@@ -352,7 +353,7 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
     }
     if (st == BL_OK && naxes == 0)
         bl_err_set(e, st = BL_EINVAL, "which axis? (surface omega=-6:2:41 or omega[0]=.. omega[1]=..)");
-    if (st == BL_OK) st = run_grid(S, axes, naxes, specs, nspecs, e);
+    if (st == BL_OK) st = run_grid(S, &S->surf, axes, naxes, specs, nspecs, e);
     for (size_t i = 0; i < 2; i++) free(axes[i].values);
     if (st && st != BL_EINTR) return st;
     if (bl_session_json(S)) json_surface(S, S->surf, "surface");
@@ -360,7 +361,6 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
         print_surface_summary(S, S->surf);
         draw_surface(S, S->surf);
     }
-    S->last_compare = S->last_compare == 1 ? 0 : S->last_compare;
     return st;
 }
 
@@ -513,14 +513,14 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
             else if ((st = parse_axis(k2, v2, S->P->d, &axes[naxes], e)) == BL_OK)
                 naxes++;
         }
-        if (st == BL_OK) st = run_grid(S, axes, naxes, specs, nspecs, e);
+        if (st == BL_OK) st = run_grid(S, &S->cgrid, axes, naxes, specs, nspecs, e);
         for (size_t i = 0; i < 2; i++) free(axes[i].values);
         if (st && st != BL_EINTR) return st;
         S->last_compare = 1;
-        if (bl_session_json(S)) json_surface(S, S->surf, "compare");
+        if (bl_session_json(S)) json_surface(S, S->cgrid, "compare");
         else {
-            print_surface_summary(S, S->surf);
-            draw_compare_grid(S, S->surf);
+            print_surface_summary(S, S->cgrid);
+            draw_compare_grid(S, S->cgrid);
         }
         return st;
     }
@@ -551,6 +551,15 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
     free(S->budget);
     S->budget = b;
     S->last_compare = 2;
+    gsl_vector *gth = gsl_vector_alloc(S->P->p);
+    if (gth && !bl_session_json(S)) {
+        bl_problem_G_theta(S->P, S->theta, S->omega, gth);
+        double r = gsl_blas_dnrm2(gth);
+        if (r > ic.tol)
+            fprintf(S->out, "note: θ is not solved (‖∇θG‖ = %.3g > inner.tol): the estimates "
+                    "are taken at this θ; 'solve inner' first for ∇F\n", r);
+    }
+    gsl_vector_free(gth);
     if (bl_session_json(S)) json_budget(S, b);
     else {
         print_budget(S, b);
@@ -611,18 +620,18 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
     if (k < 0) return BL_EINVAL;
     if (argc > 1) {
         bl_err_set(e, BL_EUNSUPPORTED, "figures in files (.png, .svg, .pdf) need cairo, which "
-                   "this build of bilab does not have; 'export %s %s.csv' writes the numbers",
-                   what[k], argv[1]);
+                   "this build of bilab does not have; 'export %s FILE.csv' writes the numbers",
+                   what[k]);
         return BL_EUNSUPPORTED;
     }
     if (k == 0) {
-        if (!S->surf || S->last_compare == 1) {
+        if (!S->surf) {
             bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
             return BL_EINVAL;
         }
         draw_surface(S, S->surf);
     } else if (k == 1) {
-        if (S->last_compare == 1 && S->surf) draw_compare_grid(S, S->surf);
+        if (S->last_compare == 1 && S->cgrid) draw_compare_grid(S, S->cgrid);
         else if (S->last_compare == 2 && S->budget) draw_budget(S, S->budget);
         else {
             bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
@@ -699,11 +708,11 @@ static int write_budget_csv(const bl_budget *b, FILE *f)
 int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
 {
     int json = strlen(path) > 5 && !strcmp(path + strlen(path) - 5, ".json");
-    if (what == 0 && (!S->surf || S->last_compare == 1)) {
+    if (what == 0 && !S->surf) {
         bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
         return BL_EINVAL;
     }
-    if (what == 1 && !(S->last_compare == 1 ? S->surf != NULL : S->last_compare == 2 && S->budget)) {
+    if (what == 1 && !(S->last_compare == 1 ? S->cgrid != NULL : S->last_compare == 2 && S->budget)) {
         bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
         return BL_EINVAL;
     }
@@ -716,13 +725,15 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
     if (json) {
         FILE *keep = S->out;
         S->out = f;
-        if (what == 0 || S->last_compare == 1) json_surface(S, S->surf, what ? "compare" : "surface");
+        if (what == 0) json_surface(S, S->surf, "surface");
+        else if (S->last_compare == 1) json_surface(S, S->cgrid, "compare");
         else json_budget(S, S->budget);
         S->out = keep;
         st = ferror(f) ? BL_EIO : BL_OK;
     } else {
-        st = (what == 0 || S->last_compare == 1) ? write_surface_csv(S->surf, f)
-                                                 : write_budget_csv(S->budget, f);
+        st = what == 0 ? write_surface_csv(S->surf, f)
+             : S->last_compare == 1 ? write_surface_csv(S->cgrid, f)
+                                    : write_budget_csv(S->budget, f);
     }
     if (fclose(f) != 0 || st) {
         bl_err_set(e, BL_EIO, "cannot write '%s'", path);

@@ -28,6 +28,8 @@ void bl_session_free(bl_session *S)
     gsl_vector_free(S->adjoint_last);
     bl_surface_free(S->surf);
     free(S->surf);
+    bl_surface_free(S->cgrid);
+    free(S->cgrid);
     bl_budget_free(S->budget);
     free(S->budget);
     bl_problem_free(S->P);
@@ -105,6 +107,9 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     bl_surface_free(S->surf);          /* grids of another problem */
     free(S->surf);
     S->surf = NULL;
+    bl_surface_free(S->cgrid);
+    free(S->cgrid);
+    S->cgrid = NULL;
     bl_budget_free(S->budget);
     free(S->budget);
     S->budget = NULL;

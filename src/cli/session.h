@@ -29,7 +29,8 @@ typedef struct bl_session {
     bl_adjoint *adj;             /* live adjoint iterator (step adjoint), or NULL */
     gsl_vector *adjoint_last;    /* the last adjoint computed: warm starts */
     int adj_valid;               /* adjoint_last holds an adjoint */
-    struct bl_surface *surf;     /* the last surface (or compare over ω) */
+    struct bl_surface *surf;     /* the last surface */
+    struct bl_surface *cgrid;    /* the last compare over ω */
     struct bl_budget *budget;    /* the last compare over a budget */
     int last_compare;            /* 1: over ω (surf), 2: over a budget */
 

@@ -85,7 +85,8 @@ static int exact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     int st = exact_at(c, c->theta, par[0] != 0, r->adjoint, r->grad, e);
     if (st == BL_OK) {
         r->has_adjoint = 1;
-        r->bytes = (c->P->p * c->P->p + 2 * c->P->p) * sizeof(double);
+        size_t p = c->P->p;      /* H, its factor (pinv: the eigenvectors too) */
+        r->bytes = ((par[0] != 0 ? 4 : 2) * p * p + 3 * p) * sizeof(double);
     }
     return st;
 }
@@ -281,8 +282,8 @@ static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d, T = (size_t)par[0];
     double eta = step_of(&par[1], c);
-    size_t bytes = (2 * p * d + 3 * p + d) * sizeof(double);
-    if (mem_check(c, "forward (two p×d Jacobians)", bytes, e)) return BL_EMEM;
+    size_t bytes = (p * d + 4 * p + d) * sizeof(double);
+    if (mem_check(c, "forward (a p×d Jacobian)", bytes, e)) return BL_EMEM;
     gsl_matrix *Z = gsl_matrix_calloc(p, d);          /* dθ_s/dω */
     gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
     gsl_vector *hz = gsl_vector_alloc(p), *ct = gsl_vector_alloc(p);
@@ -548,7 +549,7 @@ static const bl_estimator_type first_order_type = {
 };
 static const bl_estimator_type onestep_type = {
     "onestep", "hypergradient of L(Φ(θ, ω), ω): one unrolled step (second-order DARTS)",
-    "two gradient calls, one C-product; O(p) memory",
+    "three gradient calls, one C-product; O(p) memory",
     onestep_params, NPAR(onestep_params), 0,
     BL_EST_OTHER, "one-step approximation", onestep_run,
 };
@@ -802,9 +803,7 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
         full.par[2] = s->par[3];
         gsl_vector *gfull = gsl_vector_alloc(d);
         bl_hg_result rf = {.grad = gfull, .adjoint = a, .theta_end = tend};
-        bl_hg_ctx unlimited = *c;
-        unlimited.mem_max = 0;
-        st = gfull ? bl_hypergrad(&full, &unlimited, &rf, e) : BL_ENOMEM;
+        st = gfull ? bl_hypergrad(&full, c, &rf, e) : BL_ENOMEM;
         if (st) {
             gsl_vector_free(gfull);
             goto out;

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "command.h"
 #include "output.h"
+#include "figure.h"
 #include "plot.h"
 #include "surface.h"
 
@@ -142,9 +143,33 @@ static const char *axis_name(const bl_axis *a, char *buf, size_t len)
     return buf;
 }
 
+/* ---- where a plot goes: the terminal, or a figure file through cairo ---- */
+
+typedef struct target {
+    FILE *f;                    /* the terminal stream, when path is NULL */
+    const char *path;
+    bl_err *e;
+    int st;                     /* the first figure error */
+} target;
+
+static void t_lines(target *t, const bl_plot_opts *o, const bl_series *s, size_t ns,
+                    const bl_mark *m, size_t nm)
+{
+    if (!t->path) bl_plot_lines(t->f, o, s, ns, m, nm);
+    else if (!t->st) t->st = bl_figure_lines(t->path, o, s, ns, m, nm, t->e);
+}
+
+static void t_heatmap(target *t, const bl_plot_opts *o, const double *x, size_t nx,
+                      const double *y, size_t ny, const double *z, int logz, const bl_mark *m,
+                      size_t nm)
+{
+    if (!t->path) bl_plot_heatmap(t->f, o, x, nx, y, ny, z, logz, 10, m, nm);
+    else if (!t->st) t->st = bl_figure_heatmap(t->path, o, x, nx, y, ny, z, logz, m, nm, t->e);
+}
+
 /* ---- drawing a surface ---- */
 
-static void draw_surface(bl_session *S, const bl_surface *s)
+static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
 {
     bl_plot_opts o;
     bl_plot_options(S, &o);
@@ -192,7 +217,7 @@ static void draw_surface(bl_session *S, const bl_surface *s)
         o.title = title;
         o.xlabel = xl;
         o.ylabel = "F";
-        bl_plot_lines(S->out, &o, &sr, 1, marks, nm);
+        t_lines(tg, &o, &sr, 1, marks, nm);
     } else {
         const bl_axis *a = &s->ax[0], *b = &s->ax[1];
         /* arrows on a coarse subset: about six a side, never every point */
@@ -224,8 +249,8 @@ static void draw_surface(bl_session *S, const bl_surface *s)
         o.title = title;
         o.xlabel = xl;
         o.ylabel = yl;
-        bl_plot_heatmap(S->out, &o, a->values, a->n, b->values, b->n, s->F,
-                        lo > 0 && hi / lo > 100, 10, marks, nm);
+        t_heatmap(tg, &o, a->values, a->n, b->values, b->n, s->F, lo > 0 && hi / lo > 100,
+                  marks, nm);
     }
     free(marks);
 }
@@ -358,8 +383,9 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
     if (st && st != BL_EINTR) return st;
     if (bl_session_json(S)) json_surface(S, S->surf, "surface");
     else {
+        target tg = {S->out, NULL, NULL, 0};
         print_surface_summary(S, S->surf);
-        draw_surface(S, S->surf);
+        draw_surface(S, S->surf, &tg);
     }
     return st;
 }
@@ -396,7 +422,7 @@ const bl_command bl_cmd_surface = {
 
 /* ---- compare ---- */
 
-static void draw_budget(bl_session *S, const bl_budget *b)
+static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
 {
     bl_plot_opts o;
     bl_plot_options(S, &o);
@@ -410,7 +436,7 @@ static void draw_budget(bl_session *S, const bl_budget *b)
     o.ylabel = "relative error";
     o.logy = 1;
     o.logx = b->values[0] > 0 && b->values[b->nvalues - 1] / b->values[0] > 20;
-    bl_plot_lines(S->out, &o, sr, b->nspecs, NULL, 0);
+    t_lines(tg, &o, sr, b->nspecs, NULL, 0);
 }
 
 static void print_budget(bl_session *S, const bl_budget *b)
@@ -457,7 +483,7 @@ static void json_budget(bl_session *S, const bl_budget *b)
     bl_json_end(&j);
 }
 
-static void draw_compare_grid(bl_session *S, const bl_surface *s)
+static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
 {
     bl_plot_opts o;
     bl_plot_options(S, &o);
@@ -473,7 +499,7 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s)
         o.xlabel = xl;
         o.ylabel = "relative error";
         o.logy = 1;
-        bl_plot_lines(S->out, &o, sr, s->nspecs, NULL, 0);
+        t_lines(tg, &o, sr, s->nspecs, NULL, 0);
     } else {
         char yl[32];
         for (size_t q = 0; q < s->nspecs; q++) {
@@ -482,8 +508,9 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s)
             o.title = title;
             o.xlabel = axis_name(&s->ax[0], xl, sizeof xl);
             o.ylabel = axis_name(&s->ax[1], yl, sizeof yl);
-            bl_plot_heatmap(S->out, &o, s->ax[0].values, s->ax[0].n, s->ax[1].values,
-                            s->ax[1].n, s->rel_err + q * s->npoints, 1, 10, NULL, 0);
+            t_heatmap(tg, &o, s->ax[0].values, s->ax[0].n, s->ax[1].values, s->ax[1].n,
+                      s->rel_err + q * s->npoints, 1, NULL, 0);
+            if (tg->path) break;            /* a file holds the first estimator's map */
         }
     }
 }
@@ -519,8 +546,9 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
         S->last_compare = 1;
         if (bl_session_json(S)) json_surface(S, S->cgrid, "compare");
         else {
+            target tg = {S->out, NULL, NULL, 0};
             print_surface_summary(S, S->cgrid);
-            draw_compare_grid(S, S->cgrid);
+            draw_compare_grid(S, S->cgrid, &tg);
         }
         return st;
     }
@@ -562,8 +590,9 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
     gsl_vector_free(gth);
     if (bl_session_json(S)) json_budget(S, b);
     else {
+        target tg = {S->out, NULL, NULL, 0};
         print_budget(S, b);
-        draw_budget(S, b);
+        draw_budget(S, b, &tg);
     }
     return st;
 }
@@ -593,7 +622,7 @@ const bl_command bl_cmd_compare = {
 
 /* ---- plot ---- */
 
-static void draw_trace(bl_session *S)
+static void draw_trace(bl_session *S, target *tg)
 {
     const bl_trace *t = &S->outer->trace;
     bl_plot_opts o;
@@ -605,11 +634,13 @@ static void draw_trace(bl_session *S)
     o.title = "F over the outer iterations";
     o.xlabel = "outer iteration";
     o.ylabel = "F";
-    bl_plot_lines(S->out, &o, &s1, 1, NULL, 0);
-    o.title = "‖∇F‖ over the outer iterations";
-    o.ylabel = "‖∇F‖";
-    o.logy = 1;
-    bl_plot_lines(S->out, &o, &s2, 1, NULL, 0);
+    t_lines(tg, &o, &s1, 1, NULL, 0);
+    if (!tg->path) {                       /* a file holds F only */
+        o.title = "‖∇F‖ over the outer iterations";
+        o.ylabel = "‖∇F‖";
+        o.logy = 1;
+        t_lines(tg, &o, &s2, 1, NULL, 0);
+    }
     free(it);
 }
 
@@ -618,21 +649,16 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
     static const char *const what[] = {"surface", "compare", "trace"};
     int k = bl_pick(argv[0], what, 3, "plot", e);
     if (k < 0) return BL_EINVAL;
-    if (argc > 1) {
-        bl_err_set(e, BL_EUNSUPPORTED, "figures in files (.png, .svg, .pdf) need cairo, which "
-                   "this build of bilab does not have; 'export %s FILE.csv' writes the numbers",
-                   what[k]);
-        return BL_EUNSUPPORTED;
-    }
+    target tg = {S->out, argc > 1 ? argv[1] : NULL, e, 0};
     if (k == 0) {
         if (!S->surf) {
             bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
             return BL_EINVAL;
         }
-        draw_surface(S, S->surf);
+        draw_surface(S, S->surf, &tg);
     } else if (k == 1) {
-        if (S->last_compare == 1 && S->cgrid) draw_compare_grid(S, S->cgrid);
-        else if (S->last_compare == 2 && S->budget) draw_budget(S, S->budget);
+        if (S->last_compare == 1 && S->cgrid) draw_compare_grid(S, S->cgrid, &tg);
+        else if (S->last_compare == 2 && S->budget) draw_budget(S, S->budget, &tg);
         else {
             bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
             return BL_EINVAL;
@@ -642,7 +668,19 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
             bl_err_set(e, BL_EINVAL, "no outer steps yet (step outer, run N)");
             return BL_EINVAL;
         }
-        draw_trace(S);
+        draw_trace(S, &tg);
+    }
+    if (tg.st) return tg.st;
+    if (tg.path) {
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "plot");
+            bl_json_str(&j, "what", what[k]);
+            bl_json_str(&j, "file", tg.path);
+            bl_json_end(&j);
+        } else {
+            fprintf(S->out, "wrote the %s figure to %s\n", what[k], tg.path);
+        }
     }
     return BL_OK;
 }
@@ -657,14 +695,16 @@ static const char *complete_plot(bl_session *S, int argi, char **w, size_t i)
 
 const bl_command bl_cmd_plot = {
     .name = "plot",
-    .usage = "plot surface|compare|trace",
-    .summary = "draw the last surface, comparison or the outer trace in the terminal",
+    .usage = "plot surface|compare|trace [FILE.png|FILE.svg|FILE.pdf]",
+    .summary = "draw the last surface, comparison or the outer trace, or write a figure",
     .help =
         "plot surface   the last surface again (after a run, with the new trace)\n"
         "plot compare   the last comparison\n"
         "plot trace     F and ‖∇F‖ over the outer iterations\n"
         "Braille and half blocks with 256 colours where the terminal has them\n"
-        "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.",
+        "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.\n"
+        "With FILE (.png, .svg, .pdf) a figure is written through cairo (when bilab\n"
+        "was built with it): trace writes F, a 2-D compare the first estimator.",
     .minargs = 1, .maxargs = 2,
     .exec = exec_plot,
     .complete = complete_plot,

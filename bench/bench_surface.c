@@ -1,0 +1,105 @@
+/* bench_surface.c: points per second of surfaces with 1 thread and with
+ * all cores, and the parallel efficiency (make bench).  Prints figures;
+ * asserts nothing.  Also writes, for bench/compare.py, the seconds per
+ * point of the 1-D logreg surface on one thread. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_vector.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "catalogue.h"
+#include "data.h"
+#include "inner.h"
+#include "surface.h"
+
+static bl_axis axis(size_t coord, double lo, double hi, size_t n)
+{
+    bl_axis a = {coord, n, malloc(n * sizeof(double))};
+    for (size_t i = 0; i < n; i++) a.values[i] = lo + (hi - lo) * i / (n - 1);
+    return a;
+}
+
+/* Times the grid with THREADS threads, best of REPS runs; seconds. */
+static double run(bl_problem *P, const bl_inner_conf *ic, bl_axis *ax, size_t naxes,
+                  int threads, int reps)
+{
+    gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
+    double best = 1e300;
+    for (int r = 0; r < reps; r++) {
+        bl_surface s;
+        bl_err e = {0};
+        if (bl_surface_compute(&s, P, om, th, ic, ax, naxes, NULL, 0, 0, threads, NULL, NULL,
+                               NULL, &e) != BL_OK) {
+            printf("  failed: %s\n", e.msg);
+            best = 0;
+            break;
+        }
+        if (s.seconds < best) best = s.seconds;
+        bl_surface_free(&s);
+    }
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    return best;
+}
+
+static void report(const char *label, bl_problem *P, const bl_inner_conf *ic, bl_axis *ax,
+                   size_t naxes, FILE *out1)
+{
+    int cores = 1;
+#ifdef _OPENMP
+    cores = omp_get_num_procs();
+#endif
+    size_t n = ax[0].n * (naxes == 2 ? ax[1].n : 1);
+    double t1 = run(P, ic, ax, naxes, 1, 3), tn = run(P, ic, ax, naxes, cores, 3);
+    if (!(t1 > 0) || !(tn > 0)) return;
+    printf("%s: %zu points (p=%zu, d=%zu, inner %s)\n", label, n, P->p, P->d, ic->type->name);
+    printf("  1 thread:   %9.1f points/s  (%.3f ms a point)\n", n / t1, 1e3 * t1 / n);
+    printf("  %d threads: %9.1f points/s  parallel efficiency %.2f\n", cores, n / tn,
+           t1 / (tn * cores));
+    if (out1) fprintf(out1, "%.9g\n", t1 / n);
+}
+
+int main(int argc, char **argv)
+{
+    bl_init();
+    FILE *out1 = argc > 1 ? fopen(argv[1], "w") : NULL;
+    printf("surface benchmarks (BLAS: %s, single-threaded inside the grid)\n\n", BL_BLAS_NAME);
+    bl_load_opts o;
+    bl_load_opts_default(&o);
+    bl_dataset *bc = NULL;
+    const bl_problem_type *LR = bl_problem_lookup("logreg");
+    bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100};
+    if (bl_data_load("breast_cancer", &o, &bc, NULL) == BL_OK) {
+        const bl_problem_type *T = LR ? LR : &bl_problem_ridge;
+        bl_problem *P = bl_problem_alloc(T, NULL, bc, NULL);
+        bl_axis ax = axis(0, -8, 2, 64);
+        char label[96];
+        snprintf(label, sizeof label, "1-D %s surface on breast_cancer, ω ∈ [-8, 2]", T->name);
+        if (P) report(label, P, &newton, &ax, 1, out1);
+        free(ax.values);
+        bl_problem_free(P);
+    }
+    const bl_problem_type *RM = bl_problem_lookup("ridge-multi");
+    bl_dataset *db = NULL;
+    if (bl_data_load("diabetes", &o, &db, NULL) == BL_OK) {
+        bl_problem *P = RM ? bl_problem_alloc(RM, NULL, db, NULL) : NULL;
+        double par[5] = {200, 2, 1e3, 0.1, 0};
+        if (!P) P = bl_problem_alloc(&bl_problem_quadratic, par, NULL, NULL);
+        bl_axis ax[2] = {axis(0, -6, 2, 41), axis(1, -6, 2, 41)};
+        char label[96];
+        snprintf(label, sizeof label, "2-D %s surface, 41×41", P->type->name);
+        report(label, P, &newton, ax, 2, NULL);
+        free(ax[0].values);
+        free(ax[1].values);
+        bl_problem_free(P);
+    }
+    bl_dataset_free(bc);
+    bl_dataset_free(db);
+    if (out1) fclose(out1);
+    return 0;
+}

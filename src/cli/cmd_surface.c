@@ -515,8 +515,136 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
     }
 }
 
+/* compare search: a grid search against gradient-based tuning from the
+ * current ω (on copies: the session does not move), each to F within 1% of
+ * the best grid value. */
+static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    bl_axis axes[2] = {{0}};
+    size_t naxes = 0;
+    int st = BL_OK;
+    for (int i = 0; i < argc && st == BL_OK; i++) {
+        char *k, *v;
+        if (!bl_split_kv(argv[i], &k, &v)) bl_err_set(e, st = BL_EINVAL, "'%s' is not AXIS=RANGE", argv[i]);
+        else if (naxes == 2) bl_err_set(e, st = BL_EINVAL, "at most two axes");
+        else if ((st = parse_axis(k, v, S->P->d, &axes[naxes], e)) == BL_OK) naxes++;
+    }
+    if (st == BL_OK && naxes == 0)
+        bl_err_set(e, st = BL_EINVAL, "compare search needs the grid: omega=lo:hi:n");
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    bl_surface grid = {0};
+    unsigned long h0 = 0;
+    if (st == BL_OK) {
+        /* 1. the grid search, one thread, as a user's loop would run */
+        st = bl_surface_compute(&grid, S->P, S->omega, S->theta, &ic, axes, naxes, NULL, 0,
+                                S->set[BL_S_INNER_STEP].num, 1, S->cancel, NULL, NULL, e);
+    }
+    for (size_t i = 0; i < 2; i++) free(axes[i].values);
+    if (st) {
+        bl_surface_free(&grid);
+        return st;
+    }
+    size_t best = bl_surface_argmin(&grid);
+    if (best == (size_t)-1) {
+        bl_surface_free(&grid);
+        bl_err_set(e, BL_EUNSUPPORTED, "no grid point could be solved");
+        return BL_EUNSUPPORTED;
+    }
+    double Fbest = grid.F[best], target = Fbest + 0.01 * fabs(Fbest);
+    /* how far into the grid (in its order) the first point within 1% is */
+    size_t first = 0;
+    while (first < grid.npoints && !(grid.F[first] <= target)) first++;
+
+    /* 2. gradient-based tuning from the current ω, on copies */
+    bl_problem *Q = bl_problem_clone(S->P);
+    gsl_vector *om = gsl_vector_alloc(S->P->d), *th = gsl_vector_alloc(S->P->p);
+    bl_outer *o = bl_outer_alloc(S->outer->type, S->P->d);
+    bl_spec spec;
+    st = Q && om && th && o ? bl_spec_parse(S->set[BL_S_OUTER_ESTIMATOR].str, &spec, e) : BL_ENOMEM;
+    size_t steps = 0;
+    double Freached = NAN, t0 = bl_clock();
+    if (st == BL_OK) {
+        gsl_vector_memcpy(om, S->omega);
+        gsl_vector_memcpy(th, S->theta);
+        bl_outer_conf oc;
+        bl_session_outer_conf(S, &oc);
+        oc.type = o->type;
+        bl_outer_env env = {.P = Q, .omega = om, .theta = th, .inner = &ic, .conf = &oc,
+                            .estimator = &spec, .cancel = S->cancel,
+                            .mem_max = S->set[BL_S_MEM_MAX].num};
+        h0 = Q->n_hvp;
+        for (steps = 0; steps < 500; steps++) {
+            Freached = o->trace.n ? o->trace.F[o->trace.n - 1] : NAN;
+            if (o->trace.n && Freached <= target) break;
+            bl_err se = {0};
+            int s2 = bl_outer_step(o, &env, &se);
+            if (s2 == BL_EINTR) {
+                st = s2;
+                bl_err_set(e, st, "interrupted");
+                break;
+            }
+            if (s2) break;
+        }
+    }
+    double tg = bl_clock() - t0;
+    int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
+    if (st == BL_OK) {
+        int reached = o->trace.n && Freached <= target;
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "compare");
+            bl_json_str(&j, "what", "search");
+            bl_json_num(&j, "F_best_grid", Fbest);
+            bl_json_num(&j, "target", target);
+            bl_json_arr_begin(&j, "rows");
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "method", "grid search");
+            bl_json_int(&j, "inner_solves", (long long)grid.npoints);
+            bl_json_int(&j, "inner_solves_to_target", (long long)(first + 1));
+            bl_json_int(&j, "hvp", (long long)grid.hvp);
+            bl_json_num(&j, "seconds", grid.seconds);
+            bl_json_num(&j, "F", Fbest);
+            bl_json_obj_end(&j);
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "method", "gradient");
+            bl_json_str(&j, "estimator", spec.text);
+            bl_json_int(&j, "steps", (long long)steps);
+            bl_json_int(&j, "inner_solves", (long long)o->solves);
+            bl_json_int(&j, "hvp", (long long)(Q->n_hvp - h0));
+            bl_json_num(&j, "seconds", tg);
+            bl_json_num(&j, "F", Freached);
+            bl_json_bool(&j, "reached", reached);
+            bl_json_obj_end(&j);
+            bl_json_arr_end(&j);
+            bl_json_end(&j);
+        } else {
+            char a[64], b[64];
+            fprintf(S->out, "best grid value F = %s; target F ≤ %s (within 1%%)\n",
+                    bl_fmt(a, sizeof a, Fbest, dg), bl_fmt(b, sizeof b, target, dg));
+            fprintf(S->out, "%-22s %12s %10s %s\n", "method", "inner solves", "H-products",
+                    timing ? "seconds" : "");
+            fprintf(S->out, "%-22s %12zu %10lu %s\n", "grid search (all)", grid.npoints,
+                    grid.hvp, timing ? bl_fmt(a, sizeof a, grid.seconds, 3) : "");
+            fprintf(S->out, "%-22s %12zu %10s   (the first point within 1%% in grid order)\n",
+                    "grid search (to 1%)", first + 1, "-");
+            fprintf(S->out, "%-22s %12zu %10lu %s  %s after %zu steps of %s with %s\n",
+                    "gradient (run)", o->solves, Q->n_hvp - h0,
+                    timing ? bl_fmt(a, sizeof a, tg, 3) : "", reached ? "reached" : "NOT reached",
+                    steps, o->type->name, spec.text);
+        }
+    }
+    bl_surface_free(&grid);
+    bl_problem_free(Q);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    bl_outer_free(o);
+    return st;
+}
+
 static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
 {
+    if (strcmp(argv[0], "search") == 0) return compare_search(S, argc - 1, argv + 1, e);
     bl_spec specs[BL_SURF_MAXSPECS];
     size_t nspecs = 0;
     if (parse_spec_list(argv[0], specs, BL_SURF_MAXSPECS, &nspecs, e)) return BL_EINVAL;
@@ -599,7 +727,8 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
 
 const bl_command bl_cmd_compare = {
     .name = "compare",
-    .usage = "compare SPEC,SPEC,... PARAM=RANGE | compare SPEC,... AXIS=RANGE [AXIS=RANGE]",
+    .usage = "compare SPEC,SPEC,... PARAM=RANGE | compare SPEC,... AXIS=RANGE [AXIS=RANGE] | "
+             "compare search AXIS=RANGE [AXIS=RANGE]",
     .summary = "estimator errors as a budget grows, or across a grid of ω, in parallel",
     .help =
         "compare cg,neumann k=1:200:30:log\n"
@@ -611,7 +740,11 @@ const bl_command bl_cmd_compare = {
         "compare cg:k=5,neumann:k=20 omega=-6:2:41 [omega[1]=...]\n"
         "    each estimator's relative error (and cosine) across a grid of ω, the\n"
         "    inner problem solved at every point: where a method breaks.\n"
-        "Both run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
+        "compare search omega=-8:4:49\n"
+        "    grid search against gradient-based tuning (outer.opt, outer.estimator,\n"
+        "    from the current ω, on copies): the inner solves, H-products and seconds\n"
+        "    each needs to reach F within 1% of the best grid value.\n"
+        "The first two run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
         "'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
         "In a list, a piece with '=' and no ':' continues the previous spec:\n"
         "cg:k=5,tol=1e-3,neumann is two estimators.",

@@ -420,9 +420,11 @@ static int penalty_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
         for (int k = 0; k < 60 && !ok; k++, s *= 0.5) {
             gsl_vector_memcpy(tr, th);
             gsl_blas_daxpy(-s, g, tr);
-            double f1 = bl_problem_L(P, tr, c->omega) + lam * bl_problem_G(P, tr, c->omega);
-            ok = f1 <= f0 - 1e-4 * s * gn * gn;
-            if (!ok) {
+            double want = 1e-4 * s * gn * gn;
+            if (want > 1e-12 * fabs(f0)) {
+                double f1 = bl_problem_L(P, tr, c->omega) + lam * bl_problem_G(P, tr, c->omega);
+                ok = f1 <= f0 - want;
+            } else {
                 /* next to the minimum the decrease drowns in the round-off
                  * of L + ΛG: accept a step that shrinks the gradient */
                 bl_problem_L_theta(P, tr, c->omega, gg);
@@ -434,7 +436,7 @@ static int penalty_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
         }
         if (!ok) break;                                /* at round-off: done */
         gsl_vector_memcpy(th, tr);
-        s *= 2;                                        /* let the step grow back */
+        s *= 1.5;                                      /* let the step grow back */
     }
     /* g = ∇ωL(θ_Λ) + Λ(∇ωG(θ_Λ) − ∇ωG(θ)) */
     bl_problem_L_omega(P, th, c->omega, r->grad);

@@ -195,6 +195,7 @@ void bl_outer_reset(bl_outer *o)
 {
     o->type->reset(o->state);
     o->iter = 0;
+    o->solves = 0;
     bl_trace_clear(&o->trace);
 }
 
@@ -229,6 +230,7 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
 
     /* 1. the inner problem at the current ω */
     if (oc->inner_steps == 0) {
+        o->solves++;
         st = bl_inner_solve_at(P, env->inner, env->omega, th, &used, env->cancel, e);
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
@@ -280,6 +282,7 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         if (!oc->backtrack) break;
         size_t more = 0;
         gsl_vector_memcpy(th2, th);
+        o->solves++;
         st = bl_inner_solve_at(P, env->inner, w2, th2, &more, env->cancel, e);
         used += more;
         if (st == BL_EINTR) goto out;

@@ -50,6 +50,7 @@ void bl_trace_free(bl_trace *t);
 typedef struct bl_outer {
     const bl_outer_type *type;
     size_t d, iter;
+    size_t solves;          /* inner solves made by the steps (line search too) */
     bl_trace trace;
     void *state;
 } bl_outer;

@@ -118,6 +118,7 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
     char spectext[128];
     gsl_vector *a = NULL;
     bl_hg_result r = {0};
+    bl_spec spec;                     /* label points into it: function scope */
     int st;
     if (argc == 0) {
         st = live_adjoint(S, e);
@@ -127,7 +128,6 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         snprintf(spectext, sizeof spectext, "%s (step adjoint)", it->type->name);
         label = spectext;
     } else {
-        bl_spec spec;
         if (bl_spec_parse(argv[0], &spec, e)) return BL_EINVAL;
         const char *n = spec.type->name;
         const bl_adjoint_type *T = bl_adjoint_lookup(n);

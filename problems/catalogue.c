@@ -9,5 +9,14 @@
 const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_quadratic,
     &bl_problem_ridge,
+    &bl_problem_ridge_multi,
+    &bl_problem_logreg,
+    &bl_problem_logreg_multi,
+    &bl_problem_cleaning,
+    &bl_problem_tv1d,
+    &bl_problem_heat,
+    &bl_problem_doublewell,
+    &bl_problem_nonsingleton,
+    &bl_problem_custom,
     NULL
 };

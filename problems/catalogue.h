@@ -9,6 +9,15 @@
 
 extern const bl_problem_type bl_problem_quadratic;
 extern const bl_problem_type bl_problem_ridge;
+extern const bl_problem_type bl_problem_ridge_multi;
+extern const bl_problem_type bl_problem_logreg;
+extern const bl_problem_type bl_problem_logreg_multi;
+extern const bl_problem_type bl_problem_cleaning;
+extern const bl_problem_type bl_problem_tv1d;
+extern const bl_problem_type bl_problem_heat;
+extern const bl_problem_type bl_problem_doublewell;
+extern const bl_problem_type bl_problem_nonsingleton;
+extern const bl_problem_type bl_problem_custom;
 
 /* quadratic: the closed-form outer optimum ω* = (MᵀM + μI)⁻¹Mᵀθ_t with
  * M = A⁻¹B, and F(ω*) into *F_STAR (may be NULL).  BL_EINVAL when P is not

@@ -15,6 +15,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "catalogue.h"
+#include "closed.h"
 
 enum { PAR_P, PAR_D, PAR_KAPPA, PAR_MU, PAR_SEED, NPAR };
 
@@ -326,6 +327,13 @@ static void quad_omega0(bl_problem *P, gsl_vector *om)
     gsl_vector_set_zero(om);
 }
 
+/* show: the closed forms beside the iterates */
+static int quad_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
+{
+    bl_report_closed(P, th, om, buf, len);
+    return BL_OK;
+}
+
 int bl_quadratic_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star)
 {
     if (!P || P->type != &bl_problem_quadratic) return BL_EINVAL;
@@ -401,4 +409,5 @@ const bl_problem_type bl_problem_quadratic = {
     .hypergrad = quad_hypergrad,
     .lipschitz = quad_lipschitz,
     .omega0 = quad_omega0,
+    .report = quad_report,
 };

@@ -4,7 +4,9 @@
  *
  * Both are evaluated from moments computed once in init (K = XᵀX/n,
  * b = Xᵀy/n, c = ‖y‖²/2n and the validation ones), so every call costs
- * O(p²) whatever n and m are:  (1/2n)‖Xθ − y‖² = ½θᵀKθ − θᵀb + c. */
+ * O(p²) whatever n and m are:  (1/2n)‖Xθ − y‖² = ½θᵀKθ − θᵀb + c.
+ * outer=huber replaces L by (1/m) Σ_k h_δ(x_kᵀθ − y_k) (losses.h), read
+ * from X_v and y_v directly. */
 #include "config.h"
 
 #include <math.h>
@@ -15,14 +17,32 @@
 #include <gsl/gsl_linalg.h>
 
 #include "catalogue.h"
+#include "closed.h"
+#include "losses.h"
+
+enum { PAR_OUTER, PAR_DELTA, NPAR };
+enum { OUTER_MSE, OUTER_HUBER };
+
+static const char *const ridge_outer_names[] = {"mse", "huber", NULL};
+
+static const bl_param ridge_params[NPAR] = {
+    {"outer", 0, 0, 1, 1, "validation loss L: mse (the catalogue's) or huber (see the notes)",
+     ridge_outer_names},
+    {"delta", 1, 1e-6, 1e12, 0, "Huber threshold δ of outer=huber, in target units", NULL},
+};
 
 typedef struct {
     gsl_matrix *K, *Kv;   /* XᵀX/n, X_vᵀX_v/m (p×p, both triangles) */
     gsl_vector *b, *bv;   /* Xᵀy/n, X_vᵀy_v/m */
     double c, cv;         /* ‖y‖²/2n, ‖y_v‖²/2m */
     double lmax;          /* λmax(K) */
+    int outer;            /* OUTER_MSE or OUTER_HUBER */
+    double delta;         /* Huber threshold */
+    const gsl_matrix *Xv; /* borrowed from the data (outer=huber) */
+    const gsl_vector *yv;
     gsl_matrix *F;        /* workspace: factor of K + e^ω I */
     gsl_vector *w1, *w2, *w3; /* workspace, p */
+    gsl_vector *r;        /* workspace, m */
 } ridge_state;
 
 static void ridge_state_free(ridge_state *s)
@@ -36,10 +56,11 @@ static void ridge_state_free(ridge_state *s)
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     gsl_vector_free(s->w3);
+    gsl_vector_free(s->r);
     free(s);
 }
 
-static ridge_state *ridge_state_alloc(size_t p)
+static ridge_state *ridge_state_alloc(size_t p, size_t m)
 {
     ridge_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -51,7 +72,9 @@ static ridge_state *ridge_state_alloc(size_t p)
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
     s->w3 = gsl_vector_alloc(p);
-    if (!s->K || !s->Kv || !s->b || !s->bv || !s->F || !s->w1 || !s->w2 || !s->w3) {
+    s->r = gsl_vector_alloc(m);
+    if (!s->K || !s->Kv || !s->b || !s->bv || !s->F || !s->w1 || !s->w2 || !s->w3
+        || !s->r) {
         ridge_state_free(s);
         return NULL;
     }
@@ -92,7 +115,7 @@ static int ridge_init(bl_problem *P, bl_err *e)
         return BL_EDIM;
     }
 
-    ridge_state *s = ridge_state_alloc(p);
+    ridge_state *s = ridge_state_alloc(p, m);
     gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
     gsl_vector *ev = gsl_vector_alloc(p);
     int st = BL_OK;
@@ -112,6 +135,10 @@ static int ridge_init(bl_problem *P, bl_err *e)
         goto done;
     }
     s->lmax = gsl_vector_max(ev);
+    s->outer = (int)P->par[PAR_OUTER];
+    s->delta = P->par[PAR_DELTA];
+    s->Xv = ds->Xv;
+    s->yv = ds->yv;
 
     P->p = p;
     P->d = 1;
@@ -133,7 +160,7 @@ static void ridge_free(bl_problem *P)
 static int ridge_clone(const bl_problem *src, bl_problem *dst)
 {
     const ridge_state *a = src->state;
-    ridge_state *b = ridge_state_alloc(src->p);
+    ridge_state *b = ridge_state_alloc(src->p, a->r->size);
     if (!b) return BL_ENOMEM;
     gsl_matrix_memcpy(b->K, a->K);
     gsl_matrix_memcpy(b->Kv, a->Kv);
@@ -142,6 +169,10 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     b->c = a->c;
     b->cv = a->cv;
     b->lmax = a->lmax;
+    b->outer = a->outer;
+    b->delta = a->delta;
+    b->Xv = a->Xv;
+    b->yv = a->yv;
     dst->state = b;
     return BL_OK;
 }
@@ -171,6 +202,7 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
 {
     (void)om;
     ridge_state *s = P->state;
+    if (s->outer == OUTER_HUBER) return bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, NULL);
     return half_mse(s->Kv, s->bv, s->cv, th, s->w1);
 }
 
@@ -191,11 +223,15 @@ static void ridge_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
     gsl_vector_set(g, 0, 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt);
 }
 
-/* ∇_θL = Kvθ − bv */
+/* ∇_θL = Kvθ − bv (outer=huber: X_vᵀ h_δ'(X_vθ − y_v)/m) */
 static void ridge_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     (void)om;
     ridge_state *s = P->state;
+    if (s->outer == OUTER_HUBER) {
+        bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
+        return;
+    }
     gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, th, 0.0, g);
     gsl_vector_sub(g, s->bv);
 }
@@ -273,8 +309,7 @@ static int ridge_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
     gsl_vector_memcpy(s->w2, s->w1);                      /* w2 = θ*' */
     if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;
     gsl_vector_scale(s->w2, -lam);
-    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, s->w1, 0.0, s->w3); /* w3 = ∇_θL(θ*) */
-    gsl_vector_sub(s->w3, s->bv);
+    ridge_L_theta(P, s->w1, om, s->w3);                   /* w3 = ∇_θL(θ*) */
     gsl_blas_ddot(s->w3, s->w2, &t);
     gsl_vector_set(g, 0, t);
     return BL_OK;
@@ -293,11 +328,17 @@ static void ridge_omega0(bl_problem *P, gsl_vector *om)
     gsl_vector_set_zero(om);
 }
 
+static int ridge_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
+{
+    bl_report_closed(P, th, om, buf, len);
+    return BL_OK;
+}
+
 const bl_problem_type bl_problem_ridge = {
     .name = "ridge",
     .summary = "ridge regression, one log-strength ω (closed form)",
     .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²",
-    .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖²",
+    .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖² (outer=mse; see outer=)",
     .notes =
         "θ ∈ R^p (one weight per feature, no intercept), ω ∈ R; X (n×p), y the "
         "training split, X_v (m×p), y_v the validation split.\n"
@@ -307,9 +348,12 @@ const bl_problem_type bl_problem_ridge = {
         "dθ*/dω = −e^ω (XᵀX/n + e^ω I)⁻¹ θ*, "
         "∇F(ω) = ∇_θL(θ*)ᵀ dθ*/dω with ∇_θL = X_vᵀ(X_vθ − y_v)/m.\n"
         "Values come from XᵀX/n, Xᵀy/n, ‖y‖²/2n and their validation "
-        "counterparts, computed once: O(p²) a call whatever n and m.",
-    .params = NULL,
-    .nparams = 0,
+        "counterparts, computed once: O(p²) a call whatever n and m.\n"
+        "outer=mse: L = (1/2m)‖X_vθ − y_v‖² (the catalogue's); outer=huber: "
+        "L = (1/m) Σ_k h_δ(x_kᵀθ − y_k) with h_δ(r) = ½r² for |r| ≤ δ and "
+        "δ|r| − ½δ² beyond (δ = delta); the closed forms hold for both.",
+    .params = ridge_params,
+    .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA,
     .init = ridge_init,
     .free = ridge_free,
@@ -328,4 +372,5 @@ const bl_problem_type bl_problem_ridge = {
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
     .omega0 = ridge_omega0,
+    .report = ridge_report,
 };

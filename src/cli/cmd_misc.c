@@ -80,9 +80,18 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
     if (P) {
         fprintf(f, "%s (problem): %s\n  %s\n  %s\n", P->name,
                 P->summary, P->inner_text, P->outer_text);
-        for (size_t i = 0; i < P->nparams; i++)
-            fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", P->params[i].name,
-                    P->params[i].def, P->params[i].help, P->params[i].lo, P->params[i].hi);
+        for (size_t i = 0; i < P->nparams; i++) {
+            const bl_param *pr = &P->params[i];
+            if (pr->choices) {                  /* named values */
+                fprintf(f, "  %s=%s  %s (", pr->name, pr->choices[(int)pr->def], pr->help);
+                for (size_t k = 0; pr->choices[k]; k++)
+                    fprintf(f, "%s%s", k ? "|" : "", pr->choices[k]);
+                fprintf(f, ")\n");
+                continue;
+            }
+            fprintf(f, "  %s=%.10g  %s (range [%.10g, %.10g])\n", pr->name, pr->def,
+                    pr->help, pr->lo, pr->hi);
+        }
         return BL_OK;
     }
     bl_err_set(e, BL_EINVAL, "no help on '%s': %s", topic, ce.msg);
@@ -155,6 +164,7 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
     fprintf(f, "# bilab %s session saved %s; replay with: bilab -f FILE or source FILE\n",
             PACKAGE_VERSION, when);
     if (S->data && S->data_cmd[0]) fprintf(f, "%s\n", S->data_cmd);
+    bl_define_save(S, f);      /* before the problem: custom is built from them */
     if (S->problem_cmd[0]) fprintf(f, "%s\n", S->problem_cmd);
     for (int i = 0; i < BL_NSETTINGS; i++) {
         char val[512], def[512];

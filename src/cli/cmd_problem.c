@@ -94,11 +94,17 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
             return BL_EINVAL;
         }
         double v;
-        if (bl_parse_double(val, key, &v, e)) return BL_EINVAL;
-        if (bl_param_check(&T->params[idx], v, e)) return BL_EINVAL;
+        const bl_param *pr = &T->params[idx];
+        if (pr->choices) {                      /* a named value: outer=huber */
+            if (bl_param_parse(pr, val, &v, e)) return BL_EINVAL;
+        } else {
+            if (bl_parse_double(val, key, &v, e)) return BL_EINVAL;
+            if (bl_param_check(pr, v, e)) return BL_EINVAL;
+        }
         par[idx] = v;
         size_t l = strlen(canon);
-        snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
+        if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", key, pr->choices[(int)v]);
+        else snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
     }
     int st = bl_session_use_problem(S, T, par, e);
     if (st) return st;
@@ -128,7 +134,12 @@ static int problem_show(bl_session *S, bl_err *e)
         bl_json_int(&j, "p", (long long)P->p);
         bl_json_int(&j, "d", (long long)P->d);
         bl_json_obj_begin(&j, "params");
-        for (size_t i = 0; i < T->nparams; i++) bl_json_num(&j, T->params[i].name, P->par[i]);
+        for (size_t i = 0; i < T->nparams; i++) {
+            if (T->params[i].choices)
+                bl_json_str(&j, T->params[i].name, T->params[i].choices[(int)P->par[i]]);
+            else
+                bl_json_num(&j, T->params[i].name, P->par[i]);
+        }
         bl_json_obj_end(&j);
         bl_json_str(&j, "data", (T->flags & BL_PROB_NEEDS_DATA) ? dd : "none");
         bl_json_obj_begin(&j, "closed_forms");
@@ -146,10 +157,19 @@ static int problem_show(bl_session *S, bl_err *e)
     fprintf(f, "  outer  %s\n", T->outer_text);
     fprintf(f, "  dims   θ ∈ R^%zu, ω ∈ R^%zu\n", P->p, P->d);
     if (T->flags & BL_PROB_NEEDS_DATA) fprintf(f, "  data   %s\n", dd);
-    for (size_t i = 0; i < T->nparams; i++)
+    for (size_t i = 0; i < T->nparams; i++) {
+        const bl_param *pr = &T->params[i];
+        if (pr->choices) {                      /* named values */
+            fprintf(f, "  %-6s %-10s %s (default %s, one of ", pr->name,
+                    pr->choices[(int)P->par[i]], pr->help, pr->choices[(int)pr->def]);
+            for (size_t k = 0; pr->choices[k]; k++)
+                fprintf(f, "%s%s", k ? "|" : "", pr->choices[k]);
+            fprintf(f, ")\n");
+            continue;
+        }
         fprintf(f, "  %-6s %-10.10g %s (default %.10g, range [%.10g, %.10g])\n",
-                T->params[i].name, P->par[i], T->params[i].help,
-                T->params[i].def, T->params[i].lo, T->params[i].hi);
+                pr->name, P->par[i], pr->help, pr->def, pr->lo, pr->hi);
+    }
     fprintf(f, "  closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s\n",
             T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
             T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");

@@ -232,6 +232,9 @@ static void show_state(bl_session *S)
     gsl_vector_free(g);
     double eta = bl_session_eta(S);
     int dg = bl_session_digits(S);
+    char rep[1024] = "";
+    if (P->type->report && P->type->report(P, S->theta, S->omega, rep, sizeof rep) != BL_OK)
+        rep[0] = '\0';
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "show");
@@ -250,6 +253,7 @@ static void show_state(bl_session *S)
         bl_json_str(&j, "inner_solver", S->set[BL_S_INNER_SOLVER].str);
         bl_json_str(&j, "outer_opt", S->set[BL_S_OUTER_OPT].str);
         bl_json_str(&j, "estimator", S->set[BL_S_OUTER_ESTIMATOR].str);
+        if (rep[0]) bl_json_str(&j, "report", rep);
         bl_json_end(&j);
         return;
     }
@@ -268,6 +272,13 @@ static void show_state(bl_session *S)
             S->set[BL_S_INNER_SOLVER].str, bl_fmt(b, sizeof b, eta, dg), S->inner_total);
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
+    /* the problem's own report (problem.h), as lines under "report" */
+    for (const char *l = rep; *l;) {
+        const char *nl = strchr(l, '\n');
+        int n = nl ? (int)(nl - l) : (int)strlen(l);
+        fprintf(f, "%-8s %.*s\n", l == rep ? "report" : "", n, l);
+        l = nl ? nl + 1 : l + n;
+    }
 }
 
 static void show_settings(bl_session *S)

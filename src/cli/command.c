@@ -10,7 +10,7 @@
 #include "output.h"
 
 const bl_command *const bl_commands[] = {
-    &bl_cmd_problem, &bl_cmd_data, &bl_cmd_set, &bl_cmd_show, &bl_cmd_step,
+    &bl_cmd_problem, &bl_cmd_define, &bl_cmd_data, &bl_cmd_set, &bl_cmd_show, &bl_cmd_step,
     &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,

@@ -4,6 +4,7 @@
 #define BL_COMMAND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "bl.h"
 #include "session.h"
 
@@ -27,7 +28,7 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_show, bl_cmd_step, bl_cmd_solve, bl_cmd_run, bl_cmd_reset,
     bl_cmd_trace, bl_cmd_hypergrad, bl_cmd_help, bl_cmd_save, bl_cmd_source,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
-    bl_cmd_compare, bl_cmd_plot;
+    bl_cmd_compare, bl_cmd_plot, bl_cmd_define;
 
 extern const bl_command *const bl_commands[];    /* NULL-terminated */
 
@@ -62,6 +63,10 @@ int bl_explain_print(bl_session *S, const bl_spec *spec, bl_err *e);
 /* export surface|compare FILE (.csv, or .json) (cmd_surface.c); WHAT is
  * 0 for the surface, 1 for the comparison. */
 int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e);
+
+/* The define commands that rebuild the session's definitions, for save
+ * (cmd_define.c). */
+void bl_define_save(const bl_session *S, FILE *f);
 
 /* Reports an error the way every command does. */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);

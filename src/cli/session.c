@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "expr.h"
 #include "surface.h"
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
@@ -22,6 +23,7 @@ bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 void bl_session_free(bl_session *S)
 {
     if (!S) return;
+    if (S->dash_free) S->dash_free(S->dash);
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
     bl_adjoint_free(S->adj);
@@ -33,6 +35,7 @@ void bl_session_free(bl_session *S)
     bl_budget_free(S->budget);
     free(S->budget);
     bl_problem_free(S->P);
+    bl_expr_def_free(S->def);
     bl_dataset_free(S->data);
     gsl_vector_free(S->omega);
     gsl_vector_free(S->theta);
@@ -128,18 +131,48 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
 int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
                            const double *par, bl_err *e)
 {
-    bl_problem *P = bl_problem_alloc(T, par, S->data, e);
+    bl_problem *P = bl_problem_alloc_def(T, par, S->data, S->def, e);
     if (!P) return e && e->code ? e->code : BL_ENOMEM;
     int st = install(S, P, 0);
     if (st) bl_err_set(e, st, "out of memory");
     return st;
 }
 
+int bl_session_define(bl_session *S, struct bl_expr_def *def,
+                      const bl_problem_type *T, bl_err *e)
+{
+    if (T) {
+        bl_problem *P = bl_problem_alloc_def(T, NULL, S->data, def, e);
+        if (!P) {
+            bl_expr_def_free(def);
+            return e && e->code ? e->code : BL_ENOMEM;
+        }
+        int same = S->P && S->P->type == T;
+        gsl_vector *th = NULL;
+        if (same && S->theta && S->theta->size == P->p) {
+            th = gsl_vector_alloc(P->p);
+            if (th) gsl_vector_memcpy(th, S->theta);
+        }
+        int st = install(S, P, same);
+        if (st) {
+            gsl_vector_free(th);
+            bl_expr_def_free(def);
+            bl_err_set(e, st, "out of memory");
+            return st;
+        }
+        if (th) gsl_vector_memcpy(S->theta, th);
+        gsl_vector_free(th);
+    }
+    bl_expr_def_free(S->def);
+    S->def = def;
+    return BL_OK;
+}
+
 int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e)
 {
     bl_problem *P = NULL;
-    if (S->P && (S->P->type->flags & BL_PROB_NEEDS_DATA)) {
-        P = bl_problem_alloc(S->P->type, S->P->par, ds, e);
+    if (S->P && (S->P->type->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA))) {
+        P = bl_problem_alloc_def(S->P->type, S->P->par, ds, S->P->def, e);
         if (!P) {
             bl_dataset_free(ds);
             return e && e->code ? e->code : BL_ENOMEM;

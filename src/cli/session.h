@@ -20,6 +20,7 @@ typedef struct bl_session {
     bl_dataset *data;            /* owned; may be NULL */
     char data_cmd[1024];         /* the command that made the data (for save) */
     char problem_cmd[512];       /* likewise for the problem */
+    struct bl_expr_def *def;     /* the definitions of `define` (owned), or NULL */
     gsl_vector *omega, *theta;
 
     /* iterators */
@@ -46,6 +47,11 @@ typedef struct bl_session {
     FILE *errf;                  /* errors */
     const char *cmd;             /* name of the command being run */
     int source_depth;
+
+    /* the dashboard's own state between visits (src/tui/dash.c), freed
+     * through dash_free so that the session does not link curses */
+    struct bl_dash *dash;
+    void (*dash_free)(struct bl_dash *);
 } bl_session;
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel);
@@ -55,6 +61,12 @@ void bl_session_free(bl_session *S);
  * on failure the session is unchanged. */
 int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
                            const double *par, bl_err *e);
+/* Installs DEF (taken over) as the definitions of `define`.  When T (a
+ * BL_PROB_DEFINED type) is given, the problem becomes a T built from DEF;
+ * if T was already in use, ω and θ are kept where their dimensions are
+ * unchanged.  On failure DEF is freed and the session is unchanged. */
+int bl_session_define(bl_session *S, struct bl_expr_def *def,
+                      const bl_problem_type *T, bl_err *e);
 /* Installs DS (taken over) as the data; re-creates a problem that reads
  * data.  On failure DS is freed and the session is unchanged. */
 int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);

@@ -1,11 +1,13 @@
-/* inner.c: the inner iterator life cycle and the solvers gd, agd and
- * newton.  Each solver is a static type; the table lists them. */
+/* inner.c: the inner iterator life cycle and the solvers gd, agd,
+ * newton, lbfgs and bda.  Each solver is a static type; the table lists them. */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
 
 #include "inner.h"
 #include "linalg.h"
@@ -74,6 +76,7 @@ static int gd_iterate(void *s, bl_inner *it)
 static const bl_inner_type gd_type = {
     "gd", "gradient descent with fixed step η: θ ← θ − η∇θG", 0,
     gd_alloc, gd_set, gd_iterate, gd_free,
+    NULL, NULL,
 };
 
 /* ---- agd: Nesterov's accelerated gradient (FISTA momentum sequence) ----
@@ -126,6 +129,7 @@ static void agd_free(void *s)
 static const bl_inner_type agd_type = {
     "agd", "Nesterov's accelerated gradient with step η (FISTA momentum)",
     sizeof(agd_state), agd_alloc, agd_set, agd_iterate, agd_free,
+    NULL, NULL,
 };
 
 /* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ---- */
@@ -177,16 +181,21 @@ static int newton_iterate(void *s, bl_inner *it)
         if (gt <= g0 - 1e-4 * step * slope) break;
         /* Close to the minimum the decrease of G drowns in its round-off
          * while the gradient still shrinks: accept a step that reduces
-         * ‖∇θG‖ by the same Armijo fraction. */
+         * ‖∇θG‖ by the same Armijo fraction, as long as G does not grow
+         * beyond round-off (a real increase is no progress: on tv1d it
+         * made Newton cycle). */
+        if (gt > g0 + 1e-8 * fabs(g0)) continue;
         bl_problem_G_theta(it->P, n->trial, it->omega, n->gtrial);
         if (gsl_blas_dnrm2(n->gtrial) <= (1 - 1e-4 * step) * it->resid) break;
     }
     gsl_vector_memcpy(it->theta, n->trial);
     st = refresh(it);
     /* Newton converges quadratically; steps that stop improving the
-     * residual mean it sits at the round-off floor of the problem. */
+     * residual mean it sits at the round-off floor of the problem.  A
+     * damped step that still lowers G well above its round-off (far from
+     * θ*, on a strongly curved G such as tv1d's) is progress too. */
     if (st == BL_OK) {
-        if (it->resid < 0.5 * n->best) n->flat = 0;
+        if (it->resid < 0.5 * n->best || g0 - gt > 1e-12 * fabs(g0)) n->flat = 0;
         else if (++n->flat >= 3) st = BL_ESTALL;
         if (it->resid < n->best) n->best = it->resid;
     }
@@ -205,6 +214,192 @@ static void newton_free(void *s)
 static const bl_inner_type newton_type = {
     "newton", "Newton's method with a Cholesky solve and Armijo backtracking",
     sizeof(newton_state), newton_alloc, newton_set, newton_iterate, newton_free,
+    NULL, NULL,
+};
+
+/* ---- lbfgs: GSL's vector_bfgs2 as a steppable iterator ----
+ * Fletcher's BFGS with his line search (gsl_multimin_fdfminimizer_vector_bfgs2);
+ * its search direction comes from the last step and gradient change only,
+ * a memory-one limited-memory BFGS.  One bilab iteration is one GSL
+ * iterate (one line search, several G and ∇θG calls, all counted).  The
+ * first trial step has the length of a gd step, η‖∇θG‖; the line search
+ * tolerance is GSL's recommended 0.1.
+ * GSL's line search stops on absolute round-off tests (|Δα·f'| ≤ ε), so
+ * it gives up early once ∇θG is small.  G is therefore handed to GSL
+ * scaled by a power of two s ≈ 1/‖∇θG‖ (exact in floating point, so the
+ * unscaled values are exactly G and ∇θG); when a line search fails, the
+ * scale is renewed from the current gradient and GSL restarted there
+ * once; a second failure is reported as no progress.  A line search on
+ * values of G cannot resolve decreases below their round-off, so lbfgs
+ * stops near ‖∇θG‖ ≈ sqrt(ε |G| λmax(H)) (newton and gd, which need no
+ * values near θ*, go further). */
+
+typedef struct {
+    gsl_multimin_fdfminimizer *m;
+    gsl_multimin_function_fdf fdf;
+    bl_inner *it;
+    double scale;       /* a power of two */
+} lbfgs_state;
+
+static double lbfgs_f(const gsl_vector *x, void *params)
+{
+    lbfgs_state *b = params;
+    return b->scale * bl_problem_G(b->it->P, x, b->it->omega);
+}
+
+static void lbfgs_df(const gsl_vector *x, void *params, gsl_vector *g)
+{
+    lbfgs_state *b = params;
+    bl_problem_G_theta(b->it->P, x, b->it->omega, g);
+    gsl_vector_scale(g, b->scale);
+}
+
+static void lbfgs_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+{
+    *f = lbfgs_f(x, params);
+    lbfgs_df(x, params, g);
+}
+
+static int lbfgs_alloc(void *s, size_t p)
+{
+    lbfgs_state *b = s;
+    b->m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, p);
+    return b->m ? BL_OK : BL_ENOMEM;
+}
+
+/* (Re)starts GSL at it->theta with the scale 2^−round(log2 ‖∇θG‖). */
+static int lbfgs_start(lbfgs_state *b, bl_inner *it)
+{
+    double step = it->eta * it->resid;
+    b->it = it;
+    b->scale = it->resid > 0 && isfinite(it->resid) ? ldexp(1.0, -(int)lround(log2(it->resid)))
+                                                     : 1.0;
+    b->fdf.n = it->theta->size;
+    b->fdf.f = lbfgs_f;
+    b->fdf.df = lbfgs_df;
+    b->fdf.fdf = lbfgs_fdf;
+    b->fdf.params = b;
+    if (!(step > 0) || !isfinite(step)) step = it->eta > 0 ? it->eta : 1.0;
+    return gsl_multimin_fdfminimizer_set(b->m, &b->fdf, it->theta, step, 0.1) == GSL_SUCCESS
+               ? BL_OK : BL_EDIVERGE;
+}
+
+static int lbfgs_set(void *s, bl_inner *it)
+{
+    return lbfgs_start(s, it);
+}
+
+static int lbfgs_iterate(void *s, bl_inner *it)
+{
+    lbfgs_state *b = s;
+    if (it->resid == 0) return BL_OK;             /* at a stationary point */
+    int gst = gsl_multimin_fdfminimizer_iterate(b->m);
+    if (gst != GSL_SUCCESS) {                     /* renew the scale, try once more */
+        int st = lbfgs_start(b, it);
+        if (st) return st;
+        gst = gsl_multimin_fdfminimizer_iterate(b->m);
+    }
+    const gsl_vector *x = gsl_multimin_fdfminimizer_x(b->m);
+    const gsl_vector *g = gsl_multimin_fdfminimizer_gradient(b->m);
+    if (!bl_vector_finite(x) || !bl_vector_finite(g)) return BL_EDIVERGE;
+    gsl_vector_memcpy(it->theta, x);
+    gsl_vector_memcpy(it->grad, g);
+    gsl_vector_scale(it->grad, 1.0 / b->scale);
+    it->value = gsl_multimin_fdfminimizer_minimum(b->m) / b->scale;
+    it->resid = gsl_blas_dnrm2(it->grad);
+    if (!isfinite(it->value)) return BL_EDIVERGE;
+    /* GSL_ENOPROG (or another failed line search) after a restart: no
+     * decrease found along the direction, which means round-off */
+    return gst == GSL_SUCCESS ? BL_OK : BL_ESTALL;
+}
+
+static void lbfgs_free(void *s)
+{
+    lbfgs_state *b = s;
+    if (b->m) gsl_multimin_fdfminimizer_free(b->m);
+}
+
+static const bl_inner_type lbfgs_type = {
+    "lbfgs", "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
+    sizeof(lbfgs_state), lbfgs_alloc, lbfgs_set, lbfgs_iterate, lbfgs_free,
+    NULL, NULL,
+};
+
+/* ---- bda: bilevel descent aggregation (Liu et al., 2020) ----
+ *   d_k = (1 − α_k) ∇θG(θ_k) + α_k ∇θL(θ_k),   θ_{k+1} = θ_k − η d_k,
+ *   α_k = α₀/(k + 1), α₀ = ½,
+ * k = 0, 1, … the iterations since set, η the inner step (inner.step or
+ * 1/L_G).  As α_k → 0 (with Σα_k = ∞) the iterates approach the minimiser
+ * of L over argmin G: where G has many minimisers (nonsingleton) bda
+ * selects the one the outer problem prefers.  ‖∇θG‖ can vanish long
+ * before that selection is made, so bda stops on ‖d_k‖ ≤ tol instead; as
+ * ‖d_k‖ ≥ α_k ‖∇θL‖ wherever ∇θG = 0, bda usually ends on inner.maxit.
+ * η must also suit L (η < 2/λmax(∇²θθL)), which weighs ½ at the start. */
+
+#define BDA_ALPHA0 0.5
+
+typedef struct {
+    gsl_vector *gl;   /* ∇θL at the current θ */
+    gsl_vector *dir;  /* d_k */
+    double dnorm;     /* ‖d_k‖ */
+} bda_state;
+
+static int bda_alloc(void *s, size_t p)
+{
+    bda_state *b = s;
+    b->gl = gsl_vector_alloc(p);
+    b->dir = gsl_vector_alloc(p);
+    return b->gl && b->dir ? BL_OK : BL_ENOMEM;
+}
+
+/* d_k at it->theta, with k = it->iter */
+static int bda_direction(bda_state *b, bl_inner *it)
+{
+    double alpha = BDA_ALPHA0 / (double)(it->iter + 1);
+    bl_problem_L_theta(it->P, it->theta, it->omega, b->gl);
+    gsl_vector_memcpy(b->dir, it->grad);
+    gsl_vector_scale(b->dir, 1.0 - alpha);
+    gsl_blas_daxpy(alpha, b->gl, b->dir);
+    b->dnorm = gsl_blas_dnrm2(b->dir);
+    return isfinite(b->dnorm) ? BL_OK : BL_EDIVERGE;
+}
+
+static int bda_set(void *s, bl_inner *it)
+{
+    return bda_direction(s, it);
+}
+
+static int bda_iterate(void *s, bl_inner *it)
+{
+    bda_state *b = s;
+    gsl_blas_daxpy(-it->eta, b->dir, it->theta);
+    int st = refresh(it);
+    if (st) return st;
+    it->iter++;                 /* α of the next step; bl_inner_iterate counts it */
+    st = bda_direction(b, it);
+    it->iter--;
+    return st;
+}
+
+static double bda_stop(const void *s, const bl_inner *it)
+{
+    (void)it;
+    return ((const bda_state *)s)->dnorm;
+}
+
+static void bda_free(void *s)
+{
+    bda_state *b = s;
+    gsl_vector_free(b->gl);
+    gsl_vector_free(b->dir);
+}
+
+static const bl_inner_type bda_type = {
+    "bda", "bilevel descent aggregation (Liu et al. 2020): θ ← θ − η[(1 − α_k)∇θG + "
+    "α_k∇θL], α_k = ½/(k + 1); selects the inner minimiser best for L; stops on "
+    "the norm of that direction",
+    sizeof(bda_state), bda_alloc, bda_set, bda_iterate, bda_free,
+    bda_stop, "‖(1 − α)∇θG + α∇θL‖",
 };
 
 /* ---- the table ---- */
@@ -212,9 +407,11 @@ static const bl_inner_type newton_type = {
 const bl_inner_type *const bl_inner_gd = &gd_type;
 const bl_inner_type *const bl_inner_agd = &agd_type;
 const bl_inner_type *const bl_inner_newton = &newton_type;
+const bl_inner_type *const bl_inner_lbfgs = &lbfgs_type;
+const bl_inner_type *const bl_inner_bda = &bda_type;
 
 const bl_inner_type *const bl_inner_types[] = {
-    &gd_type, &agd_type, &newton_type, NULL,
+    &gd_type, &agd_type, &newton_type, &lbfgs_type, &bda_type, NULL,
 };
 
 const bl_inner_type *bl_inner_lookup(const char *name)
@@ -318,9 +515,15 @@ int bl_inner_iterate(bl_inner *it, bl_err *e)
     return bl_history_push(&it->hist, it->value, it->resid);
 }
 
+/* The number the stopping test compares with tol. */
+static double stop_measure(const bl_inner *it)
+{
+    return it->type->stop_measure ? it->type->stop_measure(it->state, it) : it->resid;
+}
+
 int bl_inner_test(const bl_inner *it, double tol)
 {
-    return it->resid <= tol ? BL_OK : BL_CONTINUE;
+    return stop_measure(it) <= tol ? BL_OK : BL_CONTINUE;
 }
 
 int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
@@ -328,9 +531,14 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
 {
     for (size_t k = 0; bl_inner_test(it, tol) != BL_OK; k++) {
         if (k >= maxit) {
-            bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations with "
-                       "‖∇θG‖ = %.3g > tol = %.3g", it->type->name, maxit,
-                       it->resid, tol);
+            if (it->type->stop_measure)
+                bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations with "
+                           "%s = %.3g > tol = %.3g (‖∇θG‖ = %.3g)", it->type->name,
+                           maxit, it->type->stop_name, stop_measure(it), tol, it->resid);
+            else
+                bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations with "
+                           "‖∇θG‖ = %.3g > tol = %.3g", it->type->name, maxit,
+                           it->resid, tol);
             return BL_EMAXITER;
         }
         if (cancel && *cancel) {

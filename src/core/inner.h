@@ -27,6 +27,10 @@ typedef struct bl_inner_type {
     int (*set)(void *state, bl_inner *it);         /* it->theta is the start */
     int (*iterate)(void *state, bl_inner *it);     /* one step of it->theta */
     void (*free)(void *state);
+    /* Optional: what the stopping test compares with tol when it is not
+     * ‖∇θG‖ (bda: the norm of its aggregated direction), and its name. */
+    double (*stop_measure)(const void *state, const bl_inner *it);
+    const char *stop_name;
 } bl_inner_type;
 
 struct bl_inner {
@@ -46,6 +50,7 @@ struct bl_inner {
 extern const bl_inner_type *const bl_inner_types[]; /* NULL-terminated */
 extern const bl_inner_type *const bl_inner_gd, *const bl_inner_agd,
     *const bl_inner_newton;
+extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_bda;
 const bl_inner_type *bl_inner_lookup(const char *name);
 
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
@@ -54,7 +59,8 @@ bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
 int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
                  const gsl_vector *theta0, double eta, bl_err *e);
 int bl_inner_iterate(bl_inner *it, bl_err *e);
-/* BL_OK when ‖∇_θG‖ ≤ tol, BL_CONTINUE otherwise. */
+/* BL_OK when ‖∇_θG‖ ≤ tol (or the type's stop_measure ≤ tol),
+ * BL_CONTINUE otherwise. */
 int bl_inner_test(const bl_inner *it, double tol);
 void bl_inner_free(bl_inner *it);
 

@@ -22,6 +22,13 @@ const bl_problem_type *bl_problem_lookup(const char *name)
 bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
                              const bl_dataset *data, bl_err *e)
 {
+    return bl_problem_alloc_def(T, par, data, NULL, e);
+}
+
+bl_problem *bl_problem_alloc_def(const bl_problem_type *T, const double *par,
+                                 const bl_dataset *data,
+                                 const struct bl_expr_def *def, bl_err *e)
+{
     if (!T) {
         bl_err_set(e, BL_EINVAL, "no problem type given");
         return NULL;
@@ -52,6 +59,7 @@ bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
         P->par[i] = v;
     }
     P->data = data;
+    P->def = (T->flags & BL_PROB_DEFINED) ? def : NULL;
 
     int st = T->init ? T->init(P, e) : BL_OK;
     if (st != BL_OK) {
@@ -73,6 +81,7 @@ bl_problem *bl_problem_clone(const bl_problem *P)
     Q->data = P->data;
     Q->p = P->p;
     Q->d = P->d;
+    Q->def = P->def;
     Q->state = NULL;
     if (P->type->clone && P->type->clone(P, Q) != BL_OK) {
         free(Q);

@@ -15,8 +15,13 @@
 /* Flags of a problem type. */
 enum {
     BL_PROB_NEEDS_DATA = 1u << 0,   /* reads a data set */
-    BL_PROB_CLASSIFICATION = 1u << 1 /* labels in {−1, +1} (or {0, 1}) */
+    BL_PROB_CLASSIFICATION = 1u << 1, /* labels in {−1, +1} (or {0, 1}) */
+    BL_PROB_USES_DATA = 1u << 2,    /* reads the data when there is some:
+                                       re-created when the data changes */
+    BL_PROB_DEFINED = 1u << 3       /* built from a definition (P->def): custom */
 };
+
+struct bl_expr_def;                 /* expr.h: definitions typed with `define` */
 
 typedef struct bl_problem bl_problem;
 typedef const gsl_vector cvec;      /* shorthand for read-only vectors */
@@ -55,6 +60,11 @@ typedef struct bl_problem_type {
     int (*hypergrad)(bl_problem *P, cvec *om, gsl_vector *g); /* closed-form ∇F */
     double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H) */
     void (*omega0)(bl_problem *P, gsl_vector *om);           /* default ω */
+    /* Optional: what the problem can say about (θ, ω) beyond F and G
+     * (cleaning: precision and recall of the flagged samples; doublewell:
+     * the branch θ is on).  Writes plain text, lines separated by '\n',
+     * into BUF; returns BL_OK when it wrote something. */
+    int (*report)(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len);
 } bl_problem_type;
 
 struct bl_problem {
@@ -63,6 +73,10 @@ struct bl_problem {
     const bl_dataset *data;     /* borrowed; NULL for problems without data */
     size_t p, d;                /* dim θ, dim ω */
     void *state;                /* the type's own */
+    /* BL_PROB_DEFINED types: the definition the instance is built from
+     * (borrowed while init runs; init may point it at a copy of its own);
+     * NULL for every other type. */
+    const struct bl_expr_def *def;
     /* Work counters, per instance so that threads never share them. */
     unsigned long n_hvp, n_cvp, n_grad, n_eval;
 };
@@ -75,6 +89,11 @@ const bl_problem_type *bl_problem_lookup(const char *name);
  * DATA (may be NULL when T needs none). */
 bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
                              const bl_dataset *data, bl_err *e);
+/* The same for a BL_PROB_DEFINED type, built from DEF (borrowed: it must
+ * outlive the instance and its clones). */
+bl_problem *bl_problem_alloc_def(const bl_problem_type *T, const double *par,
+                                 const bl_dataset *data,
+                                 const struct bl_expr_def *def, bl_err *e);
 bl_problem *bl_problem_clone(const bl_problem *P);
 void bl_problem_free(bl_problem *P);
 void bl_problem_reset_counts(bl_problem *P);

@@ -1,0 +1,291 @@
+/* logistic.c: the logistic-loss machinery of logreg, logreg-multi and
+ * cleaning (logistic.h).  With margins z_i = y_i x_iᵀθ:
+ *   loss      (1/n) Σ w_i log(1 + e^{−z_i})
+ *   gradient  −(1/n) Σ w_i σ(−z_i) y_i x_i
+ *   Hessian   (1/n) Σ w_i σ(z_i) σ(−z_i) x_i x_iᵀ
+ * and the validation losses of doc/problems/logreg.md. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+
+#include "logistic.h"
+#include "losses.h"
+
+const char *const bl_logit_outer_names[] = {"logistic", "sqerr", "smooth01", NULL};
+
+/* Which coding a label belongs to: 1 for −1, 2 for 0, 3 for +1 (both
+ * codings), 0 for anything else. */
+static int coding(double t)
+{
+    return t == -1 ? 1 : t == 0 ? 2 : t == 1 ? 3 : 0;
+}
+
+static void logit_zero(bl_logit *g)
+{
+    g->X = g->Xv = NULL;
+    g->y = g->yv = g->z = g->zv = g->c = g->cv = NULL;
+}
+
+void bl_logit_free(bl_logit *g)
+{
+    if (!g) return;
+    gsl_vector_free(g->y);
+    gsl_vector_free(g->yv);
+    gsl_vector_free(g->z);
+    gsl_vector_free(g->zv);
+    gsl_vector_free(g->c);
+    gsl_vector_free(g->cv);
+    logit_zero(g);
+}
+
+static int logit_alloc(bl_logit *g, size_t n, size_t m)
+{
+    g->y = gsl_vector_alloc(n);
+    g->yv = gsl_vector_alloc(m);
+    g->z = gsl_vector_alloc(n);
+    g->zv = gsl_vector_alloc(m);
+    g->c = gsl_vector_alloc(n);
+    g->cv = gsl_vector_alloc(m);
+    if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv) {
+        bl_logit_free(g);
+        return BL_ENOMEM;
+    }
+    return BL_OK;
+}
+
+int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
+{
+    logit_zero(g);
+    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
+        bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", who);
+        return BL_ENODATA;
+    }
+    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
+    if (ds->y->size != n || ds->yv->size != m) {
+        bl_err_set(e, BL_EDIM, "%s: %zu training rows but %zu labels, %zu validation "
+                   "rows but %zu labels", who, n, ds->y->size, m, ds->yv->size);
+        return BL_EDIM;
+    }
+    if (ds->Xv->size2 != p) {
+        bl_err_set(e, BL_EDIM, "%s: training has %zu features, validation %zu", who, p,
+                   ds->Xv->size2);
+        return BL_EDIM;
+    }
+
+    /* Labels: every one in {−1, +1}, or every one in {0, 1}. */
+    const gsl_vector *lab[2] = {ds->y, ds->yv};
+    const char *split[2] = {"training", "validation"};
+    int seen = 0;   /* bit 0: a −1, bit 1: a 0 */
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < lab[s]->size; i++) {
+            double t = gsl_vector_get(lab[s], i);
+            int c = coding(t);
+            if (c == 0) {
+                bl_err_set(e, BL_EINVAL, "%s needs class labels in {-1, +1} or {0, 1}, "
+                           "but %s label %zu of '%s' is %.6g%s", who, split[s], i + 1,
+                           ds->name ? ds->name : "the data", t,
+                           t == floor(t)
+                               ? " (more than two classes, or a regression target: it needs two)"
+                           : ds->task == BL_TASK_REGRESSION
+                               ? " (a regression target: use ridge, or a "
+                                 "classification data set)" : "");
+                return BL_EINVAL;
+            }
+            if (c == 1) seen |= 1;
+            if (c == 2) seen |= 2;
+            if (seen == 3) {
+                bl_err_set(e, BL_EINVAL, "%s: the labels of '%s' mix the codings "
+                           "{-1, +1} and {0, 1} (%s label %zu is %g)", who,
+                           ds->name ? ds->name : "the data", split[s], i + 1, t);
+                return BL_EINVAL;
+            }
+        }
+
+    if (logit_alloc(g, n, m) != BL_OK) {
+        bl_err_set(e, BL_ENOMEM, "out of memory building %s", who);
+        return BL_ENOMEM;
+    }
+    for (int s = 0; s < 2; s++) {
+        gsl_vector *to = s ? g->yv : g->y;
+        for (size_t i = 0; i < lab[s]->size; i++)
+            gsl_vector_set(to, i, gsl_vector_get(lab[s], i) > 0 ? 1.0 : -1.0);
+    }
+    g->X = ds->X;
+    g->Xv = ds->Xv;
+    g->outer = BL_LOGIT_LOGISTIC;
+    g->tau = 1.0;
+
+    /* λmax(XᵀX/n), for the bound λmax(H) ≤ λmax(XᵀX/n)/4 + (ridge). */
+    gsl_matrix *K = gsl_matrix_alloc(p, p);
+    gsl_vector *ev = gsl_vector_alloc(p);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
+    int st = K && ev && ws ? BL_OK : BL_ENOMEM;
+    if (st == BL_OK) {
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)n, ds->X, 0.0, K);
+        if (gsl_eigen_symm(K, ev, ws) != GSL_SUCCESS) st = BL_EINVAL;
+        else g->lmax = gsl_vector_max(ev);
+    }
+    gsl_matrix_free(K);
+    gsl_vector_free(ev);
+    if (ws) gsl_eigen_symm_free(ws);
+    if (st) {
+        bl_logit_free(g);
+        bl_err_set(e, st, st == BL_ENOMEM ? "out of memory building %s"
+                                          : "%s: eigenvalues of XᵀX/n did not converge", who);
+    }
+    return st;
+}
+
+int bl_logit_clone(const bl_logit *src, bl_logit *dst)
+{
+    logit_zero(dst);
+    if (logit_alloc(dst, src->y->size, src->yv->size) != BL_OK) return BL_ENOMEM;
+    gsl_vector_memcpy(dst->y, src->y);
+    gsl_vector_memcpy(dst->yv, src->yv);
+    dst->X = src->X;
+    dst->Xv = src->Xv;
+    dst->lmax = src->lmax;
+    dst->outer = src->outer;
+    dst->tau = src->tau;
+    return BL_OK;
+}
+
+/* z ← y ∘ (Z θ) */
+static void margins(const gsl_matrix *Z, const gsl_vector *y, const gsl_vector *th,
+                    gsl_vector *z)
+{
+    gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, 0.0, z);
+    gsl_vector_mul(z, y);
+}
+
+void bl_logit_margins(bl_logit *g, const gsl_vector *th)
+{
+    margins(g->X, g->y, th, g->z);
+}
+
+static double weight(const gsl_vector *w, size_t i)
+{
+    return w ? gsl_vector_get(w, i) : 1.0;
+}
+
+double bl_logit_loss(bl_logit *g, const gsl_vector *th, const gsl_vector *w)
+{
+    size_t n = g->y->size;
+    double s = 0;
+    margins(g->X, g->y, th, g->z);
+    for (size_t i = 0; i < n; i++)
+        s += weight(w, i) * bl_softplus(-gsl_vector_get(g->z, i));
+    return s / (double)n;
+}
+
+void bl_logit_grad(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
+                   gsl_vector *out)
+{
+    size_t n = g->y->size;
+    margins(g->X, g->y, th, g->z);
+    for (size_t i = 0; i < n; i++)
+        gsl_vector_set(g->c, i, -weight(w, i) * gsl_vector_get(g->y, i)
+                                    * bl_sigmoid(-gsl_vector_get(g->z, i)));
+    gsl_blas_dgemv(CblasTrans, 1.0 / (double)n, g->X, g->c, 0.0, out);
+}
+
+/* c_i ← w_i σ(z_i) σ(−z_i) at the margins in g->z */
+static void curvature(bl_logit *g, const gsl_vector *w)
+{
+    for (size_t i = 0; i < g->y->size; i++) {
+        double zi = gsl_vector_get(g->z, i);
+        gsl_vector_set(g->c, i, weight(w, i) * bl_sigmoid(zi) * bl_sigmoid(-zi));
+    }
+}
+
+void bl_logit_hvp(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
+                  const gsl_vector *v, gsl_vector *out)
+{
+    margins(g->X, g->y, th, g->z);
+    curvature(g, w);
+    gsl_vector *u = g->z;                     /* reused: X v, then D X v */
+    gsl_blas_dgemv(CblasNoTrans, 1.0, g->X, v, 0.0, u);
+    gsl_vector_mul(u, g->c);
+    gsl_blas_dgemv(CblasTrans, 1.0 / (double)g->y->size, g->X, u, 0.0, out);
+}
+
+void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
+                      gsl_matrix *H)
+{
+    size_t n = g->y->size, p = H->size1;
+    margins(g->X, g->y, th, g->z);
+    curvature(g, w);
+    gsl_matrix_set_zero(H);
+    for (size_t i = 0; i < n; i++) {
+        gsl_vector_const_view xi = gsl_matrix_const_row(g->X, i);
+        gsl_blas_dsyr(CblasLower, gsl_vector_get(g->c, i) / (double)n, &xi.vector, H);
+    }
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < i; j++) gsl_matrix_set(H, j, i, gsl_matrix_get(H, i, j));
+}
+
+/* The validation losses as functions of the margins z_k = y_k x_kᵀθ:
+ *   logistic  (1/m) Σ log(1 + e^{−z_k})
+ *   sqerr     (1/2m) Σ (σ(x_kᵀθ) − t_k)² = (1/2m) Σ σ(−z_k)², t_k = (1 + y_k)/2
+ *   smooth01  (1/m) Σ σ(−z_k/τ)
+ * Each term ℓ(z) has ∇θ = ℓ'(z) y_k x_k. */
+double bl_logit_outer(bl_logit *g, const gsl_vector *th)
+{
+    size_t m = g->yv->size;
+    double s = 0;
+    margins(g->Xv, g->yv, th, g->zv);
+    for (size_t k = 0; k < m; k++) {
+        double z = gsl_vector_get(g->zv, k), q;
+        switch (g->outer) {
+        case BL_LOGIT_SQERR:
+            q = bl_sigmoid(-z);
+            s += 0.5 * q * q;
+            break;
+        case BL_LOGIT_SMOOTH01:
+            s += bl_sigmoid(-z / g->tau);
+            break;
+        default:
+            s += bl_softplus(-z);
+            break;
+        }
+    }
+    return s / (double)m;
+}
+
+void bl_logit_outer_grad(bl_logit *g, const gsl_vector *th, gsl_vector *out)
+{
+    size_t m = g->yv->size;
+    margins(g->Xv, g->yv, th, g->zv);
+    for (size_t k = 0; k < m; k++) {
+        double z = gsl_vector_get(g->zv, k), d, q;
+        switch (g->outer) {
+        case BL_LOGIT_SQERR:                 /* d/dz ½σ(−z)² = −σ(−z)² σ(z) */
+            q = bl_sigmoid(-z);
+            d = -q * q * bl_sigmoid(z);
+            break;
+        case BL_LOGIT_SMOOTH01:              /* d/dz σ(−z/τ) = −σ(−z/τ)σ(z/τ)/τ */
+            d = -bl_sigmoid(-z / g->tau) * bl_sigmoid(z / g->tau) / g->tau;
+            break;
+        default:                             /* d/dz log(1 + e^{−z}) = −σ(−z) */
+            d = -bl_sigmoid(-z);
+            break;
+        }
+        gsl_vector_set(g->cv, k, d * gsl_vector_get(g->yv, k));
+    }
+    gsl_blas_dgemv(CblasTrans, 1.0 / (double)m, g->Xv, g->cv, 0.0, out);
+}
+
+void bl_logit_accuracy(bl_logit *g, const gsl_vector *th, double *train, double *val)
+{
+    size_t n = g->y->size, m = g->yv->size, a = 0, b = 0;
+    margins(g->X, g->y, th, g->z);
+    margins(g->Xv, g->yv, th, g->zv);
+    for (size_t i = 0; i < n; i++) a += gsl_vector_get(g->z, i) > 0;
+    for (size_t k = 0; k < m; k++) b += gsl_vector_get(g->zv, k) > 0;
+    *train = (double)a / (double)n;
+    *val = (double)b / (double)m;
+}

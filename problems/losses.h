@@ -1,0 +1,63 @@
+/* losses.h: scalar losses shared by several problems of the catalogue, as
+ * static inline functions (each problem file stays self-contained).
+ * Definitions: doc/problems/logreg.md and doc/problems/ridge-multi.md. */
+#ifndef BL_LOSSES_H
+#define BL_LOSSES_H
+
+#include <math.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+/* σ(t) = 1/(1 + e^{−t}), without overflow for either sign of t. */
+static inline double bl_sigmoid(double t)
+{
+    if (t >= 0) return 1.0 / (1.0 + exp(-t));
+    double e = exp(t);
+    return e / (1.0 + e);
+}
+
+/* log(1 + e^{t}) (softplus), without overflow or loss of digits: the
+ * logistic loss of a margin z is bl_softplus(−z). */
+static inline double bl_softplus(double t)
+{
+    if (t > 0) return t + log1p(exp(-t));
+    return log1p(exp(t));
+}
+
+/* Huber's loss h_δ(r) = ½r² for |r| ≤ δ, δ|r| − ½δ² beyond, and its
+ * derivative (r clipped to [−δ, δ]). */
+static inline double bl_huber(double r, double delta)
+{
+    double a = fabs(r);
+    return a <= delta ? 0.5 * r * r : delta * a - 0.5 * delta * delta;
+}
+
+static inline double bl_huber_d(double r, double delta)
+{
+    return r > delta ? delta : r < -delta ? -delta : r;
+}
+
+/* The regression outer losses of ridge and ridge-multi on (Z, t), rows z_k:
+ *   huber: (1/m) Σ_k h_δ(z_kᵀθ − t_k),
+ * its gradient Zᵀ h_δ'(Zθ − t)/m into G (may be NULL).  R is an m-vector of
+ * workspace. */
+static inline double bl_huber_mean(const gsl_matrix *Z, const gsl_vector *t,
+                                   const gsl_vector *th, double delta,
+                                   gsl_vector *r, gsl_vector *g)
+{
+    size_t m = Z->size1;
+    double s = 0;
+    gsl_vector_memcpy(r, t);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, -1.0, r);   /* Zθ − t */
+    for (size_t k = 0; k < m; k++) {
+        double rk = gsl_vector_get(r, k);
+        s += bl_huber(rk, delta);
+        gsl_vector_set(r, k, bl_huber_d(rk, delta));
+    }
+    if (g) gsl_blas_dgemv(CblasTrans, 1.0 / (double)m, Z, r, 0.0, g);
+    return s / (double)m;
+}
+
+#endif

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
@@ -28,6 +29,9 @@ static void logit_zero(bl_logit *g)
 {
     g->X = g->Xv = NULL;
     g->y = g->yv = g->z = g->zv = g->c = g->cv = NULL;
+    g->Xs = NULL;
+    g->ez = g->th_last = g->u = NULL;
+    g->cached = 0;
 }
 
 void bl_logit_free(bl_logit *g)
@@ -39,18 +43,28 @@ void bl_logit_free(bl_logit *g)
     gsl_vector_free(g->zv);
     gsl_vector_free(g->c);
     gsl_vector_free(g->cv);
+    gsl_matrix_free(g->Xs);
+    gsl_vector_free(g->ez);
+    gsl_vector_free(g->th_last);
+    gsl_vector_free(g->u);
     logit_zero(g);
 }
 
-static int logit_alloc(bl_logit *g, size_t n, size_t m)
+static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
 {
+    g->Xs = gsl_matrix_alloc(n, p);
+    g->ez = gsl_vector_alloc(n);
+    g->th_last = gsl_vector_alloc(p);
+    g->u = gsl_vector_alloc(n);
+    g->cached = 0;
     g->y = gsl_vector_alloc(n);
     g->yv = gsl_vector_alloc(m);
     g->z = gsl_vector_alloc(n);
     g->zv = gsl_vector_alloc(m);
     g->c = gsl_vector_alloc(n);
     g->cv = gsl_vector_alloc(m);
-    if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv) {
+    if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv || !g->Xs || !g->ez
+        || !g->th_last || !g->u) {
         bl_logit_free(g);
         return BL_ENOMEM;
     }
@@ -105,7 +119,7 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
             }
         }
 
-    if (logit_alloc(g, n, m) != BL_OK) {
+    if (logit_alloc(g, n, m, ds->X->size2) != BL_OK) {
         bl_err_set(e, BL_ENOMEM, "out of memory building %s", who);
         return BL_ENOMEM;
     }
@@ -143,7 +157,8 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
 int bl_logit_clone(const bl_logit *src, bl_logit *dst)
 {
     logit_zero(dst);
-    if (logit_alloc(dst, src->y->size, src->yv->size) != BL_OK) return BL_ENOMEM;
+    if (logit_alloc(dst, src->y->size, src->yv->size, src->Xs->size2) != BL_OK)
+        return BL_ENOMEM;
     gsl_vector_memcpy(dst->y, src->y);
     gsl_vector_memcpy(dst->yv, src->yv);
     dst->X = src->X;
@@ -162,9 +177,23 @@ static void margins(const gsl_matrix *Z, const gsl_vector *y, const gsl_vector *
     gsl_vector_mul(z, y);
 }
 
+/* g->z and g->ez at TH, unless they are there already. */
+static void prepare(bl_logit *g, const gsl_vector *th)
+{
+    size_t n = g->y->size, p = th->size;
+    if (g->cached && th->stride == 1 && p == g->th_last->size
+        && memcmp(th->data, g->th_last->data, p * sizeof(double)) == 0)
+        return;
+    margins(g->X, g->y, th, g->z);
+    for (size_t i = 0; i < n; i++)
+        g->ez->data[i] = exp(-fabs(g->z->data[i * g->z->stride]));
+    g->cached = th->stride == 1 && p == g->th_last->size;
+    if (g->cached) memcpy(g->th_last->data, th->data, p * sizeof(double));
+}
+
 void bl_logit_margins(bl_logit *g, const gsl_vector *th)
 {
-    margins(g->X, g->y, th, g->z);
+    prepare(g, th);
 }
 
 static double weight(const gsl_vector *w, size_t i)
@@ -176,9 +205,12 @@ double bl_logit_loss(bl_logit *g, const gsl_vector *th, const gsl_vector *w)
 {
     size_t n = g->y->size;
     double s = 0;
-    margins(g->X, g->y, th, g->z);
-    for (size_t i = 0; i < n; i++)
-        s += weight(w, i) * bl_softplus(-gsl_vector_get(g->z, i));
+    prepare(g, th);
+    /* softplus(−z) = max(−z, 0) + log1p(e^{−|z|}), as bl_softplus */
+    for (size_t i = 0; i < n; i++) {
+        double z = gsl_vector_get(g->z, i);
+        s += weight(w, i) * ((z < 0 ? -z : 0) + log1p(gsl_vector_get(g->ez, i)));
+    }
     return s / (double)n;
 }
 
@@ -186,28 +218,31 @@ void bl_logit_grad(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
                    gsl_vector *out)
 {
     size_t n = g->y->size;
-    margins(g->X, g->y, th, g->z);
-    for (size_t i = 0; i < n; i++)
-        gsl_vector_set(g->c, i, -weight(w, i) * gsl_vector_get(g->y, i)
-                                    * bl_sigmoid(-gsl_vector_get(g->z, i)));
+    prepare(g, th);
+    for (size_t i = 0; i < n; i++) {
+        /* σ(−z) from e = e^{−|z|}: 1/(1 + e) for z ≤ 0, e/(1 + e) for z > 0 */
+        double z = gsl_vector_get(g->z, i), e = gsl_vector_get(g->ez, i);
+        double s = z > 0 ? e / (1 + e) : 1 / (1 + e);
+        gsl_vector_set(g->c, i, -weight(w, i) * gsl_vector_get(g->y, i) * s);
+    }
     gsl_blas_dgemv(CblasTrans, 1.0 / (double)n, g->X, g->c, 0.0, out);
 }
 
-/* c_i ← w_i σ(z_i) σ(−z_i) at the margins in g->z */
+/* c_i ← w_i σ(z_i) σ(−z_i) = w_i e/(1 + e)² with e = e^{−|z_i|} */
 static void curvature(bl_logit *g, const gsl_vector *w)
 {
     for (size_t i = 0; i < g->y->size; i++) {
-        double zi = gsl_vector_get(g->z, i);
-        gsl_vector_set(g->c, i, weight(w, i) * bl_sigmoid(zi) * bl_sigmoid(-zi));
+        double e = gsl_vector_get(g->ez, i);
+        gsl_vector_set(g->c, i, weight(w, i) * e / ((1 + e) * (1 + e)));
     }
 }
 
 void bl_logit_hvp(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
                   const gsl_vector *v, gsl_vector *out)
 {
-    margins(g->X, g->y, th, g->z);
+    prepare(g, th);
     curvature(g, w);
-    gsl_vector *u = g->z;                     /* reused: X v, then D X v */
+    gsl_vector *u = g->u;                     /* X v, then D X v */
     gsl_blas_dgemv(CblasNoTrans, 1.0, g->X, v, 0.0, u);
     gsl_vector_mul(u, g->c);
     gsl_blas_dgemv(CblasTrans, 1.0 / (double)g->y->size, g->X, u, 0.0, out);
@@ -217,13 +252,17 @@ void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
                       gsl_matrix *H)
 {
     size_t n = g->y->size, p = H->size1;
-    margins(g->X, g->y, th, g->z);
+    prepare(g, th);
     curvature(g, w);
-    gsl_matrix_set_zero(H);
+    /* H = Xsᵀ Xs with row i of Xs = √(c_i/n) x_i (c_i ≥ 0): one dsyrk,
+     * not n rank-one updates */
     for (size_t i = 0; i < n; i++) {
-        gsl_vector_const_view xi = gsl_matrix_const_row(g->X, i);
-        gsl_blas_dsyr(CblasLower, gsl_vector_get(g->c, i) / (double)n, &xi.vector, H);
+        double sc = sqrt(gsl_vector_get(g->c, i) / (double)n);
+        const double *src = g->X->data + i * g->X->tda;
+        double *dst = g->Xs->data + i * g->Xs->tda;
+        for (size_t j = 0; j < p; j++) dst[j] = sc * src[j];
     }
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, g->Xs, 0.0, H);
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < i; j++) gsl_matrix_set(H, j, i, gsl_matrix_get(H, i, j));
 }
@@ -282,7 +321,7 @@ void bl_logit_outer_grad(bl_logit *g, const gsl_vector *th, gsl_vector *out)
 void bl_logit_accuracy(bl_logit *g, const gsl_vector *th, double *train, double *val)
 {
     size_t n = g->y->size, m = g->yv->size, a = 0, b = 0;
-    margins(g->X, g->y, th, g->z);
+    prepare(g, th);
     margins(g->Xv, g->yv, th, g->zv);
     for (size_t i = 0; i < n; i++) a += gsl_vector_get(g->z, i) > 0;
     for (size_t k = 0; k < m; k++) b += gsl_vector_get(g->zv, k) > 0;

@@ -171,6 +171,7 @@ static int newton_iterate(void *s, bl_inner *it)
         return BL_ENOTPD;
     }
     double slope, step = 1.0, g0 = it->value, gt = g0;
+    int have_grad = 0;                              /* gtrial is ∇θG(trial) */
     gsl_blas_ddot(it->grad, n->dir, &slope);       /* > 0 */
     for (int k = 0;; k++, step *= 0.5) {
         /* no decrease in 40 halvings: the iterate is at round-off level */
@@ -186,10 +187,18 @@ static int newton_iterate(void *s, bl_inner *it)
          * made Newton cycle). */
         if (gt > g0 + 1e-8 * fabs(g0)) continue;
         bl_problem_G_theta(it->P, n->trial, it->omega, n->gtrial);
-        if (gsl_blas_dnrm2(n->gtrial) <= (1 - 1e-4 * step) * it->resid) break;
+        if (gsl_blas_dnrm2(n->gtrial) <= (1 - 1e-4 * step) * it->resid) {
+            have_grad = 1;
+            break;
+        }
     }
+    /* G at the new iterate is the line search's last value: not again */
     gsl_vector_memcpy(it->theta, n->trial);
-    st = refresh(it);
+    it->value = gt;
+    if (have_grad) gsl_vector_memcpy(it->grad, n->gtrial);
+    else bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
+    it->resid = gsl_blas_dnrm2(it->grad);
+    st = isfinite(it->value) && isfinite(it->resid) ? BL_OK : BL_EDIVERGE;
     /* Newton converges quadratically; steps that stop improving the
      * residual mean it sits at the round-off floor of the problem.  A
      * damped step that still lowers G well above its round-off (far from

@@ -6,6 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 for bl in tests/cli/*.bl doc/lessons/*.bl; do
     (cd "${TMPDIR:-/tmp}" && "$OLDPWD/bilab" --keep-going -f "$OLDPWD/$bl" 2>&1) \
-        | sed -E 's/-?[0-9]+(\.[0-9]+)?e-(0?[7-9]|[1-9][0-9]|[0-9]{3})/~0/g' >"${bl%.bl}.out"
+        | sed -E 's/-?[0-9]+(\.[0-9]+)?e-(0?[7-9]|[1-9][0-9]|[0-9]{3})/~0/g' | tr -s ' ' \
+        >"${bl%.bl}.out"
 done
 git diff --stat -- tests/cli doc/lessons

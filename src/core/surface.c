@@ -118,30 +118,37 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
 
     int nt = resolve_threads(threads), fail = 0, used_fd = 0;
+    /* chunks of neighbouring points: fewer hand-outs, and threads do not
+     * write to the same cache lines of F, grad and done */
+    int chunk = (int)(n / ((size_t)nt * 8));
+    if (chunk < 1) chunk = 1;
     size_t ndone = 0, nfailed = 0;
     unsigned long iters = 0, hvp = 0;
     double t0 = bl_clock();
     s->threads = nt;
 #pragma omp parallel num_threads(nt) reduction(+ : iters, hvp)
     {
+        /* per thread: a clone of the problem, and an inner iterator that
+         * every point reuses (allocations from two threads contend) */
         bl_problem *Q = bl_problem_clone(P);
-        gsl_vector *om = gsl_vector_alloc(d), *th = gsl_vector_alloc(P->p);
+        bl_inner *it = bl_inner_alloc(ic->type, P->p);
+        gsl_vector *om = gsl_vector_alloc(d), *th = NULL;
         gsl_vector *g = gsl_vector_alloc(d), *ge = gsl_vector_alloc(d);
-        if (!Q || !om || !th || !g || !ge) {
+        if (!Q || !it || !om || !g || !ge) {
 #pragma omp atomic write
             fail = 1;
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
         for (long k = 0; k < (long)n; k++) {
             if ((cancel && *cancel) || fail) continue;
             size_t i = (size_t)k % axes[0].n, j = (size_t)k / axes[0].n;
             gsl_vector_memcpy(om, omega);
             gsl_vector_set(om, axes[0].coord, axes[0].values[i]);
             if (naxes == 2) gsl_vector_set(om, axes[1].coord, axes[1].values[j]);
-            gsl_vector_memcpy(th, theta0);
-            size_t it = 0;
-            int st = bl_inner_solve_at(Q, ic, om, th, &it, cancel, NULL);
-            iters += it;
+            int st = bl_inner_set(it, Q, om, theta0, ic->eta, NULL);
+            if (st == BL_OK) st = bl_inner_run(it, ic->tol, ic->maxit, cancel, NULL);
+            iters += it->iter;
+            th = it->theta;
             unsigned char mark = 2;
             if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
                 double F = bl_problem_L(Q, th, om);
@@ -179,8 +186,8 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         }
         if (Q) hvp += Q->n_hvp;
         bl_problem_free(Q);
+        bl_inner_free(it);
         gsl_vector_free(om);
-        gsl_vector_free(th);
         gsl_vector_free(g);
         gsl_vector_free(ge);
     }

@@ -177,13 +177,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     }
     const gsl_vector *gref = ref >= 0 ? rows[ref].r.grad : NULL;
     /* how far θ is from an inner solution: estimates are taken at θ */
-    gsl_vector *gth = gsl_vector_alloc(S->P->p);
-    double resid = NAN;
-    if (gth) {
-        bl_problem_G_theta(S->P, S->theta, S->omega, gth);
-        resid = gsl_blas_dnrm2(gth);
-        gsl_vector_free(gth);
-    }
+    double resid = bl_inner_residual(S->P, S->theta, S->omega, bl_session_eta(S));
     if (ref >= 0) refname = rows[ref].spec.text;
 
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;

@@ -148,6 +148,7 @@ static int problem_show(bl_session *S, bl_err *e)
         bl_json_bool(&j, "dense_hessian", T->hessian != NULL);
         bl_json_bool(&j, "lipschitz_bound", T->lipschitz != NULL);
         bl_json_obj_end(&j);
+        if (T->flags & BL_PROB_NONSMOOTH) bl_json_bool(&j, "nonsmooth", 1);
         bl_json_end(&j);
         return BL_OK;
     }
@@ -173,6 +174,11 @@ static int problem_show(bl_session *S, bl_err *e)
     fprintf(f, "  closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s\n",
             T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
             T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");
+    if (T->flags & BL_PROB_NONSMOOTH)
+        fprintf(f, "  non-smooth: inner solvers ista, fista or cd, residual "
+                "‖θ − prox(θ − η∇f(θ))‖/η; hypergradients on the support "
+                "S = {j : θ_j ≠ 0}; the surface F(ω) is kinked where the support "
+                "changes\n");
     if (T->notes) {
         fprintf(f, "  notes  ");
         for (const char *c = T->notes; *c; c++) {

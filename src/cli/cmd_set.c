@@ -224,12 +224,9 @@ const bl_command bl_cmd_set = {
 static void show_state(bl_session *S)
 {
     bl_problem *P = S->P;
-    gsl_vector *g = gsl_vector_alloc(P->p);
     double G = bl_problem_G(P, S->theta, S->omega);
     double F = bl_problem_L(P, S->theta, S->omega);
-    bl_problem_G_theta(P, S->theta, S->omega, g);
-    double gn = gsl_blas_dnrm2(g);
-    gsl_vector_free(g);
+    double gn = bl_inner_residual(P, S->theta, S->omega, bl_session_eta(S));
     double eta = bl_session_eta(S);
     int dg = bl_session_digits(S);
     char rep[1024] = "";

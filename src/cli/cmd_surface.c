@@ -709,8 +709,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
     S->last_compare = 2;
     gsl_vector *gth = gsl_vector_alloc(S->P->p);
     if (gth && !bl_session_json(S)) {
-        bl_problem_G_theta(S->P, S->theta, S->omega, gth);
-        double r = gsl_blas_dnrm2(gth);
+        double r = bl_inner_residual(S->P, S->theta, S->omega, bl_session_eta(S));
         if (r > ic.tol)
             fprintf(S->out, "note: θ is not solved (‖∇θG‖ = %.3g > inner.tol): the estimates "
                     "are taken at this θ; 'solve inner' first for ∇F\n", r);

@@ -182,7 +182,23 @@ static int mem_check(const bl_hg_ctx *c, const char *what, size_t bytes, bl_err 
     return BL_OK;
 }
 
-/* Reverse mode over the last K of T steps (K = T: the full reverse). */
+/* θ ← Φ(θ, ω) in place, GR a p-vector of workspace: θ − η∇θG(θ), or for
+ * non-smooth problems the problem's ISTA step prox_{ηg}(θ − η∇f(θ)). */
+static void phi_step(bl_problem *P, gsl_vector *th, const gsl_vector *om, double eta,
+                     gsl_vector *gr)
+{
+    if (P->type->step) {
+        bl_problem_step(P, th, om, eta, gr);
+        gsl_vector_memcpy(th, gr);
+        return;
+    }
+    bl_problem_G_theta(P, th, om, gr);
+    gsl_blas_daxpy(-eta, gr, th);
+}
+
+/* Reverse mode over the last K of T steps (K = T: the full reverse).
+ * With a problem step (non-smooth problems) the products are those of its
+ * Jacobians, (∂Φ/∂θ)ᵀα and (∂Φ/∂ω)ᵀα, in place of α − ηHα and −ηCα. */
 static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ctx *c,
                      bl_hg_result *r, bl_err *e)
 {
@@ -216,8 +232,7 @@ static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ct
             gsl_vector_view row = gsl_matrix_row(hist, s + K - T);
             gsl_vector_memcpy(&row.vector, th);
         }
-        bl_problem_G_theta(P, th, c->omega, gr);
-        gsl_blas_daxpy(-eta, gr, th);                  /* θ_{s+1} = Φ(θ_s) */
+        phi_step(P, th, c->omega, eta, gr);           /* θ_{s+1} = Φ(θ_s) */
     }
     if (!bl_vector_finite(th)) {
         bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
@@ -230,6 +245,13 @@ static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ct
     r->has_theta_end = 1;
     for (size_t j = K; j-- > 0;) {                     /* s = T−K+j, from T−1 down */
         gsl_vector_view ts = gsl_matrix_row(hist, j);
+        if (P->type->step) {
+            bl_problem_step_vjp(P, &ts.vector, c->omega, eta, al, j ? hv : NULL, cv);
+            gsl_vector_add(r->grad, cv);               /* g ← g + (∂Φ/∂ω)ᵀα_{s+1} */
+            if (j == 0) break;
+            gsl_vector_memcpy(al, hv);                 /* α_s = (∂Φ/∂θ)ᵀα_{s+1} */
+            continue;
+        }
         bl_problem_cvp(P, &ts.vector, c->omega, al, cv);
         gsl_blas_daxpy(-eta, cv, r->grad);             /* g ← g − η C(θ_s) α_{s+1} */
         if (j == 0) break;                             /* α_{T−K} is never used */
@@ -300,6 +322,11 @@ static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
             /* column i: Z_i ← Z_i − η (H(θ_s) Z_i + Cᵀ(θ_s) e_i); Z₀ = 0 */
             gsl_vector_view zi = gsl_matrix_column(Z, i);
             gsl_vector_set_basis(ei, i);
+            if (P->type->step) {                       /* Z_i ← ∂Φ/∂θ Z_i + ∂Φ/∂ω e_i */
+                bl_problem_step_jvp(P, th, c->omega, eta, s > 0 ? &zi.vector : NULL, ei, hz);
+                gsl_vector_memcpy(&zi.vector, hz);
+                continue;
+            }
             bl_problem_ctvp(P, th, c->omega, ei, ct);
             if (s > 0) {
                 bl_problem_hvp(P, th, c->omega, &zi.vector, hz);
@@ -307,8 +334,7 @@ static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
             }
             gsl_blas_daxpy(-eta, ct, &zi.vector);
         }
-        bl_problem_G_theta(P, th, c->omega, gr);
-        gsl_blas_daxpy(-eta, gr, th);
+        phi_step(P, th, c->omega, eta, gr);
     }
     if (!bl_vector_finite(th)) {
         bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
@@ -363,13 +389,17 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
         gsl_vector_free(cv);
         return BL_ENOMEM;
     }
-    bl_problem_G_theta(P, c->theta, c->omega, gl);
     gsl_vector_memcpy(th1, c->theta);
-    gsl_blas_daxpy(-eta, gl, th1);                     /* θ' = Φ(θ, ω) */
+    phi_step(P, th1, c->omega, eta, gl);               /* θ' = Φ(θ, ω) */
     bl_problem_L_theta(P, th1, c->omega, gl);
     bl_problem_L_omega(P, th1, c->omega, r->grad);
-    bl_problem_cvp(P, c->theta, c->omega, gl, cv);
-    gsl_blas_daxpy(-eta, cv, r->grad);                 /* − η C(θ) ∇θL(θ') */
+    if (P->type->step) {                               /* + (∂Φ/∂ω)ᵀ∇θL(θ') */
+        bl_problem_step_vjp(P, c->theta, c->omega, eta, gl, NULL, cv);
+        gsl_vector_add(r->grad, cv);
+    } else {
+        bl_problem_cvp(P, c->theta, c->omega, gl, cv);
+        gsl_blas_daxpy(-eta, cv, r->grad);             /* − η C(θ) ∇θL(θ') */
+    }
     gsl_vector_memcpy(r->theta_end, th1);
     r->bytes = 2 * P->p * sizeof(double);
     gsl_vector_free(th1);
@@ -747,8 +777,7 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
     if (!tstar || !a || !tend || !gref || !gl || !x->g || !x->gstar || !x->total
         || !x->part[0] || !x->part[1] || !x->part[2])
         goto out;
-    bl_problem_G_theta(P, c->theta, c->omega, gl);
-    x->inner_residual = gsl_blas_dnrm2(gl);
+    x->inner_residual = bl_inner_residual(P, c->theta, c->omega, c->eta);
 
     /* the estimate */
     bl_hg_result r = {.grad = x->g, .adjoint = a, .theta_end = tend};

@@ -43,12 +43,25 @@ void bl_history_free(bl_history *h)
 
 /* ---- shared helpers ---- */
 
-/* Refreshes value, gradient and residual at it->theta. */
+static int nonsmooth(const bl_problem *P)
+{
+    return (P->type->flags & BL_PROB_NONSMOOTH) && P->type->step;
+}
+
+/* Refreshes value, gradient and residual at it->theta.  The residual is
+ * ‖∇θG‖, or for non-smooth problems the prox-gradient mapping
+ * ‖θ − prox_{ηg}(θ − η∇f(θ))‖/η (CATALOGUE.md, Notation). */
 static int refresh(bl_inner *it)
 {
     it->value = bl_problem_G(it->P, it->theta, it->omega);
     bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
-    it->resid = gsl_blas_dnrm2(it->grad);
+    if (nonsmooth(it->P) && it->work) {
+        bl_problem_step(it->P, it->theta, it->omega, it->eta, it->work);
+        gsl_vector_sub(it->work, it->theta);
+        it->resid = gsl_blas_dnrm2(it->work) / it->eta;
+    } else {
+        it->resid = gsl_blas_dnrm2(it->grad);
+    }
     if (!isfinite(it->value) || !isfinite(it->resid)) return BL_EDIVERGE;
     return BL_OK;
 }
@@ -58,6 +71,25 @@ double bl_inner_default_eta(bl_problem *P, const gsl_vector *theta,
 {
     double L = bl_problem_lipschitz(P, theta, omega);
     return L > 0 && isfinite(L) ? 1.0 / L : 1.0;
+}
+
+double bl_inner_residual(bl_problem *P, const gsl_vector *theta,
+                         const gsl_vector *omega, double eta)
+{
+    gsl_vector *w = gsl_vector_alloc(P->p);
+    if (!w) return NAN;
+    double r;
+    if (nonsmooth(P)) {
+        if (!(eta > 0)) eta = bl_inner_default_eta(P, theta, omega);
+        bl_problem_step(P, theta, omega, eta, w);
+        gsl_vector_sub(w, theta);
+        r = gsl_blas_dnrm2(w) / eta;
+    } else {
+        bl_problem_G_theta(P, theta, omega, w);
+        r = gsl_blas_dnrm2(w);
+    }
+    gsl_vector_free(w);
+    return r;
 }
 
 /* ---- gd: θ ← θ − η ∇_θG(θ) ---- */
@@ -411,6 +443,88 @@ static const bl_inner_type bda_type = {
     bda_stop, "‖(1 − α)∇θG + α∇θL‖",
 };
 
+/* ---- ista, fista, cd: proximal solvers for non-smooth problems ----
+ * ista: θ ← prox_{ηg}(θ − η∇f(θ)) (the problem's step; on a smooth problem
+ * prox is the identity and ista is gd).  fista: the same step from the
+ * extrapolated point y of agd (Beck & Teboulle 2009; on a smooth problem,
+ * agd).  cd: one cyclic pass of exact coordinate minimisation per
+ * iteration (the problem's cd_sweep: lasso, enet). */
+
+/* out = Φ(x): the problem's prox-gradient step, or x − η∇θG(x) */
+static void prox_step(bl_inner *it, const gsl_vector *x, gsl_vector *out)
+{
+    if (nonsmooth(it->P)) {
+        bl_problem_step(it->P, x, it->omega, it->eta, out);
+        return;
+    }
+    bl_problem_G_theta(it->P, x, it->omega, out);
+    gsl_vector_scale(out, -it->eta);
+    gsl_vector_add(out, x);
+}
+
+typedef struct { gsl_vector *next; } ista_state;
+
+static int ista_alloc(void *s, size_t p)
+{
+    ista_state *a = s;
+    a->next = gsl_vector_alloc(p);
+    return a->next ? BL_OK : BL_ENOMEM;
+}
+
+static int ista_iterate(void *s, bl_inner *it)
+{
+    ista_state *a = s;
+    prox_step(it, it->theta, a->next);
+    gsl_vector_memcpy(it->theta, a->next);
+    return refresh(it);
+}
+
+static void ista_free(void *s)
+{
+    gsl_vector_free(((ista_state *)s)->next);
+}
+
+static const bl_inner_type ista_type = {
+    "ista", "proximal gradient (ISTA): θ ← prox_ηg(θ − η∇f(θ)); gd on smooth problems",
+    sizeof(ista_state), ista_alloc, gd_set, ista_iterate, ista_free,
+    NULL, NULL,
+};
+
+static int fista_iterate(void *s, bl_inner *it)
+{
+    agd_state *a = s;
+    double t1 = 0.5 * (1.0 + sqrt(1.0 + 4.0 * a->t * a->t));
+    double beta = (a->t - 1.0) / t1;
+    gsl_vector_memcpy(a->y, it->theta);
+    gsl_vector_scale(a->y, 1.0 + beta);
+    gsl_blas_daxpy(-beta, a->prev, a->y);
+    gsl_vector_memcpy(a->prev, it->theta);
+    prox_step(it, a->y, it->theta);
+    a->t = t1;
+    return refresh(it);
+}
+
+static const bl_inner_type fista_type = {
+    "fista", "FISTA (Beck & Teboulle): the ISTA step from Nesterov's extrapolated "
+    "point; agd on smooth problems",
+    sizeof(agd_state), agd_alloc, agd_set, fista_iterate, agd_free,
+    NULL, NULL,
+};
+
+static int cd_iterate(void *s, bl_inner *it)
+{
+    (void)s;
+    int st = it->P->type->cd_sweep(it->P, it->theta, it->omega);
+    return st ? st : refresh(it);
+}
+
+static const bl_inner_type cd_type = {
+    "cd", "cyclic coordinate descent, exact per coordinate (soft-thresholding); "
+    "lasso and enet",
+    0, gd_alloc, gd_set, cd_iterate, gd_free,
+    NULL, NULL,
+};
+
 /* ---- the table ---- */
 
 const bl_inner_type *const bl_inner_gd = &gd_type;
@@ -418,9 +532,13 @@ const bl_inner_type *const bl_inner_agd = &agd_type;
 const bl_inner_type *const bl_inner_newton = &newton_type;
 const bl_inner_type *const bl_inner_lbfgs = &lbfgs_type;
 const bl_inner_type *const bl_inner_bda = &bda_type;
+const bl_inner_type *const bl_inner_ista = &ista_type;
+const bl_inner_type *const bl_inner_fista = &fista_type;
+const bl_inner_type *const bl_inner_cd = &cd_type;
 
 const bl_inner_type *const bl_inner_types[] = {
-    &gd_type, &agd_type, &newton_type, &lbfgs_type, &bda_type, NULL,
+    &gd_type, &agd_type, &newton_type, &lbfgs_type, &bda_type,
+    &ista_type, &fista_type, &cd_type, NULL,
 };
 
 const bl_inner_type *bl_inner_lookup(const char *name)
@@ -439,8 +557,9 @@ bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p)
     it->type = T;
     it->theta = gsl_vector_calloc(p);
     it->grad = gsl_vector_calloc(p);
+    it->work = gsl_vector_calloc(p);
     it->state = T->size ? calloc(1, T->size) : NULL;
-    if (!it->theta || !it->grad || (T->size && !it->state)
+    if (!it->theta || !it->grad || !it->work || (T->size && !it->state)
         || T->alloc(it->state, p) != BL_OK) {
         bl_inner_free(it);
         return NULL;
@@ -455,6 +574,7 @@ void bl_inner_free(bl_inner *it)
     free(it->state);
     gsl_vector_free(it->theta);
     gsl_vector_free(it->grad);
+    gsl_vector_free(it->work);
     gsl_vector_free(it->omega);
     bl_history_free(&it->hist);
     free(it);
@@ -468,6 +588,17 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
         bl_err_set(e, BL_EDIM, "inner solver sized for p=%zu, problem has p=%zu",
                    it->theta->size, P->p);
         return BL_EDIM;
+    }
+    int prox = it->type == &ista_type || it->type == &fista_type || it->type == &cd_type;
+    if (nonsmooth(P) && !prox) {
+        bl_err_set(e, BL_EINVAL, "%s is non-smooth: use ista, fista or cd (not %s)",
+                   P->type->name, it->type->name);
+        return BL_EUNSUPPORTED;
+    }
+    if (it->type == &cd_type && !P->type->cd_sweep) {
+        bl_err_set(e, BL_EINVAL, "cd needs a problem with exact coordinate updates "
+                   "(lasso, enet); %s has none: use gd, agd or newton", P->type->name);
+        return BL_EUNSUPPORTED;
     }
     if (!it->omega || it->omega->size != omega->size) {
         gsl_vector_free(it->omega);

@@ -41,16 +41,20 @@ struct bl_inner {
     gsl_vector *grad;         /* ∇_θG at theta */
     double eta;               /* step in use */
     double value;             /* G at theta */
-    double resid;             /* ‖∇_θG‖ at theta */
+    double resid;             /* ‖∇_θG‖ at theta (non-smooth problems:
+                                 ‖θ − prox(θ − η∇f(θ))‖/η) */
     size_t iter;              /* iterations since set */
     bl_history hist;          /* value and residual, entry 0 at the start */
     void *state;
+    gsl_vector *work;         /* p: the prox-gradient residual's step */
 };
 
 extern const bl_inner_type *const bl_inner_types[]; /* NULL-terminated */
 extern const bl_inner_type *const bl_inner_gd, *const bl_inner_agd,
     *const bl_inner_newton;
 extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_bda;
+extern const bl_inner_type *const bl_inner_ista, *const bl_inner_fista,
+    *const bl_inner_cd;
 const bl_inner_type *bl_inner_lookup(const char *name);
 
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
@@ -82,6 +86,11 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
 int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
                       const gsl_vector *omega, gsl_vector *theta,
                       size_t *iters, bl_cancel_t *cancel, bl_err *e);
+/* The inner residual at (θ, ω): ‖∇θG‖, or for a non-smooth problem the
+ * prox-gradient mapping ‖θ − prox_{ηg}(θ − η∇f(θ))‖/η with step ETA
+ * (≤ 0: 1/L_G).  Counted as one or two gradient calls. */
+double bl_inner_residual(bl_problem *P, const gsl_vector *theta,
+                         const gsl_vector *omega, double eta);
 /* The step 1/L_G at (θ, ω). */
 double bl_inner_default_eta(bl_problem *P, const gsl_vector *theta,
                             const gsl_vector *omega);

@@ -228,3 +228,25 @@ void bl_problem_omega0(bl_problem *P, gsl_vector *om)
     else
         gsl_vector_set_zero(om);
 }
+
+void bl_problem_step(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out)
+{
+    P->n_grad++;
+    P->type->step(P, th, om, eta, out);
+}
+
+void bl_problem_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
+                         gsl_vector *gth, gsl_vector *gom)
+{
+    P->n_hvp++;
+    P->n_cvp++;
+    P->type->step_vjp(P, th, om, eta, alpha, gth, gom);
+}
+
+void bl_problem_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
+                         gsl_vector *out)
+{
+    if (v) P->n_hvp++;
+    P->n_cvp++;
+    P->type->step_jvp(P, th, om, eta, v, u, out);
+}

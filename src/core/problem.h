@@ -18,7 +18,9 @@ enum {
     BL_PROB_CLASSIFICATION = 1u << 1, /* labels in {−1, +1} (or {0, 1}) */
     BL_PROB_USES_DATA = 1u << 2,    /* reads the data when there is some:
                                        re-created when the data changes */
-    BL_PROB_DEFINED = 1u << 3       /* built from a definition (P->def): custom */
+    BL_PROB_DEFINED = 1u << 3,      /* built from a definition (P->def): custom */
+    BL_PROB_NONSMOOTH = 1u << 4     /* G = f + g with g non-smooth (lasso, enet):
+                                       has `step`; see the hooks at the end */
 };
 
 struct bl_expr_def;                 /* expr.h: definitions typed with `define` */
@@ -65,6 +67,25 @@ typedef struct bl_problem_type {
      * the branch θ is on).  Writes plain text, lines separated by '\n',
      * into BUF; returns BL_OK when it wrote something. */
     int (*report)(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len);
+
+    /* Non-smooth problems (BL_PROB_NONSMOOTH): G = f + g, f smooth, g with
+     * a cheap proximal operator.  G_theta is then the gradient of G where
+     * it is differentiable (∂|t|/∂t taken as sign t, 0 at t = 0), and hvp,
+     * cvp, ctvp are the products of the system restricted to the support
+     * S = {j : θ_j ≠ 0} (implicit differentiation on the support): their
+     * inactive block is decoupled from S and C vanishes on it.
+     * step: the proximal-gradient (ISTA) step out = prox_{ηg}(θ − η∇f(θ)),
+     * the map Φ of the unrolled estimators and of the inner residual
+     * ‖θ − Φ(θ)‖/η.  step_vjp: gth = (∂Φ/∂θ)ᵀα (p), gom = (∂Φ/∂ω)ᵀα (d);
+     * step_jvp: out = (∂Φ/∂θ) v + (∂Φ/∂ω) u, v may be NULL (zero).
+     * cd_sweep (optional): one cyclic pass of exact coordinate minimisation
+     * of G over θ_1 … θ_p, in place. */
+    void (*step)(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out);
+    void (*step_vjp)(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
+                     gsl_vector *gth, gsl_vector *gom);
+    void (*step_jvp)(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
+                     gsl_vector *out);
+    int (*cd_sweep)(bl_problem *P, gsl_vector *th, cvec *om);
 } bl_problem_type;
 
 struct bl_problem {
@@ -115,5 +136,12 @@ int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H);
  * power iteration (its products are counted). */
 double bl_problem_lipschitz(bl_problem *P, cvec *th, cvec *om);
 void bl_problem_omega0(bl_problem *P, gsl_vector *om);
+/* Non-smooth problems: the counted step hooks (a step is a gradient call,
+ * a vjp or jvp one H-product and one C-product). */
+void bl_problem_step(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out);
+void bl_problem_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
+                         gsl_vector *gth, gsl_vector *gom);
+void bl_problem_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
+                         gsl_vector *out);
 
 #endif

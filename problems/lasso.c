@@ -31,6 +31,7 @@
 #include <gsl/gsl_eigen.h>
 
 #include "catalogue.h"
+#include "linalg.h"
 
 typedef struct {
     gsl_matrix *K, *Kv;   /* XᵀX/n, X_vᵀX_v/m (both triangles) */
@@ -70,63 +71,31 @@ static lasso_state *lasso_state_alloc(size_t p)
     return s;
 }
 
-static void moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K,
-                    gsl_vector *r, double *c)
-{
-    double k = (double)Z->size1, tt;
-    gsl_blas_dsyrk(CblasUpper, CblasTrans, 1.0 / k, Z, 0.0, K);
-    for (size_t i = 0; i < K->size1; i++)
-        for (size_t j = 0; j < i; j++)
-            gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
-    gsl_blas_dgemv(CblasTrans, 1.0 / k, Z, t, 0.0, r);
-    gsl_blas_ddot(t, t, &tt);
-    *c = tt / (2.0 * k);
-}
-
 static int lasso_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
     const char *name = P->type->name;
-    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
-        bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", name);
-        return BL_ENODATA;
-    }
-    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
-    if (ds->y->size != n || ds->yv->size != m || ds->Xv->size2 != p) {
-        bl_err_set(e, BL_EDIM, "%s: %zu×%zu training data with %zu targets, %zu×%zu "
-                   "validation data with %zu targets", name, n, p, ds->y->size, m,
-                   ds->Xv->size2, ds->yv->size);
-        return BL_EDIM;
-    }
+    int st = bl_dataset_check(ds, name, e);
+    if (st) return st;
+    size_t p = ds->X->size2;
     lasso_state *s = lasso_state_alloc(p);
-    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
-    gsl_vector *ev = gsl_vector_alloc(p);
-    gsl_matrix *A = gsl_matrix_alloc(p, p);
-    int st = BL_OK;
-    if (!s || !ws || !ev || !A) {
-        bl_err_set(e, st = BL_ENOMEM, "out of memory building %s with p=%zu", name, p);
-        goto done;
+    if (!s) {
+        bl_err_set(e, BL_ENOMEM, "out of memory building %s with p=%zu", name, p);
+        return BL_ENOMEM;
     }
-    moments(ds->X, ds->y, s->K, s->b, &s->c);
-    moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-    gsl_matrix_memcpy(A, s->K);
-    if (gsl_eigen_symm(A, ev, ws) != GSL_SUCCESS) {
-        bl_err_set(e, st = BL_EINVAL, "%s: eigenvalues of XᵀX/n did not converge", name);
-        goto done;
+    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
+    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
+    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "%s: eigenvalues of XᵀX/n did not converge", name);
+        lasso_state_free(s);
+        return BL_EINVAL;
     }
-    s->lmax = gsl_vector_max(ev);
     s->lam_max = 0;
     for (size_t j = 0; j < p; j++) s->lam_max = fmax(s->lam_max, fabs(gsl_vector_get(s->b, j)));
     P->p = p;
     P->d = P->type == &bl_problem_enet ? 2 : 1;
     P->state = s;
-    s = NULL;
-done:
-    lasso_state_free(s);
-    if (ws) gsl_eigen_symm_free(ws);
-    gsl_vector_free(ev);
-    gsl_matrix_free(A);
-    return st;
+    return BL_OK;
 }
 
 static void lasso_free(bl_problem *P)

@@ -74,21 +74,9 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
 int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
 {
     logit_zero(g);
-    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
-        bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", who);
-        return BL_ENODATA;
-    }
+    int st0 = bl_dataset_check(ds, who, e);
+    if (st0) return st0;
     size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
-    if (ds->y->size != n || ds->yv->size != m) {
-        bl_err_set(e, BL_EDIM, "%s: %zu training rows but %zu labels, %zu validation "
-                   "rows but %zu labels", who, n, ds->y->size, m, ds->yv->size);
-        return BL_EDIM;
-    }
-    if (ds->Xv->size2 != p) {
-        bl_err_set(e, BL_EDIM, "%s: training has %zu features, validation %zu", who, p,
-                   ds->Xv->size2);
-        return BL_EDIM;
-    }
 
     /* Labels: every one in {−1, +1}, or every one in {0, 1}. */
     const gsl_vector *lab[2] = {ds->y, ds->yv};

@@ -17,6 +17,7 @@
 #include <gsl/gsl_linalg.h>
 
 #include "catalogue.h"
+#include "linalg.h"
 #include "closed.h"
 #include "losses.h"
 
@@ -81,74 +82,33 @@ static ridge_state *ridge_state_alloc(size_t p, size_t m)
     return s;
 }
 
-/* K = ZᵀZ/k, r = Zᵀt/k, *c = ‖t‖²/2k. */
-static void moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K,
-                    gsl_vector *r, double *c)
-{
-    double k = (double)Z->size1, tt;
-    gsl_blas_dsyrk(CblasUpper, CblasTrans, 1.0 / k, Z, 0.0, K);
-    for (size_t i = 0; i < K->size1; i++)
-        for (size_t j = 0; j < i; j++)
-            gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
-    gsl_blas_dgemv(CblasTrans, 1.0 / k, Z, t, 0.0, r);
-    gsl_blas_ddot(t, t, &tt);
-    *c = tt / (2.0 * k);
-}
-
 static int ridge_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
-    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
-        bl_err_set(e, BL_ENODATA, "ridge needs a training and a validation split");
-        return BL_ENODATA;
-    }
-    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
-    if (ds->y->size != n || ds->yv->size != m) {
-        bl_err_set(e, BL_EDIM, "ridge: %zu training rows but %zu targets, "
-                   "%zu validation rows but %zu targets", n, ds->y->size, m,
-                   ds->yv->size);
-        return BL_EDIM;
-    }
-    if (ds->Xv->size2 != p) {
-        bl_err_set(e, BL_EDIM, "ridge: training has %zu features, validation %zu",
-                   p, ds->Xv->size2);
-        return BL_EDIM;
-    }
-
+    int st = bl_dataset_check(ds, "ridge", e);
+    if (st) return st;
+    size_t p = ds->X->size2, m = ds->Xv->size1;
     ridge_state *s = ridge_state_alloc(p, m);
-    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
-    gsl_vector *ev = gsl_vector_alloc(p);
-    int st = BL_OK;
-    if (!s || !ws || !ev) {
-        st = BL_ENOMEM;
-        bl_err_set(e, st, "out of memory building ridge with p=%zu", p);
-        goto done;
+    if (!s) {
+        bl_err_set(e, BL_ENOMEM, "out of memory building ridge with p=%zu", p);
+        return BL_ENOMEM;
     }
-    moments(ds->X, ds->y, s->K, s->b, &s->c);
-    moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-
+    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
+    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
     /* λmax(K) once, for the step size bound λmax(K) + e^ω. */
-    gsl_matrix_memcpy(s->F, s->K);
-    if (gsl_eigen_symm(s->F, ev, ws) != GSL_SUCCESS) {
-        st = BL_EINVAL;
-        bl_err_set(e, st, "ridge: eigenvalues of XᵀX/n did not converge");
-        goto done;
+    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "ridge: eigenvalues of XᵀX/n did not converge");
+        ridge_state_free(s);
+        return BL_EINVAL;
     }
-    s->lmax = gsl_vector_max(ev);
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
     s->Xv = ds->Xv;
     s->yv = ds->yv;
-
     P->p = p;
     P->d = 1;
     P->state = s;
-    s = NULL;
-done:
-    ridge_state_free(s);
-    if (ws) gsl_eigen_symm_free(ws);
-    gsl_vector_free(ev);
-    return st;
+    return BL_OK;
 }
 
 static void ridge_free(bl_problem *P)

@@ -19,6 +19,7 @@
 #include <gsl/gsl_linalg.h>
 
 #include "catalogue.h"
+#include "linalg.h"
 #include "closed.h"
 #include "losses.h"
 
@@ -79,55 +80,24 @@ static rm_state *rm_state_alloc(size_t p, size_t m)
     return s;
 }
 
-/* K = ZᵀZ/k (both triangles), r = Zᵀt/k, *c = ‖t‖²/2k. */
-static void moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K,
-                    gsl_vector *r, double *c)
-{
-    double k = (double)Z->size1, tt;
-    gsl_blas_dsyrk(CblasUpper, CblasTrans, 1.0 / k, Z, 0.0, K);
-    for (size_t i = 0; i < K->size1; i++)
-        for (size_t j = 0; j < i; j++) gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
-    gsl_blas_dgemv(CblasTrans, 1.0 / k, Z, t, 0.0, r);
-    gsl_blas_ddot(t, t, &tt);
-    *c = tt / (2.0 * k);
-}
-
 static int rm_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
-    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
-        bl_err_set(e, BL_ENODATA, "ridge-multi needs a training and a validation split");
-        return BL_ENODATA;
-    }
-    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
-    if (ds->y->size != n || ds->yv->size != m) {
-        bl_err_set(e, BL_EDIM, "ridge-multi: %zu training rows but %zu targets, %zu "
-                   "validation rows but %zu targets", n, ds->y->size, m, ds->yv->size);
-        return BL_EDIM;
-    }
-    if (ds->Xv->size2 != p) {
-        bl_err_set(e, BL_EDIM, "ridge-multi: training has %zu features, validation %zu",
-                   p, ds->Xv->size2);
-        return BL_EDIM;
-    }
+    int st = bl_dataset_check(ds, "ridge-multi", e);
+    if (st) return st;
+    size_t p = ds->X->size2, m = ds->Xv->size1;
     rm_state *s = rm_state_alloc(p, m);
-    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
-    gsl_vector *ev = gsl_vector_alloc(p);
-    int st = BL_OK;
-    if (!s || !ws || !ev) {
-        st = BL_ENOMEM;
-        bl_err_set(e, st, "out of memory building ridge-multi with p=%zu", p);
-        goto done;
+    if (!s) {
+        bl_err_set(e, BL_ENOMEM, "out of memory building ridge-multi with p=%zu", p);
+        return BL_ENOMEM;
     }
-    moments(ds->X, ds->y, s->K, s->b, &s->c);
-    moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-    gsl_matrix_memcpy(s->F, s->K);
-    if (gsl_eigen_symm(s->F, ev, ws) != GSL_SUCCESS) {
-        st = BL_EINVAL;
-        bl_err_set(e, st, "ridge-multi: eigenvalues of XᵀX/n did not converge");
-        goto done;
+    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
+    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
+    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "ridge-multi: eigenvalues of XᵀX/n did not converge");
+        rm_state_free(s);
+        return BL_EINVAL;
     }
-    s->lmax = gsl_vector_max(ev);
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
     s->Xv = ds->Xv;
@@ -135,12 +105,7 @@ static int rm_init(bl_problem *P, bl_err *e)
     P->p = p;
     P->d = p;
     P->state = s;
-    s = NULL;
-done:
-    rm_state_free(s);
-    if (ws) gsl_eigen_symm_free(ws);
-    gsl_vector_free(ev);
-    return st;
+    return BL_OK;
 }
 
 static void rm_free(bl_problem *P)

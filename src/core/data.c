@@ -1267,3 +1267,23 @@ int bl_data_find_bundled(const char *name, char *buf, size_t len)
     buf[0] = '\0';
     return 0;
 }
+
+int bl_dataset_check(const bl_dataset *ds, const char *who, bl_err *e)
+{
+    if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
+        bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", who);
+        return BL_ENODATA;
+    }
+    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
+    if (ds->y->size != n || ds->yv->size != m) {
+        bl_err_set(e, BL_EDIM, "%s: %zu training rows but %zu targets, %zu validation "
+                   "rows but %zu targets", who, n, ds->y->size, m, ds->yv->size);
+        return BL_EDIM;
+    }
+    if (ds->Xv->size2 != p) {
+        bl_err_set(e, BL_EDIM, "%s: training has %zu features, validation %zu", who, p,
+                   ds->Xv->size2);
+        return BL_EDIM;
+    }
+    return BL_OK;
+}

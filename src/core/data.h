@@ -87,6 +87,10 @@ int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e);
 
 void bl_dataset_free(bl_dataset *ds);
 
+/* Checks that DS has both splits with one target a row and the same
+ * features; WHO names the problem in the message.  BL_ENODATA, BL_EDIM. */
+int bl_dataset_check(const bl_dataset *ds, const char *who, bl_err *e);
+
 /* Finds the file of a bundled data set ("diabetes" → .../diabetes.csv);
  * returns 1 and fills BUF when found.  Search: $BILAB_DATADIR, the
  * installed pkgdatadir/data, then the source tree. */

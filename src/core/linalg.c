@@ -110,3 +110,15 @@ int bl_vector_finite(const gsl_vector *v)
         if (!isfinite(gsl_vector_get(v, i))) return 0;
     return 1;
 }
+
+void bl_moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K, gsl_vector *r,
+                double *c)
+{
+    double k = (double)Z->size1, tt;
+    gsl_blas_dsyrk(CblasUpper, CblasTrans, 1.0 / k, Z, 0.0, K);
+    for (size_t i = 0; i < K->size1; i++)
+        for (size_t j = 0; j < i; j++) gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
+    gsl_blas_dgemv(CblasTrans, 1.0 / k, Z, t, 0.0, r);
+    gsl_blas_ddot(t, t, &tt);
+    *c = tt / (2.0 * k);
+}

@@ -18,6 +18,11 @@ int bl_pinv_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,
 /* Extreme eigenvalues of symmetric H. */
 int bl_sym_eig_range(const gsl_matrix *H, double *lmin, double *lmax);
 
+/* The moments of a least-squares term (1/2k)‖Zθ − t‖²: K = ZᵀZ/k (both
+ * triangles), r = Zᵀt/k, *c = ‖t‖²/2k, with k the rows of Z. */
+void bl_moments(const gsl_matrix *Z, const gsl_vector *t, gsl_matrix *K, gsl_vector *r,
+                double *c);
+
 /* ‖a − b‖ / ‖b‖ (‖a‖ when b = 0) and the cosine of the angle between a, b
  * (NaN when one is zero). */
 double bl_rel_err(const gsl_vector *a, const gsl_vector *b);

@@ -42,6 +42,8 @@ static void usage(FILE *f)
         "  -k, --keep-going     run the remaining commands after a failing one and\n"
         "                       exit with status 0\n"
         "  -q, --quiet          no banner at the prompt\n"
+        "      --dash           open the live dashboard (after the commands of -e\n"
+        "                       and -f, if any); q goes on to the prompt\n"
         "      --help           display this help and exit\n"
         "      --version        output version information and exit\n"
         "\n"
@@ -89,10 +91,12 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
+        {"dash", no_argument, 0, 'D'},
         {0, 0, 0, 0},
     };
     action *acts = calloc((size_t)argc + 1, sizeof *acts);
     int nacts = 0, json = 0, keep = 0, quiet = 0, c;
+    int dash = 0;
     if (!acts) return 1;
     while ((c = getopt_long(argc, argv, "f:e:jkq", opts, NULL)) != -1) {
         switch (c) {
@@ -103,6 +107,7 @@ int main(int argc, char **argv)
         case 'j': json = 1; break;
         case 'k': keep = 1; break;
         case 'q': quiet = 1; break;
+        case 'D': dash = 1; break;
         case 'h': usage(stdout); free(acts); return 0;
         case 'V': version(); free(acts); return 0;
         default:
@@ -133,6 +138,13 @@ int main(int argc, char **argv)
         return 1;
     }
     int interactive = nacts == 0 && isatty(STDIN_FILENO);
+    if (dash && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+        fprintf(stderr, "bilab: --dash: the dashboard needs a terminal on standard input "
+                "and output\n");
+        bl_session_free(S);
+        free(acts);
+        return 2;
+    }
     S->batch = !interactive;
     load_default(S);
     S->keep_going = keep;
@@ -147,6 +159,7 @@ int main(int argc, char **argv)
                    PACKAGE_VERSION, S->P->type->name,
                    S->data && (S->P->type->flags & BL_PROB_NEEDS_DATA) ? " on " : "",
                    S->data && (S->P->type->flags & BL_PROB_NEEDS_DATA) ? S->data->name : "");
+        if (dash) bl_execute_line(S, "dash");
         bl_repl(S);
     } else if (nacts == 0) {
         st = bl_batch_stream(S, stdin, "-");
@@ -170,6 +183,11 @@ int main(int argc, char **argv)
             }
             if (s && st == BL_OK) st = s;
             if (s && !keep) break;
+        }
+        if (dash && (st == BL_OK || keep) && !S->quit) {   /* --dash after -e/-f */
+            S->batch = 0;
+            bl_execute_line(S, "dash");
+            if (!S->quit) bl_repl(S);
         }
     }
     fflush(stdout);

@@ -14,7 +14,7 @@ const bl_command *const bl_commands[] = {
     &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,
-    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source,
+    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source, &bl_cmd_dash,
     &bl_cmd_help, &bl_cmd_quit, NULL,
 };
 

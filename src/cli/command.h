@@ -30,6 +30,8 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
     bl_cmd_compare, bl_cmd_plot, bl_cmd_define;
 
+extern const bl_command bl_cmd_dash;   /* cmd_dash.c: the dashboard */
+
 extern const bl_command *const bl_commands[];    /* NULL-terminated */
 
 /* Finds a command by exact name or unique prefix; fills E (unknown, with

@@ -1,0 +1,53 @@
+/* dash.h: the live dashboard, a full-screen ncursesw view of the session
+ * (after htop: a model apart from the drawing, key handlers that return
+ * intents, a loop that redraws only when something changed).  This is
+ * the only module that calls initscr/newterm, start_color and endwin. */
+#ifndef BL_DASH_H
+#define BL_DASH_H
+
+#include <stdio.h>
+#include "bl.h"
+#include "session.h"
+
+/* The keys, for the help overlay, `help dash` and the man page. */
+#define BL_DASH_KEYS \
+    "  i      one inner step          I      solve inner to inner.tol\n" \
+    "  a      one adjoint step        A      solve adjoint to adjoint.tol\n" \
+    "  o      one outer step          space  run/pause outer steps\n" \
+    "  + -    faster/slower pace      e      next outer estimator\n" \
+    "  s      the surface of F, computed in the background (again: restart)\n" \
+    "  r      reset θ, ω and the outer trace\n" \
+    "  :      command line for any bilab command (Enter runs, Esc leaves,\n" \
+    "         Tab completes, Up/Down recall)\n" \
+    "  ?      this help               ^L     repaint\n" \
+    "  q      back to the prompt, everything kept (dash resumes)\n" \
+    "  Ctrl-C stops a run, a solve or the surface, not bilab\n"
+
+typedef struct bl_dash bl_dash;
+
+/* Runs the dashboard on the terminal of standard input and output until
+ * q (or quit on its command line).  The dashboard's own state (messages,
+ * pace, command history) is kept in S->dash between visits.  The terminal
+ * is restored on every way out.  Fails with E filled when there is no
+ * usable terminal. */
+int bl_dash_run(bl_session *S, bl_err *e);
+/* 1 while the dashboard is on the screen (dash cannot be nested). */
+int bl_dash_active(const bl_session *S);
+
+/* ---- for benchmarks: a dashboard on a virtual terminal ---- */
+
+/* Opens the dashboard of S as terminal TERM on OUT/IN (e.g. /dev/null)
+ * with ROWS × COLS cells; NULL with E filled on failure. */
+bl_dash *bl_dash_open_virtual(bl_session *S, const char *term, FILE *out, FILE *in,
+                              int rows, int cols, bl_err *e);
+/* Handles one key as the loop does (the step and the panels' model);
+ * returns 1 when the key asked to leave. */
+int bl_dash_key(bl_dash *D, int key);
+/* Paints the screen now; FULL repaints every cell, not only the changes. */
+void bl_dash_draw(bl_dash *D, int full);
+/* Seconds the last key spent in its command and in refreshing the model,
+ * and the last paint. */
+void bl_dash_timings(const bl_dash *D, double *cmd, double *model, double *draw);
+void bl_dash_close(bl_dash *D);
+
+#endif

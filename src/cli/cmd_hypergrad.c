@@ -41,7 +41,7 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
 
 /* Before running: warn when an η makes neumann or fp diverge, or when H
  * is not positive definite for cg and exact (from the spectrum of H). */
-static void warn_before(bl_session *S, const row *rows, int n, double eta)
+static void warn_before(bl_session *S, row *rows, int n, double eta)
 {
     int need = 0;
     for (int i = 0; i < n; i++) {
@@ -75,10 +75,15 @@ static void warn_before(bl_session *S, const row *rows, int n, double eta)
                 fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
                         "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
             }
-        } else if (!(sp.lmin > 0)) {
-            fflush(S->out);
-            fprintf(S->errf, "bilab: hypergrad: warning: %s: H is not positive definite "
-                    "(λmin = %.4g)\n", s->text, sp.lmin);
+        } else if (!strcmp(nm, "cg") && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
+            /* cg on a singular or indefinite H may even "converge" (when ∇θL
+             * lies in H's range) to a meaningless adjoint: refuse it */
+            rows[i].status = BL_ENOTPD;
+            snprintf(rows[i].err, sizeof rows[i].err, "%s: H is %s at the current θ (smallest "
+                     "eigenvalue %.6g): exact and cg need it positive definite; here use "
+                     "exact:pinv, neumann or fp with a contracting η, reverse, forward, "
+                     "truncated, onestep, first-order, penalty or fd", s->text,
+                     sp.lmin < 0 ? "indefinite" : "singular", sp.lmin);
         }
     }
 }
@@ -142,6 +147,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     /* the estimates */
     int first_err = BL_OK, ref = -1;
     for (int i = 0; i < n; i++) {
+        if (rows[i].status) continue;            /* refused before running */
         int st = run_spec(S, &rows[i], &ic, eta);
         if (st == BL_EINTR) {
             bl_err_set(e, st, "interrupted");

@@ -25,7 +25,7 @@ expect_error "a choice parameter with a bad value" "reverse: from takes zero|cur
 expect_error "truncated with k > t" "truncated: k=9 must not exceed t=5" 'hypergrad truncated:t=5,k=9'
 expect_error "reverse over mem.max suggests forward or truncated" "reverse:t=1000 stores 1000 iterates and needs 0.08.* MB, over mem.max = 0.01 MB: use forward:t=T" 'set mem.max 1e4; hypergrad reverse:t=1000'
 expect_error "adjoint of a method without one" "reverse has no adjoint" 'adjoint reverse'
-expect_error "cg on an indefinite H" "H is not positive definite" 'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad cg:k=50'
+expect_error "cg is refused on a singular or indefinite H, with its smallest eigenvalue" "cg:k=50: H is [a-z]* at the current θ (smallest eigenvalue" 'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad cg:k=50'
 expect_error "a diverging fixed point" "fp diverges" 'set adjoint.method fp; set adjoint.eta 3; solve adjoint'
 expect_error "an estimator parameter out of range" "fd: h=0 is out of range" 'hypergrad fd:h=0'
 expect_error "a missing file" "bilab: data: cannot open '/nonexistent/x.csv': No such file or directory" 'data load /nonexistent/x.csv'

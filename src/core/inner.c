@@ -196,9 +196,13 @@ static int newton_iterate(void *s, bl_inner *it)
     newton_state *n = s;
     int st = bl_problem_hessian(it->P, it->theta, it->omega, n->H);
     if (st) return st;
-    double lmin;
-    st = bl_chol_solve(n->H, it->grad, n->dir, &lmin);
+    /* H is made anew each iteration: factorise it in place, and only on
+     * failure make it again for the smallest eigenvalue */
+    st = bl_chol_solve_inplace(n->H, it->grad, n->dir);
     if (st) {
+        double lmin = NAN;
+        if (bl_problem_hessian(it->P, it->theta, it->omega, n->H) == BL_OK)
+            bl_sym_eig_range(n->H, &lmin, NULL);
         it->eta = lmin;   /* reported by bl_inner_iterate */
         return BL_ENOTPD;
     }

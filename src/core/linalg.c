@@ -55,6 +55,15 @@ int bl_chol_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,
     return BL_ENOTPD;
 }
 
+int bl_chol_solve_inplace(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
+{
+    int st = gsl_linalg_cholesky_decomp1(H);
+    for (size_t i = 0; st == GSL_SUCCESS && i < H->size1; i++)
+        if (!(gsl_matrix_get(H, i, i) > 0)) st = GSL_EDOM;
+    if (st == GSL_SUCCESS) st = gsl_linalg_cholesky_solve(H, b, x);
+    return st == GSL_SUCCESS && bl_vector_finite(x) ? BL_OK : BL_ENOTPD;
+}
+
 int bl_pinv_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,
                   double rtol)
 {

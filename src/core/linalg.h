@@ -11,6 +11,9 @@
  * eigenvalue.  H is not modified. */
 int bl_chol_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,
                   double *lmin);
+/* The same, factorising H in place (H is destroyed; on failure LMIN is
+ * not computed: the caller still has what H was made from). */
+int bl_chol_solve_inplace(gsl_matrix *H, const gsl_vector *b, gsl_vector *x);
 /* Least-norm solution of H x = b for symmetric H from its
  * eigendecomposition: eigenvalues below RTOL·max|λ| are treated as zero. */
 int bl_pinv_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,

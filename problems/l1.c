@@ -132,7 +132,7 @@ static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c, cvec 
                        gsl_vector *w)
 {
     double q;
-    gsl_blas_dsymv(CblasUpper, 0.5, K, th, 0.0, w);
+    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
     gsl_vector_sub(w, r);
     gsl_blas_ddot(th, w, &q);
     q += c;
@@ -157,7 +157,7 @@ double bl_l1_L(bl_problem *P, cvec *th, cvec *om)
 /* ∇f = Kθ − b + λ₂θ */
 static void grad_f(lasso_state *s, cvec *th, cvec *om, gsl_vector *g)
 {
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
     gsl_vector_sub(g, s->b);
     if (om->size > 1) gsl_blas_daxpy(lam2(om), th, g);
 }
@@ -184,7 +184,7 @@ void bl_l1_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     (void)om;
     lasso_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
     gsl_vector_sub(g, s->bv);
 }
 
@@ -208,7 +208,7 @@ void bl_l1_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
     double l2 = lam2(om), lf = s->lmax + l2;
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(s->w2, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(v, j) : 0.0);
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, s->w2, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, s->w2, 0.0, out);
     gsl_blas_daxpy(l2, s->w2, out);
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(out, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(out, j)
@@ -286,7 +286,7 @@ void bl_l1_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
     gsl_vector_set(gom, 0, -eta * l1 * g0);
     if (om->size > 1) gsl_vector_set(gom, 1, -eta * l2 * g1);
     if (gth) {
-        gsl_blas_dsymv(CblasUpper, -eta, s->K, s->w2, 0.0, gth);
+        gsl_blas_dgemv(CblasNoTrans, -eta, s->K, s->w2, 0.0, gth);
         gsl_blas_daxpy(1.0 - eta * l2, s->w2, gth);
     }
 }
@@ -300,7 +300,7 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
     double u1 = gsl_vector_get(u, 0), u2 = om->size > 1 ? gsl_vector_get(u, 1) : 0.0;
     step_z(s, th, om, eta);
     if (v) {
-        gsl_blas_dsymv(CblasUpper, -eta, s->K, v, 0.0, out);
+        gsl_blas_dgemv(CblasNoTrans, -eta, s->K, v, 0.0, out);
         gsl_blas_daxpy(1.0 - eta * l2, v, out);
     } else {
         gsl_vector_set_zero(out);
@@ -320,7 +320,7 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
     lasso_state *s = P->state;
     double l1 = lam1(om), l2 = lam2(om);
     gsl_vector *r = s->w1;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, th, 0.0, r);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, r);
     gsl_vector_sub(r, s->b);
     for (size_t j = 0; j < th->size; j++) {
         double kjj = gsl_matrix_get(s->K, j, j), a = kjj + l2, tj = gsl_vector_get(th, j);

@@ -217,7 +217,7 @@ static double quad_G(bl_problem *P, cvec *th, cvec *om)
     quad_state *s = P->state;
     double g;
     /* G = θᵀ(½Aθ − Bω) */
-    gsl_blas_dsymv(CblasUpper, 0.5, s->A, th, 0.0, s->wp);
+    gsl_blas_dgemv(CblasNoTrans, 0.5, s->A, th, 0.0, s->wp);
     gsl_blas_dgemv(CblasNoTrans, -1.0, s->B, om, 1.0, s->wp);
     gsl_blas_ddot(th, s->wp, &g);
     return g;
@@ -238,7 +238,7 @@ static double quad_L(bl_problem *P, cvec *th, cvec *om)
 static void quad_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     quad_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->A, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->A, th, 0.0, g);
     gsl_blas_dgemv(CblasNoTrans, -1.0, s->B, om, 1.0, g);
 }
 
@@ -269,7 +269,7 @@ static void quad_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out
 {
     (void)th, (void)om;
     quad_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->A, v, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->A, v, 0.0, out);
 }
 
 /* C = ∂_ω∇_θG = −Bᵀ (d×p). */

@@ -143,7 +143,7 @@ static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c,
                        cvec *th, gsl_vector *w)
 {
     double q;
-    gsl_blas_dsymv(CblasUpper, 0.5, K, th, 0.0, w);
+    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
     gsl_vector_sub(w, r);
     gsl_blas_ddot(th, w, &q);
     q += c;
@@ -170,7 +170,7 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
 static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
     gsl_vector_sub(g, s->b);
     gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), th, g);
 }
@@ -192,7 +192,7 @@ static void ridge_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
         bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
         return;
     }
-    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
     gsl_vector_sub(g, s->bv);
 }
 
@@ -207,7 +207,7 @@ static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *ou
 {
     (void)th;
     ridge_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, v, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, v, 0.0, out);
     gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), v, out);
 }
 

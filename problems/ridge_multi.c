@@ -141,7 +141,7 @@ static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c, cvec 
                        gsl_vector *w)
 {
     double q;
-    gsl_blas_dsymv(CblasUpper, 0.5, K, th, 0.0, w);
+    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
     gsl_vector_sub(w, r);
     gsl_blas_ddot(th, w, &q);
     q += c;
@@ -171,7 +171,7 @@ static double rm_L(bl_problem *P, cvec *th, cvec *om)
 static void rm_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     rm_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
     gsl_vector_sub(g, s->b);
     for (size_t j = 0; j < P->p; j++)
         gsl_vector_set(g, j, gsl_vector_get(g, j) + lam(om, j) * gsl_vector_get(th, j));
@@ -193,7 +193,7 @@ static void rm_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
         bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
         return;
     }
-    gsl_blas_dsymv(CblasUpper, 1.0, s->Kv, th, 0.0, g);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
     gsl_vector_sub(g, s->bv);
 }
 
@@ -207,7 +207,7 @@ static void rm_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
     (void)th;
     rm_state *s = P->state;
-    gsl_blas_dsymv(CblasUpper, 1.0, s->K, v, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, v, 0.0, out);
     for (size_t j = 0; j < P->p; j++)
         gsl_vector_set(out, j, gsl_vector_get(out, j) + lam(om, j) * gsl_vector_get(v, j));
 }

@@ -179,6 +179,10 @@ static int problem_show(bl_session *S, bl_err *e)
                 "‖θ − prox(θ − η∇f(θ))‖/η; hypergradients on the support "
                 "S = {j : θ_j ≠ 0}; the surface F(ω) is kinked where the support "
                 "changes\n");
+    if (P->def) {                 /* custom: the definitions it was built from */
+        fprintf(f, "  defined by\n");
+        bl_define_save(S, f);
+    }
     if (T->notes) {
         fprintf(f, "  notes  ");
         for (const char *c = T->notes; *c; c++) {

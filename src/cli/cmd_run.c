@@ -31,8 +31,9 @@ static void print_inner(bl_session *S, const char *cmd, int final)
         return;
     }
     char a[64], b[64];
-    fprintf(S->out, "inner %s %5zu  G = %-14s ‖∇θG‖ = %s\n", it->type->name,
+    fprintf(S->out, "inner %s %5zu  G = %-14s %s = %s\n", it->type->name,
             S->inner_total, bl_fmt(a, sizeof a, it->value, dg),
+            S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
             bl_fmt(b, sizeof b, it->resid, dg));
 }
 

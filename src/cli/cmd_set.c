@@ -263,8 +263,10 @@ static void show_state(bl_session *S)
     fprintf(f, "omega    %s\n", a);
     bl_fmt_vec(a, sizeof a, S->theta->data, S->theta->size, S->theta->stride, dg, 6);
     fprintf(f, "theta    %s  ‖θ‖ = %s\n", a, bl_fmt(b, sizeof b, gsl_blas_dnrm2(S->theta), dg));
-    fprintf(f, "F = L(θ, ω) = %s   G = %s   ‖∇θG‖ = %s\n", bl_fmt(b, sizeof b, F, dg),
-            bl_fmt(c, sizeof c, G, dg), bl_fmt(d, sizeof d, gn, dg));
+    fprintf(f, "F = L(θ, ω) = %s   G = %s   %s = %s\n", bl_fmt(b, sizeof b, F, dg),
+            bl_fmt(c, sizeof c, G, dg),
+            P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
+            bl_fmt(d, sizeof d, gn, dg));
     fprintf(f, "inner    %s, η = %s, %zu iterations at this ω\n",
             S->set[BL_S_INNER_SOLVER].str, bl_fmt(b, sizeof b, eta, dg), S->inner_total);
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,

@@ -55,7 +55,8 @@ static const char *format_choice(size_t i)
 
 const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_INNER_SOLVER] = {"inner.solver", BL_SET_CHOICE, 0, 0, "gd",
-        "inner solver: gd (fixed step η), agd (Nesterov), newton (Cholesky)",
+        "inner solver: gd (fixed step η), agd (Nesterov), newton (Cholesky), lbfgs "
+        "(GSL BFGS2), bda (selection among minimisers), ista, fista, cd (non-smooth)",
         inner_choice, BL_INV_INNER},
     [BL_S_INNER_STEP] = {"inner.step", BL_SET_DOUBLE, 0, INFINITY, "0",
         "inner step η; 0 means 1/L_G from the problem's bound or a power "

@@ -34,12 +34,10 @@
 #include "catalogue.h"
 #include "l1.h"
 #include "linalg.h"
+#include "lsq.h"
 
 typedef struct {
-    gsl_matrix *K, *Kv;   /* XᵀX/n, X_vᵀX_v/m (both triangles) */
-    gsl_vector *b, *bv;   /* Xᵀy/n, X_vᵀy_v/m */
-    double c, cv;         /* ‖y‖²/2n, ‖y_v‖²/2m */
-    double lmax;          /* λmax(K) */
+    bl_lsq ls;            /* the moments of both least-squares terms */
     double lam_max;       /* ‖Xᵀy/n‖∞: θ* = 0 for λ₁ ≥ lam_max (lasso) */
     gsl_vector *w1, *w2;  /* workspace, p */
 } lasso_state;
@@ -47,10 +45,7 @@ typedef struct {
 static void lasso_state_free(lasso_state *s)
 {
     if (!s) return;
-    gsl_matrix_free(s->K);
-    gsl_matrix_free(s->Kv);
-    gsl_vector_free(s->b);
-    gsl_vector_free(s->bv);
+    bl_lsq_free(&s->ls);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     free(s);
@@ -60,13 +55,9 @@ static lasso_state *lasso_state_alloc(size_t p)
 {
     lasso_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->K = gsl_matrix_alloc(p, p);
-    s->Kv = gsl_matrix_alloc(p, p);
-    s->b = gsl_vector_alloc(p);
-    s->bv = gsl_vector_alloc(p);
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
-    if (!s->K || !s->Kv || !s->b || !s->bv || !s->w1 || !s->w2) {
+    if (!s->w1 || !s->w2) {
         lasso_state_free(s);
         return NULL;
     }
@@ -85,15 +76,12 @@ int bl_l1_init(bl_problem *P, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory building %s with p=%zu", name, p);
         return BL_ENOMEM;
     }
-    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
-    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
-        bl_err_set(e, BL_EINVAL, "%s: eigenvalues of XᵀX/n did not converge", name);
+    if ((st = bl_lsq_init(&s->ls, ds, name, e))) {
         lasso_state_free(s);
-        return BL_EINVAL;
+        return st;
     }
     s->lam_max = 0;
-    for (size_t j = 0; j < p; j++) s->lam_max = fmax(s->lam_max, fabs(gsl_vector_get(s->b, j)));
+    for (size_t j = 0; j < p; j++) s->lam_max = fmax(s->lam_max, fabs(gsl_vector_get(s->ls.b, j)));
     P->p = p;
     P->d = P->type == &bl_problem_enet ? 2 : 1;
     P->state = s;
@@ -111,13 +99,10 @@ int bl_l1_clone(const bl_problem *src, bl_problem *dst)
     const lasso_state *a = src->state;
     lasso_state *b = lasso_state_alloc(src->p);
     if (!b) return BL_ENOMEM;
-    gsl_matrix_memcpy(b->K, a->K);
-    gsl_matrix_memcpy(b->Kv, a->Kv);
-    gsl_vector_memcpy(b->b, a->b);
-    gsl_vector_memcpy(b->bv, a->bv);
-    b->c = a->c;
-    b->cv = a->cv;
-    b->lmax = a->lmax;
+    if (bl_lsq_copy(&b->ls, &a->ls)) {
+        lasso_state_free(b);
+        return BL_ENOMEM;
+    }
     b->lam_max = a->lam_max;
     dst->state = b;
     return BL_OK;
@@ -128,22 +113,11 @@ static double lam2(cvec *om) { return om->size > 1 ? exp(gsl_vector_get(om, 1)) 
 static double sgn(double t) { return (t > 0) - (t < 0); }
 static double soft(double t, double k) { return t > k ? t - k : t < -k ? t + k : 0.0; }
 
-static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c, cvec *th,
-                       gsl_vector *w)
-{
-    double q;
-    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
-    gsl_vector_sub(w, r);
-    gsl_blas_ddot(th, w, &q);
-    q += c;
-    return q > 0 ? q : 0.0;
-}
-
 double bl_l1_G(bl_problem *P, cvec *th, cvec *om)
 {
     lasso_state *s = P->state;
     double nt = gsl_blas_dnrm2(th);
-    return half_mse(s->K, s->b, s->c, th, s->w1) + lam1(om) * gsl_blas_dasum(th)
+    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1) + lam1(om) * gsl_blas_dasum(th)
            + 0.5 * lam2(om) * nt * nt;
 }
 
@@ -151,14 +125,14 @@ double bl_l1_L(bl_problem *P, cvec *th, cvec *om)
 {
     (void)om;
     lasso_state *s = P->state;
-    return half_mse(s->Kv, s->bv, s->cv, th, s->w1);
+    return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
 }
 
 /* ∇f = Kθ − b + λ₂θ */
 static void grad_f(lasso_state *s, cvec *th, cvec *om, gsl_vector *g)
 {
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
-    gsl_vector_sub(g, s->b);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.b);
     if (om->size > 1) gsl_blas_daxpy(lam2(om), th, g);
 }
 
@@ -184,8 +158,8 @@ void bl_l1_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     (void)om;
     lasso_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
-    gsl_vector_sub(g, s->bv);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.Kv, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.bv);
 }
 
 void bl_l1_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -198,17 +172,17 @@ double bl_l1_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     lasso_state *s = P->state;
-    return s->lmax + lam2(om);
+    return s->ls.lmax + lam2(om);
 }
 
 /* H v = D(K + λ₂I)D v + L_f (I − D) v */
 void bl_l1_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
     lasso_state *s = P->state;
-    double l2 = lam2(om), lf = s->lmax + l2;
+    double l2 = lam2(om), lf = s->ls.lmax + l2;
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(s->w2, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(v, j) : 0.0);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, s->w2, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, s->w2, 0.0, out);
     gsl_blas_daxpy(l2, s->w2, out);
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(out, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(out, j)
@@ -218,12 +192,12 @@ void bl_l1_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 int bl_l1_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     lasso_state *s = P->state;
-    double l2 = lam2(om), lf = s->lmax + l2;
+    double l2 = lam2(om), lf = s->ls.lmax + l2;
     size_t p = th->size;
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
             int ai = gsl_vector_get(th, i) != 0, aj = gsl_vector_get(th, j) != 0;
-            double h = ai && aj ? gsl_matrix_get(s->K, i, j) + (i == j ? l2 : 0.0)
+            double h = ai && aj ? gsl_matrix_get(s->ls.K, i, j) + (i == j ? l2 : 0.0)
                        : i == j ? lf : 0.0;
             gsl_matrix_set(H, i, j, h);
         }
@@ -286,7 +260,7 @@ void bl_l1_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
     gsl_vector_set(gom, 0, -eta * l1 * g0);
     if (om->size > 1) gsl_vector_set(gom, 1, -eta * l2 * g1);
     if (gth) {
-        gsl_blas_dgemv(CblasNoTrans, -eta, s->K, s->w2, 0.0, gth);
+        gsl_blas_dgemv(CblasNoTrans, -eta, s->ls.K, s->w2, 0.0, gth);
         gsl_blas_daxpy(1.0 - eta * l2, s->w2, gth);
     }
 }
@@ -300,7 +274,7 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
     double u1 = gsl_vector_get(u, 0), u2 = om->size > 1 ? gsl_vector_get(u, 1) : 0.0;
     step_z(s, th, om, eta);
     if (v) {
-        gsl_blas_dgemv(CblasNoTrans, -eta, s->K, v, 0.0, out);
+        gsl_blas_dgemv(CblasNoTrans, -eta, s->ls.K, v, 0.0, out);
         gsl_blas_daxpy(1.0 - eta * l2, v, out);
     } else {
         gsl_vector_set_zero(out);
@@ -320,13 +294,13 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
     lasso_state *s = P->state;
     double l1 = lam1(om), l2 = lam2(om);
     gsl_vector *r = s->w1;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, r);
-    gsl_vector_sub(r, s->b);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, r);
+    gsl_vector_sub(r, s->ls.b);
     for (size_t j = 0; j < th->size; j++) {
-        double kjj = gsl_matrix_get(s->K, j, j), a = kjj + l2, tj = gsl_vector_get(th, j);
+        double kjj = gsl_matrix_get(s->ls.K, j, j), a = kjj + l2, tj = gsl_vector_get(th, j);
         double t = a > 0 ? soft(kjj * tj - gsl_vector_get(r, j), l1) / a : 0.0;
         if (t != tj) {
-            gsl_vector_const_view kj = gsl_matrix_const_column(s->K, j);
+            gsl_vector_const_view kj = gsl_matrix_const_column(s->ls.K, j);
             gsl_blas_daxpy(t - tj, &kj.vector, r);
             gsl_vector_set(th, j, t);
         }

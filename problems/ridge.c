@@ -18,6 +18,7 @@
 
 #include "catalogue.h"
 #include "linalg.h"
+#include "lsq.h"
 #include "closed.h"
 #include "losses.h"
 
@@ -33,10 +34,7 @@ static const bl_param ridge_params[NPAR] = {
 };
 
 typedef struct {
-    gsl_matrix *K, *Kv;   /* XᵀX/n, X_vᵀX_v/m (p×p, both triangles) */
-    gsl_vector *b, *bv;   /* Xᵀy/n, X_vᵀy_v/m */
-    double c, cv;         /* ‖y‖²/2n, ‖y_v‖²/2m */
-    double lmax;          /* λmax(K) */
+    bl_lsq ls;            /* the moments of both least-squares terms */
     int outer;            /* OUTER_MSE or OUTER_HUBER */
     double delta;         /* Huber threshold */
     const gsl_matrix *Xv; /* borrowed from the data (outer=huber) */
@@ -49,10 +47,7 @@ typedef struct {
 static void ridge_state_free(ridge_state *s)
 {
     if (!s) return;
-    gsl_matrix_free(s->K);
-    gsl_matrix_free(s->Kv);
-    gsl_vector_free(s->b);
-    gsl_vector_free(s->bv);
+    bl_lsq_free(&s->ls);
     gsl_matrix_free(s->F);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
@@ -65,16 +60,12 @@ static ridge_state *ridge_state_alloc(size_t p, size_t m)
 {
     ridge_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->K = gsl_matrix_alloc(p, p);
-    s->Kv = gsl_matrix_alloc(p, p);
-    s->b = gsl_vector_alloc(p);
-    s->bv = gsl_vector_alloc(p);
     s->F = gsl_matrix_alloc(p, p);
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
     s->w3 = gsl_vector_alloc(p);
     s->r = gsl_vector_alloc(m);
-    if (!s->K || !s->Kv || !s->b || !s->bv || !s->F || !s->w1 || !s->w2 || !s->w3
+    if (!s->F || !s->w1 || !s->w2 || !s->w3
         || !s->r) {
         ridge_state_free(s);
         return NULL;
@@ -93,13 +84,9 @@ static int ridge_init(bl_problem *P, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory building ridge with p=%zu", p);
         return BL_ENOMEM;
     }
-    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
-    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-    /* λmax(K) once, for the step size bound λmax(K) + e^ω. */
-    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
-        bl_err_set(e, BL_EINVAL, "ridge: eigenvalues of XᵀX/n did not converge");
+    if ((st = bl_lsq_init(&s->ls, ds, "ridge", e))) {
         ridge_state_free(s);
-        return BL_EINVAL;
+        return st;
     }
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
@@ -122,13 +109,10 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     const ridge_state *a = src->state;
     ridge_state *b = ridge_state_alloc(src->p, a->r->size);
     if (!b) return BL_ENOMEM;
-    gsl_matrix_memcpy(b->K, a->K);
-    gsl_matrix_memcpy(b->Kv, a->Kv);
-    gsl_vector_memcpy(b->b, a->b);
-    gsl_vector_memcpy(b->bv, a->bv);
-    b->c = a->c;
-    b->cv = a->cv;
-    b->lmax = a->lmax;
+    if (bl_lsq_copy(&b->ls, &a->ls)) {
+        ridge_state_free(b);
+        return BL_ENOMEM;
+    }
     b->outer = a->outer;
     b->delta = a->delta;
     b->Xv = a->Xv;
@@ -137,24 +121,11 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     return BL_OK;
 }
 
-/* ½θᵀKθ − θᵀr + c = (1/2k)‖Zθ − t‖², clamped at 0 (the true value is never
- * negative; cancellation near an exact fit could make it so). */
-static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c,
-                       cvec *th, gsl_vector *w)
-{
-    double q;
-    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
-    gsl_vector_sub(w, r);
-    gsl_blas_ddot(th, w, &q);
-    q += c;
-    return q > 0 ? q : 0.0;
-}
-
 static double ridge_G(bl_problem *P, cvec *th, cvec *om)
 {
     ridge_state *s = P->state;
     double nt = gsl_blas_dnrm2(th);
-    return half_mse(s->K, s->b, s->c, th, s->w1)
+    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1)
            + 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt;
 }
 
@@ -163,15 +134,15 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
     (void)om;
     ridge_state *s = P->state;
     if (s->outer == OUTER_HUBER) return bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, NULL);
-    return half_mse(s->Kv, s->bv, s->cv, th, s->w1);
+    return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
 }
 
 /* ∇_θG = Kθ − b + e^ω θ */
 static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
-    gsl_vector_sub(g, s->b);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.b);
     gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), th, g);
 }
 
@@ -192,8 +163,8 @@ static void ridge_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
         bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
         return;
     }
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
-    gsl_vector_sub(g, s->bv);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.Kv, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.bv);
 }
 
 static void ridge_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -207,7 +178,7 @@ static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *ou
 {
     (void)th;
     ridge_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, v, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, v, 0.0, out);
     gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), v, out);
 }
 
@@ -232,7 +203,7 @@ static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     (void)th;
     ridge_state *s = P->state;
     double lam = exp(gsl_vector_get(om, 0));
-    gsl_matrix_memcpy(H, s->K);
+    gsl_matrix_memcpy(H, s->ls.K);
     for (size_t i = 0; i < P->p; i++)
         gsl_matrix_set(H, i, i, gsl_matrix_get(H, i, i) + lam);
     return BL_OK;
@@ -243,7 +214,7 @@ static int factor(bl_problem *P, cvec *om)
 {
     ridge_state *s = P->state;
     double lam = exp(gsl_vector_get(om, 0));
-    gsl_matrix_memcpy(s->F, s->K);
+    gsl_matrix_memcpy(s->F, s->ls.K);
     for (size_t i = 0; i < P->p; i++)
         gsl_matrix_set(s->F, i, i, gsl_matrix_get(s->F, i, i) + lam);
     return gsl_linalg_cholesky_decomp1(s->F) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
@@ -254,7 +225,7 @@ static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
     ridge_state *s = P->state;
     if (factor(P, om) != BL_OK) return BL_ENOTPD;
-    gsl_vector_memcpy(th, s->b);
+    gsl_vector_memcpy(th, s->ls.b);
     return gsl_linalg_cholesky_svx(s->F, th) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
 
@@ -264,7 +235,7 @@ static int ridge_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
     ridge_state *s = P->state;
     double lam = exp(gsl_vector_get(om, 0)), t;
     if (factor(P, om) != BL_OK) return BL_ENOTPD;
-    gsl_vector_memcpy(s->w1, s->b);                       /* w1 = θ* */
+    gsl_vector_memcpy(s->w1, s->ls.b);                       /* w1 = θ* */
     if (gsl_linalg_cholesky_svx(s->F, s->w1) != GSL_SUCCESS) return BL_ENOTPD;
     gsl_vector_memcpy(s->w2, s->w1);                      /* w2 = θ*' */
     if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;
@@ -279,7 +250,7 @@ static double ridge_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     ridge_state *s = P->state;
-    return s->lmax + exp(gsl_vector_get(om, 0));
+    return s->ls.lmax + exp(gsl_vector_get(om, 0));
 }
 
 static void ridge_omega0(bl_problem *P, gsl_vector *om)

@@ -20,6 +20,7 @@
 
 #include "catalogue.h"
 #include "linalg.h"
+#include "lsq.h"
 #include "closed.h"
 #include "losses.h"
 
@@ -35,10 +36,7 @@ static const bl_param rm_params[NPAR] = {
 };
 
 typedef struct {
-    gsl_matrix *K, *Kv;       /* XᵀX/n, X_vᵀX_v/m */
-    gsl_vector *b, *bv;       /* Xᵀy/n, X_vᵀy_v/m */
-    double c, cv;             /* ‖y‖²/2n, ‖y_v‖²/2m */
-    double lmax;              /* λmax(XᵀX/n) */
+    bl_lsq ls;            /* the moments of both least-squares terms */
     int outer;
     double delta;
     const gsl_matrix *Xv;     /* borrowed (huber) */
@@ -50,10 +48,7 @@ typedef struct {
 static void rm_state_free(rm_state *s)
 {
     if (!s) return;
-    gsl_matrix_free(s->K);
-    gsl_matrix_free(s->Kv);
-    gsl_vector_free(s->b);
-    gsl_vector_free(s->bv);
+    bl_lsq_free(&s->ls);
     gsl_matrix_free(s->F);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
@@ -65,15 +60,11 @@ static rm_state *rm_state_alloc(size_t p, size_t m)
 {
     rm_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->K = gsl_matrix_alloc(p, p);
-    s->Kv = gsl_matrix_alloc(p, p);
-    s->b = gsl_vector_alloc(p);
-    s->bv = gsl_vector_alloc(p);
     s->F = gsl_matrix_alloc(p, p);
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
     s->r = gsl_vector_alloc(m);
-    if (!s->K || !s->Kv || !s->b || !s->bv || !s->F || !s->w1 || !s->w2 || !s->r) {
+    if (!s->F || !s->w1 || !s->w2 || !s->r) {
         rm_state_free(s);
         return NULL;
     }
@@ -91,12 +82,9 @@ static int rm_init(bl_problem *P, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory building ridge-multi with p=%zu", p);
         return BL_ENOMEM;
     }
-    bl_moments(ds->X, ds->y, s->K, s->b, &s->c);
-    bl_moments(ds->Xv, ds->yv, s->Kv, s->bv, &s->cv);
-    if (bl_sym_eig_range(s->K, NULL, &s->lmax) != BL_OK) {
-        bl_err_set(e, BL_EINVAL, "ridge-multi: eigenvalues of XᵀX/n did not converge");
+    if ((st = bl_lsq_init(&s->ls, ds, "ridge-multi", e))) {
         rm_state_free(s);
-        return BL_EINVAL;
+        return st;
     }
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
@@ -119,13 +107,10 @@ static int rm_clone(const bl_problem *src, bl_problem *dst)
     const rm_state *a = src->state;
     rm_state *b = rm_state_alloc(src->p, a->r->size);
     if (!b) return BL_ENOMEM;
-    gsl_matrix_memcpy(b->K, a->K);
-    gsl_matrix_memcpy(b->Kv, a->Kv);
-    gsl_vector_memcpy(b->b, a->b);
-    gsl_vector_memcpy(b->bv, a->bv);
-    b->c = a->c;
-    b->cv = a->cv;
-    b->lmax = a->lmax;
+    if (bl_lsq_copy(&b->ls, &a->ls)) {
+        rm_state_free(b);
+        return BL_ENOMEM;
+    }
     b->outer = a->outer;
     b->delta = a->delta;
     b->Xv = a->Xv;
@@ -136,18 +121,6 @@ static int rm_clone(const bl_problem *src, bl_problem *dst)
 
 static double lam(cvec *om, size_t j) { return exp(gsl_vector_get(om, j)); }
 
-/* ½θᵀKθ − θᵀr + c, clamped at 0 (as ridge) */
-static double half_mse(const gsl_matrix *K, const gsl_vector *r, double c, cvec *th,
-                       gsl_vector *w)
-{
-    double q;
-    gsl_blas_dgemv(CblasNoTrans, 0.5, K, th, 0.0, w);
-    gsl_vector_sub(w, r);
-    gsl_blas_ddot(th, w, &q);
-    q += c;
-    return q > 0 ? q : 0.0;
-}
-
 static double rm_G(bl_problem *P, cvec *th, cvec *om)
 {
     rm_state *s = P->state;
@@ -156,7 +129,7 @@ static double rm_G(bl_problem *P, cvec *th, cvec *om)
         double t = gsl_vector_get(th, j);
         q += lam(om, j) * t * t;
     }
-    return half_mse(s->K, s->b, s->c, th, s->w1) + 0.5 * q;
+    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1) + 0.5 * q;
 }
 
 static double rm_L(bl_problem *P, cvec *th, cvec *om)
@@ -164,15 +137,15 @@ static double rm_L(bl_problem *P, cvec *th, cvec *om)
     (void)om;
     rm_state *s = P->state;
     if (s->outer == OUTER_HUBER) return bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, NULL);
-    return half_mse(s->Kv, s->bv, s->cv, th, s->w1);
+    return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
 }
 
 /* ∇θG = Kθ − b + diag(e^ω) θ */
 static void rm_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     rm_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, th, 0.0, g);
-    gsl_vector_sub(g, s->b);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.b);
     for (size_t j = 0; j < P->p; j++)
         gsl_vector_set(g, j, gsl_vector_get(g, j) + lam(om, j) * gsl_vector_get(th, j));
 }
@@ -193,8 +166,8 @@ static void rm_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
         bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
         return;
     }
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->Kv, th, 0.0, g);
-    gsl_vector_sub(g, s->bv);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.Kv, th, 0.0, g);
+    gsl_vector_sub(g, s->ls.bv);
 }
 
 static void rm_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -207,7 +180,7 @@ static void rm_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
     (void)th;
     rm_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->K, v, 0.0, out);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, v, 0.0, out);
     for (size_t j = 0; j < P->p; j++)
         gsl_vector_set(out, j, gsl_vector_get(out, j) + lam(om, j) * gsl_vector_get(v, j));
 }
@@ -223,7 +196,7 @@ static int rm_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     (void)th;
     rm_state *s = P->state;
-    gsl_matrix_memcpy(H, s->K);
+    gsl_matrix_memcpy(H, s->ls.K);
     for (size_t j = 0; j < P->p; j++) gsl_matrix_set(H, j, j, gsl_matrix_get(H, j, j) + lam(om, j));
     return BL_OK;
 }
@@ -241,7 +214,7 @@ static int rm_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
     rm_state *s = P->state;
     if (factor(P, om) != BL_OK) return BL_ENOTPD;
-    gsl_vector_memcpy(th, s->b);
+    gsl_vector_memcpy(th, s->ls.b);
     return gsl_linalg_cholesky_svx(s->F, th) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
 
@@ -250,7 +223,7 @@ static int rm_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
 {
     rm_state *s = P->state;
     if (factor(P, om) != BL_OK) return BL_ENOTPD;
-    gsl_vector_memcpy(s->w2, s->b);
+    gsl_vector_memcpy(s->w2, s->ls.b);
     if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;  /* θ* */
     rm_L_theta(P, s->w2, om, g);                                              /* ∇θL */
     if (gsl_linalg_cholesky_svx(s->F, g) != GSL_SUCCESS) return BL_ENOTPD;      /* a */
@@ -263,7 +236,7 @@ static double rm_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     rm_state *s = P->state;
-    return s->lmax + exp(gsl_vector_max(om));
+    return s->ls.lmax + exp(gsl_vector_max(om));
 }
 
 static void rm_omega0(bl_problem *P, gsl_vector *om)

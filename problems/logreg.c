@@ -144,21 +144,6 @@ static double logreg_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return 0.25 * g->lmax + lam(om);
 }
 
-static void logreg_omega0(bl_problem *P, gsl_vector *om)
-{
-    (void)P;
-    gsl_vector_set_zero(om);
-}
-
-static int logreg_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
-{
-    (void)om;
-    double a, b;
-    bl_logit_accuracy(P->state, th, &a, &b);
-    snprintf(buf, len, "accuracy (y xᵀθ > 0): training %.4g, validation %.4g", a, b);
-    return BL_OK;
-}
-
 const bl_problem_type bl_problem_logreg = {
     .name = "logreg",
     .summary = "ℓ2-regularised logistic regression, one log-strength ω",
@@ -192,6 +177,5 @@ const bl_problem_type bl_problem_logreg = {
     .ctvp = logreg_ctvp,
     .hessian = logreg_hessian,
     .lipschitz = logreg_lipschitz,
-    .omega0 = logreg_omega0,
-    .report = logreg_report,
+    .report = bl_logit_report,
 };

@@ -140,21 +140,6 @@ static double lm_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return 0.25 * g->lmax + exp(gsl_vector_max(om));
 }
 
-static void lm_omega0(bl_problem *P, gsl_vector *om)
-{
-    (void)P;
-    gsl_vector_set_zero(om);
-}
-
-static int lm_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
-{
-    (void)om;
-    double a, b;
-    bl_logit_accuracy(P->state, th, &a, &b);
-    snprintf(buf, len, "accuracy (y xᵀθ > 0): training %.4g, validation %.4g", a, b);
-    return BL_OK;
-}
-
 const bl_problem_type bl_problem_logreg_multi = {
     .name = "logreg-multi",
     .summary = "logistic regression, one log-strength ω_j per feature",
@@ -185,6 +170,5 @@ const bl_problem_type bl_problem_logreg_multi = {
     .ctvp = lm_cvp,
     .hessian = lm_hessian,
     .lipschitz = lm_lipschitz,
-    .omega0 = lm_omega0,
-    .report = lm_report,
+    .report = bl_logit_report,
 };

@@ -34,7 +34,13 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
     w->r.adjoint = gsl_vector_alloc(S->P->p);
     if (!w->r.grad || !w->r.adjoint) return w->status = BL_ENOMEM;
     w->status = bl_hypergrad(&w->spec, &c, &w->r, &e);
-    if (w->status) snprintf(w->err, sizeof w->err, "%s: %s", w->spec.text, e.msg);
+    if (w->status) {
+        /* messages that already name the estimator are not prefixed twice */
+        size_t k = strlen(w->spec.type->name);
+        int named = strncmp(e.msg, w->spec.type->name, k) == 0 && e.msg[k] == ':';
+        snprintf(w->err, sizeof w->err, "%s%s%s", named ? "" : w->spec.text,
+                 named ? "" : ": ", e.msg);
+    }
     else if (w->r.has_adjoint) bl_session_keep_adjoint(S, w->r.adjoint);
     return w->status;
 }

@@ -14,6 +14,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
 
+#include "gram.h"
 #include "logistic.h"
 #include "losses.h"
 
@@ -30,7 +31,7 @@ static void logit_zero(bl_logit *g)
 {
     g->X = g->Xv = NULL;
     g->y = g->yv = g->z = g->zv = g->c = g->cv = NULL;
-    g->Xs = NULL;
+    g->gw = NULL;
     g->ez = g->th_last = g->u = NULL;
     g->cached = 0;
 }
@@ -44,7 +45,7 @@ void bl_logit_free(bl_logit *g)
     gsl_vector_free(g->zv);
     gsl_vector_free(g->c);
     gsl_vector_free(g->cv);
-    gsl_matrix_free(g->Xs);
+    free(g->gw);
     gsl_vector_free(g->ez);
     gsl_vector_free(g->th_last);
     gsl_vector_free(g->u);
@@ -53,7 +54,7 @@ void bl_logit_free(bl_logit *g)
 
 static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
 {
-    g->Xs = gsl_matrix_alloc(n, p);
+    g->gw = malloc(bl_gram_work_size(n, p) * sizeof(double));
     g->ez = gsl_vector_alloc(n);
     g->th_last = gsl_vector_alloc(p);
     g->u = gsl_vector_alloc(n);
@@ -64,7 +65,7 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
     g->zv = gsl_vector_alloc(m);
     g->c = gsl_vector_alloc(n);
     g->cv = gsl_vector_alloc(m);
-    if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv || !g->Xs || !g->ez
+    if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv || !g->gw || !g->ez
         || !g->th_last || !g->u) {
         bl_logit_free(g);
         return BL_ENOMEM;
@@ -146,7 +147,7 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
 int bl_logit_clone(const bl_logit *src, bl_logit *dst)
 {
     logit_zero(dst);
-    if (logit_alloc(dst, src->y->size, src->yv->size, src->Xs->size2) != BL_OK)
+    if (logit_alloc(dst, src->y->size, src->yv->size, src->X->size2) != BL_OK)
         return BL_ENOMEM;
     gsl_vector_memcpy(dst->y, src->y);
     gsl_vector_memcpy(dst->yv, src->yv);
@@ -240,20 +241,10 @@ void bl_logit_hvp(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
 void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
                       gsl_matrix *H)
 {
-    size_t n = g->y->size, p = H->size1;
     prepare(g, th);
     curvature(g, w);
-    /* H = Xsᵀ Xs with row i of Xs = √(c_i/n) x_i (c_i ≥ 0): one dsyrk,
-     * not n rank-one updates */
-    for (size_t i = 0; i < n; i++) {
-        double sc = sqrt(gsl_vector_get(g->c, i) / (double)n);
-        const double *src = g->X->data + i * g->X->tda;
-        double *dst = g->Xs->data + i * g->Xs->tda;
-        for (size_t j = 0; j < p; j++) dst[j] = sc * src[j];
-    }
-    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, g->Xs, 0.0, H);
-    for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j < i; j++) gsl_matrix_set(H, j, i, gsl_matrix_get(H, i, j));
+    /* H = (1/n) Xᵀ diag(c) X, the lower triangle in registers (gram.c) */
+    bl_gram(g->X, g->c->data, 1.0 / (double)g->y->size, g->gw, H);
 }
 
 /* The validation losses as functions of the margins z_k = y_k x_kᵀθ:

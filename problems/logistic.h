@@ -22,7 +22,7 @@ typedef struct bl_logit {
     double tau;                 /* temperature of smooth01 */
     gsl_vector *z, *zv;         /* workspace: margins y_i x_iᵀθ, n and m */
     gsl_vector *c, *cv;         /* workspace: coefficients, n and m */
-    gsl_matrix *Xs;             /* workspace: rows of X scaled by √(c_i/n), n×p */
+    double *gw;                 /* workspace of bl_gram (the dense Hessian) */
     /* The training margins and e^{−|z_i|} at the last θ they were computed
      * for: G, ∇θG and H at one θ then cost one pass of exp, not four. */
     gsl_vector *ez, *th_last, *u;

@@ -14,6 +14,7 @@
 
 #include "catalogue.h"
 #include "data.h"
+#include "gram.h"
 #include "inner.h"
 #include "surface.h"
 
@@ -24,16 +25,18 @@ static bl_axis axis(size_t coord, double lo, double hi, size_t n)
     return a;
 }
 
-/* Times the grid with THREADS threads, best of REPS runs; seconds. */
+/* Times the grid with THREADS threads, the best of at least 5 runs and
+ * of as many as fit in half a second (a grid of a few milliseconds is at
+ * the mercy of the machine's other work); seconds. */
 static double run(bl_problem *P, const bl_inner_conf *ic, bl_axis *ax, size_t naxes,
-                  int threads, int reps)
+                  int path, int threads)
 {
     gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
-    double best = 1e300;
-    for (int r = 0; r < reps; r++) {
+    double best = 1e300, t0 = bl_clock();
+    for (int r = 0; r < 5 || (r < 500 && bl_clock() - t0 < 0.5); r++) {
         bl_surface s;
         bl_err e = {0};
-        if (bl_surface_compute(&s, P, om, th, ic, ax, naxes, NULL, 0, 0, threads, NULL, NULL,
+        if (bl_surface_compute(&s, P, om, th, ic, ax, naxes, NULL, 0, 0, path, threads, NULL, NULL,
                                NULL, &e) != BL_OK) {
             printf("  failed: %s\n", e.msg);
             best = 0;
@@ -47,6 +50,25 @@ static double run(bl_problem *P, const bl_inner_conf *ic, bl_axis *ax, size_t na
     return best;
 }
 
+/* Iterations of the inner solver a point, in one run. */
+static double iters_per_point(bl_problem *P, const bl_inner_conf *ic, bl_axis *ax, size_t naxes,
+                              int path)
+{
+    gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
+    bl_surface s;
+    double r = 0;
+    if (bl_surface_compute(&s, P, om, th, ic, ax, naxes, NULL, 0, 0, path, 1, NULL, NULL, NULL,
+                           NULL) == BL_OK)
+        r = (double)s.inner_iters / (double)s.npoints;
+    bl_surface_free(&s);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    return r;
+}
+
+/* Both starts (along a path, and every point from θ = 0), each with one
+ * thread and with all cores.  OUT1 gets the seconds a point on one thread,
+ * path first. */
 static void report(const char *label, bl_problem *P, const bl_inner_conf *ic, bl_axis *ax,
                    size_t naxes, FILE *out1)
 {
@@ -55,20 +77,27 @@ static void report(const char *label, bl_problem *P, const bl_inner_conf *ic, bl
     cores = omp_get_num_procs();
 #endif
     size_t n = ax[0].n * (naxes == 2 ? ax[1].n : 1);
-    double t1 = run(P, ic, ax, naxes, 1, 3), tn = run(P, ic, ax, naxes, cores, 3);
-    if (!(t1 > 0) || !(tn > 0)) return;
     printf("%s: %zu points (p=%zu, d=%zu, inner %s)\n", label, n, P->p, P->d, ic->type->name);
-    printf("  1 thread:   %9.1f points/s  (%.3f ms a point)\n", n / t1, 1e3 * t1 / n);
-    printf("  %d threads: %9.1f points/s  parallel efficiency %.2f\n", cores, n / tn,
-           t1 / (tn * cores));
-    if (out1) fprintf(out1, "%.9g\n", t1 / n);
+    for (int path = 1; path >= 0; path--) {
+        double t1 = run(P, ic, ax, naxes, path, 1), tn = run(P, ic, ax, naxes, path, cores);
+        if (!(t1 > 0) || !(tn > 0)) return;
+        printf("  %s: %.1f inner iterations a point\n",
+               path ? "along a path (surface.start path, the default here)"
+                    : "every point from θ = 0 (surface.start theta)",
+               iters_per_point(P, ic, ax, naxes, path));
+        printf("    1 thread:   %9.1f points/s  (%.3f ms a point)\n", n / t1, 1e3 * t1 / n);
+        printf("    %d threads: %9.1f points/s  parallel efficiency %.2f\n", cores, n / tn,
+               t1 / (tn * cores));
+        if (out1) fprintf(out1, "%.9g\n", t1 / n);
+    }
 }
 
 int main(int argc, char **argv)
 {
     bl_init();
     FILE *out1 = argc > 1 ? fopen(argv[1], "w") : NULL;
-    printf("surface benchmarks (BLAS: %s, single-threaded inside the grid)\n\n", BL_BLAS_NAME);
+    printf("surface benchmarks (BLAS: %s, single-threaded inside the grid; Hessian kernel %s)\n\n",
+           BL_BLAS_NAME, bl_gram_name(bl_gram_best()));
     bl_load_opts o;
     bl_load_opts_default(&o);
     bl_dataset *bc = NULL;

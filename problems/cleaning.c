@@ -255,7 +255,7 @@ const bl_problem_type bl_problem_cleaning = {
         "classification rho=…': precision = found/flagged, recall = found/flipped.",
     .params = cl_params,
     .nparams = NPAR,
-    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .init = cl_init,
     .free = cl_free,
     .clone = cl_clone,

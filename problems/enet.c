@@ -15,6 +15,6 @@ const bl_problem_type bl_problem_enet = {
         "(λ₂/2)‖θ‖², ∇²f = XᵀX/n + λ₂I.\n"
         "On the support: (X_SᵀX_S/n + λ₂I) dθ_S = −λ₁ sign(θ_S) dω₁ − λ₂ θ_S dω₂, "
         "dθ_{S^c} = 0; default ω₂ = −2.\n" BL_L1_NOTES,
-    .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
     BL_L1_METHODS
 };

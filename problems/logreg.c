@@ -162,7 +162,7 @@ const bl_problem_type bl_problem_logreg = {
         "No closed form for θ*: use newton (quadratic convergence) or lbfgs.",
     .params = logreg_params,
     .nparams = NPAR,
-    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .init = logreg_init,
     .free = logreg_free,
     .clone = logreg_clone,

@@ -155,7 +155,7 @@ const bl_problem_type bl_problem_logreg_multi = {
         "off one by one (automatic relevance determination).",
     .params = lm_params,
     .nparams = NPAR,
-    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .init = lm_init,
     .free = lm_free,
     .clone = lm_clone,

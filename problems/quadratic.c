@@ -391,7 +391,7 @@ const bl_problem_type bl_problem_quadratic = {
         "The teaching problem for how κ drives every estimator.",
     .params = quad_params,
     .nparams = NPAR,
-    .flags = 0,
+    .flags = BL_PROB_CONVEX,
     .init = quad_init,
     .free = quad_free,
     .clone = quad_clone,

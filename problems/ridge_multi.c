@@ -268,7 +268,7 @@ const bl_problem_type bl_problem_ridge_multi = {
         "With ω = c·1 it is ridge at ω = c.",
     .params = rm_params,
     .nparams = NPAR,
-    .flags = BL_PROB_NEEDS_DATA,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CONVEX,
     .init = rm_init,
     .free = rm_free,
     .clone = rm_clone,

@@ -24,12 +24,14 @@ static int same_doubles(const double *a, const double *b, size_t n)
     return memcmp(a, b, n * sizeof(double)) == 0;
 }
 
-/* Thread-count invariance: 1, 2 and 3 threads give bit-identical grids. */
-static void threads_invariance(bl_problem *P, const char *what)
+/* Thread-count invariance: 1, 2 and 3 threads give bit-identical grids,
+ * with every point from θ₀ and along a path (13 points on axis 0: a full
+ * segment of 8 and a shorter one). */
+static void threads_invariance(bl_problem *P, int path, const char *what)
 {
     bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100000};
     gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
-    bl_axis ax[2] = {axis(0, -3, 1, 9), axis(P->d > 1 ? 1 : 0, -1, 1, 5)};
+    bl_axis ax[2] = {axis(0, -3, 1, 13), axis(P->d > 1 ? 1 : 0, -1, 1, 5)};
     size_t naxes = P->d > 1 ? 2 : 1;
     bl_spec sp[2];
     bl_spec_parse("cg:k=3", &sp[0], NULL);
@@ -37,7 +39,7 @@ static void threads_invariance(bl_problem *P, const char *what)
     bl_surface s[3];
     int ok = 1;
     for (int t = 0; t < 3; t++)
-        ok &= bl_surface_compute(&s[t], P, om, th, &ic, ax, naxes, sp, 2, 0, t + 1, NULL,
+        ok &= bl_surface_compute(&s[t], P, om, th, &ic, ax, naxes, sp, 2, 0, path, t + 1, NULL,
                                  NULL, NULL, NULL) == BL_OK;
     tap_ok(ok && s[0].ndone == s[0].npoints, "%s: grid of %zu points computed with 1, 2, 3 threads",
            what, s[0].npoints);
@@ -79,7 +81,7 @@ int main(void)
     size_t n = 61;
     bl_axis ax = axis(0, -8, 4, n);
     bl_surface s;
-    int st = bl_surface_compute(&s, R, om, th, &ic, &ax, 1, NULL, 0, 0, 2, NULL, NULL, NULL,
+    int st = bl_surface_compute(&s, R, om, th, &ic, &ax, 1, NULL, 0, 0, 0, 2, NULL, NULL, NULL,
                                 NULL);
     tap_ok(st == BL_OK && s.ndone == n && s.nfailed == 0 && !s.partial,
            "ridge surface: %zu of %zu points, none failed", s.ndone, n);
@@ -94,6 +96,41 @@ int main(void)
     }
     tap_ok(worstF < 1e-12, "ridge surface F equals the closed form (worst %.3g)", worstF);
     tap_ok(worstg < 1e-8, "ridge surface reference equals the closed-form ∇F (worst %.3g)", worstg);
+
+    /* the same along a path, with gd (whose iterations a good start saves) */
+    {
+        bl_inner_conf gd = {bl_inner_gd, 0, 1e-11, 1000000};
+        bl_surface s0, s1;
+        int st0 = bl_surface_compute(&s0, R, om, th, &gd, &ax, 1, NULL, 0, 0, 0, 2, NULL, NULL,
+                                     NULL, NULL);
+        int st1 = bl_surface_compute(&s1, R, om, th, &gd, &ax, 1, NULL, 0, 0, 1, 2, NULL, NULL,
+                                     NULL, NULL);
+        /* worst errors against the closed form from θ₀ (q = 0) and along the
+         * path (q = 1): the path must be as accurate as the tolerance allows */
+        double wF[2] = {0, 0}, wg[2] = {0, 0};
+        for (size_t k = 0; k < n && st0 == BL_OK && st1 == BL_OK; k++) {
+            gsl_vector_set(om, 0, ax.values[k]);
+            R->type->theta_star(R, om, ts);
+            double F = bl_problem_L(R, ts, om);
+            R->type->hypergrad(R, om, g);
+            double gk = gsl_vector_get(g, 0);
+            for (int q = 0; q < 2; q++) {
+                const bl_surface *sq = q ? &s1 : &s0;
+                wF[q] = fmax(wF[q], fabs(sq->F[k] - F) / fmax(1, fabs(F)));
+                wg[q] = fmax(wg[q], fabs(sq->grad[k] - gk) / fmax(1e-12, fabs(gk)));
+            }
+        }
+        tap_ok(st0 == BL_OK && st1 == BL_OK && s1.ndone == n && s1.path && !s0.path,
+               "ridge surface along a path: %zu of %zu points", s1.ndone, n);
+        tap_ok(wF[1] <= fmax(10 * wF[0], 1e-13) && wg[1] <= fmax(10 * wg[0], 1e-10),
+               "along a path F and ∇F are as close to the closed form as from θ₀ "
+               "(worst %.3g, %.3g; from θ₀ %.3g, %.3g)", wF[1], wg[1], wF[0], wg[0]);
+        tap_ok(s1.inner_iters < s0.inner_iters, "gd along a path takes %lu iterations, "
+               "from θ₀ at every point %lu", s1.inner_iters, s0.inner_iters);
+        bl_surface_free(&s0);
+        bl_surface_free(&s1);
+        gsl_vector_set(om, 0, 0);
+    }
     /* the optimum: ∇F changes sign between two grid points; bisect the closed form */
     size_t best = bl_surface_argmin(&s);
     double lo = -8, hi = 4;
@@ -116,7 +153,7 @@ int main(void)
     gsl_vector *omq = gsl_vector_calloc(2), *thq = gsl_vector_calloc(8), *t2 = gsl_vector_alloc(8);
     gsl_vector_set(omq, 1, 0.3);
     bl_axis a0 = axis(0, -1, 1, 7);
-    st = bl_surface_compute(&s, Q, omq, thq, &icq, &a0, 1, NULL, 0, 0, 3, NULL, NULL, NULL, NULL);
+    st = bl_surface_compute(&s, Q, omq, thq, &icq, &a0, 1, NULL, 0, 0, 0, 3, NULL, NULL, NULL, NULL);
     double worst = 0;
     for (size_t k = 0; k < 7 && st == BL_OK; k++) {
         gsl_vector_set(omq, 0, a0.values[k]);
@@ -129,12 +166,14 @@ int main(void)
     bl_surface_free(&s);
 
     /* thread invariance on both problems */
-    threads_invariance(R, "ridge");
-    threads_invariance(Q, "quadratic d=2");
+    threads_invariance(R, 0, "ridge");
+    threads_invariance(Q, 0, "quadratic d=2");
+    threads_invariance(R, 1, "ridge along a path");
+    threads_invariance(Q, 1, "quadratic d=2 along a path");
 
     /* cancellation: a set flag stops the grid, keeps what is done, partial */
     bl_cancel_t cancel = 1;
-    st = bl_surface_compute(&s, Q, omq, thq, &icq, &a0, 1, NULL, 0, 0, 2, &cancel, NULL, NULL,
+    st = bl_surface_compute(&s, Q, omq, thq, &icq, &a0, 1, NULL, 0, 0, 1, 2, &cancel, NULL, NULL,
                             NULL);
     tap_ok(st == BL_EINTR && s.partial && s.ndone < s.npoints,
            "a cancelled grid returns BL_EINTR, partial, %zu of %zu points", s.ndone, s.npoints);
@@ -143,7 +182,7 @@ int main(void)
     /* errors */
     bl_axis bad = axis(5, 0, 1, 3);
     bl_err e = {0};
-    st = bl_surface_compute(&s, Q, omq, thq, &icq, &bad, 1, NULL, 0, 0, 1, NULL, NULL, NULL, &e);
+    st = bl_surface_compute(&s, Q, omq, thq, &icq, &bad, 1, NULL, 0, 0, 0, 1, NULL, NULL, NULL, &e);
     tap_ok(st == BL_EDIM && has(e.msg, "omega[5]"), "an axis past ω's dimension: %s", e.msg);
     free(bad.values);
 

@@ -260,9 +260,9 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
     size_t best = bl_surface_argmin(s);
     char a[64], b[64], v[256];
-    fprintf(S->out, "%zu of %zu points%s (%zu failed), reference %s, %zu inner iterations",
-            s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", s->nfailed, s->ref,
-            (size_t)s->inner_iters);
+    fprintf(S->out, "%zu of %zu points%s (%zu failed), reference %s, %zu inner iterations "
+            "(%s)", s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", s->nfailed, s->ref,
+            (size_t)s->inner_iters, s->path ? "along a path" : "each from θ");
     if (timing) fprintf(S->out, ", %.3gs on %d threads (%.3g points/s)", s->seconds, s->threads,
                         s->ndone / (s->seconds + 1e-12));
     fprintf(S->out, "\n");
@@ -329,6 +329,8 @@ static void json_surface(bl_session *S, const bl_surface *s, const char *cmd)
     bl_json_int(&j, "points_done", (long long)s->ndone);
     bl_json_num(&j, "seconds", s->seconds);
     bl_json_int(&j, "threads", s->threads);
+    bl_json_str(&j, "start", s->path ? "path" : "theta");
+    bl_json_int(&j, "inner_iterations", (long long)s->inner_iters);
     bl_json_end(&j);
 }
 
@@ -342,7 +344,8 @@ static int run_grid(bl_session *S, bl_surface **slot, bl_axis *axes, size_t naxe
     if (!s) return BL_ENOMEM;
     progress pr = {S, bl_clock(), 0, !S->batch && isatty(fileno(S->errf))};
     int st = bl_surface_compute(s, S->P, S->omega, S->theta, &ic, axes, naxes, specs, nspecs,
-                                S->set[BL_S_INNER_STEP].num, (int)S->set[BL_S_THREADS].num,
+                                S->set[BL_S_INNER_STEP].num, bl_session_grid_path(S),
+                                (int)S->set[BL_S_THREADS].num,
                                 S->cancel, on_progress, &pr, e);
     progress_end(&pr);
     if (st && st != BL_EINTR) {
@@ -538,7 +541,8 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
     if (st == BL_OK) {
         /* 1. the grid search, one thread, as a user's loop would run */
         st = bl_surface_compute(&grid, S->P, S->omega, S->theta, &ic, axes, naxes, NULL, 0,
-                                S->set[BL_S_INNER_STEP].num, 1, S->cancel, NULL, NULL, e);
+                                S->set[BL_S_INNER_STEP].num, bl_session_grid_path(S), 1,
+                                S->cancel, NULL, NULL, e);
     }
     for (size_t i = 0; i < 2; i++) free(axes[i].values);
     if (st) {

@@ -198,6 +198,12 @@ void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c)
     c->maxit = (size_t)S->set[BL_S_INNER_MAXIT].num;
 }
 
+int bl_session_grid_path(const bl_session *S)
+{
+    int start = (int)S->set[BL_S_SURFACE_START].num;     /* auto, theta, path */
+    return start == 2 || (start == 0 && S->P && (S->P->type->flags & BL_PROB_CONVEX));
+}
+
 void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c)
 {
     c->type = S->outer->type;

@@ -80,6 +80,8 @@ void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c);
 void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a);
 /* The inner configuration from the settings. */
 void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c);
+/* Whether grids follow a path (surface.start; auto: when G is convex). */
+int bl_session_grid_path(const bl_session *S);
 void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c);
 /* The inner step in use: inner.step, or 1/L_G at the current point. */
 double bl_session_eta(bl_session *S);

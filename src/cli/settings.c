@@ -47,6 +47,12 @@ static const char *color_choice(size_t i)
     return i < 3 ? names[i] : NULL;
 }
 
+static const char *start_choice(size_t i)
+{
+    static const char *const names[] = {"auto", "theta", "path"};
+    return i < 3 ? names[i] : NULL;
+}
+
 static const char *format_choice(size_t i)
 {
     static const char *const names[] = {"table", "json"};
@@ -119,6 +125,11 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_THREADS] = {"threads", BL_SET_INT, 0, 1024, "0",
         "OpenMP threads for parallel work; 0 means all cores", NULL,
         BL_INV_NONE},
+    [BL_S_SURFACE_START] = {"surface.start", BL_SET_CHOICE, 0, 0, "auto",
+        "where the inner solve of each grid point (surface, compare over ω) starts: "
+        "theta (the current θ), path (the solutions before it along axis 0, from "
+        "the current θ every 8 points), auto (path when G has one minimiser in θ for "
+        "every ω, else theta)", start_choice, BL_INV_NONE},
     [BL_S_PLOT_STYLE] = {"plot.style", BL_SET_CHOICE, 0, 0, "auto",
         "terminal plots: unicode (braille, half blocks), ascii, or auto (unicode "
         "when the locale is UTF-8)", style_choice, BL_INV_NONE},

@@ -19,8 +19,11 @@ enum {
     BL_PROB_USES_DATA = 1u << 2,    /* reads the data when there is some:
                                        re-created when the data changes */
     BL_PROB_DEFINED = 1u << 3,      /* built from a definition (P->def): custom */
-    BL_PROB_NONSMOOTH = 1u << 4     /* G = f + g with g non-smooth (lasso, enet):
+    BL_PROB_NONSMOOTH = 1u << 4,    /* G = f + g with g non-smooth (lasso, enet):
                                        has `step`; see the hooks at the end */
+    BL_PROB_CONVEX = 1u << 5        /* G is convex in θ with one minimiser for
+                                       every ω: θ*(ω) does not depend on where
+                                       the inner solver starts */
 };
 
 struct bl_expr_def;                 /* expr.h: definitions typed with `define` */

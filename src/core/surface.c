@@ -71,8 +71,8 @@ size_t bl_surface_argmin(const bl_surface *s)
 int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                        const gsl_vector *theta0, const bl_inner_conf *ic,
                        const bl_axis *axes, size_t naxes, const bl_spec *specs,
-                       size_t nspecs, double eta, int threads, bl_cancel_t *cancel,
-                       bl_progress_fn progress, void *parg, bl_err *e)
+                       size_t nspecs, double eta, int path, int threads,
+                       bl_cancel_t *cancel, bl_progress_fn progress, void *parg, bl_err *e)
 {
     memset(s, 0, sizeof *s);
     if (naxes < 1 || naxes > 2 || nspecs > BL_SURF_MAXSPECS) {
@@ -118,14 +118,24 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
 
     int nt = resolve_threads(threads), fail = 0, used_fd = 0;
-    /* chunks of neighbouring points: fewer hand-outs, and threads do not
-     * write to the same cache lines of F, grad and done */
-    int chunk = (int)(n / ((size_t)nt * 8));
+    /* The work is handed out in segments of neighbouring points along
+     * axis 0.  Along a path each point after the first of its segment
+     * starts from the previous point's θ (and, from the third on, from the
+     * secant prediction through the two before it when that has the lower
+     * G); the first starts from θ₀.  Segments depend on the grid alone, so
+     * the numbers do not depend on the number of threads. */
+    size_t n0 = axes[0].n, seglen = path ? BL_SURF_SEGMENT : 1;
+    size_t segrow = (n0 + seglen - 1) / seglen;
+    size_t nseg = segrow * (naxes == 2 ? axes[1].n : 1);
+    /* chunks of segments: fewer hand-outs, and threads do not write to
+     * the same cache lines of F, grad and done */
+    int chunk = (int)(nseg / ((size_t)nt * 8));
     if (chunk < 1) chunk = 1;
     size_t ndone = 0, nfailed = 0;
     unsigned long iters = 0, hvp = 0;
     double t0 = bl_clock();
     s->threads = nt;
+    s->path = path != 0;
 #pragma omp parallel num_threads(nt) reduction(+ : iters, hvp)
     {
         /* per thread: a clone of the problem, and an inner iterator that
@@ -134,55 +144,83 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         bl_inner *it = bl_inner_alloc(ic->type, P->p);
         gsl_vector *om = gsl_vector_alloc(d), *th = NULL;
         gsl_vector *g = gsl_vector_alloc(d), *ge = gsl_vector_alloc(d);
-        if (!Q || !it || !om || !g || !ge) {
+        /* the last two solutions along the path, and a prediction */
+        gsl_vector *prev[2] = {gsl_vector_alloc(P->p), gsl_vector_alloc(P->p)};
+        gsl_vector *pred = gsl_vector_alloc(P->p);
+        if (!Q || !it || !om || !g || !ge || !prev[0] || !prev[1] || !pred) {
 #pragma omp atomic write
             fail = 1;
         }
 #pragma omp for schedule(dynamic, chunk)
-        for (long k = 0; k < (long)n; k++) {
-            if ((cancel && *cancel) || fail) continue;
-            size_t i = (size_t)k % axes[0].n, j = (size_t)k / axes[0].n;
-            gsl_vector_memcpy(om, omega);
-            gsl_vector_set(om, axes[0].coord, axes[0].values[i]);
-            if (naxes == 2) gsl_vector_set(om, axes[1].coord, axes[1].values[j]);
-            int st = bl_inner_set(it, Q, om, theta0, ic->eta, NULL);
-            if (st == BL_OK) st = bl_inner_run(it, ic->tol, ic->maxit, cancel, NULL);
-            iters += it->iter;
-            th = it->theta;
-            unsigned char mark = 2;
-            if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
-                double F = bl_problem_L(Q, th, om);
-                bl_hg_ctx c = {.P = Q, .omega = om, .theta = th, .inner = ic,
-                               .eta = eta > 0 ? eta : bl_inner_default_eta(Q, th, om),
-                               .cancel = cancel};
-                int ref = reference(&c, g);
-                if (ref) {
-                    mark = 1;
-                    if (ref == 2) {
+        for (long q = 0; q < (long)nseg; q++) {
+            size_t j = (size_t)q / segrow, i0 = ((size_t)q % segrow) * seglen;
+            size_t i1 = i0 + seglen < n0 ? i0 + seglen : n0;
+            int have = 0;               /* solutions of the previous points in prev */
+            for (size_t i = i0; i < i1; i++) {
+                size_t k = i + n0 * j;
+                if ((cancel && *cancel) || fail) break;
+                gsl_vector_memcpy(om, omega);
+                gsl_vector_set(om, axes[0].coord, axes[0].values[i]);
+                if (naxes == 2) gsl_vector_set(om, axes[1].coord, axes[1].values[j]);
+                const gsl_vector *start = have ? prev[0] : theta0;
+                if (have == 2) {
+                    /* θ₋₁ + r (θ₋₁ − θ₋₂), r the ratio of the last two steps */
+                    double w1 = axes[0].values[i - 1];
+                    double r = (axes[0].values[i] - w1) / (w1 - axes[0].values[i - 2]);
+                    gsl_vector_memcpy(pred, prev[0]);
+                    gsl_vector_scale(pred, 1 + r);
+                    gsl_blas_daxpy(-r, prev[1], pred);
+                    double gp = bl_problem_G(Q, pred, om);
+                    if (isfinite(gp) && gp <= bl_problem_G(Q, prev[0], om)) start = pred;
+                }
+                int st = bl_inner_set(it, Q, om, start, ic->eta, NULL);
+                if (st == BL_OK) st = bl_inner_run(it, ic->tol, ic->maxit, cancel, NULL);
+                iters += it->iter;
+                th = it->theta;
+                unsigned char mark = 2;
+                if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
+                    double F = bl_problem_L(Q, th, om);
+                    bl_hg_ctx c = {.P = Q, .omega = om, .theta = th, .inner = ic,
+                                   .eta = eta > 0 ? eta : bl_inner_default_eta(Q, th, om),
+                                   .cancel = cancel};
+                    int ref = reference(&c, g);
+                    if (ref) {
+                        mark = 1;
+                        if (ref == 2) {
 #pragma omp atomic write
-                        used_fd = 1;
-                    }
-                    s->F[k] = F;
-                    memcpy(s->grad + (size_t)k * d, g->data, d * sizeof(double));
-                    for (size_t q = 0; q < nspecs; q++) {
-                        bl_hg_result r = {.grad = ge};
-                        if (bl_hypergrad(&specs[q], &c, &r, NULL) != BL_OK) continue;
-                        memcpy(s->est + (q * n + (size_t)k) * d, ge->data, d * sizeof(double));
-                        s->rel_err[q * n + (size_t)k] = bl_rel_err(ge, g);
-                        s->cosine[q * n + (size_t)k] = bl_cosine(ge, g);
+                            used_fd = 1;
+                        }
+                        s->F[k] = F;
+                        memcpy(s->grad + k * d, g->data, d * sizeof(double));
+                        for (size_t q2 = 0; q2 < nspecs; q2++) {
+                            bl_hg_result r = {.grad = ge};
+                            if (bl_hypergrad(&specs[q2], &c, &r, NULL) != BL_OK) continue;
+                            memcpy(s->est + (q2 * n + k) * d, ge->data, d * sizeof(double));
+                            s->rel_err[q2 * n + k] = bl_rel_err(ge, g);
+                            s->cosine[q2 * n + k] = bl_cosine(ge, g);
+                        }
                     }
                 }
-            }
-            if (cancel && *cancel && mark == 2) continue;   /* interrupted, not failed */
-            s->done[k] = mark;
-            size_t now;
+                if (cancel && *cancel && mark == 2) break;     /* interrupted, not failed */
+                s->done[k] = mark;
+                if (mark == 1 && seglen > 1) {
+                    gsl_vector *t = prev[1];
+                    prev[1] = prev[0];
+                    prev[0] = t;
+                    gsl_vector_memcpy(prev[0], th);
+                    have = have < 2 ? have + 1 : 2;
+                } else {
+                    have = 0;
+                }
+                size_t now;
 #pragma omp atomic capture
-            now = ++ndone;
-            if (mark == 2) {
+                now = ++ndone;
+                if (mark == 2) {
 #pragma omp atomic
-                nfailed++;
+                    nfailed++;
+                }
+                if (progress && thread_id() == 0) progress(parg, now, n);
             }
-            if (progress && thread_id() == 0) progress(parg, now, n);
         }
         if (Q) hvp += Q->n_hvp;
         bl_problem_free(Q);
@@ -190,6 +228,9 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         gsl_vector_free(om);
         gsl_vector_free(g);
         gsl_vector_free(ge);
+        gsl_vector_free(prev[0]);
+        gsl_vector_free(prev[1]);
+        gsl_vector_free(pred);
     }
     s->seconds = bl_clock() - t0;
     s->ndone = ndone;

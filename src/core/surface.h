@@ -1,9 +1,9 @@
 /* surface.h: F, its reference hypergradient and estimators over a grid of
  * ω (surfaces, and compare over ω), and estimator errors as a budget
  * grows (compare over a parameter).  Grids run in parallel with OpenMP
- * over points; each point starts from the same θ₀ and each thread works on
- * its own clone of the problem, so results are bit-identical for any
- * number of threads. */
+ * over points (or segments of a path); each thread works on its own
+ * clone of the problem, and results are bit-identical for any number of
+ * threads. */
 #ifndef BL_SURFACE_H
 #define BL_SURFACE_H
 
@@ -41,18 +41,28 @@ typedef struct bl_surface {
     int partial;                /* cancelled before the end */
     double seconds;
     int threads;
+    int path;                   /* points started along a path (PATH below) */
     unsigned long inner_iters, hvp;
 } bl_surface;
 
+/* Points of a path segment (PATH below). */
+#define BL_SURF_SEGMENT 8
+
 /* A grid over 1 or 2 ω coordinates (AXES), other coordinates fixed at
- * OMEGA; at every point the inner problem is solved from THETA0 to the
- * inner tolerance, then F, the reference (exact where H is positive
- * definite, else fd) and each of SPECS are recorded. */
+ * OMEGA; at every point the inner problem is solved to the inner
+ * tolerance, then F, the reference (exact where H is positive definite,
+ * else fd) and each of SPECS are recorded.  PATH 0: every point starts
+ * from THETA0.  PATH 1: axis 0 is cut into segments of BL_SURF_SEGMENT
+ * points; the first point of a segment starts from THETA0, the next from
+ * the solution before it, and the others from the secant prediction
+ * through the two solutions before them (or the last one, whichever has
+ * the lower G).  Either way the numbers do not depend on THREADS. */
 int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                        const gsl_vector *theta0, const bl_inner_conf *ic,
                        const bl_axis *axes, size_t naxes, const bl_spec *specs,
-                       size_t nspecs, double eta, int threads, bl_cancel_t *cancel,
-                       bl_progress_fn progress, void *parg, bl_err *e);
+                       size_t nspecs, double eta, int path, int threads,
+                       bl_cancel_t *cancel, bl_progress_fn progress, void *parg,
+                       bl_err *e);
 void bl_surface_free(bl_surface *s);
 /* The index of the grid point with the smallest F (SIZE_MAX if none). */
 size_t bl_surface_argmin(const bl_surface *s);

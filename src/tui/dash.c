@@ -88,7 +88,7 @@ typedef struct surf_job {
     gsl_vector *omega, *theta;
     bl_inner_conf ic;
     double eta;
-    int threads;
+    int threads, path;
     size_t chunk;
     size_t naxes, coord[2], n[2];
     double *vals[2];
@@ -600,7 +600,7 @@ static void *job_main(void *arg)
         }
         bl_surface part;
         st = bl_surface_compute(&part, J->P, J->omega, J->theta, &J->ic, ax, J->naxes, NULL, 0,
-                                J->eta, J->threads, &J->cancel, job_progress, J, &e);
+                                J->eta, J->path, J->threads, &J->cancel, job_progress, J, &e);
         if (st == BL_OK || st == BL_EINTR) {
             pthread_mutex_lock(&J->mu);
             for (size_t k = 0; k < part.npoints; k++) {
@@ -794,8 +794,12 @@ static void job_start(bl_dash *D)
     bl_session_inner_conf(S, &J->ic);
     J->eta = S->set[BL_S_INNER_STEP].num;
     J->threads = (int)S->set[BL_S_THREADS].num;
+    J->path = bl_session_grid_path(S);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    J->chunk = (size_t)(J->threads > 0 ? J->threads : ncpu > 0 ? ncpu : 1) * 2;
+    /* 1-D: whole path segments per thread, so that the numbers are those
+     * of the surface command */
+    J->chunk = (size_t)(J->threads > 0 ? J->threads : ncpu > 0 ? ncpu : 1)
+               * (J->path ? BL_SURF_SEGMENT : 2);
     if (J->chunk < 4) J->chunk = 4;
     if (pthread_create(&J->tid, NULL, job_main, J) != 0) {
         push_msg(D, 1, "surface: cannot start a thread");

@@ -14,7 +14,7 @@
 
 #include "catalogue.h"
 #include "data.h"
-#include "gram.h"
+#include "kernels.h"
 #include "inner.h"
 #include "surface.h"
 

@@ -14,7 +14,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
 
-#include "gram.h"
+#include "kernels.h"
 #include "logistic.h"
 #include "losses.h"
 
@@ -243,7 +243,7 @@ void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
 {
     prepare(g, th);
     curvature(g, w);
-    /* H = (1/n) Xᵀ diag(c) X, the lower triangle in registers (gram.c) */
+    /* H = (1/n) Xᵀ diag(c) X, the lower triangle in registers (kernels.c) */
     bl_gram(g->X, g->c->data, 1.0 / (double)g->y->size, g->gw, H);
 }
 

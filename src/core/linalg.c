@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
+#include "kernels.h"
 #include "linalg.h"
 
 int bl_sym_eig_range(const gsl_matrix *H, double *lmin, double *lmax)
@@ -48,46 +49,17 @@ int bl_chol_solve(const gsl_matrix *H, const gsl_vector *b, gsl_vector *x,
     return BL_ENOTPD;
 }
 
-/* Unblocked Cholesky H = L Lᵀ (lower triangle) and the two triangular
- * solves, for small matrices: GSL's blocked factorisation calls level-3
- * BLAS, whose buffer allocation in OpenBLAS takes a global lock, which
- * serialises threads working on many small problems (grids). */
+/* Small matrices go to bl_chol_small (kernels.c): GSL's blocked
+ * factorisation calls level-3 BLAS, whose buffer allocation in OpenBLAS
+ * takes a global lock, which serialises threads working on many small
+ * problems (grids). */
 #define SMALL_CHOL 64
-
-static int chol_small(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
-{
-    size_t p = H->size1, t = H->tda;
-    double *a = H->data;
-    for (size_t j = 0; j < p; j++) {
-        double d = a[j * t + j];
-        for (size_t k = 0; k < j; k++) d -= a[j * t + k] * a[j * t + k];
-        if (!(d > 0)) return GSL_EDOM;
-        d = sqrt(d);
-        a[j * t + j] = d;
-        for (size_t i = j + 1; i < p; i++) {
-            double s = a[i * t + j];
-            for (size_t k = 0; k < j; k++) s -= a[i * t + k] * a[j * t + k];
-            a[i * t + j] = s / d;
-        }
-    }
-    for (size_t i = 0; i < p; i++) {               /* L z = b */
-        double s = gsl_vector_get(b, i);
-        for (size_t k = 0; k < i; k++) s -= a[i * t + k] * gsl_vector_get(x, k);
-        gsl_vector_set(x, i, s / a[i * t + i]);
-    }
-    for (size_t i = p; i-- > 0;) {                 /* Lᵀ x = z */
-        double s = gsl_vector_get(x, i);
-        for (size_t k = i + 1; k < p; k++) s -= a[k * t + i] * gsl_vector_get(x, k);
-        gsl_vector_set(x, i, s / a[i * t + i]);
-    }
-    return GSL_SUCCESS;
-}
 
 int bl_chol_solve_inplace(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
 {
     if (H->size1 <= SMALL_CHOL) {
-        int st = chol_small(H, b, x);
-        return st == GSL_SUCCESS && bl_vector_finite(x) ? BL_OK : BL_ENOTPD;
+        int st = bl_chol_small(H, b, x);
+        return st == 0 && bl_vector_finite(x) ? BL_OK : BL_ENOTPD;
     }
     int st = gsl_linalg_cholesky_decomp1(H);
     for (size_t i = 0; st == GSL_SUCCESS && i < H->size1; i++)

@@ -1,5 +1,6 @@
-/* gram.c: H = s Xᵀ diag(c) X (gram.h).
+/* kernels.c: the small dense kernels of kernels.h.
  *
+ * ---- H = s Xᵀ diag(c) X ----
  * X is n×p with a row per sample.  The rows are taken in blocks that stay
  * in cache; each block is copied scaled, Xc = s diag(c) X, into a buffer
  * whose rows are padded with zeros to P (a multiple of 8) columns.  Then
@@ -18,18 +19,20 @@
  * kernel, so the result is identical on every call and thread. */
 #include "config.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "gram.h"
+#include "kernels.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#define GRAM_X86 1
+#define KERNELS_X86 1
 #include <immintrin.h>
 #endif
 
-/* GCC at -O2 spills some of the kernels' registers (the loads of the
- * AVX-512 tile) inside the inner loop; -O3 keeps them all in registers. */
+/* GCC at -O2 spills some of the Gram kernels' registers (the loads of the
+ * AVX-512 tile) inside the inner loop, and vectorises none of the
+ * Cholesky's loops; -O3 keeps the registers and vectorises the loops. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
 #endif
@@ -52,11 +55,28 @@ size_t bl_gram_work_size(size_t n, size_t p)
     return (n < r ? n : r) * P + P * P;
 }
 
+/* Xc = s diag(c) X for the block's rows, zero-padded to P columns.
+ * Inlined into each kernel, so that it is compiled for the kernel's
+ * instruction set. */
+static inline __attribute__((always_inline)) void scale_rows(size_t rows, size_t p, size_t P,
+                                                             const double *X, size_t tda,
+                                                             const double *c, double s,
+                                                             double *Xc)
+{
+    for (size_t i = 0; i < rows; i++) {
+        double w = s * c[i], *xc = Xc + i * P;
+        const double *x = X + i * tda;
+        for (size_t j = 0; j < p; j++) xc[j] = w * x[j];
+        for (size_t j = p; j < P; j++) xc[j] = 0;
+    }
+}
+
 /* ---- the plain kernel ---- */
 
 static void tiles_plain(size_t rows, size_t p, size_t P, const double *X, size_t tda,
-                        const double *Xc, double *Hp)
+                        const double *c, double s, double *Xc, double *Hp)
 {
+    scale_rows(rows, p, P, X, tda, c, s, Xc);
     for (size_t i = 0; i < rows; i++) {
         const double *x = X + i * tda, *xc = Xc + i * P;
         for (size_t b = 0; b < p; b++) {
@@ -68,7 +88,7 @@ static void tiles_plain(size_t rows, size_t p, size_t P, const double *X, size_t
 
 /* ---- AVX2 + FMA: vectors of 4 rows ---- */
 
-#ifdef GRAM_X86
+#ifdef KERNELS_X86
 /* M vectors (starting at row 4u) × 4 columns over the block's rows. */
 /* M vectors (starting at row 4u) × 4 columns over the block's rows: the
  * M vectors are loaded, then each column is broadcast in turn, so that 12
@@ -109,8 +129,9 @@ static void tiles_plain(size_t rows, size_t p, size_t P, const double *X, size_t
 
 __attribute__((target("avx2,fma")))
 static void tiles_avx2(size_t rows, size_t p, size_t P, const double *X, size_t tda,
-                       const double *Xc, double *Hp)
+                       const double *c, double s, double *Xc, double *Hp)
 {
+    scale_rows(rows, p, P, X, tda, c, s, Xc);
     size_t nv = P / 4;
     for (size_t B = 0; B < p; B += 4) {
         size_t j0 = B, j1 = B + 1 < p ? B + 1 : p - 1;
@@ -171,8 +192,9 @@ static void tiles_avx2(size_t rows, size_t p, size_t P, const double *X, size_t 
 
 __attribute__((target("avx512f")))
 static void tiles_avx512(size_t rows, size_t p, size_t P, const double *X, size_t tda,
-                         const double *Xc, double *Hp)
+                         const double *c, double s, double *Xc, double *Hp)
 {
+    scale_rows(rows, p, P, X, tda, c, s, Xc);
     size_t nv = P / 8;
     for (size_t B = 0; B < p; B += 8) {
         size_t j[8];
@@ -199,7 +221,7 @@ int bl_gram_available(int k)
     case BL_GRAM_AUTO:
     case BL_GRAM_PLAIN:
         return 1;
-#ifdef GRAM_X86
+#ifdef KERNELS_X86
     case BL_GRAM_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case BL_GRAM_AVX512:
@@ -238,19 +260,13 @@ void bl_gram_with(int k, const gsl_matrix *X, const double *c, double s, double 
     memset(Hp, 0, P * P * sizeof(double));
     for (size_t i0 = 0; i0 < n; i0 += R) {
         size_t rows = n - i0 < R ? n - i0 : R;
-        const double *Xb = X->data + i0 * tda;
-        for (size_t i = 0; i < rows; i++) {
-            double w = s * c[i0 + i], *xc = Xc + i * P;
-            const double *x = Xb + i * tda;
-            for (size_t j = 0; j < p; j++) xc[j] = w * x[j];
-            for (size_t j = p; j < P; j++) xc[j] = 0;
-        }
+        const double *Xb = X->data + i0 * tda, *cb = c + i0;
         switch (k) {
-#ifdef GRAM_X86
-        case BL_GRAM_AVX512: tiles_avx512(rows, p, P, Xb, tda, Xc, Hp); break;
-        case BL_GRAM_AVX2: tiles_avx2(rows, p, P, Xb, tda, Xc, Hp); break;
+#ifdef KERNELS_X86
+        case BL_GRAM_AVX512: tiles_avx512(rows, p, P, Xb, tda, cb, s, Xc, Hp); break;
+        case BL_GRAM_AVX2: tiles_avx2(rows, p, P, Xb, tda, cb, s, Xc, Hp); break;
 #endif
-        default: tiles_plain(rows, p, P, Xb, tda, Xc, Hp); break;
+        default: tiles_plain(rows, p, P, Xb, tda, cb, s, Xc, Hp); break;
         }
     }
     for (size_t b = 0; b < p; b++)
@@ -264,4 +280,67 @@ void bl_gram_with(int k, const gsl_matrix *X, const double *c, double s, double 
 void bl_gram(const gsl_matrix *X, const double *c, double s, double *work, gsl_matrix *H)
 {
     bl_gram_with(BL_GRAM_AUTO, X, c, s, work, H);
+}
+
+/* ---- the small Cholesky solve ----
+ * H's lower triangle is copied to the upper one, where U = Lᵀ (H = UᵀU) is
+ * made in place row by row, right-looking: every inner loop but the last
+ * solve's runs along a row with independent iterations (it vectorises),
+ * not as a chain of dependent sums.  Unblocked: p ≤ 64 fits in cache. */
+
+static inline __attribute__((always_inline)) int chol_body(gsl_matrix *H, const gsl_vector *b,
+                                                           gsl_vector *x)
+{
+    size_t p = H->size1, t = H->tda, xs = x->stride;
+    double *a = H->data, *v = x->data;
+    for (size_t i = 1; i < p; i++)
+        for (size_t j = 0; j < i; j++) a[j * t + i] = a[i * t + j];
+    for (size_t j = 0; j < p; j++) {
+        double *uj = a + j * t;
+        double d = uj[j];
+        if (!(d > 0)) return -1;
+        d = sqrt(d);
+        uj[j] = d;
+        for (size_t i = j + 1; i < p; i++) uj[i] /= d;
+        for (size_t k = j + 1; k < p; k++) {         /* rows below: − u_jk u_j */
+            double f = uj[k], *restrict uk = a + k * t;
+            const double *restrict ujr = uj;
+            for (size_t i = k; i < p; i++) uk[i] -= f * ujr[i];
+        }
+    }
+    if (x != b) gsl_vector_memcpy(x, b);
+    for (size_t k = 0; k < p; k++) {                 /* Uᵀ z = b */
+        const double *uk = a + k * t;
+        double z = v[k * xs] / uk[k];
+        v[k * xs] = z;
+        for (size_t i = k + 1; i < p; i++) v[i * xs] -= uk[i] * z;
+    }
+    for (size_t i = p; i-- > 0;) {                   /* U x = z */
+        const double *ui = a + i * t;
+        double s = v[i * xs];
+        for (size_t k = i + 1; k < p; k++) s -= ui[k] * v[k * xs];
+        v[i * xs] = s / ui[i];
+    }
+    return 0;
+}
+
+#ifdef KERNELS_X86
+__attribute__((target("avx2,fma")))
+static int chol_avx2(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
+{
+    return chol_body(H, b, x);
+}
+#endif
+
+static int chol_plain(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
+{
+    return chol_body(H, b, x);
+}
+
+int bl_chol_small(gsl_matrix *H, const gsl_vector *b, gsl_vector *x)
+{
+#ifdef KERNELS_X86
+    if (bl_gram_best() >= BL_GRAM_AVX2) return chol_avx2(H, b, x);
+#endif
+    return chol_plain(H, b, x);
 }

@@ -1,12 +1,16 @@
-/* gram.h: weighted Gram matrices H = s Xᵀ diag(c) X, the Hessians of the
- * generalised linear problems (logistic losses), made with a kernel that
- * computes the lower triangle only, in registers, with AVX2 or AVX-512
- * where the processor has them (chosen at run time). */
-#ifndef BL_GRAM_H
-#define BL_GRAM_H
+/* kernels.h: the small dense kernels on the hot path of Newton steps and
+ * exact hypergradients, compiled at -O3 with AVX2 or AVX-512 variants
+ * chosen at run time:
+ *  - weighted Gram matrices H = s Xᵀ diag(c) X, the Hessians of the
+ *    generalised linear problems (logistic losses), the lower triangle
+ *    only, in registers;
+ *  - the Cholesky solve of a small symmetric positive definite system. */
+#ifndef BL_KERNELS_H
+#define BL_KERNELS_H
 
 #include <stddef.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
 
 /* Doubles of workspace bl_gram needs for X with N rows and P columns. */
 size_t bl_gram_work_size(size_t n, size_t p);
@@ -29,5 +33,11 @@ const char *bl_gram_name(int k);
 /* bl_gram with kernel K (which must be available). */
 void bl_gram_with(int k, const gsl_matrix *X, const double *c, double s, double *work,
                   gsl_matrix *H);
+
+/* Solves H x = b by Cholesky for symmetric positive definite H given by
+ * its lower triangle, p ≤ 64; H is overwritten (U = Lᵀ in its upper
+ * triangle).  X may be B.  Returns 0, or −1 when a pivot is not positive
+ * (H is not positive definite; X is then undefined). */
+int bl_chol_small(gsl_matrix *H, const gsl_vector *b, gsl_vector *x);
 
 #endif

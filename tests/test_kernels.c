@@ -1,17 +1,23 @@
-/* test_gram.c: the weighted Gram matrix H = s Xᵀ diag(c) X of gram.c
- * against a plain double sum in long double, for every kernel this
- * processor can run, over shapes that hit every tile and tail case
- * (p = 1 … 41, row blocks, a tda wider than p, weights of both signs). */
+/* test_kernels.c: the kernels of kernels.c.
+ * - The weighted Gram matrix H = s Xᵀ diag(c) X against a sum in long
+ *   double, for every kernel this processor can run, over shapes that hit
+ *   every tile and tail case (p = 1 … 41, row blocks, a tda wider than p,
+ *   weights of both signs).
+ * - The small Cholesky solve against GSL's on random positive definite
+ *   matrices (p = 1 … 64, x aliasing b, strided vectors, a tda wider than
+ *   p), and its refusal of indefinite ones. */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_rng.h>
 
 #include "bl.h"
-#include "gram.h"
+#include "kernels.h"
 #include "tap.h"
 
 /* max |H − Href| / max |Href| over both triangles, and whether H is
@@ -93,6 +99,64 @@ int main(void)
     gsl_matrix_free(X);
     gsl_matrix_free(H1);
     gsl_matrix_free(H2);
+
+    /* the Cholesky solve: A = MᵀM/p + I/2 (positive definite, moderately
+     * conditioned) in a wider matrix, b in a strided vector */
+    size_t sizes[] = {1, 2, 3, 5, 8, 13, 30, 31, 64};
+    for (size_t q = 0; q < sizeof sizes / sizeof sizes[0]; q++) {
+        size_t p = sizes[q];
+        gsl_matrix *M = gsl_matrix_alloc(p, p), *Wd = gsl_matrix_alloc(p, p + 5);
+        gsl_matrix *A = gsl_matrix_alloc(p, p);
+        for (size_t i = 0; i < p * p; i++) M->data[i] = gsl_rng_uniform(r) - 0.5;
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0 / (double)p, M, M, 0.0, A);
+        for (size_t i = 0; i < p; i++) gsl_matrix_set(A, i, i, gsl_matrix_get(A, i, i) + 0.5);
+        gsl_vector *bw = gsl_vector_alloc(2 * p), *ref = gsl_vector_alloc(p);
+        gsl_vector_view b = gsl_vector_subvector_with_stride(bw, 0, 2, p);
+        for (size_t i = 0; i < p; i++) gsl_vector_set(&b.vector, i, gsl_rng_uniform(r) - 0.5);
+        /* GSL's Cholesky on a copy */
+        gsl_matrix *L = gsl_matrix_alloc(p, p);
+        gsl_matrix_memcpy(L, A);
+        gsl_linalg_cholesky_decomp1(L);
+        gsl_linalg_cholesky_solve(L, &b.vector, ref);
+        /* ours on the lower triangle only (the upper one holds garbage) */
+        gsl_matrix_view H = gsl_matrix_submatrix(Wd, 0, 0, p, p);
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < p; j++)
+                gsl_matrix_set(&H.matrix, i, j, j <= i ? gsl_matrix_get(A, i, j) : NAN);
+        gsl_vector *x = gsl_vector_alloc(p);
+        int st = bl_chol_small(&H.matrix, &b.vector, x);
+        double e = 0, nr = gsl_blas_dnrm2(ref);
+        for (size_t i = 0; i < p; i++) e = fmax(e, fabs(gsl_vector_get(x, i) - gsl_vector_get(ref, i)));
+        tap_ok(st == 0 && e <= 1e-13 * nr, "cholesky p=%zu (tda %zu, b with stride 2): "
+               "%.2g from GSL's solution", p, p + 5, e / nr);
+        /* in place: x = b */
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j <= i; j++)
+                gsl_matrix_set(&H.matrix, i, j, gsl_matrix_get(A, i, j));
+        gsl_vector_view b2 = gsl_vector_subvector_with_stride(bw, 1, 2, p);
+        gsl_vector_memcpy(&b2.vector, &b.vector);
+        st = bl_chol_small(&H.matrix, &b2.vector, &b2.vector);
+        e = 0;
+        for (size_t i = 0; i < p; i++)
+            e = fmax(e, fabs(gsl_vector_get(&b2.vector, i) - gsl_vector_get(x, i)));
+        tap_ok(st == 0 && e == 0, "cholesky p=%zu in place (x = b): the same bits", p);
+        /* indefinite: flip the sign of the last diagonal entry's excess */
+        if (p > 1) {
+            for (size_t i = 0; i < p; i++)
+                for (size_t j = 0; j <= i; j++)
+                    gsl_matrix_set(&H.matrix, i, j, gsl_matrix_get(A, i, j));
+            gsl_matrix_set(&H.matrix, p - 1, p - 1, -1.0);
+            tap_ok(bl_chol_small(&H.matrix, &b.vector, x) != 0,
+                   "cholesky p=%zu refuses an indefinite matrix", p);
+        }
+        gsl_matrix_free(M);
+        gsl_matrix_free(Wd);
+        gsl_matrix_free(A);
+        gsl_matrix_free(L);
+        gsl_vector_free(bw);
+        gsl_vector_free(ref);
+        gsl_vector_free(x);
+    }
     gsl_rng_free(r);
     return tap_done();
 }

@@ -32,9 +32,12 @@
 
 /* GCC at -O2 spills some of the Gram kernels' registers (the loads of the
  * AVX-512 tile) inside the inner loop, and vectorises none of the
- * Cholesky's loops; -O3 keeps the registers and vectorises the loops. */
+ * Cholesky's loops; -O3 keeps the registers and vectorises the loops.
+ * No contraction of a·b + c into FMAs behind our back: where the compiler
+ * would contract depends on how it vectorised (a sanitizer build differs),
+ * and the results must not.  The Gram kernels' FMAs are explicit. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3")
+#pragma GCC optimize("O3", "fp-contract=off")
 #endif
 
 static size_t padded(size_t p)

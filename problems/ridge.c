@@ -1,26 +1,30 @@
-/* ridge.c: ridge regression with one log-strength (CATALOGUE.md, `ridge`).
+/* ridge.c: ridge regression with one log-strength (CATALOGUE.md, `ridge`)
+ * and with one per feature (`ridge-multi`; doc/problems/ridge-multi.md).
  *
- *   G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²,   L(θ, ω) = (1/2m)‖X_vθ − y_v‖²
+ *   ridge        G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²          ω ∈ R
+ *   ridge-multi  G(θ, ω) = (1/2n)‖Xθ − y‖² + ½ Σ_j e^{ω_j} θ_j²    ω ∈ R^p
+ *   L(θ, ω) = (1/2m)‖X_vθ − y_v‖²    (outer=mse, the default)
+ *           = (1/m) Σ_k h_δ(x_kᵀθ − y_k)    (outer=huber, losses.h)
  *
- * Both are evaluated from moments computed once in init (K = XᵀX/n,
- * b = Xᵀy/n, c = ‖y‖²/2n and the validation ones), so every call costs
- * O(p²) whatever n and m are:  (1/2n)‖Xθ − y‖² = ½θᵀKθ − θᵀb + c.
- * outer=huber replaces L by (1/m) Σ_k h_δ(x_kᵀθ − y_k) (losses.h), read
- * from X_v and y_v directly. */
+ * Both are one implementation with λ_j = e^{ω_j} (multi) or e^{ω₀} (ridge):
+ * H = K + diag(λ), and they differ only in C = ∂_ω∇_θG: e^ω θᵀ (1×p) for
+ * ridge, diag(λ_j θ_j) for ridge-multi.  G and the mse outer come from
+ * moments formed once (K = XᵀX/n, b = Xᵀy/n, c = ‖y‖²/2n and the
+ * validation ones, lsq.h), so a call costs O(p²) whatever n and m; the
+ * Huber outer reads X_v and y_v (O(mp)). */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_linalg.h>
 
 #include "catalogue.h"
-#include "linalg.h"
-#include "lsq.h"
 #include "closed.h"
+#include "linalg.h"
 #include "losses.h"
+#include "lsq.h"
 
 enum { PAR_OUTER, PAR_DELTA, NPAR };
 enum { OUTER_MSE, OUTER_HUBER };
@@ -35,14 +39,21 @@ static const bl_param ridge_params[NPAR] = {
 
 typedef struct {
     bl_lsq ls;            /* the moments of both least-squares terms */
+    int multi;            /* ridge-multi: one ω_j per feature */
     int outer;            /* OUTER_MSE or OUTER_HUBER */
     double delta;         /* Huber threshold */
     const gsl_matrix *Xv; /* borrowed from the data (outer=huber) */
     const gsl_vector *yv;
-    gsl_matrix *F;        /* workspace: factor of K + e^ω I */
-    gsl_vector *w1, *w2, *w3; /* workspace, p */
+    gsl_matrix *F;        /* workspace: factor of K + diag(λ) */
+    gsl_vector *w1, *w2;  /* workspace, p */
     gsl_vector *r;        /* workspace, m */
 } ridge_state;
+
+/* λ_j = e^{ω_j} (ridge-multi) or e^{ω₀} (ridge) */
+static double lam(const ridge_state *s, cvec *om, size_t j)
+{
+    return exp(gsl_vector_get(om, s->multi ? j : 0));
+}
 
 static void ridge_state_free(ridge_state *s)
 {
@@ -51,7 +62,6 @@ static void ridge_state_free(ridge_state *s)
     gsl_matrix_free(s->F);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
-    gsl_vector_free(s->w3);
     gsl_vector_free(s->r);
     free(s);
 }
@@ -63,10 +73,8 @@ static ridge_state *ridge_state_alloc(size_t p, size_t m)
     s->F = gsl_matrix_alloc(p, p);
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
-    s->w3 = gsl_vector_alloc(p);
     s->r = gsl_vector_alloc(m);
-    if (!s->F || !s->w1 || !s->w2 || !s->w3
-        || !s->r) {
+    if (!s->F || !s->w1 || !s->w2 || !s->r) {
         ridge_state_free(s);
         return NULL;
     }
@@ -76,24 +84,26 @@ static ridge_state *ridge_state_alloc(size_t p, size_t m)
 static int ridge_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
-    int st = bl_dataset_check(ds, "ridge", e);
+    const char *who = P->type->name;
+    int st = bl_dataset_check(ds, who, e);
     if (st) return st;
     size_t p = ds->X->size2, m = ds->Xv->size1;
     ridge_state *s = ridge_state_alloc(p, m);
     if (!s) {
-        bl_err_set(e, BL_ENOMEM, "out of memory building ridge with p=%zu", p);
+        bl_err_set(e, BL_ENOMEM, "out of memory building %s with p=%zu", who, p);
         return BL_ENOMEM;
     }
-    if ((st = bl_lsq_init(&s->ls, ds, "ridge", e))) {
+    if ((st = bl_lsq_init(&s->ls, ds, who, e))) {
         ridge_state_free(s);
         return st;
     }
+    s->multi = P->type == &bl_problem_ridge_multi;
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
     s->Xv = ds->Xv;
     s->yv = ds->yv;
     P->p = p;
-    P->d = 1;
+    P->d = s->multi ? p : 1;
     P->state = s;
     return BL_OK;
 }
@@ -113,6 +123,7 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
         ridge_state_free(b);
         return BL_ENOMEM;
     }
+    b->multi = a->multi;
     b->outer = a->outer;
     b->delta = a->delta;
     b->Xv = a->Xv;
@@ -121,12 +132,25 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     return BL_OK;
 }
 
+/* ½ Σ_j λ_j θ_j² (ridge: (e^ω/2)‖θ‖²) */
+static double penalty(const ridge_state *s, cvec *th, cvec *om)
+{
+    if (!s->multi) {
+        double nt = gsl_blas_dnrm2(th);
+        return 0.5 * lam(s, om, 0) * nt * nt;
+    }
+    double q = 0;
+    for (size_t j = 0; j < th->size; j++) {
+        double t = gsl_vector_get(th, j);
+        q += lam(s, om, j) * t * t;
+    }
+    return 0.5 * q;
+}
+
 static double ridge_G(bl_problem *P, cvec *th, cvec *om)
 {
     ridge_state *s = P->state;
-    double nt = gsl_blas_dnrm2(th);
-    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1)
-           + 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt;
+    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1) + penalty(s, th, om);
 }
 
 static double ridge_L(bl_problem *P, cvec *th, cvec *om)
@@ -137,21 +161,38 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
     return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
 }
 
-/* ∇_θG = Kθ − b + e^ω θ */
+/* out += diag(λ) v */
+static void add_diag(const ridge_state *s, cvec *om, cvec *v, gsl_vector *out)
+{
+    if (!s->multi) {
+        gsl_blas_daxpy(lam(s, om, 0), v, out);
+        return;
+    }
+    for (size_t j = 0; j < v->size; j++)
+        gsl_vector_set(out, j, gsl_vector_get(out, j) + lam(s, om, j) * gsl_vector_get(v, j));
+}
+
+/* ∇θG = Kθ − b + diag(λ) θ */
 static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
     gsl_vector_sub(g, s->ls.b);
-    gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), th, g);
+    add_diag(s, om, th, g);
 }
 
-/* ∇_ωG = (e^ω/2)‖θ‖² */
+/* ∇_ωG: (e^ω/2)‖θ‖² (ridge), ½ λ_j θ_j² (ridge-multi) */
 static void ridge_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
-    (void)P;
-    double nt = gsl_blas_dnrm2(th);
-    gsl_vector_set(g, 0, 0.5 * exp(gsl_vector_get(om, 0)) * nt * nt);
+    ridge_state *s = P->state;
+    if (!s->multi) {
+        gsl_vector_set(g, 0, penalty(s, th, om));
+        return;
+    }
+    for (size_t j = 0; j < P->p; j++) {
+        double t = gsl_vector_get(th, j);
+        gsl_vector_set(g, j, 0.5 * lam(s, om, j) * t * t);
+    }
 }
 
 /* ∇_θL = Kvθ − bv (outer=huber: X_vᵀ h_δ'(X_vθ − y_v)/m) */
@@ -173,54 +214,61 @@ static void ridge_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
     gsl_vector_set_zero(g);
 }
 
-/* H v = K v + e^ω v */
+/* H v = K v + diag(λ) v */
 static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
     (void)th;
     ridge_state *s = P->state;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, v, 0.0, out);
-    gsl_blas_daxpy(exp(gsl_vector_get(om, 0)), v, out);
+    add_diag(s, om, v, out);
 }
 
-/* C = e^ω θᵀ (1×p): C v = e^ω θᵀv, Cᵀu = e^ω u₀ θ */
+/* C v: e^ω θᵀv (ridge, C = e^ω θᵀ is 1×p); λ_j θ_j v_j (ridge-multi,
+ * C = diag(λ_j θ_j) = Cᵀ) */
 static void ridge_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
-    (void)P;
-    double t;
-    gsl_blas_ddot(th, v, &t);
-    gsl_vector_set(out, 0, exp(gsl_vector_get(om, 0)) * t);
+    ridge_state *s = P->state;
+    if (!s->multi) {
+        double t;
+        gsl_blas_ddot(th, v, &t);
+        gsl_vector_set(out, 0, lam(s, om, 0) * t);
+        return;
+    }
+    for (size_t j = 0; j < P->p; j++)
+        gsl_vector_set(out, j, lam(s, om, j) * gsl_vector_get(th, j) * gsl_vector_get(v, j));
 }
 
+/* Cᵀu: e^ω u₀ θ (ridge); as C v (ridge-multi) */
 static void ridge_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
 {
-    (void)P;
+    ridge_state *s = P->state;
+    if (s->multi) {
+        ridge_cvp(P, th, om, u, out);
+        return;
+    }
     gsl_vector_memcpy(out, th);
-    gsl_vector_scale(out, exp(gsl_vector_get(om, 0)) * gsl_vector_get(u, 0));
+    gsl_vector_scale(out, lam(s, om, 0) * gsl_vector_get(u, 0));
 }
 
 static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     (void)th;
     ridge_state *s = P->state;
-    double lam = exp(gsl_vector_get(om, 0));
     gsl_matrix_memcpy(H, s->ls.K);
-    for (size_t i = 0; i < P->p; i++)
-        gsl_matrix_set(H, i, i, gsl_matrix_get(H, i, i) + lam);
+    for (size_t j = 0; j < P->p; j++)
+        gsl_matrix_set(H, j, j, gsl_matrix_get(H, j, j) + lam(s, om, j));
     return BL_OK;
 }
 
-/* s->F = Cholesky factor of K + e^ω I. */
+/* s->F = Cholesky factor of K + diag(λ). */
 static int factor(bl_problem *P, cvec *om)
 {
     ridge_state *s = P->state;
-    double lam = exp(gsl_vector_get(om, 0));
-    gsl_matrix_memcpy(s->F, s->ls.K);
-    for (size_t i = 0; i < P->p; i++)
-        gsl_matrix_set(s->F, i, i, gsl_matrix_get(s->F, i, i) + lam);
+    ridge_hessian(P, NULL, om, s->F);
     return gsl_linalg_cholesky_decomp1(s->F) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
 
-/* θ* = (K + e^ω I)⁻¹ b */
+/* θ* = (K + diag(λ))⁻¹ b */
 static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
     ridge_state *s = P->state;
@@ -229,34 +277,28 @@ static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
     return gsl_linalg_cholesky_svx(s->F, th) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
 
-/* ∇F = ∇_θL(θ*)ᵀ θ*' with θ*' = dθ*(ω)/dω = −e^ω (K + e^ω I)⁻¹ θ*. */
+/* ∇F = −C(θ*) a with a = (K + diag(λ))⁻¹ ∇θL(θ*): for ridge
+ * −e^ω θ*ᵀa, which is ∇θL(θ*)ᵀ θ*' with θ*' = −e^ω (K + e^ω I)⁻¹ θ* the
+ * derivative of θ* in ω; for ridge-multi ∇F_j = −λ_j θ*_j a_j. */
 static int ridge_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
-    double lam = exp(gsl_vector_get(om, 0)), t;
     if (factor(P, om) != BL_OK) return BL_ENOTPD;
-    gsl_vector_memcpy(s->w1, s->ls.b);                       /* w1 = θ* */
+    gsl_vector_memcpy(s->w1, s->ls.b);                                      /* θ* */
     if (gsl_linalg_cholesky_svx(s->F, s->w1) != GSL_SUCCESS) return BL_ENOTPD;
-    gsl_vector_memcpy(s->w2, s->w1);                      /* w2 = θ*' */
-    if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;
-    gsl_vector_scale(s->w2, -lam);
-    ridge_L_theta(P, s->w1, om, s->w3);                   /* w3 = ∇_θL(θ*) */
-    gsl_blas_ddot(s->w3, s->w2, &t);
-    gsl_vector_set(g, 0, t);
+    ridge_L_theta(P, s->w1, om, s->w2);                                     /* ∇θL */
+    if (gsl_linalg_cholesky_svx(s->F, s->w2) != GSL_SUCCESS) return BL_ENOTPD;  /* a */
+    ridge_cvp(P, s->w1, om, s->w2, g);
+    gsl_vector_scale(g, -1.0);
     return BL_OK;
 }
 
+/* λmax(H) ≤ λmax(K) + max_j λ_j (equality for ridge) */
 static double ridge_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     ridge_state *s = P->state;
-    return s->ls.lmax + exp(gsl_vector_get(om, 0));
-}
-
-static void ridge_omega0(bl_problem *P, gsl_vector *om)
-{
-    (void)P;
-    gsl_vector_set_zero(om);
+    return s->ls.lmax + exp(s->multi ? gsl_vector_max(om) : gsl_vector_get(om, 0));
 }
 
 static int ridge_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
@@ -302,6 +344,42 @@ const bl_problem_type bl_problem_ridge = {
     .theta_star = ridge_theta_star,
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
-    .omega0 = ridge_omega0,
+    .report = ridge_report,
+};
+
+const bl_problem_type bl_problem_ridge_multi = {
+    .name = "ridge-multi",
+    .summary = "ridge regression, one log-strength ω_j per feature (closed form)",
+    .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + ½ Σ_j e^{ω_j} θ_j²",
+    .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖² (outer=mse; see outer=)",
+    .notes =
+        "θ ∈ R^p, ω ∈ R^p (d = p); X, y the training split, X_v, y_v the validation split.\n"
+        "H = XᵀX/n + diag(e^{ω_j}), C = diag(e^{ω_j} θ_j) (C_j = e^{ω_j} θ_j e_j), "
+        "λmax(H) ≤ λmax(XᵀX/n) + max_j e^{ω_j}.\n"
+        "Closed forms: θ* = (XᵀX/n + diag(e^ω))⁻¹ Xᵀy/n; ∇F_j = −e^{ω_j} θ*_j a_j with "
+        "a = (XᵀX/n + diag(e^ω))⁻¹ ∇θL(θ*).\n"
+        "outer=mse: L = (1/2m)‖X_vθ − y_v‖² (the catalogue's); outer=huber: "
+        "L = (1/m) Σ_k h_δ(x_kᵀθ − y_k) with h_δ(r) = ½r² for |r| ≤ δ and "
+        "δ|r| − ½δ² beyond (δ = delta).\n"
+        "With ω = c·1 it is ridge at ω = c.",
+    .params = ridge_params,
+    .nparams = NPAR,
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_CONVEX,
+    .init = ridge_init,
+    .free = ridge_free,
+    .clone = ridge_clone,
+    .G = ridge_G,
+    .L = ridge_L,
+    .G_theta = ridge_G_theta,
+    .G_omega = ridge_G_omega,
+    .L_theta = ridge_L_theta,
+    .L_omega = ridge_L_omega,
+    .hvp = ridge_hvp,
+    .cvp = ridge_cvp,
+    .ctvp = ridge_ctvp,
+    .hessian = ridge_hessian,
+    .theta_star = ridge_theta_star,
+    .hypergrad = ridge_hypergrad,
+    .lipschitz = ridge_lipschitz,
     .report = ridge_report,
 };

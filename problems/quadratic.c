@@ -74,15 +74,16 @@ static quad_state *quad_state_alloc(size_t p, size_t d)
 
 /* Q: the orthogonal factor of the QR decomposition of Z (p×p, i.i.d.
  * N(0, 1)), columns negated where R_jj < 0 so that R has a positive
- * diagonal (this makes Q Haar-distributed and the factorisation unique). */
+ * diagonal (this makes Q Haar-distributed and the factorisation unique).
+ * GSL's recursive QR (level-3 BLAS): p = 2000 takes about a second, where
+ * the unblocked Householder one took ten. */
 static int random_orthogonal(gsl_matrix *Z, gsl_matrix *Q)
 {
     size_t p = Z->size1;
-    gsl_vector *tau = gsl_vector_alloc(p);
-    gsl_matrix *R = gsl_matrix_alloc(p, p);
-    int st = (tau && R) ? BL_OK : BL_ENOMEM;
-    if (st == BL_OK && (gsl_linalg_QR_decomp(Z, tau) != GSL_SUCCESS
-                        || gsl_linalg_QR_unpack(Z, tau, Q, R) != GSL_SUCCESS))
+    gsl_matrix *T = gsl_matrix_alloc(p, p), *R = gsl_matrix_alloc(p, p);
+    int st = (T && R) ? BL_OK : BL_ENOMEM;
+    if (st == BL_OK && (gsl_linalg_QR_decomp_r(Z, T) != GSL_SUCCESS
+                        || gsl_linalg_QR_unpack_r(Z, T, Q, R) != GSL_SUCCESS))
         st = BL_EINVAL;
     if (st == BL_OK)
         for (size_t j = 0; j < p; j++)
@@ -90,7 +91,7 @@ static int random_orthogonal(gsl_matrix *Z, gsl_matrix *Q)
                 gsl_vector_view c = gsl_matrix_column(Q, j);
                 gsl_vector_scale(&c.vector, -1.0);
             }
-    gsl_vector_free(tau);
+    gsl_matrix_free(T);
     gsl_matrix_free(R);
     return st;
 }

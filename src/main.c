@@ -23,6 +23,10 @@ static void on_sigint(int sig)
 {
     (void)sig;
     cancel_flag = 1;
+    if (bl_sigint_newline) {     /* after the terminal's "^C" */
+        ssize_t r = write(STDOUT_FILENO, "\n", 1);
+        (void)r;
+    }
 }
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <readline/history.h>
 #include <readline/readline.h>
 
@@ -82,6 +83,8 @@ static char **complete(const char *text, int start, int end)
     return m;
 }
 
+volatile sig_atomic_t bl_sigint_newline;
+
 /* Ctrl-C at the prompt drops the line being typed, as a shell does. */
 static int on_signal(void)
 {
@@ -123,7 +126,9 @@ int bl_repl(bl_session *S)
         if (*line) {
             HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
             if (!last || strcmp(last->line, line) != 0) add_history(line);
+            bl_sigint_newline = isatty(STDOUT_FILENO);
             bl_execute_line(S, line);
+            bl_sigint_newline = 0;
         }
         free(line);
     }

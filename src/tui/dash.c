@@ -24,6 +24,7 @@
 #include "args.h"
 #include "command.h"
 #include "dash.h"
+#include "repl.h"
 #include "linalg.h"
 #include "output.h"
 #include "plot.h"
@@ -2044,8 +2045,11 @@ int bl_dash_run(bl_session *S, bl_err *e)
     }
     D->active = 1;
     *S->cancel = 0;
+    sig_atomic_t newline = bl_sigint_newline;
+    bl_sigint_newline = 0;      /* curses: no echo, and the screen is ours */
     model_update(D);
     loop(D);
+    bl_sigint_newline = newline;
     job_stop(D, 1);
     D->running = 0;
     D->cmdmode = 0;

@@ -205,6 +205,18 @@ wait_for 'hypergradient' && wait_for 'cg:k=3 '
 ok $? "dash again resumes with the settings kept"
 keys q
 wait_for '^bilab> ?$'
+# Ctrl-C during a long command at the prompt: the terminal's "^C" ends its
+# line, and the command's message starts a line of its own
+T clear-history -t "$win"
+keys C-l
+typeln "problem use quadratic p=300 kappa=1e8; set omega 1,1,1,1,1; set inner.solver gd; set inner.tol 1e-15; set inner.maxit 100000000; solve inner"
+sleep 1
+keys C-c
+wait_for 'interrupted after'
+grep -q -E '^\^C$' "$tmpdir/screen" && grep -q -E '^bilab: solve: interrupted after [0-9]+ iterations$' "$tmpdir/screen"
+ok $? "Ctrl-C at work: '^C' alone on its line, the message on the next"
+typeln "set inner.maxit 10000; set inner.tol 1e-10"
+wait_for '^inner.tol = 1e-10$'
 typeln quit
 wait_for 'BILAB-EXITED'
 ok $? "quit leaves bilab"

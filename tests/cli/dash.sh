@@ -2,7 +2,8 @@
 # dash.sh: the dashboard, driven in tmux as a person would: keys, the
 # panels' numbers against the same session in batch mode, the command
 # line, run and Ctrl-C, the surface, resize, the help overlay, and the
-# prompt (and the terminal) after q.  Skipped when tmux is missing.
+# prompt (and the terminal) after q, and Ctrl-C during a command at the
+# prompt.  Skipped when tmux is missing.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then

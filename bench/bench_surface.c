@@ -1,7 +1,8 @@
 /* bench_surface.c: points per second of surfaces with 1 thread and with
- * all cores, and the parallel efficiency (make bench).  Prints figures;
- * asserts nothing.  Also writes, for bench/compare.py, the seconds per
- * point of the 1-D logreg surface on one thread. */
+ * all cores, and the parallel efficiency, along a path and from θ = 0
+ * (make bench).  Prints figures; asserts nothing.  Also writes, for
+ * bench/compare.sh, the seconds per point of the 1-D logreg surface on one
+ * thread: along a path on the first line, from θ = 0 on the second. */
 #include "config.h"
 
 #include <stdio.h>

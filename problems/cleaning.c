@@ -256,6 +256,7 @@ const bl_problem_type bl_problem_cleaning = {
     .params = cl_params,
     .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
+    .dataset = "breast_cancer",
     .init = cl_init,
     .free = cl_free,
     .clone = cl_clone,

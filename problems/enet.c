@@ -16,5 +16,6 @@ const bl_problem_type bl_problem_enet = {
         "On the support: (X_SᵀX_S/n + λ₂I) dθ_S = −λ₁ sign(θ_S) dω₁ − λ₂ θ_S dω₂, "
         "dθ_{S^c} = 0; default ω₂ = −2.\n" BL_L1_NOTES,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
+    .dataset = "diabetes",
     BL_L1_METHODS
 };

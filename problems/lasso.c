@@ -15,5 +15,6 @@ const bl_problem_type bl_problem_lasso = {
         "On the support: dθ_S/dω = −e^ω (X_SᵀX_S/n)⁻¹ sign(θ_S), dθ_{S^c}/dω = 0, "
         "∇F = ∇_θL(θ)ᵀ dθ/dω.\n" BL_L1_NOTES,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
+    .dataset = "diabetes",
     BL_L1_METHODS
 };

@@ -163,6 +163,7 @@ const bl_problem_type bl_problem_logreg = {
     .params = logreg_params,
     .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
+    .dataset = "breast_cancer",
     .init = logreg_init,
     .free = logreg_free,
     .clone = logreg_clone,

@@ -156,6 +156,7 @@ const bl_problem_type bl_problem_logreg_multi = {
     .params = lm_params,
     .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
+    .dataset = "breast_cancer",
     .init = lm_init,
     .free = lm_free,
     .clone = lm_clone,

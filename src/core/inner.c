@@ -695,17 +695,33 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
     return BL_OK;
 }
 
-int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
-                      const gsl_vector *omega, gsl_vector *theta,
-                      size_t *iters, bl_cancel_t *cancel, bl_err *e)
+int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,
+                        const gsl_vector *omega, gsl_vector *theta,
+                        bl_solve_info *info, bl_cancel_t *cancel, bl_err *e)
 {
+    if (info) *info = (bl_solve_info){.status = BL_ENOMEM, .resid = NAN};
     bl_inner *it = bl_inner_alloc(c->type, P->p);
     if (!it) return BL_ENOMEM;
     int st = bl_inner_set(it, P, omega, theta, c->eta, e);
     if (st == BL_OK) st = bl_inner_run(it, c->tol, c->maxit, cancel, e);
     if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL)
         gsl_vector_memcpy(theta, it->theta);
-    if (iters) *iters = it->iter;
+    if (info) {
+        info->status = st;
+        info->iters = it->iter;
+        info->resid = it->resid;
+        info->converged = st == BL_OK || (st == BL_ESTALL && it->resid <= c->tol);
+    }
     bl_inner_free(it);
+    return st;
+}
+
+int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
+                      const gsl_vector *omega, gsl_vector *theta,
+                      size_t *iters, bl_cancel_t *cancel, bl_err *e)
+{
+    bl_solve_info info;
+    int st = bl_inner_solve_info(P, c, omega, theta, &info, cancel, e);
+    if (iters) *iters = info.iters;
     return st;
 }

@@ -86,6 +86,21 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
 int bl_inner_solve_at(bl_problem *P, const bl_inner_conf *c,
                       const gsl_vector *omega, gsl_vector *theta,
                       size_t *iters, bl_cancel_t *cancel, bl_err *e);
+
+/* What one inner solve came to, for the commands that must report every
+ * solve that stopped short of inner.tol (never silently). */
+typedef struct bl_solve_info {
+    int status;               /* BL_OK (reached tol), BL_EMAXITER, BL_ESTALL, ... */
+    size_t iters;             /* iterations used */
+    double resid;             /* the inner residual reached (‖∇θG‖ or prox) */
+    int converged;            /* 1: reached tol (status BL_OK); BL_ESTALL
+                                 counts as converged only when resid ≤ tol */
+} bl_solve_info;
+
+/* bl_inner_solve_at that also fills INFO (may be NULL). */
+int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,
+                        const gsl_vector *omega, gsl_vector *theta,
+                        bl_solve_info *info, bl_cancel_t *cancel, bl_err *e);
 /* The inner residual at (θ, ω): ‖∇θG‖, or for a non-smooth problem the
  * prox-gradient mapping ‖θ − prox_{ηg}(θ − η∇f(θ))‖/η with step ETA
  * (≤ 0: 1/L_G).  Counted as one or two gradient calls. */

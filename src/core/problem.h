@@ -89,6 +89,19 @@ typedef struct bl_problem_type {
     void (*step_jvp)(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
                      gsl_vector *out);
     int (*cd_sweep)(bl_problem *P, gsl_vector *th, cvec *om);
+
+    /* How the problem is best set up (all optional; NULL: the general rule).
+     * solver: the inner solver `inner.solver auto` picks for this type (a
+     * name from the inner table); NULL lets bl_inner_auto decide from the
+     * flags, the dense Hessian and p.
+     * dataset: the bundled data set (with its load options, e.g.
+     * "breast_cancer") that `problem use` loads when the current data does
+     * not fit the problem.
+     * estimators: the specs `hypergrad` shows when given none (space
+     * separated); NULL: the hypergrad.specs setting. */
+    const char *solver;
+    const char *dataset;
+    const char *estimators;
 } bl_problem_type;
 
 struct bl_problem {

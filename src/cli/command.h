@@ -70,6 +70,17 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e);
  * (cmd_define.c). */
 void bl_define_save(const bl_session *S, FILE *f);
 
+/* data load's argument list (PATH [key=value ...]) read and loaded, not
+ * installed: the data set into *OUT, the canonical command (for save) into
+ * CANON (cmd_data.c). */
+int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
+                      char *canon, size_t len, bl_err *e);
+/* Whether DS fits problem type T (data for a problem that needs it, two
+ * classes for a classification problem): BL_FIT_OK, or why not with a
+ * one-line reason in WHY (cmd_data.c). */
+enum { BL_FIT_OK, BL_FIT_NODATA, BL_FIT_CLASSES, BL_FIT_REGRESSION };
+int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size_t len);
+
 /* Reports an error the way every command does. */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);
 

@@ -63,7 +63,8 @@ static void print_loaded(bl_session *S, const char *note)
         bl_json_int(&j, "p", (long long)P->p);
         bl_json_int(&j, "d", (long long)P->d);
         bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
-        if (S->data) bl_json_str(&j, "data", S->data->name);
+        if (S->data && (P->type->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA)))
+            bl_json_str(&j, "data", S->data->name);
         if (*note) bl_json_str(&j, "note", note);
         bl_json_end(&j);
         return;

@@ -41,6 +41,7 @@ typedef struct bl_session {
     /* running */
     int batch;                   /* 1: not interactive */
     int keep_going;
+    int trying;                  /* > 0 under `try`: failures are notes */
     int quit;
     bl_cancel_t *cancel;         /* set by SIGINT */
     FILE *out;                   /* results */

@@ -92,6 +92,8 @@ static void print_data(bl_session *S, const char *what)
     }
 }
 
+static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e);
+
 static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const kinds[] = {"regression", "classification"};
@@ -143,6 +145,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     bl_dataset *ds = NULL;
     int st = bl_data_synth(kinds[k], &o, &ds, e);
     if (st) return st;
+    if ((st = refuse_unfit(S, ds, e))) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
     snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
@@ -275,25 +278,31 @@ int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size
     return BL_FIT_REGRESSION;
 }
 
+/* New data never changes the problem: data that does not fit it is
+ * refused (problem use switches to data that fits, not the reverse).
+ * Frees DS when it does not fit. */
+static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e)
+{
+    char why[512];
+    int fit = S->P ? bl_data_fits(S->P->type, ds, why, sizeof why) : BL_FIT_OK;
+    if (fit == BL_FIT_OK) return BL_OK;
+    if (fit == BL_FIT_CLASSES)
+        bl_err_set(e, BL_EINVAL, "%s: load one class against the rest with "
+                   "positive=VALUE", why);
+    else
+        bl_err_set(e, BL_EINVAL, "%s: switch to a regression problem first "
+                   "(problem use ridge)", why);
+    bl_dataset_free(ds);
+    return BL_EINVAL;
+}
+
 static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
 {
     bl_dataset *ds = NULL;
-    char canon[sizeof S->data_cmd], why[512];
+    char canon[sizeof S->data_cmd];
     int st = bl_data_load_args(S, argc, argv, &ds, canon, sizeof canon, e);
     if (st) return st;
-    /* data load never changes the problem: data that does not fit it is
-     * refused (problem use switches to data that fits, not the reverse) */
-    int fit = S->P ? bl_data_fits(S->P->type, ds, why, sizeof why) : BL_FIT_OK;
-    if (fit != BL_FIT_OK) {
-        if (fit == BL_FIT_CLASSES)
-            bl_err_set(e, BL_EINVAL, "%s: load one class against the rest with "
-                       "positive=VALUE", why);
-        else
-            bl_err_set(e, BL_EINVAL, "%s: switch to a regression problem first "
-                       "(problem use ridge)", why);
-        bl_dataset_free(ds);
-        return BL_EINVAL;
-    }
+    if ((st = refuse_unfit(S, ds, e))) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
     snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# order.sh: "right by default" (issue 11) from the shell: the problem and
+# order_checks.sh: "right by default" (issue 11) from the shell: the problem and
 # the data in either order give the same session; the problem's own data
 # set when the data does not fit; one class against the rest counted from
 # the CSV itself; ';'-separated files; the first hypergrad after start
@@ -56,6 +56,8 @@ ok $? "the saved session loads breast_cancer itself and replays without a note"
 expect_error "a regression set while logreg is active is refused" \
     "logreg needs class labels, but diabetes has a regression target.*problem use ridge" \
     'problem use logreg; data load diabetes'
+expect_error "data synth regression while logreg is active is refused too" \
+    "synth regression has a regression target" 'problem use logreg; data synth regression'
 expect_error "wine (3 classes) while logreg is active: the positive= hint" \
     "3 values (0, 1, 2).*positive=VALUE" 'problem use logreg; data load wine'
 "$BILAB" --keep-going --json -e 'problem use logreg; data load diabetes; data show' \

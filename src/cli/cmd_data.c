@@ -71,8 +71,8 @@ static void print_data(bl_session *S, const char *what)
         size_t k = 0, n = d->y->size, m = d->yv->size;
         for (size_t i = 0; i < n; i++) k += gsl_vector_get(d->y, i) > 0;
         for (size_t i = 0; i < m; i++) k += gsl_vector_get(d->yv, i) > 0;
-        fprintf(f, " = %.10g against the rest (+1: %zu rows, −1: %zu)", d->positive, k,
-                n + m - k);
+        fprintf(f, " = %.10g against the rest (+1: %zu row%s, −1: %zu)", d->positive, k,
+                k == 1 ? "" : "s", n + m - k);
     }
     fprintf(f, "\n");
     fprintf(f, "  training n=%zu, validation m=%zu, features p=%zu", d->X->size1,

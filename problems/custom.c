@@ -145,7 +145,7 @@ const bl_problem_type bl_problem_custom = {
         "outer EXPR' and 'define param name=value' (help define, doc/expressions.md).\n"
         "Expressions use theta[i], omega[j], numbers, + - * / ^, exp log log1p sqrt "
         "sin cos tanh sigmoid softplus abs min max pow, and the data as X, y, Xv, yv "
-        "with X*theta, sum, mean, dot, norm2.\n"
+        "with X*theta, sum, mean, dot, sumsq (Σ v_i²), norm2 (‖v‖).\n"
         "Derivatives are exact: reverse mode on the expression tape for the "
         "gradients, forward-over-reverse for H v, C v and Cᵀ u; 'define check' "
         "compares them with finite differences.  ω starts at 0.",

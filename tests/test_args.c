@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "bl.h"
+#include "command.h"
 #include "output.h"
 #include "fixtures.h"
 
@@ -559,6 +560,31 @@ static void test_fmt(void)
            "fmt_vec: truncates to the buffer ('%s')", buf);
 }
 
+/* ---- try: lookup and completion (command.c) -------------------------- */
+
+/* Whether completing the words W (N of them) offers CAND. */
+static int offers(char **w, size_t n, const char *cand)
+{
+    const char *c;
+    for (size_t i = 0; (c = bl_complete(NULL, w, n, i)) != NULL; i++)
+        if (strcmp(c, cand) == 0) return 1;
+    return 0;
+}
+
+static void test_try(void)
+{
+    bl_err e = {0, ""};
+    char *w0[] = {"try"}, *w1[] = {"try", "solve"}, *w2[] = {"solve"};
+    tap_ok(bl_command_find("try", &e) == &bl_cmd_try, "try is a command");
+    tap_ok(bl_command_find("tr", &e) == &bl_cmd_trace, "tr is still trace (try needs its "
+           "whole name)");
+    tap_ok(offers(NULL, 0, "try"), "completion offers try as a command");
+    tap_ok(offers(w0, 1, "solve") && offers(w0, 1, "hypergrad"),
+           "after try, completion offers the commands");
+    tap_ok(offers(w1, 2, "inner") && offers(w2, 1, "inner"),
+           "try solve completes as solve does");
+}
+
 int main(void)
 {
     test_split();
@@ -571,5 +597,6 @@ int main(void)
     test_names();
     test_json();
     test_fmt();
+    test_try();
     return tap_done();
 }

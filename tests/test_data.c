@@ -701,6 +701,128 @@ static void test_export(ctx *c)
     bl_dataset_free(d);
 }
 
+/* ------------------------------------------------ separators, one class */
+
+/* sep=: a ';'-separated file reads to the same table as its ','-separated
+ * twin; read with ',' it is refused with a hint naming sep=; decimal
+ * commas get their own hint. */
+static void test_sep(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_table *a = NULL, *b = NULL, *t = NULL;
+    const char *comma = put(c, "sep_comma.csv", "x1,x2,y\n1.5,-2,3\n4,5e-1,6\n7,8,-9.25\n");
+    const char *semi = put(c, "sep_semi.csv", "x1;x2;y\n1.5;-2;3\n4;5e-1;6\n7;8;-9.25\n");
+    const char *tab = put(c, "sep_tab.csv", "x1\tx2\ty\n1.5\t-2\t3\n4\t5e-1\t6\n7\t8\t-9.25\n");
+    int rc1 = bl_table_read_csv(comma, NULL, &a, &e);
+    int rc2 = bl_table_read_csv_sep(semi, NULL, ';', &b, &e);
+    int same = rc1 == BL_OK && rc2 == BL_OK && gsl_matrix_equal(a->X, b->X)
+               && gsl_vector_equal(a->y, b->y) && !strcmp(b->names[1], "x2")
+               && !strcmp(b->target, "y") && b->X->size1 == 3 && b->X->size2 == 2;
+    tap_ok(same, "sep=';': the same table as the ','-separated file: %s", e.msg);
+    bl_table_free(b);
+    b = NULL;
+    rc2 = bl_table_read_csv_sep(tab, "x1", '\t', &b, &e);
+    tap_ok(rc2 == BL_OK && b->X->size2 == 2 && gsl_vector_get(b->y, 2) == 7
+           && gsl_matrix_get(b->X, 1, 0) == 0.5 && !strcmp(b->target, "x1"),
+           "sep=tab with a named target: %s", e.msg);
+    bl_table_free(b);
+
+    int rc = bl_table_read_csv(semi, NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a ';'-separated file read with ','", "found 1",
+               "the header holds ';'", "sep=\";\"");
+    bl_table_free(t);
+    t = NULL;
+    rc = bl_table_read_csv_sep(comma, NULL, ';', &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a ','-separated file read with ';'", "found 1",
+               "the header holds ','", "the default");
+    bl_table_free(t);
+    t = NULL;
+    rc = bl_table_read_csv_sep(put(c, "sep_dec.csv", "a;b\n1,5;2\n"), NULL, ';', &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a decimal comma", "'1,5' is not a number",
+               "decimal commas", NULL);
+    bl_table_free(t);
+    t = NULL;
+    rc = bl_table_read_csv(put(c, "sep_cell.csv", "a,b\n1;5,2\n"), NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a cell holding ';'", "'1;5' is not a number",
+               "the cell holds ';'", "sep=\";\"");
+    bl_table_free(t);
+
+    /* through bl_data_load, with a split: the same data set */
+    bl_load_opts o;
+    bl_dataset *d1 = NULL, *d2 = NULL;
+    bl_load_opts_default(&o);
+    tap_ok(o.sep == 0 && !o.has_positive, "load defaults: sep ',' and no positive=");
+    o.split = 0.5;
+    e.msg[0] = '\0';
+    rc1 = bl_data_load(comma, &o, &d1, &e);
+    o.sep = ';';
+    rc2 = bl_data_load(semi, &o, &d2, &e);
+    tap_ok(rc1 == BL_OK && rc2 == BL_OK && gsl_matrix_equal(d1->X, d2->X)
+           && gsl_vector_equal(d1->yv, d2->yv), "data load sep=';' equals the ',' file "
+           "after split and standardisation: %s", e.msg);
+    bl_dataset_free(d1);
+    bl_dataset_free(d2);
+    bl_table_free(a);
+}
+
+/* positive=VALUE: one class against the rest; the counts are those of the
+ * file, the labels ±1, the task classification; a value that never occurs
+ * or that every row has is refused. */
+static void test_positive(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_dataset *d = NULL;
+    bl_load_opts o;
+    const char *f = put(c, "three.csv", "a,b,k\n0,1,0\n1,0,1\n2,2,2\n3,1,1\n4,0,2\n5,5,1\n"
+                        "6,1,0\n7,2,1\n");
+    bl_load_opts_default(&o);
+    o.has_positive = 1;
+    o.positive = 1;
+    int rc = bl_data_load(f, &o, &d, &e);
+    size_t pos = 0, neg = 0;
+    int pm = rc == BL_OK;
+    for (int s = 0; pm && s < 2; s++) {
+        const gsl_vector *y = s ? d->yv : d->y;
+        for (size_t i = 0; i < y->size; i++) {
+            double t = gsl_vector_get(y, i);
+            pos += t == 1;
+            neg += t == -1;
+            pm = pm && (t == 1 || t == -1);
+        }
+    }
+    /* the file has k = 1 in 4 of its 8 rows */
+    tap_ok(pm && pos == 4 && neg == 4 && d->task == BL_TASK_CLASSIFICATION
+           && d->one_vs_rest && d->positive == 1 && d->y_mean == 0,
+           "positive=1: labels ±1 (4 and 4 as in the file), classification: %s", e.msg);
+    double v[4];
+    tap_ok(d && bl_dataset_classes(d, v, 3) == 2 && v[0] == -1 && v[1] == 1,
+           "the one-against-rest set has the two classes -1, +1");
+    bl_dataset_free(d);
+    d = NULL;
+
+    bl_load_opts_default(&o);
+    rc = bl_data_load(f, &o, &d, &e);
+    size_t k = d ? bl_dataset_classes(d, v, 3) : 0;
+    tap_ok(rc == BL_OK && d->task == BL_TASK_REGRESSION && k == 3 && fabs(v[0]) < 1e-12
+           && fabs(v[1] - 1) < 1e-12 && fabs(v[2] - 2) < 1e-12,
+           "without positive=: a regression target (centred) whose classes are 0, 1, 2 "
+           "in the file's units (%zu)", k);
+    tap_ok(d && bl_dataset_classes(d, NULL, 1) == 2, "classes counted up to max + 1");
+    bl_dataset_free(d);
+    d = NULL;
+
+    o.has_positive = 1;
+    o.positive = 7;
+    rc = bl_data_load(f, &o, &d, &e);
+    expect_err(rc, BL_EINVAL, &e, "positive= of a value that never occurs", "positive=7",
+               "no row", "0, 1, 2");
+    tap_ok(d == NULL, "... and no data set handed out");
+    o.positive = 4;
+    rc = bl_data_load(put(c, "one.csv", "a,k\n1,4\n2,4\n3,4\n"), &o, &d, &e);
+    expect_err(rc, BL_EINVAL, &e, "positive= that every row has", "one class only", NULL,
+               NULL);
+}
+
 /* ---------------------------------------------------------------- bundled */
 
 static void test_bundled(void)
@@ -760,6 +882,8 @@ int main(void)
     test_synth();
     test_export(&c);
     test_bundled();
+    test_sep(&c);
+    test_positive(&c);
 
     for (int i = 0; i < c.nfiles; i++) unlink(c.files[i]);
     rmdir(c.dir);

@@ -67,9 +67,11 @@ static void check_values(void)
         {"tanh(0) + sin(0) + cos(0)", 1},
         /* θ = (1, 2, 3), ω = (0.5, −1) */
         {"theta[0] + 10*theta[2]", 31}, {"θ[1]*ω[0]", 1}, {"sum(theta)", 6},
-        {"mean(theta)", 2}, {"norm2(theta)", 14}, {"dot(theta, theta)", 14},
+        {"mean(theta)", 2}, {"norm2(theta)", 3.7416573867739413}, {"dot(theta, theta)", 14},
+        {"sumsq(theta)", 14}, {"norm2(theta)^2", 14}, {"sqrt(sumsq(theta))", 3.7416573867739413},
         {"sum(theta*2)", 12}, {"sum(2*theta - 1)", 9}, {"sum(theta/theta)", 3},
-        {"(theta*omega[0])[1]", 1}, {"sum(omega)", -0.5}, {"norm2(omega - 1)", 4.25},
+        {"(theta*omega[0])[1]", 1}, {"sum(omega)", -0.5}, {"norm2(omega - 1)", 2.0615528128088303},
+        {"sumsq(omega - 1)", 4.25},
         {"sum(max(theta, 2))", 7}, {"sum(theta^2)", 14}, {"theta[2]^omega[1]", 1.0 / 3},
         {"  theta [ 1 ]  ", 2}, {"mean(softplus(theta*0))", M_LN2},
     };
@@ -144,7 +146,7 @@ static void check_parse_errors(bl_dataset *ds)
     parse_fails("thta[0]", 2, 1, NULL, "unknown name 'thta' (did you mean 'theta'?); known: "
                 "variables theta omega pi", 1);
     parse_fails("1 + lam", 2, 1, NULL, "functions exp log log1p sqrt sin cos tanh sigmoid "
-                "softplus abs min max pow sum mean norm2 dot", 5);
+                "softplus abs min max pow sum mean norm2 sumsq dot", 5);
     parse_fails("2*foo(theta[0])", 2, 1, NULL, "unknown function 'foo'", 3);
     parse_fails("exp + 1", 2, 1, NULL, "exp is a function: write exp(...)", 1);
     parse_fails("theta(1)", 2, 1, NULL, "theta is not a function", 1);
@@ -612,7 +614,7 @@ static void check_ridge(void)
     }
     size_t p = R->p;
     bl_expr_def *def = NULL;
-    bl_problem *P = custom("mean((X*theta - y)^2)/2 + exp(omega[0])/2*norm2(theta)",
+    bl_problem *P = custom("mean((X*theta - y)^2)/2 + exp(omega[0])/2*sumsq(theta)",
                            "0.5*mean((Xv*theta - yv)^2)", p, 1, ds, &def);
     if (P) {
         gsl_vector *th = gsl_vector_alloc(p), *om = gsl_vector_alloc(1);
@@ -756,7 +758,7 @@ static void check_logistic(void)
         pm1 = pm1 && fabs(gsl_vector_get(ds->y, i)) == 1;
     tap_ok(pm1, "synthetic classification labels are ±1");
     bl_expr_def *def = NULL;
-    bl_problem *P = custom("mean(softplus(-y*(X*theta))) + exp(omega[0])/2*norm2(theta)",
+    bl_problem *P = custom("mean(softplus(-y*(X*theta))) + exp(omega[0])/2*sumsq(theta)",
                            "mean(softplus(-yv*(Xv*theta)))", p, 1, ds, &def);
     if (!P) {
         bl_dataset_free(ds);
@@ -877,7 +879,7 @@ static void check_logreg_bundled(void)
         return;
     }
     size_t p = Q->p;
-    P = custom("mean(softplus(-(2*y - 1)*(X*theta))) + exp(omega[0])/2*norm2(theta)",
+    P = custom("mean(softplus(-(2*y - 1)*(X*theta))) + exp(omega[0])/2*sumsq(theta)",
                "mean(softplus(-(2*yv - 1)*(Xv*theta)))", p, 1, ds, &def);
     if (P) {
         gsl_vector *th = gsl_vector_alloc(p), *om = gsl_vector_alloc(1);
@@ -997,7 +999,8 @@ static void gen_scalar(gbuf *b, int depth, size_t p, size_t d)
         gen_scalar(b, depth - 1, p, d); put(b, ")"); break;
     case 21: put(b, "pow(1 + sigmoid("); gen_scalar(b, depth - 1, p, d); put(b, "), 1.7)"); break;
     case 22: put(b, "sum("); gen_vector(b, depth - 1, p, d); put(b, ")"); break;
-    case 23: put(b, "0.3*norm2("); gen_vector(b, depth - 1, p, d); put(b, ")"); break;
+    case 23: put(b, pick(2) ? "0.3*norm2(" : "0.3*sumsq("); gen_vector(b, depth - 1, p, d);
+             put(b, ")"); break;
     case 24: put(b, "dot("); gen_vector(b, depth - 1, p, d); put(b, ", ");
              gen_vector(b, depth - 1, p, d); put(b, ")"); break;
     default: put(b, "mean(sin("); gen_vector(b, depth - 1, p, d); put(b, "))"); break;
@@ -1124,6 +1127,158 @@ static void check_random(void)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_vector_free(all[i]);
 }
 
+/* Worst error of the gradient (against central differences of the value)
+ * and of the second-order product along a random direction (against
+ * central differences of the exact gradient) of X at (TH, OM), relative to
+ * max(1, the largest entry). */
+static void fd_errors(bl_expr *x, gsl_vector *th, gsl_vector *om, double *e1, double *e2)
+{
+    size_t p = th->size, d = om->size;
+    const double h = 1e-6;
+    gsl_vector *gt = gsl_vector_alloc(p), *go = gsl_vector_alloc(d);
+    gsl_vector *vt = gsl_vector_alloc(p), *vo = gsl_vector_alloc(d);
+    gsl_vector *ht = gsl_vector_alloc(p), *ho = gsl_vector_alloc(d);
+    gsl_vector *pt = gsl_vector_alloc(p), *po = gsl_vector_alloc(d);
+    gsl_vector *mt = gsl_vector_alloc(p), *mo = gsl_vector_alloc(d);
+    gsl_vector *tt = gsl_vector_alloc(p), *to = gsl_vector_alloc(d);
+    bl_expr_grad(x, th, om, gt, go);
+    double err = 0, big = 1;
+    for (size_t j = 0; j < p + d; j++) {
+        int w = j >= p;
+        size_t i = w ? j - p : j;
+        double ex = gsl_vector_get(w ? go : gt, i);
+        err = fmax(err, fabs(ex - fd1(x, th, om, w, i, h)));
+        big = fmax(big, fabs(ex));
+    }
+    *e1 = err / big;
+    randn(vt, 1);
+    randn(vo, 1);
+    bl_expr_hess_dir(x, th, om, vt, vo, ht, ho);
+    gsl_vector_memcpy(tt, th);
+    gsl_vector_memcpy(to, om);
+    gsl_blas_daxpy(h, vt, tt);
+    gsl_blas_daxpy(h, vo, to);
+    bl_expr_grad(x, tt, to, pt, po);
+    gsl_vector_memcpy(tt, th);
+    gsl_vector_memcpy(to, om);
+    gsl_blas_daxpy(-h, vt, tt);
+    gsl_blas_daxpy(-h, vo, to);
+    bl_expr_grad(x, tt, to, mt, mo);
+    err = 0;
+    big = 1;
+    for (size_t i = 0; i < p + d; i++) {
+        int w = i >= p;
+        size_t k = w ? i - p : i;
+        double fd = (gsl_vector_get(w ? po : pt, k) - gsl_vector_get(w ? mo : mt, k)) / (2 * h);
+        double ex = gsl_vector_get(w ? ho : ht, k);
+        err = fmax(err, fabs(ex - fd));
+        big = fmax(big, fabs(ex));
+    }
+    *e2 = err / big;
+    gsl_vector *all[] = {gt, go, vt, vo, ht, ho, pt, po, mt, mo, tt, to};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gsl_vector_free(all[i]);
+}
+
+/* norm2(v) is the Euclidean norm ‖v‖ and sumsq(v) = Σ vᵢ² (the name that
+ * was norm2 before): values, derivatives against the closed forms
+ * ∇‖θ‖ = θ/‖θ‖, ∇²‖θ‖ v = (v − θ θᵀv/‖θ‖²)/‖θ‖, ∇Σθ² = 2θ, ∇²Σθ² v = 2v
+ * and against finite differences; at v = 0 norm2 has the subgradient 0
+ * and a zero second derivative, while norm2(v)^2 is sumsq(v) (Hessian 2I). */
+static void check_norms(void)
+{
+    const size_t p = 4, d = 2;
+    bl_expr_env env = env_of(p, d, NULL);
+    gsl_vector *th = gsl_vector_alloc(p), *om = gsl_vector_alloc(d);
+    gsl_vector *g = gsl_vector_alloc(p), *go = gsl_vector_alloc(d);
+    gsl_vector *v = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p), *ho = gsl_vector_alloc(d);
+    randn(th, 1.0);
+    randn(om, 1.0);
+    randn(v, 1.0);
+    double r = gsl_blas_dnrm2(th), tv;
+    gsl_blas_ddot(th, v, &tv);
+
+    bl_expr *n2 = compile_ok("norm2(theta)", &env), *sq = compile_ok("sumsq(theta)", &env);
+    bl_expr *n2sq = compile_ok("norm2(theta)^2", &env);
+    bl_expr *mix = compile_ok("omega[1]*norm2(theta - omega[0]) + 0.5*sumsq(theta*omega[0])",
+                              &env);
+    if (!n2 || !sq || !n2sq || !mix) goto out;
+
+    /* values */
+    double a = bl_expr_value(n2, th, om), b = bl_expr_value(sq, th, om);
+    tap_ok(fabs(a - r) <= 1e-15 * r && fabs(b - r * r) <= 1e-14 * r * r,
+           "norm2(θ) = ‖θ‖ (%.17g, want %.17g) and sumsq(θ) = ‖θ‖² (%.17g)", a, r, b);
+
+    /* closed-form derivatives of norm2 */
+    double err = 0;
+    bl_expr_grad(n2, th, om, g, NULL);
+    bl_expr_hess_dir(n2, th, om, v, NULL, hv, NULL);
+    for (size_t i = 0; i < p; i++) {
+        double ti = gsl_vector_get(th, i), vi = gsl_vector_get(v, i);
+        err = fmax(err, fabs(gsl_vector_get(g, i) - ti / r));
+        err = fmax(err, fabs(gsl_vector_get(hv, i) - (vi - ti * tv / (r * r)) / r));
+    }
+    tap_ok(err <= 1e-14, "∇norm2(θ) = θ/‖θ‖ and ∇²norm2(θ) v = (v − θθᵀv/‖θ‖²)/‖θ‖ "
+           "(worst %.3g)", err);
+    err = 0;
+    bl_expr_grad(sq, th, om, g, NULL);
+    bl_expr_hess_dir(sq, th, om, v, NULL, hv, NULL);
+    for (size_t i = 0; i < p; i++) {
+        err = fmax(err, fabs(gsl_vector_get(g, i) - 2 * gsl_vector_get(th, i)));
+        err = fmax(err, fabs(gsl_vector_get(hv, i) - 2 * gsl_vector_get(v, i)));
+    }
+    tap_ok(err <= 1e-14, "∇sumsq(θ) = 2θ and ∇²sumsq(θ) v = 2v (worst %.3g)", err);
+
+    /* finite differences, the mixed θ–ω terms included */
+    bl_expr *all[] = {n2, sq, n2sq, mix};
+    const char *names[] = {"norm2(θ)", "sumsq(θ)", "norm2(θ)^2",
+                           "ω₁‖θ − ω₀‖ + ½ sumsq(θω₀)"};
+    for (size_t k = 0; k < 4; k++) {
+        double e1, e2;
+        fd_errors(all[k], th, om, &e1, &e2);
+        tap_ok(e1 <= 1e-8 && e2 <= 1e-7, "%s: gradient and second-order products match "
+               "central differences (%.3g, %.3g)", names[k], e1, e2);
+    }
+
+    /* at θ = 0: the subgradient 0 and a zero second derivative for norm2;
+     * norm2(θ)^2 is compiled as sumsq(θ), smooth there (H = 2I) */
+    gsl_vector_set_zero(th);
+    double z = bl_expr_grad(n2, th, om, g, NULL);
+    bl_expr_hess_dir(n2, th, om, v, NULL, hv, NULL);
+    int finite = isfinite(z) && z == 0;
+    for (size_t i = 0; i < p; i++)
+        finite = finite && gsl_vector_get(g, i) == 0 && gsl_vector_get(hv, i) == 0;
+    tap_ok(finite, "norm2 at θ = 0: value 0, gradient 0 (the subgradient chosen), second "
+           "derivative 0, no NaN");
+    err = 0;
+    bl_expr_grad(n2sq, th, om, g, NULL);
+    bl_expr_hess_dir(n2sq, th, om, v, NULL, hv, NULL);
+    for (size_t i = 0; i < p; i++) {
+        err = fmax(err, fabs(gsl_vector_get(g, i)));
+        err = fmax(err, fabs(gsl_vector_get(hv, i) - 2 * gsl_vector_get(v, i)));
+    }
+    tap_ok(err == 0, "norm2(θ)^2 at θ = 0: gradient 0 and H v = 2v, as sumsq (worst %.3g)",
+           err);
+    /* the mixed expression where θ − ω₀ = 0: norm2's part drops out */
+    gsl_vector_set_all(th, gsl_vector_get(om, 0));
+    bl_expr_grad(mix, th, om, g, go);
+    double w0 = gsl_vector_get(om, 0);
+    err = fabs(gsl_vector_get(go, 1));           /* ∂/∂ω₁ = ‖θ − ω₀‖ = 0 */
+    for (size_t i = 0; i < p; i++)               /* ∇θ = ω₀²θ */
+        err = fmax(err, fabs(gsl_vector_get(g, i) - w0 * w0 * gsl_vector_get(th, i)));
+    bl_expr_hess_dir(mix, th, om, v, NULL, hv, ho);
+    for (size_t i = 0; i < p; i++)
+        err = fmax(err, fabs(gsl_vector_get(hv, i) - w0 * w0 * gsl_vector_get(v, i)));
+    tap_ok(err <= 1e-14, "ω₁‖θ − ω₀‖ at θ = ω₀: the kink contributes 0 to ∇ and ∇² "
+           "(worst %.3g)", err);
+out:
+    bl_expr_free(n2);
+    bl_expr_free(sq);
+    bl_expr_free(n2sq);
+    bl_expr_free(mix);
+    gsl_vector *vs[] = {th, om, g, go, v, hv, ho};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) gsl_vector_free(vs[i]);
+}
+
 /* Mixed partials through the reductions and products of vectors: a
  * hand-checked case. f = dot(theta, theta*omega[0]) + sum(theta)^2*omega[1]
  *   = ω₀‖θ‖² + ω₁ s², s = Σθ.
@@ -1219,6 +1374,7 @@ int main(void)
     check_names();
     check_domain();
     check_mixed();
+    check_norms();
     check_custom_refusals();
     check_doublewell();
     check_nonsingleton();

@@ -51,6 +51,7 @@ static void print_data(bl_session *S, const char *what)
         bl_json_int(&j, "m", (long long)d->Xv->size1);
         bl_json_int(&j, "p", (long long)d->X->size2);
         bl_json_str(&j, "target", d->target);
+        if (d->one_vs_rest) bl_json_num(&j, "positive", d->positive);
         bl_json_bool(&j, "standardized", d->standardized);
         bl_json_num(&j, "y_mean", d->y_mean);
         bl_json_arr_begin(&j, "features");
@@ -64,8 +65,16 @@ static void print_data(bl_session *S, const char *what)
         return;
     }
     FILE *f = S->out;
-    fprintf(f, "data %s: %s, target '%s'\n", d->name,
+    fprintf(f, "data %s: %s, target '%s'", d->name,
             d->task == BL_TASK_CLASSIFICATION ? "classification" : "regression", d->target);
+    if (d->one_vs_rest) {
+        size_t k = 0, n = d->y->size, m = d->yv->size;
+        for (size_t i = 0; i < n; i++) k += gsl_vector_get(d->y, i) > 0;
+        for (size_t i = 0; i < m; i++) k += gsl_vector_get(d->yv, i) > 0;
+        fprintf(f, " = %.10g against the rest (+1: %zu row%s, −1: %zu)", d->positive, k,
+                k == 1 ? "" : "s", n + m - k);
+    }
+    fprintf(f, "\n");
     fprintf(f, "  training n=%zu, validation m=%zu, features p=%zu", d->X->size1,
             d->Xv->size1, d->X->size2);
     if (d->split > 0) fprintf(f, " (split %g, seed %lu)", d->split, d->seed);
@@ -82,6 +91,8 @@ static void print_data(bl_session *S, const char *what)
         fprintf(f, "  %zu training labels flipped\n", k);
     }
 }
+
+static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e);
 
 static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
 {
@@ -134,6 +145,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     bl_dataset *ds = NULL;
     int st = bl_data_synth(kinds[k], &o, &ds, e);
     if (st) return st;
+    if ((st = refuse_unfit(S, ds, e))) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
     snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
@@ -141,12 +153,49 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     return BL_OK;
 }
 
-static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
+/* sep=: one character, or its name; ';' must be quoted (sep=";") since a
+ * bare ';' separates commands. */
+static int parse_sep(const char *val, char *sep, bl_err *e)
+{
+    static const struct { const char *name; char c; } names[] = {
+        {"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"\\t", '\t'},
+        {"space", ' '}, {"pipe", '|'}, {"colon", ':'},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(val, names[i].name)) {
+            *sep = names[i].c;
+            return BL_OK;
+        }
+    if (!strcmp(val, "'")) {
+        bl_err_set(e, BL_EINVAL, "sep=' is cut at ';', which separates commands: write "
+                   "sep=\";\" or sep=semicolon");
+        return BL_EINVAL;
+    }
+    if (strlen(val) == 1 && !strchr("\"'.+-eE0123456789\n\r", val[0])) {
+        *sep = val[0];
+        return BL_OK;
+    }
+    bl_err_set(e, BL_EINVAL, "sep=%s: give one character (sep=\";\") or one of comma, "
+               "semicolon, tab, space, pipe, colon", val);
+    return BL_EINVAL;
+}
+
+static const char *sep_text(char c, char *buf, size_t len)
+{
+    if (c == '\t') snprintf(buf, len, "tab");
+    else if (c == ' ') snprintf(buf, len, "space");
+    else snprintf(buf, len, "\"%c\"", c);
+    return buf;
+}
+
+int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
+                      char *canon, size_t len, bl_err *e)
 {
     bl_load_opts o;
     bl_load_opts_default(&o);
     o.seed = (unsigned long)S->set[BL_S_SEED].num;
     const char *path = argv[0];
+    *out = NULL;
     for (int a = 1; a < argc; a++) {
         char *key, *val;
         long v;
@@ -172,24 +221,91 @@ static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
             o.seed = (unsigned long)v;
         } else if (!strcmp(key, "standardize")) {
             if (parse_yesno(key, val, &o.standardize, e)) return BL_EINVAL;
+        } else if (!strcmp(key, "sep")) {
+            if (parse_sep(val, &o.sep, e)) return BL_EINVAL;
+        } else if (!strcmp(key, "positive")) {
+            if (bl_parse_double(val, "positive", &o.positive, e)) return BL_EINVAL;
+            o.has_positive = 1;
         } else {
-            return bad_key(key, "val, target, format, split, seed, standardize", e);
+            return bad_key(key, "val, target, format, split, seed, standardize, sep, "
+                           "positive", e);
         }
     }
-    bl_dataset *ds = NULL;
-    int st = bl_data_load(path, &o, &ds, e);
-    if (st) return st;
-    st = bl_session_use_data(S, ds, e);
+    int st = bl_data_load(path, &o, out, e);
     if (st) return st;
     /* the canonical command, quoted so that save/source round-trips */
-    char *c = S->data_cmd;
-    size_t len = sizeof S->data_cmd;
+    char *c = canon;
     snprintf(c, len, "data load \"%s\"", path);
     if (o.val_path) snprintf(c + strlen(c), len - strlen(c), " val=\"%s\"", o.val_path);
     if (o.target) snprintf(c + strlen(c), len - strlen(c), " target=\"%s\"", o.target);
     if (o.format) snprintf(c + strlen(c), len - strlen(c), " format=%s", o.format);
+    if (o.sep && o.sep != ',') {
+        char sb[16];
+        snprintf(c + strlen(c), len - strlen(c), " sep=%s", sep_text(o.sep, sb, sizeof sb));
+    }
+    if (o.has_positive)
+        snprintf(c + strlen(c), len - strlen(c), " positive=%.17g", o.positive);
     snprintf(c + strlen(c), len - strlen(c), " split=%.17g seed=%lu standardize=%s",
              o.split, o.seed, o.standardize ? "yes" : "no");
+    return BL_OK;
+}
+
+int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size_t len)
+{
+    if (why && len) why[0] = '\0';
+    if (!(T->flags & (BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION))) return BL_FIT_OK;
+    if (!ds) {
+        if (!(T->flags & BL_PROB_NEEDS_DATA)) return BL_FIT_OK;
+        if (why) snprintf(why, len, "%s needs data, and none is loaded", T->name);
+        return BL_FIT_NODATA;
+    }
+    if (!(T->flags & BL_PROB_CLASSIFICATION) || ds->task == BL_TASK_CLASSIFICATION)
+        return BL_FIT_OK;
+    double v[13];
+    size_t k = bl_dataset_classes(ds, v, 12);
+    if (k <= 12) {          /* a few classes: one of them against the rest */
+        char list[160] = "";
+        for (size_t i = 0, u = 0; i < k && u < sizeof list; i++)
+            u += (size_t)snprintf(list + u, sizeof list - u, "%s%.10g", i ? ", " : "", v[i]);
+        if (why)
+            snprintf(why, len, "%s needs two classes, but the target '%s' of %s has %zu "
+                     "values (%s)", T->name, ds->target, ds->name, k, list);
+        return BL_FIT_CLASSES;
+    }
+    if (why)
+        snprintf(why, len, "%s needs class labels, but %s has a regression target ('%s')",
+                 T->name, ds->name, ds->target);
+    return BL_FIT_REGRESSION;
+}
+
+/* New data never changes the problem: data that does not fit it is
+ * refused (problem use switches to data that fits, not the reverse).
+ * Frees DS when it does not fit. */
+static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e)
+{
+    char why[512];
+    int fit = S->P ? bl_data_fits(S->P->type, ds, why, sizeof why) : BL_FIT_OK;
+    if (fit == BL_FIT_OK) return BL_OK;
+    if (fit == BL_FIT_CLASSES)
+        bl_err_set(e, BL_EINVAL, "%s: load one class against the rest with "
+                   "positive=VALUE", why);
+    else
+        bl_err_set(e, BL_EINVAL, "%s: switch to a regression problem first "
+                   "(problem use ridge)", why);
+    bl_dataset_free(ds);
+    return BL_EINVAL;
+}
+
+static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    bl_dataset *ds = NULL;
+    char canon[sizeof S->data_cmd];
+    int st = bl_data_load_args(S, argc, argv, &ds, canon, sizeof canon, e);
+    if (st) return st;
+    if ((st = refuse_unfit(S, ds, e))) return st;
+    st = bl_session_use_data(S, ds, e);
+    if (st) return st;
+    snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
     print_data(S, "load");
     return BL_OK;
 }
@@ -221,14 +337,14 @@ static const char *complete_data(bl_session *S, int argi, char **w, size_t i)
     static const char *const synth_keys[] = {"n=", "m=", "p=", "noise=", "corr=",
                                              "rho=", "seed=", "standardize="};
     static const char *const load_keys[] = {"val=", "target=", "format=", "split=",
-                                            "seed=", "standardize="};
+                                            "seed=", "standardize=", "sep=", "positive="};
     (void)S;
     if (argi == 1) return i < 3 ? subs[i] : NULL;
     if (!strcmp(w[1], "synth"))
         return argi == 2 ? (i < 2 ? kinds[i] : NULL) : (i < 8 ? synth_keys[i] : NULL);
     if (!strcmp(w[1], "load")) {
         if (argi == 2) return bl_bundled_names[i];
-        return i < 6 ? load_keys[i] : NULL;
+        return i < 8 ? load_keys[i] : NULL;
     }
     return NULL;
 }
@@ -244,11 +360,18 @@ const bl_command bl_cmd_data = {
         "    classification y = sign(xᵀw + noise·z) ∈ {−1, +1} with a fraction rho of\n"
         "    the n training labels flipped.  n training and m validation rows.\n"
         "data load NAME|PATH [val=PATH] [target=NAME|INDEX] [format=csv|libsvm]\n"
-        "          [split=0.7] [seed=SEED] [standardize=yes|no]\n"
+        "          [split=0.7] [seed=SEED] [standardize=yes|no] [sep=\";\"]\n"
+        "          [positive=VALUE]\n"
         "    NAME is a bundled set: diabetes, breast_cancer, digits, wine.  CSV files\n"
-        "    have a header row; the target is the last column unless named.  Without\n"
-        "    val=, rows are shuffled with the seed and split.  Features are\n"
-        "    standardised and regression targets centred with training statistics.\n"
+        "    have a header row; the target is the last column unless named.  sep=\";\"\n"
+        "    (or semicolon, tab, or any one character; quoted, since ';' separates\n"
+        "    commands) reads other separators.  positive=VALUE makes two classes of\n"
+        "    a multi-class target: +1 where it equals VALUE, −1 elsewhere (digits\n"
+        "    target=digit positive=3, wine positive=0).  Without val=, rows are\n"
+        "    shuffled with the seed and split.  Features are standardised and\n"
+        "    regression targets centred with training statistics.  Data that does\n"
+        "    not fit the problem in use (a regression target for logreg) is refused;\n"
+        "    'problem use' switches to data that fits.\n"
         "data show  sizes, task, target, features and preprocessing",
     .minargs = 1, .maxargs = -1,
     .exec = exec_data,

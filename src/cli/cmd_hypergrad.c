@@ -127,8 +127,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             argc--;
             i--;
         }
-    if (argc == 0) {
-        snprintf(deftext, sizeof deftext, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
+    int nospec = argc == 0;
+    if (nospec) {
+        /* the problem's own estimators, unless hypergrad.specs was changed */
+        const char *specs = S->set[BL_S_HYPERGRAD_SPECS].str;
+        if (S->P->type->estimators
+            && !strcmp(specs, bl_settings_table[BL_S_HYPERGRAD_SPECS].def))
+            specs = S->P->type->estimators;
+        snprintf(deftext, sizeof deftext, "%s", specs);
         for (char *t = strtok_r(deftext, " ", &save); t && n < MAXSPECS; t = strtok_r(NULL, " ", &save))
             words[n++] = t;
     } else {
@@ -188,6 +194,23 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     const gsl_vector *gref = ref >= 0 ? rows[ref].r.grad : NULL;
+    /* With no specs given, the estimators that do not apply here (exact on
+     * a singular H) are left out with one note instead of failing; when
+     * none applies, the reference (fd) is shown in their place. */
+    int shown = n, nok = 0;
+    char leftout[2048] = "";
+    if (nospec && first_err != BL_EINTR) {
+        for (int i = 0; i < n; i++) {
+            if (rows[i].status == BL_OK) {
+                nok++;
+                continue;
+            }
+            size_t l = strlen(leftout);
+            snprintf(leftout + l, sizeof leftout - l, "%s%s", l ? "; " : "", rows[i].err);
+        }
+        if (nok == 0 && ref == n) shown = n + 1;
+    }
+    int quiet_fail = nospec && leftout[0] && (nok > 0 || shown > n);
     /* how far θ is from an inner solution: estimates are taken at θ */
     double resid = bl_inner_residual(S->P, S->theta, S->omega, bl_session_eta(S));
     if (ref >= 0) refname = rows[ref].spec.text;
@@ -202,8 +225,19 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (gref) bl_json_vec(&j, "reference_grad", gref->data, gref->size, gref->stride);
         bl_json_num(&j, "eta", eta);
         bl_json_num(&j, "inner_residual", resid);
+        if (quiet_fail) {
+            bl_json_arr_begin(&j, "left_out");
+            for (int i = 0; i < n; i++) {
+                if (rows[i].status == BL_OK) continue;
+                bl_json_obj_begin(&j, NULL);
+                bl_json_str(&j, "spec", rows[i].spec.text);
+                bl_json_str(&j, "reason", rows[i].err);
+                bl_json_obj_end(&j);
+            }
+            bl_json_arr_end(&j);
+        }
         bl_json_arr_begin(&j, "estimates");
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < shown; i++) {
             row *w = &rows[i];
             if (w->status) continue;
             bl_json_obj_begin(&j, NULL);
@@ -226,7 +260,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         FILE *f = S->out;
         char a[64], b[64], c[64], d[64], t[64], v[4096];
         int any = 0;
-        for (int i = 0; i < n; i++) any |= rows[i].status == BL_OK;
+        for (int i = 0; i < shown; i++) any |= rows[i].status == BL_OK;
         bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
@@ -235,17 +269,19 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             fprintf(f, "note: θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
                     "are taken at this θ; 'solve inner' first for ∇F\n",
                     bl_fmt(a, sizeof a, resid, 3));
+        if (any && quiet_fail)
+            fprintf(f, "note: left out %s\n", leftout);
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
                                            "Hv", "Cv", "∇calls", "residual", "memory",
                                            "time"};
         int sw = 18;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < shown; i++)
             if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
         const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8, 8};
         int cols = timing ? 10 : 9;
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < shown; i++) {
             row *w = &rows[i];
             char hv[32], cv[32], gc[32], mem[32];
             if (w->status) continue;
@@ -264,14 +300,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
             fputc('\n', f);
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < shown; i++) {
             row *w = &rows[i];
             if (w->status) continue;
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && !quiet_fail; i++)
         if (rows[i].status && rows[i].status != BL_EINTR) {
             if (first_err == BL_OK) {
                 first_err = rows[i].status;
@@ -310,6 +346,9 @@ const bl_command bl_cmd_hypergrad = {
         "                       SPEC is\n"
         "                       NAME[:key=value,...]; --explain splits each\n"
         "                       error into its sources (see explain).\n"
+        "With no SPEC: the problem's own estimators (or hypergrad.specs when it was\n"
+        "changed from its default); those that do not apply here (exact on a\n"
+        "singular H) are left out with one note, and fd is shown when none applies.\n"
         "Solve the inner problem first (solve inner): the estimators work at the\n"
         "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
         "when an η makes neumann or fp diverge or H is not positive definite.\n"

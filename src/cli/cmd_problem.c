@@ -43,11 +43,18 @@ static void describe_data(const bl_session *S, char *buf, size_t len)
                   d->X->size1, d->Xv->size1, d->X->size2);
 }
 
-static void print_loaded(bl_session *S)
+/* NOTE: the line saying that problem use loaded the problem's data set,
+ * or "" (stderr, and the "note" key in JSON). */
+static void print_loaded(bl_session *S, const char *note)
 {
     const bl_problem *P = S->P;
     char dd[512];
     describe_data(S, dd, sizeof dd);
+    if (*note) {
+        fflush(S->out);
+        fprintf(S->errf, "note: %s\n", note);
+        fflush(S->errf);
+    }
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "problem");
@@ -56,6 +63,9 @@ static void print_loaded(bl_session *S)
         bl_json_int(&j, "p", (long long)P->p);
         bl_json_int(&j, "d", (long long)P->d);
         bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
+        if (S->data && (P->type->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA)))
+            bl_json_str(&j, "data", S->data->name);
+        if (*note) bl_json_str(&j, "note", note);
         bl_json_end(&j);
         return;
     }
@@ -106,10 +116,34 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
         if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", key, pr->choices[(int)v]);
         else snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
     }
-    int st = bl_session_use_problem(S, T, par, e);
+    /* Data that does not fit T (a regression target for logreg, or none)
+     * gives way to T's own data set, so that `problem use logreg` works
+     * whatever was loaded before, and a later `data load` replaces it. */
+    bl_dataset *ds = NULL;
+    char why[512], dcanon[sizeof S->data_cmd], note[700] = "";
+    if (T->dataset && bl_data_fits(T, S->data, why, sizeof why) != BL_FIT_OK) {
+        char **w = NULL;
+        size_t nw = 0;
+        bl_err le = {0};
+        int st = bl_tokenize(T->dataset, &w, &nw, &le);
+        if (!st && nw == 0) {
+            st = BL_EINVAL;
+            bl_err_set(&le, st, "no data set named");
+        }
+        if (!st) st = bl_data_load_args(S, (int)nw, w, &ds, dcanon, sizeof dcanon, &le);
+        bl_words_free(w, nw);
+        if (st) {
+            bl_err_set(e, st, "%s, and its data set %s cannot be loaded: %s", why,
+                       T->dataset, le.msg);
+            return st;
+        }
+        snprintf(note, sizeof note, "%s: loaded %s", why, ds->name);
+    }
+    int st = bl_session_use_problem_on(S, T, par, ds, e);
     if (st) return st;
+    if (ds) snprintf(S->data_cmd, sizeof S->data_cmd, "%s", dcanon);
     snprintf(S->problem_cmd, sizeof S->problem_cmd, "%s", canon);
-    print_loaded(S);
+    print_loaded(S, note);
     return BL_OK;
 }
 
@@ -235,7 +269,12 @@ const bl_command bl_cmd_problem = {
     .help =
         "problem list             the catalogue, one line a problem (* = in use)\n"
         "problem use NAME [k=v]   switch to NAME with parameters (see problem show);\n"
-        "                         ω goes back to the problem's default, θ to 0\n"
+        "                         ω goes back to the problem's default, θ to 0.\n"
+        "                         When the data does not fit NAME (logreg, logreg-multi\n"
+        "                         and cleaning need two classes), NAME's own data set\n"
+        "                         is loaded with a note (breast_cancer); a later\n"
+        "                         'data load' replaces it, so the problem and the data\n"
+        "                         may be named in either order\n"
         "problem show             formulas in plain text, dimensions, parameters,\n"
         "                         the data in use and which closed forms exist",
     .minargs = 1, .maxargs = -1,

@@ -15,15 +15,18 @@ const bl_command *const bl_commands[] = {
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,
     &bl_cmd_export, &bl_cmd_save, &bl_cmd_source, &bl_cmd_dash,
-    &bl_cmd_help, &bl_cmd_quit, NULL,
+    &bl_cmd_help, &bl_cmd_try, &bl_cmd_quit, NULL,
 };
 
-static size_t command_names(const char **names, size_t max)
+/* The commands a prefix may name: all but `try`, which is only ever
+ * written whole (so that `tr` stays `trace`). */
+static size_t command_names(const char **names, const bl_command **cmds, size_t max)
 {
     size_t n = 0;
-    while (n < max && bl_commands[n]) {
-        names[n] = bl_commands[n]->name;
-        n++;
+    for (size_t i = 0; n < max && bl_commands[i]; i++) {
+        if (bl_commands[i] == &bl_cmd_try) continue;
+        cmds[n] = bl_commands[i];
+        names[n++] = bl_commands[i]->name;
     }
     return n;
 }
@@ -31,9 +34,11 @@ static size_t command_names(const char **names, size_t max)
 const bl_command *bl_command_find(const char *name, bl_err *e)
 {
     const char *names[64];
-    size_t n = command_names(names, 64);
+    const bl_command *cmds[64];
+    if (name && !strcmp(name, bl_cmd_try.name)) return &bl_cmd_try;
+    size_t n = command_names(names, cmds, 64);
     int k = bl_prefix_lookup(name, names, n);
-    if (k >= 0) return bl_commands[k];
+    if (k >= 0) return cmds[k];
     if (k == -2) {
         char list[512] = "";
         size_t len = strlen(name);
@@ -75,12 +80,14 @@ int bl_pick(const char *word, const char *const *names, size_t n,
 
 void bl_report_error(bl_session *S, const char *cmd, const char *msg)
 {
+    int note = S->trying > 0;       /* under `try`: a note, not an error */
     fflush(S->out);
-    fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
+    if (note) fprintf(S->errf, "note: %s failed (try): %s\n", cmd, msg);
+    else fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
     fflush(S->errf);
     if (bl_session_json(S)) {
         bl_json j;
-        bl_json_begin(&j, S->out, "error");
+        bl_json_begin(&j, S->out, note ? "note" : "error");
         bl_json_str(&j, "command", cmd);
         bl_json_str(&j, "message", msg);
         bl_json_end(&j);
@@ -88,24 +95,14 @@ void bl_report_error(bl_session *S, const char *cmd, const char *msg)
     }
 }
 
-static int run_one(bl_session *S, const char *text)
+/* Runs the command of the N words W (N > 0) and reports its failure. */
+static int run_words(bl_session *S, char **w, size_t n)
 {
-    char **w = NULL;
-    size_t n = 0;
     bl_err e = {0};
-    int st = bl_tokenize(text, &w, &n, &e);
-    if (st) {
-        bl_report_error(S, "parse", e.msg);
-        return st;
-    }
-    if (n == 0) {
-        bl_words_free(w, n);
-        return BL_OK;
-    }
+    int st;
     const bl_command *c = bl_command_find(w[0], &e);
     if (!c) {
         bl_report_error(S, w[0], e.msg);
-        bl_words_free(w, n);
         return BL_EINVAL;
     }
     int argc = (int)n - 1;
@@ -121,11 +118,72 @@ static int run_one(bl_session *S, const char *text)
         S->cmd = prev;
         if (st && !e.msg[0]) bl_err_set(&e, st, "%s", bl_strerror(st));
     }
-    if (st) bl_report_error(S, c->name, e.msg);
+    /* an interrupt under try was reported by the command that stopped, and
+     * as an error: try turns failures into notes, not Ctrl-C */
+    if (st && !(c == &bl_cmd_try && st == BL_EINTR)) {
+        int trying = S->trying;
+        if (st == BL_EINTR) S->trying = 0;
+        bl_report_error(S, c->name, e.msg);
+        S->trying = trying;
+    }
     fflush(S->out);
+    return st;
+}
+
+static int run_one(bl_session *S, const char *text)
+{
+    char **w = NULL;
+    size_t n = 0;
+    bl_err e = {0};
+    int st = bl_tokenize(text, &w, &n, &e);
+    if (st) {
+        bl_report_error(S, "parse", e.msg);
+        return st;
+    }
+    if (n > 0) st = run_words(S, w, n);
     bl_words_free(w, n);
     return st;
 }
+
+/* try CMD ...: runs CMD; its failure becomes a note on stderr and the
+ * status is success, so that a script can show an error on purpose and go
+ * on (doc/lessons).  An unknown command is still an error (a typo must not
+ * pass unnoticed), and so is an interrupt. */
+static int exec_try(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    if (!bl_command_find(argv[0], e)) return BL_EINVAL;
+    S->trying++;
+    int st = run_words(S, argv, (size_t)argc);
+    S->trying--;
+    if (st == BL_EINTR) {
+        bl_err_set(e, st, "interrupted");
+        return st;
+    }
+    return BL_OK;
+}
+
+static const char *complete_try(bl_session *S, int argi, char **w, size_t i)
+{
+    return bl_complete(S, w + 1, (size_t)argi - 1, i);
+}
+
+const bl_command bl_cmd_try = {
+    .name = "try",
+    .usage = "try COMMAND [ARG ...]",
+    .summary = "run a command whose failure is expected: a note, not an error",
+    .help =
+        "try COMMAND ...   runs COMMAND; if it fails, its message is printed on\n"
+        "                  stderr as 'note: CMD failed (try): ...' (a \"note\" object\n"
+        "                  in JSON) instead of 'bilab: CMD: ...', and the script\n"
+        "                  goes on with exit status 0.  For lines meant to fail, as\n"
+        "                  in the lessons: 'try solve inner' shows the refusal of a\n"
+        "                  smooth solver on lasso.  An unknown command after try is\n"
+        "                  still an error, and so is Ctrl-C.  try is written whole\n"
+        "                  (no prefix) and takes no ';': 'try a; b' tries only a.",
+    .minargs = 1, .maxargs = -1,
+    .exec = exec_try,
+    .complete = complete_try,
+};
 
 int bl_execute_line(bl_session *S, const char *line)
 {

@@ -28,7 +28,7 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_show, bl_cmd_step, bl_cmd_solve, bl_cmd_run, bl_cmd_reset,
     bl_cmd_trace, bl_cmd_hypergrad, bl_cmd_help, bl_cmd_save, bl_cmd_source,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
-    bl_cmd_compare, bl_cmd_plot, bl_cmd_define;
+    bl_cmd_compare, bl_cmd_plot, bl_cmd_define, bl_cmd_try;
 
 extern const bl_command bl_cmd_dash;   /* cmd_dash.c: the dashboard */
 
@@ -69,6 +69,17 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e);
 /* The define commands that rebuild the session's definitions, for save
  * (cmd_define.c). */
 void bl_define_save(const bl_session *S, FILE *f);
+
+/* data load's argument list (PATH [key=value ...]) read and loaded, not
+ * installed: the data set into *OUT, the canonical command (for save) into
+ * CANON (cmd_data.c). */
+int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
+                      char *canon, size_t len, bl_err *e);
+/* Whether DS fits problem type T (data for a problem that needs it, two
+ * classes for a classification problem): BL_FIT_OK, or why not with a
+ * one-line reason in WHY (cmd_data.c). */
+enum { BL_FIT_OK, BL_FIT_NODATA, BL_FIT_CLASSES, BL_FIT_REGRESSION };
+int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size_t len);
 
 /* Reports an error the way every command does. */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);

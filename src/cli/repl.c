@@ -60,11 +60,16 @@ static int wants_filename(const char *buf, int start)
     char **w = NULL;
     size_t n = 0;
     int yes = 0;
-    if (head && bl_tokenize(head, &w, &n, NULL) == BL_OK && n >= 1) {
-        const bl_command *c = bl_command_find(w[0], NULL);
-        if (c == &bl_cmd_source || c == &bl_cmd_save) yes = n == 1;
-        else if (c == &bl_cmd_export) yes = n == 2;
-        else if (c == &bl_cmd_data && n == 2 && strcmp(w[1], "load") == 0)
+    size_t k = 0;                 /* `try CMD ...` completes as CMD ... */
+    if (head && bl_tokenize(head, &w, &n, NULL) == BL_OK)
+        while (k < n && strcmp(w[k], "try") == 0) k++;
+    if (n > k) {
+        char **v = w + k;
+        size_t m = n - k;
+        const bl_command *c = bl_command_find(v[0], NULL);
+        if (c == &bl_cmd_source || c == &bl_cmd_save) yes = m == 1;
+        else if (c == &bl_cmd_export) yes = m == 2;
+        else if (c == &bl_cmd_data && m == 2 && strcmp(v[1], "load") == 0)
             yes = strchr(buf + start, '/') || strchr(buf + start, '.');
     }
     bl_words_free(w, n);

@@ -131,11 +131,28 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
 int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
                            const double *par, bl_err *e)
 {
-    bl_problem *P = bl_problem_alloc_def(T, par, S->data, S->def, e);
-    if (!P) return e && e->code ? e->code : BL_ENOMEM;
+    return bl_session_use_problem_on(S, T, par, NULL, e);
+}
+
+int bl_session_use_problem_on(bl_session *S, const bl_problem_type *T,
+                              const double *par, bl_dataset *ds, bl_err *e)
+{
+    bl_problem *P = bl_problem_alloc_def(T, par, ds ? ds : S->data, S->def, e);
+    if (!P) {
+        bl_dataset_free(ds);
+        return e && e->code ? e->code : BL_ENOMEM;
+    }
     int st = install(S, P, 0);
-    if (st) bl_err_set(e, st, "out of memory");
-    return st;
+    if (st) {
+        bl_dataset_free(ds);
+        bl_err_set(e, st, "out of memory");
+        return st;
+    }
+    if (ds) {
+        bl_dataset_free(S->data);
+        S->data = ds;
+    }
+    return BL_OK;
 }
 
 int bl_session_define(bl_session *S, struct bl_expr_def *def,

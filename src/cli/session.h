@@ -41,6 +41,7 @@ typedef struct bl_session {
     /* running */
     int batch;                   /* 1: not interactive */
     int keep_going;
+    int trying;                  /* > 0 under `try`: failures are notes */
     int quit;
     bl_cancel_t *cancel;         /* set by SIGINT */
     FILE *out;                   /* results */
@@ -61,6 +62,11 @@ void bl_session_free(bl_session *S);
  * on failure the session is unchanged. */
 int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
                            const double *par, bl_err *e);
+/* The same on data DS (taken over; NULL: the current data), which then
+ * replaces the session's data; on failure DS is freed and the session is
+ * unchanged. */
+int bl_session_use_problem_on(bl_session *S, const bl_problem_type *T,
+                              const double *par, bl_dataset *ds, bl_err *e);
 /* Installs DEF (taken over) as the definitions of `define`.  When T (a
  * BL_PROB_DEFINED type) is given, the problem becomes a T built from DEF;
  * if T was already in use, ω and θ are kept where their dimensions are

@@ -106,6 +106,35 @@ static int is_blank(const char *s)
     return 1;
 }
 
+/* How the user writes the separator C in `data load ... sep=`. */
+static const char *sep_option(char c)
+{
+    switch (c) {
+    case ',': return "sep=\",\" (the default)";
+    case ';': return "sep=\";\"";
+    case '\t': return "sep=tab";
+    default: return "sep=";
+    }
+}
+
+/* A hint for text S (WHAT: "the header" or "the cell") read with
+ * separator SEP that holds another usual separator instead:
+ * " (... load it with sep=...)", or "" when there is none. */
+static const char *sep_hint(const char *s, const char *what, char sep, char *buf, size_t len)
+{
+    static const char cand[] = {';', ',', '\t'};
+    for (size_t i = 0; i < sizeof cand; i++) {
+        if (cand[i] == sep || !strchr(s, cand[i])) continue;
+        snprintf(buf, len, " (%s holds '%s': is the file %s-separated? load it with %s)",
+                 what, cand[i] == '\t' ? "\\t" : (cand[i] == ';' ? ";" : ","),
+                 cand[i] == '\t' ? "tab" : (cand[i] == ';' ? "';'" : "','"),
+                 sep_option(cand[i]));
+        return buf;
+    }
+    buf[0] = '\0';
+    return buf;
+}
+
 enum { NUM_OK, NUM_EMPTY, NUM_BAD, NUM_NAN, NUM_INF };
 
 /* Parses the whole of S (already trimmed) as a finite double. */
@@ -263,20 +292,22 @@ static int find_target(const char *path, char *const *cols, size_t ncols,
 
 /* Splits the header line S into names; strips surrounding blanks and
  * double quotes. */
-static int read_header(const char *path, size_t lineno, char *s,
+static int read_header(const char *path, size_t lineno, char *s, char sep,
                        char ***cols_out, size_t *ncols_out, bl_err *e)
 {
     size_t n = 1, i;
     char **cols;
     char *p;
+    char hint[160];
 
+    sep_hint(s, "the header", sep, hint, sizeof hint);   /* before it is cut */
     for (p = s; *p; p++)
-        if (*p == ',') n++;
+        if (*p == sep) n++;
     cols = calloc(n + 1, sizeof *cols);
     if (!cols) return oom(e);
     p = s;
     for (i = 0; i < n; i++) {
-        char *comma = strchr(p, ',');
+        char *comma = strchr(p, sep);
         char *name;
         size_t len;
         if (comma) *comma = '\0';
@@ -303,7 +334,7 @@ static int read_header(const char *path, size_t lineno, char *s,
     if (n < 2) {
         free_names(cols, n);
         bl_err_set(e, BL_EFORMAT, "%s:%zu: need at least 2 columns (features "
-                   "and a target), found 1", path, lineno);
+                   "and a target), found 1%s", path, lineno, hint);
         return BL_EFORMAT;
     }
     *cols_out = cols;
@@ -313,6 +344,12 @@ static int read_header(const char *path, size_t lineno, char *s,
 
 int bl_table_read_csv(const char *path, const char *target, bl_table **out,
                       bl_err *e)
+{
+    return bl_table_read_csv_sep(path, target, ',', out, e);
+}
+
+int bl_table_read_csv_sep(const char *path, const char *target, char sep,
+                          bl_table **out, bl_err *e)
 {
     FILE *f = NULL;
     char *line = NULL;
@@ -329,6 +366,7 @@ int bl_table_read_csv(const char *path, const char *target, bl_table **out,
         bl_err_set(e, BL_EINVAL, "no file name given");
         return BL_EINVAL;
     }
+    if (!sep) sep = ',';
     if ((rc = open_read(path, &f, e))) return rc;
 
     while ((len = getline(&line, &cap, f)) != -1) {
@@ -345,12 +383,12 @@ int bl_table_read_csv(const char *path, const char *target, bl_table **out,
         rtrim(s);
         if (is_blank(s)) continue;
         if (!cols) {
-            if ((rc = read_header(path, lineno, s, &cols, &ncols, e))) goto done;
+            if ((rc = read_header(path, lineno, s, sep, &cols, &ncols, e))) goto done;
             if ((rc = find_target(path, cols, ncols, target, &tcol, e))) goto done;
             continue;
         }
         for (p = s; *p; p++)
-            if (*p == ',') ncells++;
+            if (*p == sep) ncells++;
         if (ncells != ncols) {
             bl_err_set(e, BL_EFORMAT, "%s:%zu: expected %zu cells, found %zu",
                        path, lineno, ncols, ncells);
@@ -359,7 +397,7 @@ int bl_table_read_csv(const char *path, const char *target, bl_table **out,
         }
         p = s;
         for (j = 0; j < ncols; j++) {
-            char *comma = strchr(p, ',');
+            char *comma = strchr(p, sep);
             char *cell;
             double v = 0;
             int st;
@@ -371,7 +409,13 @@ int bl_table_read_csv(const char *path, const char *target, bl_table **out,
                 snprintf(where, sizeof where, "column %zu (%s)", j + 1,
                          quote(q, sizeof q, cols[j]));
                 num_error(&le, st, where, cell);
-                bl_err_set(e, BL_EFORMAT, "%s:%zu: %s", path, lineno, le.msg);
+                char hint[160];
+                if (sep == ';' && strchr(cell, ','))
+                    snprintf(hint, sizeof hint, " (decimal commas are not read: write "
+                             "1.5, not 1,5)");
+                else
+                    sep_hint(cell, "the cell", sep, hint, sizeof hint);
+                bl_err_set(e, BL_EFORMAT, "%s:%zu: %s%s", path, lineno, le.msg, hint);
                 rc = BL_EFORMAT;
                 goto done;
             }
@@ -707,6 +751,9 @@ void bl_load_opts_default(bl_load_opts *o)
     o->split = 0.7;
     o->seed = 0;
     o->standardize = 1;
+    o->sep = 0;
+    o->has_positive = 0;
+    o->positive = 0;
 }
 
 void bl_dataset_free(bl_dataset *ds)
@@ -907,6 +954,8 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
         ds->split = o->split;
     }
     ds->seed = o->seed;
+    ds->one_vs_rest = o->has_positive;
+    ds->positive = o->positive;
 
     ds->names = dup_names(train->names, p);
     ds->target = xstrdup(train->target ? train->target : "y");
@@ -955,10 +1004,81 @@ static int choose_format(const char *fmt, const char *path, int *out, bl_err *e)
     return BL_OK;
 }
 
-static int read_table(const char *path, int fmt, const char *target,
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distinct values among the N values V[0], V[stride], ... plus SHIFT,
+ * sorted, into OUT (at least MAX + 1 slots); returns how many, counting at
+ * most MAX + 1. */
+static size_t distinct(const double *v, size_t stride, size_t n, double shift,
+                       double *out, size_t k, size_t max)
+{
+    for (size_t i = 0; i < n && k <= max; i++) {
+        double t = v[i * stride] + shift;
+        size_t j = 0;
+        while (j < k && out[j] != t) j++;
+        if (j == k) out[k++] = t;
+    }
+    qsort(out, k, sizeof *out, cmp_double);
+    return k;
+}
+
+/* "0, 1, 2" or "0, 1, 2, … (more than 12)" for an error message. */
+static void list_values(const double *v, size_t k, size_t max, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < k && i < max && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%.10g", i ? ", " : "", v[i]);
+    if (k > max && used < len) snprintf(buf + used, len - used, ", … (more than %zu)", max);
+}
+
+size_t bl_dataset_classes(const bl_dataset *ds, double *vals, size_t max)
+{
+    double buf[65];
+    if (!ds || !ds->y || !ds->yv) return 0;
+    if (max > 64) max = 64;
+    size_t k = distinct(ds->y->data, ds->y->stride, ds->y->size, ds->y_mean, buf, 0, max);
+    if (k <= max)
+        k = distinct(ds->yv->data, ds->yv->stride, ds->yv->size, ds->y_mean, buf, k, max);
+    for (size_t i = 0; vals && i < k && i < max; i++) vals[i] = buf[i];
+    return k;
+}
+
+/* positive=VALUE: the target becomes +1 where it equals VALUE and −1
+ * elsewhere (one class against the rest).  With CHECK (the training
+ * file) both classes must occur. */
+static int one_vs_rest(bl_table *t, double pos, const char *name, int check, bl_err *e)
+{
+    size_t n = t->y->size, k = 0;
+    for (size_t i = 0; i < n; i++) k += gsl_vector_get(t->y, i) == pos;
+    if (check && (k == 0 || k == n)) {
+        double vals[13];
+        char list[200];
+        size_t nv = distinct(t->y->data, t->y->stride, n, 0, vals, 0, 12);
+        list_values(vals, nv, 12, list, sizeof list);
+        if (k == 0)
+            bl_err_set(e, BL_EINVAL, "positive=%.10g: no row of '%s' has %s = %.10g "
+                       "(its values: %s)", pos, name, t->target ? t->target : "the target",
+                       pos, list);
+        else
+            bl_err_set(e, BL_EINVAL, "positive=%.10g: every row of '%s' has %s = %.10g: "
+                       "one class only", pos, name, t->target ? t->target : "the target",
+                       pos);
+        return BL_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        gsl_vector_set(t->y, i, gsl_vector_get(t->y, i) == pos ? 1.0 : -1.0);
+    return BL_OK;
+}
+
+static int read_table(const char *path, int fmt, const char *target, char sep,
                       size_t min_features, bl_table **t, bl_err *e)
 {
-    if (fmt == FMT_CSV) return bl_table_read_csv(path, target, t, e);
+    if (fmt == FMT_CSV) return bl_table_read_csv_sep(path, target, sep, t, e);
     if (target && strcmp(target, "label") != 0 && strcmp(target, "0") != 0) {
         bl_err_set(e, BL_EINVAL, "%s: a target column cannot be chosen in a "
                    "libsvm file (the label is the target)", path);
@@ -993,7 +1113,11 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         return rc;
     }
 
-    rc = read_table(file, fmt, o->target, 0, &train, e);
+    if (fmt == FMT_LIBSVM && o->sep && o->sep != ',') {
+        bl_err_set(e, BL_EINVAL, "%s: sep= applies to CSV files, not libsvm", path);
+        return BL_EINVAL;
+    }
+    rc = read_table(file, fmt, o->target, o->sep, 0, &train, e);
     if (rc && file == bundled && e && strncmp(e->msg, bundled, strlen(bundled)) == 0) {
         /* name a bundled set as the user did, not by where it is installed */
         char rest[sizeof e->msg];
@@ -1009,13 +1133,16 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         goto done;
     }
     if (o->val_path) {
-        rc = read_table(o->val_path, fmt, o->target, train->X->size2, &val, e);
+        rc = read_table(o->val_path, fmt, o->target, o->sep, train->X->size2, &val, e);
         if (rc) goto done;
         /* A libsvm file only names the features it uses: pad the training
          * table to the validation width (the reverse is done by the read). */
         if (fmt == FMT_LIBSVM && (rc = widen_table(train, val->X->size2, e)))
             goto done;
     }
+    if (o->has_positive && ((rc = one_vs_rest(train, o->positive, path, 1, e))
+                            || (val && (rc = one_vs_rest(val, o->positive, o->val_path, 0, e)))))
+        goto done;
     rc = bl_data_from_tables(train, val, o, path, out, e);
 
 done:

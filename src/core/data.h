@@ -37,6 +37,8 @@ typedef struct bl_dataset {
     gsl_vector *flipped;    /* training labels flipped by a generator (0/1), or NULL */
     double split;           /* training fraction used, or 0 for a separate val file */
     unsigned long seed;
+    int one_vs_rest;        /* 1: labels made by positive= (target == positive: +1) */
+    double positive;        /* the class that became +1 when one_vs_rest */
 } bl_dataset;
 
 /* Options for data load. */
@@ -47,12 +49,20 @@ typedef struct bl_load_opts {
     double split;           /* training fraction when no val file (default 0.7) */
     unsigned long seed;     /* shuffle seed for the split */
     int standardize;        /* 1 (default): standardise X, centre regression y */
+    char sep;               /* CSV cell separator; 0 or ',' (default), ';', '\t', ... */
+    int has_positive;       /* 1: one class against the rest: */
+    double positive;        /* target == positive becomes +1, any other value −1 */
 } bl_load_opts;
 
 void bl_load_opts_default(bl_load_opts *o);
 
-/* Readers.  Errors name file, line and column. */
+/* Readers.  Errors name file, line and column.  A CSV file that looks
+ * separated by another character (a header of one column holding ';' or
+ * a tab, a cell such as "1;2") gets a hint naming sep= in the message. */
 int bl_table_read_csv(const char *path, const char *target, bl_table **out, bl_err *e);
+/* The same with cells separated by SEP (0: ','). */
+int bl_table_read_csv_sep(const char *path, const char *target, char sep, bl_table **out,
+                          bl_err *e);
 int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out, bl_err *e);
 void bl_table_free(bl_table *t);
 
@@ -86,6 +96,11 @@ int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out, bl
 int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e);
 
 void bl_dataset_free(bl_dataset *ds);
+
+/* The distinct target values of DS (both splits, in the file's units:
+ * y_mean added back), sorted, the first MAX of them into VALS (may be
+ * NULL); returns how many there are, counting at most MAX + 1. */
+size_t bl_dataset_classes(const bl_dataset *ds, double *vals, size_t max);
 
 /* Checks that DS has both splits with one target a row and the same
  * features; WHO names the problem in the message.  BL_ENODATA, BL_EDIM. */

@@ -40,7 +40,7 @@ enum op {
     /* element-wise, two arguments (a scalar broadcasts) */
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_MIN, OP_MAX,
     /* to a scalar */
-    OP_SUM, OP_MEAN, OP_NORM2, OP_DOT
+    OP_SUM, OP_MEAN, OP_NORM2, OP_SUMSQ, OP_DOT
 };
 
 #define IS_UNARY(op) ((op) >= OP_NEG && (op) <= OP_ABS)
@@ -85,7 +85,7 @@ static const fdesc funcs[] = {
     {"softplus", OP_SOFTPLUS, 1}, {"abs", OP_ABS, 1},
     {"min", OP_MIN, 2}, {"max", OP_MAX, 2}, {"pow", OP_POW, 2},
     {"sum", OP_SUM, 1}, {"mean", OP_MEAN, 1}, {"norm2", OP_NORM2, 1},
-    {"dot", OP_DOT, 2},
+    {"sumsq", OP_SUMSQ, 1}, {"dot", OP_DOT, 2},
 };
 #define NFUNCS (sizeof funcs / sizeof funcs[0])
 
@@ -789,6 +789,19 @@ static int parse_power(parser *ps, pval *out)
         pval r;
         if (parse_unary(ps, &r)) return -1;      /* right-associative: 2^-1, 2^3^2 */
         pval l = *out;
+        enode *ln = !l.mat && l.node >= 0 ? &ps->x->nd[l.node] : NULL;
+        enode *rn = !r.mat && r.node >= 0 ? &ps->x->nd[r.node] : NULL;
+        if (ln && rn && ln->op == OP_NORM2 && rn->op == OP_CONST && !rn->vsrc
+            && rn->len == 1 && rn->c == 2) {
+            /* norm2(v)^2 is sumsq(v): the same value, and smooth at v = 0
+             * where the chain rule through ‖v‖ would lose the Hessian 2I.
+             * The norm2 node is the fresh result of the call just parsed,
+             * used nowhere else. */
+            ln->op = OP_SUMSQ;
+            ln->end = r.end;
+            out->end = r.end;
+            return 0;
+        }
         return elementwise(ps, OP_POW, &l, &r, oppos, opend, "^", out);
     }
     return 0;
@@ -1049,7 +1062,12 @@ static void fwd_one(bl_expr *x, enode *n)
         n->v[0] = n->op == OP_MEAN ? s / (double)A->len : s;
         return;
     }
-    case OP_NORM2: {
+    case OP_NORM2: {            /* ‖a‖, scaled by BLAS against overflow */
+        gsl_vector_const_view a = gsl_vector_const_view_array(A->v, A->len);
+        n->v[0] = gsl_blas_dnrm2(&a.vector);
+        return;
+    }
+    case OP_SUMSQ: {
         double s = 0;
         for (size_t i = 0; i < A->len; i++) s += A->v[i] * A->v[i];
         n->v[0] = s;
@@ -1098,7 +1116,14 @@ static void tan_one(bl_expr *x, enode *n)
         n->t[0] = n->op == OP_MEAN ? s / (double)A->len : s;
         return;
     }
-    case OP_NORM2: {
+    case OP_NORM2: {            /* d‖a‖ = aᵀda/‖a‖; 0 at a = 0 (doc/expressions.md) */
+        double s = 0, r = n->v[0];
+        if (r > 0)
+            for (size_t i = 0; i < A->len; i++) s += A->v[i] * A->t[i];
+        n->t[0] = r > 0 ? s / r : 0;
+        return;
+    }
+    case OP_SUMSQ: {
         double s = 0;
         for (size_t i = 0; i < A->len; i++) s += 2 * A->v[i] * A->t[i];
         n->t[0] = s;
@@ -1172,6 +1197,20 @@ static void rev_one(bl_expr *x, enode *n, int second)
         return;
     }
     case OP_NORM2: {
+        /* ∇‖a‖ = a/r and ∇²‖a‖ = (I − a aᵀ/r²)/r with r = ‖a‖ > 0; at a = 0,
+         * where ‖a‖ is not differentiable, the subgradient 0 and a zero
+         * second derivative (doc/expressions.md "norm2 and sumsq"). */
+        double w = n->w[0], u = second ? n->u[0] : 0, r = n->v[0];
+        if (!(r > 0)) return;
+        double rt = second ? n->t[0] : 0;          /* aᵀt/r */
+        for (size_t i = 0; i < A->len; i++) {
+            double gi = A->v[i] / r;
+            A->w[i] += w * gi;
+            if (second) A->u[i] += u * gi + w * (A->t[i] - gi * rt) / r;
+        }
+        return;
+    }
+    case OP_SUMSQ: {
         double w = n->w[0], u = second ? n->u[0] : 0;
         for (size_t i = 0; i < A->len; i++) {
             A->w[i] += 2 * A->v[i] * w;
@@ -1364,7 +1403,7 @@ static void describe_domain(const bl_expr *x, const enode *n, size_t i, char *bu
         else
             snprintf(buf, size, "the power overflows, (%.6g)^%.6g", a, b);
         return;
-    case OP_SUM: case OP_MEAN: case OP_NORM2: case OP_DOT: case OP_MATVEC:
+    case OP_SUM: case OP_MEAN: case OP_NORM2: case OP_SUMSQ: case OP_DOT: case OP_MATVEC:
         snprintf(buf, size, "%s overflows", op_name(n->op));
         return;
     default:
@@ -1512,7 +1551,7 @@ int bl_expr_compile(const char *text, const bl_expr_env *env, const char *label,
     if (x->nd[r.node].len != 1) {
         PERR(&ps, BL_EDIM, r.pos, r.end,
              "the expression is a vector of length %zu, not a number: reduce it with "
-             "sum, mean, dot or norm2", x->nd[r.node].len);
+             "sum, mean, dot, sumsq or norm2", x->nd[r.node].len);
         goto fail;
     }
     x->root = r.node;

@@ -129,7 +129,7 @@ static uint64_t rnd(void)
 
 static const char *const seeds[] = {
     "0.5*(theta[0]-omega[0])^2 + 0.5*theta[1]^2 + 0.1*theta[0]^4",
-    "mean((X*theta - y)^2)/2 + exp(omega[0])/2*norm2(theta)",
+    "mean((X*theta - y)^2)/2 + exp(omega[0])/2*sumsq(theta)",
     "mean(softplus(-y*(X*theta))) + lam/2*norm2(theta)",
     "0.25*(θ[0]^2 - 1)^2 - ω[0]*θ[0]",
     "dot(sin(theta), theta*omega[1]) + sum(max(theta, a))^2 - log1p(abs(omega[0])^3)",
@@ -141,7 +141,7 @@ static const char *const seeds[] = {
 static const char *const pieces[] = {
     "(", ")", "[", "]", ",", "+", "-", "*", "/", "^", "**", "0", "1", "2.5", "1e308",
     "1e-320", ".", "e", "theta", "omega", "X", "Xv", "y", "yv", "pi", "a", "lam", "exp(",
-    "log(", "sqrt(", "sum(", "dot(", "norm2(", "mean(", "min(", "max(", "pow(", "θ", "ω",
+    "log(", "sqrt(", "sum(", "dot(", "norm2(", "sumsq(", "mean(", "min(", "max(", "pow(", "θ", "ω",
     "\xce", "\xff", " ", "\t", "[0]", "[1]", "[2]", "[99999999999]", "-1", "0^-1",
 };
 #define NPIECES (sizeof pieces / sizeof pieces[0])

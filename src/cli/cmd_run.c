@@ -195,7 +195,8 @@ static void print_outer_row(bl_session *S, const char *cmd)
             bl_fmt(b, sizeof b, t->gnorm[r], dg), bl_fmt(c, sizeof c, t->step[r], 3),
             t->inner_iters[r], bl_trace_converged(t, r) ? "" : "!", w);
     if (t->step[r] == 0 && t->info[r].why != BL_STEP_MOVED && !gave_up(t, r))
-        fprintf(S->out, "  (a step of 0: %s)\n", bl_step_why(t->info[r].why));
+        fprintf(S->out, "  (a step of 0: %s%s)\n", bl_step_why(t->info[r].why),
+                t->info[r].why == BL_STEP_ROUNDOFF ? ": ω is stationary to round-off" : "");
 }
 
 /* N outer steps; prints each row when VERBOSE, a progress line on a
@@ -283,7 +284,11 @@ const bl_command bl_cmd_step = {
         "                 when outer.backtrack is on), project on [outer.lo, outer.hi]\n"
         "step adjoint [N] N iterations of adjoint.method on H a = ∇θL at the current\n"
         "                 θ and ω (restarted when they change); see 'adjoint'\n"
-        "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.",
+        "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.\n"
+        "'!' after a row's inner iterations: an inner solve of the step (line search\n"
+        "and fd/penalty included) stopped short of inner.tol; one warning line counts\n"
+        "them (worst ‖∇θG‖, inner.maxit), and JSON rows carry inner_converged.  A step\n"
+        "of 0 says why: ∇F = 0, the box, or backtracking gave up (a warning).",
     .minargs = 1, .maxargs = 2,
     .exec = exec_step,
     .complete = complete_what,
@@ -373,7 +378,10 @@ const bl_command bl_cmd_run = {
     .help =
         "run N   N outer steps as in 'step outer', printing only a summary (and a\n"
         "        progress line on a terminal).  Ctrl-C stops after the current\n"
-        "        step and keeps everything computed so far.",
+        "        step and keeps everything computed so far.  One warning line\n"
+        "        counts the inner solves that stopped short of inner.tol (JSON:\n"
+        "        inner_converged per step, inner_failures), one the steps of 0\n"
+        "        where backtracking gave up, with the first one's reason.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_run,
 };
@@ -487,7 +495,9 @@ const bl_command bl_cmd_trace = {
         "        were evaluated: F, ‖∇F‖ (from outer.estimator), the accepted step,\n"
         "        the inner iterations that step used (line search included), the\n"
         "        estimator's own iterations (est.: adjoint iterations of cg, neumann,\n"
-        "        fp, which adjoint.warm saves; steps of unrolled methods), and ω",
+        "        fp, which adjoint.warm saves; steps of unrolled methods), and ω;\n"
+        "        '!' after the inner iterations: an inner solve of that step stopped\n"
+        "        short of inner.tol (JSON: inner_converged, inner_residual)",
     .minargs = 0, .maxargs = 0,
     .exec = exec_trace,
 };

@@ -498,7 +498,11 @@ const bl_command bl_cmd_surface = {
         "    line shows on a terminal; Ctrl-C stops and keeps the points done\n"
         "    (marked partial).  1-D: F with tangent marks of ∇F (and of each\n"
         "    estimator); 2-D: a heatmap of F with arrows of −∇F.  Marked: the grid\n"
-        "    minimum (*), the outer trace (o) and the current ω.  See plot, export.",
+        "    minimum (*), the outer trace (o) and the current ω.  See plot, export.\n"
+        "    Points whose inner solves (fd's and penalty's too) stopped short of\n"
+        "    inner.tol are marked '!' (red), counted in one warning line with the\n"
+        "    worst ‖∇θG‖, and false in the JSON array converged (inner_failures\n"
+        "    counts them).  Failed points say why; when all fail, surface fails.",
     .minargs = 1, .maxargs = 4,
     .exec = exec_surface,
     .complete = complete_surface,
@@ -918,7 +922,9 @@ const bl_command bl_cmd_compare = {
         "The first two run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
         "'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
         "In a list, a piece with '=' and no ':' continues the previous spec:\n"
-        "cg:k=5,tol=1e-3,neumann is two estimators.",
+        "cg:k=5,tol=1e-3,neumann is two estimators.\n"
+        "Inner solves that stop short of inner.tol are flagged as in surface: '!',\n"
+        "one warning line, and JSON converged (per point or row) and inner_failures.",
     .minargs = 2, .maxargs = 3,
     .exec = exec_compare,
     .complete = bl_complete_specs,
@@ -1024,7 +1030,7 @@ static int write_surface_csv(const bl_surface *s, FILE *f)
     for (size_t i = 0; i < s->d; i++) fprintf(f, ",grad%zu", i);
     for (size_t q = 0; q < s->nspecs; q++) fprintf(f, ",rel_err[%s],cosine[%s]", s->specs[q].text,
                                                   s->specs[q].text);
-    fprintf(f, "\n");
+    fprintf(f, ",converged\n");
     for (size_t k = 0; k < s->npoints; k++) {
         if (s->naxes >= 1) fprintf(f, "%.17g,", s->ax[0].values[k % s->ax[0].n]);
         if (s->naxes == 2) fprintf(f, "%.17g,", s->ax[1].values[k / s->ax[0].n]);
@@ -1032,19 +1038,19 @@ static int write_surface_csv(const bl_surface *s, FILE *f)
         for (size_t i = 0; i < s->d; i++) fprintf(f, ",%.17g", s->grad[k * s->d + i]);
         for (size_t q = 0; q < s->nspecs; q++)
             fprintf(f, ",%.17g,%.17g", s->rel_err[q * s->npoints + k], s->cosine[q * s->npoints + k]);
-        fprintf(f, "\n");
+        fprintf(f, ",%d\n", s->converged[k] != 0);
     }
     return ferror(f) ? BL_EIO : BL_OK;
 }
 
 static int write_budget_csv(const bl_budget *b, FILE *f)
 {
-    fprintf(f, "spec,%s,rel_err,cosine,hvp\n", b->param);
+    fprintf(f, "spec,%s,rel_err,cosine,hvp,converged\n", b->param);
     for (size_t q = 0; q < b->nspecs; q++)
         for (size_t v = 0; v < b->nvalues; v++) {
             size_t k = q * b->nvalues + v;
-            fprintf(f, "\"%s\",%.17g,%.17g,%.17g,%lu\n", b->specs[q].text, b->values[v],
-                    b->rel_err[k], b->cosine[k], b->hvp[k]);
+            fprintf(f, "\"%s\",%.17g,%.17g,%.17g,%lu,%d\n", b->specs[q].text, b->values[v],
+                    b->rel_err[k], b->cosine[k], b->hvp[k], b->converged[k] != 0);
         }
     return ferror(f) ? BL_EIO : BL_OK;
 }

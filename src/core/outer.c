@@ -156,7 +156,7 @@ const char *bl_step_why(int why)
     case BL_STEP_NONFINITE: return "F was not finite at the trial steps";
     case BL_STEP_SOLVEFAIL: return "the inner solves at the trial steps failed";
     case BL_STEP_ROUNDOFF: return "F did not decrease before the step fell below the "
-                                  "round-off of ω (stationary to round-off)";
+                                  "round-off of ω";
     }
     return "unknown";
 }

@@ -103,7 +103,8 @@ static void axes(cairo_t *cr, const frame *f, const bl_plot_opts *o)
     cairo_stroke(cr);
     cairo_set_font_size(cr, 13);
     if (o->title) text(cr, FW / 2, 12, o->title, 0.5, 0);
-    if (o->xlabel) text(cr, f->ox + f->pw / 2, FH - 20, o->xlabel, 0.5, 0);
+    /* the x label moves up when the alert legend (note) takes the last line */
+    if (o->xlabel) text(cr, f->ox + f->pw / 2, o->note ? FH - 36 : FH - 20, o->xlabel, 0.5, 0);
     if (o->ylabel) {
         cairo_save(cr);
         cairo_translate(cr, 16, f->oy + f->ph / 2);
@@ -129,10 +130,10 @@ static void alert_cross(cairo_t *cr, double px, double py)
 static void note(cairo_t *cr, const bl_plot_opts *o)
 {
     if (!o->note) return;
-    alert_cross(cr, 16, FH - 10);
+    alert_cross(cr, 16, FH - 12);
     cairo_set_source_rgb(cr, 0.84, 0.0, 0.0);
     cairo_set_font_size(cr, 11);
-    text(cr, 28, FH - 10, o->note, 0, 0.5);
+    text(cr, 28, FH - 12, o->note, 0, 0.5);
 }
 
 int bl_figure_available(void) { return 1; }

@@ -734,15 +734,19 @@ static void job_poll(bl_dash *D)
     }
     if (!fin) return;
     pthread_join(J->tid, NULL);
-    if (J->status == BL_OK)
+    if (J->status == BL_OK) {
+        char un[96] = "";
+        if (J->nunconv)
+            snprintf(un, sizeof un, "; %zu points' inner solves stopped short of inner.tol",
+                     J->nunconv);
         push_msg(D, J->nunconv ? 2 : 0, "surface: %zu points in %.3gs%s%s", J->npoints,
-                 J->seconds, J->nfailed ? " (some failed)" : "",
-                 J->nunconv ? "; some inner solves stopped short of inner.tol" : "");
-    else if (J->status == BL_EINTR)
+                 J->seconds, J->nfailed ? " (some failed)" : "", un);
+    } else if (J->status == BL_EINTR) {
         push_msg(D, 2, "surface: stopped after %zu of %zu points (kept, partial)", J->ndone,
                  J->npoints);
-    else
+    } else {
         push_msg(D, 1, "surface: %s", J->err);
+    }
     job_install(D, J);
     job_free(J);
     D->job = NULL;

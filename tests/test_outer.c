@@ -676,7 +676,7 @@ static void check_inner_steps(void)
     if (!P) return;
     bl_err e = {0, ""};
     bl_spec spec = exact_spec();
-    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 10000};
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 800};
     bl_outer_conf oc = outer_conf("gd", 0.5, 0, -INF, INF, 3);
     gsl_vector *om = gsl_vector_calloc(3), *th = gsl_vector_calloc(10);
     gsl_vector *th1 = gsl_vector_calloc(10);
@@ -715,6 +715,146 @@ static void check_inner_steps(void)
     bl_problem_free(P);
 }
 
+/* ---- inner solves that stop short of inner.tol, and zero steps ---- */
+
+#define MIXCAP 517
+static void check_inner_flags(void)
+{
+    bl_problem *P = quadratic(20, 5, 1e4, 0.1, 0);
+    if (!P) return;
+    bl_err e = {0, ""};
+    bl_spec spec = exact_spec();
+    gsl_vector *om = gsl_vector_alloc(5), *th = gsl_vector_calloc(20);
+    gsl_vector *om0 = gsl_vector_alloc(5), *th0 = gsl_vector_alloc(20);
+    gsl_vector_set_all(om, 0.5);
+
+    /* without backtracking one solve a step: each row's flag and residual
+     * are those of an independent solve from the same θ at the same ω; gd
+     * from warm starts needs 610, then 524 falling to 509 iterations on
+     * these 40 steps, so a cap of 517 is met by about half of them */
+    bl_problem *P2 = quadratic(20, 5, 30, 0.1, 0);
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, MIXCAP};
+    bl_outer_conf oc = outer_conf("gd", 0.05, 0, -INF, INF, 0);
+    bl_outer *o = bl_outer_alloc(oc.type, 5);
+    bl_outer_env env = outer_env(P2, om, th, &ic, &oc, &spec);
+    size_t count = 0, rows_ok = 1, nsteps = 40;
+    int st = BL_OK;
+    for (size_t k = 0; k < nsteps && st == BL_OK; k++) {
+        bl_solve_info in;
+        gsl_vector_memcpy(om0, om);
+        gsl_vector_memcpy(th0, th);
+        bl_inner_solve_info(P2, &ic, om0, th0, &in, NULL, NULL);
+        count += !in.converged;
+        st = bl_outer_step(o, &env, &e);
+        const bl_step_info *si = &o->trace.info[k];
+        rows_ok &= st == BL_OK && si->inner.solves == 1 && si->resid == in.resid
+                   && bl_trace_converged(&o->trace, k) == (in.converged != 0)
+                   && si->inner.failures == (size_t)!in.converged;
+    }
+    size_t flagged = 0;
+    for (size_t k = 0; k < o->trace.n; k++) flagged += !bl_trace_converged(&o->trace, k);
+    tap_ok(st == BL_OK && rows_ok && flagged == count && count > 0 && count < nsteps,
+           "gd capped at %d, no backtracking: %zu of %zu rows flagged, as independent "
+           "solves say (%zu)", MIXCAP, flagged, nsteps, count);
+    bl_outer_free(o);
+    bl_problem_free(P2);
+    gsl_vector_set_all(om, 0.5);
+    gsl_vector_set_zero(th);
+
+    /* with backtracking every solve of a step counts, line search included;
+     * gd capped at 3 on κ = 1e4 stops short every time */
+    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
+    oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
+    o = bl_outer_alloc(oc.type, 5);
+    env = outer_env(P, om, th, &three, &oc, &spec);
+    int ok = 1;
+    for (size_t k = 0; k < 5 && ok; k++) {
+        size_t before = o->solves;
+        st = bl_outer_step(o, &env, &e);
+        const bl_step_info *si = &o->trace.info[k];
+        ok = st == BL_OK && si->inner.solves == o->solves - before
+             && si->inner.failures == si->inner.solves && !bl_trace_converged(&o->trace, k)
+             && si->resid > 1e-10;
+    }
+    tap_ok(ok, "gd capped at 3 with backtracking: every row counts each solve of its step "
+           "(as o->solves does), all stopped short");
+    bl_outer_free(o);
+
+    /* fd as the outer estimator: its 2d solves count too (1 + 2·5 a step) */
+    bl_spec fd;
+    bl_spec_parse("fd", &fd, NULL);
+    oc = outer_conf("gd", 0.1, 0, -INF, INF, 0);
+    o = bl_outer_alloc(oc.type, 5);
+    env = outer_env(P, om, th, &three, &oc, &fd);
+    st = bl_outer_step(o, &env, &e);
+    tap_ok(st == BL_OK && o->trace.info[0].inner.solves == 11
+           && o->trace.info[0].inner.failures == 11,
+           "fd at inner.maxit 3 does not fail the step: 11 solves, all flagged (%s)",
+           st ? e.msg : "ok");
+    bl_outer_free(o);
+
+    /* newton reaches tol: nothing flagged */
+    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 50};
+    oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
+    o = bl_outer_alloc(oc.type, 5);
+    env = outer_env(P, om, th, &nw, &oc, &spec);
+    st = run_steps(o, &env, 5, &e);
+    ok = st == BL_OK;
+    for (size_t k = 0; k < o->trace.n && ok; k++)
+        ok = bl_trace_converged(&o->trace, k) && o->trace.info[k].resid <= 1e-10
+             && o->trace.info[k].inner.solves >= 2;
+    tap_ok(ok, "newton with backtracking: every row converged");
+    bl_outer_free(o);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(om0);
+    gsl_vector_free(th0);
+    bl_problem_free(P);
+
+    /* zero steps say why (the uphill toy: F = ½ω², θ* = ω) */
+    double par[2] = {-1, 1};
+    P = bl_problem_alloc(&up_type, par, NULL, &e);
+    if (!P) return;
+    om = gsl_vector_alloc(1);
+    th = gsl_vector_alloc(1);
+    bl_inner_conf ic1 = {bl_inner_newton, 0, 1e-12, 100};
+    bl_outer_conf ogd = outer_conf("gd", 0.5, 1, -INF, INF, 0);
+    o = bl_outer_alloc(ogd.type, 1);
+    env = outer_env(P, om, th, &ic1, &ogd, &spec);
+    gsl_vector_set(om, 0, 1.0);
+    gsl_vector_set(th, 0, 1.0);
+    st = bl_outer_step(o, &env, &e);
+    const bl_step_info *si = &o->trace.info[0];
+    tap_ok(st == BL_OK && o->trace.step[0] == 0 && si->why == BL_STEP_NODECREASE
+           && si->halvings == 40 && si->inner.solves == 42 && si->inner.failures == 0,
+           "uphill: backtracking gives up after %d halvings because F did not decrease "
+           "(%s), 42 solves, all converged", si->halvings, bl_step_why(si->why));
+    /* ∇F = 0 at ω = 0: a zero step without a line search */
+    P->par[UP_S] = 1;
+    gsl_vector_set(om, 0, 0.0);
+    gsl_vector_set(th, 0, 0.0);
+    size_t before = o->solves;
+    st = bl_outer_step(o, &env, &e);
+    si = &o->trace.info[1];
+    tap_ok(st == BL_OK && o->trace.step[1] == 0 && si->why == BL_STEP_NOGRAD
+           && o->solves == before + 1, "at ∇F = 0: a zero step, \"%s\", no trial solve",
+           bl_step_why(si->why));
+    /* on the bound lo = 1 with ∇F = 1 > 0: the projection keeps ω */
+    bl_outer_conf obox = outer_conf("gd", 0.5, 1, 1, 5, 0);
+    env.conf = &obox;
+    gsl_vector_set(om, 0, 1.0);
+    before = o->solves;
+    st = bl_outer_step(o, &env, &e);
+    si = &o->trace.info[2];
+    tap_ok(st == BL_OK && o->trace.step[2] == 0 && si->why == BL_STEP_BOX
+           && o->solves == before + 1 && gsl_vector_get(om, 0) == 1.0,
+           "on the bound: a zero step, \"%s\", no trial solve", bl_step_why(si->why));
+    bl_outer_free(o);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    bl_problem_free(P);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -728,6 +868,7 @@ int main(void)
     check_huge_step();
     check_failures();
     check_inner_steps();
+    check_inner_flags();
 
     return tap_done();
 }

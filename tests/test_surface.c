@@ -10,6 +10,7 @@
 #include "fixtures.h"
 #include "hypergrad.h"
 #include "inner.h"
+#include "linalg.h"
 #include "surface.h"
 
 static bl_axis axis(size_t coord, double lo, double hi, size_t n)
@@ -54,6 +55,173 @@ static void threads_invariance(bl_problem *P, int path, const char *what)
     free(ax[1].values);
     gsl_vector_free(om);
     gsl_vector_free(th);
+}
+
+/* Inner solves that stop short of inner.tol: every point's flag, the
+ * count and the worst residual equal those of independent solves at the
+ * same points from the same start (bl_inner_solve_info), for 1 and 3
+ * threads.  MAXIT is chosen so that some points converge and some not. */
+static void unconverged_points(bl_problem *P, const char *what, const bl_inner_conf *ic,
+                               int mixed)
+{
+    gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
+    gsl_vector *t2 = gsl_vector_alloc(P->p);
+    size_t n = 13;
+    bl_axis ax = axis(0, -6, 3, n);
+    bl_surface s[2];
+    int st[2];
+    for (int t = 0; t < 2; t++)
+        st[t] = bl_surface_compute(&s[t], P, om, th, ic, &ax, 1, NULL, 0, 0, 0, t ? 3 : 1, NULL,
+                                   NULL, NULL, NULL);
+    size_t count = 0, flags_ok = 1, resid_ok = 1;
+    double worst = 0;
+    for (size_t k = 0; k < n && st[0] == BL_OK; k++) {
+        bl_solve_info in;
+        gsl_vector_set(om, 0, ax.values[k]);
+        gsl_vector_set_zero(t2);
+        bl_inner_solve_info(P, ic, om, t2, &in, NULL, NULL);
+        count += !in.converged;
+        if (!in.converged) worst = fmax(worst, in.resid);
+        flags_ok &= s[0].converged[k] == (in.converged != 0) && s[0].done[k] == 1;
+        resid_ok &= s[0].resid[k] == in.resid
+                    && s[0].F[k] == bl_problem_L(P, t2, om);
+    }
+    gsl_vector_set(om, 0, 0);
+    tap_ok(st[0] == BL_OK && flags_ok && s[0].nunconv == count && s[0].worst == worst
+           && (!mixed || (count > 0 && count < n)),
+           "%s: %zu of %zu points stopped short of tol, as independent solves say "
+           "(worst residual %.3g)", what, s[0].nunconv, n, s[0].worst);
+    tap_ok(resid_ok && s[0].tally.solves == n && s[0].tally.failures == count,
+           "%s: each point's residual and F are those of the independent solve; "
+           "%zu solves, %zu stopped short", what, s[0].tally.solves, s[0].tally.failures);
+    tap_ok(st[1] == BL_OK && s[1].nunconv == s[0].nunconv
+           && memcmp(s[0].converged, s[1].converged, n) == 0 && s[1].worst == s[0].worst,
+           "%s: 3 threads flag the same points", what);
+    for (int t = 0; t < 2; t++) bl_surface_free(&s[t]);
+    free(ax.values);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(t2);
+}
+
+/* fd and penalty count their inner solves; at inner.maxit they fail unless
+ * the caller keeps unconverged estimates, and a budget comparison flags
+ * every entry whose solves stopped short. */
+static void unconverged_estimates(bl_problem *Q)
+{
+    size_t d = Q->d;
+    gsl_vector *om = gsl_vector_calloc(d), *th = gsl_vector_calloc(Q->p);
+    gsl_vector *g = gsl_vector_alloc(d), *om2 = gsl_vector_alloc(d);
+    gsl_vector_set(om, 0, 0.5);
+    bl_inner_conf tight = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_solve_at(Q, &tight, om, th, NULL, NULL, NULL);
+    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
+    bl_spec fd, pen;
+    bl_spec_parse("fd", &fd, NULL);
+    bl_spec_parse("penalty", &pen, NULL);
+    bl_hg_ctx c = {.P = Q, .omega = om, .theta = th, .inner = &three,
+                   .eta = bl_inner_default_eta(Q, th, om)};
+    bl_hg_result r = {.grad = g};
+    bl_err e = {0};
+    int st = bl_hypergrad(&fd, &c, &r, &e);
+    tap_ok(st == BL_EMAXITER && has(e.msg, "inner.maxit=3"),
+           "fd at inner.maxit = 3: an error by default (%s)", e.msg);
+    /* independently: the 2d solves at ω ± h eᵢ from θ */
+    size_t count = 0;
+    for (size_t i = 0; i < d; i++)
+        for (int sg = -1; sg <= 1; sg += 2) {
+            bl_solve_info in;
+            gsl_vector_memcpy(om2, om);
+            gsl_vector_set(om2, i, gsl_vector_get(om, i) + sg * fd.par[0]);
+            gsl_vector *t2 = gsl_vector_alloc(Q->p);
+            gsl_vector_memcpy(t2, th);
+            bl_inner_solve_info(Q, &three, om2, t2, &in, NULL, NULL);
+            count += !in.converged;
+            gsl_vector_free(t2);
+        }
+    c.keep_unconverged = 1;
+    st = bl_hypergrad(&fd, &c, &r, &e);
+    tap_ok(st == BL_OK && r.inner.solves == 2 * d && r.inner.failures == count && count > 0
+           && bl_vector_finite(g),
+           "fd keeping unconverged solves: an estimate, %zu solves, %zu stopped short "
+           "(independently %zu)", r.inner.solves, r.inner.failures, count);
+    c.keep_unconverged = 0;
+    st = bl_hypergrad(&pen, &c, &r, &e);
+    tap_ok(st == BL_EMAXITER && has(e.msg, "penalty"), "penalty at inner.maxit = 3: an error by "
+           "default (%s)", e.msg);
+    c.keep_unconverged = 1;
+    st = bl_hypergrad(&pen, &c, &r, &e);
+    tap_ok(st == BL_OK && r.inner.solves == 1 && r.inner.failures == 1 && r.inner.worst > 1e-10,
+           "penalty keeping it: an estimate, its solve stopped short (‖∇(L + ΛG)‖/Λ = %.3g)",
+           r.inner.worst);
+    bl_inner_conf roomy = {bl_inner_newton, 0, 1e-10, 100000};   /* penalty runs its own gd */
+    c.inner = &roomy;
+    st = bl_hypergrad(&pen, &c, &r, &e);
+    int pen_ok = st == BL_OK && r.inner.failures == 0;
+    st = bl_hypergrad(&fd, &c, &r, &e);
+    tap_ok(pen_ok && st == BL_OK && r.inner.solves == 2 * d && r.inner.failures == 0,
+           "with newton both reach inner.tol: no failures");
+
+    /* budgets: every entry of fd and of penalty stops short at maxit 3 */
+    double hs[] = {1e-6, 1e-5, 1e-4}, lams[] = {10, 100, 1000};
+    bl_budget b;
+    st = bl_budget_compute(&b, Q, om, th, &three, &fd, 1, "h", hs, 3, 0, 0, 2, NULL, NULL, NULL,
+                           &e);
+    size_t nfalse = 0;
+    for (size_t k = 0; st == BL_OK && k < 3; k++) nfalse += !b.converged[k];
+    tap_ok(st == BL_OK && b.nunconv == 3 && nfalse == 3 && b.tally.solves == 3 * 2 * d
+           && b.tally.failures == 3 * count && b.ref_converged && b.worst > 0,
+           "budget of fd at maxit 3: %zu of 3 entries flagged, %zu of %zu solves stopped short",
+           b.nunconv, b.tally.failures, b.tally.solves);
+    bl_budget_free(&b);
+    st = bl_budget_compute(&b, Q, om, th, &three, &pen, 1, "lam", lams, 3, 0, 0, 2, NULL, NULL,
+                           NULL, &e);
+    tap_ok(st == BL_OK && b.nunconv == 3 && b.tally.solves == 3 && b.tally.failures == 3,
+           "budget of penalty at maxit 3: 3 of 3 entries flagged");
+    bl_budget_free(&b);
+    st = bl_budget_compute(&b, Q, om, th, &tight, &fd, 1, "h", hs, 3, 0, 0, 2, NULL, NULL, NULL,
+                           &e);
+    nfalse = 0;
+    for (size_t k = 0; st == BL_OK && k < 3; k++) nfalse += !b.converged[k];
+    tap_ok(st == BL_OK && b.nunconv == 0 && nfalse == 0 && b.tally.failures == 0
+           && b.tally.solves == 3 * 2 * d, "budget of fd with newton: none flagged");
+    bl_budget_free(&b);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(g);
+    gsl_vector_free(om2);
+}
+
+/* A grid where every point fails says why, once, with how many share it. */
+static void failed_points(bl_dataset *ds)
+{
+    bl_problem *L = bl_problem_alloc(&bl_problem_lasso, NULL, ds, NULL);
+    if (!L) {
+        skip("lasso on synthetic data");
+        return;
+    }
+    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100};
+    gsl_vector *om = gsl_vector_calloc(L->d), *th = gsl_vector_calloc(L->p);
+    bl_axis ax = axis(0, -3, 1, 6);
+    bl_surface s;
+    int st = bl_surface_compute(&s, L, om, th, &gd, &ax, 1, NULL, 0, 0, 1, 2, NULL, NULL, NULL,
+                                NULL);
+    size_t f = 0, t = 0;
+    for (size_t k = 0; k < 6 && st == BL_OK; k++) f += s.done[k] == 2, t += s.converged[k];
+    tap_ok(st == BL_OK && s.nfailed == 6 && f == 6 && s.nreason == 6 && t == 0
+           && s.nunconv == 0 && has(s.reason, "non-smooth"),
+           "lasso with gd: 6 of 6 points failed, all for one reason: %s", s.reason);
+    bl_surface_free(&s);
+    bl_inner_conf ista = {bl_inner_ista, 0, 1e-10, 100000};
+    st = bl_surface_compute(&s, L, om, th, &ista, &ax, 1, NULL, 0, 0, 1, 2, NULL, NULL, NULL,
+                            NULL);
+    tap_ok(st == BL_OK && s.nfailed == 0 && s.nunconv == 0 && s.reason[0] == 0,
+           "lasso with ista: no point fails, none stops short");
+    bl_surface_free(&s);
+    free(ax.values);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    bl_problem_free(L);
 }
 
 int main(void)
@@ -164,6 +332,19 @@ int main(void)
     tap_ok(st == BL_OK && worst == 0, "grid F equals pointwise F bit for bit (other ω coordinates "
            "kept: ω₁ = 0.3), worst %.3g", worst);
     bl_surface_free(&s);
+
+    /* inner solves that stop short: gd with a cap that some points meet,
+     * gd with 3 iterations (every point), newton (none) */
+    {
+        bl_inner_conf mixed = {bl_inner_gd, 0, 1e-10, 20};
+        bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
+        bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100};
+        unconverged_points(R, "ridge, gd capped at 20", &mixed, 1);
+        unconverged_points(R, "ridge, gd capped at 3", &three, 0);
+        unconverged_points(R, "ridge, newton", &newton, 0);
+        unconverged_estimates(Q);
+        failed_points(ds);
+    }
 
     /* thread invariance on both problems */
     threads_invariance(R, 0, "ridge");

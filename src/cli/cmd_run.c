@@ -88,6 +88,83 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     return st;
 }
 
+/* What the inner residual of the session's problem is called. */
+static const char *resid_name(const bl_session *S)
+{
+    return S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖";
+}
+
+/* Whether row R of the trace is a zero step because backtracking gave up
+ * (a zero step at ∇F = 0 or against the box is where the outer problem
+ * stands still, not a warning). */
+static int gave_up(const bl_trace *t, size_t r)
+{
+    int w = t->info[r].why;
+    return t->step[r] == 0 && (w == BL_STEP_NODECREASE || w == BL_STEP_NONFINITE
+                               || w == BL_STEP_SOLVEFAIL
+                               || (w == BL_STEP_ROUNDOFF && t->info[r].inner.failures));
+}
+
+/* Why row R of the trace took a zero step, in words, into BUF. */
+static const char *zero_step_text(const bl_trace *t, size_t r, char *buf, size_t len)
+{
+    const bl_step_info *in = &t->info[r];
+    if (in->why == BL_STEP_NODECREASE || in->why == BL_STEP_NONFINITE
+        || in->why == BL_STEP_SOLVEFAIL || in->why == BL_STEP_ROUNDOFF)
+        snprintf(buf, len, "backtracking gave up after %d halvings: %s%s", in->halvings,
+                 bl_step_why(in->why), in->inner.failures
+                 ? " (inner solves stopped short of inner.tol: F is not accurate there)" : "");
+    else
+        snprintf(buf, len, "%s", bl_step_why(in->why));
+    return buf;
+}
+
+/* The JSON members of trace row R that say how its inner solves ended. */
+static void json_row_inner(bl_json *j, const bl_trace *t, size_t r)
+{
+    char why[512];
+    bl_json_bool(j, "inner_converged", bl_trace_converged(t, r));
+    bl_json_num(j, "inner_residual", t->info[r].resid);
+    bl_json_int(j, "inner_solves", (long long)t->info[r].inner.solves);
+    bl_json_int(j, "inner_failures", (long long)t->info[r].inner.failures);
+    if (t->step[r] == 0 && t->info[r].why != BL_STEP_MOVED)
+        bl_json_str(j, "zero_step_reason", zero_step_text(t, r, why, sizeof why));
+}
+
+/* After outer steps: one warning line for the inner solves of trace rows
+ * FROM.. that stopped short of inner.tol, one for the steps that were 0. */
+static void report_outer(bl_session *S, const char *cmd, size_t from)
+{
+    const bl_trace *t = &S->outer->trace;
+    bl_solve_tally all = {0, 0, 0};
+    size_t zero = 0, first = 0;
+    for (size_t r = from; r < t->n; r++) {
+        bl_tally_merge(&all, &t->info[r].inner);
+        if (gave_up(t, r) && zero++ == 0) first = r;
+    }
+    bl_inner_conf ic;
+    bl_outer_conf oc;
+    bl_session_inner_conf(S, &ic);
+    bl_session_outer_conf(S, &oc);
+    char limit[96], why[512];
+    if (oc.inner_steps)
+        snprintf(limit, sizeof limit, "outer.inner = %zu, inner.maxit = %zu", oc.inner_steps,
+                 ic.maxit);
+    else
+        snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
+    bl_warn_inner(S->out, S->errf, cmd, all.failures, all.solves, "inner solves", all.worst,
+                  resid_name(S), ic.tol, limit, NULL);
+    if (zero == 0) return;
+    fflush(S->out);
+    zero_step_text(t, first, why, sizeof why);
+    if (zero == 1)
+        fprintf(S->errf, "bilab: %s: warning: outer step %zu took a step of 0: %s\n", cmd,
+                first + 1, why);
+    else
+        fprintf(S->errf, "bilab: %s: warning: %zu of %zu outer steps were 0; the first "
+                "(step %zu): %s\n", cmd, zero, t->n - from, first + 1, why);
+}
+
 static void print_outer_row(bl_session *S, const char *cmd)
 {
     const bl_trace *t = &S->outer->trace;
@@ -104,6 +181,7 @@ static void print_outer_row(bl_session *S, const char *cmd)
         bl_json_num(&j, "step", t->step[r]);
         bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
         bl_json_int(&j, "estimator_iterations", (long long)t->adjoint_iters[r]);
+        json_row_inner(&j, t, r);
         bl_json_vec(&j, "omega", S->omega->data, S->omega->size, S->omega->stride);
         bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
         bl_json_end(&j);
@@ -111,10 +189,14 @@ static void print_outer_row(bl_session *S, const char *cmd)
     }
     char a[64], b[64], c[64], w[1024];
     bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 4);
-    fprintf(S->out, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu → ω = %s\n",
+    /* "!": an inner solve of the step stopped short of inner.tol */
+    fprintf(S->out, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu%s → ω = %s\n",
             S->outer->iter, bl_fmt(a, sizeof a, t->F[r], dg),
             bl_fmt(b, sizeof b, t->gnorm[r], dg), bl_fmt(c, sizeof c, t->step[r], 3),
-            t->inner_iters[r], w);
+            t->inner_iters[r], bl_trace_converged(t, r) ? "" : "!", w);
+    if (t->step[r] == 0 && t->info[r].why != BL_STEP_MOVED && !gave_up(t, r))
+        fprintf(S->out, "  (a step of 0: %s%s)\n", bl_step_why(t->info[r].why),
+                t->info[r].why == BL_STEP_ROUNDOFF ? ": ω is stationary to round-off" : "");
 }
 
 /* N outer steps; prints each row when VERBOSE, a progress line on a
@@ -135,7 +217,7 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
     env.warm = S->set[BL_S_ADJOINT_WARM].num != 0 && warm_ok;
     env.mem_max = S->set[BL_S_MEM_MAX].num;
     int tty = !S->batch && isatty(fileno(S->errf));
-    size_t k;
+    size_t k, from = S->outer->trace.n;
     int st = BL_OK;
     double t0 = bl_clock();
     for (k = 0; k < n; k++) {
@@ -157,6 +239,7 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
         }
     }
     if (tty && !verbose && bl_clock() - t0 > 0.5) fprintf(S->errf, "\r\033[K");
+    if (verbose) report_outer(S, "step", from);
     if (st == BL_EINTR) {
         bl_err_set(e, st, "interrupted after %zu of %zu outer steps (ω and θ kept "
                    "from the last completed step)", k, n);
@@ -201,7 +284,11 @@ const bl_command bl_cmd_step = {
         "                 when outer.backtrack is on), project on [outer.lo, outer.hi]\n"
         "step adjoint [N] N iterations of adjoint.method on H a = ∇θL at the current\n"
         "                 θ and ω (restarted when they change); see 'adjoint'\n"
-        "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.",
+        "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.\n"
+        "'!' after a row's inner iterations: an inner solve of the step (line search\n"
+        "and fd/penalty included) stopped short of inner.tol; one warning line counts\n"
+        "them (worst ‖∇θG‖, inner.maxit), and JSON rows carry inner_converged.  A step\n"
+        "of 0 says why: ∇F = 0, the box, or backtracking gave up (a warning).",
     .minargs = 1, .maxargs = 2,
     .exec = exec_step,
     .complete = complete_what,
@@ -242,7 +329,7 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
     long n;
     (void)argc;
     if (bl_parse_long(argv[0], "N", 1, 100000000, &n, e)) return BL_EINVAL;
-    size_t before = S->outer->iter;
+    size_t before = S->outer->iter, from = S->outer->trace.n;
     int st = outer_steps(S, (size_t)n, 0, e);
     size_t done = S->outer->iter - before;
     if (done == 0) return st;
@@ -259,6 +346,19 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_num(&j, "F", F);
         bl_json_num(&j, "grad_norm", t->gnorm[r]);
         bl_json_vec(&j, "theta", S->theta->data, S->theta->size, S->theta->stride);
+        bl_solve_tally all = {0, 0, 0};
+        size_t zero = 0;
+        bl_json_arr_begin(&j, "inner_converged");
+        for (size_t q = from; q < t->n; q++) {
+            bl_tally_merge(&all, &t->info[q].inner);
+            zero += t->step[q] == 0 && t->info[q].why != BL_STEP_MOVED;
+            bl_json_bool(&j, NULL, bl_trace_converged(t, q));
+        }
+        bl_json_arr_end(&j);
+        bl_json_int(&j, "inner_solves", (long long)all.solves);
+        bl_json_int(&j, "inner_failures", (long long)all.failures);
+        bl_json_num(&j, "inner_worst_residual", all.worst);
+        bl_json_int(&j, "zero_steps", (long long)zero);
         bl_json_end(&j);
     } else {
         char a[64], b[64], w[1024];
@@ -267,6 +367,7 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
                 "current θ, ‖g‖ = %s at the last step\n", done, S->outer->iter, w,
                 bl_fmt(a, sizeof a, F, dg), bl_fmt(b, sizeof b, t->gnorm[r], dg));
     }
+    report_outer(S, "run", from);
     return st;
 }
 
@@ -277,7 +378,10 @@ const bl_command bl_cmd_run = {
     .help =
         "run N   N outer steps as in 'step outer', printing only a summary (and a\n"
         "        progress line on a terminal).  Ctrl-C stops after the current\n"
-        "        step and keeps everything computed so far.",
+        "        step and keeps everything computed so far.  One warning line\n"
+        "        counts the inner solves that stopped short of inner.tol (JSON:\n"
+        "        inner_converged per step, inner_failures), one the steps of 0\n"
+        "        where backtracking gave up, with the first one's reason.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_run,
 };
@@ -346,6 +450,7 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_num(&j, "step", t->step[r]);
             bl_json_int(&j, "inner_iterations", (long long)t->inner_iters[r]);
             bl_json_int(&j, "estimator_iterations", (long long)t->adjoint_iters[r]);
+            json_row_inner(&j, t, r);
             bl_json_obj_end(&j);
         }
         bl_json_arr_end(&j);
@@ -360,10 +465,13 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
     const int width[] = {5, dg + 7, dg + 6, 9, 6, 5, 0};
     for (int k = 0; k < 7; k++) bl_pad(S->out, head[k], width[k]);
     fputc('\n', S->out);
+    size_t short_rows = 0;
     for (size_t r = 0; r < t->n; r++) {
         char a[64], b[64], c[64], w[512], it[32], in[32], ad[32];
+        int conv = bl_trace_converged(t, r);
+        short_rows += !conv;
         snprintf(it, sizeof it, "%zu", r);
-        snprintf(in, sizeof in, "%zu", t->inner_iters[r]);
+        snprintf(in, sizeof in, "%zu%s", t->inner_iters[r], conv ? "" : "!");
         snprintf(ad, sizeof ad, "%zu", t->adjoint_iters[r]);
         bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
         const char *cell[] = {it, bl_fmt(a, sizeof a, t->F[r], dg),
@@ -372,6 +480,9 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
         for (int k = 0; k < 7; k++) bl_pad(S->out, cell[k], width[k]);
         fputc('\n', S->out);
     }
+    if (short_rows)
+        fprintf(S->out, "! %zu of %zu steps: inner solves stopped short of inner.tol\n",
+                short_rows, t->n);
     return BL_OK;
 }
 
@@ -384,7 +495,9 @@ const bl_command bl_cmd_trace = {
         "        were evaluated: F, ‖∇F‖ (from outer.estimator), the accepted step,\n"
         "        the inner iterations that step used (line search included), the\n"
         "        estimator's own iterations (est.: adjoint iterations of cg, neumann,\n"
-        "        fp, which adjoint.warm saves; steps of unrolled methods), and ω",
+        "        fp, which adjoint.warm saves; steps of unrolled methods), and ω;\n"
+        "        '!' after the inner iterations: an inner solve of that step stopped\n"
+        "        short of inner.tol (JSON: inner_converged, inner_residual)",
     .minargs = 0, .maxargs = 0,
     .exec = exec_trace,
 };

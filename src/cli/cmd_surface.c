@@ -143,6 +143,64 @@ static const char *axis_name(const bl_axis *a, char *buf, size_t len)
     return buf;
 }
 
+/* ---- inner solves that stopped short of inner.tol ---- */
+
+/* What the inner residual of the session's problem is called. */
+static const char *resid_name(const bl_session *S)
+{
+    return S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖";
+}
+
+/* The legend line of the alert marks of a grid, into BUF. */
+static const char *alert_note(size_t nunconv, size_t n, char *buf, size_t len)
+{
+    snprintf(buf, len, "inner solve stopped short of inner.tol (%zu of %zu points)", nunconv, n);
+    return buf;
+}
+
+/* The warning line of a grid whose points' solves stopped short. */
+static void warn_grid(bl_session *S, const bl_surface *s, const char *cmd)
+{
+    bl_inner_conf ic;
+    char limit[64];
+    bl_session_inner_conf(S, &ic);
+    snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
+    bl_warn_inner(S->out, S->errf, cmd, s->nunconv, s->ndone - s->nfailed,
+                  "points' inner solves", s->worst, resid_name(S), ic.tol, limit,
+                  bl_session_json(S) ? "; \"converged\": false in the JSON"
+                                     : "; marked " BL_PLOT_ALERT " in the plot");
+}
+
+/* A grid with every point failed is an error: the first reason, and how
+ * many points share it. */
+static int all_failed(const bl_surface *s, bl_err *e)
+{
+    if (s->npoints == 0 || s->nfailed < s->npoints) return BL_OK;
+    if (s->nreason == s->nfailed)
+        bl_err_set(e, BL_EUNSUPPORTED, "%zu of %zu points failed: %s", s->nfailed, s->npoints,
+                   s->reason);
+    else
+        bl_err_set(e, BL_EUNSUPPORTED, "%zu of %zu points failed, %zu of them: %s", s->nfailed,
+                   s->npoints, s->nreason, s->reason);
+    return BL_EUNSUPPORTED;
+}
+
+/* The JSON members that say how a grid's inner solves ended. */
+static void json_grid_inner(bl_json *j, const bl_surface *s)
+{
+    bl_json_arr_begin(j, "converged");
+    for (size_t k = 0; k < s->npoints; k++) bl_json_bool(j, NULL, s->converged[k]);
+    bl_json_arr_end(j);
+    bl_json_vec(j, "inner_residual", s->resid, s->npoints, 1);
+    bl_json_int(j, "inner_failures", (long long)s->nunconv);
+    bl_json_num(j, "inner_worst_residual", s->worst);
+    bl_json_int(j, "failed", (long long)s->nfailed);
+    if (s->nfailed) {
+        bl_json_str(j, "fail_reason", s->reason);
+        bl_json_int(j, "fail_reason_points", (long long)s->nreason);
+    }
+}
+
 /* ---- where a plot goes: the terminal, or a figure file through cairo ---- */
 
 typedef struct target {
@@ -176,8 +234,10 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
     char xl[32], yl[32], title[256];
     size_t d = s->d, n = s->npoints, nm = 0, best = bl_surface_argmin(s);
     const bl_trace *t = &S->outer->trace;
-    bl_mark *marks = calloc(n * (s->nspecs + 1) + t->n + 4, sizeof *marks);
+    bl_mark *marks = calloc(n * (s->nspecs + 2) + t->n + 4, sizeof *marks);
+    char note[128];
     if (!marks) return;
+    if (s->nunconv) o.note = alert_note(s->nunconv, s->ndone - s->nfailed, note, sizeof note);
     int ok_omega = S->omega->size == d;
     if (s->naxes == 1) {
         const bl_axis *a = &s->ax[0];
@@ -187,18 +247,22 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
             if (s->done[k] != 1) continue;
             /* tangent: dF/dω_c is the reference gradient's coordinate c */
             marks[nm++] = (bl_mark){a->values[k], s->F[k], s->grad[k * d + a->coord],
-                                    fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, 1};
+                                    fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, 1, 0};
             for (size_t q = 0; q < s->nspecs; q++) {
                 double sl = s->est[(q * n + k) * d + a->coord];
                 if (isfinite(sl))
                     marks[nm++] = (bl_mark){a->values[k], s->F[k], sl,
-                                            fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, (int)q + 2};
+                                            fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, (int)q + 2,
+                                            0};
             }
         }
         for (size_t r = 0; r < t->n && d >= 1; r++)
-            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->F[r], 0, 0, "o", 0};
+            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->F[r], 0, 0, "o", 0, 0};
         if (best != (size_t)-1)
-            marks[nm++] = (bl_mark){a->values[best], s->F[best], 0, 0, "*", 0};
+            marks[nm++] = (bl_mark){a->values[best], s->F[best], 0, 0, "*", 0, 0};
+        for (size_t k = 0; k < n; k++)       /* points whose solve stopped short */
+            if (s->done[k] == 1 && !s->converged[k])
+                marks[nm++] = (bl_mark){a->values[k], s->F[k], 0, 0, BL_PLOT_ALERT, 0, 1};
         if (ok_omega) {
             double w = gsl_vector_get(S->omega, a->coord), Fw = NAN;
             for (size_t k = 0; k + 1 < n; k++)   /* F at ω by interpolation, for the mark */
@@ -208,7 +272,7 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
                     Fw = s->F[k] + u * (s->F[k + 1] - s->F[k]);
                     break;
                 }
-            if (isfinite(Fw)) marks[nm++] = (bl_mark){w, Fw, 0, 0, o.unicode ? "◆" : "X", 0};
+            if (isfinite(Fw)) marks[nm++] = (bl_mark){w, Fw, 0, 0, o.unicode ? "◆" : "X", 0, 0};
         }
         bl_series sr = {"F", a->values, s->F, n};
         snprintf(title, sizeof title, "F over %s (tangents: reference ∇F%s; * minimum, o trace, %s ω)",
@@ -228,16 +292,20 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
                 if (s->done[k] != 1) continue;
                 marks[nm++] = (bl_mark){a->values[i], b->values[j], 0, 0,
                                         bl_plot_arrow(-s->grad[k * d + a->coord],
-                                                      -s->grad[k * d + b->coord], o.unicode), 0};
+                                                      -s->grad[k * d + b->coord], o.unicode), 0, 0};
             }
         for (size_t r = 0; r < t->n; r++)
             marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->omega[r * d + b->coord], 0, 0,
-                                    "o", 0};
+                                    "o", 0, 0};
         if (best != (size_t)-1)
-            marks[nm++] = (bl_mark){a->values[best % a->n], b->values[best / a->n], 0, 0, "*", 0};
+            marks[nm++] = (bl_mark){a->values[best % a->n], b->values[best / a->n], 0, 0, "*", 0, 0};
         if (ok_omega)
             marks[nm++] = (bl_mark){gsl_vector_get(S->omega, a->coord),
-                                    gsl_vector_get(S->omega, b->coord), 0, 0, "@", 0};
+                                    gsl_vector_get(S->omega, b->coord), 0, 0, "@", 0, 0};
+        for (size_t k = 0; k < n; k++)
+            if (s->done[k] == 1 && !s->converged[k])
+                marks[nm++] = (bl_mark){a->values[k % a->n], b->values[k / a->n], 0, 0,
+                                        BL_PLOT_ALERT, 0, 1};
         double lo = INFINITY, hi = -INFINITY;
         for (size_t k = 0; k < n; k++)
             if (isfinite(s->F[k])) {
@@ -260,8 +328,15 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
     size_t best = bl_surface_argmin(s);
     char a[64], b[64], v[256];
-    fprintf(S->out, "%zu of %zu points%s (%zu failed), reference %s, %zu inner iterations "
-            "(%s)", s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", s->nfailed, s->ref,
+    char failed[640];
+    if (s->nfailed == 0) snprintf(failed, sizeof failed, "0 failed");
+    else if (s->nreason == s->nfailed)
+        snprintf(failed, sizeof failed, "%zu failed: %s", s->nfailed, s->reason);
+    else
+        snprintf(failed, sizeof failed, "%zu failed, %zu of them: %s", s->nfailed, s->nreason,
+                 s->reason);
+    fprintf(S->out, "%zu of %zu points%s (%s), reference %s, %zu inner iterations "
+            "(%s)", s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", failed, s->ref,
             (size_t)s->inner_iters, s->path ? "along a path" : "each from θ");
     if (timing) fprintf(S->out, ", %.3gs on %d threads (%.3g points/s)", s->seconds, s->threads,
                         s->ndone / (s->seconds + 1e-12));
@@ -331,6 +406,7 @@ static void json_surface(bl_session *S, const bl_surface *s, const char *cmd)
     bl_json_int(&j, "threads", s->threads);
     bl_json_str(&j, "start", s->path ? "path" : "theta");
     bl_json_int(&j, "inner_iterations", (long long)s->inner_iters);
+    json_grid_inner(&j, s);
     bl_json_end(&j);
 }
 
@@ -348,7 +424,9 @@ static int run_grid(bl_session *S, bl_surface **slot, bl_axis *axes, size_t naxe
                                 (int)S->set[BL_S_THREADS].num,
                                 S->cancel, on_progress, &pr, e);
     progress_end(&pr);
+    if (st == BL_OK) st = all_failed(s, e);
     if (st && st != BL_EINTR) {
+        bl_surface_free(s);
         free(s);
         return st;
     }
@@ -390,6 +468,7 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
         print_surface_summary(S, S->surf);
         draw_surface(S, S->surf, &tg);
     }
+    warn_grid(S, S->surf, "surface");
     return st;
 }
 
@@ -419,7 +498,11 @@ const bl_command bl_cmd_surface = {
         "    line shows on a terminal; Ctrl-C stops and keeps the points done\n"
         "    (marked partial).  1-D: F with tangent marks of ∇F (and of each\n"
         "    estimator); 2-D: a heatmap of F with arrows of −∇F.  Marked: the grid\n"
-        "    minimum (*), the outer trace (o) and the current ω.  See plot, export.",
+        "    minimum (*), the outer trace (o) and the current ω.  See plot, export.\n"
+        "    Points whose inner solves (fd's and penalty's too) stopped short of\n"
+        "    inner.tol are marked '!' (red), counted in one warning line with the\n"
+        "    worst ‖∇θG‖, and false in the JSON array converged (inner_failures\n"
+        "    counts them).  Failed points say why; when all fail, surface fails.",
     .minargs = 1, .maxargs = 4,
     .exec = exec_surface,
     .complete = complete_surface,
@@ -432,8 +515,21 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     bl_plot_opts o;
     bl_plot_options(S, &o);
     bl_series sr[BL_SURF_MAXSPECS];
+    size_t n = b->nspecs * b->nvalues, nm = 0;
+    bl_mark *marks = calloc(n + 1, sizeof *marks);
+    char note[128];
+    if (!marks) return;
     for (size_t q = 0; q < b->nspecs; q++)
         sr[q] = (bl_series){b->specs[q].text, b->values, b->rel_err + q * b->nvalues, b->nvalues};
+    for (size_t k = 0; k < n; k++)
+        if (b->done[k] && !b->converged[k])
+            marks[nm++] = (bl_mark){b->values[k % b->nvalues], b->rel_err[k], 0, 0,
+                                    BL_PLOT_ALERT, 0, 1};
+    if (b->nunconv) {
+        snprintf(note, sizeof note, "inner solves stopped short of inner.tol (%zu of %zu "
+                 "estimates)", b->nunconv, b->ndone);
+        o.note = note;
+    }
     char title[128];
     snprintf(title, sizeof title, "relative error against %s as %s grows", b->ref, b->param);
     o.title = title;
@@ -441,7 +537,8 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     o.ylabel = "relative error";
     o.logy = 1;
     o.logx = b->values[0] > 0 && b->values[b->nvalues - 1] / b->values[0] > 20;
-    t_lines(tg, &o, sr, b->nspecs, NULL, 0);
+    t_lines(tg, &o, sr, b->nspecs, marks, nm);
+    free(marks);
 }
 
 static void print_budget(bl_session *S, const bl_budget *b)
@@ -456,11 +553,21 @@ static void print_budget(bl_session *S, const bl_budget *b)
     fputc('\n', S->out);
     for (size_t v = 0; v < b->nvalues; v++) {
         bl_pad(S->out, bl_fmt(a, sizeof a, b->values[v], 6), 10);
-        for (size_t q = 0; q < b->nspecs; q++)
-            bl_pad(S->out, b->done[q * b->nvalues + v]
-                   ? bl_fmt(a, sizeof a, b->rel_err[q * b->nvalues + v], 3) : "-", 16);
+        for (size_t q = 0; q < b->nspecs; q++) {
+            size_t k = q * b->nvalues + v;
+            if (b->done[k] && !b->converged[k]) {
+                /* the estimate stands on a solve that stopped short */
+                size_t l = strlen(bl_fmt(a, sizeof a, b->rel_err[k], 3));
+                snprintf(a + l, sizeof a - l, "%s", BL_PLOT_ALERT);
+            }
+            bl_pad(S->out, b->done[k] ? (b->converged[k] ? bl_fmt(a, sizeof a, b->rel_err[k], 3)
+                                                          : a) : "-", 16);
+        }
         fputc('\n', S->out);
     }
+    if (b->nunconv)
+        fprintf(S->out, "%s inner solves stopped short of inner.tol (%zu of %zu estimates)\n",
+                BL_PLOT_ALERT, b->nunconv, b->ndone);
 }
 
 static void json_budget(bl_session *S, const bl_budget *b)
@@ -485,7 +592,26 @@ static void json_budget(bl_session *S, const bl_budget *b)
     bl_json_bool(&j, "partial", b->partial);
     bl_json_num(&j, "seconds", b->seconds);
     bl_json_int(&j, "threads", b->threads);
+    bl_json_arr_begin(&j, "converged");             /* one per row, in their order */
+    for (size_t k = 0; k < b->nspecs * b->nvalues; k++) bl_json_bool(&j, NULL, b->converged[k]);
+    bl_json_arr_end(&j);
+    bl_json_int(&j, "inner_failures", (long long)b->nunconv);
+    bl_json_num(&j, "inner_worst_residual", b->worst);
+    bl_json_bool(&j, "reference_converged", b->ref_converged);
+    bl_json_num(&j, "inner_residual", b->theta_resid);
     bl_json_end(&j);
+}
+
+/* The warning line of a comparison over a budget. */
+static void warn_budget(bl_session *S, const bl_budget *b)
+{
+    bl_inner_conf ic;
+    char limit[64];
+    bl_session_inner_conf(S, &ic);
+    snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
+    bl_warn_inner(S->out, S->errf, "compare", b->nunconv, b->ndone, "estimates' inner solves",
+                  b->worst, resid_name(S), ic.tol, limit,
+                  b->ref_converged ? NULL : "; the reference's (fd) too");
 }
 
 static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
@@ -493,19 +619,32 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
     bl_plot_opts o;
     bl_plot_options(S, &o);
     char xl[32], title[160];
+    size_t n = s->npoints, nm = 0;
+    bl_mark *marks = calloc(n * (s->nspecs + 1) + 1, sizeof *marks);
+    char note[128];
+    if (!marks) return;
+    if (s->nunconv) o.note = alert_note(s->nunconv, s->ndone - s->nfailed, note, sizeof note);
     if (s->naxes == 1) {
         bl_series sr[BL_SURF_MAXSPECS];
         for (size_t q = 0; q < s->nspecs; q++)
             sr[q] = (bl_series){s->specs[q].text, s->ax[0].values, s->rel_err + q * s->npoints,
                                 s->npoints};
+        for (size_t k = 0; k < n; k++)
+            for (size_t q = 0; q < s->nspecs && s->done[k] == 1 && !s->converged[k]; q++)
+                marks[nm++] = (bl_mark){s->ax[0].values[k], s->rel_err[q * n + k], 0, 0,
+                                        BL_PLOT_ALERT, 0, 1};
         snprintf(title, sizeof title, "relative error against %s over %s", s->ref,
                  axis_name(&s->ax[0], xl, sizeof xl));
         o.title = title;
         o.xlabel = xl;
         o.ylabel = "relative error";
         o.logy = 1;
-        t_lines(tg, &o, sr, s->nspecs, NULL, 0);
+        t_lines(tg, &o, sr, s->nspecs, marks, nm);
     } else {
+        for (size_t k = 0; k < n; k++)
+            if (s->done[k] == 1 && !s->converged[k])
+                marks[nm++] = (bl_mark){s->ax[0].values[k % s->ax[0].n],
+                                        s->ax[1].values[k / s->ax[0].n], 0, 0, BL_PLOT_ALERT, 0, 1};
         char yl[32];
         for (size_t q = 0; q < s->nspecs; q++) {
             snprintf(title, sizeof title, "relative error of %s against %s", s->specs[q].text,
@@ -514,10 +653,11 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
             o.xlabel = axis_name(&s->ax[0], xl, sizeof xl);
             o.ylabel = axis_name(&s->ax[1], yl, sizeof yl);
             t_heatmap(tg, &o, s->ax[0].values, s->ax[0].n, s->ax[1].values, s->ax[1].n,
-                      s->rel_err + q * s->npoints, 1, NULL, 0);
+                      s->rel_err + q * s->npoints, 1, marks, nm);
             if (tg->path) break;            /* a file holds the first estimator's map */
         }
     }
+    free(marks);
 }
 
 /* compare search: a grid search against gradient-based tuning from the
@@ -547,6 +687,7 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
                                 S->cancel, NULL, NULL, e);
     }
     for (size_t i = 0; i < 2; i++) free(axes[i].values);
+    if (st == BL_OK) st = all_failed(&grid, e);
     if (st) {
         bl_surface_free(&grid);
         return st;
@@ -570,6 +711,7 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
     st = Q && om && th && o ? bl_spec_parse(S->set[BL_S_OUTER_ESTIMATOR].str, &spec, e) : BL_ENOMEM;
     size_t steps = 0;
     double Freached = NAN, t0 = bl_clock();
+    bl_err stop = {0};                  /* why the gradient run stopped early, if it did */
     if (st == BL_OK) {
         gsl_vector_memcpy(om, S->omega);
         gsl_vector_memcpy(th, S->theta);
@@ -590,11 +732,19 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
                 bl_err_set(e, st, "interrupted");
                 break;
             }
-            if (s2) break;
+            if (s2) {
+                bl_err_set(&stop, s2, "outer step %zu failed: %s", steps + 1, se.msg);
+                break;
+            }
         }
     }
     double tg = bl_clock() - t0;
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
+    /* the inner solves of both: each grid point counts as one */
+    bl_solve_tally ot = {0, 0, 0};
+    for (size_t r = 0; o && r < o->trace.n; r++) bl_tally_merge(&ot, &o->trace.info[r].inner);
+    size_t nfail = grid.nunconv + ot.failures, nsolves = grid.ndone - grid.nfailed + ot.solves;
+    double worst = fmax(grid.worst, ot.worst);
     if (st == BL_OK) {
         int reached = o->trace.n && Freached <= target;
         if (bl_session_json(S)) {
@@ -611,6 +761,7 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_int(&j, "hvp", (long long)grid.hvp);
             bl_json_num(&j, "seconds", grid.seconds);
             bl_json_num(&j, "F", Fbest);
+            bl_json_int(&j, "inner_failures", (long long)grid.nunconv);
             bl_json_obj_end(&j);
             bl_json_obj_begin(&j, NULL);
             bl_json_str(&j, "method", "gradient");
@@ -621,8 +772,15 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_num(&j, "seconds", tg);
             bl_json_num(&j, "F", Freached);
             bl_json_bool(&j, "reached", reached);
+            bl_json_int(&j, "inner_failures", (long long)ot.failures);
+            if (stop.code) bl_json_str(&j, "stopped", stop.msg);
             bl_json_obj_end(&j);
             bl_json_arr_end(&j);
+            bl_json_arr_begin(&j, "converged");     /* the grid's points, as surface */
+            for (size_t k = 0; k < grid.npoints; k++) bl_json_bool(&j, NULL, grid.converged[k]);
+            bl_json_arr_end(&j);
+            bl_json_int(&j, "inner_failures", (long long)nfail);
+            bl_json_num(&j, "inner_worst_residual", worst);
             bl_json_end(&j);
         } else {
             char a[64], b[64];
@@ -638,6 +796,16 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
                     "gradient (run)", o->solves, Q->n_hvp - h0,
                     timing ? bl_fmt(a, sizeof a, tg, 3) : "", reached ? "reached" : "NOT reached",
                     steps, o->type->name, spec.text);
+        }
+        bl_inner_conf ic2;
+        char limit[64];
+        bl_session_inner_conf(S, &ic2);
+        snprintf(limit, sizeof limit, "inner.maxit = %zu", ic2.maxit);
+        bl_warn_inner(S->out, S->errf, "compare", nfail, nsolves, "inner solves", worst,
+                      resid_name(S), ic2.tol, limit, NULL);
+        if (stop.code) {
+            fflush(S->out);
+            fprintf(S->errf, "bilab: compare: warning: the gradient run stopped: %s\n", stop.msg);
         }
     }
     bl_surface_free(&grid);
@@ -684,6 +852,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
             print_surface_summary(S, S->cgrid);
             draw_compare_grid(S, S->cgrid, &tg);
         }
+        warn_grid(S, S->cgrid, "compare");
         return st;
     }
     if (argc > 2) {
@@ -727,6 +896,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
         print_budget(S, b);
         draw_budget(S, b, &tg);
     }
+    warn_budget(S, b);
     return st;
 }
 
@@ -752,7 +922,9 @@ const bl_command bl_cmd_compare = {
         "The first two run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
         "'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
         "In a list, a piece with '=' and no ':' continues the previous spec:\n"
-        "cg:k=5,tol=1e-3,neumann is two estimators.",
+        "cg:k=5,tol=1e-3,neumann is two estimators.\n"
+        "Inner solves that stop short of inner.tol are flagged as in surface: '!',\n"
+        "one warning line, and JSON converged (per point or row) and inner_failures.",
     .minargs = 2, .maxargs = 3,
     .exec = exec_compare,
     .complete = bl_complete_specs,
@@ -858,7 +1030,7 @@ static int write_surface_csv(const bl_surface *s, FILE *f)
     for (size_t i = 0; i < s->d; i++) fprintf(f, ",grad%zu", i);
     for (size_t q = 0; q < s->nspecs; q++) fprintf(f, ",rel_err[%s],cosine[%s]", s->specs[q].text,
                                                   s->specs[q].text);
-    fprintf(f, "\n");
+    fprintf(f, ",converged\n");
     for (size_t k = 0; k < s->npoints; k++) {
         if (s->naxes >= 1) fprintf(f, "%.17g,", s->ax[0].values[k % s->ax[0].n]);
         if (s->naxes == 2) fprintf(f, "%.17g,", s->ax[1].values[k / s->ax[0].n]);
@@ -866,19 +1038,19 @@ static int write_surface_csv(const bl_surface *s, FILE *f)
         for (size_t i = 0; i < s->d; i++) fprintf(f, ",%.17g", s->grad[k * s->d + i]);
         for (size_t q = 0; q < s->nspecs; q++)
             fprintf(f, ",%.17g,%.17g", s->rel_err[q * s->npoints + k], s->cosine[q * s->npoints + k]);
-        fprintf(f, "\n");
+        fprintf(f, ",%d\n", s->converged[k] != 0);
     }
     return ferror(f) ? BL_EIO : BL_OK;
 }
 
 static int write_budget_csv(const bl_budget *b, FILE *f)
 {
-    fprintf(f, "spec,%s,rel_err,cosine,hvp\n", b->param);
+    fprintf(f, "spec,%s,rel_err,cosine,hvp,converged\n", b->param);
     for (size_t q = 0; q < b->nspecs; q++)
         for (size_t v = 0; v < b->nvalues; v++) {
             size_t k = q * b->nvalues + v;
-            fprintf(f, "\"%s\",%.17g,%.17g,%.17g,%lu\n", b->specs[q].text, b->values[v],
-                    b->rel_err[k], b->cosine[k], b->hvp[k]);
+            fprintf(f, "\"%s\",%.17g,%.17g,%.17g,%lu,%d\n", b->specs[q].text, b->values[v],
+                    b->rel_err[k], b->cosine[k], b->hvp[k], b->converged[k] != 0);
         }
     return ferror(f) ? BL_EIO : BL_OK;
 }

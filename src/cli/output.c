@@ -203,3 +203,15 @@ void bl_pad(FILE *f, const char *s, int width)
     for (int w = bl_utf8_width(s); w < width; w++) fputc(' ', f);
     fputc(' ', f);
 }
+
+void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+                   const char *unit, double worst, const char *rname, double tol,
+                   const char *limit, const char *tail)
+{
+    char w[64], t[64];
+    if (nfail == 0) return;
+    if (out) fflush(out);
+    fprintf(err, "bilab: %s: warning: %zu of %zu %s stopped short of inner.tol = %s "
+            "(worst %s = %s, %s)%s\n", cmd, nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
+            rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
+}

@@ -40,6 +40,17 @@ char *bl_fmt(char *buf, size_t len, double v, int digits);
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);
 
+/* The one warning line a command prints for its inner solves that stopped
+ * short of inner.tol (OUT is flushed first, so that the line comes after
+ * what the command printed):
+ *   bilab: CMD: warning: NFAIL of N UNIT stopped short of inner.tol = TOL
+ *   (worst RNAME = WORST, LIMIT)TAIL
+ * UNIT: "inner solves", "points' inner solves", ...; LIMIT: "inner.maxit =
+ * 10000"; TAIL may be NULL.  Nothing is printed when NFAIL is 0. */
+void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+                   const char *unit, double worst, const char *rname, double tol,
+                   const char *limit, const char *tail);
+
 /* Display width of UTF-8 text (one column a code point). */
 int bl_utf8_width(const char *s);
 /* Writes S left-aligned in WIDTH columns (UTF-8 aware), then a space. */

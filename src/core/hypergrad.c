@@ -15,16 +15,51 @@
 
 /* ---- helpers shared by estimators ---- */
 
-int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
-               const gsl_vector *theta, double *F, bl_cancel_t *cancel, bl_err *e)
+void bl_tally_add(bl_solve_tally *t, const bl_solve_info *info)
 {
+    t->solves++;
+    if (!info->converged) t->failures++;
+    if (info->resid > t->worst || isnan(info->resid)) t->worst = info->resid;
+}
+
+void bl_tally_merge(bl_solve_tally *t, const bl_solve_tally *u)
+{
+    t->solves += u->solves;
+    t->failures += u->failures;
+    if (u->worst > t->worst || isnan(u->worst)) t->worst = u->worst;
+}
+
+void bl_solve_info_of(const bl_inner *it, int st, double tol, bl_solve_info *info)
+{
+    /* the rule of bl_inner_solve_info: a stall counts only below tol */
+    info->status = st;
+    info->iters = it->iter;
+    info->resid = it->resid;
+    info->converged = st == BL_OK || (st == BL_ESTALL && it->resid <= tol);
+}
+
+int bl_value_F_info(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
+                    const gsl_vector *theta, double *F, bl_solve_info *info,
+                    bl_cancel_t *cancel, bl_err *e)
+{
+    bl_solve_info in;
     gsl_vector *th = gsl_vector_alloc(P->p);
     if (!th) return BL_ENOMEM;
     gsl_vector_memcpy(th, theta);
-    int st = bl_inner_solve_at(P, ic, omega, th, NULL, cancel, e);
-    if (st == BL_ESTALL) st = BL_OK;     /* as solved as round-off allows */
-    if (st == BL_OK) *F = bl_problem_L(P, th, omega);
+    int st = bl_inner_solve_info(P, ic, omega, th, &in, cancel, e);
+    if (st == BL_ESTALL) st = BL_OK;     /* as solved as round-off allows; in.converged says */
+    if (st == BL_OK || st == BL_EMAXITER) *F = bl_problem_L(P, th, omega);
+    if (info) *info = in;
     gsl_vector_free(th);
+    return st;
+}
+
+int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
+               const gsl_vector *theta, double *F, bl_cancel_t *cancel, bl_err *e)
+{
+    double v = 0;
+    int st = bl_value_F_info(P, ic, omega, theta, &v, NULL, cancel, e);
+    if (st == BL_OK) *F = v;
     return st;
 }
 
@@ -429,14 +464,19 @@ static int penalty_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     gsl_vector_memcpy(th, c->theta);
     double s = c->eta / lam * (c->eta > 0 ? 1 : 0);
     if (!(s > 0)) s = 1 / lam;
-    double tol = lam * c->inner->tol;
+    double tol = lam * c->inner->tol, gn = NAN;
+    /* the solve for θ_Λ, counted as an inner solve with residual
+     * ‖∇(L + ΛG)‖/Λ (the scale of ‖∇θG‖ that inner.tol is set for) */
+    bl_solve_info in = {.status = BL_OK};
     for (it = 0;; it++) {
         bl_problem_L_theta(P, th, c->omega, g);
         bl_problem_G_theta(P, th, c->omega, gg);
         gsl_blas_daxpy(lam, gg, g);                    /* ∇(L + ΛG) */
-        double gn = gsl_blas_dnrm2(g);
+        gn = gsl_blas_dnrm2(g);
         if (gn <= tol) break;
         if (it >= c->inner->maxit) {
+            in.status = BL_EMAXITER;
+            if (c->keep_unconverged) break;
             bl_err_set(e, st = BL_EMAXITER, "penalty: the solve for θ_Λ stopped after %zu "
                        "iterations with ‖∇(L + ΛG)‖ = %.3g > Λ·inner.tol = %.3g", it, gn, tol);
             goto out;
@@ -464,10 +504,17 @@ static int penalty_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
             }
             if (ok) break;
         }
-        if (!ok) break;                                /* at round-off: done */
+        if (!ok) {                                     /* at round-off: done */
+            in.status = BL_ESTALL;
+            break;
+        }
         gsl_vector_memcpy(th, tr);
         s *= 1.5;                                      /* let the step grow back */
     }
+    in.iters = it;
+    in.resid = gn / lam;
+    in.converged = gn <= tol;
+    bl_tally_add(&r->inner, &in);
     /* g = ∇ωL(θ_Λ) + Λ(∇ωG(θ_Λ) − ∇ωG(θ)) */
     bl_problem_L_omega(P, th, c->omega, r->grad);
     bl_problem_G_omega(P, th, c->omega, w1);
@@ -504,24 +551,25 @@ static int fd_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     if (!om) return BL_ENOMEM;
     int st = BL_OK;
     for (size_t i = 0; i < P->d && st == BL_OK; i++) {
-        double Fp = 0, Fm = 0, w = gsl_vector_get(c->omega, i);
-        gsl_vector_memcpy(om, c->omega);
-        gsl_vector_set(om, i, w + h);
-        st = bl_value_F(P, c->inner, om, c->theta, &Fp, c->cancel, e);
-        if (st == BL_OK) {
-            gsl_vector_set(om, i, w - h);
-            st = bl_value_F(P, c->inner, om, c->theta, &Fm, c->cancel, e);
+        double F[2] = {0, 0}, w = gsl_vector_get(c->omega, i);
+        for (int k = 0; k < 2 && st == BL_OK; k++) {
+            bl_solve_info in;
+            gsl_vector_memcpy(om, c->omega);
+            gsl_vector_set(om, i, k == 0 ? w + h : w - h);
+            st = bl_value_F_info(P, c->inner, om, c->theta, &F[k], &in, c->cancel, e);
+            if (st == BL_OK || st == BL_EMAXITER) bl_tally_add(&r->inner, &in);
+            if (st == BL_EMAXITER && c->keep_unconverged) st = BL_OK;
+            else if (st == BL_EMAXITER)
+                bl_err_set(e, st, "fd: the inner solve at omega[%zu]±h did not reach "
+                           "inner.tol=%g within inner.maxit=%zu iterations (residual %.3g)",
+                           i, c->inner->tol, c->inner->maxit, in.resid);
         }
-        if (st == BL_EMAXITER)
-            bl_err_set(e, st, "fd: the inner solve at omega[%zu]±h did not reach "
-                       "inner.tol=%g within inner.maxit=%zu iterations", i,
-                       c->inner->tol, c->inner->maxit);
-        else if (st && st != BL_EINTR) {
+        if (st && st != BL_EINTR && st != BL_EMAXITER) {
             char why[sizeof e->msg];
             snprintf(why, sizeof why, "%s", e ? e->msg : bl_strerror(st));
             bl_err_set(e, st, "fd: inner solve at omega[%zu]±h failed: %s", i, why);
         }
-        gsl_vector_set(r->grad, i, (Fp - Fm) / (2 * h));
+        gsl_vector_set(r->grad, i, (F[0] - F[1]) / (2 * h));
     }
     r->bytes = 2 * P->p * sizeof(double);
     gsl_vector_free(om);
@@ -720,6 +768,7 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
     r->adjoint_residual = NAN;
     r->bytes = 0;
     r->iters = 0;
+    r->inner = (bl_solve_tally){0, 0, 0};
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();
     int st = s->type->run(s->par, c, r, e);
@@ -787,14 +836,21 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
     /* g* = exact at a tightly solved θ*: the problem's closed form, else the
      * inner solver from θ to min(inner.tol, 1e-12) */
     gsl_vector_memcpy(tstar, c->theta);
+    x->star_converged = 1;
+    x->star_residual = 0;
     if (!P->type->theta_star || P->type->theta_star(P, c->omega, tstar) != BL_OK) {
         bl_inner_conf tight = *c->inner;
         tight.tol = fmin(tight.tol, 1e-12);
         tight.maxit *= 10;
         gsl_vector_memcpy(tstar, c->theta);
-        st = bl_inner_solve_at(P, &tight, c->omega, tstar, NULL, c->cancel, e);
+        bl_solve_info in;
+        st = bl_inner_solve_info(P, &tight, c->omega, tstar, &in, c->cancel, e);
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK;
         if (st) goto out;
+        /* a stall at round-off just above 1e-12 still gives g* to the
+         * accuracy inner.tol asks for */
+        x->star_converged = in.converged || in.resid <= c->inner->tol;
+        x->star_residual = in.resid;
     }
     bl_err pe;
     if (exact_at(c, tstar, 0, a, x->gstar, &pe) != BL_OK

@@ -16,6 +16,23 @@ enum {
     BL_EST_NEEDS_ADJOINT = 1u << 1
 };
 
+/* How the inner solves of a command ended: how many there were, how many
+ * stopped short of inner.tol (BL_EMAXITER, or a stall above tol), and the
+ * largest inner residual reached.  Commands report the ones that stopped
+ * short, never silently. */
+typedef struct bl_solve_tally {
+    size_t solves, failures;
+    double worst;                      /* the largest residual (0: none yet) */
+} bl_solve_tally;
+
+/* Counts one solve (INFO from bl_inner_solve_info). */
+void bl_tally_add(bl_solve_tally *t, const bl_solve_info *info);
+/* Adds U's counts to T. */
+void bl_tally_merge(bl_solve_tally *t, const bl_solve_tally *u);
+/* What bl_inner_solve_info would report for iterator IT after
+ * bl_inner_run returned ST with tolerance TOL. */
+void bl_solve_info_of(const bl_inner *it, int st, double tol, bl_solve_info *info);
+
 /* Where an estimate is computed. */
 typedef struct bl_hg_ctx {
     bl_problem *P;
@@ -26,6 +43,9 @@ typedef struct bl_hg_ctx {
     const gsl_vector *adjoint0;        /* warm start of adjoint methods, or NULL */
     int warm;                          /* 1: adjoint methods start from adjoint0 */
     double mem_max;                    /* bytes a method may hold; ≤ 0: no limit */
+    int keep_unconverged;              /* fd, penalty: 1 returns the estimate when an
+                                          inner solve stops at inner.maxit (counted
+                                          in the result's tally); 0: an error */
 } bl_hg_ctx;
 
 /* What an estimate returns; grad (d), adjoint (p) and theta_end (p) are
@@ -41,6 +61,8 @@ typedef struct bl_hg_result {
     size_t iters;                /* iterations (adjoint) or steps (unrolled) */
     size_t bytes;                /* working memory of the method */
     double seconds;
+    bl_solve_tally inner;        /* fd, penalty: the inner solves the estimate made
+                                    (penalty's residual is ‖∇(L + ΛG)‖/Λ) */
 } bl_hg_result;
 
 /* The kind of method, which decides how --explain splits its error. */
@@ -83,6 +105,9 @@ typedef struct bl_explain {
     const char *name[3];
     gsl_vector *part[3];
     double inner_residual;       /* ‖∇θG‖ at the θ the method started from */
+    int star_converged;          /* 0: the solve for θ* stopped short of its
+                                    tolerance (g* is then not exact) */
+    double star_residual;        /* the residual that solve reached (0: closed form) */
 } bl_explain;
 
 int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *e);
@@ -91,5 +116,11 @@ void bl_explain_free(bl_explain *x);
 /* F(ω) with the inner problem re-solved from THETA (not modified). */
 int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
                const gsl_vector *theta, double *F, bl_cancel_t *cancel, bl_err *e);
+/* The same, and how the solve ended (INFO may be NULL).  Returns BL_OK also
+ * when the solve stopped short of tol (INFO->converged is then 0), except at
+ * BL_EMAXITER, which is returned (F is set all the same). */
+int bl_value_F_info(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
+                    const gsl_vector *theta, double *F, bl_solve_info *info,
+                    bl_cancel_t *cancel, bl_err *e);
 
 #endif

@@ -136,11 +136,33 @@ void bl_trace_free(bl_trace *t)
     free(t->step);
     free(t->inner_iters);
     free(t->adjoint_iters);
+    free(t->info);
     memset(t, 0, sizeof *t);
 }
 
+int bl_trace_converged(const bl_trace *t, size_t r)
+{
+    return r < t->n && t->info[r].inner.failures == 0;
+}
+
+const char *bl_step_why(int why)
+{
+    switch (why) {
+    case BL_STEP_MOVED: return "ω moved";
+    case BL_STEP_NOGRAD: return "the hypergradient is 0";
+    case BL_STEP_BOX: return "the step points out of the box [outer.lo, outer.hi] and "
+                             "the projection leaves ω where it is";
+    case BL_STEP_NODECREASE: return "F did not decrease at any trial step";
+    case BL_STEP_NONFINITE: return "F was not finite at the trial steps";
+    case BL_STEP_SOLVEFAIL: return "the inner solves at the trial steps failed";
+    case BL_STEP_ROUNDOFF: return "F did not decrease before the step fell below the "
+                                  "round-off of ω";
+    }
+    return "unknown";
+}
+
 static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
-                      double step, size_t inner, size_t adjoint)
+                      double step, size_t inner, size_t adjoint, const bl_step_info *info)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
@@ -162,6 +184,9 @@ static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
         size_t *a = realloc(t->adjoint_iters, cap * sizeof *a);
         if (!a) return BL_ENOMEM;
         t->adjoint_iters = a;
+        bl_step_info *si = realloc(t->info, cap * sizeof *si);
+        if (!si) return BL_ENOMEM;
+        t->info = si;
         t->cap = cap;
     }
     for (size_t i = 0; i < t->d; i++) t->omega[t->n * t->d + i] = gsl_vector_get(om, i);
@@ -170,6 +195,7 @@ static int trace_push(bl_trace *t, const gsl_vector *om, double F, double gn,
     t->step[t->n] = step;
     t->inner_iters[t->n] = inner;
     t->adjoint_iters[t->n] = adjoint;
+    t->info[t->n] = *info;
     t->n++;
     return BL_OK;
 }
@@ -228,21 +254,32 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     if (!th || !th2 || !g || !dir || !w2 || !adj) goto out;
     gsl_vector_memcpy(th, env->theta);
 
-    /* 1. the inner problem at the current ω */
+    /* 1. the inner problem at the current ω; every solve of the step is
+     * counted in INFO, and one that stops short of inner.tol is kept (the
+     * commands report it), not an error */
+    bl_step_info info = {.resid = NAN, .why = BL_STEP_MOVED};
+    bl_solve_info in;
     if (oc->inner_steps == 0) {
         o->solves++;
-        st = bl_inner_solve_at(P, env->inner, env->omega, th, &used, env->cancel, e);
+        st = bl_inner_solve_info(P, env->inner, env->omega, th, &in, env->cancel, e);
+        used = in.iters;
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
         bl_inner *it = bl_inner_alloc(env->inner->type, p);
         st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
         for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++)
             st = bl_inner_iterate(it, e);
-        if (st == BL_OK) gsl_vector_memcpy(th, it->theta);
+        if (st == BL_OK) {
+            gsl_vector_memcpy(th, it->theta);
+            in = (bl_solve_info){.status = BL_OK, .iters = it->iter, .resid = it->resid,
+                                 .converged = bl_inner_test(it, env->inner->tol) == BL_OK};
+        }
         used = it ? it->iter : 0;
         bl_inner_free(it);
     }
     if (st) goto out;
+    bl_tally_add(&info.inner, &in);
+    info.resid = in.resid;
 
     /* 2. F and the hypergradient there */
     double F = bl_problem_L(P, th, env->omega);
@@ -250,14 +287,17 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
                                      : bl_inner_default_eta(P, th, env->omega);
     bl_hg_ctx c = {.P = P, .omega = env->omega, .theta = th, .inner = env->inner,
                    .eta = eta, .cancel = env->cancel, .mem_max = env->mem_max,
-                   .adjoint0 = env->adjoint, .warm = env->warm && env->adjoint};
+                   .adjoint0 = env->adjoint, .warm = env->warm && env->adjoint,
+                   .keep_unconverged = 1};
     bl_hg_result r = {.grad = g, .adjoint = adj};
     st = bl_hypergrad(env->estimator, &c, &r, e);
     if (st) goto out;
+    bl_tally_merge(&info.inner, &r.inner);
     double gn = gsl_blas_dnrm2(g);
 
     /* 3. the update, backtracked on F when asked.  When no halving gives
-     * a decrease, ω is stationary to round-off: the step is 0, not an error. */
+     * a decrease, ω is stationary to round-off: the step is 0, not an error,
+     * and INFO says why. */
     o->type->direction(o->state, g, dir);
     double slope;
     gsl_blas_ddot(g, dir, &slope);
@@ -275,28 +315,43 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     }
     double s = oc->step, ndir = gsl_blas_dnrm2(dir);
     if (oc->maxstep > 0 && s * ndir > oc->maxstep) s = oc->maxstep / ndir;
+    int nodec = 0, nonfinite = 0;
     for (int k = 0;; k++) {
         gsl_vector_memcpy(w2, env->omega);
         gsl_blas_daxpy(s, dir, w2);
         project(w2, oc->lo, oc->hi);
+        if (gsl_vector_equal(w2, env->omega)) {
+            /* ω does not move: no direction, the box, or (after halvings) a
+             * step below the round-off of ω: no trial point left to solve at */
+            info.why = k > 0 ? BL_STEP_ROUNDOFF : ndir == 0 ? BL_STEP_NOGRAD : BL_STEP_BOX;
+            info.halvings = k;
+            s = 0;
+            break;
+        }
         if (!oc->backtrack) break;
-        size_t more = 0;
         gsl_vector_memcpy(th2, th);
         o->solves++;
-        st = bl_inner_solve_at(P, env->inner, w2, th2, &more, env->cancel, e);
-        used += more;
+        st = bl_inner_solve_info(P, env->inner, w2, th2, &in, env->cancel, e);
+        used += in.iters;
         if (st == BL_EINTR) goto out;
         if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
+            bl_tally_add(&info.inner, &in);
             double F2 = bl_problem_L(P, th2, w2), dec = 0;
             for (size_t i = 0; i < d; i++)                   /* gᵀ(ω' − ω) */
                 dec += gsl_vector_get(g, i)
                        * (gsl_vector_get(w2, i) - gsl_vector_get(env->omega, i));
             if (isfinite(F2) && F2 <= F + 1e-4 * dec) {
                 gsl_vector_memcpy(th, th2);
+                info.halvings = k;
                 break;
             }
+            if (isfinite(F2)) nodec++;
+            else nonfinite++;
         }
         if (k == 40) {
+            info.why = nodec ? BL_STEP_NODECREASE : nonfinite ? BL_STEP_NONFINITE
+                       : BL_STEP_SOLVEFAIL;
+            info.halvings = k;
             s = 0;
             gsl_vector_memcpy(w2, env->omega);
             break;
@@ -304,7 +359,7 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         s *= 0.5;
     }
     st = BL_OK;
-    st = trace_push(&o->trace, env->omega, F, gn, s, used, r.iters);
+    st = trace_push(&o->trace, env->omega, F, gn, s, used, r.iters, &info);
     if (st) goto out;
     o->type->accept(o->state);
     o->iter++;

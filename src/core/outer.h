@@ -34,6 +34,33 @@ typedef struct bl_outer_conf {
     double maxstep;         /* cap on ‖ω' − ω‖ before projection; ≤ 0: none */
 } bl_outer_conf;
 
+/* Why an outer step moved ω as far as it did. */
+enum {
+    BL_STEP_MOVED = 0,      /* ω moved */
+    BL_STEP_NOGRAD,         /* the direction is 0 (the hypergradient is 0) */
+    BL_STEP_BOX,            /* projected on [outer.lo, outer.hi], ω stays where it is */
+    BL_STEP_NODECREASE,     /* backtracking gave up: F did not decrease enough (Armijo) */
+    BL_STEP_NONFINITE,      /* backtracking gave up: F was not finite at the trial points */
+    BL_STEP_SOLVEFAIL,      /* backtracking gave up: the trial inner solves failed */
+    BL_STEP_ROUNDOFF        /* no halving decreased F before the trial step fell
+                               below the round-off of ω: stationary to round-off */
+};
+
+/* How one outer step went, beside its trace row. */
+typedef struct bl_step_info {
+    bl_solve_tally inner;   /* its inner solves (line search included) and how
+                               many stopped short of inner.tol; with outer.inner
+                               = K the K iterations count as one solve */
+    double resid;           /* the inner residual at the row's ω, where F and
+                               g were taken */
+    int why;                /* BL_STEP_*: for a zero step, why */
+    int halvings;           /* halvings of the line search */
+} bl_step_info;
+
+/* What a BL_STEP_* code means, in words ("backtracking gave up: F did not
+ * decrease"). */
+const char *bl_step_why(int why);
+
 /* The outer history: one row per outer step, at the ω where F and g were
  * evaluated. */
 typedef struct bl_trace {
@@ -42,7 +69,11 @@ typedef struct bl_trace {
     double *F, *gnorm, *step;
     size_t *inner_iters;
     size_t *adjoint_iters;  /* iterations of the estimator (adjoint or unrolled) */
+    bl_step_info *info;     /* n: the step's inner solves and its zero-step reason */
 } bl_trace;
+
+/* Whether every inner solve of row R reached inner.tol. */
+int bl_trace_converged(const bl_trace *t, size_t r);
 
 void bl_trace_clear(bl_trace *t);
 void bl_trace_free(bl_trace *t);

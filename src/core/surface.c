@@ -33,16 +33,23 @@ static int resolve_threads(int threads)
 #endif
 }
 
-/* The reference at (θ, ω): exact, or fd where H is not positive definite.
- * Returns 1 for exact, 2 for fd, 0 on failure. */
-static int reference(const bl_hg_ctx *c, gsl_vector *g)
+/* The reference at (θ, ω): exact, or fd where H is not positive definite
+ * (its inner solves counted in T).  Returns 1 for exact, 2 for fd, 0 on
+ * failure (E says why). */
+static int reference(const bl_hg_ctx *c, gsl_vector *g, bl_solve_tally *t, bl_err *e)
 {
     bl_spec s;
     bl_hg_result r = {.grad = g};
+    bl_hg_ctx cc = *c;
+    bl_err fe = {0};
+    cc.keep_unconverged = 1;
     bl_spec_parse("exact", &s, NULL);
-    if (bl_hypergrad(&s, c, &r, NULL) == BL_OK) return 1;
+    if (bl_hypergrad(&s, &cc, &r, NULL) == BL_OK) return 1;
     bl_spec_parse("fd", &s, NULL);
-    if (bl_hypergrad(&s, c, &r, NULL) == BL_OK) return 2;
+    int st = bl_hypergrad(&s, &cc, &r, &fe);
+    if (t) bl_tally_merge(t, &r.inner);
+    if (st == BL_OK) return 2;
+    bl_err_set(e, st, "no reference: exact needs H positive definite, and %s", fe.msg);
     return 0;
 }
 
@@ -56,6 +63,8 @@ void bl_surface_free(bl_surface *s)
     free(s->rel_err);
     free(s->cosine);
     free(s->done);
+    free(s->converged);
+    free(s->resid);
     memset(s, 0, sizeof *s);
 }
 
@@ -111,8 +120,15 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     s->rel_err = malloc((nspecs ? nspecs : 1) * n * sizeof *s->rel_err);
     s->cosine = malloc((nspecs ? nspecs : 1) * n * sizeof *s->cosine);
     s->done = calloc(n, 1);
-    if (!s->F || !s->grad || !s->est || !s->rel_err || !s->cosine || !s->done) goto nomem;
-    for (size_t k = 0; k < n; k++) s->F[k] = NAN;
+    s->converged = calloc(n, 1);
+    s->resid = malloc(n * sizeof *s->resid);
+    int *status = calloc(n, sizeof *status);   /* why each failed point failed */
+    if (!s->F || !s->grad || !s->est || !s->rel_err || !s->cosine || !s->done
+        || !s->converged || !s->resid || !status) {
+        free(status);
+        goto nomem;
+    }
+    for (size_t k = 0; k < n; k++) s->F[k] = s->resid[k] = NAN;
     for (size_t k = 0; k < n * d; k++) s->grad[k] = NAN;
     for (size_t k = 0; k < nspecs * n * d; k++) s->est[k] = NAN;
     for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
@@ -131,7 +147,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
      * the same cache lines of F, grad and done */
     int chunk = (int)(nseg / ((size_t)nt * 8));
     if (chunk < 1) chunk = 1;
-    size_t ndone = 0, nfailed = 0;
+    size_t ndone = 0, nfailed = 0, first_fail = SIZE_MAX;
     unsigned long iters = 0, hvp = 0;
     double t0 = bl_clock();
     s->threads = nt;
@@ -147,6 +163,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         /* the last two solutions along the path, and a prediction */
         gsl_vector *prev[2] = {gsl_vector_alloc(P->p), gsl_vector_alloc(P->p)};
         gsl_vector *pred = gsl_vector_alloc(P->p);
+        bl_solve_tally mine = {0, 0, 0};
         if (!Q || !it || !om || !g || !ge || !prev[0] || !prev[1] || !pred) {
 #pragma omp atomic write
             fail = 1;
@@ -173,17 +190,22 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                     double gp = bl_problem_G(Q, pred, om);
                     if (isfinite(gp) && gp <= bl_problem_G(Q, prev[0], om)) start = pred;
                 }
-                int st = bl_inner_set(it, Q, om, start, ic->eta, NULL);
-                if (st == BL_OK) st = bl_inner_run(it, ic->tol, ic->maxit, cancel, NULL);
+                bl_err pe = {0};
+                bl_solve_tally pt = {0, 0, 0};     /* this point's solves */
+                int st = bl_inner_set(it, Q, om, start, ic->eta, &pe);
+                if (st == BL_OK) st = bl_inner_run(it, ic->tol, ic->maxit, cancel, &pe);
                 iters += it->iter;
                 th = it->theta;
                 unsigned char mark = 2;
                 if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
+                    bl_solve_info in;
+                    bl_solve_info_of(it, st, ic->tol, &in);
+                    bl_tally_add(&pt, &in);
                     double F = bl_problem_L(Q, th, om);
                     bl_hg_ctx c = {.P = Q, .omega = om, .theta = th, .inner = ic,
                                    .eta = eta > 0 ? eta : bl_inner_default_eta(Q, th, om),
-                                   .cancel = cancel};
-                    int ref = reference(&c, g);
+                                   .cancel = cancel, .keep_unconverged = 1};
+                    int ref = reference(&c, g, &pt, &pe);
                     if (ref) {
                         mark = 1;
                         if (ref == 2) {
@@ -194,11 +216,25 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                         memcpy(s->grad + k * d, g->data, d * sizeof(double));
                         for (size_t q2 = 0; q2 < nspecs; q2++) {
                             bl_hg_result r = {.grad = ge};
-                            if (bl_hypergrad(&specs[q2], &c, &r, NULL) != BL_OK) continue;
+                            int sq = bl_hypergrad(&specs[q2], &c, &r, NULL);
+                            bl_tally_merge(&pt, &r.inner);
+                            if (sq != BL_OK) continue;
                             memcpy(s->est + (q2 * n + k) * d, ge->data, d * sizeof(double));
                             s->rel_err[q2 * n + k] = bl_rel_err(ge, g);
                             s->cosine[q2 * n + k] = bl_cosine(ge, g);
                         }
+                    }
+                }
+                bl_tally_merge(&mine, &pt);
+                s->resid[k] = pt.solves ? pt.worst : NAN;
+                s->converged[k] = mark == 1 && pt.failures == 0;
+                if (mark == 2 && !(cancel && *cancel)) {
+                    status[k] = st ? st : pe.code ? pe.code : BL_EUNSUPPORTED;
+                    if (!pe.msg[0]) snprintf(pe.msg, sizeof pe.msg, "%s", bl_strerror(status[k]));
+#pragma omp critical(bl_surface_reason)
+                    if (k < first_fail) {
+                        first_fail = k;
+                        memcpy(s->reason, pe.msg, sizeof s->reason);
                     }
                 }
                 if (cancel && *cancel && mark == 2) break;     /* interrupted, not failed */
@@ -223,6 +259,8 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
             }
         }
         if (Q) hvp += Q->n_hvp;
+#pragma omp critical(bl_surface_tally)
+        bl_tally_merge(&s->tally, &mine);
         bl_problem_free(Q);
         bl_inner_free(it);
         gsl_vector_free(om);
@@ -239,6 +277,14 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     s->hvp = hvp;
     s->partial = ndone < n;
     snprintf(s->ref, sizeof s->ref, "%s", used_fd ? "exact|fd" : "exact");
+    for (size_t k = 0; k < n; k++) {
+        if (s->done[k] == 1 && !s->converged[k]) {
+            s->nunconv++;
+            if (s->resid[k] > s->worst || isnan(s->resid[k])) s->worst = s->resid[k];
+        }
+        if (first_fail < n && s->done[k] == 2 && status[k] == status[first_fail]) s->nreason++;
+    }
+    free(status);
     if (fail) {
         bl_surface_free(s);
         bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies of the problem");
@@ -266,6 +312,7 @@ void bl_budget_free(bl_budget *b)
     free(b->cosine);
     free(b->hvp);
     free(b->done);
+    free(b->converged);
     memset(b, 0, sizeof *b);
 }
 
@@ -308,8 +355,12 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     b->cosine = malloc(n * sizeof *b->cosine);
     b->hvp = calloc(n, sizeof *b->hvp);
     b->done = calloc(n, 1);
+    b->converged = calloc(n, 1);
+    double *resid = malloc(n * sizeof *resid);
     gsl_vector *gref = gsl_vector_alloc(P->d);
-    if (!b->values || !b->rel_err || !b->cosine || !b->hvp || !b->done || !gref) {
+    if (!b->values || !b->rel_err || !b->cosine || !b->hvp || !b->done || !b->converged
+        || !resid || !gref) {
+        free(resid);
         gsl_vector_free(gref);
         bl_budget_free(b);
         bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -322,15 +373,22 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         b->values[v] = all_int ? floor(values[v] + 0.5) : values[v];
     for (size_t k = 0; k < n; k++) b->rel_err[k] = b->cosine[k] = NAN;
     double eta0 = eta > 0 ? eta : bl_inner_default_eta(P, theta, omega);
+    b->theta_resid = bl_inner_residual(P, theta, omega, eta0);
     bl_hg_ctx c0 = {.P = P, .omega = omega, .theta = theta, .inner = ic, .eta = eta0,
-                    .cancel = cancel, .mem_max = mem_max};
-    int ref = reference(&c0, gref);
+                    .cancel = cancel, .mem_max = mem_max, .keep_unconverged = 1};
+    bl_solve_tally rt = {0, 0, 0};
+    bl_err re = {0};
+    int ref = reference(&c0, gref, &rt, &re);
     if (!ref) {
+        free(resid);
         gsl_vector_free(gref);
         bl_budget_free(b);
-        bl_err_set(e, BL_EUNSUPPORTED, "no reference: exact and fd both failed here");
+        bl_err_set(e, BL_EUNSUPPORTED, "%s", re.msg);
         return BL_EUNSUPPORTED;
     }
+    b->tally = rt;
+    b->ref_converged = rt.failures == 0;
+    for (size_t k = 0; k < n; k++) resid[k] = NAN;
     snprintf(b->ref, sizeof b->ref, "%s", ref == 1 ? "exact" : "fd");
     int nt = resolve_threads(threads), fail = 0;
     size_t ndone = 0;
@@ -340,6 +398,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     {
         bl_problem *Q = bl_problem_clone(P);
         gsl_vector *g = gsl_vector_alloc(P->d);
+        bl_solve_tally mine = {0, 0, 0};
         if (!Q || !g) {
 #pragma omp atomic write
             fail = 1;
@@ -359,6 +418,10 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
                 b->cosine[k] = bl_cosine(g, gref);
                 b->hvp[k] = r.hvp;
             }
+            bl_tally_merge(&mine, &r.inner);
+            /* the entry stands on its own solves and the reference's */
+            b->converged[k] = r.inner.failures == 0 && rt.failures == 0;
+            resid[k] = fmax(r.inner.solves ? r.inner.worst : 0, rt.worst);
             if (cancel && *cancel) continue;
             b->done[k] = 1;
             size_t now;
@@ -366,9 +429,17 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
             now = ++ndone;
             if (progress && thread_id() == 0) progress(parg, now, n);
         }
+#pragma omp critical(bl_budget_tally)
+        bl_tally_merge(&b->tally, &mine);
         bl_problem_free(Q);
         gsl_vector_free(g);
     }
+    for (size_t k = 0; k < n; k++)
+        if (b->done[k] && !b->converged[k]) {
+            b->nunconv++;
+            if (resid[k] > b->worst || isnan(resid[k])) b->worst = resid[k];
+        }
+    free(resid);
     gsl_vector_free(gref);
     b->seconds = bl_clock() - t0;
     b->ndone = ndone;

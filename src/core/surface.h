@@ -38,6 +38,22 @@ typedef struct bl_surface {
     double *rel_err, *cosine;   /* nspecs × npoints */
     unsigned char *done;        /* npoints: 1 computed, 2 failed */
     size_t ndone, nfailed;
+    /* Whether each point's numbers come from inner solves that reached
+     * inner.tol: the point's own solve, the reference's (fd) and the
+     * estimators' (fd, penalty).  0 where a solve stopped short (at
+     * inner.maxit, or stalled above tol), where the point failed or was
+     * not computed. */
+    unsigned char *converged;   /* npoints */
+    double *resid;              /* npoints: the largest inner residual of the
+                                   point's solves (NaN where not computed) */
+    size_t nunconv;             /* points computed (done 1) with converged 0 */
+    double worst;               /* the largest resid among those (0: none) */
+    bl_solve_tally tally;       /* every inner solve the grid made */
+    /* Why points failed: the message of the first failed point in grid
+     * order, and how many failed points share its status (for any number
+     * of threads the same). */
+    char reason[512];
+    size_t nreason;
     int partial;                /* cancelled before the end */
     double seconds;
     int threads;
@@ -78,6 +94,15 @@ typedef struct bl_budget {
     unsigned long *hvp;         /* nspecs × nvalues */
     unsigned char *done;        /* nspecs × nvalues */
     size_t ndone;
+    /* nspecs × nvalues: 1 when the estimate's own inner solves (fd,
+     * penalty) and the reference's (fd) reached inner.tol */
+    unsigned char *converged;
+    size_t nunconv;             /* computed entries with converged 0 */
+    double worst;               /* the largest inner residual among them */
+    bl_solve_tally tally;       /* every inner solve made, the reference's too */
+    int ref_converged;          /* the reference's solves reached inner.tol */
+    double theta_resid;         /* the inner residual at θ, where the estimates are
+                                   taken (compare does not solve there) */
     int partial;
     char ref[16];
     double seconds;

@@ -94,9 +94,9 @@ typedef struct surf_job {
     size_t naxes, coord[2], n[2];
     double *vals[2];
     /* results */
-    double *F, *grad;
-    unsigned char *done;
-    size_t npoints, ndone, nfailed, inprog;
+    double *F, *grad, *resid;
+    unsigned char *done, *conv;  /* conv: the point's inner solves reached inner.tol */
+    size_t npoints, ndone, nfailed, nunconv, inprog;
     unsigned long iters, hvp;
     int used_fd, nthreads;
     int finished, status;
@@ -111,7 +111,7 @@ typedef struct surf_view {
     const double *ax[2];
     const double *F;
     const unsigned char *done;
-    size_t npoints, ndone;
+    size_t npoints, ndone, nunconv;
 } surf_view;
 
 typedef struct canvas {
@@ -610,8 +610,11 @@ static void *job_main(void *arg)
                 J->F[at] = part.F[k];
                 memcpy(J->grad + at * d, part.grad + k * d, d * sizeof(double));
                 J->done[at] = part.done[k];
+                J->conv[at] = part.converged[k];
+                J->resid[at] = part.resid[k];
                 J->ndone++;
                 J->nfailed += part.done[k] == 2;
+                J->nunconv += part.done[k] == 1 && !part.converged[k];
             }
             J->iters += part.inner_iters;
             J->hvp += part.hvp;
@@ -644,6 +647,8 @@ static void job_free(surf_job *J)
     free(J->F);
     free(J->grad);
     free(J->done);
+    free(J->conv);
+    free(J->resid);
     pthread_mutex_destroy(&J->mu);
     free(J);
 }
@@ -669,8 +674,14 @@ static void job_install(bl_dash *D, surf_job *J)
     s->F = J->F;
     s->grad = J->grad;
     s->done = J->done;
-    J->F = J->grad = NULL;
-    J->done = NULL;
+    s->converged = J->conv;
+    s->resid = J->resid;
+    J->F = J->grad = J->resid = NULL;
+    J->done = J->conv = NULL;
+    for (size_t k = 0; k < n; k++)
+        if (s->done[k] == 1 && !s->converged[k] && !(s->resid[k] <= s->worst))
+            s->worst = s->resid[k];
+    s->nunconv = J->nunconv;
     s->est = malloc(n * d * sizeof *s->est);
     s->rel_err = malloc(n * sizeof *s->rel_err);
     s->cosine = malloc(n * sizeof *s->cosine);
@@ -723,14 +734,19 @@ static void job_poll(bl_dash *D)
     }
     if (!fin) return;
     pthread_join(J->tid, NULL);
-    if (J->status == BL_OK)
-        push_msg(D, 0, "surface: %zu points in %.3gs%s", J->npoints, J->seconds,
-                 J->nfailed ? " (some failed)" : "");
-    else if (J->status == BL_EINTR)
+    if (J->status == BL_OK) {
+        char un[96] = "";
+        if (J->nunconv)
+            snprintf(un, sizeof un, "; %zu points' inner solves stopped short of inner.tol",
+                     J->nunconv);
+        push_msg(D, J->nunconv ? 2 : 0, "surface: %zu points in %.3gs%s%s", J->npoints,
+                 J->seconds, J->nfailed ? " (some failed)" : "", un);
+    } else if (J->status == BL_EINTR) {
         push_msg(D, 2, "surface: stopped after %zu of %zu points (kept, partial)", J->ndone,
                  J->npoints);
-    else
+    } else {
         push_msg(D, 1, "surface: %s", J->err);
+    }
     job_install(D, J);
     job_free(J);
     D->job = NULL;
@@ -787,10 +803,14 @@ static void job_start(bl_dash *D)
     J->F = malloc(J->npoints * sizeof *J->F);
     J->grad = malloc(J->npoints * d * sizeof *J->grad);
     J->done = calloc(J->npoints, 1);
-    if (!J->P || !J->omega || !J->theta || !J->F || !J->grad || !J->done) goto nomem;
+    J->conv = calloc(J->npoints, 1);
+    J->resid = malloc(J->npoints * sizeof *J->resid);
+    if (!J->P || !J->omega || !J->theta || !J->F || !J->grad || !J->done || !J->conv
+        || !J->resid)
+        goto nomem;
     gsl_vector_memcpy(J->omega, S->omega);
     gsl_vector_memcpy(J->theta, S->theta);
-    for (size_t k = 0; k < J->npoints; k++) J->F[k] = NAN;
+    for (size_t k = 0; k < J->npoints; k++) J->F[k] = J->resid[k] = NAN;
     for (size_t k = 0; k < J->npoints * d; k++) J->grad[k] = NAN;
     bl_session_inner_conf(S, &J->ic);
     J->eta = S->set[BL_S_INNER_STEP].num;
@@ -1066,6 +1086,12 @@ static void draw_outer(bl_dash *D, rect r)
     char t[160], a[64], b[64], c[64];
     int dg = bl_session_digits(S);
     snprintf(t, sizeof t, "outer %s · step %zu", S->outer->type->name, S->outer->iter);
+    size_t nshort = 0;           /* steps whose inner solves stopped short of inner.tol */
+    for (size_t k = 0; k < tr->n; k++) nshort += !bl_trace_converged(tr, k);
+    if (nshort) {
+        size_t tl = strlen(t);
+        snprintf(t + tl, sizeof t - tl, " · %zu unconverged", nshort);
+    }
     draw_box(D, r, t, title_attr(D, C_OUTER));
     rect in = inside(r);
     if (in.h < 1) return;
@@ -1173,6 +1199,7 @@ static int surf_view_get(bl_dash *D, surf_view *v)
         v->done = J->done;
         v->npoints = J->npoints;
         v->ndone = J->ndone;
+        v->nunconv = J->nunconv;
         return 1;
     }
     const bl_surface *s = D->S->surf;
@@ -1188,6 +1215,7 @@ static int surf_view_get(bl_dash *D, surf_view *v)
     v->done = s->done;
     v->npoints = s->npoints;
     v->ndone = s->ndone;
+    v->nunconv = s->nunconv;
     return 1;
 }
 
@@ -1386,6 +1414,9 @@ static void draw_surface(bl_dash *D, rect r)
     if (D->job) snprintf(t + tl, sizeof t - tl, " · %zu/%zu", v.ndone + D->job->inprog, v.npoints);
     else if (have && v.ndone < v.npoints) snprintf(t + tl, sizeof t - tl, " · partial %zu/%zu", v.ndone, v.npoints);
     else if (have) snprintf(t + tl, sizeof t - tl, " · %zu points", v.npoints);
+    tl = strlen(t);
+    if (have && v.nunconv)       /* points whose inner solve stopped short of inner.tol */
+        snprintf(t + tl, sizeof t - tl, " · %zu unconverged", v.nunconv);
     draw_box(D, r, t, title_attr(D, C_OUTER));
     rect in = inside(r);
     if (!have) {

@@ -103,7 +103,8 @@ static void axes(cairo_t *cr, const frame *f, const bl_plot_opts *o)
     cairo_stroke(cr);
     cairo_set_font_size(cr, 13);
     if (o->title) text(cr, FW / 2, 12, o->title, 0.5, 0);
-    if (o->xlabel) text(cr, f->ox + f->pw / 2, FH - 20, o->xlabel, 0.5, 0);
+    /* the x label moves up when the alert legend (note) takes the last line */
+    if (o->xlabel) text(cr, f->ox + f->pw / 2, o->note ? FH - 36 : FH - 20, o->xlabel, 0.5, 0);
     if (o->ylabel) {
         cairo_save(cr);
         cairo_translate(cr, 16, f->oy + f->ph / 2);
@@ -111,6 +112,28 @@ static void axes(cairo_t *cr, const frame *f, const bl_plot_opts *o)
         text(cr, 0, 0, o->ylabel, 0.5, 0.5);
         cairo_restore(cr);
     }
+}
+
+/* An alert mark (a point whose inner solve stopped short): a red cross. */
+static void alert_cross(cairo_t *cr, double px, double py)
+{
+    cairo_set_source_rgb(cr, 0.84, 0.0, 0.0);
+    cairo_set_line_width(cr, 2);
+    cairo_move_to(cr, px - 5, py - 5);
+    cairo_line_to(cr, px + 5, py + 5);
+    cairo_move_to(cr, px - 5, py + 5);
+    cairo_line_to(cr, px + 5, py - 5);
+    cairo_stroke(cr);
+}
+
+/* The legend of the alert marks, bottom left: a red cross and O->note. */
+static void note(cairo_t *cr, const bl_plot_opts *o)
+{
+    if (!o->note) return;
+    alert_cross(cr, 16, FH - 12);
+    cairo_set_source_rgb(cr, 0.84, 0.0, 0.0);
+    cairo_set_font_size(cr, 11);
+    text(cr, 28, FH - 12, o->note, 0, 0.5);
 }
 
 int bl_figure_available(void) { return 1; }
@@ -174,6 +197,9 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
             cairo_move_to(cr, fx(&f, xa), fy(&f, ya));
             cairo_line_to(cr, fx(&f, xb), fy(&f, yb));
             cairo_stroke(cr);
+        } else if (mk->alert && ok(&f, mk->x, mk->y)) {
+            alert_cross(cr, fx(&f, mk->x), fy(&f, mk->y));
+            cairo_set_line_width(cr, 1.2);
         } else if (ok(&f, mk->x, mk->y)) {
             cairo_set_source_rgb(cr, 0, 0, 0);
             cairo_arc(cr, fx(&f, mk->x), fy(&f, mk->y), mk->glyph && !strcmp(mk->glyph, "o") ? 3 : 5,
@@ -193,6 +219,7 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
         cairo_set_source_rgb(cr, 0, 0, 0);
         text(cr, f.ox + f.pw - 124, y - 2, s[k].label ? s[k].label : "", 0, 0.5);
     }
+    note(cr, o);
     return close_surface(sf, cr, path, png, e);
 }
 
@@ -248,6 +275,10 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
     for (size_t m = 0; m < nmarks; m++) {
         if (!isfinite(marks[m].x) || !isfinite(marks[m].y)) continue;
         double px = fx(&f, marks[m].x), py = fy(&f, marks[m].y);
+        if (marks[m].alert) {
+            alert_cross(cr, px, py);
+            continue;
+        }
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_set_font_size(cr, 14);
         text(cr, px, py, marks[m].glyph ? marks[m].glyph : "+", 0.5, 0.5);
@@ -268,6 +299,7 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
     text(cr, bx + 20, f.oy, buf, 0, 0.5);
     snprintf(buf, sizeof buf, "%.3g%s", zmin, logz ? " (log)" : "");
     text(cr, bx + 20, f.oy + f.ph, buf, 0, 0.5);
+    note(cr, o);
     return close_surface(sf, cr, path, png, e);
 }
 

@@ -17,7 +17,10 @@ typedef struct cell {
     char ascii;
     int color;
     const char *glyph;
+    int alert;                /* an alert glyph: other glyphs do not cover it */
 } cell;
+
+#define ALERT_COLOR 196       /* red in the 256-colour cube */
 
 typedef struct canvas {
     int w, h;
@@ -80,14 +83,27 @@ static int usable(const canvas *cv, double x, double y)
     return isfinite(x) && isfinite(y) && (!cv->logx || x > 0) && (!cv->logy || y > 0);
 }
 
-static void put_glyph(canvas *cv, double x, double y, const char *g, int color)
+static void put_glyph(canvas *cv, double x, double y, const char *g, int color, int alert)
 {
     if (!usable(cv, x, y)) return;
     int dx = dot_x(cv, x), dy = dot_y(cv, y);
     int cx = cv->unicode ? dx / 2 : dx, cy = cv->unicode ? dy / 4 : dy;
     if (cx < 0 || cy < 0 || cx >= cv->w || cy >= cv->h) return;
+    if (cv->c[cy][cx].alert && !alert) return;
     cv->c[cy][cx].glyph = g;
-    cv->c[cy][cx].color = color;
+    cv->c[cy][cx].color = alert ? ALERT_COLOR : color;
+    cv->c[cy][cx].alert = alert;
+}
+
+/* The legend line of the alert marks, coloured like them. */
+static void print_note(FILE *f, const bl_plot_opts *o)
+{
+    if (!o->note) return;
+    fprintf(f, "%10s  ", "");
+    if (o->color) fprintf(f, "\033[38;5;%dm", ALERT_COLOR);
+    fputs(BL_PLOT_ALERT, f);
+    if (o->color) fputs("\033[0m", f);
+    fprintf(f, " %s\n", o->note);
 }
 
 static void fmt_num(char *buf, size_t len, double v, int logv)
@@ -160,7 +176,7 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
             if (usable(cv, xa, ya) && usable(cv, xb, yb))
                 line(cv, dot_x(cv, xa), dot_y(cv, ya), dot_x(cv, xb), dot_y(cv, yb), mk->series);
         } else {
-            put_glyph(cv, mk->x, mk->y, mk->glyph, 255);
+            put_glyph(cv, mk->x, mk->y, mk->alert ? BL_PLOT_ALERT : mk->glyph, 255, mk->alert);
         }
     }
     char top[32], bot[32], l[32], r[32];
@@ -191,6 +207,7 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
             if (o->color) fputs("\033[0m", f);
             fprintf(f, " %s\n", s[k].label ? s[k].label : "");
         }
+    print_note(f, o);
     free(cv);
 }
 
@@ -235,15 +252,24 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
     #define LEVEL(v) (!isfinite(v) ? -1 : (int)fmin(levels - 1, floor(levels * \
         (canlog ? (log(v) - log(zmin)) / (log(zmax) - log(zmin) + 1e-300) \
                 : ((v) - zmin) / (zmax - zmin + 1e-300)))))
-    /* overlay glyphs by cell */
+    /* overlay glyphs by cell; alert marks win over the others */
     const char **over = calloc((size_t)W * (size_t)Hrows, sizeof *over);
-    if (!over) return;
+    unsigned char *alert = calloc((size_t)W * (size_t)Hrows, 1);
+    if (!over || !alert) {
+        free(over);
+        free(alert);
+        return;
+    }
     double xa = x[0], xb = x[nx - 1], ya = y[0], yb = y[ny - 1];
     for (size_t m = 0; m < nmarks; m++) {
         if (!isfinite(marks[m].x) || !isfinite(marks[m].y)) continue;
-        int cx = (int)floor((marks[m].x - xa) / (xb - xa) * (W - 1) + 0.5);
-        int cy = Hrows - 1 - (int)floor((marks[m].y - ya) / (yb - ya) * (Hrows - 1) + 0.5);
-        if (cx >= 0 && cy >= 0 && cx < W && cy < Hrows) over[cy * W + cx] = marks[m].glyph;
+        int cx = nx > 1 ? (int)floor((marks[m].x - xa) / (xb - xa) * (W - 1) + 0.5) : 0;
+        int cy = Hrows - 1 - (ny > 1 ? (int)floor((marks[m].y - ya) / (yb - ya) * (Hrows - 1)
+                                                  + 0.5) : 0);
+        if (cx < 0 || cy < 0 || cx >= W || cy >= Hrows) continue;
+        if (alert[cy * W + cx] && !marks[m].alert) continue;
+        over[cy * W + cx] = marks[m].alert ? BL_PLOT_ALERT : marks[m].glyph;
+        alert[cy * W + cx] = marks[m].alert != 0;
     }
     if (o->title) fprintf(f, "%s\n", o->title);
     char top[32], bot[32];
@@ -264,7 +290,9 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
             if (o->color) {
                 int fg = lv[0] < 0 ? 0 : colors[lv[0] * (ncol - 1) / (levels - 1)];
                 int bg = sub == 2 ? (lv[1] < 0 ? 0 : colors[lv[1] * (ncol - 1) / (levels - 1)]) : fg;
-                if (g) fprintf(f, "\033[1;97;48;5;%dm%s\033[0m", bg, g);
+                if (g && alert[r * W + c])
+                    fprintf(f, "\033[1;38;5;%d;48;5;%dm%s\033[0m", ALERT_COLOR, bg, g);
+                else if (g) fprintf(f, "\033[1;97;48;5;%dm%s\033[0m", bg, g);
                 else if (sub == 2) fprintf(f, "\033[38;5;%d;48;5;%dm▀\033[0m", fg, bg);
                 else fprintf(f, "\033[48;5;%dm \033[0m", fg);
             } else if (g) {
@@ -294,6 +322,8 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
         else fprintf(f, " %c%.3g", ramp[k * 9 / (levels - 1)], v);
     }
     fprintf(f, "  (max %.4g)\n", zmax);
+    print_note(f, o);
     #undef LEVEL
     free(over);
+    free(alert);
 }

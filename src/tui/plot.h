@@ -13,6 +13,7 @@ typedef struct bl_plot_opts {
     int color;                /* 256-colour escapes */
     int logx, logy;
     const char *title, *xlabel, *ylabel;
+    const char *note;         /* a legend line under the plot (the alert marks), or NULL */
 } bl_plot_opts;
 
 typedef struct bl_series {
@@ -28,7 +29,12 @@ typedef struct bl_mark {
     double slope, half;
     const char *glyph;        /* UTF-8 or ASCII text of one cell */
     int series;               /* colour of the segment (series index) */
+    int alert;                /* 1: drawn in the alert colour (red), over other
+                                 marks: a point whose inner solve stopped short */
 } bl_mark;
+
+/* The glyph of alert marks, and the legend line that explains them. */
+#define BL_PLOT_ALERT "!"
 
 /* Lines through each series, then the marks, with axes and a legend. */
 void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns,

@@ -282,22 +282,6 @@ static void check_table(void)
 
 /* More rows of the table: parameter settings of a problem that take
  * other code paths than its defaults ("key=value ..." over the defaults). */
-static bl_problem *alloc_with(const bl_problem_type *T, const char *args, bl_err *e)
-{
-    double par[BL_MAX_PARAMS];
-    char buf[256], *save = NULL;
-    for (size_t i = 0; i < T->nparams; i++) par[i] = T->params[i].def;
-    snprintf(buf, sizeof buf, "%s", args);
-    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-        char *eq = strchr(w, '=');
-        if (!eq) return NULL;
-        *eq = '\0';
-        int k = bl_param_find(T->params, T->nparams, w);
-        if (k < 0 || bl_param_parse(&T->params[k], eq + 1, &par[k], e) != BL_OK) return NULL;
-    }
-    return bl_problem_alloc(T, par, NULL, e);
-}
-
 static void check_table_variants(void)
 {
     static const struct {
@@ -318,7 +302,7 @@ static void check_table_variants(void)
         char label[160];
         snprintf(label, sizeof label, "table %s %s", rows[i].T->name, rows[i].args);
         bl_err e = {0, ""};
-        bl_problem *P = alloc_with(rows[i].T, rows[i].args, &e);
+        bl_problem *P = problem_with(rows[i].T, rows[i].args, &e);
         if (!tap_ok(P != NULL, "%s: builds (%s)", label, e.msg)) continue;
         table_row(P, label);
         bl_problem_free(P);

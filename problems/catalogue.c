@@ -19,6 +19,9 @@ const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_heat,
     &bl_problem_doublewell,
     &bl_problem_nonsingleton,
+    &bl_problem_ivreg,
+    &bl_problem_oed,
+    &bl_problem_irl,
     &bl_problem_custom,
     NULL
 };

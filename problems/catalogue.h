@@ -20,11 +20,22 @@ extern const bl_problem_type bl_problem_heat;
 extern const bl_problem_type bl_problem_doublewell;
 extern const bl_problem_type bl_problem_nonsingleton;
 extern const bl_problem_type bl_problem_custom;
+extern const bl_problem_type bl_problem_ivreg;
+extern const bl_problem_type bl_problem_oed;
+extern const bl_problem_type bl_problem_irl;
 
 /* quadratic: the closed-form outer optimum ω* = (MᵀM + μI)⁻¹Mᵀθ_t with
  * M = A⁻¹B, and F(ω*) into *F_STAR (may be NULL).  BL_EINVAL when P is not
  * a quadratic instance, BL_EDIM on a wrong size, BL_ENOTPD when MᵀM + μI is
  * singular (μ = 0 and rank B < d).  Counts nothing. */
 int bl_quadratic_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star);
+
+/* ivreg: the 2SLS estimate β̂ = (T̂ᵀT̂)⁻¹T̂ᵀy (the outer optimum, T̂ the
+ * stage-1 prediction of the treatments) and F(β̂) into *F (may be NULL);
+ * bl_ivreg_ols: the ordinary least squares (TᵀT)⁻¹Tᵀy that the confounder
+ * biases.  BL_EINVAL when P is not an ivreg instance, BL_EDIM on a wrong
+ * size, BL_ENOTPD when the normal matrix is singular.  Count nothing. */
+int bl_ivreg_2sls(bl_problem *P, gsl_vector *beta_hat, double *F);
+int bl_ivreg_ols(bl_problem *P, gsl_vector *beta_ols);
 
 #endif

@@ -126,6 +126,32 @@ TAP_UNUSED static inline double F_closed1(bl_problem *P, double w)
     return F;
 }
 
+/* T built on no data from its defaults with ARGS ("key=value ..."; the
+ * values as `problem use` takes them) over them; NULL, with E set when
+ * the problem refuses, on an unknown name or a bad value. */
+TAP_UNUSED static inline bl_problem *problem_with(const bl_problem_type *T, const char *args,
+                                                  bl_err *e)
+{
+    double par[BL_MAX_PARAMS];
+    char buf[256], *save = NULL;
+    for (size_t i = 0; i < T->nparams; i++) par[i] = T->params[i].def;
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(w, '=');
+        int k = -1;
+        if (eq) {
+            *eq = '\0';
+            k = bl_param_find(T->params, T->nparams, w);
+        }
+        if (k < 0) {
+            bl_err_set(e, BL_EINVAL, "%s: no parameter %s", T->name, w);
+            return NULL;
+        }
+        if (bl_param_parse(&T->params[k], eq + 1, &par[k], e) != BL_OK) return NULL;
+    }
+    return bl_problem_alloc(T, par, NULL, e);
+}
+
 /* ---- data sets ---- */
 
 /* A data set built by hand (data.c is not needed): y = Xw + noise, with w,

@@ -30,7 +30,7 @@ static const double FD_H = 1e-4;
  * definition, and has its own suite). */
 static const char *const own[] = {
     "quadratic", "ridge", "ridge-multi", "logreg", "logreg-multi", "cleaning", "tv1d",
-    "heat", "doublewell", "nonsingleton", "lasso", "enet", NULL,
+    "heat", "doublewell", "nonsingleton", "lasso", "enet", "ivreg", "oed", "irl", NULL,
 };
 
 static int is_own(const char *name)
@@ -278,6 +278,35 @@ static void check_table(void)
     }
     bl_dataset_free(reg);
     bl_dataset_free(cls);
+}
+
+/* More rows of the table: parameter settings of a problem that take
+ * other code paths than its defaults ("key=value ..." over the defaults). */
+static void check_table_variants(void)
+{
+    static const struct {
+        const bl_problem_type *T;
+        const char *args;
+    } rows[] = {
+        {&bl_problem_ivreg, "model=kernel kernel=gauss"},
+        {&bl_problem_ivreg, "model=kernel kernel=linear n=40 q=60"},
+        {&bl_problem_ivreg, "model=linear n=30 q=60 k=3"},
+        {&bl_problem_ivreg, "model=kernel lambda=0 kernel=linear"},
+        {&bl_problem_oed, "N=30 nt=5 s=7 K=3 budget=0.1"},
+        {&bl_problem_irl, "bellman=unrolled K=5"},
+        {&bl_problem_irl, "bellman=unrolled K=0"},
+        {&bl_problem_irl, "size=4 slip=0 gamma=0.5 scale=3"},
+        {&bl_problem_irl, "size=3 slip=1 bellman=unrolled K=40"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char label[160];
+        snprintf(label, sizeof label, "table %s %s", rows[i].T->name, rows[i].args);
+        bl_err e = {0, ""};
+        bl_problem *P = problem_with(rows[i].T, rows[i].args, &e);
+        if (!tap_ok(P != NULL, "%s: builds (%s)", label, e.msg)) continue;
+        table_row(P, label);
+        bl_problem_free(P);
+    }
 }
 
 /* ---- closed forms and outer losses ---- */
@@ -1049,6 +1078,7 @@ int main(void)
     rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 20240404);
     check_table();
+    check_table_variants();
     check_regression_family();
     check_logistic_family();
     check_logreg_solvers();

@@ -1257,7 +1257,18 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
     gsl_vector *ts = gsl_vector_alloc(p), *gref = gsl_vector_alloc(d), *g = gsl_vector_alloc(d);
     gsl_vector *ev = gsl_vector_alloc(p);
     gsl_matrix *H = gsl_matrix_alloc(p, p);
-    P->type->theta_star(P, om, ts);
+    if (P->type->theta_star) {
+        P->type->theta_star(P, om, ts);
+    } else {
+        /* no closed form (irl): gd to 1e-6 from 0, where Newton may meet an
+         * indefinite H, then Newton to 1e-13 */
+        bl_inner_conf gd = {bl_inner_gd, 0, 1e-6, 100000};
+        bl_err e = {0, ""};
+        gsl_vector_set_zero(ts);
+        int st = bl_inner_solve_at(P, &gd, om, ts, NULL, NULL, &e);
+        if (st == BL_OK) st = bl_inner_solve_at(P, &tight, om, ts, NULL, NULL, &e);
+        if (st != BL_OK && st != BL_ESTALL) tap_diag("%s: inner solve: %s", lab, e.msg);
+    }
     gexact_dense(P, om, ts, gref);
     bl_hg_ctx c = ctx_at(P, om, ts);
     bl_problem_hessian(P, ts, om, H);
@@ -1314,6 +1325,41 @@ static void check_table(void)
             }
         } else if (T == &bl_problem_ridge) {
             table_on(ridge_P, ridge_om, "ridge(synthetic n=40,m=30,p=8)");
+        } else if (T == &bl_problem_ivreg || T == &bl_problem_oed || T == &bl_problem_irl) {
+            /* set-ups of issue 17's problems: their defaults and the other
+             * code paths (kernel stage 1, unrolled Bellman), small enough
+             * for the 2000-step estimators */
+            static const struct {
+                const bl_problem_type *T;
+                const char *args;
+                double om[2];   /* NAN: the problem's ω₀ */
+            } set[] = {
+                {&bl_problem_ivreg, "", {0.5, -0.2}},
+                {&bl_problem_ivreg, "model=kernel", {0.5, -0.2}},
+                {&bl_problem_ivreg, "model=kernel kernel=linear n=40 q=60 lambda=1e-2", {1, 0}},
+                {&bl_problem_oed, "N=20 nt=5 s=8 K=3 budget=1e-3 reg2=-3", {NAN, NAN}},
+                {&bl_problem_irl, "", {NAN, NAN}},
+                {&bl_problem_irl, "bellman=unrolled K=10", {-3, NAN}},
+            };
+            for (size_t j = 0; j < sizeof set / sizeof *set; j++) {
+                if (set[j].T != T) continue;
+                bl_err e = {0, ""};
+                bl_problem *P = problem_with(T, set[j].args, &e);
+                char lab[128];
+                snprintf(lab, sizeof lab, "%s(%s)", T->name, *set[j].args ? set[j].args
+                                                                          : "defaults");
+                if (!P) {
+                    tap_ok(0, "%s builds: %s", lab, e.msg);
+                    continue;
+                }
+                gsl_vector *om = gsl_vector_alloc(P->d);
+                bl_problem_omega0(P, om);
+                for (size_t i = 0; i < P->d && i < 2; i++)
+                    if (!isnan(set[j].om[i])) gsl_vector_set(om, i, set[j].om[i]);
+                table_on(P, om, lab);
+                gsl_vector_free(om);
+                bl_problem_free(P);
+            }
         } else {
             char why[128];
             snprintf(why, sizeof why, "%s: no set-up in this test", T->name);

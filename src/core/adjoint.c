@@ -2,6 +2,7 @@
  * of H that predicts how they behave. */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,13 @@ static int cg_iterate(void *s, bl_adjoint *it)
     if (c->rr == 0) return BL_OK;                     /* solved exactly */
     bl_problem_hvp(it->P, it->theta, it->omega, c->d, c->Hd);
     gsl_blas_ddot(c->d, c->Hd, &dHd);
+    /* ‖r‖² below DBL_MIN/ε: on a well-conditioned H (ivreg's kernel model)
+     * cg with tol=0 drives r to the underflow level, where dᵀHd rounds to
+     * 0; that is a solved system, not a curvature problem */
+    if (dHd == 0 && c->rr < DBL_MIN / DBL_EPSILON) {
+        c->rr = 0;
+        return BL_OK;
+    }
     if (!(dHd > 0)) {
         it->resid = dHd;                              /* reported by the caller */
         return BL_ENOTPD;

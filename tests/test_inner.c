@@ -13,6 +13,7 @@
 
 #include "expr.h"
 #include "fixtures.h"
+#include "hypergrad.h"
 #include "inner.h"
 #include "linalg.h"
 
@@ -769,17 +770,43 @@ static void check_auto(void)
         const bl_inner_type *S = P ? bl_inner_auto(P) : NULL;
         tap_ok(S && !strcmp(S->name, want[i].solver), "auto on %s (p = %zu): %s (%s)",
                want[i].problem, P ? P->p : 0, want[i].solver, S ? S->name : e.msg);
-        /* and it solves: cd and newton reach 1e-10 here */
-        if (S && T->flags & BL_PROB_CONVEX) {
+        /* it solves to 1e-10, and there the problem's default estimators
+         * (its own, else exact) agree with fd to 1e-6 */
+        if (S) {
             gsl_vector *om = gsl_vector_alloc(P->d), *th = gsl_vector_calloc(P->p);
+            gsl_vector *g = gsl_vector_alloc(P->d), *gfd = gsl_vector_alloc(P->d);
+            gsl_vector *a = gsl_vector_alloc(P->p), *te = gsl_vector_alloc(P->p);
             bl_problem_omega0(P, om);
             bl_inner_conf c = {S, 0, 1e-10, 10000};
             size_t used = 0;
             int st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
             tap_ok(st == BL_OK, "auto on %s solves to 1e-10 in %zu iterations %s",
                    want[i].problem, used, st ? e.msg : "");
+            /* fd's inner solves tighter than 1e-10: its error is about
+             * tol/h = 1e-5 relative on lasso otherwise */
+            bl_inner_conf tight = {S, 0, 1e-13, 10000};
+            bl_hg_ctx hc = {.P = P, .omega = om, .theta = th, .inner = &tight,
+                            .eta = bl_inner_default_eta(P, th, om)};
+            bl_hg_result r = {.grad = gfd, .adjoint = a, .theta_end = te};
+            bl_spec sp;
+            st = bl_spec_parse("fd", &sp, &e) || bl_hypergrad(&sp, &hc, &r, &e);
+            char specs[256], *save = NULL;
+            snprintf(specs, sizeof specs, "%s", T->estimators ? T->estimators : "exact");
+            for (char *w = strtok_r(specs, " ", &save); w && !st; w = strtok_r(NULL, " ", &save)) {
+                if (!strcmp(w, "fd")) continue;                /* the reference */
+                r.grad = g;
+                int sst = bl_spec_parse(w, &sp, &e) || bl_hypergrad(&sp, &hc, &r, &e);
+                double rel = bl_rel_err(g, gfd);
+                tap_ok(sst == BL_OK && rel <= 1e-6, "%s, at θ solved by %s: %s agrees with fd "
+                       "(rel %.2g) %s", want[i].problem, S->name, w, rel, sst ? e.msg : "");
+            }
+            if (st) tap_ok(0, "%s: fd runs: %s", want[i].problem, e.msg);
             gsl_vector_free(om);
             gsl_vector_free(th);
+            gsl_vector_free(g);
+            gsl_vector_free(gfd);
+            gsl_vector_free(a);
+            gsl_vector_free(te);
         }
         bl_problem_free(P);
     }

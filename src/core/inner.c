@@ -134,18 +134,18 @@ static int descent_step(bl_inner *it, int mode, const gsl_vector *x, double gx,
         gsl_blas_daxpy(-*s, g, it->theta);
         if (mode == STEP_FIXED) return refresh(it);
         double gt = bl_problem_G(it->P, it->theta, it->omega);
-        int ok = 0;
+        int ok = 0, have_grad = 0;
         if (isfinite(gt)) {
             if (mode == STEP_GUARDED) ok = gt <= gx + g_slack(it, gx);
             else ok = gt <= gx - 0.5 * *s * gn * gn;
             if (!ok && mode == STEP_ARMIJO && gt <= gx + g_slack(it, gx)) {
                 bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
-                ok = gsl_blas_dnrm2(it->grad) < gn;
+                ok = have_grad = gsl_blas_dnrm2(it->grad) < gn;
             }
         }
         if (ok) {
             it->value = gt;
-            bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
+            if (!have_grad) bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
             it->resid = gsl_blas_dnrm2(it->grad);
             return isfinite(it->resid) ? BL_OK : BL_EDIVERGE;
         }

@@ -186,6 +186,7 @@ const bl_problem_type bl_problem_doublewell = {
     .params = dw_params,
     .nparams = NPAR,
     .flags = 0,
+    .estimators = "exact fd",   /* fd sees the jumps of θ*(ω) that exact cannot */
     .init = dw_init,
     .free = dw_free,
     .clone = dw_clone,

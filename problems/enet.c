@@ -17,5 +17,6 @@ const bl_problem_type bl_problem_enet = {
         "dθ_{S^c} = 0; default ω₂ = −2.\n" BL_L1_NOTES,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
     .dataset = "diabetes",
+    .estimators = "exact fd",   /* F is piecewise smooth: fd checks the support */
     BL_L1_METHODS
 };

@@ -456,6 +456,7 @@ const bl_problem_type bl_problem_heat = {
     .params = heat_params,
     .nparams = NPAR,
     .flags = BL_PROB_CONVEX,
+    .estimators = "exact cg",   /* the adjoint-state cg of the lesson, against exact */
     .init = heat_init,
     .free = heat_free,
     .clone = heat_clone,

@@ -16,5 +16,6 @@ const bl_problem_type bl_problem_lasso = {
         "∇F = ∇_θL(θ)ᵀ dθ/dω.\n" BL_L1_NOTES,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
     .dataset = "diabetes",
+    .estimators = "exact fd",   /* F is piecewise smooth: fd checks the support */
     BL_L1_METHODS
 };

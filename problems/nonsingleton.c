@@ -148,6 +148,7 @@ const bl_problem_type bl_problem_nonsingleton = {
     .params = NULL,
     .nparams = 0,
     .flags = 0,
+    .estimators = "exact:pinv fd",   /* H is singular: exact does not apply */
     .init = ns_init,
     .free = ns_free,
     .clone = ns_clone,

@@ -30,9 +30,10 @@ static void print_inner(bl_session *S, const char *cmd, int final)
         bl_json_end(&j);
         return;
     }
-    char a[64], b[64];
-    fprintf(S->out, "inner %s %5zu  G = %-14s %s = %s\n", it->type->name,
-            S->inner_total, bl_fmt(a, sizeof a, it->value, dg),
+    char a[64], b[64], name[64];
+    snprintf(name, sizeof name, strcmp(S->set[BL_S_INNER_SOLVER].str, "auto") ? "%s"
+             : "(auto: %s)", it->type->name);
+    fprintf(S->out, "inner %s %5zu  G = %-14s %s = %s\n", name, S->inner_total, bl_fmt(a, sizeof a, it->value, dg),
             S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
             bl_fmt(b, sizeof b, it->resid, dg));
 }
@@ -318,7 +319,11 @@ const bl_command bl_cmd_solve = {
         "solve inner    iterate inner.solver from the current θ until ‖∇θG‖ ≤\n"
         "               inner.tol or inner.maxit iterations (a warning, not an error)\n"
         "solve adjoint  iterate adjoint.method until ‖Ha − ∇θL‖ ≤ adjoint.tol·‖∇θL‖\n"
-        "               or adjoint.maxit iterations",
+        "               or adjoint.maxit iterations\n"
+        "inner.solver auto (the default) picks the problem's own solver if it names\n"
+        "one; cd (or fista) for lasso and enet; newton where H is dense and p ≤ 2000\n"
+        "(p ≤ 200 for problems without a dense H, whose H is made from p products);\n"
+        "else newton-cg (convex G) or lbfgs, matrix-free.  The line says which.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_solve,
     .complete = complete_solve,

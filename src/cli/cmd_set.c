@@ -229,6 +229,9 @@ static void show_state(bl_session *S)
     double gn = bl_inner_residual(P, S->theta, S->omega, bl_session_eta(S));
     double eta = bl_session_eta(S);
     int dg = bl_session_digits(S);
+    bl_inner_conf ic;                           /* the solver auto picks */
+    bl_session_inner_conf(S, &ic);
+    int auto_ = strcmp(S->set[BL_S_INNER_SOLVER].str, "auto") == 0;
     char rep[1024] = "";
     if (P->type->report && P->type->report(P, S->theta, S->omega, rep, sizeof rep) != BL_OK)
         rep[0] = '\0';
@@ -248,6 +251,7 @@ static void show_state(bl_session *S)
         bl_json_int(&j, "inner_iterations", (long long)S->inner_total);
         bl_json_int(&j, "outer_iterations", (long long)S->outer->iter);
         bl_json_str(&j, "inner_solver", S->set[BL_S_INNER_SOLVER].str);
+        bl_json_str(&j, "inner_solver_used", ic.type->name);
         bl_json_str(&j, "outer_opt", S->set[BL_S_OUTER_OPT].str);
         bl_json_str(&j, "estimator", S->set[BL_S_OUTER_ESTIMATOR].str);
         if (rep[0]) bl_json_str(&j, "report", rep);
@@ -267,8 +271,9 @@ static void show_state(bl_session *S)
             bl_fmt(c, sizeof c, G, dg),
             P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
             bl_fmt(d, sizeof d, gn, dg));
-    fprintf(f, "inner    %s, η = %s, %zu iterations at this ω\n",
-            S->set[BL_S_INNER_SOLVER].str, bl_fmt(b, sizeof b, eta, dg), S->inner_total);
+    fprintf(f, "inner    %s%s%s%s, η = %s, %zu iterations at this ω\n",
+            S->set[BL_S_INNER_SOLVER].str, auto_ ? " (" : "", auto_ ? ic.type->name : "",
+            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), S->inner_total);
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
     /* the problem's own report (problem.h), as lines under "report" */
@@ -354,18 +359,23 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
     char val[512], dom[256];
     bl_setting_format(k, &S->set[k], val, sizeof val);
     bl_setting_domain(k, dom, sizeof dom);
+    bl_inner_conf ic;                           /* what inner.solver auto picks */
+    bl_session_inner_conf(S, &ic);
+    int auto_ = k == BL_S_INNER_SOLVER && !strcmp(val, "auto");
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "show");
         bl_json_str(&j, "name", bl_settings_table[k].name);
         bl_json_str(&j, "value", val);
+        if (auto_) bl_json_str(&j, "used", ic.type->name);
         bl_json_str(&j, "default", bl_settings_table[k].def);
         bl_json_str(&j, "type", dom);
         bl_json_str(&j, "help", bl_settings_table[k].help);
         bl_json_end(&j);
     } else {
-        fprintf(S->out, "%s = %s\n  %s\n  %s; default %s\n", bl_settings_table[k].name,
-                val, bl_settings_table[k].help, dom, bl_settings_table[k].def);
+        fprintf(S->out, "%s = %s%s%s%s\n  %s\n  %s; default %s\n", bl_settings_table[k].name,
+                val, auto_ ? " (" : "", auto_ ? ic.type->name : "", auto_ ? ")" : "",
+                bl_settings_table[k].help, dom, bl_settings_table[k].def);
     }
     return BL_OK;
 }

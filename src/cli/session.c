@@ -209,6 +209,7 @@ int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e)
 void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c)
 {
     const bl_inner_type *T = bl_inner_lookup(S->set[BL_S_INNER_SOLVER].str);
+    if (!T && S->P) T = bl_inner_auto(S->P);      /* inner.solver auto */
     c->type = T ? T : bl_inner_gd;
     c->eta = S->set[BL_S_INNER_STEP].num;
     c->tol = S->set[BL_S_INNER_TOL].num;

@@ -14,10 +14,12 @@
 #include "outer.h"
 #include "settings.h"
 
+/* auto, then the solvers of the table */
 static const char *inner_choice(size_t i)
 {
+    if (i == 0) return "auto";
     for (size_t k = 0; bl_inner_types[k]; k++)
-        if (k == i) return bl_inner_types[k]->name;
+        if (k + 1 == i) return bl_inner_types[k]->name;
     return NULL;
 }
 
@@ -60,9 +62,11 @@ static const char *format_choice(size_t i)
 }
 
 const bl_setting bl_settings_table[BL_NSETTINGS] = {
-    [BL_S_INNER_SOLVER] = {"inner.solver", BL_SET_CHOICE, 0, 0, "gd",
-        "inner solver: gd (fixed step η), agd (Nesterov), newton (Cholesky), lbfgs "
-        "(GSL BFGS2), bda (selection among minimisers), ista, fista, cd (non-smooth)",
+    [BL_S_INNER_SOLVER] = {"inner.solver", BL_SET_CHOICE, 0, 0, "auto",
+        "inner solver: auto (picks from the problem: help solve), gd (step η; "
+        "backtracks where needed), agd (Nesterov, restarted), newton (Cholesky; "
+        "descends where H is indefinite), lbfgs (GSL BFGS2), bda (selection among "
+        "minimisers), ista, fista, cd (non-smooth)",
         inner_choice, BL_INV_INNER},
     [BL_S_INNER_STEP] = {"inner.step", BL_SET_DOUBLE, 0, INFINITY, "0",
         "inner step η; 0 means 1/L_G from the problem's bound or a power "

@@ -2,10 +2,12 @@
  * newton, lbfgs and bda.  Each solver is a static type; the table lists them. */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
 
@@ -92,29 +94,134 @@ double bl_inner_residual(bl_problem *P, const gsl_vector *theta,
     return r;
 }
 
-/* ---- gd: θ ← θ − η ∇_θG(θ) ---- */
+/* ---- step control shared by gd and agd ----
+ * The step s a gradient step uses is the solver's own; it->eta stays the
+ * η = 1/L_G that `show` reports and the unrolled estimators use.
+ *   fixed     inner.step set by hand: s = η, no checks (the user's experiment);
+ *   guarded   η from the problem's global bound on λmax(H): s = η, which
+ *             decreases G by the descent lemma; a step that raises G beyond
+ *             round-off means the bound was wrong there, and s is halved;
+ *   armijo    no global bound (η from a power iteration at θ₀, only local):
+ *             backtracking, s halved until G(x − s g) ≤ G(x) − (s/2)‖g‖².
+ * Near θ* the decrease of G drowns in its round-off: a step that keeps G
+ * within that round-off and lowers ‖∇θG‖ is accepted too (as newton does). */
 
-static int gd_alloc(void *s, size_t p) { (void)s; (void)p; return BL_OK; }
-static int gd_set(void *s, bl_inner *it) { (void)s; (void)it; return BL_OK; }
-static void gd_free(void *s) { (void)s; }
+enum { STEP_FIXED, STEP_GUARDED, STEP_ARMIJO };
+
+#define STEP_HALVINGS 60
+
+static int step_mode(const bl_inner *it)
+{
+    if (!it->eta_auto) return STEP_FIXED;
+    return it->P->type->lipschitz ? STEP_GUARDED : STEP_ARMIJO;
+}
+
+/* The round-off allowance on G: relative to G here and at the start. */
+static double g_slack(const bl_inner *it, double G)
+{
+    double scale = fmax(fabs(G), it->hist.n ? fabs(it->hist.value[0]) : 0.0);
+    return 1e-8 * scale;
+}
+
+/* it->theta ← x − s g for the value GX and gradient G (norm GN) at x,
+ * with it->value, grad and resid refreshed there; S is halved until the
+ * step is accepted under MODE.  BL_ESTALL when no step is. */
+static int descent_step(bl_inner *it, int mode, const gsl_vector *x, double gx,
+                        const gsl_vector *g, double gn, double *s)
+{
+    for (int k = 0;; k++) {
+        gsl_vector_memcpy(it->theta, x);
+        gsl_blas_daxpy(-*s, g, it->theta);
+        if (mode == STEP_FIXED) return refresh(it);
+        double gt = bl_problem_G(it->P, it->theta, it->omega);
+        int ok = 0, have_grad = 0;
+        if (isfinite(gt)) {
+            if (mode == STEP_GUARDED) ok = gt <= gx + g_slack(it, gx);
+            else ok = gt <= gx - 0.5 * *s * gn * gn;
+            if (!ok && mode == STEP_ARMIJO && gt <= gx + g_slack(it, gx)) {
+                bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
+                ok = have_grad = gsl_blas_dnrm2(it->grad) < gn;
+            }
+        }
+        if (ok) {
+            it->value = gt;
+            if (!have_grad) bl_problem_G_theta(it->P, it->theta, it->omega, it->grad);
+            it->resid = gsl_blas_dnrm2(it->grad);
+            return isfinite(it->resid) ? BL_OK : BL_EDIVERGE;
+        }
+        if (k == STEP_HALVINGS) {
+            /* nothing accepted: θ stays at x, at its round-off level */
+            gsl_vector_memcpy(it->theta, x);
+            int st = refresh(it);
+            return st ? st : BL_ESTALL;
+        }
+        *s *= 0.5;
+    }
+}
+
+/* ---- gd: θ ← θ − s ∇_θG(θ), s = η unless backtracking (above) ---- */
+
+typedef struct { gsl_vector *x, *g; double s; } gd_state;
+
+static int gd_alloc(void *s, size_t p)
+{
+    gd_state *a = s;
+    a->x = gsl_vector_alloc(p);
+    a->g = gsl_vector_alloc(p);
+    return a->x && a->g ? BL_OK : BL_ENOMEM;
+}
+
+static int gd_set(void *s, bl_inner *it)
+{
+    ((gd_state *)s)->s = it->eta;
+    return BL_OK;
+}
+
+static void gd_free(void *s)
+{
+    gd_state *a = s;
+    gsl_vector_free(a->x);
+    gsl_vector_free(a->g);
+}
 
 static int gd_iterate(void *s, bl_inner *it)
 {
-    (void)s;
-    gsl_blas_daxpy(-it->eta, it->grad, it->theta);
-    return refresh(it);
+    gd_state *a = s;
+    int mode = step_mode(it);
+    if (mode == STEP_FIXED) {
+        gsl_blas_daxpy(-it->eta, it->grad, it->theta);
+        return refresh(it);
+    }
+    gsl_vector_memcpy(a->x, it->theta);
+    gsl_vector_memcpy(a->g, it->grad);
+    return descent_step(it, mode, a->x, it->value, a->g, it->resid, &a->s);
 }
 
 static const bl_inner_type gd_type = {
-    "gd", "gradient descent with fixed step η: θ ← θ − η∇θG", 0,
-    gd_alloc, gd_set, gd_iterate, gd_free,
+    "gd", "gradient descent with step η = 1/L_G: θ ← θ − η∇θG; backtracks (Armijo) "
+    "where the problem has no global bound on λmax(H) or a step raises G",
+    sizeof(gd_state), gd_alloc, gd_set, gd_iterate, gd_free,
     NULL, NULL,
 };
 
-/* ---- agd: Nesterov's accelerated gradient (FISTA momentum sequence) ----
- * y = θ_k + (t_{k−1} − 1)/t_k (θ_k − θ_{k−1}), θ_{k+1} = y − η∇G(y). */
+/* No state: for the solvers that need none (cd). */
+static int none_alloc(void *s, size_t p) { (void)s; (void)p; return BL_OK; }
+static int none_set(void *s, bl_inner *it) { (void)s; (void)it; return BL_OK; }
+static void none_free(void *s) { (void)s; }
 
-typedef struct { gsl_vector *prev, *y, *gy; double t; } agd_state;
+/* ---- agd: Nesterov's accelerated gradient (FISTA momentum sequence) ----
+ * y = θ_k + (t_{k−1} − 1)/t_k (θ_k − θ_{k−1}), θ_{k+1} = y − s∇G(y),
+ * with adaptive restart (O'Donoghue & Candès 2015): the momentum is reset
+ * (t = 1) where it points uphill, ∇G(y)ᵀ(θ_{k+1} − θ_k) > 0 (their
+ * gradient scheme, which sees a rise of G before round-off hides it); and
+ * where G(θ_{k+1}) > G(θ_k) beyond round-off the step is discarded and a
+ * plain gradient step taken from θ_k instead, so that G never rises.
+ * The step s is η, or found by backtracking at y as gd does (above). */
+
+typedef struct {
+    gsl_vector *prev, *y, *gy, *x, *gx;
+    double t, s;
+} agd_state;
 
 static int agd_alloc(void *s, size_t p)
 {
@@ -122,7 +229,9 @@ static int agd_alloc(void *s, size_t p)
     a->prev = gsl_vector_alloc(p);
     a->y = gsl_vector_alloc(p);
     a->gy = gsl_vector_alloc(p);
-    return a->prev && a->y && a->gy ? BL_OK : BL_ENOMEM;
+    a->x = gsl_vector_alloc(p);
+    a->gx = gsl_vector_alloc(p);
+    return a->prev && a->y && a->gy && a->x && a->gx ? BL_OK : BL_ENOMEM;
 }
 
 static int agd_set(void *s, bl_inner *it)
@@ -130,24 +239,49 @@ static int agd_set(void *s, bl_inner *it)
     agd_state *a = s;
     gsl_vector_memcpy(a->prev, it->theta);
     a->t = 1.0;
+    a->s = it->eta;
     return BL_OK;
 }
 
 static int agd_iterate(void *s, bl_inner *it)
 {
     agd_state *a = s;
+    int mode = step_mode(it);
     double t1 = 0.5 * (1.0 + sqrt(1.0 + 4.0 * a->t * a->t));
     double beta = (a->t - 1.0) / t1;
-    /* y = θ + β(θ − prev) */
-    gsl_vector_memcpy(a->y, it->theta);
-    gsl_vector_scale(a->y, 1.0 + beta);
-    gsl_blas_daxpy(-beta, a->prev, a->y);
-    gsl_vector_memcpy(a->prev, it->theta);
-    bl_problem_G_theta(it->P, a->y, it->omega, a->gy);
-    gsl_vector_memcpy(it->theta, a->y);
-    gsl_blas_daxpy(-it->eta, a->gy, it->theta);
+    double gk = it->value, gnk = it->resid;
+    gsl_vector_memcpy(a->x, it->theta);                /* θ_k and ∇G(θ_k) */
+    gsl_vector_memcpy(a->gx, it->grad);
+    int st;
+    if (beta > 0) {
+        /* y = θ + β(θ − prev) */
+        gsl_vector_memcpy(a->y, it->theta);
+        gsl_vector_scale(a->y, 1.0 + beta);
+        gsl_blas_daxpy(-beta, a->prev, a->y);
+        bl_problem_G_theta(it->P, a->y, it->omega, a->gy);
+        double gyv = mode == STEP_ARMIJO ? bl_problem_G(it->P, a->y, it->omega) : 0.0;
+        if (mode == STEP_ARMIJO && !isfinite(gyv)) st = BL_EDIVERGE;
+        else st = descent_step(it, mode == STEP_ARMIJO ? mode : STEP_FIXED, a->y, gyv,
+                               a->gy, gsl_blas_dnrm2(a->gy), &a->s);
+    } else {
+        st = descent_step(it, mode, a->x, gk, a->gx, gnk, &a->s);
+    }
+    gsl_vector_memcpy(a->prev, a->x);
     a->t = t1;
-    return refresh(it);
+    if (beta > 0 && st == BL_OK && it->value <= gk + g_slack(it, gk)) {
+        /* the gradient scheme: the momentum points uphill where the
+         * gradient at y and the step taken make an acute angle */
+        double up;
+        gsl_vector_memcpy(a->y, it->theta);
+        gsl_vector_sub(a->y, a->x);
+        gsl_blas_ddot(a->gy, a->y, &up);
+        if (up > 0) a->t = 1.0;
+    } else if (beta > 0) {
+        /* G rose (or the extrapolated step failed): back to θ_k, restart */
+        a->t = 1.0;
+        st = descent_step(it, mode, a->x, gk, a->gx, gnk, &a->s);
+    }
+    return st;
 }
 
 static void agd_free(void *s)
@@ -156,19 +290,33 @@ static void agd_free(void *s)
     gsl_vector_free(a->prev);
     gsl_vector_free(a->y);
     gsl_vector_free(a->gy);
+    gsl_vector_free(a->x);
+    gsl_vector_free(a->gx);
 }
 
 static const bl_inner_type agd_type = {
-    "agd", "Nesterov's accelerated gradient with step η (FISTA momentum)",
+    "agd", "Nesterov's accelerated gradient with step η (FISTA momentum), restarted "
+    "when G rises; backtracks as gd does",
     sizeof(agd_state), agd_alloc, agd_set, agd_iterate, agd_free,
     NULL, NULL,
 };
 
-/* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ---- */
+/* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ----
+ * Where H is not positive definite (a non-convex G away from its minima)
+ * the Newton step may climb, so the direction is made from H's
+ * eigendecomposition H = Σ λ_i v_i v_iᵀ instead: d = Σ (v_iᵀ∇G)/|λ_i| v_i
+ * (|λ_i| floored at √ε·max|λ|), a descent direction; and where H has a
+ * negative eigenvalue, a move along its eigenvector v_min (the side that
+ * does not climb, of length max(‖d‖, 1)) is added, which leaves a
+ * stationary point that is not a minimum (the hump of a double well).
+ * The line search then asks G to fall by a fraction of what the quadratic
+ * model predicts (Moré & Sorensen 1979).  bl_inner_run does not stop at a
+ * stationary point where H has a negative eigenvalue (newton_saddle). */
 
 typedef struct {
-    gsl_matrix *H;
-    gsl_vector *dir, *trial, *gtrial;
+    gsl_matrix *H, *V;          /* V: eigenvectors, allocated when first needed */
+    gsl_vector *dir, *trial, *gtrial, *ev, *c;
+    gsl_eigen_symmv_workspace *ew;
     double best;        /* smallest residual so far */
     int flat;           /* Newton steps in a row that did not improve it */
 } newton_state;
@@ -191,37 +339,94 @@ static int newton_set(void *s, bl_inner *it)
     return BL_OK;
 }
 
+/* Eigenvalues (n->ev) and eigenvectors (n->V) of n->H, which is destroyed. */
+static int newton_eig(newton_state *n)
+{
+    size_t p = n->H->size1;
+    if (!n->V) {
+        n->V = gsl_matrix_alloc(p, p);
+        n->ev = gsl_vector_alloc(p);
+        n->c = gsl_vector_alloc(p);
+        n->ew = gsl_eigen_symmv_alloc(p);
+        if (!n->V || !n->ev || !n->c || !n->ew) return BL_ENOMEM;
+    }
+    return gsl_eigen_symmv(n->H, n->ev, n->V, n->ew) == GSL_SUCCESS ? BL_OK : BL_EINVAL;
+}
+
+/* The floor under |λ|, and the threshold below which λ counts as negative. */
+static double newton_floor(const gsl_vector *ev)
+{
+    double big = fmax(fabs(gsl_vector_min(ev)), fabs(gsl_vector_max(ev)));
+    return fmax(sqrt(DBL_EPSILON) * big, DBL_MIN);
+}
+
+/* n->dir for an H that is not positive definite (n->H holds H; destroyed):
+ * θ − n->dir descends.  *CURV = dirᵀH dir when negative, else 0. */
+static int newton_modified(newton_state *n, bl_inner *it, double *curv)
+{
+    int st = newton_eig(n);
+    if (st) return st;
+    size_t p = n->ev->size, imin = gsl_vector_min_index(n->ev);
+    double delta = newton_floor(n->ev);
+    gsl_blas_dgemv(CblasTrans, 1.0, n->V, it->grad, 0.0, n->c);      /* Vᵀg */
+    for (size_t i = 0; i < p; i++)
+        gsl_vector_set(n->c, i, gsl_vector_get(n->c, i)
+                                    / fmax(fabs(gsl_vector_get(n->ev, i)), delta));
+    double lmin = gsl_vector_get(n->ev, imin);
+    if (lmin < -delta) {
+        /* along v_min, on the side where G does not rise to first order
+         * (at ∇G ⟂ v_min: the side of v_min's largest component) */
+        gsl_vector_const_view v = gsl_matrix_const_column(n->V, imin);
+        double len = fmax(gsl_blas_dnrm2(n->c), 1.0), gv;
+        gsl_blas_ddot(it->grad, &v.vector, &gv);
+        double sign = gv > 0 ? 1.0 : gv < 0 ? -1.0
+                      : gsl_vector_get(&v.vector, gsl_blas_idamax(&v.vector)) > 0 ? -1.0 : 1.0;
+        /* θ − dir moves by −sign·len along v_min */
+        gsl_vector_set(n->c, imin, gsl_vector_get(n->c, imin) + sign * len);
+    }
+    gsl_blas_dgemv(CblasNoTrans, 1.0, n->V, n->c, 0.0, n->dir);     /* dir = V c */
+    double q = 0;
+    for (size_t i = 0; i < p; i++) {
+        double ci = gsl_vector_get(n->c, i);
+        q += gsl_vector_get(n->ev, i) * ci * ci;
+    }
+    *curv = fmin(q, 0.0);
+    return BL_OK;
+}
+
 static int newton_iterate(void *s, bl_inner *it)
 {
     newton_state *n = s;
     int st = bl_problem_hessian(it->P, it->theta, it->omega, n->H);
     if (st) return st;
     /* H is made anew each iteration: factorise it in place, and only on
-     * failure make it again for the smallest eigenvalue */
-    st = bl_chol_solve_inplace(n->H, it->grad, n->dir);
-    if (st) {
-        double lmin = NAN;
-        if (bl_problem_hessian(it->P, it->theta, it->omega, n->H) == BL_OK)
-            bl_sym_eig_range(n->H, &lmin, NULL);
-        it->eta = lmin;   /* reported by bl_inner_iterate */
-        return BL_ENOTPD;
+     * failure make it again for its eigendecomposition */
+    double curv = 0;
+    int pd = bl_chol_solve_inplace(n->H, it->grad, n->dir) == BL_OK;
+    if (!pd) {
+        st = bl_problem_hessian(it->P, it->theta, it->omega, n->H);
+        if (st == BL_OK) st = newton_modified(n, it, &curv);
+        if (st) return st;
     }
     double slope, step = 1.0, g0 = it->value, gt = g0;
     int have_grad = 0;                              /* gtrial is ∇θG(trial) */
-    gsl_blas_ddot(it->grad, n->dir, &slope);       /* > 0 */
+    gsl_blas_ddot(it->grad, n->dir, &slope);       /* ≥ 0 */
     for (int k = 0;; k++, step *= 0.5) {
         /* no decrease in 40 halvings: the iterate is at round-off level */
         if (k == 40) return BL_ESTALL;
         gsl_vector_memcpy(n->trial, it->theta);
         gsl_blas_daxpy(-step, n->dir, n->trial);
         gt = bl_problem_G(it->P, n->trial, it->omega);
-        if (gt <= g0 - 1e-4 * step * slope) break;
+        if (pd ? gt <= g0 - 1e-4 * step * slope
+               : gt <= g0 - 1e-4 * (step * slope - 0.5 * step * step * curv))
+            break;
         /* Close to the minimum the decrease of G drowns in its round-off
          * while the gradient still shrinks: accept a step that reduces
          * ‖∇θG‖ by the same Armijo fraction, as long as G does not grow
          * beyond round-off (a real increase is no progress: on tv1d it
-         * made Newton cycle). */
-        if (gt > g0 + 1e-8 * fabs(g0)) continue;
+         * made Newton cycle).  Not where H is indefinite: there a smaller
+         * gradient may be a hump's. */
+        if (!pd || gt > g0 + 1e-8 * fabs(g0)) continue;
         bl_problem_G_theta(it->P, n->trial, it->omega, n->gtrial);
         if (gsl_blas_dnrm2(n->gtrial) <= (1 - 1e-4 * step) * it->resid) {
             have_grad = 1;
@@ -247,17 +452,38 @@ static int newton_iterate(void *s, bl_inner *it)
     return st;
 }
 
+/* Whether θ (where ‖∇θG‖ ≤ tol) is a stationary point with a negative
+ * curvature newton can leave: H has an eigenvalue below −√ε·max|λ|.
+ * Convex problems have none; for the others one Hessian and a Cholesky
+ * attempt at the end of a solve. */
+static int newton_saddle(void *s, bl_inner *it)
+{
+    newton_state *n = s;
+    if (it->P->type->flags & BL_PROB_CONVEX) return 0;
+    if (bl_problem_hessian(it->P, it->theta, it->omega, n->H) != BL_OK) return 0;
+    if (bl_chol_solve_inplace(n->H, it->grad, n->dir) == BL_OK) return 0;
+    if (bl_problem_hessian(it->P, it->theta, it->omega, n->H) != BL_OK
+        || newton_eig(n) != BL_OK)
+        return 0;
+    return gsl_vector_min(n->ev) < -newton_floor(n->ev);
+}
+
 static void newton_free(void *s)
 {
     newton_state *n = s;
     gsl_matrix_free(n->H);
+    gsl_matrix_free(n->V);
     gsl_vector_free(n->dir);
     gsl_vector_free(n->trial);
     gsl_vector_free(n->gtrial);
+    gsl_vector_free(n->ev);
+    gsl_vector_free(n->c);
+    if (n->ew) gsl_eigen_symmv_free(n->ew);
 }
 
 static const bl_inner_type newton_type = {
-    "newton", "Newton's method with a Cholesky solve and Armijo backtracking",
+    "newton", "Newton's method with a Cholesky solve and Armijo backtracking; where H "
+    "is not positive definite, a descent direction from |H| plus negative curvature",
     sizeof(newton_state), newton_alloc, newton_set, newton_iterate, newton_free,
     NULL, NULL,
 };
@@ -490,7 +716,7 @@ static void ista_free(void *s)
 
 static const bl_inner_type ista_type = {
     "ista", "proximal gradient (ISTA): θ ← prox_ηg(θ − η∇f(θ)); gd on smooth problems",
-    sizeof(ista_state), ista_alloc, gd_set, ista_iterate, ista_free,
+    sizeof(ista_state), ista_alloc, none_set, ista_iterate, ista_free,
     NULL, NULL,
 };
 
@@ -525,7 +751,7 @@ static int cd_iterate(void *s, bl_inner *it)
 static const bl_inner_type cd_type = {
     "cd", "cyclic coordinate descent, exact per coordinate (soft-thresholding); "
     "lasso and enet",
-    0, gd_alloc, gd_set, cd_iterate, gd_free,
+    0, none_alloc, none_set, cd_iterate, none_free,
     NULL, NULL,
 };
 
@@ -550,6 +776,19 @@ const bl_inner_type *bl_inner_lookup(const char *name)
     for (size_t i = 0; bl_inner_types[i]; i++)
         if (strcmp(bl_inner_types[i]->name, name) == 0) return bl_inner_types[i];
     return NULL;
+}
+
+const bl_inner_type *bl_inner_auto(const bl_problem *P)
+{
+    const bl_problem_type *T = P->type;
+    const bl_inner_type *S = T->solver ? bl_inner_lookup(T->solver) : NULL;
+    if (S) return S;
+    if (nonsmooth(P)) return T->cd_sweep ? &cd_type : &fista_type;
+    if (P->p <= (T->hessian ? BL_AUTO_DENSE_MAX : BL_AUTO_HVP_MAX)) return &newton_type;
+    /* matrix-free; newton-cg only where H is positive semi-definite */
+    if (T->flags & BL_PROB_CONVEX) S = bl_inner_lookup("newton-cg");
+    if (!S) S = bl_inner_lookup("lbfgs");
+    return S ? S : &agd_type;
 }
 
 /* ---- life cycle ---- */
@@ -613,6 +852,7 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
     gsl_vector_memcpy(it->omega, omega);
     gsl_vector_memcpy(it->theta, theta0);
     it->eta = eta > 0 ? eta : bl_inner_default_eta(P, theta0, omega);
+    it->eta_auto = !(eta > 0);
     it->iter = 0;
     bl_history_clear(&it->hist);
     int st = refresh(it);
@@ -673,9 +913,19 @@ int bl_inner_test(const bl_inner *it, double tol)
 int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
                  bl_err *e)
 {
-    for (size_t k = 0; bl_inner_test(it, tol) != BL_OK; k++) {
+    for (size_t k = 0;; k++) {
+        int at_saddle = 0;
+        if (bl_inner_test(it, tol) == BL_OK) {
+            /* a stationary point that is not a minimum: newton goes on */
+            at_saddle = it->type == &newton_type && newton_saddle(it->state, it);
+            if (!at_saddle) return BL_OK;
+        }
         if (k >= maxit) {
-            if (it->type->stop_measure)
+            if (at_saddle)
+                bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations at a "
+                           "stationary point that is not a minimum (H has a negative "
+                           "eigenvalue)", it->type->name, maxit);
+            else if (it->type->stop_measure)
                 bl_err_set(e, BL_EMAXITER, "%s stopped after %zu iterations with "
                            "%s = %.3g > tol = %.3g (‖∇θG‖ = %.3g)", it->type->name,
                            maxit, it->type->stop_name, stop_measure(it), tol, it->resid);
@@ -692,7 +942,6 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
         int st = bl_inner_iterate(it, e);
         if (st) return st;
     }
-    return BL_OK;
 }
 
 int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,

@@ -39,7 +39,10 @@ struct bl_inner {
     gsl_vector *omega;        /* copy of ω the solver works at */
     gsl_vector *theta;        /* current iterate */
     gsl_vector *grad;         /* ∇_θG at theta */
-    double eta;               /* step in use */
+    double eta;               /* the step η = 1/L_G (or inner.step): what the
+                                 unrolled estimators use; gd and agd may
+                                 backtrack below it (their own step) */
+    int eta_auto;             /* η came from 1/L_G, not from the caller */
     double value;             /* G at theta */
     double resid;             /* ‖∇_θG‖ at theta (non-smooth problems:
                                  ‖θ − prox(θ − η∇f(θ))‖/η) */
@@ -56,6 +59,15 @@ extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_bda;
 extern const bl_inner_type *const bl_inner_ista, *const bl_inner_fista,
     *const bl_inner_cd;
 const bl_inner_type *bl_inner_lookup(const char *name);
+/* The solver `inner.solver auto` picks for P (doc/manual.md, "Inner
+ * solvers"): the type's own (P->type->solver) when it names one; cd (or
+ * fista) for non-smooth problems; newton for a dense H (the type's, or
+ * for problems without one p ≤ BL_AUTO_HVP_MAX products H e_j) up to
+ * p = BL_AUTO_DENSE_MAX; above, matrix-free: newton-cg for convex G, then
+ * lbfgs, where they exist, else agd (which backtracks). */
+#define BL_AUTO_DENSE_MAX 2000
+#define BL_AUTO_HVP_MAX 200
+const bl_inner_type *bl_inner_auto(const bl_problem *P);
 
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
 /* Starts at THETA0 for ω = OMEGA with step ETA (≤ 0: 1/L_G from the

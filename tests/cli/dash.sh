@@ -64,13 +64,14 @@ keys() { T send-keys -t "$win" "$@"; }
 typeln() { T send-keys -t "$win" -l "$1"; T send-keys -t "$win" Enter; }
 
 # a number of the batch output: field after "LABEL = " on the last line matching PAT
+# (the session below steps gd, as inner.solver auto would take newton)
 batch_num() {   # batch_num COMMANDS PAT LABEL
-    "$BILAB" -e "$1" 2>/dev/null | grep -- "$2" | tail -1 |
+    "$BILAB" -e "set inner.solver gd; $1" 2>/dev/null | grep -- "$2" | tail -1 |
         sed -n "s/.*$3 = \([^ ]*\).*/\1/p"
 }
 # the same for "residual X" (no '=')
 batch_resid() {
-    "$BILAB" -e "$1" 2>/dev/null | grep -- "$2" | tail -1 |
+    "$BILAB" -e "set inner.solver gd; $1" 2>/dev/null | grep -- "$2" | tail -1 |
         sed -n 's/.*residual \([^ ]*\).*/\1/p'
 }
 esc() { printf '%s' "$1" | sed 's/[].[*^$+?(){}|\\]/\\&/g'; }
@@ -96,6 +97,7 @@ T -f /dev/null new-session -d -s "$win" -x 100 -y 30 \
 wait_for '^bilab> ?$' 20
 ok $? "the prompt comes up in tmux"
 
+typeln 'set inner.solver gd'
 typeln dash
 wait_for 'hypergradient' && wait_for 'inner gd .* it 0'
 ok $? "dash opens the panels"

@@ -12,7 +12,7 @@ expect_error "a number that does not parse" "bilab: set: 'abc' is not a number f
 expect_error "a number out of range" "bilab: set: inner.tol=-1 is out of range" 'set inner.tol -1'
 expect_error "an integer out of range" "bilab: set: digits=99 is out of range" 'set digits 99'
 expect_error "an unknown setting suggests the closest" "unknown setting 'inner.tl' (did you mean 'inner.tol'?)" 'set inner.tl 1'
-expect_error "an unknown choice lists the choices" "inner.solver: unknown 'sgd' (choose gd|agd|newton|lbfgs|bda|ista|fista|cd)" 'set inner.solver sgd'
+expect_error "an unknown choice lists the choices" "inner.solver: unknown 'sgd' (choose auto|gd|agd|newton|lbfgs|bda|ista|fista|cd)" 'set inner.solver sgd'
 expect_error "an index past ω's dimension" "bilab: set: index 3 is past omega's dimension (1, indices 0..0)" 'set omega[3] 1'
 expect_error "the wrong number of ω values" "omega has dimension 1: give 1 value" 'set omega 1,2'
 expect_error "an unknown problem" "bilab: problem: problem 'ridj' is unknown (did you mean 'ridge'?" 'problem use ridj'
@@ -43,11 +43,11 @@ expect_error "a dimension mismatch between splits" "training has 2 features but 
 expect_error "an unknown target column" "no column named 'zz'" "data load $tmpdir/tr.csv target=zz"
 expect_error "a non-positive-definite Hessian for exact" "H is not positive definite at the current θ (smallest eigenvalue .*): exact and cg need it; here use exact:pinv" \
     'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad exact'
-expect_error "an inner solve that diverges" "gd diverged at iteration" 'set inner.step 10; step inner 5000'
+expect_error "an inner solve that diverges" "gd diverged at iteration" 'set inner.solver gd; set inner.step 10; step inner 5000'
 
 # The session is exactly as it was after each failure.
 "$BILAB" --json --keep-going -e '
-    problem use quadratic p=6 d=2; set omega 0.25,0.5; step inner 3; show;
+    set inner.solver gd; problem use quadratic p=6 d=2; set omega 0.25,0.5; step inner 3; show;
     set omega[5] 1; set omega 1,2,3; set inner.tol abc; problem use nosuch;
     problem use quadratic p=0; data load /nonexistent.csv; hypergrad nosuch;
     set inner.step 100; step inner 5000; set inner.step 0; show' >"$tmpdir/o" 2>"$tmpdir/e"

@@ -622,6 +622,7 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
         return st;
     }
     st = it->type->set(it->state, it);
+    if (st) bl_err_set(e, st, "%s: %s", it->type->name, bl_strerror(st));
     if (st == BL_OK) st = bl_history_push(&it->hist, it->value, it->resid);
     return st;
 }

@@ -22,6 +22,8 @@ def load(path, count):
     a = array("d")
     with open(path, "rb") as f:
         a.fromfile(f, count)
+    if hasattr(torch, "frombuffer"):
+        return torch.frombuffer(a, dtype=torch.float64).clone()
     return torch.tensor(a, dtype=torch.float64)
 
 

@@ -289,7 +289,7 @@ static int lbfgs_iterate(void *s, bl_inner *it)
             lbfgs_direction(b, it->grad);
             gsl_blas_ddot(it->grad, b->d, &slope);
         }
-        if (!(slope < 0)) return BL_EDIVERGE;
+        if (!(slope < 0)) return isfinite(slope) ? BL_ESTALL : BL_EDIVERGE;
         a1 = 1.0;
         if (!b->n) a1 = it->eta > 0 && isfinite(it->eta) ? it->eta : 1.0 / it->resid;
         c.d0 = slope;
@@ -443,7 +443,7 @@ static int ncg_iterate(void *s, bl_inner *it)
         gsl_blas_ddot(it->grad, n->d, &slope);
         steepest = 1;
     }
-    if (!(slope < 0)) return BL_EDIVERGE;
+    if (!(slope < 0)) return isfinite(slope) ? BL_ESTALL : BL_EDIVERGE;
     double step = steepest && it->eta > 0 && isfinite(it->eta) ? it->eta : 1.0;
     int have_grad = 0;
     for (int k = 0;; k++, step *= 0.5) {

@@ -1,7 +1,7 @@
 /* test_catalogue.c: every problem of the catalogue against finite
  * differences (a table test: one TAP line per problem and product), then
  * the closed forms, generators and lessons of issue 4's problems and the
- * inner solvers lbfgs and bda.  Mathematics: CATALOGUE.md "Problems";
+ * inner solvers bfgs2 and bda.  Mathematics: CATALOGUE.md "Problems";
  * formulas of each problem: doc/problems/NAME.md. */
 #include "config.h"
 
@@ -582,7 +582,7 @@ static void check_logistic_family(void)
     bl_dataset_free(ds);
 }
 
-/* ---- logreg: Newton converges quadratically; lbfgs converges ---- */
+/* ---- logreg: Newton converges quadratically; bfgs2 converges ---- */
 
 static void check_logreg_solvers(void)
 {
@@ -614,20 +614,20 @@ static void check_logreg_solvers(void)
            "logreg newton converges quadratically: r_{k+1}/r_k² ≤ %.3g over %d steps, last "
            "r_{k+1}/r_k = %.3g", cmax, steps, lin);
 
-    /* lbfgs from the same start reaches Newton's θ */
-    bl_inner *lb = bl_inner_alloc(bl_inner_lbfgs, 10);
+    /* bfgs2 from the same start reaches Newton's θ */
+    bl_inner *lb = bl_inner_alloc(bl_inner_bfgs2, 10);
     st = bl_inner_set(lb, P, om, th0, 0, &e);
     if (st == BL_OK) st = bl_inner_run(lb, 1e-9, 500, NULL, &e);
-    tap_ok(st == BL_OK || st == BL_ESTALL, "lbfgs on logreg ends with ‖∇θG‖ = %.3g after %zu "
+    tap_ok(st == BL_OK || st == BL_ESTALL, "bfgs2 on logreg ends with ‖∇θG‖ = %.3g after %zu "
            "iterations (%s)", lb->resid, lb->iter, st ? e.msg : "tolerance 1e-9");
     tap_ok(dist(lb->theta, nt->theta) <= 1e-7 * fmax(1, gsl_blas_dnrm2(nt->theta)),
-           "lbfgs reaches Newton's θ* (distance %.3g)", dist(lb->theta, nt->theta));
+           "bfgs2 reaches Newton's θ* (distance %.3g)", dist(lb->theta, nt->theta));
     {
         gsl_vector *g = gsl_vector_alloc(10);
         bl_problem_G_theta(P, lb->theta, om, g);
         tap_ok(lb->value == bl_problem_G(P, lb->theta, om) && same_bits(g, lb->grad)
                && lb->hist.n == lb->iter + 1,
-               "lbfgs: value, gradient and history are those of its iterate");
+               "bfgs2: value, gradient and history are those of its iterate");
         gsl_vector_free(g);
     }
     bl_inner_free(nt);
@@ -842,7 +842,7 @@ static void check_doublewell(void)
     const double w = 0.2, c = 1 / sqrt(3.0);
     double left = bisect(w, -2, -c), mid = bisect(w, -c, c), right = bisect(w, c, 2);
     gsl_vector_set(om, 0, w);
-    const bl_inner_type *solvers[3] = {bl_inner_gd, bl_inner_newton, bl_inner_lbfgs};
+    const bl_inner_type *solvers[3] = {bl_inner_gd, bl_inner_newton, bl_inner_bfgs2};
     const double starts[4] = {-1.5, mid - 0.05, mid + 0.05, 1.5};
     for (int s = 0; s < 3; s++) {
         int ok = 1;

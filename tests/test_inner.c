@@ -49,7 +49,7 @@ static void check_lookup(void)
     for (const bl_inner_type *const *t = bl_inner_types; *t; t++, n++)
         wellformed = wellformed && (*t)->name && (*t)->help && (*t)->alloc && (*t)->set
                      && (*t)->iterate && (*t)->free && bl_inner_lookup((*t)->name) == *t;
-    tap_ok(n == 8 && wellformed, "bl_inner_types: %d well-formed entries", n);
+    tap_ok(n == 10 && wellformed, "bl_inner_types: %d well-formed entries", n);
 
     bl_inner_free(NULL);
     tap_ok(1, "bl_inner_free(NULL) is a no-op");

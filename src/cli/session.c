@@ -214,6 +214,7 @@ void bl_session_inner_conf(const bl_session *S, bl_inner_conf *c)
     c->eta = S->set[BL_S_INNER_STEP].num;
     c->tol = S->set[BL_S_INNER_TOL].num;
     c->maxit = (size_t)S->set[BL_S_INNER_MAXIT].num;
+    c->mem = (size_t)S->set[BL_S_LBFGS_M].num;
 }
 
 int bl_session_grid_path(const bl_session *S)
@@ -250,6 +251,7 @@ int bl_session_inner(bl_session *S, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory");
         return BL_ENOMEM;
     }
+    it->mem = c.mem;
     int st = bl_inner_set(it, S->P, S->omega, S->theta, c.eta, e);
     if (st) {
         bl_inner_free(it);

@@ -65,8 +65,9 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_INNER_SOLVER] = {"inner.solver", BL_SET_CHOICE, 0, 0, "auto",
         "inner solver: auto (picks from the problem: help solve), gd (step η; "
         "backtracks where needed), agd (Nesterov, restarted), newton (Cholesky; "
-        "descends where H is indefinite), lbfgs (GSL BFGS2), bda (selection among "
-        "minimisers), ista, fista, cd (non-smooth)",
+        "descends where H is indefinite), bfgs2 (GSL BFGS2), bda (selection among "
+        "minimisers), ista, fista, cd (non-smooth), lbfgs (limited-memory BFGS), "
+        "newton-cg (truncated Newton, H·v only)",
         inner_choice, BL_INV_INNER},
     [BL_S_INNER_STEP] = {"inner.step", BL_SET_DOUBLE, 0, INFINITY, "0",
         "inner step η; 0 means 1/L_G from the problem's bound or a power "
@@ -75,6 +76,9 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         "inner tolerance: solve stops when ‖∇θG‖ ≤ tol", NULL, BL_INV_NONE},
     [BL_S_INNER_MAXIT] = {"inner.maxit", BL_SET_INT, 1, 1e8, "10000",
         "iteration cap of one inner solve", NULL, BL_INV_NONE},
+    [BL_S_LBFGS_M] = {"lbfgs.m", BL_SET_INT, 1, 1000, "10",
+        "memory of inner.solver lbfgs: the curvature pairs (s, y) it keeps", NULL,
+        BL_INV_INNER},
     [BL_S_OUTER_OPT] = {"outer.opt", BL_SET_CHOICE, 0, 0, "gd",
         "outer optimiser: gd, momentum (heavy ball, β=0.9), adam",
         outer_choice, BL_INV_OUTER},

@@ -1,5 +1,5 @@
 /* inner.c: the inner iterator life cycle and the solvers gd, agd,
- * newton, lbfgs and bda.  Each solver is a static type; the table lists them. */
+ * newton, bfgs2 and bda (lbfgs and newton-cg: inner_qn.c).  Each solver is a static type; the table lists them. */
 #include "config.h"
 
 #include <float.h>
@@ -488,7 +488,7 @@ static const bl_inner_type newton_type = {
     NULL, NULL,
 };
 
-/* ---- lbfgs: GSL's vector_bfgs2 as a steppable iterator ----
+/* ---- bfgs2: GSL's vector_bfgs2 as a steppable iterator ----
  * Fletcher's BFGS with his line search (gsl_multimin_fdfminimizer_vector_bfgs2);
  * its search direction comes from the last step and gradient change only,
  * a memory-one limited-memory BFGS.  One bilab iteration is one GSL
@@ -501,7 +501,7 @@ static const bl_inner_type newton_type = {
  * unscaled values are exactly G and ∇θG); when a line search fails, the
  * scale is renewed from the current gradient and GSL restarted there
  * once; a second failure is reported as no progress.  A line search on
- * values of G cannot resolve decreases below their round-off, so lbfgs
+ * values of G cannot resolve decreases below their round-off, so bfgs2
  * stops near ‖∇θG‖ ≈ sqrt(ε |G| λmax(H)) (newton and gd, which need no
  * values near θ*, go further). */
 
@@ -510,63 +510,63 @@ typedef struct {
     gsl_multimin_function_fdf fdf;
     bl_inner *it;
     double scale;       /* a power of two */
-} lbfgs_state;
+} bfgs2_state;
 
-static double lbfgs_f(const gsl_vector *x, void *params)
+static double bfgs2_f(const gsl_vector *x, void *params)
 {
-    lbfgs_state *b = params;
+    bfgs2_state *b = params;
     return b->scale * bl_problem_G(b->it->P, x, b->it->omega);
 }
 
-static void lbfgs_df(const gsl_vector *x, void *params, gsl_vector *g)
+static void bfgs2_df(const gsl_vector *x, void *params, gsl_vector *g)
 {
-    lbfgs_state *b = params;
+    bfgs2_state *b = params;
     bl_problem_G_theta(b->it->P, x, b->it->omega, g);
     gsl_vector_scale(g, b->scale);
 }
 
-static void lbfgs_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
+static void bfgs2_fdf(const gsl_vector *x, void *params, double *f, gsl_vector *g)
 {
-    *f = lbfgs_f(x, params);
-    lbfgs_df(x, params, g);
+    *f = bfgs2_f(x, params);
+    bfgs2_df(x, params, g);
 }
 
-static int lbfgs_alloc(void *s, size_t p)
+static int bfgs2_alloc(void *s, size_t p)
 {
-    lbfgs_state *b = s;
+    bfgs2_state *b = s;
     b->m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, p);
     return b->m ? BL_OK : BL_ENOMEM;
 }
 
 /* (Re)starts GSL at it->theta with the scale 2^−round(log2 ‖∇θG‖). */
-static int lbfgs_start(lbfgs_state *b, bl_inner *it)
+static int bfgs2_start(bfgs2_state *b, bl_inner *it)
 {
     double step = it->eta * it->resid;
     b->it = it;
     b->scale = it->resid > 0 && isfinite(it->resid) ? ldexp(1.0, -(int)lround(log2(it->resid)))
                                                      : 1.0;
     b->fdf.n = it->theta->size;
-    b->fdf.f = lbfgs_f;
-    b->fdf.df = lbfgs_df;
-    b->fdf.fdf = lbfgs_fdf;
+    b->fdf.f = bfgs2_f;
+    b->fdf.df = bfgs2_df;
+    b->fdf.fdf = bfgs2_fdf;
     b->fdf.params = b;
     if (!(step > 0) || !isfinite(step)) step = it->eta > 0 ? it->eta : 1.0;
     return gsl_multimin_fdfminimizer_set(b->m, &b->fdf, it->theta, step, 0.1) == GSL_SUCCESS
                ? BL_OK : BL_EDIVERGE;
 }
 
-static int lbfgs_set(void *s, bl_inner *it)
+static int bfgs2_set(void *s, bl_inner *it)
 {
-    return lbfgs_start(s, it);
+    return bfgs2_start(s, it);
 }
 
-static int lbfgs_iterate(void *s, bl_inner *it)
+static int bfgs2_iterate(void *s, bl_inner *it)
 {
-    lbfgs_state *b = s;
+    bfgs2_state *b = s;
     if (it->resid == 0) return BL_OK;             /* at a stationary point */
     int gst = gsl_multimin_fdfminimizer_iterate(b->m);
     if (gst != GSL_SUCCESS) {                     /* renew the scale, try once more */
-        int st = lbfgs_start(b, it);
+        int st = bfgs2_start(b, it);
         if (st) return st;
         gst = gsl_multimin_fdfminimizer_iterate(b->m);
     }
@@ -584,15 +584,15 @@ static int lbfgs_iterate(void *s, bl_inner *it)
     return gst == GSL_SUCCESS ? BL_OK : BL_ESTALL;
 }
 
-static void lbfgs_free(void *s)
+static void bfgs2_free(void *s)
 {
-    lbfgs_state *b = s;
+    bfgs2_state *b = s;
     if (b->m) gsl_multimin_fdfminimizer_free(b->m);
 }
 
-static const bl_inner_type lbfgs_type = {
-    "lbfgs", "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
-    sizeof(lbfgs_state), lbfgs_alloc, lbfgs_set, lbfgs_iterate, lbfgs_free,
+static const bl_inner_type bfgs2_type = {
+    "bfgs2", "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
+    sizeof(bfgs2_state), bfgs2_alloc, bfgs2_set, bfgs2_iterate, bfgs2_free,
     NULL, NULL,
 };
 
@@ -760,15 +760,16 @@ static const bl_inner_type cd_type = {
 const bl_inner_type *const bl_inner_gd = &gd_type;
 const bl_inner_type *const bl_inner_agd = &agd_type;
 const bl_inner_type *const bl_inner_newton = &newton_type;
-const bl_inner_type *const bl_inner_lbfgs = &lbfgs_type;
+const bl_inner_type *const bl_inner_bfgs2 = &bfgs2_type;
 const bl_inner_type *const bl_inner_bda = &bda_type;
 const bl_inner_type *const bl_inner_ista = &ista_type;
 const bl_inner_type *const bl_inner_fista = &fista_type;
 const bl_inner_type *const bl_inner_cd = &cd_type;
 
 const bl_inner_type *const bl_inner_types[] = {
-    &gd_type, &agd_type, &newton_type, &lbfgs_type, &bda_type,
-    &ista_type, &fista_type, &cd_type, NULL,
+    &gd_type, &agd_type, &newton_type, &bfgs2_type, &bda_type,
+    &ista_type, &fista_type, &cd_type,
+    &bl_inner_lbfgs_type, &bl_inner_newton_cg_type, NULL,
 };
 
 const bl_inner_type *bl_inner_lookup(const char *name)
@@ -861,6 +862,7 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
         return st;
     }
     st = it->type->set(it->state, it);
+    if (st) bl_err_set(e, st, "%s: %s", it->type->name, bl_strerror(st));
     if (st == BL_OK) st = bl_history_push(&it->hist, it->value, it->resid);
     return st;
 }
@@ -951,6 +953,7 @@ int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,
     if (info) *info = (bl_solve_info){.status = BL_ENOMEM, .resid = NAN};
     bl_inner *it = bl_inner_alloc(c->type, P->p);
     if (!it) return BL_ENOMEM;
+    it->mem = c->mem;
     int st = bl_inner_set(it, P, omega, theta, c->eta, e);
     if (st == BL_OK) st = bl_inner_run(it, c->tol, c->maxit, cancel, e);
     if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL)

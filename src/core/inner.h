@@ -50,12 +50,19 @@ struct bl_inner {
     bl_history hist;          /* value and residual, entry 0 at the start */
     void *state;
     gsl_vector *work;         /* p: the prox-gradient residual's step */
+    size_t mem;               /* lbfgs: curvature pairs kept (the setting
+                                 lbfgs.m); 0: BL_LBFGS_M.  Read by set. */
 };
+
+#define BL_LBFGS_M 10         /* lbfgs's default memory */
 
 extern const bl_inner_type *const bl_inner_types[]; /* NULL-terminated */
 extern const bl_inner_type *const bl_inner_gd, *const bl_inner_agd,
     *const bl_inner_newton;
-extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_bda;
+extern const bl_inner_type *const bl_inner_bfgs2, *const bl_inner_bda;
+/* inner_qn.c: matrix-free limited-memory BFGS and truncated Newton (CG) */
+extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_newton_cg;
+extern const bl_inner_type bl_inner_lbfgs_type, bl_inner_newton_cg_type; /* the table's */
 extern const bl_inner_type *const bl_inner_ista, *const bl_inner_fista,
     *const bl_inner_cd;
 const bl_inner_type *bl_inner_lookup(const char *name);
@@ -86,6 +93,7 @@ typedef struct bl_inner_conf {
     double eta;               /* ≤ 0: automatic */
     double tol;
     size_t maxit;
+    size_t mem;               /* lbfgs.m, copied into bl_inner.mem; 0: default */
 } bl_inner_conf;
 
 /* Iterates until tolerance, MAXIT iterations, an error or CANCEL.

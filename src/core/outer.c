@@ -266,6 +266,7 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
         bl_inner *it = bl_inner_alloc(env->inner->type, p);
+        if (it) it->mem = env->inner->mem;
         st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
         for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++)
             st = bl_inner_iterate(it, e);

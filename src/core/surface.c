@@ -158,6 +158,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
          * every point reuses (allocations from two threads contend) */
         bl_problem *Q = bl_problem_clone(P);
         bl_inner *it = bl_inner_alloc(ic->type, P->p);
+        if (it) it->mem = ic->mem;
         gsl_vector *om = gsl_vector_alloc(d), *th = NULL;
         gsl_vector *g = gsl_vector_alloc(d), *ge = gsl_vector_alloc(d);
         /* the last two solutions along the path, and a prediction */

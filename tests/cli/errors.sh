@@ -12,7 +12,7 @@ expect_error "a number that does not parse" "bilab: set: 'abc' is not a number f
 expect_error "a number out of range" "bilab: set: inner.tol=-1 is out of range" 'set inner.tol -1'
 expect_error "an integer out of range" "bilab: set: digits=99 is out of range" 'set digits 99'
 expect_error "an unknown setting suggests the closest" "unknown setting 'inner.tl' (did you mean 'inner.tol'?)" 'set inner.tl 1'
-expect_error "an unknown choice lists the choices" "inner.solver: unknown 'sgd' (choose auto|gd|agd|newton|lbfgs|bda|ista|fista|cd)" 'set inner.solver sgd'
+expect_error "an unknown choice lists the choices" "inner.solver: unknown 'sgd' (choose auto|gd|agd|newton|bfgs2|bda|ista|fista|cd|lbfgs|newton-cg)" 'set inner.solver sgd'
 expect_error "an index past ω's dimension" "bilab: set: index 3 is past omega's dimension (1, indices 0..0)" 'set omega[3] 1'
 expect_error "the wrong number of ω values" "omega has dimension 1: give 1 value" 'set omega 1,2'
 expect_error "an unknown problem" "bilab: problem: problem 'ridj' is unknown (did you mean 'ridge'?" 'problem use ridj'

@@ -47,7 +47,14 @@ typedef struct bl_load_opts {
     double split;           /* training fraction when no val file (default 0.7) */
     unsigned long seed;     /* shuffle seed for the split */
     int standardize;        /* 1 (default): standardise X, centre regression y */
+    bl_cancel_t *cancel;    /* Ctrl-C: polled every line read (NULL: none) */
+    double mem_max;         /* bytes the dense table may take (0: no limit) */
 } bl_load_opts;
+
+/* The most features a data file may have (columns of a CSV file, the
+ * largest index of a libsvm file), whatever mem.max allows.  Lines are at
+ * most BL_LINE_MAX bytes (fileio.h). */
+#define BL_DATA_MAX_FEATURES 100000
 
 void bl_load_opts_default(bl_load_opts *o);
 

@@ -136,7 +136,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     if (st) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
-    snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
+    bl_session_set_cmd(&S->data_cmd, canon);
     print_data(S, "synth");
     return BL_OK;
 }
@@ -176,20 +176,40 @@ static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
             return bad_key(key, "val, target, format, split, seed, standardize", e);
         }
     }
+    o.cancel = S->cancel;                       /* Ctrl-C stops a long read */
+    o.mem_max = S->set[BL_S_MEM_MAX].num;       /* and mem.max a big one */
+    /* the canonical command, any length, quoted and escaped so that
+     * save/source round-trips */
+    char *c = NULL, *q[3] = {bl_quote_word(path), NULL, NULL};
+    size_t clen = 0;
+    if (o.val_path) q[1] = bl_quote_word(o.val_path);
+    if (o.target) q[2] = bl_quote_word(o.target);
+    int quoted = q[0] && (q[1] || !o.val_path) && (q[2] || !o.target);
+    FILE *m = quoted ? open_memstream(&c, &clen) : NULL;
+    if (m) {
+        fprintf(m, "data load %s", q[0]);
+        if (q[1]) fprintf(m, " val=%s", q[1]);
+        if (q[2]) fprintf(m, " target=%s", q[2]);
+        if (o.format) fprintf(m, " format=%s", o.format);
+        fprintf(m, " split=%.17g seed=%lu standardize=%s", o.split, o.seed,
+                o.standardize ? "yes" : "no");
+    }
+    int st = m && fclose(m) == 0 && c ? BL_OK : BL_ENOMEM;
+    for (int i = 0; i < 3; i++) free(q[i]);
+    if (st) {
+        free(c);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
     bl_dataset *ds = NULL;
-    int st = bl_data_load(path, &o, &ds, e);
-    if (st) return st;
-    st = bl_session_use_data(S, ds, e);
-    if (st) return st;
-    /* the canonical command, quoted so that save/source round-trips */
-    char *c = S->data_cmd;
-    size_t len = sizeof S->data_cmd;
-    snprintf(c, len, "data load \"%s\"", path);
-    if (o.val_path) snprintf(c + strlen(c), len - strlen(c), " val=\"%s\"", o.val_path);
-    if (o.target) snprintf(c + strlen(c), len - strlen(c), " target=\"%s\"", o.target);
-    if (o.format) snprintf(c + strlen(c), len - strlen(c), " format=%s", o.format);
-    snprintf(c + strlen(c), len - strlen(c), " split=%.17g seed=%lu standardize=%s",
-             o.split, o.seed, o.standardize ? "yes" : "no");
+    st = bl_data_load(path, &o, &ds, e);
+    if (st == BL_OK) st = bl_session_use_data(S, ds, e);
+    if (st) {
+        free(c);
+        return st;
+    }
+    free(S->data_cmd);
+    S->data_cmd = c;
     print_data(S, "load");
     return BL_OK;
 }

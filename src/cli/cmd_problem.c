@@ -74,7 +74,8 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
     const bl_problem_type *T = bl_catalogue[k];
     double par[BL_MAX_PARAMS];
     for (size_t i = 0; i < T->nparams; i++) par[i] = T->params[i].def;
-    char canon[512];
+    char canon[BL_MAX_PARAMS * 96 + 128];
+    int given[BL_MAX_PARAMS] = {0};
     snprintf(canon, sizeof canon, "problem use %s", T->name);
     for (int a = 1; a < argc; a++) {
         char *key, *val;
@@ -102,13 +103,21 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
             if (bl_param_check(pr, v, e)) return BL_EINVAL;
         }
         par[idx] = v;
+        given[idx] = 1;
+    }
+    /* the canonical command for save: each parameter given, once, in table
+     * order (a bounded length, whatever the command line repeated) */
+    for (size_t i = 0; i < T->nparams; i++) {
+        const bl_param *pr = &T->params[i];
         size_t l = strlen(canon);
-        if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", key, pr->choices[(int)v]);
-        else snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
+        if (!given[i]) continue;
+        if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", pr->name,
+                                  pr->choices[(int)par[i]]);
+        else snprintf(canon + l, sizeof canon - l, " %s=%.17g", pr->name, par[i]);
     }
     int st = bl_session_use_problem(S, T, par, e);
     if (st) return st;
-    snprintf(S->problem_cmd, sizeof S->problem_cmd, "%s", canon);
+    bl_session_set_cmd(&S->problem_cmd, canon);
     print_loaded(S);
     return BL_OK;
 }

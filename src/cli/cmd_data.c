@@ -136,7 +136,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     if (st) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
-    bl_session_set_cmd(&S->data_cmd, canon);
+    bl_session_set_cmd(&S->data_cmdline, canon);
     print_data(S, "synth");
     return BL_OK;
 }
@@ -208,8 +208,8 @@ static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
         free(c);
         return st;
     }
-    free(S->data_cmd);
-    S->data_cmd = c;
+    free(S->data_cmdline);
+    S->data_cmdline = c;
     print_data(S, "load");
     return BL_OK;
 }

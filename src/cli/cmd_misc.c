@@ -164,7 +164,7 @@ static void write_vector(FILE *f, const char *name, const gsl_vector *v)
 static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
 {
     (void)argc;
-    if (S->data && S->data_cmd && strchr(S->data_cmd, '\n')) {
+    if (S->data && S->data_cmdline && strchr(S->data_cmdline, '\n')) {
         bl_err_set(e, BL_EINVAL, "the data file's name holds a newline, which a script "
                    "line cannot (rename the file and load it again)");
         return BL_EINVAL;
@@ -180,9 +180,9 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
     fprintf(f, "# bilab %s session saved %s; replay with: bilab -f FILE or source FILE\n",
             PACKAGE_VERSION, when);
-    if (S->data && S->data_cmd) fprintf(f, "%s\n", S->data_cmd);
+    if (S->data && S->data_cmdline) fprintf(f, "%s\n", S->data_cmdline);
     bl_define_save(S, f);      /* before the problem: custom is built from them */
-    if (S->problem_cmd) fprintf(f, "%s\n", S->problem_cmd);
+    if (S->problem_cmdline) fprintf(f, "%s\n", S->problem_cmdline);
     for (int i = 0; i < BL_NSETTINGS; i++) {
         char val[512], def[512];
         bl_setval dv;

@@ -117,7 +117,7 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
     }
     int st = bl_session_use_problem(S, T, par, e);
     if (st) return st;
-    bl_session_set_cmd(&S->problem_cmd, canon);
+    bl_session_set_cmd(&S->problem_cmdline, canon);
     print_loaded(S);
     return BL_OK;
 }

@@ -39,8 +39,8 @@ void bl_session_free(bl_session *S)
     bl_dataset_free(S->data);
     gsl_vector_free(S->omega);
     gsl_vector_free(S->theta);
-    free(S->data_cmd);
-    free(S->problem_cmd);
+    free(S->data_cmdline);
+    free(S->problem_cmdline);
     free(S);
 }
 

@@ -18,8 +18,8 @@ typedef struct bl_session {
     /* the problem and its data */
     bl_problem *P;               /* NULL only before the first problem use */
     bl_dataset *data;            /* owned; may be NULL */
-    char *data_cmd;              /* the command that made the data (for save), or NULL */
-    char *problem_cmd;           /* likewise for the problem (owned, any length) */
+    char *data_cmdline;          /* the command that made the data (for save; heap, any length) */
+    char *problem_cmdline;       /* likewise for the problem; NULL: none */
     struct bl_expr_def *def;     /* the definitions of `define` (owned), or NULL */
     gsl_vector *omega, *theta;
 
@@ -71,7 +71,7 @@ int bl_session_define(bl_session *S, struct bl_expr_def *def,
 /* Installs DS (taken over) as the data; re-creates a problem that reads
  * data.  On failure DS is freed and the session is unchanged. */
 int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);
-/* Replaces *SLOT (S->data_cmd or S->problem_cmd) by a copy of TEXT;
+/* Replaces *SLOT (S->data_cmdline or S->problem_cmdline) by a copy of TEXT;
  * BL_ENOMEM leaves it unchanged. */
 int bl_session_set_cmd(char **slot, const char *text);
 /* Drops the live inner iterator (after a change of ω or settings). */

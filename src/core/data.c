@@ -225,15 +225,30 @@ static int next_line(FILE *f, const char *path, size_t lineno, char **line,
     return r;
 }
 
+/* BYTES for a message: "56 bytes", "13.8 kB", "1.2 GB". */
+static const char *fmt_bytes(char *buf, size_t len, double bytes)
+{
+    static const char *const unit[] = {"bytes", "kB", "MB", "GB", "TB"};
+    int u = 0;
+    while (bytes >= 1000 && u < 4) {
+        bytes /= 1000;
+        u++;
+    }
+    snprintf(buf, len, "%.4g %s", bytes, unit[u]);
+    return buf;
+}
+
 /* Refuses a dense table of ROWS x COLS doubles above mem.max. */
 static int check_dense(const char *path, double rows, double cols,
                        const rlimits *lim, bl_err *e)
 {
     double bytes = rows * cols * (double)sizeof(double);
     if (lim->mem_max > 0 && bytes > lim->mem_max) {
-        bl_err_set(e, BL_EMEM, "%s: %.0f rows x %.0f columns take %.3g MB as doubles, "
-                   "above mem.max (%.3g MB; set mem.max higher, or 0 for no limit)",
-                   path, rows, cols, bytes / 1e6, lim->mem_max / 1e6);
+        char a[32], b[32];
+        bl_err_set(e, BL_EMEM, "%s: %.0f rows x %.0f columns take %s as doubles, "
+                   "above mem.max (%s; set mem.max higher, or 0 for no limit)",
+                   path, rows, cols, fmt_bytes(a, sizeof a, bytes),
+                   fmt_bytes(b, sizeof b, lim->mem_max));
         return BL_EMEM;
     }
     return BL_OK;
@@ -246,9 +261,11 @@ static int check_sparse(const char *path, size_t lineno, size_t rows, size_t nnz
 {
     double bytes = ((double)rows + 3.0 * (double)nnz) * (double)sizeof(double);
     if (lim->mem_max > 0 && bytes > lim->mem_max) {
-        bl_err_set(e, BL_EMEM, "%s:%zu: the entries read so far take %.3g MB, above "
-                   "mem.max (%.3g MB; set mem.max higher, or 0 for no limit)",
-                   path, lineno, bytes / 1e6, lim->mem_max / 1e6);
+        char a[32], b[32];
+        bl_err_set(e, BL_EMEM, "%s:%zu: the entries read so far take %s, above "
+                   "mem.max (%s; set mem.max higher, or 0 for no limit)",
+                   path, lineno, fmt_bytes(a, sizeof a, bytes),
+                   fmt_bytes(b, sizeof b, lim->mem_max));
         return BL_EMEM;
     }
     return BL_OK;

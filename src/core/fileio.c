@@ -80,6 +80,7 @@ int bl_wfile_open(bl_wfile *w, const char *path, bl_err *e)
 
     memset(w, 0, sizeof *w);
     w->slot = -1;
+    w->fd = -1;
     if (!path || !*path) {
         bl_err_set(e, BL_EINVAL, "no file name given");
         return BL_EINVAL;
@@ -102,6 +103,7 @@ int bl_wfile_open(bl_wfile *w, const char *path, bl_err *e)
             free(target);
             return fail(e, path, er);
         }
+        w->fd = fileno(w->f);
         w->path = target;
         return BL_OK;
     }
@@ -141,6 +143,7 @@ int bl_wfile_open(bl_wfile *w, const char *path, bl_err *e)
         goto bad;
     }
     free(dir);
+    w->fd = fd;
     w->path = target;
     w->tmp = tmp;
     w->slot = slot;
@@ -161,6 +164,7 @@ static void release(bl_wfile *w)
     free(w->tmp);
     memset(w, 0, sizeof *w);
     w->slot = -1;
+    w->fd = -1;
 }
 
 void bl_wfile_abort(bl_wfile *w)
@@ -185,7 +189,7 @@ int bl_wfile_commit(bl_wfile *w, bl_err *e)
         errno = 0;
         if (fflush(w->f) != 0) er = errno ? errno : EIO;
     }
-    if (!er && w->tmp && fsync(fileno(w->f)) != 0) er = errno;
+    if (!er && w->tmp && fsync(w->fd) != 0) er = errno;
     if (fclose(w->f) != 0 && !er) er = errno ? errno : EIO;
     w->f = NULL;
     if (!er && w->tmp && rename(w->tmp, w->path) != 0) er = errno;

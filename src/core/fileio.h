@@ -26,6 +26,7 @@
 
 typedef struct bl_wfile {
     FILE *f;          /* write here */
+    int fd;           /* its descriptor (synced before the rename) */
     char *path;       /* the target */
     char *tmp;        /* the temporary beside it; NULL when written in place */
     int slot;         /* its place in the list of temporaries a signal removes */

@@ -217,8 +217,11 @@ const bl_command bl_cmd_save = {
     .summary = "write a script that rebuilds this session (data, problem, settings, ω, θ)",
     .help =
         "save FILE   a script of commands: the data command, the problem with its\n"
-        "            parameters, every setting that differs from its default, and ω\n"
-        "            and θ to 17 digits.  'source FILE' or 'bilab -f FILE' replays it.",
+        "            parameters, every setting that differs from its default, ω and\n"
+        "            θ to 17 digits (in slices of 1000), and the live inner iterator's\n"
+        "            step.  'source FILE' or 'bilab -f FILE' replays it.  The file is\n"
+        "            written beside FILE and renamed over it when whole: a failed\n"
+        "            save leaves the previous one.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_save,
 };
@@ -238,7 +241,9 @@ const bl_command bl_cmd_source = {
     .summary = "run the commands of a script file",
     .help =
         "source FILE   runs FILE line by line as if typed; stops at the first failing\n"
-        "              command unless bilab runs with --keep-going",
+        "              command unless bilab runs with --keep-going, and at a read\n"
+        "              error or a line longer than 1 MiB.  FILE is a regular file or\n"
+        "              a pipe",
     .minargs = 1, .maxargs = 1,
     .exec = exec_source,
 };
@@ -256,7 +261,8 @@ const bl_command bl_cmd_quit = {
     .name = "quit",
     .usage = "quit",
     .summary = "leave bilab (Ctrl-D too)",
-    .help = "quit   leave bilab; the command history is kept in ~/.bilab_history",
+    .help = "quit   leave bilab; the command history is kept in ~/.bilab_history\n"
+            "       (each line as it is entered; none when HOME is not set)",
     .minargs = 0, .maxargs = 0,
     .exec = exec_quit,
 };

@@ -323,9 +323,13 @@ const bl_command bl_cmd_set = {
     .help =
         "set omega V[,V...]    ω: one value for every coordinate, or d values\n"
         "set omega[i] V        one coordinate (0-based)\n"
-        "set theta V[,V...]    the inner iterate (a warm start)\n"
+        "set omega[i:j] V,...  coordinates i ≤ k < j (one value, or j − i)\n"
+        "set theta V[,V...]    the inner iterate (a warm start); theta[i], theta[i:j]\n"
         "set NAME VALUE        a setting; 'show settings' lists them with their\n"
-        "                      types, ranges, defaults and help.  Unique prefixes work.",
+        "                      types, ranges, defaults and help.  Unique prefixes work.\n"
+        "set inner.state eta=X [iterations=N]\n"
+        "                      restart the live inner iterator here with step X\n"
+        "                      (what save writes: steps after a replay are the same)",
     .minargs = 2, .maxargs = -1,
     .exec = exec_set,
     .complete = complete_set,
@@ -503,11 +507,12 @@ static const char *complete_show(bl_session *S, int argi, char **w, size_t i)
 
 const bl_command bl_cmd_show = {
     .name = "show",
-    .usage = "show [omega|theta|omega[i]|settings|SETTING]",
+    .usage = "show [omega|theta|omega[i]|omega[i:j]|settings|SETTING]",
     .summary = "the session state, a vector, or a setting",
     .help =
         "show              problem, ω, θ, F, G, ‖∇θG‖, η, iteration counts\n"
-        "show omega|theta  the whole vector (omega[i]: one coordinate)\n"
+        "show omega|theta  the whole vector (omega[i]: one coordinate, omega[i:j]:\n"
+        "                  coordinates i ≤ k < j)\n"
         "show settings     every setting: value, help, accepted values, default\n"
         "show SETTING      one setting",
     .minargs = 0, .maxargs = 1,

@@ -203,7 +203,7 @@ if [ $have_shim -eq 1 ]; then
         ok $? "SIG$sig during a save: the temporary is removed"
     done
 else
-    echo "ok $((tap_n + 1)) # SKIP no LD_PRELOAD shim (no C compiler?)"; tap_n=$((tap_n + 1))
+    echo "ok $((tap_n + 1)) # SKIP no LD_PRELOAD shim (no C compiler, or a sanitizer build)"; tap_n=$((tap_n + 1))
 fi
 
 # a directory in the way, a missing directory: one line, nothing written

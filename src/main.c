@@ -14,6 +14,7 @@
 
 #include "batch.h"
 #include "command.h"
+#include "fileio.h"
 #include "repl.h"
 #include "session.h"
 
@@ -27,6 +28,17 @@ static void on_sigint(int sig)
         ssize_t r = write(STDOUT_FILENO, "\n", 1);
         (void)r;
     }
+}
+
+/* SIGTERM, SIGHUP (the terminal closed): remove the temporary of a write
+ * in progress, so the file it was to replace stays whole and no debris is
+ * left, then die of the signal as before.  The history is already on disk
+ * (repl.c appends it line by line). */
+static void on_term(int sig)
+{
+    bl_wfile_cleanup_signal();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void usage(FILE *f)
@@ -145,6 +157,13 @@ int main(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_term;
+    for (int k = 0; k < 2; k++) {       /* a signal ignored (nohup) stays ignored */
+        int sig = k ? SIGHUP : SIGTERM;
+        struct sigaction old;
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sig, &sa, NULL);
+    }
 
     bl_session *S = bl_session_new(stdout, stderr, &cancel_flag);
     if (!S) {
@@ -177,7 +196,9 @@ int main(int argc, char **argv)
         if (dash) bl_execute_line(S, "dash");
         bl_repl(S);
     } else if (nacts == 0) {
-        st = bl_batch_stream(S, stdin, "-");
+        bl_err e = {0};
+        st = bl_batch_stream(S, stdin, "-", &e);
+        if (e.msg[0]) bl_report_error(S, "stdin", e.msg);
     } else {
         for (int i = 0; i < nacts && !S->quit; i++) {
             int s;
@@ -185,16 +206,8 @@ int main(int argc, char **argv)
                 s = bl_execute_line(S, acts[i].text);
             } else {
                 bl_err e = {0};
-                FILE *f = fopen(acts[i].text, "r");
-                if (!f) {
-                    bl_err_set(&e, BL_EIO, "cannot open '%s': %s", acts[i].text,
-                               strerror(errno));
-                    bl_report_error(S, "-f", e.msg);
-                    s = BL_EIO;
-                } else {
-                    fclose(f);
-                    s = bl_batch_file(S, acts[i].text, &e);
-                }
+                s = bl_batch_file(S, acts[i].text, &e);
+                if (e.msg[0]) bl_report_error(S, "-f", e.msg);  /* not a command's */
             }
             if (s && st == BL_OK) st = s;
             if (s && !keep) break;

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
 
+#include "fileio.h"
 #include "fixtures.h"
 
 #ifndef BL_SRCDATADIR
@@ -825,6 +827,164 @@ static void test_positive(ctx *c)
 
 /* ---------------------------------------------------------------- bundled */
 
+/* ------------------------------------------------------------- limits */
+
+/* Writes a file of N bytes: "a,y\n1," then blanks, then "2\n" (a data
+ * line of LINE bytes, the newline not counted). */
+static const char *put_long_row(ctx *c, const char *name, size_t line)
+{
+    const char *p = tmpname(c, name);
+    FILE *f = fopen(p, "w");
+    if (!f) return p;
+    fputs("a,y\n1,", f);
+    for (size_t i = 2; i + 1 < line; i++) fputc(' ', f);
+    fputs("2\n", f);
+    fclose(f);
+    return p;
+}
+
+static void test_limits(ctx *c)
+{
+    bl_err e = { 0, "" };
+    bl_table *t = NULL;
+    bl_load_opts o;
+    bl_dataset *ds = NULL;
+    int rc;
+
+    /* not regular files: refused before reading (a FIFO would block) */
+    rc = bl_table_read_csv("/dev/zero", NULL, &t, &e);
+    expect_err(rc, BL_EIO, &e, "csv /dev/zero", "/dev/zero", "character device", NULL);
+    rc = bl_table_read_libsvm("/dev/zero", 0, &t, &e);
+    expect_err(rc, BL_EIO, &e, "libsvm /dev/zero", "character device", NULL, NULL);
+    rc = bl_table_read_csv(c->dir, NULL, &t, &e);
+    expect_err(rc, BL_EIO, &e, "csv directory", "it is a directory", NULL, NULL);
+    const char *fifo = tmpname(c, "fifo.csv");
+    if (mkfifo(fifo, 0600) == 0) {
+        rc = bl_table_read_csv(fifo, NULL, &t, &e);
+        expect_err(rc, BL_EIO, &e, "csv FIFO (no writer: would block)", "FIFO", NULL, NULL);
+    }
+
+    /* a data line of exactly BL_LINE_MAX bytes is read; one more is not */
+    rc = bl_table_read_csv(put_long_row(c, "max.csv", BL_LINE_MAX), NULL, &t, &e);
+    tap_ok(rc == BL_OK && t && t->X->size1 == 1 && gsl_vector_get(t->y, 0) == 2,
+           "a line of BL_LINE_MAX bytes is read (%s)", rc ? e.msg : "ok");
+    bl_table_free(t);
+    t = NULL;
+    rc = bl_table_read_csv(put_long_row(c, "over.csv", BL_LINE_MAX + 1), NULL, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "a line of BL_LINE_MAX + 1 bytes", "over.csv:2:",
+               "line longer than 1048576 bytes", NULL);
+    {
+        const char *p = tmpname(c, "nonl.svm");
+        FILE *f = fopen(p, "w");
+        for (size_t i = 0; f && i < BL_LINE_MAX + 100; i++) fputc('1', f);
+        if (f) fclose(f);
+        rc = bl_table_read_libsvm(p, 0, &t, &e);
+        expect_err(rc, BL_EFORMAT, &e, "libsvm without a newline stops at the cap",
+                   "nonl.svm:1:", "line longer", NULL);
+    }
+
+    /* libsvm feature indices: the limit is allowed, one past it is not,
+     * and the refusal comes before any table */
+    char buf[128];
+    snprintf(buf, sizeof buf, "1 %d:1\n-1 1:2\n", BL_DATA_MAX_FEATURES);
+    rc = bl_table_read_libsvm(put(c, "maxidx.svm", buf), 0, &t, &e);
+    tap_ok(rc == BL_OK && t && t->X->size2 == BL_DATA_MAX_FEATURES &&
+           gsl_matrix_get(t->X, 0, BL_DATA_MAX_FEATURES - 1) == 1,
+           "libsvm index %d (the limit) is read", BL_DATA_MAX_FEATURES);
+    bl_table_free(t);
+    t = NULL;
+    snprintf(buf, sizeof buf, "1 %d:1\n-1 1:2\n", BL_DATA_MAX_FEATURES + 1);
+    rc = bl_table_read_libsvm(put(c, "overidx.svm", buf), 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "libsvm index past the limit", "overidx.svm:1: field 2",
+               "index 100001 is past the limit of 100000 features", NULL);
+    rc = bl_table_read_libsvm(put(c, "huge.svm", "1 100000000:1\n-1 1:2\n"), 0, &t, &e);
+    expect_err(rc, BL_EFORMAT, &e, "the 10^8 index of the issue", "index 100000000", NULL,
+               NULL);
+    tap_ok(t == NULL, "no table from a refused file");
+
+    /* a CSV header of more than BL_DATA_MAX_FEATURES + 1 columns */
+    {
+        const char *p = tmpname(c, "wide.csv");
+        FILE *f = fopen(p, "w");
+        for (int j = 0; f && j < BL_DATA_MAX_FEATURES + 2; j++)
+            fprintf(f, "%sc%d", j ? "," : "", j);
+        if (f) {
+            fputc('\n', f);
+            fclose(f);
+        }
+        rc = bl_table_read_csv(p, NULL, &t, &e);
+        expect_err(rc, BL_EFORMAT, &e, "a CSV of 100001 features", "100002 columns",
+                   "limit of 100000 features", NULL);
+    }
+
+    /* a numeric first row is data, not a header: refused with a hint */
+    read_fails(c, CSV, "numhead.csv", "1.5,2,-3e2\n4,5,6\n", "a numeric first row",
+               "numhead.csv:1: the first row is all numbers ('1.5', ...)",
+               "add a header row", NULL);
+    read_fails(c, CSV, "numhead2.csv", "\n  0 , 1\n4,5\n", "a numeric first row after a blank line",
+               "numhead2.csv:2: the first row is all numbers", NULL, NULL);
+    rc = bl_table_read_csv(put(c, "years.csv", "2019,2020,y\n1,2,3\n"), NULL, &t, &e);
+    tap_ok(rc == BL_OK && t && !strcmp(t->names[0], "2019") && !strcmp(t->target, "y"),
+           "a header with some numeric names is a header");
+    bl_table_free(t);
+    t = NULL;
+
+    /* mem.max: the dense table of a CSV is rows x columns x 8 bytes; a
+     * 10 x 3 file is 240 bytes: 240 passes, 239 does not */
+    {
+        char body[512] = "a,b,y\n";
+        for (int i = 0; i < 10; i++) {
+            size_t l = strlen(body);
+            snprintf(body + l, sizeof body - l, "%d,%d,%d\n", i, i * i, i % 3);
+        }
+        const char *p = put(c, "ten.csv", body);
+        bl_load_opts_default(&o);
+        tap_ok(o.cancel == NULL && o.mem_max == 0, "no cancel flag, no mem.max by default");
+        o.mem_max = 240;
+        rc = bl_data_load(p, &o, &ds, &e);
+        tap_ok(rc == BL_OK && ds, "mem.max = the table's 240 bytes: loaded (%s)", rc ? e.msg : "ok");
+        bl_dataset_free(ds);
+        ds = NULL;
+        o.mem_max = 239;
+        rc = bl_data_load(p, &o, &ds, &e);
+        expect_err(rc, BL_EMEM, &e, "mem.max one byte below", "ten.csv: 10 rows x 3 columns",
+                   "240 bytes as doubles, above mem.max (239 bytes", NULL);
+        tap_ok(ds == NULL, "no data set above mem.max");
+    }
+    /* libsvm: 3 rows, 4 nonzero entries held as (row, column, value) and a
+     * label a row while reading: (3 + 3*4) * 8 = 120 bytes; the dense
+     * 3 x (3 + 1) table after it is 96 */
+    {
+        const char *p = put(c, "three.svm", "1 1:1 2:2\n-1 3:1\n1 2:5\n");
+        bl_load_opts_default(&o);
+        o.split = 0.5;
+        o.mem_max = 120;
+        rc = bl_data_load(p, &o, &ds, &e);
+        tap_ok(rc == BL_OK && ds, "libsvm at mem.max = 120 bytes: loaded (%s)", rc ? e.msg : "ok");
+        bl_dataset_free(ds);
+        ds = NULL;
+        o.mem_max = 119;
+        rc = bl_data_load(p, &o, &ds, &e);
+        expect_err(rc, BL_EMEM, &e, "libsvm one byte below", "three.svm:3: the entries read "
+                   "so far take 120 bytes", "above mem.max (119 bytes", NULL);
+    }
+
+    /* Ctrl-C: the cancel flag stops a load at the next line */
+    {
+        bl_cancel_t flag = 1;
+        bl_load_opts_default(&o);
+        o.cancel = &flag;
+        rc = bl_data_load(put(c, "c.csv", "a,y\n1,2\n3,4\n5,6\n"), &o, &ds, &e);
+        expect_err(rc, BL_EINTR, &e, "a set cancel flag interrupts the load", "interrupted",
+                   NULL, NULL);
+        flag = 0;
+        rc = bl_data_load(c->files[c->nfiles - 1], &o, &ds, &e);
+        tap_ok(rc == BL_OK && ds, "with the flag clear it loads");
+        bl_dataset_free(ds);
+        ds = NULL;
+    }
+}
+
 static void test_bundled(void)
 {
     bl_err e = { 0, "" };
@@ -884,6 +1044,7 @@ int main(void)
     test_bundled();
     test_sep(&c);
     test_positive(&c);
+    test_limits(&c);
 
     for (int i = 0; i < c.nfiles; i++) unlink(c.files[i]);
     rmdir(c.dir);

@@ -191,6 +191,22 @@ fail:
     return rc;
 }
 
+char *bl_quote_word(const char *s)
+{
+    size_t n = 3;
+    for (const char *p = s; *p; p++) n += (*p == '"' || *p == '\\') ? 2 : 1;
+    char *q = malloc(n), *o = q;
+    if (!q) return NULL;
+    *o++ = '"';
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\') *o++ = '\\';
+        *o++ = *p;
+    }
+    *o++ = '"';
+    *o = '\0';
+    return q;
+}
+
 int bl_parse_double(const char *s, const char *what, double *v, bl_err *e)
 {
     if (!s) s = "";

@@ -7,19 +7,41 @@
 
 #include "batch.h"
 #include "command.h"
+#include "fileio.h"
 
-int bl_batch_stream(bl_session *S, FILE *f, const char *name)
+int bl_batch_stream(bl_session *S, FILE *f, const char *name, bl_err *e)
 {
     char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int first = BL_OK;
-    (void)name;
-    while (!S->quit && (len = getline(&line, &cap, f)) >= 0) {
+    size_t cap = 0, len, lineno = 0;
+    int first = BL_OK, r;
+    while (!S->quit) {
+        if (*S->cancel && !S->keep_going) {   /* Ctrl-C during the last command */
+            bl_err_set(e, BL_EINTR, "'%s' interrupted after line %zu", name, lineno);
+            first = BL_EINTR;
+            break;
+        }
+        r = bl_read_line(f, &line, &cap, &len, BL_LINE_MAX);
+        if (r == 0) break;
+        if (r < 0) {
+            /* a read error ends the script: what was read is not all of it */
+            if (r == BL_EFORMAT)
+                bl_err_set(e, r, "'%s':%zu: line longer than %zu bytes (the limit of a "
+                           "command line; not a text file?)", name, lineno + 1, BL_LINE_MAX);
+            else
+                bl_err_set(e, r, "error reading '%s': %s", name, strerror(errno));
+            first = r;
+            break;
+        }
+        lineno++;
+        if (memchr(line, '\0', len)) {
+            bl_err_set(e, BL_EFORMAT, "'%s':%zu: contains a NUL byte (not a text file?)",
+                       name, lineno);
+            first = BL_EFORMAT;
+            break;
+        }
         int st = bl_execute_line(S, line);
         if (st && first == BL_OK) first = st;
-        if (st && !S->keep_going) break;
-        if (st == BL_EINTR && !S->keep_going) break;
+        if (st && !S->keep_going) break;      /* --keep-going: even past Ctrl-C */
     }
     free(line);
     return first;
@@ -31,15 +53,14 @@ int bl_batch_file(bl_session *S, const char *path, bl_err *e)
         bl_err_set(e, BL_EINVAL, "scripts nested too deeply (a script that sources itself?)");
         return BL_EINVAL;
     }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        bl_err_set(e, BL_EIO, "cannot open '%s': %s", path, strerror(errno));
-        return BL_EIO;
-    }
+    FILE *f;
+    /* a script may come through a pipe (bilab -f <(...)), never from a
+     * directory or a device */
+    int st = bl_open_input(path, BL_INPUT_PIPES, &f, e);
+    if (st) return st;
     S->source_depth++;
-    int st = bl_batch_stream(S, f, path);
+    st = bl_batch_stream(S, f, path, e);
     S->source_depth--;
     fclose(f);
-    if (st) bl_err_set(e, st, "stopped at a failing command in '%s'", path);
     return st;
 }

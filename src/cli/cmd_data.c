@@ -148,7 +148,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     if ((st = refuse_unfit(S, ds, e))) return st;
     st = bl_session_use_data(S, ds, e);
     if (st) return st;
-    snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
+    bl_session_set_cmd(&S->data_cmdline, canon);
     print_data(S, "synth");
     return BL_OK;
 }
@@ -189,7 +189,7 @@ static const char *sep_text(char c, char *buf, size_t len)
 }
 
 int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
-                      char *canon, size_t len, bl_err *e)
+                      char **canon, bl_err *e)
 {
     bl_load_opts o;
     bl_load_opts_default(&o);
@@ -231,22 +231,42 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
                            "positive", e);
         }
     }
-    int st = bl_data_load(path, &o, out, e);
-    if (st) return st;
-    /* the canonical command, quoted so that save/source round-trips */
-    char *c = canon;
-    snprintf(c, len, "data load \"%s\"", path);
-    if (o.val_path) snprintf(c + strlen(c), len - strlen(c), " val=\"%s\"", o.val_path);
-    if (o.target) snprintf(c + strlen(c), len - strlen(c), " target=\"%s\"", o.target);
-    if (o.format) snprintf(c + strlen(c), len - strlen(c), " format=%s", o.format);
-    if (o.sep && o.sep != ',') {
-        char sb[16];
-        snprintf(c + strlen(c), len - strlen(c), " sep=%s", sep_text(o.sep, sb, sizeof sb));
+    o.cancel = S->cancel;                       /* Ctrl-C stops a long read */
+    o.mem_max = S->set[BL_S_MEM_MAX].num;       /* and mem.max a big one */
+    /* the canonical command, any length, quoted and escaped so that
+     * save/source round-trips */
+    char *c = NULL, *q[3] = {bl_quote_word(path), NULL, NULL};
+    size_t clen = 0;
+    if (o.val_path) q[1] = bl_quote_word(o.val_path);
+    if (o.target) q[2] = bl_quote_word(o.target);
+    int quoted = q[0] && (q[1] || !o.val_path) && (q[2] || !o.target);
+    FILE *m = quoted ? open_memstream(&c, &clen) : NULL;
+    if (m) {
+        fprintf(m, "data load %s", q[0]);
+        if (q[1]) fprintf(m, " val=%s", q[1]);
+        if (q[2]) fprintf(m, " target=%s", q[2]);
+        if (o.format) fprintf(m, " format=%s", o.format);
+        if (o.sep && o.sep != ',') {
+            char sb[16];
+            fprintf(m, " sep=%s", sep_text(o.sep, sb, sizeof sb));
+        }
+        if (o.has_positive) fprintf(m, " positive=%.17g", o.positive);
+        fprintf(m, " split=%.17g seed=%lu standardize=%s", o.split, o.seed,
+                o.standardize ? "yes" : "no");
     }
-    if (o.has_positive)
-        snprintf(c + strlen(c), len - strlen(c), " positive=%.17g", o.positive);
-    snprintf(c + strlen(c), len - strlen(c), " split=%.17g seed=%lu standardize=%s",
-             o.split, o.seed, o.standardize ? "yes" : "no");
+    int st = m && fclose(m) == 0 && c ? BL_OK : BL_ENOMEM;
+    for (int i = 0; i < 3; i++) free(q[i]);
+    if (st) {
+        free(c);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    st = bl_data_load(path, &o, out, e);
+    if (st) {
+        free(c);
+        return st;
+    }
+    *canon = c;
     return BL_OK;
 }
 
@@ -299,13 +319,16 @@ static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e)
 static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
 {
     bl_dataset *ds = NULL;
-    char canon[sizeof S->data_cmd];
-    int st = bl_data_load_args(S, argc, argv, &ds, canon, sizeof canon, e);
-    if (st) return st;
-    if ((st = refuse_unfit(S, ds, e))) return st;
-    st = bl_session_use_data(S, ds, e);
-    if (st) return st;
-    snprintf(S->data_cmd, sizeof S->data_cmd, "%s", canon);
+    char *canon = NULL;
+    int st = bl_data_load_args(S, argc, argv, &ds, &canon, e);
+    if (st == BL_OK) st = refuse_unfit(S, ds, e);
+    if (st == BL_OK) st = bl_session_use_data(S, ds, e);
+    if (st) {
+        free(canon);
+        return st;
+    }
+    free(S->data_cmdline);
+    S->data_cmdline = canon;
     print_data(S, "load");
     return BL_OK;
 }

@@ -222,7 +222,7 @@ static int commit(bl_session *S, bl_expr_def *def, const char *what, bl_err *e)
     st = bl_session_define(S, def, go ? &bl_problem_custom : NULL, e);
     if (st) return st;
     int switched = !was && custom_in_use(S);
-    if (switched) snprintf(S->problem_cmd, sizeof S->problem_cmd, "problem use custom");
+    if (switched) bl_session_set_cmd(&S->problem_cmdline, "problem use custom");
     report(S, what, S->def, c, where, go, switched);
     return BL_OK;
 }

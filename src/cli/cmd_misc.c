@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "batch.h"
+#include "fileio.h"
 #include "command.h"
 #include "output.h"
 
@@ -142,30 +143,46 @@ const bl_command bl_cmd_help = {
 
 /* ---- save ---- */
 
+/* Values a line of a saved vector: about 25 KB, far below BL_LINE_MAX. */
+#define SAVE_CHUNK 1000
+
+/* ω or θ to 17 digits: one `set NAME v,...` line, or for a long vector
+ * `set NAME[i:j] v,...` lines of SAVE_CHUNK values. */
 static void write_vector(FILE *f, const char *name, const gsl_vector *v)
 {
-    fprintf(f, "set %s ", name);
-    for (size_t i = 0; i < v->size; i++)
-        fprintf(f, "%s%.17g", i ? "," : "", gsl_vector_get(v, i));
-    fprintf(f, "\n");
+    size_t n = v->size;
+    for (size_t lo = 0; lo < n; lo += SAVE_CHUNK) {
+        size_t hi = n - lo > SAVE_CHUNK ? lo + SAVE_CHUNK : n;
+        if (n <= SAVE_CHUNK) fprintf(f, "set %s ", name);
+        else fprintf(f, "set %s[%zu:%zu] ", name, lo, hi);
+        for (size_t i = lo; i < hi; i++)
+            fprintf(f, "%s%.17g", i > lo ? "," : "", gsl_vector_get(v, i));
+        fprintf(f, "\n");
+    }
 }
 
 static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
 {
     (void)argc;
-    FILE *f = fopen(argv[0], "w");
-    if (!f) {
-        bl_err_set(e, BL_EIO, "cannot write '%s': %s", argv[0], strerror(errno));
-        return BL_EIO;
+    if (S->data && S->data_cmdline && strchr(S->data_cmdline, '\n')) {
+        bl_err_set(e, BL_EINVAL, "the data file's name holds a newline, which a script "
+                   "line cannot (rename the file and load it again)");
+        return BL_EINVAL;
     }
+    /* written beside the target and renamed over it when whole: a failed
+     * save (a full disk, a signal) leaves the previous one as it was */
+    bl_wfile w;
+    int st = bl_wfile_open(&w, argv[0], e);
+    if (st) return st;
+    FILE *f = w.f;
     time_t now = time(NULL);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
     fprintf(f, "# bilab %s session saved %s; replay with: bilab -f FILE or source FILE\n",
             PACKAGE_VERSION, when);
-    if (S->data && S->data_cmd[0]) fprintf(f, "%s\n", S->data_cmd);
+    if (S->data && S->data_cmdline) fprintf(f, "%s\n", S->data_cmdline);
     bl_define_save(S, f);      /* before the problem: custom is built from them */
-    if (S->problem_cmd[0]) fprintf(f, "%s\n", S->problem_cmd);
+    if (S->problem_cmdline) fprintf(f, "%s\n", S->problem_cmdline);
     for (int i = 0; i < BL_NSETTINGS; i++) {
         char val[512], def[512];
         bl_setval dv;
@@ -177,10 +194,12 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
     }
     write_vector(f, "omega", S->omega);
     write_vector(f, "theta", S->theta);
-    if (fclose(f) != 0) {
-        bl_err_set(e, BL_EIO, "cannot write '%s': %s", argv[0], strerror(errno));
-        return BL_EIO;
-    }
+    /* the live inner iterator: its step η (1/L_G at the θ where it started,
+     * which a fresh start at this θ may not find again) and its count */
+    if (S->inner)
+        fprintf(f, "set inner.state eta=%.17g iterations=%zu\n", S->inner->eta,
+                S->inner_total);
+    if ((st = bl_wfile_commit(&w, e))) return st;
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "save");
@@ -198,8 +217,11 @@ const bl_command bl_cmd_save = {
     .summary = "write a script that rebuilds this session (data, problem, settings, ω, θ)",
     .help =
         "save FILE   a script of commands: the data command, the problem with its\n"
-        "            parameters, every setting that differs from its default, and ω\n"
-        "            and θ to 17 digits.  'source FILE' or 'bilab -f FILE' replays it.",
+        "            parameters, every setting that differs from its default, ω and\n"
+        "            θ to 17 digits (in slices of 1000), and the live inner iterator's\n"
+        "            step.  'source FILE' or 'bilab -f FILE' replays it.  The file is\n"
+        "            written beside FILE and renamed over it when whole: a failed\n"
+        "            save leaves the previous one.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_save,
 };
@@ -207,7 +229,10 @@ const bl_command bl_cmd_save = {
 static int exec_source(bl_session *S, int argc, char **argv, bl_err *e)
 {
     (void)argc;
-    return bl_batch_file(S, argv[0], e);
+    int st = bl_batch_file(S, argv[0], e);
+    if (st && !e->msg[0])
+        bl_err_set(e, st, "stopped at a failing command in '%s'", argv[0]);
+    return st;
 }
 
 const bl_command bl_cmd_source = {
@@ -216,7 +241,9 @@ const bl_command bl_cmd_source = {
     .summary = "run the commands of a script file",
     .help =
         "source FILE   runs FILE line by line as if typed; stops at the first failing\n"
-        "              command unless bilab runs with --keep-going",
+        "              command unless bilab runs with --keep-going, and at a read\n"
+        "              error or a line longer than 1 MiB.  FILE is a regular file or\n"
+        "              a pipe",
     .minargs = 1, .maxargs = 1,
     .exec = exec_source,
 };
@@ -234,7 +261,8 @@ const bl_command bl_cmd_quit = {
     .name = "quit",
     .usage = "quit",
     .summary = "leave bilab (Ctrl-D too)",
-    .help = "quit   leave bilab; the command history is kept in ~/.bilab_history",
+    .help = "quit   leave bilab; the command history is kept in ~/.bilab_history\n"
+            "       (each line as it is entered; none when HOME is not set)",
     .minargs = 0, .maxargs = 0,
     .exec = exec_quit,
 };

@@ -84,7 +84,8 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
     const bl_problem_type *T = bl_catalogue[k];
     double par[BL_MAX_PARAMS];
     for (size_t i = 0; i < T->nparams; i++) par[i] = T->params[i].def;
-    char canon[512];
+    char canon[BL_MAX_PARAMS * 96 + 128];
+    int given[BL_MAX_PARAMS] = {0};
     snprintf(canon, sizeof canon, "problem use %s", T->name);
     for (int a = 1; a < argc; a++) {
         char *key, *val;
@@ -112,15 +113,23 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
             if (bl_param_check(pr, v, e)) return BL_EINVAL;
         }
         par[idx] = v;
+        given[idx] = 1;
+    }
+    /* the canonical command for save: each parameter given, once, in table
+     * order (a bounded length, whatever the command line repeated) */
+    for (size_t i = 0; i < T->nparams; i++) {
+        const bl_param *pr = &T->params[i];
         size_t l = strlen(canon);
-        if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", key, pr->choices[(int)v]);
-        else snprintf(canon + l, sizeof canon - l, " %s=%.17g", key, v);
+        if (!given[i]) continue;
+        if (pr->choices) snprintf(canon + l, sizeof canon - l, " %s=%s", pr->name,
+                                  pr->choices[(int)par[i]]);
+        else snprintf(canon + l, sizeof canon - l, " %s=%.17g", pr->name, par[i]);
     }
     /* Data that does not fit T (a regression target for logreg, or none)
      * gives way to T's own data set, so that `problem use logreg` works
      * whatever was loaded before, and a later `data load` replaces it. */
     bl_dataset *ds = NULL;
-    char why[512], dcanon[sizeof S->data_cmd], note[700] = "";
+    char why[512], *dcanon = NULL, note[700] = "";
     if (T->dataset && bl_data_fits(T, S->data, why, sizeof why) != BL_FIT_OK) {
         char **w = NULL;
         size_t nw = 0;
@@ -130,7 +139,7 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
             st = BL_EINVAL;
             bl_err_set(&le, st, "no data set named");
         }
-        if (!st) st = bl_data_load_args(S, (int)nw, w, &ds, dcanon, sizeof dcanon, &le);
+        if (!st) st = bl_data_load_args(S, (int)nw, w, &ds, &dcanon, &le);
         bl_words_free(w, nw);
         if (st) {
             bl_err_set(e, st, "%s, and its data set %s cannot be loaded: %s", why,
@@ -140,9 +149,16 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
         snprintf(note, sizeof note, "%s: loaded %s", why, ds->name);
     }
     int st = bl_session_use_problem_on(S, T, par, ds, e);
-    if (st) return st;
-    if (ds) snprintf(S->data_cmd, sizeof S->data_cmd, "%s", dcanon);
-    snprintf(S->problem_cmd, sizeof S->problem_cmd, "%s", canon);
+    if (st) {
+        free(dcanon);
+        return st;
+    }
+    if (ds) {
+        free(S->data_cmdline);
+        S->data_cmdline = dcanon;
+        dcanon = NULL;
+    }
+    bl_session_set_cmd(&S->problem_cmdline, canon);
     print_loaded(S, note);
     return BL_OK;
 }

@@ -47,7 +47,6 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     gsl_vector *keep = gsl_vector_alloc(S->theta->size);
     if (!keep) return BL_ENOMEM;
     gsl_vector_memcpy(keep, S->theta);
-    size_t start = S->inner->iter;
     const char *cmd = solve ? "solve" : "step";
     if (solve) {
         bl_inner_conf c;
@@ -62,13 +61,12 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
             }
             st = bl_inner_iterate(S->inner, e);
             if (st == BL_OK && n <= 10 && k + 1 < n) {
-                S->inner_total = S->inner->iter;
+                S->inner_total = S->inner_base + S->inner->iter;
                 print_inner(S, cmd, 0);
             }
         }
     }
-    S->inner_total += S->inner->iter - start;
-    S->inner_total = S->inner->iter;
+    S->inner_total = S->inner_base + S->inner->iter;
     if (st == BL_EDIVERGE || st == BL_ENOTPD) {
         char why[sizeof e->msg];
         snprintf(why, sizeof why, "%s", e->msg);

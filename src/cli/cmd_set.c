@@ -14,19 +14,28 @@
 #include "command.h"
 #include "output.h"
 
-/* Joins words with SEP into BUF. */
-static void join(char *buf, size_t len, int argc, char **argv, const char *sep)
+/* The words joined with SEP, malloc'd, of any length (a value is never
+ * cut short: a long number or θ of any size reads as written). */
+static char *join(int argc, char **argv, const char *sep, bl_err *e)
 {
-    buf[0] = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t l = strlen(buf);
-        snprintf(buf + l, len - l, "%s%s", i ? sep : "", argv[i]);
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + strlen(sep);
+    char *buf = malloc(n);
+    if (!buf) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return NULL;
     }
+    buf[0] = '\0';
+    for (int i = 0, l = 0; i < argc; i++)
+        l += sprintf(buf + l, "%s%s", i ? sep : "", argv[i]);
+    return buf;
 }
 
-/* "omega[3]" → base "omega", index 3; returns 1 when indexed, 0 when plain,
- * −1 on a malformed index. */
-static int split_index(const char *name, char *base, size_t len, long *idx, bl_err *e)
+/* "omega[3]" → base "omega", index 3: returns 1; "theta[2:5]" → the
+ * slice 2 ≤ i < 5 in *IDX, *END: returns 2; 0 when plain, −1 on a
+ * malformed index. */
+static int split_index(const char *name, char *base, size_t len, long *idx, long *end,
+                       bl_err *e)
 {
     const char *br = strchr(name, '[');
     if (!br) {
@@ -40,39 +49,75 @@ static int split_index(const char *name, char *base, size_t len, long *idx, bl_e
         bl_err_set(e, BL_EINVAL, "malformed index in '%s' (expected NAME[i])", name);
         return -1;
     }
-    char num[32];
+    char num[64];
     snprintf(num, sizeof num, "%.*s", (int)(close - br - 1), br + 1);
+    char *colon = strchr(num, ':');
+    if (colon) {                                     /* a slice [i:j] */
+        *colon = '\0';
+        if (bl_parse_long(num, "the start of the slice", 0, 1L << 40, idx, e) ||
+            bl_parse_long(colon + 1, "the end of the slice", 0, 1L << 40, end, e))
+            return -1;
+        if (*end < *idx) {
+            bl_err_set(e, BL_EINVAL, "slice '%s' ends before it starts (NAME[i:j] is "
+                       "i ≤ k < j)", name);
+            return -1;
+        }
+        return 2;
+    }
     if (bl_parse_long(num, "the index", 0, 1L << 40, idx, e)) return -1;
     return 1;
 }
 
 static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexed,
-                      long idx, int argc, char **argv, bl_err *e)
+                      long idx, long end, int argc, char **argv, bl_err *e)
 {
-    char buf[4096];
-    join(buf, sizeof buf, argc, argv, ",");
+    char *buf = join(argc, argv, ",", e);
+    if (!buf) return BL_ENOMEM;
     size_t n = v->size, got = 0;
-    if (indexed) {
+    if (indexed == 1) {
         if ((size_t)idx >= n) {
             bl_err_set(e, BL_EDIM, "index %ld is past %s's dimension (%zu, indices 0..%zu)",
                        idx, name, n, n - 1);
+            free(buf);
             return BL_EDIM;
         }
         double x;
-        if (bl_parse_double(buf, name, &x, e)) return BL_EINVAL;
-        if (!isfinite(x)) {
+        int st = bl_parse_double(buf, name, &x, e) ? BL_EINVAL : BL_OK;
+        if (st == BL_OK && !isfinite(x)) {
             bl_err_set(e, BL_EINVAL, "%s[%ld] must be finite", name, idx);
-            return BL_EINVAL;
+            st = BL_EINVAL;
         }
-        gsl_vector_set(v, (size_t)idx, x);
-        return BL_OK;
+        if (st == BL_OK) gsl_vector_set(v, (size_t)idx, x);
+        free(buf);
+        return st;
     }
-    double *vals = malloc((n + 1) * sizeof *vals);
-    if (!vals) return BL_ENOMEM;
-    int st = bl_parse_doubles(buf, name, vals, n + 1, &got, e);
-    if (st == BL_OK && got != 1 && got != n) {
-        bl_err_set(e, BL_EDIM, "%s has dimension %zu: give 1 value (for every "
-                   "coordinate) or %zu, not %zu", name, n, n, got);
+    /* the coordinates set: all, or the slice [idx, end) */
+    size_t lo = 0, hi = n;
+    if (indexed == 2) {
+        if ((size_t)end > n) {
+            bl_err_set(e, BL_EDIM, "slice [%ld:%ld] is past %s's dimension (%zu)", idx,
+                       end, name, n);
+            free(buf);
+            return BL_EDIM;
+        }
+        lo = (size_t)idx;
+        hi = (size_t)end;
+    }
+    size_t k = hi - lo;
+    double *vals = malloc((k + 1) * sizeof *vals);
+    if (!vals) {
+        free(buf);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    int st = bl_parse_doubles(buf, name, vals, k + 1, &got, e);
+    if (st == BL_OK && got != 1 && got != k) {
+        if (indexed == 2)
+            bl_err_set(e, BL_EDIM, "%s[%zu:%zu] has %zu coordinates: give 1 value (for "
+                       "every one) or %zu, not %zu", name, lo, hi, k, k, got);
+        else
+            bl_err_set(e, BL_EDIM, "%s has dimension %zu: give 1 value (for every "
+                       "coordinate) or %zu, not %zu", name, n, n, got);
         st = BL_EDIM;
     }
     for (size_t i = 0; st == BL_OK && i < got; i++)
@@ -81,10 +126,59 @@ static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexe
             st = BL_EINVAL;
         }
     if (st == BL_OK)
-        for (size_t i = 0; i < n; i++) gsl_vector_set(v, i, vals[got == 1 ? 0 : i]);
+        for (size_t i = 0; i < k; i++) gsl_vector_set(v, lo + i, vals[got == 1 ? 0 : i]);
     free(vals);
+    free(buf);
     (void)S;
     return st;
+}
+
+/* set inner.state eta=X [iterations=N]: the live inner iterator as a save
+ * left it (its step, fixed when it started, and the iterations before). */
+static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    double eta = NAN;
+    long iters = 0;
+    for (int a = 0; a < argc; a++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[a], &key, &val)) {
+            bl_err_set(e, BL_EINVAL, "'%s' is not key=value (inner.state takes eta= "
+                       "and iterations=)", argv[a]);
+            return BL_EINVAL;
+        }
+        if (!strcmp(key, "eta")) {
+            if (bl_parse_double(val, "eta", &eta, e)) return BL_EINVAL;
+            if (!(eta > 0) || !isfinite(eta)) {
+                bl_err_set(e, BL_EINVAL, "eta=%s must be a finite number > 0", val);
+                return BL_EINVAL;
+            }
+        } else if (!strcmp(key, "iterations")) {
+            if (bl_parse_long(val, "iterations", 0, 1L << 40, &iters, e)) return BL_EINVAL;
+        } else {
+            bl_err_set(e, BL_EINVAL, "inner.state has no '%s' (it takes eta= and "
+                       "iterations=)", key);
+            return BL_EINVAL;
+        }
+    }
+    if (isnan(eta)) {
+        bl_err_set(e, BL_EINVAL, "inner.state needs eta=");
+        return BL_EINVAL;
+    }
+    int st = bl_session_resume_inner(S, eta, (size_t)iters, e);
+    if (st) return st;
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", "inner.state");
+        bl_json_num(&j, "eta", eta);
+        bl_json_int(&j, "iterations", iters);
+        bl_json_end(&j);
+    } else {
+        char b[64];
+        fprintf(S->out, "inner.state = %s, η = %s, %ld iterations\n", S->inner->type->name,
+                bl_fmt(b, sizeof b, eta, bl_session_digits(S)), iters);
+    }
+    return BL_OK;
 }
 
 static int setting_lookup(const char *name, bl_err *e)
@@ -144,20 +238,35 @@ static void print_vector(bl_session *S, const char *cmd, const char *name,
 static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
 {
     char base[64];
-    long idx = 0;
-    int indexed = split_index(argv[0], base, sizeof base, &idx, e);
+    long idx = 0, end = 0;
+    if (!strcmp(argv[0], "inner.state")) return set_inner_state(S, argc - 1, argv + 1, e);
+    int indexed = split_index(argv[0], base, sizeof base, &idx, &end, e);
     if (indexed < 0) return BL_EINVAL;
     if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
         int om = base[0] == 'o';
         gsl_vector *v = om ? S->omega : S->theta;
         gsl_vector *tmp = gsl_vector_alloc(v->size);
-        if (!tmp) return BL_ENOMEM;
+        if (!tmp) {
+            bl_err_set(e, BL_ENOMEM, "out of memory");
+            return BL_ENOMEM;
+        }
         gsl_vector_memcpy(tmp, v);
-        int st = set_vector(S, tmp, base, indexed, idx, argc - 1, argv + 1, e);
+        int st = set_vector(S, tmp, base, indexed, idx, end, argc - 1, argv + 1, e);
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
             bl_session_invalidate(S);
-            print_vector(S, "set", base, v);
+            if (indexed == 2 && bl_session_json(S)) {
+                gsl_vector sub = *v;        /* the slice only */
+                sub.size = (size_t)(end - idx);
+                sub.data = v->data + (size_t)idx * v->stride;
+                print_vector(S, "set", argv[0], &sub);
+            } else if (indexed == 2) {
+                /* a slice (as a save writes θ): one short line, not all of θ */
+                fprintf(S->out, "%s[%ld:%ld] set (%ld of %zu coordinates)\n", base, idx,
+                        end, end - idx, v->size);
+            } else {
+                print_vector(S, "set", base, v);
+            }
         }
         gsl_vector_free(tmp);
         return st;
@@ -168,10 +277,13 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     }
     int k = setting_lookup(argv[0], e);
     if (k < 0) return BL_EINVAL;
-    char text[1024];
-    join(text, sizeof text, argc - 1, argv + 1, " ");
+    char *joined = join(argc - 1, argv + 1, " ", e);
+    if (!joined) return BL_ENOMEM;
     bl_setval v;
-    if (bl_setting_parse(k, text, &v, e)) return BL_EINVAL;
+    int bad = bl_setting_parse(k, joined, &v, e);
+    free(joined);
+    if (bad) return BL_EINVAL;
+    char text[512];
     if (k == BL_S_OUTER_OPT && strcmp(v.str, S->set[k].str) != 0) {
         bl_outer *o = bl_outer_alloc(bl_outer_lookup(v.str), S->P->d);
         if (!o) return BL_ENOMEM;
@@ -211,9 +323,13 @@ const bl_command bl_cmd_set = {
     .help =
         "set omega V[,V...]    ω: one value for every coordinate, or d values\n"
         "set omega[i] V        one coordinate (0-based)\n"
-        "set theta V[,V...]    the inner iterate (a warm start)\n"
+        "set omega[i:j] V,...  coordinates i ≤ k < j (one value, or j − i)\n"
+        "set theta V[,V...]    the inner iterate (a warm start); theta[i], theta[i:j]\n"
         "set NAME VALUE        a setting; 'show settings' lists them with their\n"
-        "                      types, ranges, defaults and help.  Unique prefixes work.",
+        "                      types, ranges, defaults and help.  Unique prefixes work.\n"
+        "set inner.state eta=X [iterations=N]\n"
+        "                      restart the live inner iterator here with step X\n"
+        "                      (what save writes: steps after a replay are the same)",
     .minargs = 2, .maxargs = -1,
     .exec = exec_set,
     .complete = complete_set,
@@ -327,13 +443,25 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
         return BL_OK;
     }
     char base[64];
-    long idx = 0;
-    int indexed = split_index(argv[0], base, sizeof base, &idx, e);
+    long idx = 0, end = 0;
+    int indexed = split_index(argv[0], base, sizeof base, &idx, &end, e);
     if (indexed < 0) return BL_EINVAL;
     if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
         gsl_vector *v = base[0] == 'o' ? S->omega : S->theta;
         if (!indexed) {
             print_vector(S, "show", base, v);
+            return BL_OK;
+        }
+        if (indexed == 2) {
+            if ((size_t)end > v->size) {
+                bl_err_set(e, BL_EDIM, "slice [%ld:%ld] is past %s's dimension (%zu)",
+                           idx, end, base, v->size);
+                return BL_EDIM;
+            }
+            gsl_vector sub = *v;           /* a view that may be empty */
+            sub.size = (size_t)(end - idx);
+            sub.data = v->data + (size_t)idx * v->stride;
+            print_vector(S, "show", argv[0], &sub);
             return BL_OK;
         }
         if ((size_t)idx >= v->size) {
@@ -389,11 +517,12 @@ static const char *complete_show(bl_session *S, int argi, char **w, size_t i)
 
 const bl_command bl_cmd_show = {
     .name = "show",
-    .usage = "show [omega|theta|omega[i]|settings|SETTING]",
+    .usage = "show [omega|theta|omega[i]|omega[i:j]|settings|SETTING]",
     .summary = "the session state, a vector, or a setting",
     .help =
         "show              problem, ω, θ, F, G, ‖∇θG‖, η, iteration counts\n"
-        "show omega|theta  the whole vector (omega[i]: one coordinate)\n"
+        "show omega|theta  the whole vector (omega[i]: one coordinate, omega[i:j]:\n"
+        "                  coordinates i ≤ k < j)\n"
         "show settings     every setting: value, help, accepted values, default\n"
         "show SETTING      one setting",
     .minargs = 0, .maxargs = 1,

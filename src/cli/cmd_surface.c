@@ -14,6 +14,7 @@
 #include "command.h"
 #include "output.h"
 #include "figure.h"
+#include "fileio.h"
 #include "plot.h"
 #include "surface.h"
 
@@ -1066,12 +1067,11 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
         bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
         return BL_EINVAL;
     }
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        bl_err_set(e, BL_EIO, "cannot write '%s'", path);
-        return BL_EIO;
-    }
-    int st;
+    /* a temporary renamed over PATH when whole (fileio.h) */
+    bl_wfile w;
+    int st = bl_wfile_open(&w, path, e);
+    if (st) return st;
+    FILE *f = w.f;
     if (json) {
         FILE *keep = S->out;
         S->out = f;
@@ -1085,9 +1085,6 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
              : S->last_compare == 1 ? write_surface_csv(S->cgrid, f)
                                     : write_budget_csv(S->budget, f);
     }
-    if (fclose(f) != 0 || st) {
-        bl_err_set(e, BL_EIO, "cannot write '%s'", path);
-        return BL_EIO;
-    }
-    return BL_OK;
+    (void)st;          /* a failed write shows in the stream: commit says why */
+    return bl_wfile_commit(&w, e);
 }

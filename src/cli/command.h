@@ -71,10 +71,10 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e);
 void bl_define_save(const bl_session *S, FILE *f);
 
 /* data load's argument list (PATH [key=value ...]) read and loaded, not
- * installed: the data set into *OUT, the canonical command (for save) into
- * CANON (cmd_data.c). */
+ * installed: the data set into *OUT, the canonical command (for save, any
+ * length, to be freed) into *CANON (cmd_data.c). */
 int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
-                      char *canon, size_t len, bl_err *e);
+                      char **canon, bl_err *e);
 /* Whether DS fits problem type T (data for a problem that needs it, two
  * classes for a classification problem): BL_FIT_OK, or why not with a
  * one-line reason in WHY (cmd_data.c). */

@@ -1,8 +1,10 @@
 /* repl.c: readline behind three small functions (as lua.c does):
- * reading a line, history in ~/.bilab_history, and completion from the
- * command and settings tables. */
+ * reading a line, history in ~/.bilab_history (appended line by line, so
+ * that closing the terminal or a kill loses nothing; none when HOME is
+ * not set), and completion from the command and settings tables. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "fileio.h"
 #include "repl.h"
 
 /* readline's callbacks take no user pointer: the session being completed
@@ -103,10 +106,16 @@ static int on_signal(void)
     return 0;
 }
 
-static void history_path(char *buf, size_t len)
+#define HISTORY_MAX 2000
+
+/* $HOME/.bilab_history; 0 (no history file) without HOME, rather than
+ * one in whatever directory bilab was started from. */
+static int history_path(char *buf, size_t len)
 {
     const char *home = getenv("HOME");
-    snprintf(buf, len, "%s/.bilab_history", home && *home ? home : ".");
+    if (!home || !*home) return 0;
+    int n = snprintf(buf, len, "%s/.bilab_history", home);
+    return n > 0 && (size_t)n < len;
 }
 
 int bl_repl(bl_session *S)
@@ -117,10 +126,18 @@ int bl_repl(bl_session *S)
     rl_attempted_completion_function = complete;
     rl_basic_word_break_characters = " \t\n;";
     rl_signal_event_hook = on_signal;
-    history_path(hist, sizeof hist);
+    int keep = history_path(hist, sizeof hist);
     using_history();
-    stifle_history(2000);
-    read_history(hist);
+    stifle_history(HISTORY_MAX);
+    if (keep) {
+        /* the file grows a line at a time below: trim it to the last
+         * HISTORY_MAX lines here (readline rewrites it through a temporary
+         * and a rename), and make it so that appending works */
+        int r = read_history(hist);
+        if (r == 0) history_truncate_file(hist, HISTORY_MAX);
+        else if (r == ENOENT) keep = write_history(hist) == 0;
+        else keep = 0;                /* unreadable: leave it alone */
+    }
     while (!S->quit) {
         *S->cancel = 0;
         char *line = readline("bilab> ");
@@ -128,16 +145,23 @@ int bl_repl(bl_session *S)
             fputc('\n', stdout);
             break;
         }
-        if (*line) {
+        if (strlen(line) > BL_LINE_MAX) {      /* a paste gone wrong */
+            char msg[128];
+            snprintf(msg, sizeof msg, "line longer than %zu bytes (the limit of a "
+                     "command line)", BL_LINE_MAX);
+            bl_report_error(S, "parse", msg);
+        } else if (*line) {
             HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-            if (!last || strcmp(last->line, line) != 0) add_history(line);
+            if (!last || strcmp(last->line, line) != 0) {
+                add_history(line);
+                if (keep) append_history(1, hist);   /* now, not only at a clean exit */
+            }
             bl_sigint_newline = isatty(STDOUT_FILENO);
             bl_execute_line(S, line);
             bl_sigint_newline = 0;
         }
         free(line);
     }
-    write_history(hist);
     completing = NULL;
     return 0;
 }

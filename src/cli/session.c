@@ -39,7 +39,18 @@ void bl_session_free(bl_session *S)
     bl_dataset_free(S->data);
     gsl_vector_free(S->omega);
     gsl_vector_free(S->theta);
+    free(S->data_cmdline);
+    free(S->problem_cmdline);
     free(S);
+}
+
+int bl_session_set_cmd(char **slot, const char *text)
+{
+    char *c = strdup(text);
+    if (!c) return BL_ENOMEM;
+    free(*slot);
+    *slot = c;
+    return BL_OK;
 }
 
 void bl_session_invalidate(bl_session *S)
@@ -47,6 +58,7 @@ void bl_session_invalidate(bl_session *S)
     bl_inner_free(S->inner);
     S->inner = NULL;
     S->inner_total = 0;
+    S->inner_base = 0;
 }
 
 void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c)
@@ -259,6 +271,28 @@ int bl_session_inner(bl_session *S, bl_err *e)
     }
     S->inner = it;
     S->inner_total = 0;
+    S->inner_base = 0;
+    return BL_OK;
+}
+
+int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e)
+{
+    bl_inner_conf c;
+    bl_session_inner_conf(S, &c);
+    bl_inner *it = bl_inner_alloc(c.type, S->P->p);
+    if (!it) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    int st = bl_inner_set(it, S->P, S->omega, S->theta, eta, e);
+    if (st) {
+        bl_inner_free(it);
+        return st;
+    }
+    bl_inner_free(S->inner);
+    S->inner = it;
+    S->inner_total = iters;
+    S->inner_base = iters;
     return BL_OK;
 }
 

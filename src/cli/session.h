@@ -18,14 +18,15 @@ typedef struct bl_session {
     /* the problem and its data */
     bl_problem *P;               /* NULL only before the first problem use */
     bl_dataset *data;            /* owned; may be NULL */
-    char data_cmd[1024];         /* the command that made the data (for save) */
-    char problem_cmd[512];       /* likewise for the problem */
+    char *data_cmdline;          /* the command that made the data (for save; heap, any length) */
+    char *problem_cmdline;       /* likewise for the problem; NULL: none */
     struct bl_expr_def *def;     /* the definitions of `define` (owned), or NULL */
     gsl_vector *omega, *theta;
 
     /* iterators */
     bl_inner *inner;             /* live inner iterator at ω, or NULL */
     size_t inner_total;          /* inner iterations at this ω */
+    size_t inner_base;           /* of which before the live iterator (a replayed save) */
     bl_outer *outer;
     bl_adjoint *adj;             /* live adjoint iterator (step adjoint), or NULL */
     gsl_vector *adjoint_last;    /* the last adjoint computed: warm starts */
@@ -76,8 +77,14 @@ int bl_session_define(bl_session *S, struct bl_expr_def *def,
 /* Installs DS (taken over) as the data; re-creates a problem that reads
  * data.  On failure DS is freed and the session is unchanged. */
 int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);
+/* Replaces *SLOT (S->data_cmdline or S->problem_cmdline) by a copy of TEXT;
+ * BL_ENOMEM leaves it unchanged. */
+int bl_session_set_cmd(char **slot, const char *text);
 /* Drops the live inner iterator (after a change of ω or settings). */
 void bl_session_invalidate(bl_session *S);
+/* Starts the live inner iterator afresh at the current ω and θ with step
+ * ETA (> 0), counting ITERS iterations before it: what a save replays. */
+int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e);
 /* Makes sure the live inner iterator exists at the current ω and θ. */
 int bl_session_inner(bl_session *S, bl_err *e);
 /* A context for estimators at the current point from the settings. */

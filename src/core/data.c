@@ -19,6 +19,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "data.h"
+#include "fileio.h"
 
 #ifndef BL_PKGDATADIR
 #define BL_PKGDATADIR "/usr/local/share/bilab"
@@ -217,13 +218,84 @@ static int alloc_vector(gsl_vector **v, size_t n, int zero, bl_err *e)
     return BL_OK;
 }
 
+/* How far a read may go: the session's Ctrl-C flag and mem.max (bytes of
+ * the dense table; 0: no limit).  The public readers use none. */
+typedef struct rlimits {
+    bl_cancel_t *cancel;
+    double mem_max;
+} rlimits;
+
+static const rlimits no_limits = { NULL, 0 };
+
 static int open_read(const char *path, FILE **f, bl_err *e)
 {
-    *f = fopen(path, "r");
-    if (!*f) {
+    /* a regular file only: a FIFO would block, /dev/zero never end */
+    return bl_open_input(path, BL_INPUT_REGULAR, f, e);
+}
+
+/* Reads the next line for the table readers: 1 a line, 0 the end, or an
+ * error (read error, a line past BL_LINE_MAX, Ctrl-C) in E. */
+static int next_line(FILE *f, const char *path, size_t lineno, char **line,
+                     size_t *cap, size_t *len, const rlimits *lim, bl_err *e)
+{
+    int r;
+    if (lim->cancel && *lim->cancel) {
+        bl_err_set(e, BL_EINTR, "%s: interrupted after %zu lines", path, lineno);
+        return BL_EINTR;
+    }
+    r = bl_read_line(f, line, cap, len, BL_LINE_MAX);
+    if (r == BL_EFORMAT) {
+        bl_err_set(e, BL_EFORMAT, "%s:%zu: line longer than %zu bytes (the limit "
+                   "of a line; not a text file?)", path, lineno + 1, BL_LINE_MAX);
+    } else if (r == BL_EIO) {
         int er = errno;
-        bl_err_set(e, BL_EIO, "cannot open '%s': %s", path, strerror(er));
-        return BL_EIO;
+        bl_err_set(e, BL_EIO, "error reading '%s': %s", path, strerror(er));
+    }
+    return r;
+}
+
+/* BYTES for a message: "56 bytes", "13.8 kB", "1.2 GB". */
+static const char *fmt_bytes(char *buf, size_t len, double bytes)
+{
+    static const char *const unit[] = {"bytes", "kB", "MB", "GB", "TB"};
+    int u = 0;
+    while (bytes >= 1000 && u < 4) {
+        bytes /= 1000;
+        u++;
+    }
+    snprintf(buf, len, "%.4g %s", bytes, unit[u]);
+    return buf;
+}
+
+/* Refuses a dense table of ROWS x COLS doubles above mem.max. */
+static int check_dense(const char *path, double rows, double cols,
+                       const rlimits *lim, bl_err *e)
+{
+    double bytes = rows * cols * (double)sizeof(double);
+    if (lim->mem_max > 0 && bytes > lim->mem_max) {
+        char a[32], b[32];
+        bl_err_set(e, BL_EMEM, "%s: %.0f rows x %.0f columns take %s as doubles, "
+                   "above mem.max (%s; set mem.max higher, or 0 for no limit)",
+                   path, rows, cols, fmt_bytes(a, sizeof a, bytes),
+                   fmt_bytes(b, sizeof b, lim->mem_max));
+        return BL_EMEM;
+    }
+    return BL_OK;
+}
+
+/* Refuses the entries of a libsvm file once they pass mem.max (a label
+ * a row, a row, column and value a nonzero entry). */
+static int check_sparse(const char *path, size_t lineno, size_t rows, size_t nnz,
+                        const rlimits *lim, bl_err *e)
+{
+    double bytes = ((double)rows + 3.0 * (double)nnz) * (double)sizeof(double);
+    if (lim->mem_max > 0 && bytes > lim->mem_max) {
+        char a[32], b[32];
+        bl_err_set(e, BL_EMEM, "%s:%zu: the entries read so far take %s, above "
+                   "mem.max (%s; set mem.max higher, or 0 for no limit)",
+                   path, lineno, fmt_bytes(a, sizeof a, bytes),
+                   fmt_bytes(b, sizeof b, lim->mem_max));
+        return BL_EMEM;
     }
     return BL_OK;
 }
@@ -337,24 +409,38 @@ static int read_header(const char *path, size_t lineno, char *s, char sep,
                    "and a target), found 1%s", path, lineno, hint);
         return BL_EFORMAT;
     }
+    if (n - 1 > BL_DATA_MAX_FEATURES) {
+        free_names(cols, n);
+        bl_err_set(e, BL_EFORMAT, "%s:%zu: %zu columns, more than the limit of %d "
+                   "features", path, lineno, n, BL_DATA_MAX_FEATURES);
+        return BL_EFORMAT;
+    }
+    /* A first row of numbers is data without a header: taking it for
+     * column names would lose a row and name columns "1.5". */
+    for (i = 0; i < n; i++) {
+        double v;
+        if (parse_num(cols[i], &v) != NUM_OK) break;
+    }
+    if (i == n) {
+        char q[QUOTE_MAX + 8];
+        bl_err_set(e, BL_EFORMAT, "%s:%zu: the first row is all numbers ('%s', ...), "
+                   "not column names: add a header row (the target is the last "
+                   "column unless target= names one)", path, lineno,
+                   quote(q, sizeof q, cols[0]));
+        free_names(cols, n);
+        return BL_EFORMAT;
+    }
     *cols_out = cols;
     *ncols_out = n;
     return BL_OK;
 }
 
-int bl_table_read_csv(const char *path, const char *target, bl_table **out,
-                      bl_err *e)
-{
-    return bl_table_read_csv_sep(path, target, ',', out, e);
-}
-
-int bl_table_read_csv_sep(const char *path, const char *target, char sep,
-                          bl_table **out, bl_err *e)
+static int read_csv(const char *path, const char *target, char sep,
+                    const rlimits *lim, bl_table **out, bl_err *e)
 {
     FILE *f = NULL;
     char *line = NULL;
-    size_t cap = 0, lineno = 0, ncols = 0, nrows = 0, tcol = 0, i, j;
-    ssize_t len;
+    size_t cap = 0, lineno = 0, ncols = 0, nrows = 0, tcol = 0, i, j, len;
     char **cols = NULL;
     dbuf data = { NULL, 0, 0 };
     bl_table *t = NULL;
@@ -369,11 +455,11 @@ int bl_table_read_csv_sep(const char *path, const char *target, char sep,
     if (!sep) sep = ',';
     if ((rc = open_read(path, &f, e))) return rc;
 
-    while ((len = getline(&line, &cap, f)) != -1) {
+    while ((rc = next_line(f, path, lineno, &line, &cap, &len, lim, e)) == 1) {
         char *s = line, *p;
         size_t ncells = 1;
         lineno++;
-        if (memchr(line, '\0', (size_t)len)) {
+        if (memchr(line, '\0', len)) {
             bl_err_set(e, BL_EFORMAT, "%s:%zu: contains a NUL byte "
                        "(not a text file?)", path, lineno);
             rc = BL_EFORMAT;
@@ -395,6 +481,8 @@ int bl_table_read_csv_sep(const char *path, const char *target, char sep,
             rc = BL_EFORMAT;
             goto done;
         }
+        if ((rc = check_dense(path, (double)nrows + 1, (double)ncols, lim, e)))
+            goto done;
         p = s;
         for (j = 0; j < ncols; j++) {
             char *comma = strchr(p, sep);
@@ -427,12 +515,7 @@ int bl_table_read_csv_sep(const char *path, const char *target, char sep,
         }
         nrows++;
     }
-    if (ferror(f)) {
-        int er = errno;
-        bl_err_set(e, BL_EIO, "error reading '%s': %s", path, strerror(er));
-        rc = BL_EIO;
-        goto done;
-    }
+    if (rc < 0) goto done;
     if (!cols) {
         bl_err_set(e, BL_EFORMAT, "%s: empty file (a header row of column "
                    "names is required)", path);
@@ -490,6 +573,18 @@ done:
     return rc;
 }
 
+int bl_table_read_csv(const char *path, const char *target, bl_table **out,
+                      bl_err *e)
+{
+    return read_csv(path, target, ',', &no_limits, out, e);
+}
+
+int bl_table_read_csv_sep(const char *path, const char *target, char sep,
+                          bl_table **out, bl_err *e)
+{
+    return read_csv(path, target, sep, &no_limits, out, e);
+}
+
 /* Sparse entries of a libsvm file. */
 typedef struct sparse {
     size_t *row, *col;
@@ -539,13 +634,12 @@ static char **libsvm_names(size_t k)
     return names;
 }
 
-int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
-                         bl_err *e)
+static int read_libsvm(const char *path, size_t min_features, const rlimits *lim,
+                       bl_table **out, bl_err *e)
 {
     FILE *f = NULL;
     char *line = NULL;
-    size_t cap = 0, lineno = 0, nrows = 0, maxidx = 0, k, i;
-    ssize_t len;
+    size_t cap = 0, lineno = 0, nrows = 0, maxidx = 0, k, i, len;
     dbuf labels = { NULL, 0, 0 };
     sparse sp = { NULL, NULL, NULL, 0, 0 };
     bl_table *t = NULL;
@@ -560,11 +654,11 @@ int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
     }
     if ((rc = open_read(path, &f, e))) return rc;
 
-    while ((len = getline(&line, &cap, f)) != -1) {
+    while ((rc = next_line(f, path, lineno, &line, &cap, &len, lim, e)) == 1) {
         char *p = line, *hash;
         size_t field = 0, prev = 0;
         lineno++;
-        if (memchr(line, '\0', (size_t)len)) {
+        if (memchr(line, '\0', len)) {
             bl_err_set(e, BL_EFORMAT, "%s:%zu: contains a NUL byte "
                        "(not a text file?)", path, lineno);
             rc = BL_EFORMAT;
@@ -623,6 +717,11 @@ int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
                                idx == 0 && end == colon ? " (indices start at 1)" : "");
                     goto prefix;
                 }
+                if (idx > BL_DATA_MAX_FEATURES) {
+                    bl_err_set(&le, BL_EFORMAT, "field %zu: index %llu is past the "
+                               "limit of %d features", field, idx, BL_DATA_MAX_FEATURES);
+                    goto prefix;
+                }
                 if ((size_t)idx <= prev) {
                     bl_err_set(&le, BL_EFORMAT, "field %zu: index %llu is not "
                                "greater than the previous index %zu", field,
@@ -643,9 +742,11 @@ int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
                     rc = oom(e);
                     goto done;
                 }
+
             }
         }
         nrows++;
+        if ((rc = check_sparse(path, lineno, nrows, sp.n, lim, e))) goto done;
         continue;
     prefix:
         /* Put "file:line: " in front of the message set above. */
@@ -653,12 +754,7 @@ int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
         rc = BL_EFORMAT;
         goto done;
     }
-    if (ferror(f)) {
-        int er = errno;
-        bl_err_set(e, BL_EIO, "error reading '%s': %s", path, strerror(er));
-        rc = BL_EIO;
-        goto done;
-    }
+    if (rc < 0) goto done;
     if (nrows == 0) {
         bl_err_set(e, BL_EFORMAT, "%s: no data rows (empty file)", path);
         rc = BL_EFORMAT;
@@ -672,6 +768,8 @@ int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
         goto done;
     }
 
+    /* the dense table this becomes, before it is allocated */
+    if ((rc = check_dense(path, (double)nrows, (double)k + 1, lim, e))) goto done;
     t = calloc(1, sizeof *t);
     if (!t) {
         rc = oom(e);
@@ -701,6 +799,12 @@ done:
     free(line);
     fclose(f);
     return rc;
+}
+
+int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
+                         bl_err *e)
+{
+    return read_libsvm(path, min_features, &no_limits, out, e);
 }
 
 /* Widens the libsvm table T to K features (zeros appended). */
@@ -754,6 +858,8 @@ void bl_load_opts_default(bl_load_opts *o)
     o->sep = 0;
     o->has_positive = 0;
     o->positive = 0;
+    o->cancel = NULL;
+    o->mem_max = 0;
 }
 
 void bl_dataset_free(bl_dataset *ds)
@@ -1076,15 +1182,15 @@ static int one_vs_rest(bl_table *t, double pos, const char *name, int check, bl_
 }
 
 static int read_table(const char *path, int fmt, const char *target, char sep,
-                      size_t min_features, bl_table **t, bl_err *e)
+                      size_t min_features, const rlimits *lim, bl_table **t, bl_err *e)
 {
-    if (fmt == FMT_CSV) return bl_table_read_csv_sep(path, target, sep, t, e);
+    if (fmt == FMT_CSV) return read_csv(path, target, sep, lim, t, e);
     if (target && strcmp(target, "label") != 0 && strcmp(target, "0") != 0) {
         bl_err_set(e, BL_EINVAL, "%s: a target column cannot be chosen in a "
                    "libsvm file (the label is the target)", path);
         return BL_EINVAL;
     }
-    return bl_table_read_libsvm(path, min_features, t, e);
+    return read_libsvm(path, min_features, lim, t, e);
 }
 
 int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
@@ -1094,6 +1200,7 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
     char bundled[4096];
     const char *file = path;
     bl_table *train = NULL, *val = NULL;
+    rlimits lim;
     int fmt, rc, bare;
 
     if (out) *out = NULL;
@@ -1117,7 +1224,9 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         bl_err_set(e, BL_EINVAL, "%s: sep= applies to CSV files, not libsvm", path);
         return BL_EINVAL;
     }
-    rc = read_table(file, fmt, o->target, o->sep, 0, &train, e);
+    lim.cancel = o->cancel;
+    lim.mem_max = o->mem_max;
+    rc = read_table(file, fmt, o->target, o->sep, 0, &lim, &train, e);
     if (rc && file == bundled && e && strncmp(e->msg, bundled, strlen(bundled)) == 0) {
         /* name a bundled set as the user did, not by where it is installed */
         char rest[sizeof e->msg];
@@ -1125,7 +1234,7 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         snprintf(e->msg, sizeof e->msg, "%s%s", path, rest);
     }
     if (rc) {
-        if (bare && rc == BL_EIO && e) {
+        if (bare && rc == BL_EIO && e && access(path, F_OK) != 0) {  /* no such file */
             size_t used = strlen(e->msg);
             snprintf(e->msg + used, sizeof e->msg - used,
                      " (bundled sets: diabetes, breast_cancer, digits, wine)");
@@ -1133,7 +1242,7 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         goto done;
     }
     if (o->val_path) {
-        rc = read_table(o->val_path, fmt, o->target, o->sep, train->X->size2, &val, e);
+        rc = read_table(o->val_path, fmt, o->target, o->sep, train->X->size2, &lim, &val, e);
         if (rc) goto done;
         /* A libsvm file only names the features it uses: pad the training
          * table to the validation width (the reverse is done by the read). */
@@ -1332,21 +1441,20 @@ done:
 
 int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e)
 {
+    bl_wfile w;
     FILE *f;
     size_t p;
-    int bad = 0;
+    int bad = 0, rc;
 
     if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv || !path) {
         bl_err_set(e, BL_EINVAL, "no data set or file name to export");
         return BL_EINVAL;
     }
     p = ds->X->size2;
-    f = fopen(path, "w");
-    if (!f) {
-        int er = errno;
-        bl_err_set(e, BL_EIO, "cannot write '%s': %s", path, strerror(er));
-        return BL_EIO;
-    }
+    /* a temporary renamed over PATH at the end: a failed export leaves
+     * the old file as it was */
+    if ((rc = bl_wfile_open(&w, path, e))) return rc;
+    f = w.f;
     errno = 0;
     for (size_t j = 0; j < p; j++)
         if (fprintf(f, "%s,", ds->names && ds->names[j] ? ds->names[j] : "") < 0)
@@ -1361,15 +1469,8 @@ int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e)
             if (fprintf(f, "%.17g,%d\n", gsl_vector_get(y, i), s) < 0) bad = 1;
         }
     }
-    if (ferror(f)) bad = 1;
-    if (fclose(f) != 0) bad = 1;
-    if (bad) {
-        int er = errno;
-        bl_err_set(e, BL_EIO, "cannot write '%s': %s", path,
-                   er ? strerror(er) : "write error");
-        return BL_EIO;
-    }
-    return BL_OK;
+    if (bad && !w.err) w.err = errno ? errno : EIO;  /* the first failure's reason */
+    return bl_wfile_commit(&w, e);
 }
 
 /* ----------------------------------------------------------------- bundled */

@@ -52,7 +52,14 @@ typedef struct bl_load_opts {
     char sep;               /* CSV cell separator; 0 or ',' (default), ';', '\t', ... */
     int has_positive;       /* 1: one class against the rest: */
     double positive;        /* target == positive becomes +1, any other value −1 */
+    bl_cancel_t *cancel;    /* Ctrl-C: polled every line read (NULL: none) */
+    double mem_max;         /* bytes the dense table may take (0: no limit) */
 } bl_load_opts;
+
+/* The most features a data file may have (columns of a CSV file, the
+ * largest index of a libsvm file), whatever mem.max allows.  Lines are at
+ * most BL_LINE_MAX bytes (fileio.h). */
+#define BL_DATA_MAX_FEATURES 100000
 
 void bl_load_opts_default(bl_load_opts *o);
 

@@ -1,10 +1,12 @@
 /* figure.c: PNG, SVG and PDF figures with cairo (when built with it). */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include "figure.h"
+#include "fileio.h"
 
 #ifdef HAVE_CAIRO
 #include <cairo.h>
@@ -42,32 +44,64 @@ static int ok(const frame *f, double x, double y)
     return isfinite(x) && isfinite(y) && (!f->logx || x > 0) && (!f->logy || y > 0);
 }
 
-/* Opens a surface for PATH by its extension. */
-static cairo_surface_t *open_surface(const char *path, int *png, bl_err *e)
+/* cairo writes a figure through this into the temporary of an atomic
+ * write (fileio.h), so that a failed write leaves the old file. */
+static cairo_status_t write_stream(void *closure, const unsigned char *data, unsigned int n)
 {
-    const char *dot = strrchr(path, '.');
-    *png = 0;
-    if (dot && !strcmp(dot, ".png")) {
-        *png = 1;
-        return cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)FW, (int)FH);
+    bl_wfile *w = closure;
+    if (w->err) return CAIRO_STATUS_WRITE_ERROR;
+    errno = 0;
+    if (fwrite(data, 1, n, w->f) != n) {
+        w->err = errno ? errno : EIO;
+        return CAIRO_STATUS_WRITE_ERROR;
     }
-    if (dot && !strcmp(dot, ".svg")) return cairo_svg_surface_create(path, FW, FH);
-    if (dot && !strcmp(dot, ".pdf")) return cairo_pdf_surface_create(path, FW, FH);
-    bl_err_set(e, BL_EINVAL, "'%s': a figure is .png, .svg or .pdf", path);
-    return NULL;
+    return CAIRO_STATUS_SUCCESS;
 }
 
-static int close_surface(cairo_surface_t *sf, cairo_t *cr, const char *path, int png, bl_err *e)
+/* Opens a surface for PATH by its extension, and W, the file it goes to. */
+static cairo_surface_t *open_surface(const char *path, int *png, bl_wfile *w, bl_err *e)
 {
+    const char *dot = strrchr(path, '.');
+    int kind = !dot ? 0 : !strcmp(dot, ".png") ? 1 : !strcmp(dot, ".svg") ? 2
+               : !strcmp(dot, ".pdf") ? 3 : 0;
+    cairo_surface_t *sf;
+    *png = kind == 1;
+    if (!kind) {
+        bl_err_set(e, BL_EINVAL, "'%s': a figure is .png, .svg or .pdf", path);
+        return NULL;
+    }
+    if (bl_wfile_open(w, path, e)) return NULL;
+    if (kind == 1) sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)FW, (int)FH);
+    else if (kind == 2) sf = cairo_svg_surface_create_for_stream(write_stream, w, FW, FH);
+    else sf = cairo_pdf_surface_create_for_stream(write_stream, w, FW, FH);
+    if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", path,
+                   cairo_status_to_string(cairo_surface_status(sf)));
+        cairo_surface_destroy(sf);
+        bl_wfile_abort(w);
+        return NULL;
+    }
+    return sf;
+}
+
+/* Finishes the figure: every cairo status checked, then the file renamed
+ * into place; "wrote" is only ever said of a file written whole. */
+static int close_surface(cairo_surface_t *sf, cairo_t *cr, bl_wfile *w, bl_err *e)
+{
+    int png = cairo_surface_get_type(sf) == CAIRO_SURFACE_TYPE_IMAGE;
+    cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
-    int st = BL_OK;
-    if (png && cairo_surface_write_to_png(sf, path) != CAIRO_STATUS_SUCCESS) st = BL_EIO;
-    cairo_surface_finish(sf);
-    if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) st = BL_EIO;
+    if (cs == CAIRO_STATUS_SUCCESS && png) cs = cairo_surface_write_to_png_stream(sf, write_stream, w);
+    cairo_surface_finish(sf);               /* PDF and SVG write their end here */
+    if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_status(sf);
     cairo_surface_destroy(sf);
-    if (st) bl_err_set(e, st, "cannot write '%s'", path);
-    return st;
+    if (cs != CAIRO_STATUS_SUCCESS && !w->err) {
+        bl_err_set(e, BL_EIO, "cannot write '%s': %s", w->path, cairo_status_to_string(cs));
+        bl_wfile_abort(w);
+        return BL_EIO;
+    }
+    return bl_wfile_commit(w, e);     /* with the errno of a failed write, if any */
 }
 
 static void text(cairo_t *cr, double x, double y, const char *s, double ax, double ay)
@@ -163,8 +197,9 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
     double pad = 0.05 * (f.y1 - f.y0);
     f.y0 -= pad;
     f.y1 += pad;
-    cairo_surface_t *sf = open_surface(path, &png, e);
-    if (!sf) return BL_EINVAL;
+    bl_wfile w;
+    cairo_surface_t *sf = open_surface(path, &png, &w, e);
+    if (!sf) return e && e->code ? e->code : BL_EINVAL;
     cairo_t *cr = cairo_create(sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -220,7 +255,7 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
         text(cr, f.ox + f.pw - 124, y - 2, s[k].label ? s[k].label : "", 0, 0.5);
     }
     note(cr, o);
-    return close_surface(sf, cr, path, png, e);
+    return close_surface(sf, cr, &w, e);
 }
 
 /* viridis-like ramp from t in [0, 1] */
@@ -254,8 +289,9 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
         return BL_EINVAL;
     }
     frame f = {x[0], x[nx - 1], y[0], y[ny - 1], FW - ML - MR - 70, FH - MT - MB, ML, MT, 0, 0};
-    cairo_surface_t *sf = open_surface(path, &png, e);
-    if (!sf) return BL_EINVAL;
+    bl_wfile w;
+    cairo_surface_t *sf = open_surface(path, &png, &w, e);
+    if (!sf) return e && e->code ? e->code : BL_EINVAL;
     cairo_t *cr = cairo_create(sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -300,7 +336,7 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
     snprintf(buf, sizeof buf, "%.3g%s", zmin, logz ? " (log)" : "");
     text(cr, bx + 20, f.oy + f.ph, buf, 0, 0.5);
     note(cr, o);
-    return close_surface(sf, cr, path, png, e);
+    return close_surface(sf, cr, &w, e);
 }
 
 #else

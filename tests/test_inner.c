@@ -743,7 +743,8 @@ static void check_auto(void)
         {"quadratic", "newton"}, {"ridge", "newton"}, {"ridge-multi", "newton"},
         {"logreg", "newton"}, {"logreg-multi", "newton"}, {"lasso", "cd"},
         {"enet", "cd"}, {"cleaning", "newton"}, {"tv1d", "newton"}, {"heat", "newton"},
-        {"doublewell", "newton"}, {"nonsingleton", "newton"}, {"custom", "newton"},
+        {"doublewell", "newton"}, {"nonsingleton", "newton"}, {"ivreg", "newton"},
+        {"oed", "newton"}, {"irl", "gd"}, {"custom", "newton"},
     };
     size_t nw = sizeof want / sizeof want[0], ncat = 0;
     while (bl_catalogue[ncat]) ncat++;

@@ -21,9 +21,16 @@ enum {
     BL_PROB_DEFINED = 1u << 3,      /* built from a definition (P->def): custom */
     BL_PROB_NONSMOOTH = 1u << 4,    /* G = f + g with g non-smooth (lasso, enet):
                                        has `step`; see the hooks at the end */
-    BL_PROB_CONVEX = 1u << 5        /* G is convex in θ with one minimiser for
+    BL_PROB_CONVEX = 1u << 5,       /* G is convex in θ with one minimiser for
                                        every ω: θ*(ω) does not depend on where
                                        the inner solver starts */
+    BL_PROB_STEPMAP = 1u << 6       /* G is smooth, but the unrolled estimators
+                                       (reverse, forward, truncated, onestep)
+                                       differentiate through the problem's own
+                                       iteration `step` (sor: one SOR sweep,
+                                       which ignores η) instead of θ − η∇θG;
+                                       the inner solvers and the residual do
+                                       not use it */
 };
 
 struct bl_expr_def;                 /* expr.h: definitions typed with `define` */

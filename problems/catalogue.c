@@ -19,6 +19,9 @@ const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_heat,
     &bl_problem_doublewell,
     &bl_problem_nonsingleton,
+    &bl_problem_sor,
+    &bl_problem_matcomp,
+    &bl_problem_metaridge,
     &bl_problem_custom,
     NULL
 };

@@ -19,6 +19,9 @@ extern const bl_problem_type bl_problem_tv1d;
 extern const bl_problem_type bl_problem_heat;
 extern const bl_problem_type bl_problem_doublewell;
 extern const bl_problem_type bl_problem_nonsingleton;
+extern const bl_problem_type bl_problem_sor;
+extern const bl_problem_type bl_problem_matcomp;
+extern const bl_problem_type bl_problem_metaridge;
 extern const bl_problem_type bl_problem_custom;
 
 /* quadratic: the closed-form outer optimum ω* = (MᵀM + μI)⁻¹Mᵀθ_t with

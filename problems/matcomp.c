@@ -53,7 +53,7 @@ static const bl_param mc_params[NPAR] = {
     {"rank", 3, 1, 2000, 1, "rank of the true matrix M (at most min(rows, cols))", NULL},
     {"frac", 0.5, 0.01, 1, 0, "fraction of the entries observed (Ω); the rest are held out",
      NULL},
-    {"noise", 0.1, 0, 1e3, 0, "standard deviation of the noise on every observation", NULL},
+    {"noise", 0.5, 0, 1e3, 0, "standard deviation of the noise on every observation", NULL},
     {"seed", 0, 0, 4294967295.0, 1, "seed of the mt19937 generator", NULL},
 };
 
@@ -560,12 +560,26 @@ static void svt(const svd_t *z, double tau, gsl_matrix *O)
     }
 }
 
+/* The step knows the SVD of its output, U diag((σ − τ)₊) Vᵀ: it becomes the
+ * cached SVD of θ = out, so that the solvers' next G and ∇θG at out need
+ * no SVD of their own (the same rank rule as svd_of). */
 static void mc_step(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out)
 {
     mc_state *s = P->state;
+    double tau = eta * lam(om);
     step_svd(s, th, eta);
-    svt(&s->sz, eta * lam(om), s->B);
+    svt(&s->sz, tau, s->B);
     from_int(s, s->B, out);
+    gsl_matrix_memcpy(s->sv.U, s->sz.U);
+    gsl_matrix_memcpy(s->sv.V, s->sz.V);
+    for (size_t i = 0; i < s->N; i++)
+        gsl_vector_set(s->sv.S, i, fmax(gsl_vector_get(s->sz.S, i) - tau, 0.0));
+    double tol = 1e-9 * gsl_vector_get(s->sv.S, 0);
+    s->sv.r = 0;
+    while (s->sv.r < s->N && gsl_vector_get(s->sv.S, s->sv.r) > tol) s->sv.r++;
+    gsl_vector_memcpy(s->key, out);
+    s->have = isfinite(tau) && isfinite(gsl_vector_get(s->sv.S, 0));
+    s->have_N = 0;
 }
 
 /* O = J_SVT(Z)[D], the derivative of the singular-value soft-threshold at

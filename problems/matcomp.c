@@ -418,7 +418,8 @@ static void proj_T(const svd_t *v, const gsl_matrix *X, gsl_matrix *out)
     gsl_matrix_free(UM);
 }
 
-/* N = P_⊥(P_Ω(Θ − Y)) at the cached Θ (s->A holds Θ after svd_at) */
+/* N = P_⊥(P_Ω(Θ − Y)) at the cached Θ (s->A holds Θ after svd_at), and
+ * ‖N‖₂ for show */
 static void normal_part(mc_state *s, const svd_t *v)
 {
     if (s->have_N) return;
@@ -525,16 +526,17 @@ static void mc_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
     from_int(s, s->B, out);
 }
 
-/* λmax(H) ≤ 1 + (λ + ‖N‖₂)/s_r (1 when r = 0): ‖P_T P_Ω P_T‖ ≤ 1, the
- * polar-factor term is at most λ/s_r and the Weingarten term ‖N‖₂/s_r; the
- * normal block is the identity. */
+/* 1, the Lipschitz constant of ∇f = P_Ω(Θ − Y): the bound the proximal
+ * step needs (η = 1 is soft-impute), as lasso's L_f.  Unlike lasso's, the
+ * restricted H can exceed it: λmax(H) ≤ 1 + (λ + ‖N‖₂)/s_r (the polar
+ * factor's and the Weingarten term's share), large when a kept singular
+ * value s_r is small.  A θ-dependent bound here would shrink the inner
+ * step wherever a solve is warm-started; neumann and fp take their eta
+ * from spectrum instead (doc/problems/matcomp.md). */
 static double mc_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
-    mc_state *s = P->state;
-    const svd_t *v = svd_at(s, th);
-    if (v->r == 0) return 1.0;
-    normal_part(s, v);
-    return 1.0 + (lam(om) + s->nn2) / gsl_vector_get(v->S, v->r - 1);
+    (void)P, (void)th, (void)om;
+    return 1.0;
 }
 
 /* Z = Θ − ηP_Ω(Θ − Y) into s->A and its SVD into s->sz */

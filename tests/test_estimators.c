@@ -1275,6 +1275,13 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
             skip(why);
             continue;
         }
+        if ((!strcmp(T->name, "neumann") || !strcmp(T->name, "fp")) && q >= 1) {
+            char why[200];   /* matcomp: the prox step's η = 1 > 2/λmax(H) */
+            snprintf(why, sizeof why, "%s: %s at η = %.4g has max|1 − ηλ| = %.4g ≥ 1: it "
+                     "diverges (hypergrad warns)", lab, spec, c.eta, q);
+            skip(why);
+            continue;
+        }
         if ((T->needs & BL_EST_NEEDS_PD) && !(lmin > 0)) {
             char why[160];
             snprintf(why, sizeof why, "%s: %s needs a positive definite H", lab, spec);

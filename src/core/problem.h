@@ -70,7 +70,8 @@ typedef struct bl_problem_type {
     int (*hessian)(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H);
     int (*theta_star)(bl_problem *P, cvec *om, gsl_vector *th);
     int (*hypergrad)(bl_problem *P, cvec *om, gsl_vector *g); /* closed-form ∇F */
-    double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H) */
+    double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H); non-smooth
+                                       problems: ≥ λmax(∇²f), what the prox step needs */
     void (*omega0)(bl_problem *P, gsl_vector *om);           /* default ω */
     /* Optional: what the problem can say about (θ, ω) beyond F and G
      * (cleaning: precision and recall of the flagged samples; doublewell:

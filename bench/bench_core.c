@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_vector.h>
 #ifdef _OPENMP
@@ -89,13 +90,25 @@ static double loglog_slope(const double *x, const double *y, int n)
     return sxy / sxx;
 }
 
+/* Processor time of this process (all threads), seconds. */
+static double cpu_seconds(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double)r.ru_utime.tv_sec + 1e-6 * (double)r.ru_utime.tv_usec
+           + (double)r.ru_stime.tv_sec + 1e-6 * (double)r.ru_stime.tv_usec;
+}
+
 /* metaridge: the closed-form hypergradient is a sum of T per-task adjoints
  * (one p×p Cholesky each), computed in parallel over tasks.  Its time on 1
- * and 2 threads (target: ≥ 1.8× on 2), and its growth in T on one thread. */
+ * and 2 threads (target: ≥ 1.8× on 2), the best of 5 timings each, with
+ * the processor time a call uses (the parallel loop must not do more work
+ * than the serial one: on a loaded machine that ratio is the figure that
+ * does not depend on the other processes), and its growth in T. */
 static void bench_metaridge(void)
 {
     printf("metaridge block-parallel adjoint (closed-form ∇F, T tasks of p = 100, 20 shots)\n");
-    double par[7] = {256, 20, 20, 100, 0.5, 0.5, 0}, sec, t[2] = {0, 0};
+    double par[7] = {256, 20, 20, 100, 0.5, 0.5, 0}, sec, t[2] = {0, 0}, c[2] = {0, 0};
     bl_problem *P = bl_problem_alloc(&bl_problem_metaridge, par, NULL, NULL);
     if (!P) return;
     gsl_vector *om = gsl_vector_calloc(P->d), *g = gsl_vector_alloc(P->d);
@@ -105,17 +118,28 @@ static void bench_metaridge(void)
     int nt0 = omp_get_max_threads();
     for (int nt = 1; nt <= 2; nt++) {
         omp_set_num_threads(nt);
-        TIMEIT(sec, P->type->hypergrad(P, om, g));
-        t[nt - 1] = sec;
-        snprintf(what, sizeof what, "T = 256: ∇F on %d thread%s", nt, nt > 1 ? "s" : "");
-        report(what, sec, "");
+        t[nt - 1] = INFINITY;
+        for (int k = 0; k < 5; k++) {
+            double c0 = cpu_seconds(), w0 = bl_clock();
+            TIMEIT(sec, P->type->hypergrad(P, om, g));
+            double calls = (bl_clock() - w0) / sec;
+            if (sec < t[nt - 1]) {
+                t[nt - 1] = sec;
+                c[nt - 1] = (cpu_seconds() - c0) / calls;
+            }
+        }
+        snprintf(what, sizeof what, "T = 256: ∇F on %d thread%s (best of 5)", nt,
+                 nt > 1 ? "s" : "");
+        report(what, t[nt - 1], "");
     }
     printf("  %-52s %9.2f×\n", "speed-up on 2 threads", t[0] / t[1]);
+    printf("  %-52s %9.2f\n", "processor time a call, 2 threads / 1 thread", c[1] / c[0]);
     omp_set_num_threads(1);
 #else
     TIMEIT(sec, P->type->hypergrad(P, om, g));
     report("T = 256: ∇F (built without OpenMP)", sec, "");
     (void)t;
+    (void)c;
 #endif
     bl_problem_free(P);
     gsl_vector_free(om);

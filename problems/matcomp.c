@@ -722,11 +722,98 @@ static void mc_omega0(bl_problem *P, gsl_vector *om)
     gsl_vector_set(om, 0, log(s->lam_max > 0 ? 0.1 * s->lam_max : 1.0));
 }
 
+/* First-order estimates of the two kinks around a solution θ* of rank r:
+ * with ξ = dΘ*(ω)/dω = −H⁻¹Cᵀ1 (cg on the restricted H, at most 3p steps),
+ * s_r moves by u_rᵀξv_r per unit ω (the rank drops where s_r = 0), and
+ * ‖W‖₂, W = −N/λ, by u_Nᵀ P_⊥(P_Ω ξ) v_N/λ − ‖W‖₂ (at θ*, where P_T∇f =
+ * −λUVᵀ, the normal part of ∇f moves by P_⊥(P_Ω ξ); the rank grows where
+ * ‖W‖₂ = 1).  Writes the ω steps to those kinks into *DS, *DW; BL_OK when
+ * the solve converged. */
+static int kink_estimates(bl_problem *P, cvec *th, cvec *om, double *ds, double *dw)
+{
+    mc_state *s = P->state;
+    size_t p = P->p;
+    gsl_vector *x = gsl_vector_calloc(p), *r = gsl_vector_alloc(p), *d = gsl_vector_alloc(p);
+    gsl_vector *hd = gsl_vector_alloc(p), *one = gsl_vector_alloc(1);
+    gsl_matrix *X = gsl_matrix_alloc(s->M, s->N), *Q = gsl_matrix_alloc(s->M, s->N);
+    int st = x && r && d && hd && one && X && Q ? BL_OK : BL_ENOMEM;
+    if (st == BL_OK) {
+        gsl_vector_set(one, 0, -1.0);
+        mc_ctvp(P, th, om, one, r);                   /* b = −Cᵀ1, x₀ = 0 */
+        gsl_vector_memcpy(d, r);
+        double rr = gsl_blas_dnrm2(r), r0 = rr, alpha, beta, dhd;
+        rr *= rr;
+        for (size_t k = 0; k < 3 * p && sqrt(rr) > 1e-12 * r0; k++) {
+            mc_hvp(P, th, om, d, hd);
+            gsl_blas_ddot(d, hd, &dhd);
+            if (!(dhd > 0)) {
+                st = BL_ENOTPD;
+                break;
+            }
+            alpha = rr / dhd;
+            gsl_blas_daxpy(alpha, d, x);
+            gsl_blas_daxpy(-alpha, hd, r);
+            double rn;
+            gsl_blas_ddot(r, r, &rn);
+            beta = rn / rr;
+            rr = rn;
+            gsl_vector_scale(d, beta);
+            gsl_vector_add(d, r);
+        }
+        if (st == BL_OK && sqrt(rr) > 1e-8 * r0) st = BL_EMAXITER;
+    }
+    if (st == BL_OK) {
+        const svd_t *v = svd_at(s, th);
+        size_t k = v->r - 1;
+        to_int(s, x, X);                               /* ξ */
+        gsl_vector_const_view u = gsl_matrix_const_column(v->U, k);
+        gsl_vector_const_view w = gsl_matrix_const_column(v->V, k);
+        gsl_vector *t = gsl_vector_alloc(s->M);
+        double a, l = lam(om);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, X, &w.vector, 0.0, t);
+        gsl_blas_ddot(&u.vector, t, &a);
+        *ds = -gsl_vector_get(v->S, k) / a;
+        normal_part(s, v);
+        double nw = s->nn2 / l;
+        gsl_matrix_mul_elements(X, s->mask);           /* P_⊥(P_Ω ξ) */
+        proj_T(v, X, Q);
+        gsl_matrix_sub(X, Q);
+        svd_of(&s->sz, s->Nn);                         /* u_N, v_N */
+        gsl_vector_const_view un = gsl_matrix_const_column(s->sz.U, 0);
+        gsl_vector_const_view vn = gsl_matrix_const_column(s->sz.V, 0);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, X, &vn.vector, 0.0, t);
+        gsl_blas_ddot(&un.vector, t, &a);
+        *dw = (1.0 - nw) / (a / l - nw);
+        gsl_vector_free(t);
+    }
+    gsl_vector_free(x);
+    gsl_vector_free(r);
+    gsl_vector_free(d);
+    gsl_vector_free(hd);
+    gsl_vector_free(one);
+    gsl_matrix_free(X);
+    gsl_matrix_free(Q);
+    return st;
+}
+
 static int mc_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
 {
     mc_state *s = P->state;
+    double l = lam(om), resid = NAN, dks = NAN, dkw = NAN;
+    /* is θ a solution?  ‖θ − Φ(θ)‖ with the soft-impute step η = 1 */
+    {
+        gsl_vector *t = gsl_vector_alloc(P->p);
+        if (t) {
+            mc_step(P, th, om, 1.0, t);
+            gsl_vector_sub(t, th);
+            resid = gsl_blas_dnrm2(t) / fmax(1.0, gsl_blas_dnrm2(th));
+            gsl_vector_free(t);
+        }
+    }
     const svd_t *v = svd_at(s, th);
-    double l = lam(om);
+    if (v->r > 0 && resid <= 1e-6 && kink_estimates(P, th, om, &dks, &dkw) != BL_OK)
+        dks = dkw = NAN;
+    v = svd_at(s, th);
     size_t k = 0, r = v->r;
     int w;
 #define PUT(...) do { if (k < len) { w = snprintf(buf + k, len - k, __VA_ARGS__); \
@@ -748,6 +835,13 @@ static int mc_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
         PUT("on the rank-%zu manifold F is smooth; the rank drops where s_r = %.4g reaches 0 "
             "and grows where ‖W‖₂ = ‖P_⊥∇f‖₂/λ = %.4g reaches 1 (W the normal part of the "
             "subgradient, at θ*)", r, gsl_vector_get(v->S, r - 1), s->nn2 / l);
+        if (isfinite(dks) && isfinite(dkw))
+            PUT("\nfirst-order estimates from dΘ*(ω)/dω: the rank drops to %zu near ω = %.4g and "
+                "grows to %zu near ω = %.4g", r - 1, gsl_vector_get(om, 0) + dks, r + 1,
+                gsl_vector_get(om, 0) + dkw);
+        else if (!(resid <= 1e-6))
+            PUT("\nθ is not an inner solution (‖θ − Φ(θ)‖/‖θ‖ = %.3g): no kink estimates",
+                resid);
     } else {
         PUT("Θ = 0: F is flat in ω while λ = %.4g ≥ σ₁(P_Ω(Y)) = %.4g", l, s->lam_max);
     }

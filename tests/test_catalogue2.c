@@ -682,6 +682,31 @@ static int mc_solve(bl_problem *P, cvec *om, gsl_vector *th, double tol)
     return st;
 }
 
+/* The kink estimates of matcomp's report at (θ, ω): 1 when present. */
+static int kinks_of(bl_problem *P, cvec *th, cvec *om, double *drop, double *grow)
+{
+    char buf[2048];
+    P->type->report(P, th, om, buf, sizeof buf);
+    const char *a = strstr(buf, "the rank drops to "), *b = a ? strstr(a, "near ω = ") : NULL;
+    const char *c = b ? strstr(b, "grows to ") : NULL, *d = c ? strstr(c, "near ω = ") : NULL;
+    if (!d) {
+        tap_diag("no kink estimates in \"%s\"", one_line(buf));
+        return 0;
+    }
+    *drop = atof(b + strlen("near ω = "));
+    *grow = atof(d + strlen("near ω = "));
+    return 1;
+}
+
+/* rank of Θ from the report */
+static int rank_of(bl_problem *P, cvec *th, cvec *om)
+{
+    char buf[2048];
+    P->type->report(P, th, om, buf, sizeof buf);
+    const char *a = strstr(buf, "rank of Θ: ");
+    return a ? atoi(a + strlen("rank of Θ: ")) : -1;
+}
+
 /* Fully observed: θ* = SVT_λ(Y), ∇F in closed form, kinks at log σ_i(Y). */
 static void check_mc_closed(void)
 {
@@ -741,6 +766,19 @@ static void check_mc_closed(void)
              log(gsl_vector_get(sy, 2)));
     tap_ok(has(buf, "rank of Θ: 2") && has(buf, want[0]) && has(buf, want[1]),
            "matcomp frac=1 report: \"%s\"", one_line(buf));
+    /* the first-order kink estimates, near the kink at log σ₂(Y) and
+     * near the one at log σ₃(Y): the exact ones to O(Δω²) */
+    for (int k = 0; k < 2; k++) {
+        double wk2 = log(gsl_vector_get(sy, 1)), wk3 = log(gsl_vector_get(sy, 2));
+        double at = k ? wk3 + 0.02 : wk2 - 0.02, dr = NAN, gr = NAN;
+        gsl_vector_set(o1, 0, at);
+        P->type->theta_star(P, o1, th);
+        int ok = kinks_of(P, th, o1, &dr, &gr);
+        double near = k ? fabs(gr - wk3) : fabs(dr - wk2);
+        tap_ok(ok && near <= 1e-3, "matcomp frac=1 at ω = %.5g: the report's first-order "
+               "kinks %.5g (rank 2 → 1) and %.5g (2 → 3); exact log σ₂(Y) = %.5g and "
+               "log σ₃(Y) = %.5g: the one 0.02 away to %.2g", at, dr, gr, wk2, wk3, near);
+    }
     gsl_vector_free(o1);
     gsl_vector_free(o2);
     gsl_vector_free(g1);
@@ -828,8 +866,38 @@ static void check_mc_implicit(size_t m, size_t n, double dw)
     bl_problem_free(P);
 }
 
+/* Partly observed, the default problem: the report's kink estimates from
+ * dΘ*(ω)/dω put the rank changes within 0.05 of where tight solves find
+ * them. */
+static void check_mc_kinks(void)
+{
+    bl_problem *P = mc_alloc(30, 20, 3, 0.5, 0.5, 0);
+    if (!P) return;
+    gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_alloc(P->p);
+    bl_problem_omega0(P, om);
+    double w = gsl_vector_get(om, 0), dr = NAN, gr = NAN;
+    int st = mc_solve(P, om, th, 1e-12), r = rank_of(P, th, om);
+    int ok = st == BL_OK && kinks_of(P, th, om, &dr, &gr), good = ok;
+    const double at[4] = {dr - 0.05, dr + 0.05, gr + 0.05, gr - 0.05};
+    const int want[4] = {r, r - 1, r, r + 1};
+    int got[4] = {-1, -1, -1, -1};
+    for (int k = 0; ok && k < 4; k++) {
+        gsl_vector_set(om, 0, at[k]);
+        st = mc_solve(P, om, th, 1e-12);
+        got[k] = rank_of(P, th, om);
+        good &= st == BL_OK && got[k] == want[k];
+    }
+    tap_ok(good && gr < w && w < dr, "matcomp defaults at ω₀ = %.4g (rank %d): the report "
+           "estimates the rank drops near %.4g and grows near %.4g; solves at ±0.05 find ranks "
+           "%d, %d and %d, %d", w, r, dr, gr, got[0], got[1], got[2], got[3]);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    bl_problem_free(P);
+}
+
 static void check_matcomp(void)
 {
+    check_mc_kinks();
     check_mc_formulas(9, 6, 2, 0.6);
     check_mc_formulas(6, 9, 2, 0.6);       /* wide: computed on Θᵀ */
     check_mc_closed();

@@ -2,9 +2,14 @@
  * operation; nothing is asserted (tests check correctness, never time). */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_vector.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "catalogue.h"
 #include "data.h"
@@ -53,7 +58,8 @@ static void bench_problem(const char *label, bl_problem *P, const bl_inner_type 
              solver->name, iters);
     report(what, sec, "");
     bl_spec spec;
-    bl_hg_ctx c = {P, om, th, &ic, bl_inner_default_eta(P, th, om), NULL};
+    bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                   .eta = bl_inner_default_eta(P, th, om)};
     bl_hg_result r = {.grad = g, .adjoint = adj};
     bl_spec_parse("exact", &spec, NULL);
     TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
@@ -67,6 +73,151 @@ static void bench_problem(const char *label, bl_problem *P, const bl_inner_type 
     gsl_vector_free(out);
     gsl_vector_free(g);
     gsl_vector_free(adj);
+}
+
+/* Least-squares slope of log y on log x: the cost growth exponent. */
+static double loglog_slope(const double *x, const double *y, int n)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0;
+    for (int i = 0; i < n; i++) {
+        mx += log(x[i]) / n;
+        my += log(y[i]) / n;
+    }
+    for (int i = 0; i < n; i++) {
+        sxy += (log(x[i]) - mx) * (log(y[i]) - my);
+        sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
+    }
+    return sxy / sxx;
+}
+
+/* Processor time of this process (all threads), seconds. */
+static double cpu_seconds(void)
+{
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double)r.ru_utime.tv_sec + 1e-6 * (double)r.ru_utime.tv_usec
+           + (double)r.ru_stime.tv_sec + 1e-6 * (double)r.ru_stime.tv_usec;
+}
+
+/* metaridge: the closed-form hypergradient is a sum of T per-task adjoints
+ * (one p×p Cholesky each), computed in parallel over tasks.  Its time on 1
+ * and 2 threads (target: ≥ 1.8× on 2), the best of 5 timings each, with
+ * the processor time a call uses (the parallel loop must not do more work
+ * than the serial one: on a loaded machine that ratio is the figure that
+ * does not depend on the other processes), and its growth in T. */
+static void bench_metaridge(void)
+{
+    printf("metaridge block-parallel adjoint (closed-form ∇F, T tasks of p = 100, 20 shots)\n");
+    double par[7] = {256, 20, 20, 100, 0.5, 0.5, 0}, sec, t[2] = {0, 0}, c[2] = {0, 0};
+    bl_problem *P = bl_problem_alloc(&bl_problem_metaridge, par, NULL, NULL);
+    if (!P) return;
+    gsl_vector *om = gsl_vector_calloc(P->d), *g = gsl_vector_alloc(P->d);
+    gsl_vector_set(om, 0, -1.0);
+    char what[128];
+#ifdef _OPENMP
+    int nt0 = omp_get_max_threads();
+    for (int nt = 1; nt <= 2; nt++) {
+        omp_set_num_threads(nt);
+        t[nt - 1] = INFINITY;
+        for (int k = 0; k < 5; k++) {
+            double c0 = cpu_seconds(), w0 = bl_clock();
+            TIMEIT(sec, P->type->hypergrad(P, om, g));
+            double calls = (bl_clock() - w0) / sec;
+            if (sec < t[nt - 1]) {
+                t[nt - 1] = sec;
+                c[nt - 1] = (cpu_seconds() - c0) / calls;
+            }
+        }
+        snprintf(what, sizeof what, "T = 256: ∇F on %d thread%s (best of 5)", nt,
+                 nt > 1 ? "s" : "");
+        report(what, t[nt - 1], "");
+    }
+    printf("  %-52s %9.2f×\n", "speed-up on 2 threads", t[0] / t[1]);
+    printf("  %-52s %9.2f\n", "processor time a call, 2 threads / 1 thread", c[1] / c[0]);
+    omp_set_num_threads(1);
+#else
+    TIMEIT(sec, P->type->hypergrad(P, om, g));
+    report("T = 256: ∇F (built without OpenMP)", sec, "");
+    (void)t;
+    (void)c;
+#endif
+    bl_problem_free(P);
+    gsl_vector_free(om);
+    gsl_vector_free(g);
+    double Ts[4] = {32, 64, 128, 256}, ts[4];
+    for (int i = 0; i < 4; i++) {
+        par[0] = Ts[i];
+        P = bl_problem_alloc(&bl_problem_metaridge, par, NULL, NULL);
+        om = gsl_vector_calloc(P->d);
+        g = gsl_vector_alloc(P->d);
+        gsl_vector_set(om, 0, -1.0);
+        TIMEIT(ts[i], P->type->hypergrad(P, om, g));
+        bl_problem_free(P);
+        gsl_vector_free(om);
+        gsl_vector_free(g);
+    }
+    snprintf(what, sizeof what, "one thread, T = 32 … 256: %.3g … %.3g ms, time ∝ T^%.2f",
+             ts[0] * 1e3, ts[3] * 1e3, loglog_slope(Ts, ts, 4));
+    printf("  %s\n", what);
+#ifdef _OPENMP
+    omp_set_num_threads(nt0);
+#endif
+}
+
+/* The default hypergradient of sor (reverse:t=K through K SOR sweeps) and
+ * of matcomp (exact on the rank manifold: p H-products and a Cholesky) at
+ * growing sizes, with the exponent of a log-log fit. */
+static void bench_growth(void)
+{
+    printf("cost growth of the default hypergradients (one thread)\n");
+    double ns[4] = {100, 200, 400, 800}, ts[4], sec;
+    bl_spec spec;
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    for (int i = 0; i < 4; i++) {
+        double par[5] = {ns[i], 1, 40, 0, 0};
+        bl_problem *P = bl_problem_alloc(&bl_problem_sor, par, NULL, NULL);
+        gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_calloc(P->p), *g = gsl_vector_alloc(1);
+        gsl_vector *adj = gsl_vector_alloc(P->p);
+        gsl_vector_set(om, 0, 1.5);
+        bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                       .eta = bl_inner_default_eta(P, th, om)};
+        bl_hg_result r = {.grad = g, .adjoint = adj};
+        bl_spec_parse("reverse:t=40", &spec, NULL);
+        TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
+        ts[i] = sec;
+        bl_problem_free(P);
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        gsl_vector_free(g);
+        gsl_vector_free(adj);
+    }
+    printf("  %-52s %.3g … %.3g ms, ∝ p^%.2f\n", "sor 1-D reverse:t=40, p = N = 100 … 800",
+           ts[0] * 1e3, ts[3] * 1e3, loglog_slope(ns, ts, 4));
+    double rs[4] = {10, 14, 20, 28}, ps[4];
+    ic.type = bl_inner_fista;
+    ic.maxit = 100000;
+    for (int i = 0; i < 4; i++) {
+        double par[6] = {rs[i] * 1.5, rs[i], 3, 0.5, 0.1, 0};
+        bl_problem *P = bl_problem_alloc(&bl_problem_matcomp, par, NULL, NULL);
+        gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_calloc(P->p), *g = gsl_vector_alloc(1);
+        gsl_vector *adj = gsl_vector_alloc(P->p);
+        bl_problem_omega0(P, om);
+        bl_inner_solve_at(P, &ic, om, th, NULL, NULL, NULL);
+        bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                       .eta = bl_inner_default_eta(P, th, om)};
+        bl_hg_result r = {.grad = g, .adjoint = adj};
+        bl_spec_parse("exact", &spec, NULL);
+        TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
+        ts[i] = sec;
+        ps[i] = (double)P->p;
+        bl_problem_free(P);
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        gsl_vector_free(g);
+        gsl_vector_free(adj);
+    }
+    printf("  %-52s %.3g … %.3g ms, ∝ p^%.2f\n", "matcomp exact, 15×10 … 42×28 (p = 150 … 1176)",
+           ts[0] * 1e3, ts[3] * 1e3, loglog_slope(ps, ts, 4));
 }
 
 int main(void)
@@ -93,5 +244,9 @@ int main(void)
     bl_problem *Q = bl_problem_alloc(&bl_problem_quadratic, par, NULL, NULL);
     if (Q) bench_problem("quadratic kappa=1e4", Q, bl_inner_newton);
     bl_problem_free(Q);
+    printf("\n");
+    bench_metaridge();
+    printf("\n");
+    bench_growth();
     return 0;
 }

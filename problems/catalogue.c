@@ -22,6 +22,9 @@ const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_ivreg,
     &bl_problem_oed,
     &bl_problem_irl,
+    &bl_problem_sor,
+    &bl_problem_matcomp,
+    &bl_problem_metaridge,
     &bl_problem_custom,
     NULL
 };

@@ -1279,6 +1279,20 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
         const bl_estimator_type *T = bl_estimators[k];
         char spec[96];
         spec_for(T, p, 1, spec, sizeof spec);
+        if (!strcmp(T->name, "penalty") && (P->type->flags & BL_PROB_NONSMOOTH)) {
+            char why[160];
+            snprintf(why, sizeof why, "%s: %s descends on L + ΛG, which needs a smooth G", lab,
+                     spec);
+            skip(why);
+            continue;
+        }
+        if ((!strcmp(T->name, "neumann") || !strcmp(T->name, "fp")) && q >= 1) {
+            char why[200];   /* matcomp: the prox step's η = 1 > 2/λmax(H) */
+            snprintf(why, sizeof why, "%s: %s at η = %.4g has max|1 − ηλ| = %.4g ≥ 1: it "
+                     "diverges (hypergrad warns)", lab, spec, c.eta, q);
+            skip(why);
+            continue;
+        }
         if ((T->needs & BL_EST_NEEDS_PD) && !(lmin > 0)) {
             char why[160];
             snprintf(why, sizeof why, "%s: %s needs a positive definite H", lab, spec);
@@ -1307,6 +1321,38 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
     gsl_vector_free(g);
     gsl_vector_free(ev);
     gsl_matrix_free(H);
+}
+
+/* Issue 17's problems.  sor: at θ* every estimator is 0 (θ* = A⁻¹b does
+ * not depend on ω; the unrolled ones from θ* stay there), its own table is
+ * in test_catalogue2.c.  metaridge at ω = (−0.5, w) with w ≠ 0.  matcomp
+ * fully observed (its closed form), its re-solving estimators with fista;
+ * penalty is skipped there: its descent on L + ΛG needs a smooth G. */
+static void table_issue17(const bl_problem_type *T)
+{
+    bl_err e = {0, ""};
+    bl_inner_conf keep = tight;
+    double mc[6] = {12, 8, 2, 1, 0.3, 1};
+    bl_problem *P = bl_problem_alloc(T, T == &bl_problem_matcomp ? mc : NULL, NULL, &e);
+    if (!tap_ok(P != NULL, "%s builds for the table: %s", T->name, e.msg)) return;
+    gsl_vector *om = gsl_vector_alloc(P->d);
+    bl_problem_omega0(P, om);
+    char lab[96];
+    if (T == &bl_problem_metaridge) {
+        for (size_t i = 0; i < P->d; i++) gsl_vector_set(om, i, 0.3 * sin(1.0 + (double)i));
+        gsl_vector_set(om, 0, -0.5);
+        snprintf(lab, sizeof lab, "metaridge(default T=20,p=10)");
+    } else if (T == &bl_problem_sor) {
+        gsl_vector_set(om, 0, 1.0);
+        snprintf(lab, sizeof lab, "sor(default N=30)");
+    } else {
+        tight = (bl_inner_conf){bl_inner_fista, 0, 1e-13, 50000};
+        snprintf(lab, sizeof lab, "matcomp(12x8,rank=2,frac=1)");
+    }
+    table_on(P, om, lab);
+    tight = keep;
+    gsl_vector_free(om);
+    bl_problem_free(P);
 }
 
 static void check_table(void)
@@ -1360,6 +1406,9 @@ static void check_table(void)
                 gsl_vector_free(om);
                 bl_problem_free(P);
             }
+        } else if (T == &bl_problem_sor || T == &bl_problem_metaridge
+                   || T == &bl_problem_matcomp) {
+            table_issue17(T);
         } else {
             char why[128];
             snprintf(why, sizeof why, "%s: no set-up in this test", T->name);

@@ -71,8 +71,11 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
                         "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
                         sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
             }
-        } else if (s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep")) {
-            /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1 */
+        } else if ((s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep"))
+                   && !(S->P->type->step
+                        && (S->P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP)))) {
+            /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1
+             * (a problem's own step, prox or SOR sweep, is not that map) */
             const bl_param *pp = s->type->params;
             int k = bl_param_find(pp, s->type->nparams, "eta");
             double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);

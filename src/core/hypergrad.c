@@ -217,12 +217,20 @@ static int mem_check(const bl_hg_ctx *c, const char *what, size_t bytes, bl_err 
     return BL_OK;
 }
 
-/* θ ← Φ(θ, ω) in place, GR a p-vector of workspace: θ − η∇θG(θ), or for
- * non-smooth problems the problem's ISTA step prox_{ηg}(θ − η∇f(θ)). */
+/* Whether the unrolled map Φ is the problem's own step: the ISTA step of
+ * a non-smooth problem, or the iteration of a BL_PROB_STEPMAP one (sor). */
+static int own_step(const bl_problem *P)
+{
+    return P->type->step && (P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP));
+}
+
+/* θ ← Φ(θ, ω) in place, GR a p-vector of workspace: θ − η∇θG(θ), or the
+ * problem's own step (own_step): for non-smooth problems the ISTA step
+ * prox_{ηg}(θ − η∇f(θ)), for BL_PROB_STEPMAP ones their iteration. */
 static void phi_step(bl_problem *P, gsl_vector *th, const gsl_vector *om, double eta,
                      gsl_vector *gr)
 {
-    if (P->type->step) {
+    if (own_step(P)) {
         bl_problem_step(P, th, om, eta, gr);
         gsl_vector_memcpy(th, gr);
         return;
@@ -232,8 +240,9 @@ static void phi_step(bl_problem *P, gsl_vector *th, const gsl_vector *om, double
 }
 
 /* Reverse mode over the last K of T steps (K = T: the full reverse).
- * With a problem step (non-smooth problems) the products are those of its
- * Jacobians, (∂Φ/∂θ)ᵀα and (∂Φ/∂ω)ᵀα, in place of α − ηHα and −ηCα. */
+ * With a problem step (own_step: non-smooth and step-map problems) the
+ * products are those of its Jacobians, (∂Φ/∂θ)ᵀα and (∂Φ/∂ω)ᵀα, in place
+ * of α − ηHα and −ηCα. */
 static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ctx *c,
                      bl_hg_result *r, bl_err *e)
 {
@@ -280,7 +289,7 @@ static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ct
     r->has_theta_end = 1;
     for (size_t j = K; j-- > 0;) {                     /* s = T−K+j, from T−1 down */
         gsl_vector_view ts = gsl_matrix_row(hist, j);
-        if (P->type->step) {
+        if (own_step(P)) {
             bl_problem_step_vjp(P, &ts.vector, c->omega, eta, al, j ? hv : NULL, cv);
             gsl_vector_add(r->grad, cv);               /* g ← g + (∂Φ/∂ω)ᵀα_{s+1} */
             if (j == 0) break;
@@ -357,7 +366,7 @@ static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
             /* column i: Z_i ← Z_i − η (H(θ_s) Z_i + Cᵀ(θ_s) e_i); Z₀ = 0 */
             gsl_vector_view zi = gsl_matrix_column(Z, i);
             gsl_vector_set_basis(ei, i);
-            if (P->type->step) {                       /* Z_i ← ∂Φ/∂θ Z_i + ∂Φ/∂ω e_i */
+            if (own_step(P)) {                         /* Z_i ← ∂Φ/∂θ Z_i + ∂Φ/∂ω e_i */
                 bl_problem_step_jvp(P, th, c->omega, eta, s > 0 ? &zi.vector : NULL, ei, hz);
                 gsl_vector_memcpy(&zi.vector, hz);
                 continue;
@@ -428,7 +437,7 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     phi_step(P, th1, c->omega, eta, gl);               /* θ' = Φ(θ, ω) */
     bl_problem_L_theta(P, th1, c->omega, gl);
     bl_problem_L_omega(P, th1, c->omega, r->grad);
-    if (P->type->step) {                               /* + (∂Φ/∂ω)ᵀ∇θL(θ') */
+    if (own_step(P)) {                                 /* + (∂Φ/∂ω)ᵀ∇θL(θ') */
         bl_problem_step_vjp(P, c->theta, c->omega, eta, gl, NULL, cv);
         gsl_vector_add(r->grad, cv);
     } else {

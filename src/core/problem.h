@@ -19,11 +19,18 @@ enum {
     BL_PROB_USES_DATA = 1u << 2,    /* reads the data when there is some:
                                        re-created when the data changes */
     BL_PROB_DEFINED = 1u << 3,      /* built from a definition (P->def): custom */
-    BL_PROB_NONSMOOTH = 1u << 4,    /* G = f + g with g non-smooth (lasso, enet):
+    BL_PROB_NONSMOOTH = 1u << 4,    /* G = f + g, g non-smooth (lasso, enet, matcomp):
                                        has `step`; see the hooks at the end */
-    BL_PROB_CONVEX = 1u << 5        /* G is convex in θ with one minimiser for
+    BL_PROB_CONVEX = 1u << 5,       /* G is convex in θ with one minimiser for
                                        every ω: θ*(ω) does not depend on where
                                        the inner solver starts */
+    BL_PROB_STEPMAP = 1u << 6       /* G is smooth, but the unrolled estimators
+                                       (reverse, forward, truncated, onestep)
+                                       differentiate through the problem's own
+                                       iteration `step` (sor: one SOR sweep,
+                                       which ignores η) instead of θ − η∇θG;
+                                       the inner solvers and the residual do
+                                       not use it */
 };
 
 struct bl_expr_def;                 /* expr.h: definitions typed with `define` */
@@ -63,7 +70,8 @@ typedef struct bl_problem_type {
     int (*hessian)(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H);
     int (*theta_star)(bl_problem *P, cvec *om, gsl_vector *th);
     int (*hypergrad)(bl_problem *P, cvec *om, gsl_vector *g); /* closed-form ∇F */
-    double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H) */
+    double (*lipschitz)(bl_problem *P, cvec *th, cvec *om);  /* ≥ λmax(H); non-smooth
+                                       problems: ≥ λmax(∇²f), what the prox step needs */
     void (*omega0)(bl_problem *P, gsl_vector *om);           /* default ω */
     /* Optional: what the problem can say about (θ, ω) beyond F and G
      * (cleaning: precision and recall of the flagged samples; doublewell:
@@ -76,7 +84,8 @@ typedef struct bl_problem_type {
      * it is differentiable (∂|t|/∂t taken as sign t, 0 at t = 0), and hvp,
      * cvp, ctvp are the products of the system restricted to the support
      * S = {j : θ_j ≠ 0} (implicit differentiation on the support): their
-     * inactive block is decoupled from S and C vanishes on it.
+     * inactive block is decoupled from S and C vanishes on it (matcomp:
+     * the manifold of matrices of θ's rank plays the part of S).
      * step: the proximal-gradient (ISTA) step out = prox_{ηg}(θ − η∇f(θ)),
      * the map Φ of the unrolled estimators and of the inner residual
      * ‖θ − Φ(θ)‖/η.  step_vjp: gth = (∂Φ/∂θ)ᵀα (p), gom = (∂Φ/∂ω)ᵀα (d);

@@ -178,8 +178,9 @@ const bl_problem_type bl_problem_doublewell = {
         "θ ∈ R, ω ∈ R.  ∇θG = θ³ − θ − ω, H = 3θ² − 1, C = −1.\n"
         "For |ω| < 2/(3√3) ≈ 0.3849 there are two minima and a maximum; the branch "
         "an inner solver reaches depends on its start (set theta).  H ≤ 0 for "
-        "|θ| ≤ 1/√3: exact and cg refuse there with the smallest eigenvalue, newton "
-        "stops, the unrolled estimators still run.\n"
+        "|θ| ≤ 1/√3: exact and cg refuse there with the smallest eigenvalue, the "
+        "unrolled estimators still run, and newton leaves along the negative curvature "
+        "for a well.\n"
         "No closed form for θ* (it is set-valued between the folds); λmax(H) has no "
         "global bound: the local max(2, 3θ² − 1) is used.  show reports the "
         "stationary points and the well θ is in.",

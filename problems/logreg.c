@@ -10,17 +10,17 @@
  * Both are one implementation with λ_j = e^{ω_j} (multi) or e^{ω₀}
  * (logreg): H = (1/n) Xᵀ D X + diag(λ), and they differ only in
  * C = ∂_ω∇_θG: e^ω θᵀ (1×p) for logreg, diag(λ_j θ_j) for logreg-multi.
- * The logistic terms are logistic.h's.  Labels in {−1, +1}, or {0, 1}
- * mapped to {−1, +1}. */
+ * The logistic terms are logistic.h's, the penalty l2pen.h's (as ridge's).
+ * Labels in {−1, +1}, or {0, 1} mapped to {−1, +1}. */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_blas.h>
 
 #include "catalogue.h"
+#include "l2pen.h"
 #include "logistic.h"
 
 enum { PAR_OUTER, PAR_TAU, NPAR };
@@ -43,12 +43,6 @@ typedef struct {
     bl_logit lg;   /* the logistic terms, both splits */
     int multi;     /* logreg-multi: one ω_j per feature */
 } logreg_state;
-
-/* λ_j = e^{ω_j} (logreg-multi) or e^{ω₀} (logreg) */
-static double lam(const logreg_state *s, cvec *om, size_t j)
-{
-    return exp(gsl_vector_get(om, s->multi ? j : 0));
-}
 
 static int logreg_init(bl_problem *P, bl_err *e)
 {
@@ -94,36 +88,10 @@ static int logreg_clone(const bl_problem *src, bl_problem *dst)
     return BL_OK;
 }
 
-/* ½ Σ_j λ_j θ_j² (logreg: (e^ω/2)‖θ‖²) */
-static double penalty(const logreg_state *s, cvec *th, cvec *om)
-{
-    if (!s->multi) {
-        double nt = gsl_blas_dnrm2(th);
-        return 0.5 * lam(s, om, 0) * nt * nt;
-    }
-    double r = 0;
-    for (size_t j = 0; j < th->size; j++) {
-        double t = gsl_vector_get(th, j);
-        r += lam(s, om, j) * t * t;
-    }
-    return 0.5 * r;
-}
-
-/* out += diag(λ) v */
-static void add_diag(const logreg_state *s, cvec *om, cvec *v, gsl_vector *out)
-{
-    if (!s->multi) {
-        gsl_blas_daxpy(lam(s, om, 0), v, out);
-        return;
-    }
-    for (size_t j = 0; j < v->size; j++)
-        gsl_vector_set(out, j, gsl_vector_get(out, j) + lam(s, om, j) * gsl_vector_get(v, j));
-}
-
 static double logreg_G(bl_problem *P, cvec *th, cvec *om)
 {
     logreg_state *s = P->state;
-    return bl_logit_loss(&s->lg, th, NULL) + penalty(s, th, om);
+    return bl_logit_loss(&s->lg, th, NULL) + bl_l2pen_value(s->multi, th, om);
 }
 
 static double logreg_L(bl_problem *P, cvec *th, cvec *om)
@@ -138,21 +106,14 @@ static void logreg_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     logreg_state *s = P->state;
     bl_logit_grad(&s->lg, th, NULL, g);
-    add_diag(s, om, th, g);
+    bl_l2pen_add(s->multi, om, th, g);
 }
 
 /* ∇ωG: (e^ω/2)‖θ‖² (logreg), ½ e^{ω_j} θ_j² (logreg-multi) */
 static void logreg_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
-    logreg_state *s = P->state;
-    if (!s->multi) {
-        gsl_vector_set(g, 0, penalty(s, th, om));
-        return;
-    }
-    for (size_t j = 0; j < P->p; j++) {
-        double t = gsl_vector_get(th, j);
-        gsl_vector_set(g, j, 0.5 * lam(s, om, j) * t * t);
-    }
+    const logreg_state *s = P->state;
+    bl_l2pen_omega(s->multi, th, om, g);
 }
 
 static void logreg_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -173,42 +134,29 @@ static void logreg_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *o
 {
     logreg_state *s = P->state;
     bl_logit_hvp(&s->lg, th, NULL, v, out);
-    add_diag(s, om, v, out);
+    bl_l2pen_add(s->multi, om, v, out);
 }
 
 /* C v: e^ω θᵀv (logreg, C = e^ω θᵀ is 1×p); e^{ω_j} θ_j v_j (logreg-multi,
  * C = diag(e^{ω_j} θ_j) = Cᵀ) */
 static void logreg_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
-    logreg_state *s = P->state;
-    if (!s->multi) {
-        double t;
-        gsl_blas_ddot(th, v, &t);
-        gsl_vector_set(out, 0, lam(s, om, 0) * t);
-        return;
-    }
-    for (size_t j = 0; j < P->p; j++)
-        gsl_vector_set(out, j, lam(s, om, j) * gsl_vector_get(th, j) * gsl_vector_get(v, j));
+    const logreg_state *s = P->state;
+    bl_l2pen_cvp(s->multi, th, om, v, out);
 }
 
 /* Cᵀu: e^ω u₀ θ (logreg); as C v (logreg-multi) */
 static void logreg_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
 {
-    logreg_state *s = P->state;
-    if (s->multi) {
-        logreg_cvp(P, th, om, u, out);
-        return;
-    }
-    gsl_vector_memcpy(out, th);
-    gsl_vector_scale(out, lam(s, om, 0) * gsl_vector_get(u, 0));
+    const logreg_state *s = P->state;
+    bl_l2pen_ctvp(s->multi, th, om, u, out);
 }
 
 static int logreg_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     logreg_state *s = P->state;
     bl_logit_hessian(&s->lg, th, NULL, H);
-    for (size_t j = 0; j < P->p; j++)
-        gsl_matrix_set(H, j, j, gsl_matrix_get(H, j, j) + lam(s, om, j));
+    bl_l2pen_add_hessian(s->multi, om, H);
     return BL_OK;
 }
 
@@ -217,7 +165,7 @@ static double logreg_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     const logreg_state *s = P->state;
-    return 0.25 * s->lg.lmax + exp(s->multi ? gsl_vector_max(om) : gsl_vector_get(om, 0));
+    return 0.25 * s->lg.lmax + bl_l2pen_max(s->multi, om);
 }
 
 /* Training and validation accuracy at θ. */

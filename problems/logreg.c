@@ -179,6 +179,25 @@ static int logreg_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t le
     return BL_OK;
 }
 
+/* The functions both type objects share (l1.h's BL_L1_METHODS is the
+ * same idea). */
+#define LOGREG_METHODS \
+    .init = logreg_init, \
+    .free = logreg_free, \
+    .clone = logreg_clone, \
+    .G = logreg_G, \
+    .L = logreg_L, \
+    .G_theta = logreg_G_theta, \
+    .G_omega = logreg_G_omega, \
+    .L_theta = logreg_L_theta, \
+    .L_omega = logreg_L_omega, \
+    .hvp = logreg_hvp, \
+    .cvp = logreg_cvp, \
+    .ctvp = logreg_ctvp, \
+    .hessian = logreg_hessian, \
+    .lipschitz = logreg_lipschitz, \
+    .report = logreg_report,
+
 const bl_problem_type bl_problem_logreg = {
     .name = "logreg",
     .summary = "ℓ2-regularised logistic regression, one log-strength ω",
@@ -199,21 +218,7 @@ const bl_problem_type bl_problem_logreg = {
     .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .dataset = "breast_cancer",
-    .init = logreg_init,
-    .free = logreg_free,
-    .clone = logreg_clone,
-    .G = logreg_G,
-    .L = logreg_L,
-    .G_theta = logreg_G_theta,
-    .G_omega = logreg_G_omega,
-    .L_theta = logreg_L_theta,
-    .L_omega = logreg_L_omega,
-    .hvp = logreg_hvp,
-    .cvp = logreg_cvp,
-    .ctvp = logreg_ctvp,
-    .hessian = logreg_hessian,
-    .lipschitz = logreg_lipschitz,
-    .report = logreg_report,
+    LOGREG_METHODS
 };
 
 const bl_problem_type bl_problem_logreg_multi = {
@@ -233,19 +238,5 @@ const bl_problem_type bl_problem_logreg_multi = {
     .nparams = NPAR,
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .dataset = "breast_cancer",
-    .init = logreg_init,
-    .free = logreg_free,
-    .clone = logreg_clone,
-    .G = logreg_G,
-    .L = logreg_L,
-    .G_theta = logreg_G_theta,
-    .G_omega = logreg_G_omega,
-    .L_theta = logreg_L_theta,
-    .L_omega = logreg_L_omega,
-    .hvp = logreg_hvp,
-    .cvp = logreg_cvp,
-    .ctvp = logreg_ctvp,
-    .hessian = logreg_hessian,
-    .lipschitz = logreg_lipschitz,
-    .report = logreg_report,
+    LOGREG_METHODS
 };

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,14 +306,4 @@ void bl_logit_accuracy(bl_logit *g, const gsl_vector *th, double *train, double 
     for (size_t k = 0; k < m; k++) b += gsl_vector_get(g->zv, k) > 0;
     *train = (double)a / (double)n;
     *val = (double)b / (double)m;
-}
-
-int bl_logit_report(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
-                    char *buf, size_t len)
-{
-    (void)om;
-    double a, b;
-    bl_logit_accuracy(P->state, th, &a, &b);
-    snprintf(buf, len, "accuracy (y xᵀθ > 0): training %.4g, validation %.4g", a, b);
-    return BL_OK;
 }

@@ -57,9 +57,4 @@ void bl_logit_outer_grad(bl_logit *g, const gsl_vector *th, gsl_vector *out);
 /* Fractions of training and validation samples with y x ᵀθ > 0. */
 void bl_logit_accuracy(bl_logit *g, const gsl_vector *th, double *train, double *val);
 
-/* The report line of logreg and logreg-multi (whose state is a bl_logit):
- * training and validation accuracy at θ. */
-int bl_logit_report(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
-                    char *buf, size_t len);
-
 #endif

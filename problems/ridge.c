@@ -8,13 +8,13 @@
  *
  * Both are one implementation with λ_j = e^{ω_j} (multi) or e^{ω₀} (ridge):
  * H = K + diag(λ), and they differ only in C = ∂_ω∇_θG: e^ω θᵀ (1×p) for
- * ridge, diag(λ_j θ_j) for ridge-multi.  G and the mse outer come from
+ * ridge, diag(λ_j θ_j) for ridge-multi; the penalty's terms are l2pen.h's,
+ * which logreg and logreg-multi share.  G and the mse outer come from
  * moments formed once (K = XᵀX/n, b = Xᵀy/n, c = ‖y‖²/2n and the
  * validation ones, lsq.h), so a call costs O(p²) whatever n and m; the
  * Huber outer reads X_v and y_v (O(mp)). */
 #include "config.h"
 
-#include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_blas.h>
@@ -22,6 +22,7 @@
 
 #include "catalogue.h"
 #include "closed.h"
+#include "l2pen.h"
 #include "linalg.h"
 #include "losses.h"
 #include "lsq.h"
@@ -48,12 +49,6 @@ typedef struct {
     gsl_vector *w1, *w2;  /* workspace, p */
     gsl_vector *r;        /* workspace, m */
 } ridge_state;
-
-/* λ_j = e^{ω_j} (ridge-multi) or e^{ω₀} (ridge) */
-static double lam(const ridge_state *s, cvec *om, size_t j)
-{
-    return exp(gsl_vector_get(om, s->multi ? j : 0));
-}
 
 static void ridge_state_free(ridge_state *s)
 {
@@ -132,25 +127,11 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     return BL_OK;
 }
 
-/* ½ Σ_j λ_j θ_j² (ridge: (e^ω/2)‖θ‖²) */
-static double penalty(const ridge_state *s, cvec *th, cvec *om)
-{
-    if (!s->multi) {
-        double nt = gsl_blas_dnrm2(th);
-        return 0.5 * lam(s, om, 0) * nt * nt;
-    }
-    double q = 0;
-    for (size_t j = 0; j < th->size; j++) {
-        double t = gsl_vector_get(th, j);
-        q += lam(s, om, j) * t * t;
-    }
-    return 0.5 * q;
-}
-
 static double ridge_G(bl_problem *P, cvec *th, cvec *om)
 {
     ridge_state *s = P->state;
-    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1) + penalty(s, th, om);
+    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1)
+           + bl_l2pen_value(s->multi, th, om);
 }
 
 static double ridge_L(bl_problem *P, cvec *th, cvec *om)
@@ -161,38 +142,20 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
     return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
 }
 
-/* out += diag(λ) v */
-static void add_diag(const ridge_state *s, cvec *om, cvec *v, gsl_vector *out)
-{
-    if (!s->multi) {
-        gsl_blas_daxpy(lam(s, om, 0), v, out);
-        return;
-    }
-    for (size_t j = 0; j < v->size; j++)
-        gsl_vector_set(out, j, gsl_vector_get(out, j) + lam(s, om, j) * gsl_vector_get(v, j));
-}
-
 /* ∇θG = Kθ − b + diag(λ) θ */
 static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
     gsl_vector_sub(g, s->ls.b);
-    add_diag(s, om, th, g);
+    bl_l2pen_add(s->multi, om, th, g);
 }
 
 /* ∇_ωG: (e^ω/2)‖θ‖² (ridge), ½ λ_j θ_j² (ridge-multi) */
 static void ridge_G_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
-    ridge_state *s = P->state;
-    if (!s->multi) {
-        gsl_vector_set(g, 0, penalty(s, th, om));
-        return;
-    }
-    for (size_t j = 0; j < P->p; j++) {
-        double t = gsl_vector_get(th, j);
-        gsl_vector_set(g, j, 0.5 * lam(s, om, j) * t * t);
-    }
+    const ridge_state *s = P->state;
+    bl_l2pen_omega(s->multi, th, om, g);
 }
 
 /* ∇_θL = Kvθ − bv (outer=huber: X_vᵀ h_δ'(X_vθ − y_v)/m) */
@@ -220,34 +183,22 @@ static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *ou
     (void)th;
     ridge_state *s = P->state;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, v, 0.0, out);
-    add_diag(s, om, v, out);
+    bl_l2pen_add(s->multi, om, v, out);
 }
 
 /* C v: e^ω θᵀv (ridge, C = e^ω θᵀ is 1×p); λ_j θ_j v_j (ridge-multi,
  * C = diag(λ_j θ_j) = Cᵀ) */
 static void ridge_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
-    ridge_state *s = P->state;
-    if (!s->multi) {
-        double t;
-        gsl_blas_ddot(th, v, &t);
-        gsl_vector_set(out, 0, lam(s, om, 0) * t);
-        return;
-    }
-    for (size_t j = 0; j < P->p; j++)
-        gsl_vector_set(out, j, lam(s, om, j) * gsl_vector_get(th, j) * gsl_vector_get(v, j));
+    const ridge_state *s = P->state;
+    bl_l2pen_cvp(s->multi, th, om, v, out);
 }
 
 /* Cᵀu: e^ω u₀ θ (ridge); as C v (ridge-multi) */
 static void ridge_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
 {
-    ridge_state *s = P->state;
-    if (s->multi) {
-        ridge_cvp(P, th, om, u, out);
-        return;
-    }
-    gsl_vector_memcpy(out, th);
-    gsl_vector_scale(out, lam(s, om, 0) * gsl_vector_get(u, 0));
+    const ridge_state *s = P->state;
+    bl_l2pen_ctvp(s->multi, th, om, u, out);
 }
 
 static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
@@ -255,8 +206,7 @@ static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     (void)th;
     ridge_state *s = P->state;
     gsl_matrix_memcpy(H, s->ls.K);
-    for (size_t j = 0; j < P->p; j++)
-        gsl_matrix_set(H, j, j, gsl_matrix_get(H, j, j) + lam(s, om, j));
+    bl_l2pen_add_hessian(s->multi, om, H);
     return BL_OK;
 }
 
@@ -298,7 +248,7 @@ static double ridge_lipschitz(bl_problem *P, cvec *th, cvec *om)
 {
     (void)th;
     ridge_state *s = P->state;
-    return s->ls.lmax + exp(s->multi ? gsl_vector_max(om) : gsl_vector_get(om, 0));
+    return s->ls.lmax + bl_l2pen_max(s->multi, om);
 }
 
 static int ridge_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)

@@ -1,0 +1,83 @@
+#!/bin/sh
+# defaults.sh: every problem of 'problem list', with the defaults only
+# ('problem use NAME; solve inner; hypergrad', issue 11): the solve reaches
+# inner.tol without a warning, the whole batch takes well under a second
+# of processor time, and the reference hypergradient it prints agrees to
+# 1e-6 with central differences of F computed here from show's F at
+# ω ± h eᵢ and ω ± (h/2) eᵢ (Richardson-extrapolated, each F solved to
+# 1e-13; at most three coordinates of a large ω).
+. "$(dirname "$0")/lib.sh"
+
+# json_arr KEY FILE CMD: the flat array after "KEY": in the line of CMD,
+# comma-separated without brackets
+json_arr() { grep "\"cmd\":\"$3\"" "$2" | tail -1 | grep -o "\"$1\":\[[^]]*" | head -1 | sed 's/.*\[//'; }
+json_num() { grep "\"cmd\":\"$3\"" "$2" | tail -1 | grep -o "\"$1\":[^,}]*" | head -1 | sed 's/.*://'; }
+
+# cpu FILE: processor seconds used so far by this shell's children, into
+# FILE ('times' runs in this shell: in $(...) it would see a subshell's)
+cpu() {
+    times >"$tmpdir/times"
+    tail -1 "$tmpdir/times" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
+        sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%.3f\n", s }' >"$1"
+}
+
+h=1e-3
+probs=$("$BILAB" -e 'problem list' 2>/dev/null | sed -E 's/^[ *]*([a-z0-9-]+).*/\1/' | grep -v '^custom$')
+[ "$(printf '%s\n' $probs | wc -l)" -ge 18 ]
+ok $? "problem list names the catalogue ($(printf '%s ' $probs))"
+for p in $probs; do
+    cpu "$tmpdir/c0"
+    "$BILAB" --json -e "problem use $p; solve inner; hypergrad" >"$tmpdir/o" 2>"$tmpdir/e"
+    rc=$?
+    cpu "$tmpdir/c1"
+    res=$(json_num residual "$tmpdir/o" solve)
+    sv=$(grep '"cmd":"solve"' "$tmpdir/o" | grep -o '"solver":"[^"]*' | sed 's/.*"//')
+    [ $rc -eq 0 ] && ! grep -qi 'warning' "$tmpdir/e" && ! grep -q '^bilab: ' "$tmpdir/e" \
+        && awk -v r="${res:-1}" 'BEGIN { exit !(r <= 1e-10) }'
+    ok $? "$p: solve inner ($sv) to $res ≤ inner.tol, hypergrad, exit $rc, no warning$(grep -q . "$tmpdir/e" && printf ' (stderr: %s)' "$(head -c 160 "$tmpdir/e")")"
+    t=$(cat "$tmpdir/c0" "$tmpdir/c1" | awk 'NR == 1 { a = $1 } NR == 2 { printf "%.2f", $1 - a }')
+    awk -v t="$t" 'BEGIN { exit !(t < 1.0) }'
+    ok $? "$p: $t s of processor time"
+
+    # my central differences at the ω where hypergrad was taken
+    om=$(json_arr omega "$tmpdir/o" hypergrad)
+    g=$(json_arr reference_grad "$tmpdir/o" hypergrad)
+    ref=$(grep '"cmd":"hypergrad"' "$tmpdir/o" | grep -o '"reference":"[^"]*' | sed 's/.*"//')
+    d=$(printf '%s\n' "$om" | awk -F, '{ print NF }')
+    # all coordinates of a small ω; else the first, the last and the largest |g_i|
+    coords=$(awk -v d="$d" -v g="$g" 'BEGIN { if (d <= 4) { for (i = 0; i < d; i++) print i; exit }
+        split(g, G, ","); m = 1; for (i = 2; i <= d; i++) if (G[i]^2 > G[m]^2) m = i
+        print 0; if (m != 1 && m != d) print m - 1; print d - 1 }')
+    script="problem use $p
+set inner.tol 1e-13
+solve inner"
+    for i in $coords; do
+        w=$(printf '%s\n' "$om" | awk -F, -v i="$i" '{ print $(i + 1) }')
+        for s in $h -$h 0.5e-3 -0.5e-3; do
+            v=$(awk -v w="$w" -v s="$s" 'BEGIN { printf "%.17g", w + s }')
+            script="$script
+set omega[$i] $v
+solve inner
+show
+set omega[$i] $w"
+        done
+    done
+    printf '%s\n' "$script" >"$tmpdir/fd.bl"
+    "$BILAB" --json -f "$tmpdir/fd.bl" >"$tmpdir/f" 2>"$tmpdir/fe"
+    frc=$?
+    grep '"cmd":"show"' "$tmpdir/f" | grep -o '"F":[^,}]*' | sed 's/.*://' >"$tmpdir/F"
+    # the reference against the differences on the same coordinates:
+    # ‖g − fd‖ ≤ 1e-6 ‖fd‖ + 1e-10
+    verdict=$(printf '%s\n' "$coords" | awk -v g="$g" -v h="$h" -v Ffile="$tmpdir/F" '
+        BEGIN { split(g, G, ","); k = 0; while ((getline f < Ffile) > 0) F[k++] = f }
+        { i = $1; j = 4 * (NR - 1)
+          d1 = (F[j] - F[j + 1]) / (2 * h); d2 = (F[j + 2] - F[j + 3]) / h
+          fd = (4 * d2 - d1) / 3; e = G[i + 1] - fd
+          num += e * e; den += fd * fd; n++
+          if (n <= 3) list = list sprintf("%s%.10g~%.10g", n > 1 ? ", " : "", G[i + 1], fd) }
+        END { rel = sqrt(num) / (sqrt(den) > 0 ? sqrt(den) : 1)
+              printf "%s %.2g [%s]", (k == 4 * n && sqrt(num) <= 1e-6 * sqrt(den) + 1e-10) ? "ok" : "no", rel, list }')
+    [ $frc -eq 0 ] && ! grep -qi 'warning' "$tmpdir/fe" && [ "${verdict%% *}" = ok ]
+    ok $? "$p: reference $ref agrees with central differences: rel ${verdict#* }$(grep -q . "$tmpdir/fe" && printf ' (fd stderr: %s)' "$(head -c 160 "$tmpdir/fe")")"
+done
+done_testing

@@ -80,4 +80,12 @@ set omega[$i] $w"
     [ $frc -eq 0 ] && ! grep -qi 'warning' "$tmpdir/fe" && [ "${verdict%% *}" = ok ]
     ok $? "$p: reference $ref agrees with central differences: rel ${verdict#* }$(grep -q . "$tmpdir/fe" && printf ' (fd stderr: %s)' "$(head -c 160 "$tmpdir/fe")")"
 done
+
+# The README's tour steps a θ that newton solves in one step: the steps
+# after it stop at round-off below inner.tol, which is a note, not a warning
+"$BILAB" -e 'set omega -2; step inner 5; solve inner' >"$tmpdir/o" 2>"$tmpdir/e"
+rc=$?
+[ $rc -eq 0 ] && ! grep -q 'warning' "$tmpdir/e" \
+    && grep -q '^note: step: θ is solved to inner.tol = 1e-10; newton stopped after [0-9]* iterations at round-off' "$tmpdir/e"
+ok $? "README tour: set omega -2; step inner 5: a note, no warning (stderr: $(head -c 200 "$tmpdir/e"))"
 done_testing

@@ -88,4 +88,24 @@ rc=$?
 [ $rc -eq 0 ] && ! grep -q 'warning' "$tmpdir/e" \
     && grep -q '^note: step: θ is solved to inner.tol = 1e-10; newton stopped after [0-9]* iterations at round-off' "$tmpdir/e"
 ok $? "README tour: set omega -2; step inner 5: a note, no warning (stderr: $(head -c 200 "$tmpdir/e"))"
+
+# Custom objectives whose H vanishes at the start θ = 0 (newton's modified
+# direction was ∇G/DBL_MIN there and it stopped "at round-off" with
+# ‖∇θG‖ = ω).  With L = θ²: θ⁴ − ωθ has θ* = (ω/4)^(1/3) and
+# ∇F = 2θ/H = 1/(6θ); θ³ − ωθ has the local minimum θ* = √(ω/3), ∇F = 1/3.
+# ∇θG at θ is within inner.tol of 0, and ∇F is the formula at that θ.
+for c in "4 1" "4 1e-3" "4 1e3" "3 1" "3 0.01"; do
+    set -- $c
+    "$BILAB" --json -e "define dims theta=1 omega=1; define inner theta[0]^$1 - omega[0]*theta[0]; define outer theta[0]^2; set omega $2; solve inner; hypergrad" \
+        >"$tmpdir/o" 2>"$tmpdir/e"
+    rc=$?
+    th=$(json_arr theta "$tmpdir/o" solve)
+    g=$(json_arr reference_grad "$tmpdir/o" hypergrad)
+    [ $rc -eq 0 ] && [ ! -s "$tmpdir/e" ] && awk -v k="$1" -v w="$2" -v t="$th" -v g="$g" 'BEGIN {
+        if (k == 4) { ts = (w / 4)^(1 / 3); gs = 1 / (6 * t); r = 4 * t^3 - w }
+        else { ts = sqrt(w / 3); gs = 1 / 3; r = 3 * t^2 - w }
+        d = t - ts; e = g - gs
+        exit !(r * r <= 1e-20 && d * d <= 1e-12 * ts * ts && e * e <= 1e-20 * gs * gs) }'
+    ok $? "custom θ^$1 − ωθ at ω = $2 from θ = 0 (H = 0): θ = $th, ∇F = $g (closed form)$(grep -q . "$tmpdir/e" && printf ' (stderr: %s)' "$(head -c 160 "$tmpdir/e")")"
+done
 done_testing

@@ -108,4 +108,19 @@ for c in "4 1" "4 1e-3" "4 1e3" "3 1" "3 0.01"; do
         exit !(r * r <= 1e-20 && d * d <= 1e-12 * ts * ts && e * e <= 1e-20 * gs * gs) }'
     ok $? "custom θ^$1 − ωθ at ω = $2 from θ = 0 (H = 0): θ = $th, ∇F = $g (closed form)$(grep -q . "$tmpdir/e" && printf ' (stderr: %s)' "$(head -c 160 "$tmpdir/e")")"
 done
+
+# A logistic G typed with define equals the built-in logreg with the label
+# convention 'help define' gives: 0/1 on breast_cancer, ±1 with positive=
+dl() {   # DATA LABEL-EXPRESSION(y) (yv)
+    "$BILAB" --json -e "data load $1; define dims theta=$2 omega=1; define inner mean(softplus(-$3*(X*theta))) + exp(omega[0])/2*sumsq(theta); define outer mean(softplus(-$4*(Xv*theta))); set omega -2; solve inner; show" 2>/dev/null \
+        | grep '"cmd":"show"' | grep -o '"F":[^,]*' | sed 's/.*://'
+    "$BILAB" --json -e "data load $1; problem use logreg; set omega -2; solve inner; show" 2>/dev/null \
+        | grep '"cmd":"show"' | grep -o '"F":[^,]*' | sed 's/.*://'
+}
+for c in "breast_cancer 30 (2*y-1) (2*yv-1)" "wine:positive=0 13 y yv"; do
+    set -- $c
+    F=$(dl "$(echo "$1" | tr ':' ' ')" "$2" "$3" "$4" | tr '\n' ' ')
+    awk -v F="$F" 'BEGIN { split(F, a, " "); d = a[1] - a[2]; exit !(a[2] > 0 && d * d <= 1e-20 * a[2] * a[2]) }'
+    ok $? "logistic G by hand on $1 with -$3: F = built-in logreg's ($F)"
+done
 done_testing

@@ -123,4 +123,15 @@ for c in "breast_cancer 30 (2*y-1) (2*yv-1)" "wine:positive=0 13 y yv"; do
     awk -v F="$F" 'BEGIN { split(F, a, " "); d = a[1] - a[2]; exit !(a[2] > 0 && d * d <= 1e-20 * a[2] * a[2]) }'
     ok $? "logistic G by hand on $1 with -$3: F = built-in logreg's ($F)"
 done
+
+# The example block of each doc/problems page runs to its end with bilab -f
+# (a line meant to fail is marked 'try'), as the lessons do
+cmds='problem|data|set|show|step|solve|run|reset|trace|hypergrad|adjoint|spectrum|explain|surface|compare|plot|export|save|source|define|try'
+for f in "$srcdir"/doc/problems/*.md; do
+    grep -E "^    ($cmds)( |\$)" "$f" | sed 's/^    //' >"$tmpdir/page.bl"
+    (cd "$tmpdir" && "$BILAB" -f page.bl >/dev/null 2>"$tmpdir/pe")
+    rc=$?
+    [ $rc -eq 0 ] && [ -s "$tmpdir/page.bl" ]
+    ok $? "doc/problems/$(basename "$f"): its $(wc -l <"$tmpdir/page.bl") commands run with bilab -f, exit $rc$(grep '^bilab: [a-z]*: [^w]' "$tmpdir/pe" | head -1 | cut -c1-120 | sed 's/^/ (/; s/$/)/')"
+done
 done_testing

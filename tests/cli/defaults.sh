@@ -134,4 +134,48 @@ for f in "$srcdir"/doc/problems/*.md; do
     [ $rc -eq 0 ] && [ -s "$tmpdir/page.bl" ]
     ok $? "doc/problems/$(basename "$f"): its $(wc -l <"$tmpdir/page.bl") commands run with bilab -f, exit $rc$(grep '^bilab: [a-z]*: [^w]' "$tmpdir/pe" | head -1 | cut -c1-120 | sed 's/^/ (/; s/$/)/')"
 done
+
+# The list at the top of issue 11, with the defaults only.
+# logreg on breast_cancer, one outer step at ω = −10: fast, a step that is
+# not 0, every inner solve converged, and ω moves by s·0.19947178 (∇F there)
+"$BILAB" --json -e 'data load breast_cancer; problem use logreg; set omega -10; step outer' \
+    >"$tmpdir/o" 2>"$tmpdir/e"
+rc=$?
+st=$(json_num step "$tmpdir/o" step)
+F0=$(json_num F "$tmpdir/o" step)
+w1=$(json_arr omega "$tmpdir/o" step)
+[ $rc -eq 0 ] && [ ! -s "$tmpdir/e" ] && [ "$(json_num inner_converged "$tmpdir/o" step)" = true ] \
+    && awk -v s="$st" -v F="$F0" -v w="$w1" 'BEGIN { d = w - (-10 + s * 0.19947178016); if (d < 0) d = -d
+        e = F - 0.41070611016; if (e < 0) e = -e; exit !(s > 0 && d < 1e-9 && e < 1e-9) }'
+ok $? "logreg at ω = −10: step outer takes s = $st to ω = $w1 from F = $F0, solves converged (gd: 420000 iterations, a step of 0)"
+
+# lasso: the surface omega=-3:1:10 (gd: 10 of 10 failed) against coordinate
+# descent written here (lasso_cd.awk)
+"$BILAB" --json -e "problem use lasso; export data $tmpdir/d.csv; surface omega=-3:1:10" >"$tmpdir/o" 2>"$tmpdir/e"
+rc=$?
+W=$(json_arr values "$tmpdir/o" surface | tr ',' ' ')
+json_arr F "$tmpdir/o" surface | tr ',' '\n' >"$tmpdir/Fs"
+awk -F, -v omegas="$W" -f "$srcdir/tests/cli/lasso_cd.awk" "$tmpdir/d.csv" >"$tmpdir/Fc"
+r=$(paste "$tmpdir/Fs" "$tmpdir/Fc" | awk '{ d = ($1 - $2) / $2; if (d < 0) d = -d; if (d > r) r = d; n++ }
+    END { printf "%s %.2g", n, r }')
+[ $rc -eq 0 ] && [ ! -s "$tmpdir/e" ] && [ "$(json_num failed "$tmpdir/o" surface)" = 0 ] \
+    && [ "$(json_num inner_failures "$tmpdir/o" surface)" = 0 ] && [ "${r%% *}" = 10 ] \
+    && awk -v r="${r#* }" 'BEGIN { exit !(r <= 1e-10) }'
+ok $? "problem use lasso; surface omega=-3:1:10: 10 of 10 points, none failed, F = coordinate descent's to ${r#* }"
+
+# steeper double wells k(θ² − 1)² − ωθ at ω = 0.2 from θ = 0, with the
+# defaults and with gd by hand (gd diverged): 4kθ(θ² − 1) = ω at a minimum
+# (12kθ² − 4k > 0) and ∇F = (θ − ½)/(12kθ² − 4k)
+for c in "10 auto" "100 auto" "1000 auto" "10 gd" "100 gd"; do
+    set -- $c
+    "$BILAB" --json -e "define dims theta=1 omega=1; define inner $1*(theta[0]^2-1)^2 - omega[0]*theta[0]; define outer 0.5*(theta[0]-0.5)^2; set omega 0.2; set inner.solver $2; solve inner; hypergrad" \
+        >"$tmpdir/o" 2>"$tmpdir/e"
+    rc=$?
+    th=$(json_arr theta "$tmpdir/o" solve)
+    g=$(json_arr reference_grad "$tmpdir/o" hypergrad)
+    [ $rc -eq 0 ] && [ ! -s "$tmpdir/e" ] && awk -v k="$1" -v t="$th" -v g="$g" 'BEGIN {
+        r = 4 * k * t * (t^2 - 1) - 0.2; h = 12 * k * t^2 - 4 * k; gs = (t - 0.5) / h; e = (g - gs) / gs
+        exit !(r * r <= 1e-20 && h > 0 && e * e <= 1e-20) }'
+    ok $? "double well $1(θ² − 1)² − ωθ with $2: θ = $th, ∇F = $g (closed form at θ)"
+done
 done_testing

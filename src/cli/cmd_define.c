@@ -678,6 +678,8 @@ const bl_command bl_cmd_define = {
         "  define outer (theta[0]-1)^2 + 0.01*omega[0]^2\n"
         "  define inner mean((X*theta - y)^2)/2 + exp(omega[0])/2*sumsq(theta)\n"
         "  define inner mean(softplus(-y*(X*theta))) + exp(omega[0])/2*sumsq(theta)\n"
+        "    (labels y = ±1, as data synth classification and positive= make them;\n"
+        "    breast_cancer's are 0/1: write -(2*y - 1) for -y)\n"
         "Derivatives are exact (automatic differentiation on the expression tape,\n"
         "forward-over-reverse for H v, C v, Cᵀu).  A definition is checked where\n"
         "it is evaluated: the current θ and ω, or θ = 0, ω = 0 before custom is in\n"

@@ -28,6 +28,7 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
     bl_hg_ctx c;
     bl_session_hg_ctx(S, ic, &c);
     c.eta = eta;
+    c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
     if (!S->adj_valid) c.adjoint0 = NULL;
     bl_err e = {0};
     w->r.grad = gsl_vector_alloc(S->P->d);
@@ -255,6 +256,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_num(&j, "adjoint_residual", w->r.adjoint_residual);
             bl_json_int(&j, "bytes", (long long)w->r.bytes);
             bl_json_num(&j, "seconds", w->r.seconds);
+            if (w->r.inner.solves) {
+                bl_json_bool(&j, "inner_converged", w->r.inner.failures == 0);
+                bl_json_int(&j, "inner_failures", (long long)w->r.inner.failures);
+            }
             bl_json_obj_end(&j);
         }
         bl_json_arr_end(&j);
@@ -293,8 +298,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             snprintf(cv, sizeof cv, "%lu", w->r.cvp);
             snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
             fmt_bytes(mem, sizeof mem, w->r.bytes);
+            bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg);
+            if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
             const char *cell[] = {
-                w->spec.text, bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg),
+                w->spec.text, a,
                 gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
                 gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
                 hv, cv, gc,
@@ -310,6 +317,17 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
     }
+    /* fd's and penalty's inner solves (the reference's too) that stopped
+     * short of inner.tol: one warning line, never a silent number */
+    bl_solve_tally t = {0, 0, 0};
+    for (int i = 0; i <= n; i++)
+        if (rows[i].status == BL_OK) bl_tally_merge(&t, &rows[i].r.inner);
+    char limit[64];
+    snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
+    bl_warn_inner(S->out, S->errf, "hypergrad", t.failures, t.solves, "inner solves", t.worst,
+                  S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖", ic.tol,
+                  limit, bl_session_json(S) ? "; \"inner_converged\": false in the JSON"
+                                            : "; marked ! in the table");
     for (int i = 0; i < n && !quiet_fail; i++)
         if (rows[i].status && rows[i].status != BL_EINTR) {
             if (first_err == BL_OK) {
@@ -355,6 +373,8 @@ const bl_command bl_cmd_hypergrad = {
         "Solve the inner problem first (solve inner): the estimators work at the\n"
         "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
         "when an η makes neumann or fp diverge or H is not positive definite.\n"
+        "fd's and penalty's inner solves that stop short of inner.tol are marked\n"
+        "'!' after ‖g‖ and counted in one warning line (\"inner_converged\" in JSON).\n"
         "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,

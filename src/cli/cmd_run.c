@@ -78,6 +78,16 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     }
     gsl_vector_memcpy(S->theta, S->inner->theta);
     gsl_vector_free(keep);
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    if (st == BL_ESTALL && bl_inner_test(S->inner, ic.tol) == BL_OK) {
+        /* steps past a solution that is already at inner.tol: no warning */
+        fflush(S->out);
+        fprintf(S->errf, "note: %s: θ is solved to inner.tol = %.3g; %s stopped after %zu "
+                "iterations at round-off (‖∇θG‖ = %.3g)\n", cmd, ic.tol,
+                S->inner->type->name, S->inner->iter, S->inner->resid);
+        st = BL_OK;
+    }
     if (st == BL_EMAXITER || st == BL_ESTALL) {
         fflush(S->out);
         fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);

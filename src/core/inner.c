@@ -368,10 +368,14 @@ static int newton_modified(newton_state *n, bl_inner *it, double *curv)
     if (st) return st;
     size_t p = n->ev->size, imin = gsl_vector_min_index(n->ev);
     double delta = newton_floor(n->ev);
+    /* where H is (nearly) 0, |λ| floored at √ε·max|λ| alone would make
+     * d = ∇G/DBL_MIN, too long for the line search (θ⁴ at θ = 0): the
+     * floor of the division is at least √ε‖∇G‖, so ‖d‖ ≤ 1/√ε there */
+    double dfloor = fmax(delta, sqrt(DBL_EPSILON) * it->resid);
     gsl_blas_dgemv(CblasTrans, 1.0, n->V, it->grad, 0.0, n->c);      /* Vᵀg */
     for (size_t i = 0; i < p; i++)
         gsl_vector_set(n->c, i, gsl_vector_get(n->c, i)
-                                    / fmax(fabs(gsl_vector_get(n->ev, i)), delta));
+                                    / fmax(fabs(gsl_vector_get(n->ev, i)), dfloor));
     double lmin = gsl_vector_get(n->ev, imin);
     if (lmin < -delta) {
         /* along v_min, on the side where G does not rise to first order

@@ -68,6 +68,22 @@ rows=$(grep '"cmd":"trace"' "$tmpdir/r3.out" | grep -o '"inner_converged":[a-z]*
     && grep -q '^bilab: step: warning: [0-9]* of [0-9]* inner solves stopped short of inner.tol' "$tmpdir/r3.err"
 ok $? "run, step outer and trace at inner.maxit 3: \"inner_converged\" false on every row, a warning each"
 
+# hypergrad fd and penalty on their own: the estimate, flagged per estimate
+# ("inner_converged", "inner_failures") and one warning line, exit 0
+run_json h3 "$RIDGE; set inner.maxit 3; hypergrad fd penalty"
+e=$(grep '"cmd":"hypergrad"' "$tmpdir/h3.out" | grep -o '"spec":"[a-z]*"[^}]*"inner_converged":false,"inner_failures":[0-9]*' \
+    | sed 's/"spec":"\([a-z]*\)".*"inner_failures":/\1 /' | tr '\n' ' ')
+[ "$(cat "$tmpdir/h3.rc")" -eq 0 ] && [ "$e" = "fd 2 penalty 1 " ] \
+    && grep -q '^bilab: hypergrad: warning: 3 of 3 inner solves stopped short of inner.tol = 1e-10 (worst ‖∇θG‖ = [0-9.]*, inner.maxit = 3)' "$tmpdir/h3.err" \
+    && [ "$(warnings h3)" -eq 1 ]
+ok $? "hypergrad fd penalty at inner.maxit 3: each estimate flagged ($e), one warning, exit 0"
+# at θ* with newton, fd's solves converge: "inner_converged" true, no warning
+run_json h4 "problem use ridge; data load diabetes; set inner.solver newton; solve inner; hypergrad exact fd"
+[ "$(cat "$tmpdir/h4.rc")" -eq 0 ] && [ ! -s "$tmpdir/h4.err" ] \
+    && grep -q '"spec":"fd"[^}]*"inner_converged":true,"inner_failures":0' "$tmpdir/h4.out" \
+    && ! grep -q '"spec":"exact"[^}]*inner_converged' "$tmpdir/h4.out"
+ok $? "hypergrad exact fd at θ*: fd's \"inner_converged\" true, none for exact, nothing on stderr"
+
 # ---- some points converge, some not: each flag is that of the same solve
 # done on its own (solve inner from θ = 0 at that ω) ----
 run_json m "$RIDGE; set inner.maxit 100; set surface.start theta; surface omega=-3:5:9"

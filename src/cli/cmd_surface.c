@@ -85,10 +85,6 @@ static int parse_axis(const char *key, const char *val, size_t d, bl_axis *ax, b
     if (c < 0) return BL_EINVAL;
     bl_range r;
     if (bl_parse_range(val, key, &r, e)) return BL_EINVAL;
-    if (r.n > 100000) {
-        bl_err_set(e, BL_EINVAL, "%s: at most 100000 points an axis", key);
-        return BL_EINVAL;
-    }
     ax->coord = (size_t)c;
     ax->n = r.n;
     ax->values = malloc(r.n * sizeof(double));

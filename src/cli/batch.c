@@ -15,7 +15,7 @@ int bl_batch_stream(bl_session *S, FILE *f, const char *name)
     ssize_t len;
     int first = BL_OK;
     (void)name;
-    while (!S->quit && (len = getline(&line, &cap, f)) >= 0) {
+    while (!S->quit && !S->unwinding && (len = getline(&line, &cap, f)) >= 0) {
         int st = bl_execute_line(S, line);
         if (st && first == BL_OK) first = st;
         if (st && !S->keep_going) break;
@@ -27,8 +27,11 @@ int bl_batch_stream(bl_session *S, FILE *f, const char *name)
 
 int bl_batch_file(bl_session *S, const char *path, bl_err *e)
 {
-    if (S->source_depth >= 16) {
-        bl_err_set(e, BL_EINVAL, "scripts nested too deeply (a script that sources itself?)");
+    if (S->source_depth == 0) S->unwinding = 0;
+    if (S->source_depth >= BL_SOURCE_MAXDEPTH) {
+        bl_err_set(e, BL_EINVAL, "scripts nested more than %d deep (a script that sources "
+                   "itself?): every script of the chain stops", BL_SOURCE_MAXDEPTH);
+        S->unwinding = 1;              /* reported once, here; the rest unwind quietly */
         return BL_EINVAL;
     }
     FILE *f = fopen(path, "r");
@@ -40,6 +43,8 @@ int bl_batch_file(bl_session *S, const char *path, bl_err *e)
     int st = bl_batch_stream(S, f, path);
     S->source_depth--;
     fclose(f);
-    if (st) bl_err_set(e, st, "stopped at a failing command in '%s'", path);
+    if (st && S->unwinding) bl_err_set(e, st, "%s", "");   /* said already */
+    else if (st && S->keep_going) bl_err_set(e, st, "a command failed in '%s'", path);
+    else if (st) bl_err_set(e, st, "stopped at a failing command in '%s'", path);
     return st;
 }

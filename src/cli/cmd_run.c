@@ -80,8 +80,7 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     gsl_vector_memcpy(S->theta, S->inner->theta);
     gsl_vector_free(keep);
     if (st == BL_EMAXITER || st == BL_ESTALL) {
-        fflush(S->out);
-        fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
+        bl_report_warning(S, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_OK || st == BL_EINTR) print_inner(S, cmd, 1);

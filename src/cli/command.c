@@ -2,8 +2,10 @@
  * line, error reports and completion. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "command.h"
@@ -76,7 +78,7 @@ int bl_pick(const char *word, const char *const *names, size_t n,
 void bl_report_error(bl_session *S, const char *cmd, const char *msg)
 {
     fflush(S->out);
-    fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
+    bl_write_message(S->errf, cmd, NULL, msg);
     fflush(S->errf);
     if (bl_session_json(S)) {
         bl_json j;
@@ -86,6 +88,18 @@ void bl_report_error(bl_session *S, const char *cmd, const char *msg)
         bl_json_end(&j);
         fflush(S->out);
     }
+}
+
+void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(S->out);
+    bl_write_message(S->errf, cmd, "warning", msg);
+    fflush(S->errf);
 }
 
 static int run_one(bl_session *S, const char *text)
@@ -117,11 +131,15 @@ static int run_one(bl_session *S, const char *text)
         const char *prev = S->cmd;
         S->cmd = c->name;
         *S->cancel = 0;
+        bl_busy_start(&S->busy, S->errf, !S->batch && isatty(fileno(S->errf)));
         st = c->exec(S, argc, w + 1, &e);
+        bl_busy_end(&S->busy);
         S->cmd = prev;
-        if (st && !e.msg[0]) bl_err_set(&e, st, "%s", bl_strerror(st));
+        if (st && !e.msg[0] && !S->unwinding) bl_err_set(&e, st, "%s", bl_strerror(st));
     }
-    if (st) bl_report_error(S, c->name, e.msg);
+    /* a source left while unwinding from too deep a nesting has nothing
+     * new to say: the error was reported where it happened */
+    if (st && !(S->unwinding && !e.msg[0])) bl_report_error(S, c->name, e.msg);
     fflush(S->out);
     bl_words_free(w, n);
     return st;
@@ -129,6 +147,7 @@ static int run_one(bl_session *S, const char *text)
 
 int bl_execute_line(bl_session *S, const char *line)
 {
+    if (S->source_depth == 0) S->unwinding = 0;      /* a new top-level line */
     char **cmds = NULL;
     size_t n = 0;
     bl_err e = {0};
@@ -137,8 +156,9 @@ int bl_execute_line(bl_session *S, const char *line)
         bl_report_error(S, "parse", e.msg);
         return st;
     }
-    for (size_t i = 0; i < n && !S->quit; i++) {
+    for (size_t i = 0; i < n && !S->quit && !(S->unwinding && S->source_depth > 0); i++) {
         st = run_one(S, cmds[i]);
+        if (S->source_depth == 0) S->unwinding = 0;   /* out of every script */
         if (st && first == BL_OK) first = st;
         if (st && !S->keep_going) break;
     }

@@ -70,7 +70,11 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e);
  * (cmd_define.c). */
 void bl_define_save(const bl_session *S, FILE *f);
 
-/* Reports an error the way every command does. */
+/* Reports an error the way every command does (through bl_write_message:
+ * one line, what the terminal must not see escaped). */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);
+/* "bilab: CMD: warning: ..." the same way. */
+void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

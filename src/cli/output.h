@@ -45,4 +45,33 @@ int bl_utf8_width(const char *s);
 /* Writes S left-aligned in WIDTH columns (UTF-8 aware), then a space. */
 void bl_pad(FILE *f, const char *s, int width);
 
+/* Text from users and files (names, paths, column headers, echoed input)
+ * made safe for a terminal: control characters (newlines included), DEL,
+ * C1 controls, invisible and direction-changing format characters, and
+ * bytes that are not valid UTF-8 are written as \xNN, byte by byte; the
+ * rest of UTF-8 is kept.  bl_escape writes into BUF (cut with "..." when
+ * it does not fit) and returns BUF. */
+void bl_fput_escaped(FILE *f, const char *s);
+char *bl_escape(char *buf, size_t len, const char *s);
+
+/* The message sink every error, warning and note goes through:
+ * "bilab: CMD: [KIND: ]MSG" on one line, MSG escaped as above.  The one
+ * exception to the single line: a message that ends with a display of the
+ * place at fault, "\n  TEXT\n  ^~~" (expression errors), keeps those two
+ * lines under it (TEXT escaped), so the first line is the whole message. */
+void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *msg);
+
+/* A progress line for long work (a bl_busy_fn): nothing for the first
+ * second, then "\r  WHAT: 42% (3s)" on F, redrawn at most five times a
+ * second; bl_busy_end clears it.  ON: whether to show anything (a
+ * terminal in interactive mode). */
+typedef struct bl_busy_line {
+    FILE *f;
+    int on, shown;
+    double t0, last;
+} bl_busy_line;
+void bl_busy_start(bl_busy_line *b, FILE *f, int on);
+void bl_busy_show(void *arg, const char *what, double done, double total);
+void bl_busy_end(bl_busy_line *b);
+
 #endif

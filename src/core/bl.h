@@ -40,6 +40,11 @@ const char *bl_strerror(int code);
 /* Cancellation flag set by the SIGINT handler; long loops poll it. */
 typedef volatile sig_atomic_t bl_cancel_t;
 
+/* Progress of one long piece of work (building a problem, a dense H, a
+ * factorisation): WHAT it is, DONE of TOTAL units.  The caller decides
+ * whether and when to show it. */
+typedef void (*bl_busy_fn)(void *arg, const char *what, double done, double total);
+
 /* A tunable numeric parameter of a problem, estimator or solver type. */
 typedef struct bl_param {
     const char *name;

@@ -230,36 +230,6 @@ int bl_parse_double(const char *s, const char *what, double *v, bl_err *e)
     return BL_OK;
 }
 
-char *bl_fmt_limit(char *buf, size_t len, double v)
-{
-    if (!buf || len == 0) return buf;
-    if (isinf(v)) {
-        snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
-        return buf;
-    }
-    if (v == floor(v) && fabs(v) < 1e6) {
-        snprintf(buf, len, "%.0f", v);
-        return buf;
-    }
-    char t[64];
-    for (int dg = 1; dg <= 17; dg++) {              /* the shortest exact text */
-        snprintf(t, sizeof t, "%.*g", dg, v);
-        if (strtod(t, NULL) == v) break;
-    }
-    /* 1e+08 → 1e8, 2.5e-05 → 2.5e-5 */
-    char *x = strchr(t, 'e');
-    if (x) {
-        char *d = x + 1;
-        int neg = *d == '-';
-        if (*d == '+' || *d == '-') d++;
-        while (*d == '0' && d[1]) d++;
-        snprintf(buf, len, "%.*se%s%s", (int)(x - t), t, neg ? "-" : "", d);
-    } else {
-        snprintf(buf, len, "%s", t);
-    }
-    return buf;
-}
-
 int bl_parse_long(const char *s, const char *what, long lo, long hi, long *v,
                   bl_err *e)
 {

@@ -22,10 +22,7 @@ void bl_words_free(char **words, size_t n);
 int bl_parse_double(const char *s, const char *what, double *v, bl_err *e);
 int bl_parse_long(const char *s, const char *what, long lo, long hi, long *v,
                   bl_err *e);
-/* A limit as it is typed back: integers below 10⁶ in full, others in the
- * shortest exact form with a plain exponent (1e8, 2.5e-5), inf, -inf.
- * bl_parse_long and bl_parse_double read every such text. */
-char *bl_fmt_limit(char *buf, size_t len, double v);
+/* (bl_fmt_limit, bl.h, prints limits so that these read them back.) */
 /* A comma-separated list of doubles ("1,2.5,-3"); at most MAX values. */
 int bl_parse_doubles(const char *s, const char *what, double *v, size_t max,
                      size_t *n, bl_err *e);

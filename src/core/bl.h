@@ -36,6 +36,10 @@ typedef struct bl_err {
 void bl_err_set(bl_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *bl_strerror(int code);
+/* A limit or value as it is typed back: integers below 10⁶ in full,
+ * others in the shortest exact form with a plain exponent (1e8, 2.5e-5),
+ * inf, -inf; every number reader of bilab reads such text. */
+char *bl_fmt_limit(char *buf, size_t len, double v);
 
 /* Cancellation flag set by the SIGINT handler; long loops poll it. */
 typedef volatile sig_atomic_t bl_cancel_t;

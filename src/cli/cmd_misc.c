@@ -216,7 +216,8 @@ const bl_command bl_cmd_source = {
     .summary = "run the commands of a script file",
     .help =
         "source FILE   runs FILE line by line as if typed; stops at the first failing\n"
-        "              command unless bilab runs with --keep-going",
+        "              command unless bilab runs with --keep-going.  Scripts may source\n"
+        "              scripts 16 deep: deeper is one error that stops the whole chain",
     .minargs = 1, .maxargs = 1,
     .exec = exec_source,
 };

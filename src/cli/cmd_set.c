@@ -298,7 +298,9 @@ const bl_command bl_cmd_set = {
     .usage = "set NAME VALUE",
     .summary = "change ω, θ or a setting",
     .help =
-        "set omega V[,V...]    ω: one value for every coordinate, or d values\n"
+        "set omega V[,V...]    ω: one value for every coordinate, or d values (refused\n"
+        "                      where the problem stops being finite: keep |ω| ≤ 700\n"
+        "                      where λ = e^ω)\n"
         "set omega[i] V        one coordinate (0-based)\n"
         "set theta V[,V...]    the inner iterate (a warm start)\n"
         "set NAME VALUE        a setting; 'show settings' lists them with their\n"

@@ -405,6 +405,7 @@ const bl_command bl_cmd_surface = {
     .help =
         "surface omega=lo:hi:n[:log] [with=SPECS]\n"
         "surface omega[i]=lo:hi:n omega[j]=lo:hi:n [with=SPECS]\n"
+        "    (finite ends, 1 ≤ n ≤ 100000 points an axis)\n"
         "    At every grid point (other ω coordinates as now) the inner problem is\n"
         "    solved to inner.tol, and F, the reference hypergradient (exact, or fd\n"
         "    where H is not positive definite) and each estimator of with= are\n"

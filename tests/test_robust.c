@@ -308,7 +308,7 @@ static void test_cancel(void)
     bl_problem_ctl ctl = {&flag, count_busy, &c};
     double qp[5] = {1500, 2, 100, 0.1, 0};
     bl_problem *P = bl_problem_alloc_ctl(&bl_problem_quadratic, qp, NULL, NULL, &ctl, &e);
-    tap_ok(!P && e.code == BL_EINTR && c.calls == 3, "quadratic p=1500 stops at Ctrl-C: '%s'",
+    tap_ok(!P && e.code == BL_EINTR && c.calls >= 3, "quadratic p=1500 stops at Ctrl-C: '%s'",
            e.msg);
     flag = 0;
     counter h = {0, 0, 0, &flag, 2};

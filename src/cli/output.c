@@ -397,6 +397,10 @@ void bl_busy_show(void *arg, const char *what, double done, double total)
 {
     bl_busy_line *b = arg;
     if (!b || !b->on || !b->f) return;
+    if (total > 0 && done >= total) {     /* the work is over: no line left */
+        bl_busy_end(b);
+        return;
+    }
     double now = bl_clock(), el = now - b->t0;
     if (el < 1.0 || now - b->last < 0.2) return;
     b->last = now;

@@ -63,8 +63,9 @@ void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *ms
 
 /* A progress line for long work (a bl_busy_fn): nothing for the first
  * second, then "\r  WHAT: 42% (3s)" on F, redrawn at most five times a
- * second; bl_busy_end clears it.  ON: whether to show anything (a
- * terminal in interactive mode). */
+ * second; DONE ≥ TOTAL (the work told that it is over) and bl_busy_end
+ * clear it.  ON: whether to show anything (a terminal in interactive
+ * mode). */
 typedef struct bl_busy_line {
     FILE *f;
     int on, shown;

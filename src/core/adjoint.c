@@ -357,6 +357,7 @@ static int lanczos(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
         gsl_vector_memcpy(&vn.vector, w);
         gsl_vector_scale(&vn.vector, 1 / beta);
     }
+    if (P->busy) P->busy(P->busy_arg, "spectrum", 1, 1);
     /* T is built from the k×k leading block; symmetrise the upper part */
     gsl_matrix_view Tk = gsl_matrix_submatrix(T, 0, 0, k, k);
     for (size_t i = 0; i < k; i++)

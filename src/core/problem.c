@@ -82,6 +82,7 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
     }
 
     int st = T->init ? T->init(P, e) : BL_OK;
+    if (P->busy) P->busy(P->busy_arg, T->name, 1, 1);      /* over */
     if (st == BL_OK && P->cancel && *P->cancel) st = BL_EINTR;
     if (st == BL_EINTR) bl_err_set(e, st, "interrupted while building %s", T->name);
     if (st != BL_OK) {
@@ -183,7 +184,11 @@ int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     size_t p = P->p;
     if (H->size1 != p || H->size2 != p) return BL_EDIM;
-    if (P->type->hessian) return P->type->hessian(P, th, om, H);
+    if (P->type->hessian) {
+        int st = P->type->hessian(P, th, om, H);
+        if (P->busy) P->busy(P->busy_arg, "dense H", 1, 1);
+        return st;
+    }
 
     gsl_vector *ej = gsl_vector_calloc(p);
     gsl_vector *col = gsl_vector_alloc(p);
@@ -207,6 +212,7 @@ int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
         gsl_vector_set(ej, j, 0.0);
         gsl_matrix_set_col(H, j, col);
     }
+    if (P->busy) P->busy(P->busy_arg, "dense H", 1, 1);
     if (st) {
         gsl_vector_free(ej);
         gsl_vector_free(col);

@@ -154,7 +154,9 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
                                  const struct bl_expr_def *def,
                                  const bl_problem_ctl *ctl, bl_err *e);
 /* For long loops in problems and the engine: BL_EINTR when the instance
- * is cancelled, else tells its BUSY "WHAT: DONE of TOTAL" and BL_OK. */
+ * is cancelled, else tells its BUSY "WHAT: DONE of TOTAL" and BL_OK.
+ * DONE = TOTAL says the work is over (the engine says so after init, a
+ * dense H and the spectrum, so that no progress line outlives them). */
 int bl_problem_poll(bl_problem *P, const char *what, double done, double total);
 bl_problem *bl_problem_clone(const bl_problem *P);
 void bl_problem_free(bl_problem *P);

@@ -374,9 +374,16 @@ static int heat_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     return finite_matrix(H) ? BL_OK : BL_EDIVERGE;
 }
 
+/* The closed forms factor a dense N×N H each time show asks: above this N
+ * (8·N² bytes, 800 MB, and N³/3 flops) they are not computed; exact,
+ * which checks its memory against mem.max, still may. */
+#define HEAT_CLOSED_MAX 10000
+
 /* The Cholesky factor of the dense H into F (p×p, allocated here). */
 static int factor(bl_problem *P, cvec *om, gsl_matrix **F)
 {
+    *F = NULL;
+    if (P->p > HEAT_CLOSED_MAX) return BL_EMEM;
     *F = gsl_matrix_alloc(P->p, P->p);
     if (!*F) return BL_ENOMEM;
     int st = heat_hessian(P, NULL, om, *F);

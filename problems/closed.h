@@ -19,11 +19,17 @@ static inline size_t bl_report_closed(bl_problem *P, const gsl_vector *th,
                                       const gsl_vector *om, char *buf, size_t len)
 {
     gsl_vector *ts = gsl_vector_alloc(P->p), *g = gsl_vector_alloc(P->d);
-    int n;
+    int n, st = BL_OK;
     if (!ts || !g) {
         n = snprintf(buf, len, "closed form: out of memory");
-    } else if (P->type->theta_star(P, om, ts) != BL_OK || P->type->hypergrad(P, om, g) != BL_OK) {
-        n = snprintf(buf, len, "closed form: not defined at this ω (H is singular)");
+    } else if ((st = P->type->theta_star(P, om, ts)) != BL_OK
+               || (st = P->type->hypergrad(P, om, g)) != BL_OK) {
+        /* the true cause: a dense H too big to hold is not a singular one */
+        n = snprintf(buf, len, "closed form: %s", st == BL_ENOTPD
+                     ? "not defined at this ω (H is singular)"
+                     : st == BL_ENOMEM ? "not available (no memory for the dense H)"
+                     : st == BL_EMEM ? "not computed at this size (a dense p×p factor)"
+                     : st == BL_EINTR ? "interrupted" : bl_strerror(st));
     } else {
         double F = P->type->L(P, ts, om), e = 0;
         for (size_t i = 0; i < P->p; i++) {

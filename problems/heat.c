@@ -110,6 +110,29 @@ static void propagate(heat_state *h, const gsl_vector *x, gsl_vector *out)
     gsl_vector_memcpy(out, u);
 }
 
+/* propagate for the long uses (init, the dense H): the same steps, with a
+ * poll of the instance's Ctrl-C and progress every 64 solves; WHAT names
+ * the work, DONE and TOTAL count solves.  BL_EINTR when cancelled. */
+static int propagate_polled(bl_problem *P, const gsl_vector *x, gsl_vector *out,
+                            const char *what, double done, double total)
+{
+    heat_state *h = P->state;
+    gsl_vector *u = h->a, *v = h->b;
+    gsl_vector_memcpy(u, x);
+    for (size_t k = 0; k < h->nt; k++) {
+        if (k % 64 == 0 && bl_problem_poll(P, what, done + (double)k, total)) return BL_EINTR;
+        if (gsl_linalg_solve_symm_tridiag(h->diag, h->off, u, v) != GSL_SUCCESS) {
+            gsl_vector_set_all(out, NAN);
+            return BL_OK;
+        }
+        gsl_vector *t = u;
+        u = v;
+        v = t;
+    }
+    gsl_vector_memcpy(out, u);
+    return BL_OK;
+}
+
 /* The true initial state u₀(x) = exp(−100(x − 0.3)²) + ½ exp(−100(x − 0.7)²). */
 static double u0_at(double x)
 {
@@ -141,7 +164,14 @@ static int heat_init(bl_problem *P, bl_err *e)
     for (size_t j = 0; j < s; j++)
         h->idx[j] = (size_t)floor(((double)j + 0.5) * (double)N / (double)s);
     /* d = S P u₀ + noise · N(0, 1), one draw per sensor in order */
-    propagate(h, h->u0, h->c);
+    P->state = h;              /* for the poll; taken back below on failure */
+    if (propagate_polled(P, h->u0, h->c, "building heat", 0, (double)h->nt)) {
+        P->state = NULL;
+        heat_state_free(h);
+        gsl_rng_free(rng);
+        return BL_EINTR;
+    }
+    P->state = NULL;
     gsl_rng_set(rng, (unsigned long)P->par[PAR_SEED]);
     for (size_t j = 0; j < s; j++)
         gsl_vector_set(h->d, j, gsl_vector_get(h->c, h->idx[j])
@@ -325,7 +355,11 @@ static int heat_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     for (size_t j = 0; j < h->s; j++) {
         gsl_vector_view row = gsl_matrix_row(A, j);
         gsl_vector_set_basis(h->c, h->idx[j]);
-        propagate(h, h->c, &row.vector);
+        if (propagate_polled(P, h->c, &row.vector, "dense H: S P", (double)(j * h->nt),
+                             (double)(h->s * h->nt))) {
+            gsl_matrix_free(A);
+            return BL_EINTR;
+        }
     }
     gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, A, 0.0, H);
     gsl_matrix_free(A);
@@ -340,13 +374,20 @@ static int heat_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     return finite_matrix(H) ? BL_OK : BL_EDIVERGE;
 }
 
+/* The closed forms factor a dense N×N H each time show asks: above this N
+ * (8·N² bytes, 800 MB, and N³/3 flops) they are not computed; exact,
+ * which checks its memory against mem.max, still may. */
+#define HEAT_CLOSED_MAX 10000
+
 /* The Cholesky factor of the dense H into F (p×p, allocated here). */
 static int factor(bl_problem *P, cvec *om, gsl_matrix **F)
 {
+    *F = NULL;
+    if (P->p > HEAT_CLOSED_MAX) return BL_EMEM;
     *F = gsl_matrix_alloc(P->p, P->p);
     if (!*F) return BL_ENOMEM;
     int st = heat_hessian(P, NULL, om, *F);
-    if (st == BL_OK && gsl_linalg_cholesky_decomp1(*F) != GSL_SUCCESS) st = BL_ENOTPD;
+    if (st == BL_OK) st = bl_chol_factor(*F, P->cancel, P->busy, P->busy_arg);
     if (st) {
         gsl_matrix_free(*F);
         *F = NULL;

@@ -72,25 +72,123 @@ static quad_state *quad_state_alloc(size_t p, size_t d)
     return s;
 }
 
+/* Long construction (p up to 5000: about 5p³ flops, half a minute) polls
+ * Ctrl-C and reports progress between pieces of work; WORK counts the
+ * flops done of the total. */
+typedef struct build {
+    bl_problem *P;
+    double done, total;
+} build;
+
+static int tick(build *b, double flops)
+{
+    b->done += flops;
+    return bl_problem_poll(b->P, "building quadratic", b->done, b->total);
+}
+
+/* Above this order the QR goes by panels (cancellable); below it GSL's
+ * recursive QR runs in one call, under a second, with the numbers it
+ * always gave. */
+#define QR_BLOCKED_MIN 1024
+#define QR_NB 128
+
+/* B ← (I − V T Vᵀ)ᵀ B = B − V Tᵀ (Vᵀ B) when TRANS, else B − V T (Vᵀ B):
+ * the block reflector of one panel (V m×b unit lower trapezoidal, T b×b
+ * upper triangular) applied to B (m×n); W is b×n workspace. */
+static void apply_reflector(const gsl_matrix *V, const gsl_matrix *T, int trans,
+                            gsl_matrix *B, gsl_matrix *W)
+{
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, V, B, 0.0, W);
+    gsl_blas_dtrmm(CblasLeft, CblasUpper, trans ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                   1.0, T, W);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, -1.0, V, W, 1.0, B);
+}
+
+/* Q from the QR of Z by panels of QR_NB columns: each panel is factored by
+ * GSL (Householder vectors V_k, block reflector T_k), its reflector applied
+ * to the columns right of it, and at the end Q = Q_0 Q_1 ⋯ applied to the
+ * identity from the last panel back.  Z is destroyed (R on and above its
+ * diagonal, whose signs RDIAG gets). */
+static int qr_blocked(build *bd, gsl_matrix *Z, gsl_matrix *Q, gsl_vector *rdiag)
+{
+    size_t p = Z->size1, np = (p + QR_NB - 1) / QR_NB;
+    gsl_matrix *Ts = gsl_matrix_calloc(np * QR_NB, QR_NB);   /* T_k at rows k·NB */
+    gsl_matrix *V = gsl_matrix_alloc(p, QR_NB), *W = gsl_matrix_alloc(QR_NB, p);
+    int st = Ts && V && W ? BL_OK : BL_ENOMEM;
+    for (size_t k = 0; st == BL_OK && k < p; k += QR_NB) {
+        size_t b = p - k < QR_NB ? p - k : QR_NB, m = p - k, r = p - k - b;
+        gsl_matrix_view pan = gsl_matrix_submatrix(Z, k, k, m, b);
+        gsl_matrix_view T = gsl_matrix_submatrix(Ts, k, 0, b, b);
+        if (gsl_linalg_QR_decomp_r(&pan.matrix, &T.matrix) != GSL_SUCCESS) {
+            st = BL_EINVAL;
+            break;
+        }
+        for (size_t j = 0; j < b; j++) gsl_vector_set(rdiag, k + j, gsl_matrix_get(Z, k + j, k + j));
+        if (r > 0) {
+            gsl_matrix_view Vk = gsl_matrix_submatrix(V, 0, 0, m, b);
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < b; j++)
+                    gsl_matrix_set(&Vk.matrix, i, j, i == j ? 1.0 : i > j ? gsl_matrix_get(&pan.matrix, i, j) : 0.0);
+            gsl_matrix_view C = gsl_matrix_submatrix(Z, k, k + b, m, r);
+            gsl_matrix_view Wk = gsl_matrix_submatrix(W, 0, 0, b, r);
+            apply_reflector(&Vk.matrix, &T.matrix, 1, &C.matrix, &Wk.matrix);
+        }
+        st = tick(bd, 4.0 * (double)m * (double)b * (double)(r + b));
+    }
+    /* Q = Q_0 (Q_1 (⋯ (Q_last I))): panel k touches rows and columns k.. only */
+    gsl_matrix_set_identity(Q);
+    for (size_t kk = np; st == BL_OK && kk-- > 0;) {
+        size_t k = kk * QR_NB, b = p - k < QR_NB ? p - k : QR_NB, m = p - k;
+        gsl_matrix_view pan = gsl_matrix_submatrix(Z, k, k, m, b);
+        gsl_matrix_view T = gsl_matrix_submatrix(Ts, k, 0, b, b);
+        gsl_matrix_view Vk = gsl_matrix_submatrix(V, 0, 0, m, b);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < b; j++)
+                gsl_matrix_set(&Vk.matrix, i, j, i == j ? 1.0 : i > j ? gsl_matrix_get(&pan.matrix, i, j) : 0.0);
+        gsl_matrix_view C = gsl_matrix_submatrix(Q, k, k, m, m);
+        gsl_matrix_view Wk = gsl_matrix_submatrix(W, 0, 0, b, m);
+        apply_reflector(&Vk.matrix, &T.matrix, 0, &C.matrix, &Wk.matrix);
+        st = tick(bd, 4.0 * (double)m * (double)b * (double)m);
+    }
+    gsl_matrix_free(Ts);
+    gsl_matrix_free(V);
+    gsl_matrix_free(W);
+    return st;
+}
+
 /* Q: the orthogonal factor of the QR decomposition of Z (p×p, i.i.d.
  * N(0, 1)), columns negated where R_jj < 0 so that R has a positive
  * diagonal (this makes Q Haar-distributed and the factorisation unique).
  * GSL's recursive QR (level-3 BLAS): p = 2000 takes about a second, where
- * the unblocked Householder one took ten. */
-static int random_orthogonal(gsl_matrix *Z, gsl_matrix *Q)
+ * the unblocked Householder one took ten; larger p by panels, the same Q
+ * to round-off.  Z is destroyed. */
+static int random_orthogonal(build *bd, gsl_matrix *Z, gsl_matrix *Q)
 {
     size_t p = Z->size1;
-    gsl_matrix *T = gsl_matrix_alloc(p, p), *R = gsl_matrix_alloc(p, p);
-    int st = (T && R) ? BL_OK : BL_ENOMEM;
-    if (st == BL_OK && (gsl_linalg_QR_decomp_r(Z, T) != GSL_SUCCESS
-                        || gsl_linalg_QR_unpack_r(Z, T, Q, R) != GSL_SUCCESS))
-        st = BL_EINVAL;
+    gsl_vector *rd = gsl_vector_alloc(p);
+    gsl_matrix *T = NULL, *R = NULL;
+    int st = rd ? BL_OK : BL_ENOMEM;
+    if (st == BL_OK && p > QR_BLOCKED_MIN) {
+        st = qr_blocked(bd, Z, Q, rd);
+    } else if (st == BL_OK) {
+        T = gsl_matrix_alloc(p, p);
+        R = gsl_matrix_alloc(p, p);
+        st = (T && R) ? BL_OK : BL_ENOMEM;
+        if (st == BL_OK && (gsl_linalg_QR_decomp_r(Z, T) != GSL_SUCCESS
+                            || gsl_linalg_QR_unpack_r(Z, T, Q, R) != GSL_SUCCESS))
+            st = BL_EINVAL;
+        if (st == BL_OK) {
+            for (size_t j = 0; j < p; j++) gsl_vector_set(rd, j, gsl_matrix_get(R, j, j));
+            st = tick(bd, 8.0 / 3.0 * (double)p * (double)p * (double)p);
+        }
+    }
     if (st == BL_OK)
         for (size_t j = 0; j < p; j++)
-            if (gsl_matrix_get(R, j, j) < 0) {
+            if (gsl_vector_get(rd, j) < 0) {
                 gsl_vector_view c = gsl_matrix_column(Q, j);
                 gsl_vector_scale(&c.vector, -1.0);
             }
+    gsl_vector_free(rd);
     gsl_matrix_free(T);
     gsl_matrix_free(R);
     return st;
@@ -99,7 +197,9 @@ static int random_orthogonal(gsl_matrix *Z, gsl_matrix *Q)
 static int quad_init(bl_problem *P, bl_err *e)
 {
     size_t p = (size_t)P->par[PAR_P], d = (size_t)P->par[PAR_D];
-    double kappa = P->par[PAR_KAPPA];
+    double kappa = P->par[PAR_KAPPA], pp = (double)p * (double)p;
+    build bd = {P, 0, 0};
+    bd.total = 20.0 * pp + 16.0 / 3.0 * pp * (double)p + 2.0 * pp * (double)p;
     quad_state *s = quad_state_alloc(p, d);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_matrix *Z = gsl_matrix_alloc(p, p);
@@ -120,9 +220,12 @@ static int quad_init(bl_problem *P, bl_err *e)
      *   3. θ_t, p entries, N(0, 1),
      * every draw by gsl_ran_gaussian. */
     gsl_rng_set(r, (unsigned long)P->par[PAR_SEED]);
-    for (size_t i = 0; i < p; i++)
+    for (size_t i = 0; i < p && st == BL_OK; i++) {
         for (size_t j = 0; j < p; j++)
             gsl_matrix_set(Z, i, j, gsl_ran_gaussian(r, 1.0));
+        if (i % 64 == 63) st = tick(&bd, 20.0 * 64 * (double)p);
+    }
+    if (st) goto done;
     double sd = 1.0 / sqrt((double)p);
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < d; j++)
@@ -130,29 +233,39 @@ static int quad_init(bl_problem *P, bl_err *e)
     for (size_t i = 0; i < p; i++)
         gsl_vector_set(s->theta_t, i, gsl_ran_gaussian(r, 1.0));
 
-    st = random_orthogonal(Z, s->Q);
+    st = random_orthogonal(&bd, Z, s->Q);
     if (st != BL_OK) {
-        bl_err_set(e, st, st == BL_ENOMEM ? "out of memory building quadratic"
-                                          : "QR decomposition failed building quadratic");
+        if (st != BL_EINTR)
+            bl_err_set(e, st, st == BL_ENOMEM ? "out of memory building quadratic"
+                                              : "QR decomposition failed building quadratic");
         goto done;
     }
 
     for (size_t i = 0; i < p; i++)
         gsl_vector_set(s->lam, i, p == 1 ? 1.0 : pow(kappa, (double)i / (double)(p - 1)));
 
-    /* A = (Q diag(λ)) Qᵀ, then symmetrised so that uᵀAv = vᵀAu exactly. */
+    /* A = (Q diag(λ)) Qᵀ, by blocks of columns (a poll between them), then
+     * symmetrised so that uᵀAv = vᵀAu exactly. */
     gsl_matrix_view Wp = gsl_matrix_submatrix(W, 0, 0, p, p);
     gsl_matrix_memcpy(&Wp.matrix, s->Q);
     for (size_t j = 0; j < p; j++) {
         gsl_vector_view c = gsl_matrix_column(&Wp.matrix, j);
         gsl_vector_scale(&c.vector, gsl_vector_get(s->lam, j));
     }
-    if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &Wp.matrix, s->Q, 0.0, s->A)
-        != GSL_SUCCESS) {
-        st = BL_EINVAL;
-        bl_err_set(e, st, "matrix product failed building quadratic");
-        goto done;
+    size_t cb = p > QR_BLOCKED_MIN ? 256 : p;
+    for (size_t j = 0; j < p && st == BL_OK; j += cb) {
+        size_t nc = p - j < cb ? p - j : cb;
+        gsl_matrix_const_view Qj = gsl_matrix_const_submatrix(s->Q, j, 0, nc, p);
+        gsl_matrix_view Aj = gsl_matrix_submatrix(s->A, 0, j, p, nc);
+        if (gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &Wp.matrix, &Qj.matrix, 0.0,
+                           &Aj.matrix) != GSL_SUCCESS) {
+            st = BL_EINVAL;
+            bl_err_set(e, st, "matrix product failed building quadratic");
+            goto done;
+        }
+        st = tick(&bd, 2.0 * pp * (double)nc);
     }
+    if (st) goto done;
     for (size_t i = 0; i < p; i++)
         for (size_t j = i + 1; j < p; j++) {
             double a = 0.5 * (gsl_matrix_get(s->A, i, j) + gsl_matrix_get(s->A, j, i));

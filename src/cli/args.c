@@ -13,8 +13,6 @@
 
 #include "args.h"
 
-/* The most points a range may ask for. */
-#define BL_RANGE_MAXN 1000000L
 
 static char *dup_range(const char *s, size_t len)
 {
@@ -82,6 +80,15 @@ static int push_trimmed(strvec *sv, const char *s, size_t len)
     return strvec_push(sv, s, len);
 }
 
+/* The error of a quote left open in TEXT, which is quoted without the
+ * line end a script line comes with (the message sink escapes the rest). */
+static void unterminated(bl_err *e, const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1])) n--;
+    bl_err_set(e, BL_EINVAL, "unterminated quote in '%.*s'", (int)(n < 400 ? n : 400), text);
+}
+
 int bl_split_commands(const char *line, char ***cmds, size_t *n, bl_err *e)
 {
     strvec sv = {NULL, 0, 0};
@@ -119,7 +126,7 @@ int bl_split_commands(const char *line, char ***cmds, size_t *n, bl_err *e)
         }
     }
     if (inq) {
-        bl_err_set(e, BL_EINVAL, "unterminated quote in '%s'", line);
+        unterminated(e, line);
         rc = BL_EINVAL;
         goto fail;
     }
@@ -172,7 +179,7 @@ int bl_tokenize(const char *cmd, char ***words, size_t *n, bl_err *e)
             }
         }
         if (inq) {
-            bl_err_set(e, BL_EINVAL, "unterminated quote in '%s'", cmd);
+            unterminated(e, cmd);
             rc = BL_EINVAL;
             goto fail;
         }
@@ -245,24 +252,38 @@ int bl_parse_long(const char *s, const char *what, long lo, long hi, long *v,
     if (!s) s = "";
     char *end = NULL;
     long x = 0;
-    int bad = !*s || isspace((unsigned char)*s);
+    int bad = !*s || isspace((unsigned char)*s), range = 0;
     if (!bad) {
         errno = 0;
         x = strtol(s, &end, 10);
+        range = errno == ERANGE;
         bad = end == s || *end;
+    }
+    if (bad && *s && !isspace((unsigned char)*s)
+        && strspn(s, "0123456789+-.eE") == strlen(s)) {
+        /* an integer written as a decimal number, 1e8 or 2.0, as the
+         * ranges are printed */
+        errno = 0;
+        double y = strtod(s, &end);
+        if (end != s && !*end && isfinite(y) && y == floor(y)) {
+            bad = 0;
+            range = !(y >= (double)LONG_MIN && y < -(double)LONG_MIN);
+            x = range ? 0 : (long)y;
+        }
     }
     if (bad) {
         bl_err_set(e, BL_EINVAL, "'%s' is not an integer%s%s", s,
                    for_pre(what), for_what(what));
         return BL_EINVAL;
     }
-    if (errno == ERANGE || x < lo || x > hi) {
+    if (range || x < lo || x > hi) {
+        char a[32], b[32];
+        bl_fmt_limit(a, sizeof a, (double)lo);
+        bl_fmt_limit(b, sizeof b, (double)hi);
         if (what)
-            bl_err_set(e, BL_EINVAL, "%s=%s is out of range [%ld, %ld]", what,
-                       s, lo, hi);
+            bl_err_set(e, BL_EINVAL, "%s=%s is out of range [%s, %s]", what, s, a, b);
         else
-            bl_err_set(e, BL_EINVAL, "'%s' is out of range [%ld, %ld]", s, lo,
-                       hi);
+            bl_err_set(e, BL_EINVAL, "'%s' is out of range [%s, %s]", s, a, b);
         return BL_EINVAL;
     }
     *v = x;
@@ -368,10 +389,12 @@ int bl_parse_range(const char *s, const char *what, bl_range *r, bl_err *e)
     }
     long np;
     if (bl_parse_long(field[2], NULL, 1, BL_RANGE_MAXN, &np, NULL) != BL_OK) {
+        char mx[32];
         bl_err_set(e, BL_EINVAL,
                    "'%s' is not a valid number of points%s%s (expected an "
-                   "integer from 1 to %ld)",
-                   field[2], for_pre(what), for_what(what), BL_RANGE_MAXN);
+                   "integer from 1 to %s)",
+                   field[2], for_pre(what), for_what(what),
+                   bl_fmt_limit(mx, sizeof mx, (double)BL_RANGE_MAXN));
         rc = BL_EINVAL;
         goto done;
     }

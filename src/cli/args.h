@@ -26,6 +26,7 @@ char *bl_quote_word(const char *s);
 int bl_parse_double(const char *s, const char *what, double *v, bl_err *e);
 int bl_parse_long(const char *s, const char *what, long lo, long hi, long *v,
                   bl_err *e);
+/* (bl_fmt_limit, bl.h, prints limits so that these read them back.) */
 /* A comma-separated list of doubles ("1,2.5,-3"); at most MAX values. */
 int bl_parse_doubles(const char *s, const char *what, double *v, size_t max,
                      size_t *n, bl_err *e);
@@ -34,7 +35,10 @@ int bl_parse_doubles(const char *s, const char *what, double *v, size_t max,
  * an '=' (not at position 0), else 0. */
 int bl_split_kv(char *word, char **key, char **val);
 
-/* Ranges: "lo:hi:n" or "lo:hi:n:log". */
+/* Ranges: "lo:hi:n" or "lo:hi:n:log": finite ends, 1 ≤ n ≤ BL_RANGE_MAXN
+ * (the one limit on the points of a range, an axis of a surface or a
+ * compare; doc/manual.md "Surfaces and comparisons"). */
+#define BL_RANGE_MAXN 100000L
 typedef struct bl_range {
     double lo, hi;
     size_t n;

@@ -14,7 +14,9 @@ int bl_batch_stream(bl_session *S, FILE *f, const char *name, bl_err *e)
     char *line = NULL;
     size_t cap = 0, len, lineno = 0;
     int first = BL_OK, r;
-    while (!S->quit) {
+    /* unwinding: a script nested past BL_SOURCE_MAXDEPTH stops every
+     * script of the chain, whatever --keep-going says */
+    while (!S->quit && !S->unwinding) {
         if (*S->cancel && !S->keep_going) {   /* Ctrl-C during the last command */
             bl_err_set(e, BL_EINTR, "'%s' interrupted after line %zu", name, lineno);
             first = BL_EINTR;
@@ -49,8 +51,11 @@ int bl_batch_stream(bl_session *S, FILE *f, const char *name, bl_err *e)
 
 int bl_batch_file(bl_session *S, const char *path, bl_err *e)
 {
-    if (S->source_depth >= 16) {
-        bl_err_set(e, BL_EINVAL, "scripts nested too deeply (a script that sources itself?)");
+    if (S->source_depth == 0) S->unwinding = 0;
+    if (S->source_depth >= BL_SOURCE_MAXDEPTH) {
+        bl_err_set(e, BL_EINVAL, "scripts nested more than %d deep (a script that sources "
+                   "itself?): every script of the chain stops", BL_SOURCE_MAXDEPTH);
+        S->unwinding = 1;              /* reported once, here; the rest unwind quietly */
         return BL_EINVAL;
     }
     FILE *f;

@@ -12,6 +12,12 @@
  * reported already (a read error, Ctrl-C between commands): the caller
  * reports it when E->msg is not empty. */
 int bl_batch_stream(bl_session *S, FILE *f, const char *name, bl_err *e);
+/* How deep scripts may source scripts.  Deeper is an error that stops
+ * every script of the chain, even with --keep-going (a script that
+ * sources itself twice would otherwise run 2^16 times); the line after
+ * the outermost script goes on. */
+#define BL_SOURCE_MAXDEPTH 16
+
 /* Runs the script at PATH (source FILE, bilab -f FILE), a regular file
  * or a pipe; E as for bl_batch_stream, and for a file that cannot be
  * opened or is a directory or a device. */

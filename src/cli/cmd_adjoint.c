@@ -93,8 +93,7 @@ int bl_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
         }
     }
     if (st == BL_EMAXITER) {
-        fflush(S->out);
-        fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
+        bl_report_warning(S, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_EDIVERGE || st == BL_ENOTPD) {

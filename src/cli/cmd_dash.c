@@ -23,6 +23,7 @@ static int exec_dash(bl_session *S, int argc, char **argv, bl_err *e)
         bl_err_set(e, BL_EINVAL, "already in the dashboard");
         return BL_EINVAL;
     }
+    S->busy.on = 0;            /* no progress line over the curses screen */
     int st = bl_dash_run(S, e);
 #ifdef HAVE_READLINE
     /* the terminal may have been resized meanwhile; readline reads its

@@ -65,8 +65,13 @@ static void print_data(bl_session *S, const char *what)
         return;
     }
     FILE *f = S->out;
-    fprintf(f, "data %s: %s, target '%s'", d->name,
-            d->task == BL_TASK_CLASSIFICATION ? "classification" : "regression", d->target);
+    /* names come from files: escaped for the terminal (output.h) */
+    fputs("data ", f);
+    bl_fput_escaped(f, d->name);
+    fprintf(f, ": %s, target '", d->task == BL_TASK_CLASSIFICATION ? "classification"
+                                                                 : "regression");
+    bl_fput_escaped(f, d->target);
+    fputs("'", f);
     if (d->one_vs_rest) {
         size_t k = 0, n = d->y->size, m = d->yv->size;
         for (size_t i = 0; i < n; i++) k += gsl_vector_get(d->y, i) > 0;
@@ -79,7 +84,10 @@ static void print_data(bl_session *S, const char *what)
             d->Xv->size1, d->X->size2);
     if (d->split > 0) fprintf(f, " (split %g, seed %lu)", d->split, d->seed);
     fprintf(f, "\n  features:");
-    for (size_t i = 0; i < d->X->size2 && i < 12; i++) fprintf(f, " %s", d->names[i]);
+    for (size_t i = 0; i < d->X->size2 && i < 12; i++) {
+        fputc(' ', f);
+        bl_fput_escaped(f, d->names[i]);
+    }
     if (d->X->size2 > 12) fprintf(f, " … (%zu in all)", d->X->size2);
     fprintf(f, "\n  %s", d->standardized ? "standardised with training statistics" : "raw units");
     if (d->standardized && d->task == BL_TASK_REGRESSION)

@@ -48,28 +48,28 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
 
 /* Before running: warn when an η makes neumann or fp diverge, or when H
  * is not positive definite for cg and exact (from the spectrum of H). */
-static void warn_before(bl_session *S, row *rows, int n, double eta)
+static int warn_before(bl_session *S, row *rows, int n, double eta)
 {
     int need = 0;
     for (int i = 0; i < n; i++) {
         const char *nm = rows[i].spec.type->name;
         need |= !strcmp(nm, "neumann") || !strcmp(nm, "fp") || !strcmp(nm, "cg")
-                || (!strcmp(nm, "exact") && rows[i].spec.par[0] == 0)
                 || rows[i].spec.type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep");
     }
     bl_spectrum sp;
     unsigned long h0 = S->P->n_hvp;
-    if (!need || bl_spectrum_compute(S->P, S->theta, S->omega, &sp, NULL) != BL_OK) return;
+    if (!need) return BL_OK;
+    int st = bl_spectrum_compute(S->P, S->theta, S->omega, &sp, NULL);
     S->P->n_hvp = h0;
+    if (st) return st == BL_EINTR ? st : BL_OK;
     for (int i = 0; i < n; i++) {
         const bl_spec *s = &rows[i].spec;
         const char *nm = s->type->name;
         if (!strcmp(nm, "neumann") || !strcmp(nm, "fp")) {
             double e = s->par[1] > 0 ? s->par[1] : eta, q = bl_contraction(&sp, e);
             if (q >= 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
+                bl_report_warning(S, "hypergrad", "%s: η = %.4g gives max|1 − ηλ| = "
+                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s", s->text, e, q,
                         sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
             }
         } else if ((s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep"))
@@ -81,21 +81,26 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
             int k = bl_param_find(pp, s->type->nparams, "eta");
             double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);
             if (q > 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
+                bl_report_warning(S, "hypergrad", "%s: η = %.4g gives max|1 − ηλ| = "
+                        "%.4g > 1: the unrolled steps θ − η∇θG diverge", s->text, e, q);
             }
-        } else if (!strcmp(nm, "cg") && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
+        } else if (!strcmp(nm, "cg") && bl_spectrum_class(sp.lmin, sp.lmax, S->P->p)
+                                            != BL_CHOL_OK) {
             /* cg on a singular or indefinite H may even "converge" (when ∇θL
-             * lies in H's range) to a meaningless adjoint: refuse it */
+             * lies in H's range) to a meaningless adjoint: refuse it.  Only
+             * a λmin below round-off counts: an ill-conditioned H (κ = 1e12)
+             * is cg's to try, slowly */
+            int c = bl_spectrum_class(sp.lmin, sp.lmax, S->P->p);
             rows[i].status = BL_ENOTPD;
             snprintf(rows[i].err, sizeof rows[i].err, "%s: H is %s at the current θ (smallest "
-                     "eigenvalue %.6g): exact and cg need it positive definite; here use "
-                     "exact:pinv, neumann or fp with a contracting η, reverse, forward, "
-                     "truncated, onestep, first-order, penalty or fd", s->text,
-                     sp.lmin < 0 ? "indefinite" : "singular", sp.lmin);
+                     "eigenvalue %.6g, largest %.6g): exact and cg need it positive definite; "
+                     "here use exact:pinv, neumann or fp with a contracting η, reverse, "
+                     "forward, truncated, onestep, first-order, penalty or fd", s->text,
+                     c == BL_CHOL_INDEFINITE ? "indefinite" : "singular",
+                     sp.lmin, sp.lmax);
         }
     }
+    return BL_OK;
 }
 
 static void free_row(row *w)
@@ -123,15 +128,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
 {
     char deftext[256], *save = NULL;
     char *words[MAXSPECS];
-    int n = 0, explain = 0;
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--explain") == 0) {
-            explain = 1;
-            for (int k = i; k + 1 < argc; k++) argv[k] = argv[k + 1];
-            argc--;
-            i--;
-        }
-    int nospec = argc == 0;
+    int n = 0, explain = 0, nspec = 0;
+    /* the specs are the words other than --explain; ARGV belongs to the
+     * caller (it frees each word once) and is only read */
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--explain") == 0) explain = 1;
+        else nspec++;
+    }
+    int nospec = nspec == 0;
     if (nospec) {
         /* the problem's own estimators, unless hypergrad.specs was changed */
         const char *specs = S->set[BL_S_HYPERGRAD_SPECS].str;
@@ -142,11 +146,12 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         for (char *t = strtok_r(deftext, " ", &save); t && n < MAXSPECS; t = strtok_r(NULL, " ", &save))
             words[n++] = t;
     } else {
-        if (argc > MAXSPECS) {
+        if (nspec > MAXSPECS) {
             bl_err_set(e, BL_EINVAL, "at most %d estimators at once", MAXSPECS);
             return BL_EINVAL;
         }
-        for (int i = 0; i < argc; i++) words[n++] = argv[i];
+        for (int i = 0; i < argc; i++)
+            if (strcmp(argv[i], "--explain") != 0) words[n++] = argv[i];
     }
     row *rows = calloc((size_t)n + 1, sizeof *rows);
     if (!rows) return BL_ENOMEM;
@@ -158,7 +163,11 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
     double eta = bl_session_eta(S);
-    warn_before(S, rows, n, eta);
+    if (warn_before(S, rows, n, eta) == BL_EINTR) {
+        free(rows);
+        bl_err_set(e, BL_EINTR, "interrupted");
+        return BL_EINTR;
+    }
 
     /* the estimates */
     int first_err = BL_OK, ref = -1;
@@ -175,21 +184,35 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             && rows[i].spec.par[0] == 0)
             ref = i;
     }
-    /* the reference: exact where H is positive definite, otherwise fd */
+    /* the reference: exact where H is positive definite, otherwise fd;
+     * none when no estimate came out (nothing to compare), and no hidden
+     * fd (2d inner solves) when exact was refused for its memory */
     row extra = {0};
-    const char *refname = "exact";
-    if (ref < 0 && first_err != BL_EINTR) {
+    const char *refname = "exact", *noref = "none (exact and fd both failed)";
+    int any_ok = 0;
+    for (int i = 0; i < n; i++) any_ok |= rows[i].status == BL_OK;
+    if (ref < 0 && first_err != BL_EINTR && any_ok) {
         bl_spec_parse("exact", &extra.spec, NULL);
-        if (run_spec(S, &extra, &ic, eta) != BL_OK) {
+        int xs = run_spec(S, &extra, &ic, eta);
+        if (xs == BL_EINTR) {
+            free_row(&extra);
+            memset(&extra, 0, sizeof extra);
+            bl_err_set(e, xs, "interrupted");
+            first_err = xs;
+        } else if (xs != BL_OK) {
             free_row(&extra);
             memset(&extra, 0, sizeof extra);
             refname = "fd";
             for (int i = 0; i < n && ref < 0; i++)
                 if (rows[i].status == BL_OK && rows[i].spec.type == bl_estimator_lookup("fd"))
                     ref = i;
-            if (ref < 0) {
+            if (xs == BL_EMEM) noref = "none (exact is over mem.max; add fd to compare)";
+            if (ref < 0 && xs != BL_EMEM) {
                 bl_spec_parse("fd", &extra.spec, NULL);
-                run_spec(S, &extra, &ic, eta);
+                if (run_spec(S, &extra, &ic, eta) == BL_EINTR) {
+                    bl_err_set(e, BL_EINTR, "interrupted");
+                    first_err = BL_EINTR;
+                }
             }
         }
         if (ref < 0) {
@@ -272,7 +295,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
-                    gref ? refname : "none (exact and fd both failed)");
+                    gref ? refname : noref);
         if (any && resid > ic.tol)
             fprintf(f, "note: θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
                     "are taken at this θ; 'solve inner' first for ∇F\n",
@@ -361,7 +384,8 @@ const bl_command bl_cmd_hypergrad = {
         "hypergrad [SPEC ...]   each estimator's ∇F at the current θ and ω (default:\n"
         "                       the setting hypergrad.specs): ‖g‖, relative error\n"
         "                       and cosine against the reference (exact where H is\n"
-        "                       positive definite, fd otherwise), H-products,\n"
+        "                       positive definite, fd otherwise; when exact is over\n"
+        "                       mem.max, fd only if listed), H-products,\n"
         "                       C-products, gradient calls, adjoint residual\n"
         "                       ‖Ha − ∇θL‖/‖∇θL‖, working memory and wall time.\n"
         "                       SPEC is\n"

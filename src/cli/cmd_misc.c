@@ -230,8 +230,10 @@ static int exec_source(bl_session *S, int argc, char **argv, bl_err *e)
 {
     (void)argc;
     int st = bl_batch_file(S, argv[0], e);
-    if (st && !e->msg[0])
-        bl_err_set(e, st, "stopped at a failing command in '%s'", argv[0]);
+    /* unwinding from too deep a nesting: said once where it happened */
+    if (st && !e->msg[0] && !S->unwinding)
+        bl_err_set(e, st, S->keep_going ? "a command failed in '%s'"
+                                        : "stopped at a failing command in '%s'", argv[0]);
     return st;
 }
 
@@ -243,7 +245,8 @@ const bl_command bl_cmd_source = {
         "source FILE   runs FILE line by line as if typed; stops at the first failing\n"
         "              command unless bilab runs with --keep-going, and at a read\n"
         "              error or a line longer than 1 MiB.  FILE is a regular file or\n"
-        "              a pipe",
+        "              a pipe.  Scripts may source scripts 16 deep: deeper is one\n"
+        "              error that stops the whole chain",
     .minargs = 1, .maxargs = 1,
     .exec = exec_source,
 };

@@ -52,7 +52,7 @@ static void print_loaded(bl_session *S, const char *note)
     describe_data(S, dd, sizeof dd);
     if (*note) {
         fflush(S->out);
-        fprintf(S->errf, "note: %s\n", note);
+        bl_write_note(S->errf, NULL, note);
         fflush(S->errf);
     }
     if (bl_session_json(S)) {

@@ -89,8 +89,7 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
         st = BL_OK;
     }
     if (st == BL_EMAXITER || st == BL_ESTALL) {
-        fflush(S->out);
-        fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
+        bl_report_warning(S, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_OK || st == BL_EINTR) print_inner(S, cmd, 1);
@@ -164,14 +163,12 @@ static void report_outer(bl_session *S, const char *cmd, size_t from)
     bl_warn_inner(S->out, S->errf, cmd, all.failures, all.solves, "inner solves", all.worst,
                   resid_name(S), ic.tol, limit, NULL);
     if (zero == 0) return;
-    fflush(S->out);
     zero_step_text(t, first, why, sizeof why);
     if (zero == 1)
-        fprintf(S->errf, "bilab: %s: warning: outer step %zu took a step of 0: %s\n", cmd,
-                first + 1, why);
+        bl_report_warning(S, cmd, "outer step %zu took a step of 0: %s", first + 1, why);
     else
-        fprintf(S->errf, "bilab: %s: warning: %zu of %zu outer steps were 0; the first "
-                "(step %zu): %s\n", cmd, zero, t->n - from, first + 1, why);
+        bl_report_warning(S, cmd, "%zu of %zu outer steps were 0; the first (step %zu): %s",
+                          zero, t->n - from, first + 1, why);
 }
 
 static void print_outer_row(bl_session *S, const char *cmd)

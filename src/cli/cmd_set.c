@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "linalg.h"
 #include "output.h"
 
 /* The words joined with SEP, malloc'd, of any length (a value is never
@@ -51,11 +52,13 @@ static int split_index(const char *name, char *base, size_t len, long *idx, long
     }
     char num[64];
     snprintf(num, sizeof num, "%.*s", (int)(close - br - 1), br + 1);
+    /* negative indices parse, so that the message can say what the
+     * indices are (negative_index) rather than print a range */
     char *colon = strchr(num, ':');
     if (colon) {                                     /* a slice [i:j] */
         *colon = '\0';
-        if (bl_parse_long(num, "the start of the slice", 0, 1L << 40, idx, e) ||
-            bl_parse_long(colon + 1, "the end of the slice", 0, 1L << 40, end, e))
+        if (bl_parse_long(num, "the start of the slice", -(1L << 40), 1L << 40, idx, e) ||
+            bl_parse_long(colon + 1, "the end of the slice", -(1L << 40), 1L << 40, end, e))
             return -1;
         if (*end < *idx) {
             bl_err_set(e, BL_EINVAL, "slice '%s' ends before it starts (NAME[i:j] is "
@@ -64,8 +67,93 @@ static int split_index(const char *name, char *base, size_t len, long *idx, long
         }
         return 2;
     }
-    if (bl_parse_long(num, "the index", 0, 1L << 40, idx, e)) return -1;
+    if (bl_parse_long(num, "the index", -(1L << 40), 1L << 40, idx, e)) return -1;
     return 1;
+}
+
+/* An index of NAME (dimension N) from split_index that is below 0 (past
+ * the end is set_vector's to say) fills E. */
+static int negative_index(const char *name, long idx, size_t n, bl_err *e)
+{
+    if (idx >= 0) return 0;
+    bl_err_set(e, BL_EDIM, "index %ld: %s has indices 0..%zu", idx, name, n - 1);
+    return 1;
+}
+
+/* A new ω that turns a finite problem non-finite (λ = e^ω overflows past
+ * ω ≈ 709.78, or a product does) is refused: every later command would
+ * fail.  G, L, their gradients and the problem's bound on λmax(H) are
+ * checked at the current θ, before (OLD) and after (NEW); a problem that
+ * was not finite before may move anywhere (out of a domain, say). */
+static int finite_problem(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
+                          const char **what)
+{
+    gsl_vector *gp = gsl_vector_alloc(P->p), *gd = gsl_vector_alloc(P->d);
+    int ok = gp && gd;
+    *what = "G";
+    if (ok) ok = isfinite(bl_problem_G(P, th, om)) || (*what = "G", 0);
+    if (ok) ok = isfinite(bl_problem_L(P, th, om)) || (*what = "L", 0);
+    if (ok) {
+        bl_problem_G_theta(P, th, om, gp);
+        ok = bl_vector_finite(gp) || (*what = "∇θG", 0);
+    }
+    if (ok) {
+        bl_problem_L_theta(P, th, om, gp);
+        ok = bl_vector_finite(gp) || (*what = "∇θL", 0);
+    }
+    if (ok) {
+        bl_problem_G_omega(P, th, om, gd);
+        ok = bl_vector_finite(gd) || (*what = "∇ωG", 0);
+    }
+    if (ok) {
+        bl_problem_L_omega(P, th, om, gd);
+        ok = bl_vector_finite(gd) || (*what = "∇ωL", 0);
+    }
+    if (ok && P->type->lipschitz)
+        ok = isfinite(P->type->lipschitz(P, th, om)) || (*what = "the bound on λmax(H)", 0);
+    gsl_vector_free(gp);
+    gsl_vector_free(gd);
+    return ok;
+}
+
+static int check_new_omega(bl_session *S, const gsl_vector *om, bl_err *e)
+{
+    bl_problem *P = S->P;
+    const char *what;
+    unsigned long c[4] = {P->n_hvp, P->n_cvp, P->n_grad, P->n_eval};
+    int st = BL_OK;
+    if (!finite_problem(P, S->theta, om, &what) && finite_problem(P, S->theta, S->omega, &what)) {
+        finite_problem(P, S->theta, om, &what);
+        double big = 0;
+        for (size_t i = 0; i < om->size; i++) big = fmax(big, fabs(gsl_vector_get(om, i)));
+        char v[256];
+        bl_fmt_vec(v, sizeof v, om->data, om->size, om->stride, 6, 4);
+        bl_err_set(e, BL_EINVAL, "at omega = %s the problem is not finite (%s is not finite at the current "
+                   "θ)%s; omega is unchanged", v, what, big > 700 ? ": e^ω overflows past "
+                   "ω ≈ 709.78, keep |ω| ≤ 700" : "");
+        st = BL_EINVAL;
+    }
+    P->n_hvp = c[0], P->n_cvp = c[1], P->n_grad = c[2], P->n_eval = c[3];
+    return st;
+}
+
+/* outer.lo ≤ outer.hi: the box of ω must not be empty. */
+static int check_box(const bl_session *S, int k, const bl_setval *v, bl_err *e)
+{
+    if (k != BL_S_OUTER_LO && k != BL_S_OUTER_HI) return BL_OK;
+    double lo = k == BL_S_OUTER_LO ? v->num : S->set[BL_S_OUTER_LO].num;
+    double hi = k == BL_S_OUTER_HI ? v->num : S->set[BL_S_OUTER_HI].num;
+    if (lo <= hi) return BL_OK;
+    char a[32], b[32];
+    bl_fmt_limit(a, sizeof a, lo);
+    bl_fmt_limit(b, sizeof b, hi);
+    if (k == BL_S_OUTER_LO)
+        bl_err_set(e, BL_EINVAL, "outer.lo=%s is above outer.hi=%s: the box [%s, %s] would be "
+                   "empty", a, b, a, b);
+    else
+        bl_err_set(e, BL_EINVAL, "outer.hi=%s is below outer.lo=%s: the box [%s, %s] would be "
+                   "empty", b, a, a, b);
+    return BL_EINVAL;
 }
 
 static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexed,
@@ -245,6 +333,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
         int om = base[0] == 'o';
         gsl_vector *v = om ? S->omega : S->theta;
+        if (indexed && negative_index(base, idx, v->size, e)) return BL_EDIM;
         gsl_vector *tmp = gsl_vector_alloc(v->size);
         if (!tmp) {
             bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -252,6 +341,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         }
         gsl_vector_memcpy(tmp, v);
         int st = set_vector(S, tmp, base, indexed, idx, end, argc - 1, argv + 1, e);
+        if (st == BL_OK && om) st = check_new_omega(S, tmp, e);
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
             bl_session_invalidate(S);
@@ -283,6 +373,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     int bad = bl_setting_parse(k, joined, &v, e);
     free(joined);
     if (bad) return BL_EINVAL;
+    if (check_box(S, k, &v, e)) return BL_EINVAL;
     char text[512];
     if (k == BL_S_OUTER_OPT && strcmp(v.str, S->set[k].str) != 0) {
         bl_outer *o = bl_outer_alloc(bl_outer_lookup(v.str), S->P->d);
@@ -321,7 +412,9 @@ const bl_command bl_cmd_set = {
     .usage = "set NAME VALUE",
     .summary = "change ω, θ or a setting",
     .help =
-        "set omega V[,V...]    ω: one value for every coordinate, or d values\n"
+        "set omega V[,V...]    ω: one value for every coordinate, or d values (refused\n"
+        "                      where the problem stops being finite: keep |ω| ≤ 700\n"
+        "                      where λ = e^ω)\n"
         "set omega[i] V        one coordinate (0-based)\n"
         "set omega[i:j] V,...  coordinates i ≤ k < j (one value, or j − i)\n"
         "set theta V[,V...]    the inner iterate (a warm start); theta[i], theta[i:j]\n"
@@ -377,7 +470,10 @@ static void show_state(bl_session *S)
     char a[4096], b[64], c[64], d[64];
     FILE *f = S->out;
     fprintf(f, "problem  %s (θ ∈ R^%zu, ω ∈ R^%zu)", P->type->name, P->p, P->d);
-    if (S->data && (P->type->flags & BL_PROB_NEEDS_DATA)) fprintf(f, " on %s", S->data->name);
+    if (S->data && (P->type->flags & BL_PROB_NEEDS_DATA)) {
+        fputs(" on ", f);
+        bl_fput_escaped(f, S->data->name);
+    }
     fprintf(f, "\n");
     bl_fmt_vec(a, sizeof a, S->omega->data, S->omega->size, S->omega->stride, dg, 8);
     fprintf(f, "omega    %s\n", a);
@@ -452,6 +548,7 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
             print_vector(S, "show", base, v);
             return BL_OK;
         }
+        if (negative_index(base, idx, v->size, e)) return BL_EDIM;
         if (indexed == 2) {
             if ((size_t)end > v->size) {
                 bl_err_set(e, BL_EDIM, "slice [%ld:%ld] is past %s's dimension (%zu)",

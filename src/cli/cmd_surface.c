@@ -86,10 +86,6 @@ static int parse_axis(const char *key, const char *val, size_t d, bl_axis *ax, b
     if (c < 0) return BL_EINVAL;
     bl_range r;
     if (bl_parse_range(val, key, &r, e)) return BL_EINVAL;
-    if (r.n > 100000) {
-        bl_err_set(e, BL_EINVAL, "%s: at most 100000 points an axis", key);
-        return BL_EINVAL;
-    }
     ax->coord = (size_t)c;
     ax->n = r.n;
     ax->values = malloc(r.n * sizeof(double));
@@ -489,6 +485,7 @@ const bl_command bl_cmd_surface = {
     .help =
         "surface omega=lo:hi:n[:log] [with=SPECS]\n"
         "surface omega[i]=lo:hi:n omega[j]=lo:hi:n [with=SPECS]\n"
+        "    (finite ends, 1 ≤ n ≤ 100000 points an axis)\n"
         "    At every grid point (other ω coordinates as now) the inner problem is\n"
         "    solved to inner.tol, and F, the reference hypergradient (exact, or fd\n"
         "    where H is not positive definite) and each estimator of with= are\n"
@@ -804,10 +801,8 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
         snprintf(limit, sizeof limit, "inner.maxit = %zu", ic2.maxit);
         bl_warn_inner(S->out, S->errf, "compare", nfail, nsolves, "inner solves", worst,
                       resid_name(S), ic2.tol, limit, NULL);
-        if (stop.code) {
-            fflush(S->out);
-            fprintf(S->errf, "bilab: compare: warning: the gradient run stopped: %s\n", stop.msg);
-        }
+        if (stop.code)
+            bl_report_warning(S, "compare", "the gradient run stopped: %s", stop.msg);
     }
     bl_surface_free(&grid);
     bl_problem_free(Q);

@@ -2,8 +2,10 @@
  * line, error reports and completion. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "command.h"
@@ -82,8 +84,8 @@ void bl_report_error(bl_session *S, const char *cmd, const char *msg)
 {
     int note = S->trying > 0;       /* under `try`: a note, not an error */
     fflush(S->out);
-    if (note) fprintf(S->errf, "note: %s failed (try): %s\n", cmd, msg);
-    else fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
+    if (note) bl_write_note(S->errf, cmd, msg);
+    else bl_write_message(S->errf, cmd, NULL, msg);
     fflush(S->errf);
     if (bl_session_json(S)) {
         bl_json j;
@@ -93,6 +95,18 @@ void bl_report_error(bl_session *S, const char *cmd, const char *msg)
         bl_json_end(&j);
         fflush(S->out);
     }
+}
+
+void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(S->out);
+    bl_write_message(S->errf, cmd, "warning", msg);
+    fflush(S->errf);
 }
 
 /* Runs the command of the N words W (N > 0) and reports its failure. */
@@ -114,13 +128,17 @@ static int run_words(bl_session *S, char **w, size_t n)
         const char *prev = S->cmd;
         S->cmd = c->name;
         *S->cancel = 0;
+        bl_busy_start(&S->busy, S->errf, !S->batch && isatty(fileno(S->errf)));
         st = c->exec(S, argc, w + 1, &e);
+        bl_busy_end(&S->busy);
         S->cmd = prev;
-        if (st && !e.msg[0]) bl_err_set(&e, st, "%s", bl_strerror(st));
+        if (st && !e.msg[0] && !S->unwinding) bl_err_set(&e, st, "%s", bl_strerror(st));
     }
     /* an interrupt under try was reported by the command that stopped, and
-     * as an error: try turns failures into notes, not Ctrl-C */
-    if (st && !(c == &bl_cmd_try && st == BL_EINTR)) {
+     * as an error: try turns failures into notes, not Ctrl-C.  A source
+     * left while unwinding from too deep a nesting has nothing new to say:
+     * the error was reported where it happened */
+    if (st && !(c == &bl_cmd_try && st == BL_EINTR) && !(S->unwinding && !e.msg[0])) {
         int trying = S->trying;
         if (st == BL_EINTR) S->trying = 0;
         bl_report_error(S, c->name, e.msg);
@@ -187,6 +205,7 @@ const bl_command bl_cmd_try = {
 
 int bl_execute_line(bl_session *S, const char *line)
 {
+    if (S->source_depth == 0) S->unwinding = 0;      /* a new top-level line */
     char **cmds = NULL;
     size_t n = 0;
     bl_err e = {0};
@@ -195,8 +214,9 @@ int bl_execute_line(bl_session *S, const char *line)
         bl_report_error(S, "parse", e.msg);
         return st;
     }
-    for (size_t i = 0; i < n && !S->quit; i++) {
+    for (size_t i = 0; i < n && !S->quit && !(S->unwinding && S->source_depth > 0); i++) {
         st = run_one(S, cmds[i]);
+        if (S->source_depth == 0) S->unwinding = 0;   /* out of every script */
         if (st && first == BL_OK) first = st;
         if (st && !S->keep_going) break;
     }

@@ -81,7 +81,11 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
 enum { BL_FIT_OK, BL_FIT_NODATA, BL_FIT_CLASSES, BL_FIT_REGRESSION };
 int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size_t len);
 
-/* Reports an error the way every command does. */
+/* Reports an error the way every command does (through bl_write_message:
+ * one line, what the terminal must not see escaped). */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);
+/* "bilab: CMD: warning: ..." the same way. */
+void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

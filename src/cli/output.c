@@ -3,9 +3,13 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bl.h"
 #include "output.h"
+
+static size_t utf8_seq(const unsigned char *s, unsigned *cp);
 
 #define JSON_MAXLEVEL ((int)(sizeof ((bl_json *)0)->first / sizeof(int)) - 1)
 
@@ -47,6 +51,17 @@ void bl_json_write_string(FILE *f, const char *s)
     }
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned cp;
+        size_t n = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+        if (n == 0) {                  /* not UTF-8: JSON cannot carry the byte */
+            fprintf(f, "\\\\x%02x", *p);
+            continue;
+        }
+        if (n > 1) {
+            fwrite(p, 1, n, f);
+            p += n - 1;
+            continue;
+        }
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -198,20 +213,243 @@ int bl_utf8_width(const char *s)
 
 void bl_pad(FILE *f, const char *s, int width)
 {
-    fputs(s, f);
-    if (width <= 0) return;
-    for (int w = bl_utf8_width(s); w < width; w++) fputc(' ', f);
-    fputc(' ', f);
+    /* cells can hold what users typed (estimator specs, column names) */
+    char small[256], *e = small;
+    size_t need = 4 * strlen(s) + 1;
+    if (need > sizeof small && !(e = malloc(need))) e = small;
+    bl_escape(e, e == small ? sizeof small : need, s);
+    fputs(e, f);
+    if (width > 0) {
+        for (int w = bl_utf8_width(e); w < width; w++) fputc(' ', f);
+        fputc(' ', f);
+    }
+    if (e != small) free(e);
+}
+
+/* ---- text from users and files, made safe for a terminal ---- */
+
+/* The length of the valid UTF-8 sequence at S (1 to 4), or 0 when S does
+ * not start one: a stray continuation byte, an overlong form, a surrogate,
+ * a code point above U+10FFFF, or a sequence cut short.  *CP gets the
+ * code point. */
+static size_t utf8_seq(const unsigned char *s, unsigned *cp)
+{
+    unsigned c = s[0];
+    size_t n;
+    unsigned min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) n = 2, min = 0x80, c &= 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, min = 0x800, c &= 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, min = 0x10000, c &= 0x07;
+    else return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;       /* the NUL ends it too */
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    *cp = c;
+    return n;
+}
+
+/* Code points a terminal acts on or does not show: C0 and C1 controls,
+ * DEL, the soft hyphen, zero-width and direction-changing format
+ * characters, and the byte-order mark. */
+static int invisible(unsigned cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xAD
+           || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E)
+           || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/* Calls PUT for each piece of S as it is to be shown (escapes as "\xNN"). */
+static void escape_each(const char *s, void (*put)(void *, const char *, size_t), void *arg)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp = 0;
+        size_t n = utf8_seq(p, &cp);
+        if (n > 0 && !invisible(cp)) {
+            put(arg, (const char *)p, n);
+            p += n;
+            continue;
+        }
+        /* every byte of an invisible character, or the one bad byte */
+        size_t k = n > 0 ? n : 1;
+        for (size_t i = 0; i < k; i++) {
+            char hex[5];
+            snprintf(hex, sizeof hex, "\\x%02x", p[i]);
+            put(arg, hex, 4);
+        }
+        p += k;
+    }
+}
+
+static void put_file(void *arg, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)arg); }
+
+void bl_fput_escaped(FILE *f, const char *s)
+{
+    if (s) escape_each(s, put_file, f);
+}
+
+typedef struct sbuf {
+    char *buf;
+    size_t len, pos;
+    int full;
+} sbuf;
+
+static void put_buf(void *arg, const char *s, size_t n)
+{
+    sbuf *b = arg;
+    if (b->full) return;
+    if (b->pos + n + 1 > b->len) {       /* never half an escape or a character */
+        b->full = 1;
+        return;
+    }
+    memcpy(b->buf + b->pos, s, n);
+    b->pos += n;
+    b->buf[b->pos] = '\0';
+}
+
+char *bl_escape(char *buf, size_t len, const char *s)
+{
+    if (!buf || len == 0) return buf;
+    sbuf b = {buf, len, 0, 0};
+    buf[0] = '\0';
+    if (s) escape_each(s, put_buf, &b);
+    if (b.full && len > 4) {             /* cut: end on "..." */
+        size_t at = b.pos + 3 < len ? b.pos : len - 4;
+        while (at > 0 && ((unsigned char)buf[at] & 0xC0) == 0x80) at--;
+        memcpy(buf + at, "...", 4);
+    }
+    return buf;
+}
+
+/* Whether LINE (up to its end or a newline) is a caret line: spaces, then
+ * '^', then '~'s. */
+static int caret_line(const char *line)
+{
+    const char *p = line;
+    while (*p == ' ') p++;
+    if (*p++ != '^') return 0;
+    while (*p == '~') p++;
+    return *p == '\0';
+}
+
+/* The message after its lead: one line, escaped, and the two lines of an
+ * expression's place at fault under it (bl_write_message). */
+static void put_message(FILE *f, const char *msg)
+{
+    if (!msg) msg = "";
+    /* a display of the place at fault ("\n  TEXT\n  ^~~", as expression
+     * errors end) stays two lines under the message; every other newline
+     * is escaped, so that the message itself is one line */
+    const char *ctx = NULL;
+    size_t head = strlen(msg);
+    const char *last = strrchr(msg, '\n');
+    if (last && last > msg && caret_line(last + 1)) {
+        const char *prev = last - 1;
+        while (prev > msg && *prev != '\n') prev--;
+        if (*prev == '\n' && !strncmp(prev + 1, "  ", 2) && !strncmp(last + 1, "  ", 2)) {
+            ctx = prev + 1;
+            head = (size_t)(prev - msg);
+        }
+    }
+    char *first = malloc(head + 1);
+    if (first) {
+        memcpy(first, msg, head);
+        first[head] = '\0';
+        bl_fput_escaped(f, first);
+        free(first);
+    }
+    fputc('\n', f);
+    if (ctx) {
+        size_t n = (size_t)(last - ctx);
+        char *line = malloc(n + 1);
+        if (line) {
+            memcpy(line, ctx, n);
+            line[n] = '\0';
+            bl_fput_escaped(f, line);
+            fputc('\n', f);
+            free(line);
+        }
+        fputs(last + 1, f);           /* spaces, ^ and ~ only */
+        fputc('\n', f);
+    }
+}
+
+void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *msg)
+{
+    fputs("bilab: ", f);
+    bl_fput_escaped(f, cmd);
+    fputs(": ", f);
+    if (kind && *kind) fprintf(f, "%s: ", kind);
+    put_message(f, msg);
+}
+
+void bl_write_note(FILE *f, const char *cmd, const char *msg)
+{
+    fputs("note: ", f);
+    if (cmd) {
+        bl_fput_escaped(f, cmd);
+        fputs(" failed (try): ", f);
+    }
+    put_message(f, msg);
+}
+
+/* ---- progress of long work ---- */
+
+void bl_busy_start(bl_busy_line *b, FILE *f, int on)
+{
+    b->f = f;
+    b->on = on;
+    b->shown = 0;
+    b->t0 = bl_clock();
+    b->last = 0;
+}
+
+void bl_busy_show(void *arg, const char *what, double done, double total)
+{
+    bl_busy_line *b = arg;
+    if (!b || !b->on || !b->f) return;
+    if (total > 0 && done >= total) {     /* the work is over: no line left */
+        bl_busy_end(b);
+        return;
+    }
+    double now = bl_clock(), el = now - b->t0;
+    if (el < 1.0 || now - b->last < 0.2) return;
+    b->last = now;
+    b->shown = 1;
+    double fr = total > 0 ? done / total : 0;
+    if (!(fr >= 0)) fr = 0;
+    if (fr > 1) fr = 1;
+    fprintf(b->f, "\r\033[K  %s: %.0f%% (%.0fs", what, 100 * fr, el);
+    if (fr > 0.02) fprintf(b->f, ", about %.0fs left", el * (1 - fr) / fr);
+    fputs("; Ctrl-C stops)", b->f);
+    fflush(b->f);
+}
+
+void bl_busy_end(bl_busy_line *b)
+{
+    if (b->shown && b->f) {
+        fputs("\r\033[K", b->f);
+        fflush(b->f);
+    }
+    b->shown = 0;
 }
 
 void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail)
 {
-    char w[64], t[64];
+    char w[64], t[64], msg[1024];
     if (nfail == 0) return;
     if (out) fflush(out);
-    fprintf(err, "bilab: %s: warning: %zu of %zu %s stopped short of inner.tol = %s "
-            "(worst %s = %s, %s)%s\n", cmd, nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
-            rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
+    snprintf(msg, sizeof msg, "%zu of %zu %s stopped short of inner.tol = %s "
+             "(worst %s = %s, %s)%s", nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
+             rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
+    bl_write_message(err, cmd, "warning", msg);     /* one line, escaped */
+    fflush(err);
 }

@@ -46,7 +46,8 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
  *   bilab: CMD: warning: NFAIL of N UNIT stopped short of inner.tol = TOL
  *   (worst RNAME = WORST, LIMIT)TAIL
  * UNIT: "inner solves", "points' inner solves", ...; LIMIT: "inner.maxit =
- * 10000"; TAIL may be NULL.  Nothing is printed when NFAIL is 0. */
+ * 10000"; TAIL may be NULL.  Nothing is printed when NFAIL is 0.  Written
+ * through bl_write_message (one line, escaped). */
 void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail);
@@ -55,5 +56,38 @@ void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n
 int bl_utf8_width(const char *s);
 /* Writes S left-aligned in WIDTH columns (UTF-8 aware), then a space. */
 void bl_pad(FILE *f, const char *s, int width);
+
+/* Text from users and files (names, paths, column headers, echoed input)
+ * made safe for a terminal: control characters (newlines included), DEL,
+ * C1 controls, invisible and direction-changing format characters, and
+ * bytes that are not valid UTF-8 are written as \xNN, byte by byte; the
+ * rest of UTF-8 is kept.  bl_escape writes into BUF (cut with "..." when
+ * it does not fit) and returns BUF. */
+void bl_fput_escaped(FILE *f, const char *s);
+char *bl_escape(char *buf, size_t len, const char *s);
+
+/* The message sink every error, warning and note goes through:
+ * "bilab: CMD: [KIND: ]MSG" on one line, MSG escaped as above.  The one
+ * exception to the single line: a message that ends with a display of the
+ * place at fault, "\n  TEXT\n  ^~~" (expression errors), keeps those two
+ * lines under it (TEXT escaped), so the first line is the whole message. */
+void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *msg);
+/* The same for a note: "note: CMD failed (try): MSG" (a failure under
+ * try), or "note: MSG" when CMD is NULL. */
+void bl_write_note(FILE *f, const char *cmd, const char *msg);
+
+/* A progress line for long work (a bl_busy_fn): nothing for the first
+ * second, then "\r  WHAT: 42% (3s)" on F, redrawn at most five times a
+ * second; DONE ≥ TOTAL (the work told that it is over) and bl_busy_end
+ * clear it.  ON: whether to show anything (a terminal in interactive
+ * mode). */
+typedef struct bl_busy_line {
+    FILE *f;
+    int on, shown;
+    double t0, last;
+} bl_busy_line;
+void bl_busy_start(bl_busy_line *b, FILE *f, int on);
+void bl_busy_show(void *arg, const char *what, double done, double total);
+void bl_busy_end(bl_busy_line *b);
 
 #endif

@@ -140,6 +140,16 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     return BL_OK;
 }
 
+/* A problem instance whose construction and long work Ctrl-C stops and
+ * the session's progress line follows. */
+static bl_problem *new_problem(bl_session *S, const bl_problem_type *T, const double *par,
+                               const bl_dataset *data, const struct bl_expr_def *def,
+                               bl_err *e)
+{
+    bl_problem_ctl ctl = {S->cancel, bl_busy_show, &S->busy};
+    return bl_problem_alloc_ctl(T, par, data, def, &ctl, e);
+}
+
 int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
                            const double *par, bl_err *e)
 {
@@ -149,7 +159,7 @@ int bl_session_use_problem(bl_session *S, const bl_problem_type *T,
 int bl_session_use_problem_on(bl_session *S, const bl_problem_type *T,
                               const double *par, bl_dataset *ds, bl_err *e)
 {
-    bl_problem *P = bl_problem_alloc_def(T, par, ds ? ds : S->data, S->def, e);
+    bl_problem *P = new_problem(S, T, par, ds ? ds : S->data, S->def, e);
     if (!P) {
         bl_dataset_free(ds);
         return e && e->code ? e->code : BL_ENOMEM;
@@ -171,7 +181,7 @@ int bl_session_define(bl_session *S, struct bl_expr_def *def,
                       const bl_problem_type *T, bl_err *e)
 {
     if (T) {
-        bl_problem *P = bl_problem_alloc_def(T, NULL, S->data, def, e);
+        bl_problem *P = new_problem(S, T, NULL, S->data, def, e);
         if (!P) {
             bl_expr_def_free(def);
             return e && e->code ? e->code : BL_ENOMEM;
@@ -201,7 +211,7 @@ int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e)
 {
     bl_problem *P = NULL;
     if (S->P && (S->P->type->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA))) {
-        P = bl_problem_alloc_def(S->P->type, S->P->par, ds, S->P->def, e);
+        P = new_problem(S, S->P->type, S->P->par, ds, S->P->def, e);
         if (!P) {
             bl_dataset_free(ds);
             return e && e->code ? e->code : BL_ENOMEM;

@@ -9,6 +9,7 @@
 #include "adjoint.h"
 #include "data.h"
 #include "hypergrad.h"
+#include "output.h"
 #include "inner.h"
 #include "outer.h"
 #include "problem.h"
@@ -49,6 +50,8 @@ typedef struct bl_session {
     FILE *errf;                  /* errors */
     const char *cmd;             /* name of the command being run */
     int source_depth;
+    int unwinding;               /* scripts nested too deep: all of them stop */
+    bl_busy_line busy;           /* the progress line of the command being run */
 
     /* the dashboard's own state between visits (src/tui/dash.c), freed
      * through dash_free so that the session does not link curses */

@@ -165,8 +165,8 @@ void bl_setting_domain(int idx, char *buf, size_t len)
     switch (s->kind) {
     case BL_SET_DOUBLE:
     case BL_SET_INT:
-        snprintf(lo, sizeof lo, "%g", s->lo);
-        snprintf(hi, sizeof hi, "%g", s->hi);
+        bl_fmt_limit(lo, sizeof lo, s->lo);
+        bl_fmt_limit(hi, sizeof hi, s->hi);
         snprintf(buf, len, "%s in [%s, %s]", s->kind == BL_SET_INT ? "an integer"
                  : "a number", lo, hi);
         break;

@@ -340,6 +340,9 @@ static int lanczos(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
     gsl_vector_scale(&v0.vector, 1 / gsl_blas_dnrm2(&v0.vector));
     size_t k;
     for (k = 0; k < m; k++) {
+        if ((st = bl_problem_poll(P, "spectrum (Lanczos)", (double)k, (double)m)) != BL_OK)
+            goto out;                            /* Ctrl-C */
+        st = BL_ENOMEM;
         gsl_vector_view vk = gsl_matrix_row(V, k);
         bl_problem_hvp(P, th, om, &vk.vector, w);
         /* full reorthogonalisation, twice, against every earlier vector */
@@ -362,6 +365,7 @@ static int lanczos(bl_problem *P, const gsl_vector *th, const gsl_vector *om,
         gsl_vector_memcpy(&vn.vector, w);
         gsl_vector_scale(&vn.vector, 1 / beta);
     }
+    if (P->busy) P->busy(P->busy_arg, "spectrum", 1, 1);
     /* T is built from the k×k leading block; symmetrise the upper part */
     gsl_matrix_view Tk = gsl_matrix_submatrix(T, 0, 0, k, k);
     for (size_t i = 0; i < k; i++)
@@ -394,13 +398,19 @@ int bl_spectrum_compute(bl_problem *P, const gsl_vector *theta,
         gsl_matrix *H = gsl_matrix_alloc(P->p, P->p);
         if (!H) return BL_ENOMEM;
         st = bl_problem_hessian(P, theta, omega, H);
-        if (st == BL_OK) st = bl_sym_eig_range(H, &s->lmin, &s->lmax);
+        if (st == BL_OK && !bl_matrix_finite(H)) st = BL_EDIVERGE, s->lmin = s->lmax = NAN;
+        else if (st == BL_OK) st = bl_sym_eig_range(H, &s->lmin, &s->lmax);
+        if (st == BL_EDIVERGE) s->lmin = s->lmax = NAN;
         gsl_matrix_free(H);
         s->dense = 1;
     } else {
         st = lanczos(P, theta, omega, s);
     }
-    if (st) bl_err_set(e, st, "the eigenvalues of H could not be computed");
+    if (st == BL_OK && (!isfinite(s->lmin) || !isfinite(s->lmax))) st = BL_EDIVERGE;
+    if (st == BL_EINTR) bl_err_set(e, st, "interrupted");
+    else if (st == BL_EDIVERGE)        /* never a NaN eigenvalue on the screen */
+        bl_err_set(e, st, "H has non-finite entries at the current θ and ω");
+    else if (st) bl_err_set(e, st, "the eigenvalues of H could not be computed");
     return st;
 }
 

@@ -79,19 +79,52 @@ int bl_param_parse(const bl_param *param, const char *text, double *value, bl_er
     return BL_OK;
 }
 
+char *bl_fmt_limit(char *buf, size_t len, double v)
+{
+    if (!buf || len == 0) return buf;
+    if (isinf(v)) {
+        snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    if (v == floor(v) && fabs(v) < 1e6) {
+        snprintf(buf, len, "%.0f", v);
+        return buf;
+    }
+    char t[64];
+    for (int dg = 1; dg <= 17; dg++) {              /* the shortest exact text */
+        snprintf(t, sizeof t, "%.*g", dg, v);
+        if (strtod(t, NULL) == v) break;
+    }
+    /* 1e+08 → 1e8, 2.5e-05 → 2.5e-5 */
+    char *x = strchr(t, 'e');
+    if (x) {
+        char *d = x + 1;
+        int neg = *d == '-';
+        if (*d == '+' || *d == '-') d++;
+        while (*d == '0' && d[1]) d++;
+        snprintf(buf, len, "%.*se%s%s", (int)(x - t), t, neg ? "-" : "", d);
+    } else {
+        snprintf(buf, len, "%s", t);
+    }
+    return buf;
+}
+
 int bl_param_check(const bl_param *param, double v, bl_err *e)
 {
     if (!isfinite(v)) {
         bl_err_set(e, BL_EINVAL, "%s must be a finite number", param->name);
         return BL_EINVAL;
     }
+    char a[32], lo[32], hi[32];
     if (param->is_int && v != floor(v)) {
-        bl_err_set(e, BL_EINVAL, "%s must be an integer, not %g", param->name, v);
+        bl_err_set(e, BL_EINVAL, "%s must be an integer, not %s", param->name,
+                   bl_fmt_limit(a, sizeof a, v));
         return BL_EINVAL;
     }
     if (v < param->lo || v > param->hi) {
-        bl_err_set(e, BL_EINVAL, "%s=%g is out of range [%g, %g]", param->name,
-                   v, param->lo, param->hi);
+        bl_err_set(e, BL_EINVAL, "%s=%s is out of range [%s, %s]", param->name,
+                   bl_fmt_limit(a, sizeof a, v), bl_fmt_limit(lo, sizeof lo, param->lo),
+                   bl_fmt_limit(hi, sizeof hi, param->hi));
         return BL_EINVAL;
     }
     return BL_OK;

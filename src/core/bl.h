@@ -36,9 +36,18 @@ typedef struct bl_err {
 void bl_err_set(bl_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *bl_strerror(int code);
+/* A limit or value as it is typed back: integers below 10⁶ in full,
+ * others in the shortest exact form with a plain exponent (1e8, 2.5e-5),
+ * inf, -inf; every number reader of bilab reads such text. */
+char *bl_fmt_limit(char *buf, size_t len, double v);
 
 /* Cancellation flag set by the SIGINT handler; long loops poll it. */
 typedef volatile sig_atomic_t bl_cancel_t;
+
+/* Progress of one long piece of work (building a problem, a dense H, a
+ * factorisation): WHAT it is, DONE of TOTAL units.  The caller decides
+ * whether and when to show it. */
+typedef void (*bl_busy_fn)(void *arg, const char *what, double done, double total);
 
 /* A tunable numeric parameter of a problem, estimator or solver type. */
 typedef struct bl_param {

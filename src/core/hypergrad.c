@@ -80,28 +80,72 @@ static const bl_param exact_params[] = {
      "when H is singular or indefinite", NULL},
 };
 
-/* The exact adjoint and hypergradient at THETA (pinv: least-norm). */
+/* What exact holds: H and its factor (pinv: H, its eigenvectors and a
+ * copy), and three p-vectors. */
+static double exact_bytes(size_t p, int pinv)
+{
+    return ((pinv ? 4.0 : 2.0) * (double)p * (double)p + 3.0 * (double)p) * sizeof(double);
+}
+
+static const char exact_alternatives[] =
+    "exact:pinv, neumann or fp with a contracting η, reverse, forward, truncated, onestep, "
+    "first-order, penalty or fd";
+
+/* The exact adjoint and hypergradient at THETA (pinv: least-norm).  The
+ * memory of the dense H is checked against mem.max before anything is
+ * allocated; errors say the one true cause (bl_chol_explain). */
 static int exact_at(const bl_hg_ctx *c, const gsl_vector *theta, int pinv,
                     gsl_vector *a, gsl_vector *g, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p;
+    double bytes = exact_bytes(p, pinv);
+    if (c->mem_max > 0 && bytes > c->mem_max) {
+        int g = bytes >= 1e9;
+        bl_err_set(e, BL_EMEM, "exact: the dense H%s need %.4g %s for p = %zu, over mem.max "
+                   "= %.4g MB; the matrix-free estimators apply: cg, neumann or fp with a "
+                   "contracting η, reverse, forward, truncated, onestep, first-order, penalty, "
+                   "fd", pinv ? " and its eigenvectors" : " and its factor",
+                   bytes / (g ? 1e9 : 1e6), g ? "GB" : "MB", p, c->mem_max / 1e6);
+        return BL_EMEM;
+    }
     gsl_matrix *H = gsl_matrix_alloc(p, p);
     gsl_vector *gl = gsl_vector_alloc(p);
     int st = H && gl ? BL_OK : BL_ENOMEM;
-    if (st == BL_OK) st = bl_problem_hessian(P, theta, c->omega, H);
+    if (st == BL_ENOMEM)
+        bl_err_set(e, st, "out of memory for the dense H (%.4g MB for p = %zu)", bytes / 1e6, p);
+    if (st == BL_OK) {
+        st = bl_problem_hessian(P, theta, c->omega, H);
+        if (st == BL_EINTR) bl_err_set(e, st, "interrupted");
+        else if (st == BL_EDIVERGE || (st == BL_OK && !bl_matrix_finite(H))) {
+            st = BL_EDIVERGE;
+            bl_err_set(e, st, "H has non-finite entries at the current θ and ω");
+        } else if (st) {
+            bl_err_set(e, st, "the dense H could not be formed: %s", bl_strerror(st));
+        }
+    }
     if (st == BL_OK) {
         bl_problem_L_theta(P, theta, c->omega, gl);
-        if (pinv) {
+        bl_chol_diag d = {0, NAN, NAN};
+        char why[400];
+        if (!bl_vector_finite(gl)) {
+            st = BL_EDIVERGE;
+            bl_err_set(e, st, "∇θL is not finite at the current θ and ω: there is no "
+                       "hypergradient to estimate here");
+        } else if (pinv) {
             st = bl_pinv_solve(H, gl, a, 1e-12);
+            if (st) bl_err_set(e, st, "the eigendecomposition of H failed");
         } else {
-            double lmin = NAN;
-            st = bl_chol_solve(H, gl, a, &lmin);
-            if (st == BL_ENOTPD)
-                bl_err_set(e, st, "H is not positive definite at the current θ "
-                           "(smallest eigenvalue %.6g): exact and cg need it; here use "
-                           "exact:pinv, neumann or fp with a contracting η, reverse, "
-                           "forward, truncated, onestep, first-order, penalty or fd", lmin);
+            st = bl_chol_solve_diag(H, gl, a, &d, c->cancel, P->busy, P->busy_arg);
+            bl_chol_explain(&d, why, sizeof why);
+            if (d.why == BL_CHOL_INDEFINITE || d.why == BL_CHOL_SINGULAR
+                || d.why == BL_CHOL_NOEIG)
+                bl_err_set(e, st, "%s: exact and cg need it; here use %s", why,
+                           exact_alternatives);
+            else if (d.why == BL_CHOL_ILLCOND)
+                bl_err_set(e, st, "%s; here use exact:pinv or cg", why);
+            else if (st)
+                bl_err_set(e, st, "%s", why);
         }
     }
     if (st == BL_OK) {
@@ -120,8 +164,7 @@ static int exact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     int st = exact_at(c, c->theta, par[0] != 0, r->adjoint, r->grad, e);
     if (st == BL_OK) {
         r->has_adjoint = 1;
-        size_t p = c->P->p;      /* H, its factor (pinv: the eigenvectors too) */
-        r->bytes = ((par[0] != 0 ? 4 : 2) * p * p + 3 * p) * sizeof(double);
+        r->bytes = (size_t)exact_bytes(c->P->p, par[0] != 0);
     }
     return st;
 }
@@ -709,12 +752,18 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
         out.text[k - 1] = 0;
     for (size_t i = 0; i < T->nparams; i++) out.par[i] = T->params[i].def;
     char *rest = colon ? colon + 1 : NULL, *save = NULL;
+    unsigned long long seen = 0;            /* parameters given so far */
     for (char *kv = rest ? strtok_r(rest, ",", &save) : NULL; kv;
          kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         double v = 1.0;
         if (eq) *eq = 0;
         int idx = bl_param_find(T->params, T->nparams, kv);
+        if (idx >= 0 && idx < 64 && (seen >> idx & 1)) {
+            bl_err_set(e, BL_EINVAL, "%s: %s is given twice", T->name, kv);
+            return BL_EINVAL;
+        }
+        if (idx >= 0 && idx < 64) seen |= 1ull << idx;
         if (idx < 0) {
             names[0] = 0;
             for (size_t i = 0; i < T->nparams; i++) {

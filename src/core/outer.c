@@ -268,8 +268,13 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         bl_inner *it = bl_inner_alloc(env->inner->type, p);
         if (it) it->mem = env->inner->mem;
         st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
-        for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++)
+        for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++) {
+            if (env->cancel && *env->cancel) {       /* outer.inner can be 1e8 */
+                bl_err_set(e, st = BL_EINTR, "interrupted");
+                break;
+            }
             st = bl_inner_iterate(it, e);
+        }
         if (st == BL_OK) {
             gsl_vector_memcpy(th, it->theta);
             in = (bl_solve_info){.status = BL_OK, .iters = it->iter, .resid = it->resid,

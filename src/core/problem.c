@@ -29,6 +29,21 @@ bl_problem *bl_problem_alloc_def(const bl_problem_type *T, const double *par,
                                  const bl_dataset *data,
                                  const struct bl_expr_def *def, bl_err *e)
 {
+    return bl_problem_alloc_ctl(T, par, data, def, NULL, e);
+}
+
+int bl_problem_poll(bl_problem *P, const char *what, double done, double total)
+{
+    if (P->cancel && *P->cancel) return BL_EINTR;
+    if (P->busy) P->busy(P->busy_arg, what, done, total);
+    return BL_OK;
+}
+
+bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
+                                 const bl_dataset *data,
+                                 const struct bl_expr_def *def,
+                                 const bl_problem_ctl *ctl, bl_err *e)
+{
     if (!T) {
         bl_err_set(e, BL_EINVAL, "no problem type given");
         return NULL;
@@ -60,8 +75,16 @@ bl_problem *bl_problem_alloc_def(const bl_problem_type *T, const double *par,
     }
     P->data = data;
     P->def = (T->flags & BL_PROB_DEFINED) ? def : NULL;
+    if (ctl) {
+        P->cancel = ctl->cancel;
+        P->busy = ctl->busy;
+        P->busy_arg = ctl->busy_arg;
+    }
 
     int st = T->init ? T->init(P, e) : BL_OK;
+    if (P->busy) P->busy(P->busy_arg, T->name, 1, 1);      /* over */
+    if (st == BL_OK && P->cancel && *P->cancel) st = BL_EINTR;
+    if (st == BL_EINTR) bl_err_set(e, st, "interrupted while building %s", T->name);
     if (st != BL_OK) {
         /* A failing init leaves P->state NULL or releasable by T->free. */
         if (P->state && T->free) T->free(P);
@@ -82,6 +105,7 @@ bl_problem *bl_problem_clone(const bl_problem *P)
     Q->p = P->p;
     Q->d = P->d;
     Q->def = P->def;
+    Q->cancel = P->cancel;
     Q->state = NULL;
     if (P->type->clone && P->type->clone(P, Q) != BL_OK) {
         free(Q);
@@ -160,7 +184,11 @@ int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     size_t p = P->p;
     if (H->size1 != p || H->size2 != p) return BL_EDIM;
-    if (P->type->hessian) return P->type->hessian(P, th, om, H);
+    if (P->type->hessian) {
+        int st = P->type->hessian(P, th, om, H);
+        if (P->busy) P->busy(P->busy_arg, "dense H", 1, 1);
+        return st;
+    }
 
     gsl_vector *ej = gsl_vector_calloc(p);
     gsl_vector *col = gsl_vector_alloc(p);
@@ -169,11 +197,26 @@ int bl_problem_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
         gsl_vector_free(col);
         return BL_ENOMEM;
     }
-    for (size_t j = 0; j < p; j++) {
+    int st = BL_OK;
+    double t0 = 0;
+    for (size_t j = 0; j < p && st == BL_OK; j++) {
+        /* p products can take long (heat: 2·nt solves each): poll and tell,
+         * on a clock, not at every column */
+        if ((P->cancel || P->busy) && (j % 64 == 0 || bl_clock() - t0 > 0.1)) {
+            t0 = bl_clock();
+            st = bl_problem_poll(P, "dense H, column by column", (double)j, (double)p);
+        }
+        if (st) break;
         gsl_vector_set(ej, j, 1.0);
         bl_problem_hvp(P, th, om, ej, col);
         gsl_vector_set(ej, j, 0.0);
         gsl_matrix_set_col(H, j, col);
+    }
+    if (P->busy) P->busy(P->busy_arg, "dense H", 1, 1);
+    if (st) {
+        gsl_vector_free(ej);
+        gsl_vector_free(col);
+        return st;
     }
     /* H is symmetric in exact arithmetic; make it so in floating point,
      * so that Cholesky and the symmetric eigen solvers see one matrix. */

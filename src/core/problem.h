@@ -125,7 +125,22 @@ struct bl_problem {
     const struct bl_expr_def *def;
     /* Work counters, per instance so that threads never share them. */
     unsigned long n_hvp, n_cvp, n_grad, n_eval;
+    /* Long work on the instance (its init, a dense H from products, the
+     * factorisations and the spectrum that use it) polls CANCEL (NULL:
+     * never cancelled) and tells BUSY (NULL: nobody) how far it is, through
+     * bl_problem_poll.  Set by bl_problem_alloc_ctl; a clone shares CANCEL
+     * and has no BUSY (threads do not print). */
+    bl_cancel_t *cancel;
+    bl_busy_fn busy;
+    void *busy_arg;
 };
+
+/* Cancellation and progress for bl_problem_alloc_ctl. */
+typedef struct bl_problem_ctl {
+    bl_cancel_t *cancel;
+    bl_busy_fn busy;
+    void *busy_arg;
+} bl_problem_ctl;
 
 /* The catalogue (problems/catalogue.c), NULL-terminated. */
 extern const bl_problem_type *const bl_catalogue[];
@@ -140,6 +155,18 @@ bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,
 bl_problem *bl_problem_alloc_def(const bl_problem_type *T, const double *par,
                                  const bl_dataset *data,
                                  const struct bl_expr_def *def, bl_err *e);
+/* The same with cancellation and progress (CTL may be NULL): init, the
+ * instance's later long work too, stops with BL_EINTR once *CTL->cancel
+ * is set; E then says "interrupted". */
+bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
+                                 const bl_dataset *data,
+                                 const struct bl_expr_def *def,
+                                 const bl_problem_ctl *ctl, bl_err *e);
+/* For long loops in problems and the engine: BL_EINTR when the instance
+ * is cancelled, else tells its BUSY "WHAT: DONE of TOTAL" and BL_OK.
+ * DONE = TOTAL says the work is over (the engine says so after init, a
+ * dense H and the spectrum, so that no progress line outlives them). */
+int bl_problem_poll(bl_problem *P, const char *what, double done, double total);
 bl_problem *bl_problem_clone(const bl_problem *P);
 void bl_problem_free(bl_problem *P);
 void bl_problem_reset_counts(bl_problem *P);

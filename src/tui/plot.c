@@ -35,20 +35,35 @@ static const char series_ascii[] = "*+xo#@%&";
 static double tx(const canvas *cv, double x) { return cv->logx ? log10(x) : x; }
 static double ty(const canvas *cv, double y) { return cv->logy ? log10(y) : y; }
 
-/* data → dot coordinates (2 per cell across, 4 down; ASCII: 1 × 1) */
-static int dot_x(const canvas *cv, double x)
+/* The nearest of ND dots to the fractional dot position F.  A position
+ * off the canvas (a tangent mark on a wide grid can be 1e300 dots away)
+ * is clamped just outside it, where drawing clips it, before converting:
+ * a double beyond the range of int converts to undefined behaviour. */
+static int to_dot(double f, int nd)
 {
-    int nd = cv->unicode ? 2 * cv->w : cv->w;
-    double t = (tx(cv, x) - cv->x0) / (cv->x1 - cv->x0);
-    return (int)floor(t * (nd - 1) + 0.5);
+    double v = floor(f + 0.5);
+    if (!(v > -2)) v = -2;                  /* NaN too */
+    if (v > nd + 1) v = nd + 1;
+    return (int)v;
 }
 
-static int dot_y(const canvas *cv, double y)
+/* data → fractional dot coordinates (2 per cell across, 4 down; ASCII:
+ * 1 × 1), then dots */
+static int ndots_x(const canvas *cv) { return cv->unicode ? 2 * cv->w : cv->w; }
+static int ndots_y(const canvas *cv) { return cv->unicode ? 4 * cv->h : cv->h; }
+
+static double fdot_x(const canvas *cv, double x)
 {
-    int nd = cv->unicode ? 4 * cv->h : cv->h;
-    double t = (ty(cv, y) - cv->y0) / (cv->y1 - cv->y0);
-    return nd - 1 - (int)floor(t * (nd - 1) + 0.5);
+    return (tx(cv, x) - cv->x0) / (cv->x1 - cv->x0) * (ndots_x(cv) - 1);
 }
+
+static double fdot_y(const canvas *cv, double y)
+{
+    return ndots_y(cv) - 1 - (ty(cv, y) - cv->y0) / (cv->y1 - cv->y0) * (ndots_y(cv) - 1);
+}
+
+static int dot_x(const canvas *cv, double x) { return to_dot(fdot_x(cv, x), ndots_x(cv)); }
+static int dot_y(const canvas *cv, double y) { return to_dot(fdot_y(cv, y), ndots_y(cv)); }
 
 static void set_dot(canvas *cv, int dx, int dy, int series)
 {
@@ -76,6 +91,40 @@ static void line(canvas *cv, int x0, int y0, int x1, int y1, int series)
         if (e2 >= dy) { err += dy; x0 += sx; }
         if (e2 <= dx) { err += dx; y0 += sy; }
     }
+}
+
+/* The segment from (X0, Y0) to (X1, Y1) in fractional dots, clipped to
+ * the canvas (Liang–Barsky) so that an end far outside keeps the slope;
+ * 0 when nothing of it is on the canvas. */
+static int clip_segment(const canvas *cv, double *x0, double *y0, double *x1, double *y1)
+{
+    double lo[2] = {-1, -1}, hi[2] = {ndots_x(cv), ndots_y(cv)};
+    double p0[2] = {*x0, *y0}, dp[2] = {*x1 - *x0, *y1 - *y0}, t0 = 0, t1 = 1;
+    for (int k = 0; k < 2; k++) {
+        if (!isfinite(p0[k]) || !isfinite(dp[k])) return 0;
+        if (dp[k] == 0) {
+            if (p0[k] < lo[k] || p0[k] > hi[k]) return 0;
+            continue;
+        }
+        double ta = (lo[k] - p0[k]) / dp[k], tb = (hi[k] - p0[k]) / dp[k];
+        if (ta > tb) { double t = ta; ta = tb; tb = t; }
+        if (ta > t0) t0 = ta;
+        if (tb < t1) t1 = tb;
+    }
+    if (t0 > t1) return 0;
+    *x1 = p0[0] + t1 * dp[0];
+    *y1 = p0[1] + t1 * dp[1];
+    *x0 = p0[0] + t0 * dp[0];
+    *y0 = p0[1] + t0 * dp[1];
+    return 1;
+}
+
+static void segment(canvas *cv, double xa, double ya, double xb, double yb, int series)
+{
+    double x0 = fdot_x(cv, xa), y0 = fdot_y(cv, ya), x1 = fdot_x(cv, xb), y1 = fdot_y(cv, yb);
+    if (clip_segment(cv, &x0, &y0, &x1, &y1))
+        line(cv, to_dot(x0, ndots_x(cv)), to_dot(y0, ndots_y(cv)), to_dot(x1, ndots_x(cv)),
+             to_dot(y1, ndots_y(cv)), series);
 }
 
 static int usable(const canvas *cv, double x, double y)
@@ -136,15 +185,19 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     cv->logy = o->logy;
     cv->unicode = o->unicode;
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    /* the x axis spans every abscissa, also those whose value is missing
+     * (failed grid points), so that it shows the grid asked for */
     for (size_t k = 0; k < ns; k++)
         for (size_t i = 0; i < s[k].n; i++) {
+            if (usable(cv, s[k].x[i], 1)) {
+                xmin = fmin(xmin, tx(cv, s[k].x[i]));
+                xmax = fmax(xmax, tx(cv, s[k].x[i]));
+            }
             if (!usable(cv, s[k].x[i], s[k].y[i])) continue;
-            xmin = fmin(xmin, tx(cv, s[k].x[i]));
-            xmax = fmax(xmax, tx(cv, s[k].x[i]));
             ymin = fmin(ymin, ty(cv, s[k].y[i]));
             ymax = fmax(ymax, ty(cv, s[k].y[i]));
         }
-    if (!(xmin <= xmax)) {
+    if (!(ymin <= ymax)) {
         fprintf(f, "(nothing to plot)\n");
         free(cv);
         return;
@@ -157,14 +210,14 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     cv->y0 = ymin - pad;
     cv->y1 = ymax + pad;
     for (size_t k = 0; k < ns; k++) {
-        int have = 0, px = 0, py = 0;
+        int have = 0;
+        double px = 0, py = 0;
         for (size_t i = 0; i < s[k].n; i++) {
             if (!usable(cv, s[k].x[i], s[k].y[i])) { have = 0; continue; }
-            int qx = dot_x(cv, s[k].x[i]), qy = dot_y(cv, s[k].y[i]);
-            if (have) line(cv, px, py, qx, qy, (int)k);
-            else set_dot(cv, qx, qy, (int)k);
-            px = qx;
-            py = qy;
+            if (have) segment(cv, px, py, s[k].x[i], s[k].y[i], (int)k);
+            else set_dot(cv, dot_x(cv, s[k].x[i]), dot_y(cv, s[k].y[i]), (int)k);
+            px = s[k].x[i];
+            py = s[k].y[i];
             have = 1;
         }
     }
@@ -173,8 +226,7 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
         if (mk->half > 0) {
             double xa = mk->x - mk->half, xb = mk->x + mk->half;
             double ya = mk->y - mk->slope * mk->half, yb = mk->y + mk->slope * mk->half;
-            if (usable(cv, xa, ya) && usable(cv, xb, yb))
-                line(cv, dot_x(cv, xa), dot_y(cv, ya), dot_x(cv, xb), dot_y(cv, yb), mk->series);
+            if (usable(cv, xa, ya) && usable(cv, xb, yb)) segment(cv, xa, ya, xb, yb, mk->series);
         } else {
             put_glyph(cv, mk->x, mk->y, mk->alert ? BL_PLOT_ALERT : mk->glyph, 255, mk->alert);
         }
@@ -263,9 +315,11 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
     double xa = x[0], xb = x[nx - 1], ya = y[0], yb = y[ny - 1];
     for (size_t m = 0; m < nmarks; m++) {
         if (!isfinite(marks[m].x) || !isfinite(marks[m].y)) continue;
-        int cx = nx > 1 ? (int)floor((marks[m].x - xa) / (xb - xa) * (W - 1) + 0.5) : 0;
-        int cy = Hrows - 1 - (ny > 1 ? (int)floor((marks[m].y - ya) / (yb - ya) * (Hrows - 1)
-                                                  + 0.5) : 0);
+        /* to_dot clamps a position far off the axes before the int
+         * conversion; a single column or row puts every mark on it */
+        int cx = nx > 1 ? to_dot((marks[m].x - xa) / (xb - xa) * (W - 1), W) : 0;
+        int cy = Hrows - 1 - (ny > 1 ? to_dot((marks[m].y - ya) / (yb - ya) * (Hrows - 1), Hrows)
+                                     : 0);
         if (cx < 0 || cy < 0 || cx >= W || cy >= Hrows) continue;
         if (alert[cy * W + cx] && !marks[m].alert) continue;
         over[cy * W + cx] = marks[m].alert ? BL_PLOT_ALERT : marks[m].glyph;

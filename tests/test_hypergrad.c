@@ -109,11 +109,13 @@ static void check_specs(void)
     st = bl_spec_parse("ex:pinv", &s, &e);
     tap_ok(st == BL_OK && s.type == ex && s.par[0] == 1, "\"ex:pinv\" is exact:pinv");
 
-    parse_fails("newton", "unknown estimator 'newton'", "known: exact, cg, neumann");
-    parse_fails("exactly", "unknown estimator", "penalty, fd");
-    /* the empty name is a prefix of every name: ambiguous, refused */
-    parse_fails("", "unknown estimator", "exact, cg");
-    parse_fails("f", "unknown estimator 'f'", NULL);
+    parse_fails("newton", "unknown estimator 'newton' (choose exact|cg|neumann|", NULL);
+    parse_fails("exactly", "unknown estimator 'exactly' (did you mean 'exact'? choose ",
+                "|penalty|fd)");
+    /* the empty name is not a prefix of anything: unknown, refused */
+    parse_fails("", "unknown estimator ''", "exact|cg");
+    parse_fails("f", "ambiguous estimator 'f' (could be fp, forward, first-order, fd)", NULL);
+    parse_fails("fi:pinv", "first-order has no parameter 'pinv'", NULL);
     parse_fails("reverse:from=middle", "from takes zero|current, not 'middle'", NULL);
     parse_fails("reverse:from", "from needs a value", NULL);
     parse_fails(":h=1", "unknown estimator", NULL);

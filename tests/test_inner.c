@@ -43,8 +43,11 @@ static void check_lookup(void)
            && strcmp(bl_inner_newton->name, "newton") == 0,
            "the types carry their names");
     tap_ok(bl_inner_lookup("GD") == NULL && bl_inner_lookup("newt") == NULL
-           && bl_inner_lookup("") == NULL && bl_inner_lookup("sgd") == NULL,
-           "bl_inner_lookup: exact names only (GD, newt, \"\", sgd unknown)");
+           && bl_inner_lookup("") == NULL && bl_inner_lookup("sgd") == NULL
+           && bl_inner_lookup("newton-") == bl_inner_newton_cg
+           && bl_inner_lookup("fi") == bl_inner_fista,
+           "bl_inner_lookup: exact names and unique prefixes (fi, newton-); GD, \"\", "
+           "sgd unknown, newt ambiguous (newton, newton-cg)");
     int n = 0, wellformed = 1;
     for (const bl_inner_type *const *t = bl_inner_types; *t; t++, n++)
         wellformed = wellformed && (*t)->name && (*t)->help && (*t)->alloc && (*t)->set

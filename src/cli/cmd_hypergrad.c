@@ -20,7 +20,7 @@ typedef struct row {
     bl_spec spec;
     bl_hg_result r;
     int status;
-    char err[700];
+    char err[1024];
 } row;
 
 static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
@@ -45,16 +45,24 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
     return w->status;
 }
 
-/* Before running: warn when an η makes neumann or fp diverge, or when H
- * is not positive definite for cg and exact (from the spectrum of H). */
+/* The step η spec S uses: its parameter eta when positive, else ETA. */
+static double spec_eta(const bl_spec *s, double eta)
+{
+    int k = bl_param_find(s->type->params, s->type->nparams, "eta");
+    return k >= 0 && s->par[k] > 0 ? s->par[k] : eta;
+}
+
+/* Before running, from the spectrum of H and the estimators' needs and
+ * flags (hypergrad.h): warn when an η makes a method that needs a
+ * contracting η (neumann, fp) or unrolled steps diverge, and refuse a
+ * BL_EST_PD_CHECKED method (cg) where H is not positive definite. */
 static void warn_before(bl_session *S, row *rows, int n, double eta)
 {
     int need = 0;
     for (int i = 0; i < n; i++) {
-        const char *nm = rows[i].spec.type->name;
-        need |= !strcmp(nm, "neumann") || !strcmp(nm, "fp") || !strcmp(nm, "cg")
-                || (!strcmp(nm, "exact") && rows[i].spec.par[0] == 0)
-                || rows[i].spec.type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep");
+        const bl_spec *s = &rows[i].spec;
+        need |= bl_spec_needs_pd(s) || (s->type->needs & BL_EST_NEEDS_CONTRACTION)
+                || (s->type->flags & BL_EST_UNROLLS);
     }
     bl_spectrum sp;
     unsigned long h0 = S->P->n_hvp;
@@ -62,37 +70,36 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
     S->P->n_hvp = h0;
     for (int i = 0; i < n; i++) {
         const bl_spec *s = &rows[i].spec;
-        const char *nm = s->type->name;
-        if (!strcmp(nm, "neumann") || !strcmp(nm, "fp")) {
-            double e = s->par[1] > 0 ? s->par[1] : eta, q = bl_contraction(&sp, e);
+        if (s->type->needs & BL_EST_NEEDS_CONTRACTION) {
+            double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
             if (q >= 1) {
                 fflush(S->out);
                 fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
                         "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
                         sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
             }
-        } else if ((s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep"))
+        } else if ((s->type->flags & BL_EST_UNROLLS)
                    && !(S->P->type->step
                         && (S->P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP)))) {
             /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1
              * (a problem's own step, prox or SOR sweep, is not that map) */
-            const bl_param *pp = s->type->params;
-            int k = bl_param_find(pp, s->type->nparams, "eta");
-            double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);
+            double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
             if (q > 1) {
                 fflush(S->out);
                 fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
                         "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
             }
-        } else if (!strcmp(nm, "cg") && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
+        } else if ((s->type->flags & BL_EST_PD_CHECKED) && bl_spec_needs_pd(s)
+                   && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
             /* cg on a singular or indefinite H may even "converge" (when ∇θL
              * lies in H's range) to a meaningless adjoint: refuse it */
+            char who[256], use[512];
+            bl_estimator_names(BL_EST_NEEDS_PD, who, sizeof who);
+            bl_estimator_advice_not_pd(use, sizeof use);
             rows[i].status = BL_ENOTPD;
             snprintf(rows[i].err, sizeof rows[i].err, "%s: H is %s at the current θ (smallest "
-                     "eigenvalue %.6g): exact and cg need it positive definite; here use "
-                     "exact:pinv, neumann or fp with a contracting η, reverse, forward, "
-                     "truncated, onestep, first-order, penalty or fd", s->text,
-                     sp.lmin < 0 ? "indefinite" : "singular", sp.lmin);
+                     "eigenvalue %.6g): %s need it positive definite; here use %s", s->text,
+                     sp.lmin < 0 ? "indefinite" : "singular", sp.lmin, who, use);
         }
     }
 }
@@ -170,9 +177,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             n = i;
             break;
         }
-        if (st == BL_OK && ref < 0 && rows[i].spec.type == bl_estimator_lookup("exact")
-            && rows[i].spec.par[0] == 0)
-            ref = i;
+        if (st == BL_OK && ref < 0 && bl_spec_is_reference(&rows[i].spec)) ref = i;
     }
     /* the reference: exact where H is positive definite, otherwise fd */
     row extra = {0};
@@ -359,4 +364,5 @@ const bl_command bl_cmd_hypergrad = {
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,
     .complete = complete_hypergrad,
+    .flags = BL_CMD_HELP_ESTIMATORS,
 };

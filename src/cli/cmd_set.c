@@ -181,21 +181,6 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
     return BL_OK;
 }
 
-static int setting_lookup(const char *name, bl_err *e)
-{
-    const char *names[BL_NSETTINGS];
-    for (int i = 0; i < BL_NSETTINGS; i++) names[i] = bl_settings_table[i].name;
-    int k = bl_prefix_lookup(name, names, BL_NSETTINGS);
-    if (k >= 0) return k;
-    const char *near = k == -1 ? bl_closest(name, names, BL_NSETTINGS) : NULL;
-    if (near)
-        bl_err_set(e, BL_EINVAL, "unknown setting '%s' (did you mean '%s'?)", name, near);
-    else
-        bl_err_set(e, BL_EINVAL, "%s setting '%s' (show settings lists them)",
-                   k == -2 ? "ambiguous" : "unknown", name);
-    return -1;
-}
-
 void bl_apply_threads(const bl_session *S)
 {
 #ifdef _OPENMP
@@ -275,7 +260,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         bl_err_set(e, BL_EINVAL, "only omega and theta take an index");
         return BL_EINVAL;
     }
-    int k = setting_lookup(argv[0], e);
+    int k = bl_setting_lookup(argv[0], e);
     if (k < 0) return BL_EINVAL;
     char *joined = join(argc - 1, argv + 1, " ", e);
     if (!joined) return BL_ENOMEM;
@@ -482,7 +467,7 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
         }
         return BL_OK;
     }
-    int k = setting_lookup(argv[0], e);
+    int k = bl_setting_lookup(argv[0], e);
     if (k < 0) return BL_EINVAL;
     char val[512], dom[256];
     bl_setting_format(k, &S->set[k], val, sizeof val);

@@ -18,64 +18,40 @@ const bl_command *const bl_commands[] = {
     &bl_cmd_help, &bl_cmd_try, &bl_cmd_quit, NULL,
 };
 
-/* The commands a prefix may name: all but `try`, which is only ever
- * written whole (so that `tr` stays `trace`). */
-static size_t command_names(const char **names, const bl_command **cmds, size_t max)
+int bl_command_lookup(const char *name, const bl_command **c, bl_err *e)
 {
+    const char *names[64];
+    const bl_command *cmds[64];
     size_t n = 0;
-    for (size_t i = 0; n < max && bl_commands[i]; i++) {
-        if (bl_commands[i] == &bl_cmd_try) continue;
+    *c = NULL;
+    /* a BL_CMD_WHOLE command is found by its whole name only */
+    for (size_t i = 0; bl_commands[i]; i++)
+        if ((bl_commands[i]->flags & BL_CMD_WHOLE) && name && !strcmp(name, bl_commands[i]->name)) {
+            *c = bl_commands[i];
+            return (int)i;
+        }
+    for (size_t i = 0; n < 64 && bl_commands[i]; i++) {
+        if (bl_commands[i]->flags & BL_CMD_WHOLE) continue;
         cmds[n] = bl_commands[i];
         names[n++] = bl_commands[i]->name;
     }
-    return n;
+    int k = bl_lookup(name, names, n, "command", "type 'help' for the list", e);
+    if (k >= 0) *c = cmds[k];
+    return k;
 }
 
 const bl_command *bl_command_find(const char *name, bl_err *e)
 {
-    const char *names[64];
-    const bl_command *cmds[64];
-    if (name && !strcmp(name, bl_cmd_try.name)) return &bl_cmd_try;
-    size_t n = command_names(names, cmds, 64);
-    int k = bl_prefix_lookup(name, names, n);
-    if (k >= 0) return cmds[k];
-    if (k == -2) {
-        char list[512] = "";
-        size_t len = strlen(name);
-        for (size_t i = 0; i < n; i++)
-            if (strncmp(names[i], name, len) == 0) {
-                size_t l = strlen(list);
-                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", names[i]);
-            }
-        bl_err_set(e, BL_EINVAL, "ambiguous command '%s' (could be %s)", name, list);
-        return NULL;
-    }
-    const char *near = bl_closest(name, names, n);
-    if (near)
-        bl_err_set(e, BL_EINVAL, "unknown command '%s' (did you mean '%s'?)", name, near);
-    else
-        bl_err_set(e, BL_EINVAL, "unknown command '%s' (type 'help' for the list)", name);
-    return NULL;
+    const bl_command *c;
+    bl_command_lookup(name, &c, e);
+    return c;
 }
 
 int bl_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e)
 {
-    int k = bl_prefix_lookup(word, names, n);
-    if (k >= 0) return k;
-    char list[256] = "";
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(list);
-        snprintf(list + l, sizeof list - l, "%s%s", i ? "|" : "", names[i]);
-    }
-    const char *near = k == -1 ? bl_closest(word, names, n) : NULL;
-    if (near)
-        bl_err_set(e, BL_EINVAL, "%s '%s' %s (did you mean '%s'? choose %s)", what,
-                   word, "is unknown", near, list);
-    else
-        bl_err_set(e, BL_EINVAL, "%s '%s' is %s (choose %s)", what, word,
-                   k == -2 ? "ambiguous" : "unknown", list);
-    return -1;
+    int k = bl_lookup(word, names, n, what, NULL, e);
+    return k >= 0 ? k : -1;
 }
 
 void bl_report_error(bl_session *S, const char *cmd, const char *msg)
@@ -120,7 +96,7 @@ static int run_words(bl_session *S, char **w, size_t n)
     }
     /* an interrupt under try was reported by the command that stopped, and
      * as an error: try turns failures into notes, not Ctrl-C */
-    if (st && !(c == &bl_cmd_try && st == BL_EINTR)) {
+    if (st && !((c->flags & BL_CMD_RUNS_COMMAND) && st == BL_EINTR)) {
         int trying = S->trying;
         if (st == BL_EINTR) S->trying = 0;
         bl_report_error(S, c->name, e.msg);
@@ -183,6 +159,7 @@ const bl_command bl_cmd_try = {
     .minargs = 1, .maxargs = -1,
     .exec = exec_try,
     .complete = complete_try,
+    .flags = BL_CMD_WHOLE | BL_CMD_RUNS_COMMAND,
 };
 
 int bl_execute_line(bl_session *S, const char *line)

@@ -13,6 +13,17 @@
 typedef const char *(*bl_complete_fn)(bl_session *S, int argi, char **words,
                                       size_t i);
 
+/* What the code around a command needs to know of it (flags). */
+enum {
+    BL_CMD_WHOLE = 1u << 0,        /* written whole, never found by a prefix
+                                      (try: so that `tr` stays trace) */
+    BL_CMD_RUNS_COMMAND = 1u << 1, /* its words are a command that reports its
+                                      own failures and completes as itself (try) */
+    BL_CMD_HELP_ESTIMATORS = 1u << 2, /* help CMD lists the estimators */
+    BL_CMD_FILE_IF_PATH = 1u << 3  /* file_arg is a file name only when it
+                                      looks like a path ('/' or '.') */
+};
+
 typedef struct bl_command {
     const char *name;
     const char *usage;        /* "problem list | problem use NAME [key=value ...]" */
@@ -21,6 +32,9 @@ typedef struct bl_command {
     int minargs, maxargs;     /* words after the name; maxargs −1: any */
     int (*exec)(bl_session *S, int argc, char **argv, bl_err *e);
     bl_complete_fn complete;
+    unsigned flags;           /* BL_CMD_* */
+    int file_arg;             /* the word (1: the first after the name) that
+                                 names a file: Tab completes file names; 0: none */
 } bl_command;
 
 /* One const entry per command, each defined in its group's cmd_*.c. */
@@ -34,9 +48,13 @@ extern const bl_command bl_cmd_dash;   /* cmd_dash.c: the dashboard */
 
 extern const bl_command *const bl_commands[];    /* NULL-terminated */
 
-/* Finds a command by exact name or unique prefix; fills E (unknown, with
- * a suggestion, or ambiguous, with the candidates) when there is none. */
+/* Finds a command by exact name or unique prefix (bl_lookup; BL_CMD_WHOLE
+ * commands only by their whole name); fills E (unknown, with a suggestion,
+ * or ambiguous, with the candidates) when there is none. */
 const bl_command *bl_command_find(const char *name, bl_err *e);
+/* The same, with bl_lookup's answer: ≥ 0 (found, *C set), BL_LOOKUP_UNKNOWN
+ * or BL_LOOKUP_AMBIGUOUS (*C NULL). */
+int bl_command_lookup(const char *name, const bl_command **c, bl_err *e);
 
 /* Runs every command of LINE.  Errors are reported (stderr as
  * "bilab: CMD: message", and a JSON error object in json mode); returns
@@ -44,7 +62,8 @@ const bl_command *bl_command_find(const char *name, bl_err *e);
  * session keeps going). */
 int bl_execute_line(bl_session *S, const char *line);
 
-/* Picks a subcommand by unique prefix from NAMES; fills E otherwise. */
+/* Picks a subcommand (a choice) from NAMES by bl_lookup; WHAT names it in
+ * the message.  Returns its index, or −1 with E filled. */
 int bl_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e);
 

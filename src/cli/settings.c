@@ -151,11 +151,17 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         "plot height in character cells", NULL, BL_INV_NONE},
 };
 
+int bl_setting_lookup(const char *name, bl_err *e)
+{
+    const char *names[BL_NSETTINGS];
+    for (int i = 0; i < BL_NSETTINGS; i++) names[i] = bl_settings_table[i].name;
+    int k = bl_lookup(name, names, BL_NSETTINGS, "setting", "show settings lists them", e);
+    return k >= 0 ? k : -1;
+}
+
 int bl_setting_find(const char *name)
 {
-    for (int i = 0; i < BL_NSETTINGS; i++)
-        if (strcmp(bl_settings_table[i].name, name) == 0) return i;
-    return -1;
+    return bl_setting_lookup(name, NULL);
 }
 
 void bl_setting_domain(int idx, char *buf, size_t len)
@@ -227,11 +233,10 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         const char *names[64];
         size_t n = 0;
         while (n < 64 && s->choice(n)) { names[n] = s->choice(n); n++; }
-        int k = bl_prefix_lookup(text, names, n);
+        bl_err le;
+        int k = bl_lookup(text, names, n, NULL, NULL, &le);
         if (k < 0) {
-            bl_setting_domain(idx, dom, sizeof dom);
-            bl_err_set(e, BL_EINVAL, "%s: %s '%s' (choose %s)", s->name,
-                       k == -2 ? "ambiguous" : "unknown", text, dom);
+            bl_err_set(e, BL_EINVAL, "%s: %s", s->name, le.msg);
             return BL_EINVAL;
         }
         snprintf(v.str, sizeof v.str, "%s", names[k]);

@@ -49,7 +49,10 @@ typedef struct bl_setval {
     char str[256];
 } bl_setval;
 
-int bl_setting_find(const char *name);          /* index or −1 (exact name) */
+/* The index of setting NAME by bl_lookup (exact, else unique prefix), or −1
+ * with E filled (bl_setting_find: without a message). */
+int bl_setting_lookup(const char *name, bl_err *e);
+int bl_setting_find(const char *name);
 /* Parses TEXT for setting IDX into OUT; fills E with a one-line reason. */
 int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e);
 /* Formats the value of setting IDX for show/save. */

@@ -54,11 +54,6 @@ static const int heat_colors[HEAT_LEVELS] = {17, 19, 27, 33, 39, 44, 49, 118, 19
 static const double paces[] = {0.5, 1, 2, 5, 10, 20, 50, 0};   /* steps/s; 0: max */
 #define NPACES (sizeof paces / sizeof paces[0])
 
-/* The estimators e cycles through after those of hypergrad.specs. */
-static const char *const cycle_specs[] = {"exact", "cg:k=10", "neumann:k=20", "fp:k=20",
-                                          "reverse:t=50", "truncated:t=50,k=5",
-                                          "first-order", "onestep", "penalty", "fd"};
-
 typedef struct hist_copy {
     double *v, *r;
     size_t n, cap;
@@ -487,7 +482,7 @@ static void hg_update(bl_dash *D)
             continue;
         }
         w->norm = gsl_blas_dnrm2(&gv.vector);
-        if (ref < 0 && !strcmp(spec.type->name, "exact") && spec.par[0] == 0) ref = (int)i;
+        if (ref < 0 && bl_spec_is_reference(&spec)) ref = (int)i;
     }
     gsl_vector_view rv = gsl_vector_view_array(D->gref, d);
     if (ref >= 0) {
@@ -1629,19 +1624,30 @@ static int act(bl_dash *D, const char *line)
     return DASH_REDRAW;
 }
 
+size_t bl_dash_cycle(const bl_session *S, char (*list)[BL_DASH_SPEC_MAX], size_t max)
+{
+    char specs[256], *save = NULL;
+    size_t n = 0;
+    snprintf(specs, sizeof specs, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
+    for (char *t = strtok_r(specs, " ", &save); t && n < max && n < 16;
+         t = strtok_r(NULL, " ", &save))
+        snprintf(list[n++], BL_DASH_SPEC_MAX, "%s", t);
+    for (size_t i = 0; bl_estimators[i] && n < max; i++) {
+        const bl_estimator_type *T = bl_estimators[i];
+        if (T->flags & BL_EST_NOT_LIVE) continue;
+        const char *spec = T->live ? T->live : T->name;
+        size_t k = 0;
+        while (k < n && strcmp(list[k], spec)) k++;
+        if (k == n) snprintf(list[n++], BL_DASH_SPEC_MAX, "%s", spec);
+    }
+    return n;
+}
+
 static void cycle_estimator(bl_dash *D)
 {
     bl_session *S = D->S;
-    char list[32][128], specs[256], *save = NULL;
-    size_t n = 0;
-    snprintf(specs, sizeof specs, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
-    for (char *t = strtok_r(specs, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
-        snprintf(list[n++], sizeof list[0], "%s", t);
-    for (size_t i = 0; i < sizeof cycle_specs / sizeof cycle_specs[0]; i++) {
-        size_t k = 0;
-        while (k < n && strcmp(list[k], cycle_specs[i])) k++;
-        if (k == n) snprintf(list[n++], sizeof list[0], "%s", cycle_specs[i]);
-    }
+    char list[48][BL_DASH_SPEC_MAX];
+    size_t n = bl_dash_cycle(S, list, 48);
     size_t at = 0;
     for (size_t k = 0; k < n; k++)
         if (!strcmp(list[k], S->set[BL_S_OUTER_ESTIMATOR].str)) at = k + 1;

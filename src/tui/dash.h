@@ -25,6 +25,13 @@
 
 typedef struct bl_dash bl_dash;
 
+/* The specs the e key cycles the outer estimator through: those of
+ * hypergrad.specs, then the estimator table's live specs (hypergrad.h:
+ * each type's live spec or name, but BL_EST_NOT_LIVE ones), each once.
+ * Fills at most MAX into LIST; returns how many. */
+#define BL_DASH_SPEC_MAX 128
+size_t bl_dash_cycle(const bl_session *S, char (*list)[BL_DASH_SPEC_MAX], size_t max);
+
 /* Runs the dashboard on the terminal of standard input and output until
  * q (or quit on its command line).  The dashboard's own state (messages,
  * pace, command history) is kept in S->dash between visits.  The terminal

@@ -713,10 +713,41 @@ static const bl_estimator_type fd_type = {
     .run = fd_run,
 };
 
+#ifdef BL_TEST_EXTRA_ESTIMATOR
+/* A throwaway estimator for the test build (tests/test_plugin.c): half of
+ * exact.  One function and one row below, nothing else: hypergrad, help,
+ * completion, the warnings and advice, the dashboard's cycle and the
+ * estimator × problem table pick it up from the table. */
+static int halfexact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                         bl_err *e)
+{
+    int st = exact_run(par, c, r, e);
+    if (st == BL_OK) {
+        gsl_vector_scale(r->grad, 0.5);
+        gsl_vector_scale(r->adjoint, 0.5);
+    }
+    return st;
+}
+
+static const bl_estimator_type halfexact_type = {
+    .name = "halfexact",
+    .help = "half of exact (a test build's throwaway estimator)",
+    .cost = "as exact",
+    .params = exact_params, .nparams = NPAR(exact_params),
+    .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    .pd_param = "pinv",
+    .kind = BL_EST_OTHER, .error_name = "halving",
+    .run = halfexact_run,
+};
+#define EXTRA_ESTIMATOR &halfexact_type,
+#else
+#define EXTRA_ESTIMATOR
+#endif
+
 const bl_estimator_type *const bl_estimators[] = {
     &exact_type, &cg_type, &neumann_type, &fp_type, &reverse_type, &forward_type,
     &truncated_type, &first_order_type, &onestep_type, &penalty_type, &fd_type,
-    NULL,
+    EXTRA_ESTIMATOR NULL,
 };
 
 #define MAX_ESTIMATORS 32

@@ -20,7 +20,7 @@ static void help_all(bl_session *S)
         fprintf(f, "  %-10s %s\n", bl_commands[i]->name, bl_commands[i]->summary);
     fprintf(f, "\nhelp CMD for a command, help SETTING, help ESTIMATOR or help PROBLEM\n"
                "for one of those.  ';' separates commands, '#' starts a comment,\n"
-               "unique prefixes of commands and settings work, Tab completes.\n");
+               "unique prefixes of every name work, Tab completes.\n");
 }
 
 static int help_topic(bl_session *S, const char *topic, bl_err *e)

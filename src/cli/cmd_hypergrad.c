@@ -359,7 +359,8 @@ const bl_command bl_cmd_hypergrad = {
         "singular H) are left out with one note, and fd is shown when none applies.\n"
         "Solve the inner problem first (solve inner): the estimators work at the\n"
         "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
-        "when an η makes neumann or fp diverge or H is not positive definite.\n"
+        "when an η makes neumann, fp or unrolled steps diverge; cg is refused\n"
+        "where H is not positive definite.\n"
         "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,

@@ -65,12 +65,10 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
         const char *nm = s->type->name;
         if (!strcmp(nm, "neumann") || !strcmp(nm, "fp")) {
             double e = s->par[1] > 0 ? s->par[1] : eta, q = bl_contraction(&sp, e);
-            if (q >= 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
-                        sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
-            }
+            if (q >= 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s", s->text, e,
+                               q, sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
         } else if ((s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep"))
                    && !(S->P->type->step
                         && (S->P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP)))) {
@@ -79,11 +77,10 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
             const bl_param *pp = s->type->params;
             int k = bl_param_find(pp, s->type->nparams, "eta");
             double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);
-            if (q > 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
-            }
+            if (q > 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g > 1: the unrolled steps θ − η∇θG diverge", s->text,
+                               e, q);
         } else if (!strcmp(nm, "cg") && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
             /* cg on a singular or indefinite H may even "converge" (when ∇θL
              * lies in H's range) to a meaningless adjoint: refuse it */

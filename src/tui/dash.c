@@ -350,17 +350,14 @@ typedef struct capture {
     size_t len;
     struct span { size_t at; int kind; } *span;
     size_t nspan;
-    int failed;                 /* out of memory: kinds may be lost */
 } capture;
 
+/* From here on the text is of KIND (out of memory: of the kind before). */
 static void capture_mark(capture *c, int kind)
 {
     fflush(c->mem);
     struct span *sp = realloc(c->span, (c->nspan + 1) * sizeof *sp);
-    if (!sp) {
-        c->failed = 1;
-        return;
-    }
+    if (!sp) return;
     c->span = sp;
     sp[c->nspan++] = (struct span){c->len, kind};
 }

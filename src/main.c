@@ -94,10 +94,10 @@ static void load_default(bl_session *S)
         bl_execute_line(S, "problem use quadratic");
     if (S->P) {
         const bl_problem_type *T = S->P->type;
-        if (!T->theta_star || T->theta_star(S->P, S->omega, S->theta) != BL_OK) {
-            gsl_vector_set_zero(S->theta);
-            bl_execute_line(S, "solve inner");
-        }
+        int closed = T->theta_star && T->theta_star(S->P, S->omega, S->theta) == BL_OK;
+        if (!closed) gsl_vector_set_zero(S->theta);
+        bl_session_touch(S, BL_CHG_THETA);
+        if (!closed) bl_execute_line(S, "solve inner");
         bl_problem_reset_counts(S->P);
     }
     S->keep_going = keep;
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
     load_default(S);
     S->keep_going = keep;
     if (json) {
-        bl_setting_parse(BL_S_FORMAT, "json", &S->set[BL_S_FORMAT], NULL);
+        bl_session_set(S, BL_S_FORMAT, "json", NULL);
     }
 
     int st = BL_OK;

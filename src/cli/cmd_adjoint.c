@@ -13,29 +13,18 @@
 
 /* ---- the live adjoint iterator ---- */
 
-static double adjoint_eta(bl_session *S);
-
-/* The live iterator still applies: same θ, ω, method and step. */
-static int same_point(const bl_adjoint *it, bl_session *S)
-{
-    return it && it->P == S->P && it->omega && it->theta->size == S->theta->size
-           && memcmp(it->theta->data, S->theta->data, S->theta->size * sizeof(double)) == 0
-           && memcmp(it->omega->data, S->omega->data, S->omega->size * sizeof(double)) == 0
-           && it->type == bl_adjoint_lookup(S->set[BL_S_ADJOINT_METHOD].str)
-           && (!(it->type->flags & BL_ADJ_NEEDS_ETA) || it->eta == adjoint_eta(S));
-}
-
 static double adjoint_eta(bl_session *S)
 {
     double eta = S->set[BL_S_ADJOINT_ETA].num;
     return eta > 0 ? eta : bl_session_eta(S);
 }
 
-/* The live iterator at the current θ and ω, made anew when they (or
- * adjoint.method) changed since the last adjoint step. */
+/* The live iterator, made anew at the current θ and ω when something it
+ * was made from (the problem, θ, ω, adjoint.method, adjoint.eta, the inner
+ * settings that give its default step) changed since it was made. */
 static int live_adjoint(bl_session *S, bl_err *e)
 {
-    if (same_point(S->adj, S)) return BL_OK;
+    if (bl_session_live_adjoint(S)) return BL_OK;
     const bl_adjoint_type *T = bl_adjoint_lookup(S->set[BL_S_ADJOINT_METHOD].str);
     bl_adjoint *it = bl_adjoint_alloc(T ? T : bl_adjoint_cg, S->P->p);
     if (!it) return BL_ENOMEM;
@@ -46,8 +35,7 @@ static int live_adjoint(bl_session *S, bl_err *e)
         bl_adjoint_free(it);
         return st;
     }
-    bl_adjoint_free(S->adj);
-    S->adj = it;
+    bl_session_set_adjoint(S, it);
     return BL_OK;
 }
 
@@ -93,15 +81,15 @@ int bl_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
         }
     }
     if (st == BL_EMAXITER) {
-        fflush(S->out);
-        fprintf(S->errf, "bilab: %s: warning: %s\n", cmd, e->msg);
+        bl_session_msg(S, BL_MSG_WARNING, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_EDIVERGE || st == BL_ENOTPD) {
-        bl_adjoint_free(S->adj);       /* the iterate is lost: start over next time */
-        S->adj = NULL;
+        bl_session_set_adjoint(S, NULL);   /* the iterate is lost: start over next time */
         return st;
     }
+    /* the iterate moved (the dashboard's adjoint panel), not what the
+     * iterator is made from: it stays live */
     bl_session_keep_adjoint(S, it->a);
     print_adjoint_state(S, cmd, it);
     return st;

@@ -129,9 +129,9 @@ static int validate(bl_session *S, const bl_expr_def *def, unsigned changed,
             char msg[640];
             const char *nl = strchr(de.msg, '\n');
             int head = nl ? (int)(nl - de.msg) : (int)strlen(de.msg);
-            snprintf(msg, sizeof msg, "warning: %.*s; set theta (and omega) where it is "
+            snprintf(msg, sizeof msg, "%.*s; set theta (and omega) where it is "
                      "defined before stepping%s", head, de.msg, nl ? nl : "");
-            bl_report_error(S, "define", msg);
+            bl_session_msg(S, BL_MSG_WARNING, "define", "%s", msg);
         }
         out[w].present = 1;
         out[w].nodes = bl_expr_nodes(x);
@@ -366,8 +366,7 @@ static int define_show(bl_session *S)
  * copy it was built from until a new definition is complete. */
 static int define_clear(bl_session *S)
 {
-    bl_expr_def_free(S->def);
-    S->def = NULL;
+    bl_session_define(S, NULL, NULL, NULL);     /* no definitions: cannot fail */
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "define");

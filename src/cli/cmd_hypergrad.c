@@ -72,23 +72,20 @@ static void warn_before(bl_session *S, row *rows, int n, double eta)
         const bl_spec *s = &rows[i].spec;
         if (s->type->needs & BL_EST_NEEDS_CONTRACTION) {
             double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
-            if (q >= 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s\n", s->text, e, q,
-                        sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
-            }
+            if (q >= 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s", s->text, e,
+                               q, sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
         } else if ((s->type->flags & BL_EST_UNROLLS)
                    && !(S->P->type->step
                         && (S->P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP)))) {
             /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1
              * (a problem's own step, prox or SOR sweep, is not that map) */
             double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
-            if (q > 1) {
-                fflush(S->out);
-                fprintf(S->errf, "bilab: hypergrad: warning: %s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g > 1: the unrolled steps θ − η∇θG diverge\n", s->text, e, q);
-            }
+            if (q > 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g > 1: the unrolled steps θ − η∇θG diverge", s->text,
+                               e, q);
         } else if ((s->type->flags & BL_EST_PD_CHECKED) && bl_spec_needs_pd(s)
                    && !(sp.lmin > 1e-12 * fabs(sp.lmax))) {
             /* cg on a singular or indefinite H may even "converge" (when ∇θL

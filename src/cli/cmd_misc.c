@@ -200,13 +200,14 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
         bl_setting_format(i, &S->set[i], val, sizeof val);
         bl_setting_parse(i, bl_settings_table[i].def, &dv, NULL);
         bl_setting_format(i, &dv, def, sizeof def);
+        bl_setval_free(&dv);
         if (strcmp(val, def) != 0) fprintf(f, "set %s %s\n", bl_settings_table[i].name, val);
     }
     write_vector(f, "omega", S->omega);
     write_vector(f, "theta", S->theta);
     /* the live inner iterator: its step η (1/L_G at the θ where it started,
      * which a fresh start at this θ may not find again) and its count */
-    if (S->inner)
+    if (bl_session_live_inner(S))
         fprintf(f, "set inner.state eta=%.17g iterations=%zu\n", S->inner->eta,
                 S->inner_total);
     if ((st = bl_wfile_commit(&w, e))) return st;

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "args.h"
 #include "command.h"
@@ -181,16 +178,6 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
     return BL_OK;
 }
 
-void bl_apply_threads(const bl_session *S)
-{
-#ifdef _OPENMP
-    int n = (int)S->set[BL_S_THREADS].num;
-    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
-#else
-    (void)S;
-#endif
-}
-
 static void print_value(bl_session *S, const char *name, const char *text)
 {
     if (bl_session_json(S)) {
@@ -239,7 +226,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         int st = set_vector(S, tmp, base, indexed, idx, end, argc - 1, argv + 1, e);
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
-            bl_session_invalidate(S);
+            bl_session_touch(S, om ? BL_CHG_OMEGA : BL_CHG_THETA);
             if (indexed == 2 && bl_session_json(S)) {
                 gsl_vector sub = *v;        /* the slice only */
                 sub.size = (size_t)(end - idx);
@@ -264,24 +251,11 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     if (k < 0) return BL_EINVAL;
     char *joined = join(argc - 1, argv + 1, " ", e);
     if (!joined) return BL_ENOMEM;
-    bl_setval v;
-    int bad = bl_setting_parse(k, joined, &v, e);
+    /* the value, what the row's apply hook does with it, the change */
+    int st = bl_session_set(S, k, joined, e);
     free(joined);
-    if (bad) return BL_EINVAL;
+    if (st) return st;
     char text[512];
-    if (k == BL_S_OUTER_OPT && strcmp(v.str, S->set[k].str) != 0) {
-        bl_outer *o = bl_outer_alloc(bl_outer_lookup(v.str), S->P->d);
-        if (!o) return BL_ENOMEM;
-        bl_trace t = o->trace;          /* keep the history, new optimiser state */
-        o->trace = S->outer->trace;
-        o->iter = S->outer->iter;
-        S->outer->trace = t;
-        bl_outer_free(S->outer);
-        S->outer = o;
-    }
-    S->set[k] = v;
-    if (bl_settings_table[k].invalidates & BL_INV_INNER) bl_session_invalidate(S);
-    if (k == BL_S_THREADS) bl_apply_threads(S);
     bl_setting_format(k, &S->set[k], text, sizeof text);
     print_value(S, bl_settings_table[k].name, text);
     return BL_OK;
@@ -349,7 +323,7 @@ static void show_state(bl_session *S)
         bl_json_num(&j, "G", G);
         bl_json_num(&j, "inner_residual", gn);
         bl_json_num(&j, "eta", eta);
-        bl_json_int(&j, "inner_iterations", (long long)S->inner_total);
+        bl_json_int(&j, "inner_iterations", (long long)bl_session_inner_iters(S));
         bl_json_int(&j, "outer_iterations", (long long)S->outer->iter);
         bl_json_str(&j, "inner_solver", S->set[BL_S_INNER_SOLVER].str);
         bl_json_str(&j, "inner_solver_used", ic.type->name);
@@ -374,7 +348,7 @@ static void show_state(bl_session *S)
             bl_fmt(d, sizeof d, gn, dg));
     fprintf(f, "inner    %s%s%s%s, η = %s, %zu iterations at this ω\n",
             S->set[BL_S_INNER_SOLVER].str, auto_ ? " (" : "", auto_ ? ic.type->name : "",
-            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), S->inner_total);
+            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
     /* the problem's own report (problem.h), as lines under "report" */

@@ -57,18 +57,9 @@ int bl_pick(const char *word, const char *const *names, size_t n,
 void bl_report_error(bl_session *S, const char *cmd, const char *msg)
 {
     int note = S->trying > 0;       /* under `try`: a note, not an error */
-    fflush(S->out);
-    if (note) fprintf(S->errf, "note: %s failed (try): %s\n", cmd, msg);
-    else fprintf(S->errf, "bilab: %s: %s\n", cmd, msg);
-    fflush(S->errf);
-    if (bl_session_json(S)) {
-        bl_json j;
-        bl_json_begin(&j, S->out, note ? "note" : "error");
-        bl_json_str(&j, "command", cmd);
-        bl_json_str(&j, "message", msg);
-        bl_json_end(&j);
-        fflush(S->out);
-    }
+    bl_msg m = {.kind = note ? BL_MSG_NOTE : BL_MSG_ERROR, .cmd = cmd, .text = msg,
+                .flags = note ? BL_MSG_TRIED : 0};
+    bl_session_post(S, &m);
 }
 
 /* Runs the command of the N words W (N > 0) and reports its failure. */

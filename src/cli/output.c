@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "session.h"
 
 #define JSON_MAXLEVEL ((int)(sizeof ((bl_json *)0)->first / sizeof(int)) - 1)
 
@@ -204,14 +205,32 @@ void bl_pad(FILE *f, const char *s, int width)
     fputc(' ', f);
 }
 
-void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+void bl_msg_write(FILE *f, const bl_msg *m)
+{
+    switch (m->kind) {
+    case BL_MSG_RESULT:
+        break;
+    case BL_MSG_NOTE:
+        fputs("note: ", f);
+        if (m->flags & BL_MSG_TRIED) fprintf(f, "%s failed (try): ", m->cmd ? m->cmd : "");
+        break;
+    case BL_MSG_WARNING:
+    case BL_MSG_ERROR:
+        fputs("bilab: ", f);
+        if (m->cmd) fprintf(f, "%s: ", m->cmd);
+        if (m->kind == BL_MSG_WARNING) fputs("warning: ", f);
+        break;
+    }
+    fprintf(f, "%s\n", m->text);
+}
+
+void bl_warn_inner(bl_session *S, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail)
 {
     char w[64], t[64];
     if (nfail == 0) return;
-    if (out) fflush(out);
-    fprintf(err, "bilab: %s: warning: %zu of %zu %s stopped short of inner.tol = %s "
-            "(worst %s = %s, %s)%s\n", cmd, nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
-            rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
+    bl_session_msg(S, BL_MSG_WARNING, cmd, "%zu of %zu %s stopped short of inner.tol = %s "
+                   "(worst %s = %s, %s)%s", nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
+                   rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
 }

@@ -40,14 +40,39 @@ char *bl_fmt(char *buf, size_t len, double v, int digits);
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);
 
-/* The one warning line a command prints for its inner solves that stopped
- * short of inner.tol (OUT is flushed first, so that the line comes after
- * what the command printed):
+/* ---- messages ----
+ * What a command says besides its result goes to the session's one sink
+ * (bl_session_msg in session.h) as a bl_msg; the REPL and batch mode
+ * write it to stderr with bl_msg_write, the dashboard queues it by kind. */
+typedef enum {
+    BL_MSG_RESULT,   /* a line of a result (stdout) */
+    BL_MSG_NOTE,     /* "note: TEXT"; under try: "note: CMD failed (try): TEXT" */
+    BL_MSG_WARNING,  /* "bilab: CMD: warning: TEXT": done, but look */
+    BL_MSG_ERROR     /* "bilab: CMD: TEXT": the command failed */
+} bl_msg_kind;
+#define BL_MSG_NKINDS 4
+
+enum { BL_MSG_TRIED = 1 };   /* a NOTE: the failure of a command under try */
+
+typedef struct bl_msg {
+    bl_msg_kind kind;
+    const char *cmd;         /* the command it is about; NULL: none */
+    const char *text;        /* without prefix or final newline */
+    unsigned flags;          /* BL_MSG_TRIED */
+} bl_msg;
+
+/* Writes M as its line (the prefix of its kind, the text, a newline):
+ * the one place that turns a message into text. */
+void bl_msg_write(FILE *f, const bl_msg *m);
+
+struct bl_session;
+/* The one warning a command posts for its inner solves that stopped short
+ * of inner.tol:
  *   bilab: CMD: warning: NFAIL of N UNIT stopped short of inner.tol = TOL
  *   (worst RNAME = WORST, LIMIT)TAIL
  * UNIT: "inner solves", "points' inner solves", ...; LIMIT: "inner.maxit =
- * 10000"; TAIL may be NULL.  Nothing is printed when NFAIL is 0. */
-void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+ * 10000"; TAIL may be NULL.  Nothing is posted when NFAIL is 0. */
+void bl_warn_inner(struct bl_session *S, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail);
 

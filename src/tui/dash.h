@@ -52,9 +52,13 @@ bl_dash *bl_dash_open_virtual(bl_session *S, const char *term, FILE *out, FILE *
 int bl_dash_key(bl_dash *D, int key);
 /* Paints the screen now; FULL repaints every cell, not only the changes. */
 void bl_dash_draw(bl_dash *D, int full);
-/* Seconds the last key spent in its command and in refreshing the model,
- * and the last paint. */
+/* Seconds the last key spent in its command and in refreshing the model
+ * (0 when the model was current: nothing changed), and the last paint. */
 void bl_dash_timings(const bl_dash *D, double *cmd, double *model, double *draw);
+/* The BACK-th latest line of the message area (0: the last), NULL past
+ * what is kept; *KIND (if given): its bl_msg_kind, or BL_MSG_NKINDS for
+ * the dashboard's echo of what was typed. */
+const char *bl_dash_message(const bl_dash *D, size_t back, int *kind);
 void bl_dash_close(bl_dash *D);
 
 #endif

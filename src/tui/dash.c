@@ -2026,10 +2026,11 @@ static void loop(bl_dash *D)
 
 int bl_dash_active(const bl_session *S)
 {
-    return S->dash && S->dash->active;
+    const bl_dash *D = S->ui;
+    return D && D->active;
 }
 
-static void dash_free_cb(struct bl_dash *D)
+static void dash_free_cb(void *D)
 {
     model_free(D);
 }
@@ -2050,15 +2051,15 @@ int bl_dash_run(bl_session *S, bl_err *e)
         bl_err_set(e, BL_EINVAL, "no problem loaded (problem use NAME)");
         return BL_EINVAL;
     }
-    bl_dash *D = S->dash;
+    bl_dash *D = S->ui;
     if (D && D->active) {
         bl_err_set(e, BL_EINVAL, "the dashboard is already on the screen");
         return BL_EINVAL;
     }
     if (!D) {
         if (!(D = model_new(S))) return BL_ENOMEM;
-        S->dash = D;
-        S->dash_free = dash_free_cb;
+        S->ui = D;
+        S->ui_free = dash_free_cb;
     }
     fflush(stdout);
     fflush(stderr);

@@ -1,5 +1,6 @@
 /* main.c: argv → mode: the prompt on a terminal, or batch (-f FILE,
- * -e CMDS, standard input). */
+ * -e CMDS, standard input), or the dashboard (--dash).  The entry point
+ * above cli and tui: it adds tui's dash command to cli's table. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "batch.h"
 #include "command.h"
+#include "dash.h"
 #include "fileio.h"
 #include "repl.h"
 #include "session.h"
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
     }
 
     bl_init();
+    bl_command_register(&bl_cmd_dash);
     setlocale(LC_CTYPE, "");   /* UTF-8 plots; numbers keep the C locale */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -1,5 +1,5 @@
 /* cmd_surface.c: surface, compare, plot: grids computed in parallel by
- * src/core/surface.c and drawn by src/tui/plot.c. */
+ * src/core/surface.c and drawn by src/render/plot.c. */
 #include "config.h"
 
 #include <langinfo.h>

@@ -9,19 +9,35 @@
 #include "command.h"
 #include "output.h"
 
-const bl_command *const bl_commands[] = {
+#define MAX_COMMANDS 48
+
+/* Room for the registered commands, which go in before help. */
+const bl_command *bl_commands[MAX_COMMANDS + 1] = {
     &bl_cmd_problem, &bl_cmd_define, &bl_cmd_data, &bl_cmd_set, &bl_cmd_show, &bl_cmd_step,
     &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,
-    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source, &bl_cmd_dash,
+    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source,
     &bl_cmd_help, &bl_cmd_try, &bl_cmd_quit, NULL,
 };
 
+int bl_command_register(const bl_command *c)
+{
+    size_t n = 0, at = 0;
+    for (; bl_commands[n]; n++) {
+        if (!strcmp(bl_commands[n]->name, c->name)) return BL_EINVAL;
+        if (bl_commands[n] == &bl_cmd_help) at = n;
+    }
+    if (n >= MAX_COMMANDS) return BL_EINVAL;
+    memmove(&bl_commands[at + 1], &bl_commands[at], (n + 1 - at) * sizeof *bl_commands);
+    bl_commands[at] = c;
+    return BL_OK;
+}
+
 int bl_command_lookup(const char *name, const bl_command **c, bl_err *e)
 {
-    const char *names[64];
-    const bl_command *cmds[64];
+    const char *names[MAX_COMMANDS];
+    const bl_command *cmds[MAX_COMMANDS];
     size_t n = 0;
     *c = NULL;
     /* a BL_CMD_WHOLE command is found by its whole name only */
@@ -30,7 +46,7 @@ int bl_command_lookup(const char *name, const bl_command **c, bl_err *e)
             *c = bl_commands[i];
             return (int)i;
         }
-    for (size_t i = 0; n < 64 && bl_commands[i]; i++) {
+    for (size_t i = 0; n < MAX_COMMANDS && bl_commands[i]; i++) {
         if (bl_commands[i]->flags & BL_CMD_WHOLE) continue;
         cmds[n] = bl_commands[i];
         names[n++] = bl_commands[i]->name;

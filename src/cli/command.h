@@ -44,9 +44,16 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
     bl_cmd_compare, bl_cmd_plot, bl_cmd_define, bl_cmd_try;
 
-extern const bl_command bl_cmd_dash;   /* cmd_dash.c: the dashboard */
+/* The table, NULL-terminated: the commands above, then those that entry
+ * points above cli register, then help, try and quit. */
+extern const bl_command *bl_commands[];
 
-extern const bl_command *const bl_commands[];    /* NULL-terminated */
+/* Adds C to the table, after the session's own commands and before help,
+ * try and quit: how an entry point above cli (the dashboard, src/tui)
+ * brings its commands, which then dispatch, complete and have help like
+ * the others.  Call it at start, before the first line runs.  BL_EINVAL
+ * when the name is taken or the table is full. */
+int bl_command_register(const bl_command *c);
 
 /* Finds a command by exact name or unique prefix (bl_lookup; BL_CMD_WHOLE
  * commands only by their whole name); fills E (unknown, with a suggestion,

@@ -24,7 +24,7 @@ bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 void bl_session_free(bl_session *S)
 {
     if (!S) return;
-    if (S->dash_free) S->dash_free(S->dash);
+    if (S->ui_free) S->ui_free(S->ui);
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
     bl_adjoint_free(S->adj);

@@ -67,10 +67,10 @@ typedef struct bl_session {
     void *sink_ctx;
     unsigned long nmsg[BL_MSG_NKINDS];   /* messages posted, by kind */
 
-    /* the dashboard's own state between visits (src/tui/dash.c), freed
-     * through dash_free so that the session does not link curses */
-    struct bl_dash *dash;
-    void (*dash_free)(struct bl_dash *);
+    /* what an entry point above cli keeps between its visits (the
+     * dashboard's state, src/tui): opaque here, freed through ui_free */
+    void *ui;
+    void (*ui_free)(void *ui);
 } bl_session;
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel);

@@ -22,6 +22,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "args.h"
+#include "canvas.h"
 #include "command.h"
 #include "dash.h"
 #include "repl.h"
@@ -36,8 +37,6 @@
 #define MSG_RING 64
 #define CMD_HIST 100
 #define CMD_LEN 1024
-#define CANVAS_W 400         /* cells */
-#define CANVAS_H 120
 #define HEAT_LEVELS 12
 #define SURF_N1 60           /* points of a 1-D surface */
 #define SURF_NX 28           /* and of a 2-D one */
@@ -113,11 +112,6 @@ typedef struct surf_view {
     size_t npoints, ndone, nunconv;
 } surf_view;
 
-typedef struct canvas {
-    int w, h, W, H, unicode;
-    unsigned char dots[CANVAS_H][CANVAS_W];
-} canvas;
-
 typedef struct rect { int y, x, h, w; } rect;
 
 struct bl_dash {
@@ -164,7 +158,7 @@ struct bl_dash {
     char refname[16];
     surf_job *job;
     unsigned job_seen;
-    canvas cv;
+    bl_canvas cv;
 };
 
 /* SIGWINCH: a signal handler can only reach a static; the dashboard's own
@@ -883,67 +877,21 @@ nomem:
 
 /* ---- drawing: canvases ---- */
 
-static void cv_init(canvas *c, int w, int h, int unicode)
+/* A canvas of the kind the terminal shows: braille, or three ASCII dots
+ * a cell. */
+static bl_canvas *cv_new(bl_dash *D, int w, int h)
 {
-    if (w > CANVAS_W) w = CANVAS_W;
-    if (h > CANVAS_H) h = CANVAS_H;
-    if (w < 1) w = 1;
-    if (h < 1) h = 1;
-    c->w = w;
-    c->h = h;
-    c->unicode = unicode;
-    c->W = unicode ? 2 * w : w;
-    c->H = unicode ? 4 * h : 3 * h;
-    for (int y = 0; y < h; y++) memset(c->dots[y], 0, (size_t)w);
+    bl_canvas_init(&D->cv, D->unicode ? BL_CANVAS_BRAILLE : BL_CANVAS_ASCII3, w, h);
+    return &D->cv;
 }
 
-static void cv_dot(canvas *c, int x, int y)
+static void cv_render(bl_dash *D, const bl_canvas *c, int y0, int x0, attr_t a)
 {
-    static const unsigned char bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20},
-                                            {0x40, 0x80}};
-    if (x < 0 || y < 0 || x >= c->W || y >= c->H) return;
-    if (c->unicode) c->dots[y / 4][x / 2] |= bit[y % 4][x % 2];
-    else c->dots[y / 3][x] |= (unsigned char)(1u << (y % 3));
-}
-
-static void cv_line(canvas *c, int x0, int y0, int x1, int y1)
-{
-    int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-    int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
-    for (int guard = 0; guard < 4 * (c->W + c->H) + 8; guard++) {
-        cv_dot(c, x0, y0);
-        if (x0 == x1 && y0 == y1) break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            y0 += sy;
-        }
-    }
-}
-
-static void cv_render(bl_dash *D, const canvas *c, int y0, int x0, attr_t a)
-{
+    char buf[4];
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
-            unsigned b = c->dots[y][x];
-            if (!b) continue;
-            char s[4];
-            if (c->unicode) {
-                unsigned cp = 0x2800 + b;
-                s[0] = (char)(0xE0 | (cp >> 12));
-                s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                s[2] = (char)(0x80 | (cp & 0x3F));
-                s[3] = '\0';
-            } else {
-                int k = (b & 1) + ((b >> 1) & 1) + ((b >> 2) & 1);
-                s[0] = k == 3 ? '|' : k == 2 ? ':' : b & 1 ? '\'' : b & 2 ? '-' : '.';
-                s[1] = '\0';
-            }
-            put(D, y0 + y, x0 + x, 1, a, s);
+            const char *s = bl_canvas_text(c, x, y, buf);
+            if (s) put(D, y0 + y, x0 + x, 1, a, s);
         }
 }
 
@@ -983,8 +931,7 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
     if ((int)strlen(bot) + 1 > lw) lw = (int)strlen(bot) + 1;
     put(D, r.y, r.x, lw, dim, top);
     if (r.h > 1) put(D, r.y + r.h - 1, r.x, lw, dim, bot);
-    canvas *c = &D->cv;
-    cv_init(c, r.w - lw, r.h, D->unicode);
+    bl_canvas *c = cv_new(D, r.w - lw, r.h);
     int px = -1, py = -1;
     for (size_t i = 0; i < n; i++) {
         if (!(isfinite(v[i]) && v[i] > 0)) {
@@ -993,8 +940,8 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
         }
         int x = n == 1 ? 0 : (int)floor((double)i * (c->W - 1) / (double)(n - 1) + 0.5);
         int y = c->H - 1 - (int)floor((log10(v[i]) - lo) / (hi - lo) * (c->H - 1) + 0.5);
-        if (px >= 0) cv_line(c, px, py, x, y);
-        else cv_dot(c, x, y);
+        if (px >= 0) bl_canvas_line(c, px, py, x, y, 0);
+        else bl_canvas_dot(c, x, y, 0);
         px = x;
         py = y;
     }
@@ -1316,8 +1263,7 @@ static void draw_surface_1d(bl_dash *D, rect in, const surf_view *v)
     }
     put(D, pr.y, in.x, lw - 1, dim, bl_fmt(b, sizeof b, hi, 5));
     put(D, pr.y + pr.h - 1, in.x, lw - 1, dim, bl_fmt(b, sizeof b, lo, 5));
-    canvas *c = &D->cv;
-    cv_init(c, pr.w, pr.h, D->unicode);
+    bl_canvas *c = cv_new(D, pr.w, pr.h);
 #define SX(x) ((int)floor(((x) - x0) / (x1 - x0) * (c->W - 1) + 0.5))
 #define SY(y) (c->H - 1 - (int)floor(((y) - lo) / (hi - lo) * (c->H - 1) + 0.5))
     int px = -1, py = -1;
@@ -1327,8 +1273,8 @@ static void draw_surface_1d(bl_dash *D, rect in, const surf_view *v)
             continue;
         }
         int x = SX(v->ax[0][i]), y = SY(v->F[i]);
-        if (px >= 0) cv_line(c, px, py, x, y);
-        else cv_dot(c, x, y);
+        if (px >= 0) bl_canvas_line(c, px, py, x, y, 0);
+        else bl_canvas_dot(c, x, y, 0);
         px = x;
         py = y;
     }
@@ -2082,10 +2028,11 @@ static void loop(bl_dash *D)
 
 int bl_dash_active(const bl_session *S)
 {
-    return S->dash && S->dash->active;
+    const bl_dash *D = S->ui;
+    return D && D->active;
 }
 
-static void dash_free_cb(struct bl_dash *D)
+static void dash_free_cb(void *D)
 {
     model_free(D);
 }
@@ -2106,15 +2053,15 @@ int bl_dash_run(bl_session *S, bl_err *e)
         bl_err_set(e, BL_EINVAL, "no problem loaded (problem use NAME)");
         return BL_EINVAL;
     }
-    bl_dash *D = S->dash;
+    bl_dash *D = S->ui;
     if (D && D->active) {
         bl_err_set(e, BL_EINVAL, "the dashboard is already on the screen");
         return BL_EINVAL;
     }
     if (!D) {
         if (!(D = model_new(S))) return BL_ENOMEM;
-        S->dash = D;
-        S->dash_free = dash_free_cb;
+        S->ui = D;
+        S->ui_free = dash_free_cb;
     }
     fflush(stdout);
     fflush(stderr);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include "bl.h"
+#include "command.h"
 #include "session.h"
 
 /* The keys, for the help overlay, `help dash` and the man page. */
@@ -32,9 +33,13 @@ typedef struct bl_dash bl_dash;
 #define BL_DASH_SPEC_MAX 128
 size_t bl_dash_cycle(const bl_session *S, char (*list)[BL_DASH_SPEC_MAX], size_t max);
 
+/* The dash command (cmd_dash.c), which the program registers with
+ * bl_command_register at start: cli does not know the dashboard. */
+extern const bl_command bl_cmd_dash;
+
 /* Runs the dashboard on the terminal of standard input and output until
  * q (or quit on its command line).  The dashboard's own state (messages,
- * pace, command history) is kept in S->dash between visits.  The terminal
+ * pace, command history) is kept in S->ui between visits.  The terminal
  * is restored on every way out.  Fails with E filled when there is no
  * usable terminal. */
 int bl_dash_run(bl_session *S, bl_err *e);

@@ -41,7 +41,7 @@ static void bench_problem(const char *label, bl_problem *P, const bl_inner_type 
     bl_problem_omega0(P, om);
     if (gsl_vector_isnull(om)) gsl_vector_set_all(om, 0.5);  /* θ* ≠ 0 */
     gsl_vector_set_all(v, 1.0);
-    bl_inner_conf ic = {solver, 0, 1e-10, 100000};
+    bl_inner_conf ic = {solver, 0, 1e-10, 100000, 0};
     double sec;
     char what[128];
     printf("%s (p=%zu, d=%zu)\n", label, P->p, P->d);
@@ -172,7 +172,7 @@ static void bench_growth(void)
     printf("cost growth of the default hypergradients (one thread)\n");
     double ns[4] = {100, 200, 400, 800}, ts[4], sec;
     bl_spec spec;
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100, 0};
     for (int i = 0; i < 4; i++) {
         double par[5] = {ns[i], 1, 40, 0, 0};
         bl_problem *P = bl_problem_alloc(&bl_problem_sor, par, NULL, NULL);

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
     bl_load_opts_default(&o);
     bl_dataset *bc = NULL;
     const bl_problem_type *LR = bl_problem_lookup("logreg");
-    bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100, 0};
     if (bl_data_load("breast_cancer", &o, &bc, NULL) == BL_OK) {
         const bl_problem_type *T = LR ? LR : &bl_problem_ridge;
         bl_problem *P = bl_problem_alloc(T, NULL, bc, NULL);

@@ -1,5 +1,6 @@
 /* main.c: argv → mode: the prompt on a terminal, or batch (-f FILE,
- * -e CMDS, standard input). */
+ * -e CMDS, standard input), or the dashboard (--dash).  The entry point
+ * above cli and tui: it adds tui's dash command to cli's table. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "batch.h"
 #include "command.h"
+#include "dash.h"
 #include "fileio.h"
 #include "repl.h"
 #include "session.h"
@@ -94,10 +96,10 @@ static void load_default(bl_session *S)
         bl_execute_line(S, "problem use quadratic");
     if (S->P) {
         const bl_problem_type *T = S->P->type;
-        if (!T->theta_star || T->theta_star(S->P, S->omega, S->theta) != BL_OK) {
-            gsl_vector_set_zero(S->theta);
-            bl_execute_line(S, "solve inner");
-        }
+        int closed = T->theta_star && T->theta_star(S->P, S->omega, S->theta) == BL_OK;
+        if (!closed) gsl_vector_set_zero(S->theta);
+        bl_session_touch(S, BL_CHG_THETA);
+        if (!closed) bl_execute_line(S, "solve inner");
         bl_problem_reset_counts(S->P);
     }
     S->keep_going = keep;
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
     }
 
     bl_init();
+    bl_command_register(&bl_cmd_dash);
     setlocale(LC_CTYPE, "");   /* UTF-8 plots; numbers keep the C locale */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -183,7 +186,7 @@ int main(int argc, char **argv)
     load_default(S);
     S->keep_going = keep;
     if (json) {
-        bl_setting_parse(BL_S_FORMAT, "json", &S->set[BL_S_FORMAT], NULL);
+        bl_session_set(S, BL_S_FORMAT, "json", NULL);
     }
 
     int st = BL_OK;

@@ -354,17 +354,42 @@ static void test_names(void)
                                         "set", "settings"};
     const size_t nn = sizeof names / sizeof names[0];
 
-    tap_ok(bl_prefix_lookup("run", names, nn) == 3, "lookup: exact");
-    tap_ok(bl_prefix_lookup("ru", names, nn) == 3, "lookup: unique prefix");
-    tap_ok(bl_prefix_lookup("hyper", names, nn) == 2,
+    bl_err e = {0, ""};
+    tap_ok(bl_lookup("run", names, nn, "command", NULL, NULL) == 3, "lookup: exact");
+    tap_ok(bl_lookup("ru", names, nn, "command", NULL, NULL) == 3, "lookup: unique prefix");
+    tap_ok(bl_lookup("hyper", names, nn, "command", NULL, NULL) == 2,
            "lookup: exact wins over being a prefix of another");
-    tap_ok(bl_prefix_lookup("set", names, nn) == 4, "lookup: exact set vs settings");
-    tap_ok(bl_prefix_lookup("sett", names, nn) == 5, "lookup: sett -> settings");
-    tap_ok(bl_prefix_lookup("hy", names, nn) == -2, "lookup: ambiguous");
-    tap_ok(bl_prefix_lookup("h", names, nn) == -2, "lookup: ambiguous h");
-    tap_ok(bl_prefix_lookup("zz", names, nn) == -1, "lookup: none");
-    tap_ok(bl_prefix_lookup("hypergradx", names, nn) == -1, "lookup: longer than name");
-    tap_ok(bl_prefix_lookup("", names, nn) == -1, "lookup: empty word");
+    tap_ok(bl_lookup("set", names, nn, "command", NULL, NULL) == 4,
+           "lookup: exact set vs settings");
+    tap_ok(bl_lookup("sett", names, nn, "command", NULL, NULL) == 5, "lookup: sett -> settings");
+    tap_ok(bl_lookup("hy", names, nn, "command", NULL, &e) == BL_LOOKUP_AMBIGUOUS
+           && streq(e.msg, "ambiguous command 'hy' (could be hypergrad, hyper)"),
+           "lookup: ambiguous, the candidates in table order: %s", e.msg);
+    tap_ok(bl_lookup("h", names, nn, "command", NULL, &e) == BL_LOOKUP_AMBIGUOUS
+           && streq(e.msg, "ambiguous command 'h' (could be hypergrad, help, hyper)"),
+           "lookup: ambiguous h: %s", e.msg);
+    tap_ok(bl_lookup("zz", names, nn, "command", NULL, &e) == BL_LOOKUP_UNKNOWN
+           && streq(e.msg, "unknown command 'zz' (choose hypergrad|help|hyper|run|set|settings)"),
+           "lookup: none, the names listed without a hint: %s", e.msg);
+    tap_ok(bl_lookup("zz", names, nn, "command", "type 'help' for the list", &e) == -1
+           && streq(e.msg, "unknown command 'zz' (type 'help' for the list)"),
+           "lookup: none, the hint in place of the list: %s", e.msg);
+    tap_ok(bl_lookup("hypergradx", names, nn, "command", "see help", &e) == -1
+           && streq(e.msg, "unknown command 'hypergradx' (did you mean 'hypergrad'?)"),
+           "lookup: longer than the name: unknown, with a suggestion (no hint): %s", e.msg);
+    tap_ok(bl_lookup("rn", names, nn, "command", NULL, &e) == -1
+           && streq(e.msg, "unknown command 'rn' (did you mean 'run'? choose "
+                    "hypergrad|help|hyper|run|set|settings)"),
+           "lookup: a suggestion and the list: %s", e.msg);
+    tap_ok(bl_lookup("", names, nn, "command", NULL, &e) == -1 && has(e.msg, "unknown command ''"),
+           "lookup: an empty word is unknown, not ambiguous: %s", e.msg);
+    tap_ok(bl_lookup(NULL, names, nn, NULL, NULL, &e) == -1
+           && streq(e.msg, "unknown '' (choose hypergrad|help|hyper|run|set|settings)"),
+           "lookup: NULL word, no WHAT: %s", e.msg);
+    tap_ok(bl_lookup("se", names, nn, "", NULL, &e) == BL_LOOKUP_AMBIGUOUS
+           && streq(e.msg, "ambiguous 'se' (could be set, settings)"),
+           "lookup: empty WHAT: %s", e.msg);
+    tap_ok(bl_lookup("x", names, 0, "command", NULL, NULL) == -1, "lookup: an empty table");
 
     tap_ok(bl_edit_distance("kitten", "sitting") == 3, "edit: kitten/sitting");
     tap_ok(bl_edit_distance("flaw", "lawn") == 2, "edit: flaw/lawn");

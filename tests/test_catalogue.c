@@ -654,7 +654,7 @@ static void check_logreg_solvers(void)
     om = gsl_vector_calloc(1);
     th0 = gsl_vector_calloc(P ? P->p : 1);
     size_t it = 0;
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50, 0};
     st = P ? bl_inner_solve_at(P, &ic, om, th0, &it, NULL, &e) : BL_EINVAL;
     tap_ok(st == BL_OK && it <= 10, "logreg on breast_cancer (labels 0/1): newton in %zu "
            "iterations", it);
@@ -793,7 +793,7 @@ static void check_tv1d(void)
 
     /* newton denoises: θ* closer to s_clean than s is */
     gsl_vector_set(om, 0, -2.0);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100, 0};
     gsl_vector_memcpy(g, sig_);
     size_t it = 0;
     int st = bl_inner_solve_at(P, &ic, om, g, &it, NULL, &e);
@@ -848,7 +848,7 @@ static void check_doublewell(void)
         int ok = 1;
         /* newton where H < 0 (next to the maximum) descends too */
         for (int k = 0; k < 4; k++) {
-            bl_inner_conf ic = {solvers[s], 0, 1e-12, 5000};
+            bl_inner_conf ic = {solvers[s], 0, 1e-12, 5000, 0};
             gsl_vector_set(th, 0, starts[k]);
             int st = bl_inner_solve_at(P, &ic, om, th, NULL, NULL, &e);
             double want = starts[k] < mid ? left : right;
@@ -879,7 +879,7 @@ static void check_doublewell(void)
     /* exact and cg refuse where H < 0, naming the smallest eigenvalue;
      * reverse and fd still run */
     {
-        bl_inner_conf ic = {bl_inner_gd, 0, 1e-12, 5000};
+        bl_inner_conf ic = {bl_inner_gd, 0, 1e-12, 5000, 0};
         gsl_vector *g = gsl_vector_alloc(1), *a = gsl_vector_alloc(1);
         gsl_vector_set(th, 0, 0.0);
         gsl_vector_set(om, 0, 0.0);
@@ -949,7 +949,7 @@ static void check_nonsingleton(void)
     /* the settings of the lesson: inner bda, inner.tol 1e-10, inner.maxit
      * 1000, estimator reverse:from=current (t = 100), outer gd step 1 with
      * backtracking, 15 steps from ω = 0, θ = 0 */
-    bl_inner_conf ic = {bl_inner_bda, 0, 1e-10, 1000};
+    bl_inner_conf ic = {bl_inner_bda, 0, 1e-10, 1000, 0};
     int st = outer_run(P, &ic, "reverse:from=current", 15, 1.0, om, th, &e);
     double w = gsl_vector_get(om, 0), t1 = gsl_vector_get(th, 0), t2 = gsl_vector_get(th, 1);
     tap_ok(st == BL_OK && fabs(w - 1) <= 1e-3 && fabs(t1 - 1) <= 1e-3 && fabs(t2 - 1) <= 1e-3,
@@ -958,7 +958,7 @@ static void check_nonsingleton(void)
     /* gd as the inner solver never moves θ₂ and ends at the wrong point */
     gsl_vector_set_zero(om);
     gsl_vector_set_zero(th);
-    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 1000};
+    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 1000, 0};
     st = outer_run(P, &gd, "reverse:from=current", 30, 1.0, om, th, &e);
     tap_ok(st == BL_OK && gsl_vector_get(th, 1) == 0 && fabs(gsl_vector_get(om, 0) - 0.5) < 1e-3,
            "nonsingleton with gd instead: θ₂ stays 0 and ω ends at %.6g (F(ω) = ½ω² + "
@@ -1013,7 +1013,7 @@ static void check_cleaning(void)
         return;
     }
     gsl_vector *om = gsl_vector_calloc(100), *th = gsl_vector_calloc(10);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100, 0};
     int st = outer_run(P, &ic, "exact", 30, 100.0, om, th, &e);
     size_t flagged = 0, flips = 0, hit = 0;
     for (size_t i = 0; i < 100; i++) {

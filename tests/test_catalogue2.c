@@ -286,7 +286,7 @@ static void check_sor_unrolled(size_t N, size_t dim, int rhs, size_t K, double o
     for (int k = 0; k < 4; k++) f[k] = sor_FK_dense(A, b, wrel(om0 + s[k]), K);
     double fd = (8 * (f[0] - f[1]) - (f[2] - f[3])) / (12 * h);
     P->type->theta_star(P, om, th);                     /* θ is irrelevant from=zero */
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     char spec[64];
     const char *kinds[3] = {"reverse:t=%zu", "forward:t=%zu", "truncated:t=%zu,k=%zu"};
     for (int k = 0; k < 3; k++) {
@@ -336,7 +336,7 @@ static double sor_argmin(bl_problem *P, size_t K)
     double wlo = wb - 1.0 / n, whi = wb + 1.0 / n;
     double lo = log(wlo / (2 - wlo)), hi = log(whi / (2 - whi));
     gsl_vector *om = vec1(lo), *th = gsl_vector_calloc(P->p), *g = gsl_vector_alloc(1);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     char spec[32];
     snprintf(spec, sizeof spec, "reverse:t=%zu", K);
     est(P, spec, om, th, &ic, 0, g);
@@ -673,7 +673,7 @@ static void check_mc_formulas(size_t m, size_t n, size_t k, double frac)
 /* θ* of fista to a tight tolerance from 0 */
 static int mc_solve(bl_problem *P, cvec *om, gsl_vector *th, double tol)
 {
-    bl_inner_conf ic = {bl_inner_fista, 0, tol, 50000};
+    bl_inner_conf ic = {bl_inner_fista, 0, tol, 50000, 0};
     bl_err e = {0, ""};
     gsl_vector_set_zero(th);
     int st = bl_inner_solve_at(P, &ic, om, th, NULL, NULL, &e);
@@ -732,7 +732,7 @@ static void check_mc_closed(void)
     double h = 1e-5, fp = F_closed1(P, w + h), fm = F_closed1(P, w - h), fd = (fp - fm) / (2 * h);
     tap_ok(fabs(gsl_vector_get(gc, 0) - fd) <= 1e-6 * fabs(fd), "matcomp frac=1: closed-form "
            "∇F = %.12g, differences of F %.12g", gsl_vector_get(gc, 0), fd);
-    bl_inner_conf ic = {bl_inner_fista, 0, 1e-12, 50000};
+    bl_inner_conf ic = {bl_inner_fista, 0, 1e-12, 50000, 0};
     /* neumann converges at η = 1/λmax(H), not at the prox step 1: H's
      * polar-factor term λ/s_r exceeds ∇²f's bound */
     gsl_matrix *H = gsl_matrix_alloc(m * n, m * n);
@@ -836,7 +836,7 @@ static void check_mc_implicit(size_t m, size_t n, double dw)
     tap_ok(relerr(ct, dth) <= 1e-5, "%s: −H⁻¹Cᵀ on the rank manifold = differences of θ*(ω) "
            "(rel %.3g)", lab, relerr(ct, dth));
     /* the estimators against fd of F */
-    bl_inner_conf ic = {bl_inner_fista, 0, 1e-13, 50000};
+    bl_inner_conf ic = {bl_inner_fista, 0, 1e-13, 50000, 0};
     est(P, "fd:h=1e-4", om, th, &ic, 0, gx);
     const char *specs[4] = {"exact", "cg", "reverse:t=2000,from=current,eta=1",
                             "forward:t=2000,from=current,eta=1"};
@@ -1034,7 +1034,7 @@ static void check_metaridge(void)
     }
     tap_ok(st == BL_OK && relerr(gc, fd) <= 1e-7, "metaridge: closed-form ∇F (per-task adjoints) "
            "= differences of F (rel %.3g)", relerr(gc, fd));
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     const char *specs[4] = {"exact", "cg:k=200,tol=1e-13", "reverse:t=3000,from=current", "fd"};
     for (int k = 0; k < 4; k++) {
         st = est(P, specs[k], om, th, &ic, 0, g);
@@ -1087,7 +1087,7 @@ static void check_metaridge(void)
         bl_spec_parse("exact", &sp, &e);
         bl_outer_conf oc = {.type = bl_outer_lookup("gd"), .step = 1, .backtrack = 1,
                             .lo = -INFINITY, .hi = INFINITY, .inner_steps = 0, .maxstep = 1};
-        bl_inner_conf nic = {bl_inner_newton, 0, 1e-10, 100};
+        bl_inner_conf nic = {bl_inner_newton, 0, 1e-10, 100, 0};
         bl_outer_env env = {.P = Q, .omega = w0, .theta = t0, .inner = &nic, .conf = &oc,
                             .estimator = &sp};
         bl_outer *ot = bl_outer_alloc(oc.type, Q->d);

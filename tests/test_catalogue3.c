@@ -46,7 +46,7 @@ static bl_problem *build(const bl_problem_type *T, const char *args)
 static int estimate(bl_problem *P, const char *spec, cvec *om, cvec *th, gsl_vector *g,
                     bl_err *e)
 {
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-13, 200};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-13, 200, 0};
     bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
                    .eta = bl_inner_default_eta(P, th, om)};
     bl_hg_result r = {.grad = g};
@@ -181,7 +181,7 @@ static void check_ivreg_2sls(void)
     if (!P) return;
     gsl_vector *om = gsl_vector_calloc(2), *th = gsl_vector_calloc(P->p), *b = gsl_vector_alloc(2);
     gsl_vector *ols = gsl_vector_alloc(2), *tru = gsl_vector_alloc(2);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     bl_spec sp;
     bl_err e = {0, ""};
     bl_spec_parse("exact", &sp, &e);
@@ -499,7 +499,7 @@ static void check_oed_closed(void)
     bl_problem_omega0(P, om);
     F0 = F_closed(P, om);
     gsl_vector_set_zero(ts);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50, 0};
     bl_spec sp;
     bl_err e = {0, ""};
     bl_spec_parse("exact", &sp, &e);
@@ -751,7 +751,7 @@ static void check_irl_solve(void)
     gsl_vector *th = gsl_vector_calloc(P->p), *om = gsl_vector_alloc(1);
     gsl_vector *g = gsl_vector_alloc(1), *gf = gsl_vector_alloc(1);
     bl_problem_omega0(P, om);
-    bl_inner_conf ic = {bl_inner_lookup(P->type->solver), 0, 1e-10, 10000};
+    bl_inner_conf ic = {bl_inner_lookup(P->type->solver), 0, 1e-10, 10000, 0};
     bl_err e = {0, ""};
     size_t it = 0;
     int st = bl_inner_solve_at(P, &ic, om, th, &it, NULL, &e);

@@ -1200,8 +1200,11 @@ static void check_explain_on(bl_problem *P, const gsl_vector *om, const char *la
         const char *from = strstr(spec, "from=current") ? "current" : "zero";
         size_t Tt = 0, Kt = 0;
         if (T->kind == BL_EST_UNROLLED) {
-            Tt = (size_t)s.par[0];
-            Kt = !strcmp(T->name, "truncated") ? (size_t)s.par[1] : Tt;
+            /* t steps, the last k of them differentiated (k = t without k) */
+            int pt = bl_param_find(T->params, T->nparams, "t");
+            int pk = bl_param_find(T->params, T->nparams, "k");
+            Tt = (size_t)s.par[pt];
+            Kt = pk >= 0 ? (size_t)s.par[pk] : Tt;
             reverse_ref(P, om, strcmp(from, "zero") ? th : zero, Tt, Tt, c.eta, gfull, tT);
             gexact_dense(P, om, tT, ge);
         } else {
@@ -1262,7 +1265,7 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
     } else {
         /* no closed form (irl): gd to 1e-6 from 0, where Newton may meet an
          * indefinite H, then Newton to 1e-13 */
-        bl_inner_conf gd = {bl_inner_gd, 0, 1e-6, 100000};
+        bl_inner_conf gd = {bl_inner_gd, 0, 1e-6, 100000, 0};
         bl_err e = {0, ""};
         gsl_vector_set_zero(ts);
         int st = bl_inner_solve_at(P, &gd, om, ts, NULL, NULL, &e);
@@ -1286,7 +1289,8 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
             skip(why);
             continue;
         }
-        if ((!strcmp(T->name, "neumann") || !strcmp(T->name, "fp")) && q >= 1) {
+        int contracts = (T->needs & BL_EST_NEEDS_CONTRACTION) != 0;
+        if (contracts && q >= 1) {
             char why[200];   /* matcomp: the prox step's η = 1 > 2/λmax(H) */
             snprintf(why, sizeof why, "%s: %s at η = %.4g has max|1 − ηλ| = %.4g ≥ 1: it "
                      "diverges (hypergrad warns)", lab, spec, c.eta, q);
@@ -1306,13 +1310,13 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
         if (!strcmp(n, "exact") || !strcmp(n, "cg") || !strcmp(n, "fd")
             || !strcmp(n, "reverse") || !strcmp(n, "forward"))
             bound = 1e-6;
-        else if (!strcmp(n, "neumann") || !strcmp(n, "fp"))
+        else if (contracts)
             bound = q < 0.99 ? 1e-6 : INFINITY;
         else if (!strcmp(n, "penalty"))
             bound = 1e-4;
         tap_ok(st == BL_OK && finite_vec(g) && re <= bound,
                "%s %s: rel error %.3g vs exact at θ* (bound %g%s; hvp %lu, cvp %lu)", lab,
-               spec, re, bound, (!strcmp(n, "neumann") || !strcmp(n, "fp"))
+               spec, re, bound, contracts
                ? (q < 0.99 ? ", contraction < 0.99" : ", contraction ≥ 0.99: finite only") : "",
                r.hvp, r.cvp);
     }
@@ -1346,7 +1350,7 @@ static void table_issue17(const bl_problem_type *T)
         gsl_vector_set(om, 0, 1.0);
         snprintf(lab, sizeof lab, "sor(default N=30)");
     } else {
-        tight = (bl_inner_conf){bl_inner_fista, 0, 1e-13, 50000};
+        tight = (bl_inner_conf){bl_inner_fista, 0, 1e-13, 50000, 0};
         snprintf(lab, sizeof lab, "matcomp(12x8,rank=2,frac=1)");
     }
     table_on(P, om, lab);
@@ -1422,7 +1426,7 @@ int main(void)
     bl_init();
     rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 20240611);
-    tight = (bl_inner_conf){bl_inner_newton, 0, 1e-13, 5000};
+    tight = (bl_inner_conf){bl_inner_newton, 0, 1e-13, 5000, 0};
 
     bl_err e = {0, ""};
     bl_dataset *ds = make_ds(40, 30, 8);

@@ -343,7 +343,7 @@ static int estimate(const char *spec, bl_problem *P, const gsl_vector *om,
     bl_spec s;
     int st = bl_spec_parse(spec, &s, e);
     if (st) return st;
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-13, 1000};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-13, 1000, 0};
     bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic, .eta = 0.1};
     bl_hg_result r;
     memset(&r, 0, sizeof r);

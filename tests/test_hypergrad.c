@@ -109,11 +109,13 @@ static void check_specs(void)
     st = bl_spec_parse("ex:pinv", &s, &e);
     tap_ok(st == BL_OK && s.type == ex && s.par[0] == 1, "\"ex:pinv\" is exact:pinv");
 
-    parse_fails("newton", "unknown estimator 'newton'", "known: exact, cg, neumann");
-    parse_fails("exactly", "unknown estimator", "penalty, fd");
-    /* the empty name is a prefix of every name: ambiguous, refused */
-    parse_fails("", "unknown estimator", "exact, cg");
-    parse_fails("f", "unknown estimator 'f'", NULL);
+    parse_fails("newton", "unknown estimator 'newton' (choose exact|cg|neumann|", NULL);
+    parse_fails("exactly", "unknown estimator 'exactly' (did you mean 'exact'? choose ",
+                "|penalty|fd)");
+    /* the empty name is not a prefix of anything: unknown, refused */
+    parse_fails("", "unknown estimator ''", "exact|cg");
+    parse_fails("f", "ambiguous estimator 'f' (could be fp, forward, first-order, fd)", NULL);
+    parse_fails("fi:pinv", "first-order has no parameter 'pinv'", NULL);
     parse_fails("reverse:from=middle", "from takes zero|current, not 'middle'", NULL);
     parse_fails("reverse:from", "from needs a value", NULL);
     parse_fails(":h=1", "unknown estimator", NULL);
@@ -191,7 +193,7 @@ static void check_exact_quadratic(double kappa, double seed)
     quad_hand q;
     quad_hand_build(P, &q);
     bl_err e = {0, ""};
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100, 0};
     gsl_vector *om = gsl_vector_alloc(5), *th = gsl_vector_alloc(20);
     gsl_vector *g = gsl_vector_alloc(5), *gw = gsl_vector_alloc(5), *gc = gsl_vector_alloc(5);
     gsl_vector *a = gsl_vector_alloc(20), *r20 = gsl_vector_alloc(20);
@@ -271,7 +273,7 @@ static void check_fd_quadratic(void)
     bl_hg_result r;
     randn(om, 1.0);
     P->type->theta_star(P, om, th);
-    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100, 0};
     int st = run_spec("exact", P, &nw, om, th, gx, a, &r, &e);
     tap_ok(st == BL_OK, "quadratic: exact reference");
 
@@ -289,20 +291,20 @@ static void check_fd_quadratic(void)
            "F (rel %.3g)", relerr(gf, gx));
 
     /* gd inner to tol 1e-10: |F error| ≤ ‖∇θL‖ tol/λmin, divided by 2h */
-    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100000};
+    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100000, 0};
     st = run_spec("fd:h=1e-2", P, &gd, om, th, gf, a, &r, &e);
     tap_ok(st == BL_OK && relerr(gf, gx) <= 1e-7,
            "quadratic, gd inner tol 1e-10: fd:h=1e-2 = exact (rel %.3g)", relerr(gf, gx));
 
     /* an inner cap too small: fd says so */
-    bl_inner_conf tight = {bl_inner_gd, 0, 1e-14, 3};
+    bl_inner_conf tight = {bl_inner_gd, 0, 1e-14, 3, 0};
     e.code = 0;
     st = run_spec("fd", P, &tight, om, th, gf, a, &r, &e);
     tap_ok(st == BL_EMAXITER && e.code == BL_EMAXITER && strstr(e.msg, "fd")
            && strstr(e.msg, "inner.maxit"), "fd with inner.maxit 3: BL_EMAXITER, \"%s\"",
            e.msg);
     /* an inner step that diverges: fd passes the reason on */
-    bl_inner_conf wild = {bl_inner_gd, 1e200, 1e-10, 10};
+    bl_inner_conf wild = {bl_inner_gd, 1e200, 1e-10, 10, 0};
     e.code = 0;
     st = run_spec("fd", P, &wild, om, th, gf, a, &r, &e);
     tap_ok(st == BL_EDIVERGE && strstr(e.msg, "fd: inner solve") && strstr(e.msg, "diverged"),
@@ -326,7 +328,7 @@ static void check_ridge_at(bl_problem *P, double w, const char *lab, int with_fd
     gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_alloc(p);
     gsl_vector *g = gsl_vector_alloc(1), *gc = gsl_vector_alloc(1), *a = gsl_vector_alloc(p);
     bl_hg_result r;
-    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100, 0};
     gsl_vector_set(om, 0, w);
     P->type->theta_star(P, om, th);
     P->type->hypergrad(P, om, gc);
@@ -367,7 +369,7 @@ static void check_ridge_at(bl_problem *P, double w, const char *lab, int with_fd
         bl_problem_L_theta(P, th, om, gl);
         const double h = 1e-3;
         st = run_spec("fd:h=1e-3", P, &nw, om, th, gn, a, &r, &e);
-        bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100000};
+        bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100000, 0};
         if (st == BL_OK) st = run_spec("fd:h=1e-3", P, &gd, om, th, g2, a, &r, &e);
         double bound = 1.01 * gsl_blas_dnrm2(gl) * gd.tol / (lmin * h) + 1e-12 * fabs(G);
         double dev = fabs(gsl_vector_get(g2, 0) - gsl_vector_get(gn, 0));
@@ -442,7 +444,7 @@ static void check_ridge_diabetes(void)
         gsl_vector *g = gsl_vector_alloc(1), *a = gsl_vector_alloc(P->p);
         gsl_vector *gc = gsl_vector_alloc(1);
         bl_hg_result r;
-        bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100};
+        bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 100, 0};
         const double w = 0.0;
         gsl_vector_set(om, 0, w);
         P->type->theta_star(P, om, th);
@@ -563,7 +565,7 @@ static void check_singular(void)
         gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_alloc(2);
         gsl_vector *g = gsl_vector_alloc(1), *a = gsl_vector_alloc(2);
         bl_hg_result r;
-        bl_inner_conf ic = {bl_inner_gd, 0, 1e-12, 10000};
+        bl_inner_conf ic = {bl_inner_gd, 0, 1e-12, 10000, 0};
         gsl_vector_set(om, 0, w);
         gsl_vector_set(th, 0, t1);
         gsl_vector_set(th, 1, t2);
@@ -631,11 +633,11 @@ static void check_value_F(void)
     gsl_vector_memcpy(keep, th);
     P->type->theta_star(P, om, ts);
     double Fw = bl_problem_L(P, ts, om), F = NAN;
-    bl_inner_conf nw = {bl_inner_newton, 0, 1e-11, 50};
+    bl_inner_conf nw = {bl_inner_newton, 0, 1e-11, 50, 0};
     int st = bl_value_F(P, &nw, om, th, &F, NULL, &e);
     tap_ok(st == BL_OK && fabs(F - Fw) <= 1e-12 * fabs(Fw) && dist(th, keep) == 0,
            "bl_value_F = L(θ*(ω), ω) (%.17g vs %.17g), θ untouched", F, Fw);
-    bl_inner_conf cap = {bl_inner_gd, 0, 1e-14, 2};
+    bl_inner_conf cap = {bl_inner_gd, 0, 1e-14, 2, 0};
     F = 12345;
     st = bl_value_F(P, &cap, om, th, &F, NULL, &e);
     tap_ok(st == BL_EMAXITER && F == 12345, "bl_value_F at the cap: BL_EMAXITER, F untouched");

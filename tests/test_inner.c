@@ -43,8 +43,11 @@ static void check_lookup(void)
            && strcmp(bl_inner_newton->name, "newton") == 0,
            "the types carry their names");
     tap_ok(bl_inner_lookup("GD") == NULL && bl_inner_lookup("newt") == NULL
-           && bl_inner_lookup("") == NULL && bl_inner_lookup("sgd") == NULL,
-           "bl_inner_lookup: exact names only (GD, newt, \"\", sgd unknown)");
+           && bl_inner_lookup("") == NULL && bl_inner_lookup("sgd") == NULL
+           && bl_inner_lookup("newton-") == bl_inner_newton_cg
+           && bl_inner_lookup("fi") == bl_inner_fista,
+           "bl_inner_lookup: exact names and unique prefixes (fi, newton-); GD, \"\", "
+           "sgd unknown, newt ambiguous (newton, newton-cg)");
     int n = 0, wellformed = 1;
     for (const bl_inner_type *const *t = bl_inner_types; *t; t++, n++)
         wellformed = wellformed && (*t)->name && (*t)->help && (*t)->alloc && (*t)->set
@@ -151,7 +154,7 @@ static void check_gd_quadratic(void)
            "run from θ* with maxit 0: already converged, BL_OK (resid %.3g)", it2->resid);
 
     /* bl_inner_solve_at */
-    bl_inner_conf c = {bl_inner_gd, 0, 1e-10, 2000};
+    bl_inner_conf c = {bl_inner_gd, 0, 1e-10, 2000, 0};
     gsl_vector *th = gsl_vector_calloc(8);
     size_t used = 0;
     st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
@@ -354,7 +357,7 @@ static void check_newton_warm(void)
     gsl_vector *om = gsl_vector_alloc(5), *om2 = gsl_vector_alloc(5);
     gsl_vector *th = gsl_vector_alloc(20), *ts = gsl_vector_alloc(20);
     gsl_vector *g = gsl_vector_alloc(20);
-    bl_inner_conf c = {bl_inner_newton, 0, 1e-10, 20};
+    bl_inner_conf c = {bl_inner_newton, 0, 1e-10, 20, 0};
     int bad = 0;
     double worst = 0;
     for (int t = 0; t < 30; t++) {
@@ -400,7 +403,7 @@ static void check_newton_stall(void)
            "newton with tol 0: BL_ESTALL after %zu iterations next to θ* (%.3g), \"%s\"",
            it->iter, dist(it->theta, ts), e.msg);
     bl_inner_free(it);
-    bl_inner_conf c = {bl_inner_newton, 0, 0.0, 1000};
+    bl_inner_conf c = {bl_inner_newton, 0, 0.0, 1000, 0};
     size_t used = 0;
     st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
     tap_ok(st == BL_ESTALL && used < 10 && dist(th, ts) <= 1e-13,
@@ -637,7 +640,7 @@ static void check_agd_restart(void)
             double G[2];
             const bl_inner_type *T[2] = {bl_inner_gd, bl_inner_agd};
             for (int j = 0; j < 2; j++) {
-                bl_inner_conf c = {T[j], 0, 1e-10, 100000};
+                bl_inner_conf c = {T[j], 0, 1e-10, 100000, 0};
                 gsl_vector_set_zero(th);
                 st[j] = bl_inner_solve_at(P, &c, om, th, &k[j], NULL, &e);
                 G[j] = bl_problem_G(P, th, om);
@@ -682,7 +685,7 @@ static void check_newton_indefinite(void)
         gsl_vector_set(om, 0, 0.5);
         gsl_vector_set(th, 0, starts[k][0]);
         gsl_vector_set(th, 1, starts[k][1]);
-        bl_inner_conf c = {bl_inner_newton, 0, 1e-10, 100};
+        bl_inner_conf c = {bl_inner_newton, 0, 1e-10, 100, 0};
         size_t used = 0;
         st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
         double t0 = gsl_vector_get(th, 0), t1 = gsl_vector_get(th, 1);
@@ -722,7 +725,7 @@ static void check_doublewell_hump(void)
         return;
     }
     gsl_vector *om = gsl_vector_calloc(1), *th = gsl_vector_calloc(1);
-    bl_inner_conf c = {bl_inner_auto(P), 0, 1e-10, 10000};
+    bl_inner_conf c = {bl_inner_auto(P), 0, 1e-10, 10000, 0};
     size_t used = 0;
     int st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
     double t = gsl_vector_get(th, 0);
@@ -779,14 +782,14 @@ static void check_auto(void)
             gsl_vector *g = gsl_vector_alloc(P->d), *gfd = gsl_vector_alloc(P->d);
             gsl_vector *a = gsl_vector_alloc(P->p), *te = gsl_vector_alloc(P->p);
             bl_problem_omega0(P, om);
-            bl_inner_conf c = {S, 0, 1e-10, 10000};
+            bl_inner_conf c = {S, 0, 1e-10, 10000, 0};
             size_t used = 0;
             int st = bl_inner_solve_at(P, &c, om, th, &used, NULL, &e);
             tap_ok(st == BL_OK, "auto on %s solves to 1e-10 in %zu iterations %s",
                    want[i].problem, used, st ? e.msg : "");
             /* fd's inner solves tighter than 1e-10: its error is about
              * tol/h = 1e-5 relative on lasso otherwise */
-            bl_inner_conf tight = {S, 0, 1e-13, 10000};
+            bl_inner_conf tight = {S, 0, 1e-13, 10000, 0};
             bl_hg_ctx hc = {.P = P, .omega = om, .theta = th, .inner = &tight,
                             .eta = bl_inner_default_eta(P, th, om)};
             bl_hg_result r = {.grad = gfd, .adjoint = a, .theta_end = te};
@@ -882,7 +885,7 @@ static void check_errors(void)
            "gd with η = 3/L: BL_EDIVERGE after %zu iterations, \"%s\"", it->iter, e.msg);
     bl_inner_free(it);
 
-    bl_inner_conf c = {bl_inner_gd, 3 / kappa, 1e-10, 100000};
+    bl_inner_conf c = {bl_inner_gd, 3 / kappa, 1e-10, 100000, 0};
     gsl_vector_memcpy(th, th0);
     gsl_vector_memcpy(keep, th0);
     size_t used = 0;
@@ -896,7 +899,7 @@ static void check_errors(void)
     if (Q) {
         gsl_vector *ts = gsl_vector_alloc(8);
         Q->type->theta_star(Q, om, ts);
-        bl_inner_conf c2 = {bl_inner_gd, 1.9 / 10, 1e-10, 100000};
+        bl_inner_conf c2 = {bl_inner_gd, 1.9 / 10, 1e-10, 100000, 0};
         gsl_vector_memcpy(th, th0);
         st = bl_inner_solve_at(Q, &c2, om, th, &used, NULL, &e);
         tap_ok(st == BL_OK && dist(th, ts) <= 1e-9,
@@ -914,7 +917,7 @@ static void check_errors(void)
            "maxit 5: BL_EMAXITER after 5 iterations, 6 history entries, \"%s\"", e.msg);
     gsl_vector_memcpy(keep, it->theta);
     bl_inner_free(it);
-    bl_inner_conf c5 = {bl_inner_gd, 0, 1e-10, 5};
+    bl_inner_conf c5 = {bl_inner_gd, 0, 1e-10, 5, 0};
     gsl_vector_memcpy(th, th0);
     st = bl_inner_solve_at(P, &c5, om, th, &used, NULL, &e);
     tap_ok(st == BL_EMAXITER && used == 5 && same_bits(th, keep),

@@ -25,7 +25,7 @@ static double sgn(double t) { return (t > 0) - (t < 0); }
 /* θ ← the inner solution at ω by solver T to tolerance TOL from zero */
 static int solve(bl_problem *P, const bl_inner_type *T, cvec *om, gsl_vector *th, double tol)
 {
-    bl_inner_conf c = {T, 0, tol, 200000};
+    bl_inner_conf c = {T, 0, tol, 200000, 0};
     bl_err e = {0, ""};
     gsl_vector_set_zero(th);
     int st = bl_inner_solve_at(P, &c, om, th, NULL, NULL, &e);
@@ -148,7 +148,7 @@ static int estimate(bl_problem *P, const char *spec, cvec *om, cvec *th, gsl_vec
 {
     bl_spec s;
     bl_err e = {0, ""};
-    bl_inner_conf ic = {bl_inner_cd, 0, 1e-13, 100000};
+    bl_inner_conf ic = {bl_inner_cd, 0, 1e-13, 100000, 0};
     gsl_vector *a = gsl_vector_alloc(P->p), *te = gsl_vector_alloc(P->p);
     bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
                    .eta = bl_inner_default_eta(P, th, om)};

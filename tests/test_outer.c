@@ -89,7 +89,7 @@ static void check_acceptance(void)
     /* inner.tol 1e-10 as the session's default; newton needs one iteration
      * on a quadratic, so a cap of 50 (not 10000) keeps a regression that
      * makes it spin fast to fail */
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50, 0};
     bl_outer_conf oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *ws = gsl_vector_alloc(5), *g = gsl_vector_alloc(5);
@@ -221,7 +221,7 @@ static void check_ridge(void)
            gsl_vector_get(g, 0), gsl_vector_get(g0, 0));
 
     bl_spec spec = exact_spec();
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 100, 0};
     bl_outer_conf oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     gsl_vector *th = gsl_vector_calloc(P->p);
     bl_outer *o = bl_outer_alloc(oc.type, 1);
@@ -288,7 +288,7 @@ static void check_box(void)
     if (!P) return;
     bl_err e = {0, ""};
     bl_spec spec = exact_spec();
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000, 0};
     bl_outer_conf oc = outer_conf("gd", 1.0, 1, -5, -2, 0);
     gsl_vector *om = gsl_vector_alloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *g = gsl_vector_alloc(5);
@@ -380,7 +380,7 @@ static void check_optimisers(void)
     if (!P) return;
     bl_err e = {0, ""};
     bl_spec spec = exact_spec();
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 10000, 0};
     gsl_vector *ws = gsl_vector_alloc(5);
     double Fs;
     bl_quadratic_optimum(P, ws, &Fs);
@@ -416,7 +416,7 @@ static void check_huge_step(void)
     /* at ω ~ 1e6 an absolute tol of 1e-10 is below round-off: newton must
      * report a stall (BL_ESTALL, which the outer step accepts) rather than
      * spin to maxit */
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-10, 50, 0};
     bl_outer_conf oc = outer_conf("gd", 1e6, 0, -INF, INF, 0);
     gsl_vector *om = gsl_vector_calloc(5), *th = gsl_vector_calloc(20);
     gsl_vector *g = gsl_vector_alloc(5), *w = gsl_vector_alloc(5);
@@ -551,7 +551,7 @@ static void check_failures(void)
     for (size_t i = 0; i < 20; i++) gsl_vector_set(th, i, sin((double)i));
     gsl_vector_memcpy(om0, om);
     gsl_vector_memcpy(th0, th);
-    bl_inner_conf wild = {bl_inner_gd, 1e200, 1e-10, 1000};
+    bl_inner_conf wild = {bl_inner_gd, 1e200, 1e-10, 1000, 0};
     for (int mode = 0; mode < 2; mode++) {
         bl_outer_conf oc = outer_conf("momentum", 1.0, 1, -INF, INF, mode ? 5 : 0);
         bl_outer *o = bl_outer_alloc(oc.type, 5);
@@ -581,7 +581,7 @@ static void check_failures(void)
     th = gsl_vector_alloc(1);
     gsl_vector_set(om, 0, 1.0);
     gsl_vector_set(th, 0, 0.25);
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     bl_outer_conf oc = outer_conf("momentum", 0.5, 1, -INF, INF, 0);
     bl_outer *o = bl_outer_alloc(oc.type, 1);
     bl_outer_env env = outer_env(P, om, th, &ic, &oc, &spec);
@@ -676,7 +676,7 @@ static void check_inner_steps(void)
     if (!P) return;
     bl_err e = {0, ""};
     bl_spec spec = exact_spec();
-    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 800};
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 800, 0};
     bl_outer_conf oc = outer_conf("gd", 0.5, 0, -INF, INF, 3);
     gsl_vector *om = gsl_vector_calloc(3), *th = gsl_vector_calloc(10);
     gsl_vector *th1 = gsl_vector_calloc(10);
@@ -733,7 +733,7 @@ static void check_inner_flags(void)
      * from warm starts needs 610, then 524 falling to 509 iterations on
      * these 40 steps, so a cap of 517 is met by about half of them */
     bl_problem *P2 = quadratic(20, 5, 30, 0.1, 0);
-    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, MIXCAP};
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, MIXCAP, 0};
     bl_outer_conf oc = outer_conf("gd", 0.05, 0, -INF, INF, 0);
     bl_outer *o = bl_outer_alloc(oc.type, 5);
     bl_outer_env env = outer_env(P2, om, th, &ic, &oc, &spec);
@@ -763,7 +763,7 @@ static void check_inner_flags(void)
 
     /* with backtracking every solve of a step counts, line search included;
      * gd capped at 3 on κ = 1e4 stops short every time */
-    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
+    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3, 0};
     oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     o = bl_outer_alloc(oc.type, 5);
     env = outer_env(P, om, th, &three, &oc, &spec);
@@ -794,7 +794,7 @@ static void check_inner_flags(void)
     bl_outer_free(o);
 
     /* newton reaches tol: nothing flagged */
-    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 50};
+    bl_inner_conf nw = {bl_inner_newton, 0, 1e-10, 50, 0};
     oc = outer_conf("gd", 1.0, 1, -INF, INF, 0);
     o = bl_outer_alloc(oc.type, 5);
     env = outer_env(P, om, th, &nw, &oc, &spec);
@@ -817,7 +817,7 @@ static void check_inner_flags(void)
     if (!P) return;
     om = gsl_vector_alloc(1);
     th = gsl_vector_alloc(1);
-    bl_inner_conf ic1 = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic1 = {bl_inner_newton, 0, 1e-12, 100, 0};
     bl_outer_conf ogd = outer_conf("gd", 0.5, 1, -INF, INF, 0);
     o = bl_outer_alloc(ogd.type, 1);
     env = outer_env(P, om, th, &ic1, &ogd, &spec);

@@ -22,6 +22,7 @@
 #include "linalg.h"
 #include "output.h"
 #include "problem.h"
+#include "session.h"
 #include "tap.h"
 
 /* What F received, as a string (caller frees). */
@@ -34,6 +35,14 @@ static char *captured(FILE *f)
     if (s && fread(s, 1, (size_t)n, f) != (size_t)n) s[0] = '\0';
     fclose(f);
     return s;
+}
+
+/* Writes a message of KIND through the one writer, bl_msg_write. */
+static void write_msg(FILE *f, bl_msg_kind kind, const char *cmd, const char *text,
+                      unsigned flags)
+{
+    bl_msg m = {.kind = kind, .cmd = cmd, .text = text, .flags = flags};
+    bl_msg_write(f, &m);
 }
 
 static void test_escape(void)
@@ -57,19 +66,19 @@ static void test_escape(void)
     tap_ok(!strcmp(b, "éé..."), "... nor mid-character ('%s')", b);
 
     FILE *f = tmpfile();
-    bl_write_message(f, "set", NULL, "unknown setting 'a\nb\x7f'");
+    write_msg(f, BL_MSG_ERROR, "set", "unknown setting 'a\nb\x7f'", 0);
     char *s = captured(f);
     tap_ok(s && !strcmp(s, "bilab: set: unknown setting 'a\\x0ab\\x7f'\n"),
            "message: one line, escaped ('%s')", s ? s : "");
     free(s);
     f = tmpfile();
-    bl_write_message(f, "define", "warning", "inner: bad (column 3)\n  1 +\x1b x\n    ^~");
+    write_msg(f, BL_MSG_WARNING, "define", "inner: bad (column 3)\n  1 +\x1b x\n    ^~", 0);
     s = captured(f);
     tap_ok(s && !strcmp(s, "bilab: define: warning: inner: bad (column 3)\n  1 +\\x1b x\n    ^~\n"),
            "message: a caret display stays under the first line, escaped ('%s')", s ? s : "");
     free(s);
     f = tmpfile();
-    bl_write_message(f, "x", NULL, "a\n  b\n  c");      /* not a caret line */
+    write_msg(f, BL_MSG_ERROR, "x", "a\n  b\n  c", 0);      /* not a caret line */
     s = captured(f);
     tap_ok(s && !strcmp(s, "bilab: x: a\\x0a  b\\x0a  c\n"),
            "message: other newlines are escaped, even indented ones ('%s')", s ? s : "");
@@ -77,20 +86,25 @@ static void test_escape(void)
     /* the merged writers: notes (try, problem use's data) and the warning
      * of unconverged inner solves go through the same escapes */
     f = tmpfile();
-    bl_write_note(f, "hypergrad", "cg: H is\nsingular \x1b[2J");
+    write_msg(f, BL_MSG_NOTE, "hypergrad", "cg: H is\nsingular \x1b[2J", BL_MSG_TRIED);
     s = captured(f);
     tap_ok(s && !strcmp(s, "note: hypergrad failed (try): cg: H is\\x0asingular \\x1b[2J\n"),
            "note under try: one line, escaped ('%s')", s ? s : "");
     free(s);
     f = tmpfile();
-    bl_write_note(f, NULL, "loaded \x07" "breast_cancer");
+    write_msg(f, BL_MSG_NOTE, NULL, "loaded \x07" "breast_cancer", 0);
     s = captured(f);
     tap_ok(s && !strcmp(s, "note: loaded \\x07breast_cancer\n"),
            "note without a command: escaped ('%s')", s ? s : "");
     free(s);
     f = tmpfile();
-    bl_warn_inner(NULL, f, "surface", 2, 5, "points' inner solves", 0.5, "r", 1e-10,
-                  "inner.maxit = 3", "; tail\n\x1b[31m");
+    FILE *out = tmpfile();
+    bl_cancel_t cancel = 0;
+    bl_session *S = f && out ? bl_session_new(out, f, &cancel) : NULL;
+    if (S) bl_warn_inner(S, "surface", 2, 5, "points' inner solves", 0.5, "r", 1e-10,
+                         "inner.maxit = 3", "; tail\n\x1b[31m");
+    bl_session_free(S);
+    if (out) fclose(out);
     s = captured(f);
     tap_ok(s && !strcmp(s, "bilab: surface: warning: 2 of 5 points' inner solves stopped "
                            "short of inner.tol = 1e-10 (worst r = 0.5, inner.maxit = 3); "
@@ -390,7 +404,7 @@ static void test_exact_memory(void)
     }
     gsl_vector *th = gsl_vector_calloc(P->p), *om = gsl_vector_calloc(2);
     bl_problem_omega0(P, om);
-    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100};
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100, 0};
     bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic, .eta = 1, .mem_max = 2e9};
     bl_spec s;
     bl_spec_parse("exact", &s, NULL);

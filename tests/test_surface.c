@@ -30,7 +30,7 @@ static int same_doubles(const double *a, const double *b, size_t n)
  * segment of 8 and a shorter one). */
 static void threads_invariance(bl_problem *P, int path, const char *what)
 {
-    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100000};
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100000, 0};
     gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
     bl_axis ax[2] = {axis(0, -3, 1, 13), axis(P->d > 1 ? 1 : 0, -1, 1, 5)};
     size_t naxes = P->d > 1 ? 2 : 1;
@@ -113,9 +113,9 @@ static void unconverged_estimates(bl_problem *Q)
     gsl_vector *om = gsl_vector_calloc(d), *th = gsl_vector_calloc(Q->p);
     gsl_vector *g = gsl_vector_alloc(d), *om2 = gsl_vector_alloc(d);
     gsl_vector_set(om, 0, 0.5);
-    bl_inner_conf tight = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf tight = {bl_inner_newton, 0, 1e-12, 100, 0};
     bl_inner_solve_at(Q, &tight, om, th, NULL, NULL, NULL);
-    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
+    bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3, 0};
     bl_spec fd, pen;
     bl_spec_parse("fd", &fd, NULL);
     bl_spec_parse("penalty", &pen, NULL);
@@ -154,7 +154,7 @@ static void unconverged_estimates(bl_problem *Q)
     tap_ok(st == BL_OK && r.inner.solves == 1 && r.inner.failures == 1 && r.inner.worst > 1e-10,
            "penalty keeping it: an estimate, its solve stopped short (‖∇(L + ΛG)‖/Λ = %.3g)",
            r.inner.worst);
-    bl_inner_conf roomy = {bl_inner_newton, 0, 1e-10, 100000};   /* penalty runs its own gd */
+    bl_inner_conf roomy = {bl_inner_newton, 0, 1e-10, 100000, 0};   /* penalty runs its own gd */
     c.inner = &roomy;
     st = bl_hypergrad(&pen, &c, &r, &e);
     int pen_ok = st == BL_OK && r.inner.failures == 0;
@@ -200,7 +200,7 @@ static void failed_points(bl_dataset *ds)
         skip("lasso on synthetic data");
         return;
     }
-    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100};
+    bl_inner_conf gd = {bl_inner_gd, 0, 1e-10, 100, 0};
     gsl_vector *om = gsl_vector_calloc(L->d), *th = gsl_vector_calloc(L->p);
     bl_axis ax = axis(0, -3, 1, 6);
     bl_surface s;
@@ -212,7 +212,7 @@ static void failed_points(bl_dataset *ds)
            && s.nunconv == 0 && has(s.reason, "non-smooth"),
            "lasso with gd: 6 of 6 points failed, all for one reason: %s", s.reason);
     bl_surface_free(&s);
-    bl_inner_conf ista = {bl_inner_ista, 0, 1e-10, 100000};
+    bl_inner_conf ista = {bl_inner_ista, 0, 1e-10, 100000, 0};
     st = bl_surface_compute(&s, L, om, th, &ista, &ax, 1, NULL, 0, 0, 1, 2, NULL, NULL, NULL,
                             NULL);
     tap_ok(st == BL_OK && s.nfailed == 0 && s.nunconv == 0 && s.reason[0] == 0,
@@ -243,7 +243,7 @@ int main(void)
     bl_data_synth("regression", &so, &ds, NULL);
     bl_problem *R = bl_problem_alloc(&bl_problem_ridge, NULL, ds, NULL);
     tap_ok(R != NULL, "ridge on synthetic data");
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
     gsl_vector *om = gsl_vector_calloc(1), *th = gsl_vector_calloc(R->p);
     gsl_vector *ts = gsl_vector_alloc(R->p), *g = gsl_vector_alloc(1);
     size_t n = 61;
@@ -267,7 +267,7 @@ int main(void)
 
     /* the same along a path, with gd (whose iterations a good start saves) */
     {
-        bl_inner_conf gd = {bl_inner_gd, 0, 1e-11, 1000000};
+        bl_inner_conf gd = {bl_inner_gd, 0, 1e-11, 1000000, 0};
         bl_surface s0, s1;
         int st0 = bl_surface_compute(&s0, R, om, th, &gd, &ax, 1, NULL, 0, 0, 0, 2, NULL, NULL,
                                      NULL, NULL);
@@ -317,7 +317,7 @@ int main(void)
 
     /* F on a grid matches pointwise evaluation with the same solver */
     bl_problem *Q = quadratic(8, 2, 30, 0.1, 3);
-    bl_inner_conf icq = {bl_inner_newton, 0, 1e-12, 100};
+    bl_inner_conf icq = {bl_inner_newton, 0, 1e-12, 100, 0};
     gsl_vector *omq = gsl_vector_calloc(2), *thq = gsl_vector_calloc(8), *t2 = gsl_vector_alloc(8);
     gsl_vector_set(omq, 1, 0.3);
     bl_axis a0 = axis(0, -1, 1, 7);
@@ -336,9 +336,9 @@ int main(void)
     /* inner solves that stop short: gd with a cap that some points meet,
      * gd with 3 iterations (every point), newton (none) */
     {
-        bl_inner_conf mixed = {bl_inner_gd, 0, 1e-10, 20};
-        bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3};
-        bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100};
+        bl_inner_conf mixed = {bl_inner_gd, 0, 1e-10, 20, 0};
+        bl_inner_conf three = {bl_inner_gd, 0, 1e-10, 3, 0};
+        bl_inner_conf newton = {bl_inner_newton, 0, 1e-10, 100, 0};
         unconverged_points(R, "ridge, gd capped at 20", &mixed, 1);
         unconverged_points(R, "ridge, gd capped at 3", &three, 0);
         unconverged_points(R, "ridge, newton", &newton, 0);

@@ -1,5 +1,5 @@
 /* args.c: the words of the command language: commands and words, numbers,
- * key=value, ranges, prefix lookup and "did you mean" suggestions. */
+ * key=value, ranges (names are looked up by bl_lookup, bl.c). */
 #include "config.h"
 
 #include <ctype.h>
@@ -423,69 +423,4 @@ double bl_range_value(const bl_range *r, size_t i)
     double x = r->lo + (r->hi - r->lo) * t;
     if (!isfinite(x)) x = r->lo * (1 - t) + r->hi * t;   /* hi - lo overflowed */
     return x;
-}
-
-int bl_prefix_lookup(const char *word, const char *const *names, size_t n)
-{
-    if (!word) return -1;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(word, names[i]) == 0) return (int)i;
-    size_t len = strlen(word);
-    if (len == 0) return -1;
-    int found = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (strncmp(word, names[i], len) == 0) {
-            if (found >= 0) return -2;
-            found = (int)i;
-        }
-    }
-    return found;
-}
-
-size_t bl_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la == 0) return lb;
-    if (lb == 0) return la;
-    size_t small[2 * 64];
-    size_t *row = small;
-    if (lb + 1 > 64) {
-        row = malloc(2 * (lb + 1) * sizeof *row);
-        if (!row) return la > lb ? la : lb;   /* an upper bound */
-    }
-    size_t *prev = row, *cur = row + (lb + 1);
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            size_t m = sub < del ? sub : del;
-            cur[j] = m < ins ? m : ins;
-        }
-        size_t *t = prev;
-        prev = cur;
-        cur = t;
-    }
-    size_t d = prev[lb];
-    if (row != small) free(row);
-    return d;
-}
-
-const char *bl_closest(const char *word, const char *const *names, size_t n)
-{
-    if (!word || !*word) return NULL;
-    size_t len = strlen(word);
-    size_t limit = len / 3 > 2 ? len / 3 : 2;
-    const char *best = NULL;
-    size_t bestd = SIZE_MAX;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = bl_edit_distance(word, names[i]);
-        int prefix = strncmp(word, names[i], len) == 0;
-        if ((d <= limit || prefix) && d < bestd) {
-            best = names[i];
-            bestd = d;
-        }
-    }
-    return best;
 }

@@ -1,6 +1,5 @@
 /* args.h: the words of the command language: splitting lines into
- * commands and words, numbers, key=value, ranges lo:hi:n[:log], name
- * lookup by unique prefix, and "did you mean" suggestions. */
+ * commands and words, numbers, key=value, ranges lo:hi:n[:log]. */
 #ifndef BL_ARGS_H
 #define BL_ARGS_H
 
@@ -48,12 +47,6 @@ typedef struct bl_range {
 int bl_parse_range(const char *s, const char *what, bl_range *r, bl_err *e);
 double bl_range_value(const bl_range *r, size_t i);
 
-/* Index of WORD in NAMES (N names) by exact match or unique prefix; -1
- * when none matches, -2 when the prefix is ambiguous. */
-int bl_prefix_lookup(const char *word, const char *const *names, size_t n);
-size_t bl_edit_distance(const char *a, const char *b);
-/* The closest of NAMES to WORD when it is close enough to suggest
- * (edit distance ≤ max(2, len/3) or WORD is a prefix), else NULL. */
-const char *bl_closest(const char *word, const char *const *names, size_t n);
+/* Names are looked up with bl_lookup (bl.h): one rule for every table. */
 
 #endif

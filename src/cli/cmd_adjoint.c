@@ -13,29 +13,18 @@
 
 /* ---- the live adjoint iterator ---- */
 
-static double adjoint_eta(bl_session *S);
-
-/* The live iterator still applies: same θ, ω, method and step. */
-static int same_point(const bl_adjoint *it, bl_session *S)
-{
-    return it && it->P == S->P && it->omega && it->theta->size == S->theta->size
-           && memcmp(it->theta->data, S->theta->data, S->theta->size * sizeof(double)) == 0
-           && memcmp(it->omega->data, S->omega->data, S->omega->size * sizeof(double)) == 0
-           && strcmp(it->type->name, S->set[BL_S_ADJOINT_METHOD].str) == 0
-           && (it->type == bl_adjoint_cg || it->eta == adjoint_eta(S));
-}
-
 static double adjoint_eta(bl_session *S)
 {
     double eta = S->set[BL_S_ADJOINT_ETA].num;
     return eta > 0 ? eta : bl_session_eta(S);
 }
 
-/* The live iterator at the current θ and ω, made anew when they (or
- * adjoint.method) changed since the last adjoint step. */
+/* The live iterator, made anew at the current θ and ω when something it
+ * was made from (the problem, θ, ω, adjoint.method, adjoint.eta, the inner
+ * settings that give its default step) changed since it was made. */
 static int live_adjoint(bl_session *S, bl_err *e)
 {
-    if (same_point(S->adj, S)) return BL_OK;
+    if (bl_session_live_adjoint(S)) return BL_OK;
     const bl_adjoint_type *T = bl_adjoint_lookup(S->set[BL_S_ADJOINT_METHOD].str);
     bl_adjoint *it = bl_adjoint_alloc(T ? T : bl_adjoint_cg, S->P->p);
     if (!it) return BL_ENOMEM;
@@ -46,8 +35,7 @@ static int live_adjoint(bl_session *S, bl_err *e)
         bl_adjoint_free(it);
         return st;
     }
-    bl_adjoint_free(S->adj);
-    S->adj = it;
+    bl_session_set_adjoint(S, it);
     return BL_OK;
 }
 
@@ -93,14 +81,15 @@ int bl_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
         }
     }
     if (st == BL_EMAXITER) {
-        bl_report_warning(S, cmd, "%s", e->msg);
+        bl_session_msg(S, BL_MSG_WARNING, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_EDIVERGE || st == BL_ENOTPD) {
-        bl_adjoint_free(S->adj);       /* the iterate is lost: start over next time */
-        S->adj = NULL;
+        bl_session_set_adjoint(S, NULL);   /* the iterate is lost: start over next time */
         return st;
     }
+    /* the iterate moved (the dashboard's adjoint panel), not what the
+     * iterator is made from: it stays live */
     bl_session_keep_adjoint(S, it->a);
     print_adjoint_state(S, cmd, it);
     return st;
@@ -128,20 +117,26 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         label = spectext;
     } else {
         if (bl_spec_parse(argv[0], &spec, e)) return BL_EINVAL;
-        const char *n = spec.type->name;
-        const bl_adjoint_type *T = bl_adjoint_lookup(n);
+        const bl_estimator_type *E = spec.type;
+        const bl_adjoint_type *T = E->adjoint ? bl_adjoint_lookup(E->adjoint) : NULL;
         label = spec.text;
         if (T) {
-            /* the same iterations as the estimator, with the residual recorded */
-            size_t k = (size_t)spec.par[0];
-            double eta = T == bl_adjoint_cg ? 0 : spec.par[1] > 0 ? spec.par[1] : bl_session_eta(S);
-            int warm = T == bl_adjoint_cg && spec.par[2] != 0;
+            /* the same iterations as the estimator, with the residual
+             * recorded; its parameters k, tol, eta, warm by name */
+            int pk = bl_param_find(E->params, E->nparams, "k");
+            int pt = bl_param_find(E->params, E->nparams, "tol");
+            int pe = bl_param_find(E->params, E->nparams, "eta");
+            int pw = bl_param_find(E->params, E->nparams, "warm");
+            size_t k = pk >= 0 ? (size_t)spec.par[pk] : 0;
+            double eta = !(T->flags & BL_ADJ_NEEDS_ETA) ? 0
+                         : pe >= 0 && spec.par[pe] > 0 ? spec.par[pe] : bl_session_eta(S);
+            int warm = pw >= 0 && spec.par[pw] != 0;
             it = bl_adjoint_alloc(T, S->P->p);
             if (!it) return BL_ENOMEM;
             st = bl_adjoint_set(it, S->P, S->theta, S->omega,
                                 warm && S->adj_valid ? S->adjoint_last : NULL, eta, 1, e);
             for (size_t j = 0; st == BL_OK && j < k; j++) {
-                if (T == bl_adjoint_cg && it->resid <= spec.par[1]) break;
+                if (pt >= 0 && it->resid <= spec.par[pt]) break;
                 st = bl_adjoint_iterate(it, e);
             }
             if (st) {
@@ -149,7 +144,7 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
                 return st;
             }
             a = it->a;
-        } else if (!strcmp(n, "exact")) {
+        } else if (E->needs & BL_EST_NEEDS_ADJOINT) {
             bl_hg_ctx c;
             bl_session_hg_ctx(S, &ic, &c);
             r.grad = gsl_vector_alloc(S->P->d);
@@ -161,8 +156,10 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
                 return st;
             }
         } else {
-            bl_err_set(e, BL_EINVAL, "%s has no adjoint (the adjoint methods are exact, "
-                       "cg, neumann and fp)", n);
+            char who[256];
+            bl_estimator_names(BL_EST_NEEDS_ADJOINT, who, sizeof who);
+            bl_err_set(e, BL_EINVAL, "%s has no adjoint (the adjoint methods are %s)",
+                       E->name, who);
             return BL_EINVAL;
         }
     }
@@ -237,12 +234,15 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
     return BL_OK;
 }
 
+/* The estimators that have an adjoint (exact, cg, neumann, fp). */
 static const char *complete_adjoint(bl_session *S, int argi, char **w, size_t i)
 {
-    static const char *const names[] = {"exact", "cg", "neumann", "fp"};
     (void)S;
     (void)w;
-    return argi == 1 && i < 4 ? names[i] : NULL;
+    for (size_t k = 0; argi == 1 && bl_estimators[k]; k++)
+        if ((bl_estimators[k]->needs & BL_EST_NEEDS_ADJOINT) && i-- == 0)
+            return bl_estimators[k]->name;
+    return NULL;
 }
 
 const bl_command bl_cmd_adjoint = {
@@ -306,16 +306,19 @@ static int exec_spectrum(bl_session *S, int argc, char **argv, bl_err *e)
     if (!sp.dense) fprintf(f, ", %zu steps: λmin is an upper estimate", sp.lanczos_steps);
     fprintf(f, ")\n  λmin = %s   λmax = %s   condition κ = %s\n", bl_fmt(a, sizeof a, sp.lmin, dg),
             bl_fmt(b, sizeof b, sp.lmax, dg), bl_fmt(c, sizeof c, kappa, dg));
+    char pd[256], con[256];               /* exact and cg; neumann and fp */
+    bl_estimator_names(BL_EST_NEEDS_PD, pd, sizeof pd);
+    bl_estimator_names(BL_EST_NEEDS_CONTRACTION, con, sizeof con);
     if (!(sp.lmin > 0))
-        fprintf(f, "  H is not positive definite: exact and cg do not apply; neumann and fp "
-                "cannot converge\n");
+        fprintf(f, "  H is not positive definite: %s do not apply; %s cannot converge\n",
+                pd, con);
     fprintf(f, "  η = %s%s: contraction max|1 − ηλ| = %s", bl_fmt(a, sizeof a, eta, dg),
             S->set[BL_S_ADJOINT_ETA].num > 0 ? " (adjoint.eta)" : " (the inner step)",
             bl_fmt(b, sizeof b, q, dg));
     if (q < 1)
-        fprintf(f, ": neumann and fp converge, about %.0f iterations to residual %g\n", kfp, tol);
+        fprintf(f, ": %s converge, about %.0f iterations to residual %g\n", con, kfp, tol);
     else
-        fprintf(f, " ≥ 1: neumann and fp diverge\n");
+        fprintf(f, " ≥ 1: %s diverge\n", con);
     if (sp.lmin > 0) {
         fprintf(f, "  best η = 2/(λmin + λmax) = %s gives %s\n", bl_fmt(a, sizeof a, eopt, dg),
                 bl_fmt(b, sizeof b, qopt, dg));

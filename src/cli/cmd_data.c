@@ -407,6 +407,8 @@ const bl_command bl_cmd_data = {
     .minargs = 1, .maxargs = -1,
     .exec = exec_data,
     .complete = complete_data,
+    .flags = BL_CMD_FILE_IF_PATH,   /* data load NAME|PATH: a bundled name, or a path */
+    .file_arg = 2,
 };
 
 /* ---- export ---- */
@@ -474,4 +476,5 @@ const bl_command bl_cmd_export = {
     .minargs = 2, .maxargs = 2,
     .exec = exec_export,
     .complete = complete_export,
+    .file_arg = 2,
 };

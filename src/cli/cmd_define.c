@@ -132,8 +132,8 @@ static int validate(bl_session *S, const bl_expr_def *def, unsigned changed,
         } else if (ds) {
             const char *nl = strchr(de.msg, '\n');
             int head = nl ? (int)(nl - de.msg) : (int)strlen(de.msg);
-            bl_report_warning(S, "define", "%.*s; set theta (and omega) where it is "
-                              "defined before stepping%s", head, de.msg, nl ? nl : "");
+            bl_session_msg(S, BL_MSG_WARNING, "define", "%.*s; set theta (and omega) where it "
+                           "is defined before stepping%s", head, de.msg, nl ? nl : "");
         }
         out[w].present = 1;
         out[w].nodes = bl_expr_nodes(x);
@@ -378,8 +378,7 @@ static int define_show(bl_session *S)
  * copy it was built from until a new definition is complete. */
 static int define_clear(bl_session *S)
 {
-    bl_expr_def_free(S->def);
-    S->def = NULL;
+    bl_session_define(S, NULL, NULL, NULL);     /* no definitions: cannot fail */
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "define");

@@ -20,7 +20,7 @@ typedef struct row {
     bl_spec spec;
     bl_hg_result r;
     int status;
-    char err[700];
+    char err[1024];
 } row;
 
 static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
@@ -46,15 +46,26 @@ static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
     return w->status;
 }
 
-/* Before running: warn when an η makes neumann or fp diverge, or when H
- * is not positive definite for cg and exact (from the spectrum of H). */
+/* The step η spec S uses: its parameter eta when positive, else ETA. */
+static double spec_eta(const bl_spec *s, double eta)
+{
+    int k = bl_param_find(s->type->params, s->type->nparams, "eta");
+    return k >= 0 && s->par[k] > 0 ? s->par[k] : eta;
+}
+
+/* Before running, from the spectrum of H and the estimators' needs and
+ * flags (hypergrad.h): warn when an η makes a method that needs a
+ * contracting η (neumann, fp) or unrolled steps diverge, and refuse a
+ * BL_EST_PD_CHECKED method (cg) where H is singular or indefinite.
+ * BL_EINTR when Ctrl-C stopped the spectrum, else BL_OK. */
 static int warn_before(bl_session *S, row *rows, int n, double eta)
 {
     int need = 0;
     for (int i = 0; i < n; i++) {
-        const char *nm = rows[i].spec.type->name;
-        need |= !strcmp(nm, "neumann") || !strcmp(nm, "fp") || !strcmp(nm, "cg")
-                || rows[i].spec.type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep");
+        const bl_spec *s = &rows[i].spec;
+        need |= ((s->type->flags & BL_EST_PD_CHECKED) && bl_spec_needs_pd(s))
+                || (s->type->needs & BL_EST_NEEDS_CONTRACTION)
+                || (s->type->flags & BL_EST_UNROLLS);
     }
     bl_spectrum sp;
     unsigned long h0 = S->P->n_hvp;
@@ -64,40 +75,37 @@ static int warn_before(bl_session *S, row *rows, int n, double eta)
     if (st) return st == BL_EINTR ? st : BL_OK;
     for (int i = 0; i < n; i++) {
         const bl_spec *s = &rows[i].spec;
-        const char *nm = s->type->name;
-        if (!strcmp(nm, "neumann") || !strcmp(nm, "fp")) {
-            double e = s->par[1] > 0 ? s->par[1] : eta, q = bl_contraction(&sp, e);
-            if (q >= 1) {
-                bl_report_warning(S, "hypergrad", "%s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s", s->text, e, q,
-                        sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
-            }
-        } else if ((s->type->kind == BL_EST_UNROLLED || !strcmp(nm, "onestep"))
+        if (s->type->needs & BL_EST_NEEDS_CONTRACTION) {
+            double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
+            if (q >= 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g ≥ 1 on λ ∈ [%.4g, %.4g]: it diverges%s", s->text, e,
+                               q, sp.lmin, sp.lmax, sp.lmin > 0 ? " (η < 2/λmax converges)" : "");
+        } else if ((s->type->flags & BL_EST_UNROLLS)
                    && !(S->P->type->step
                         && (S->P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP)))) {
             /* the unrolled map Φ = θ − η∇θG contracts only when max|1 − ηλ| < 1
              * (a problem's own step, prox or SOR sweep, is not that map) */
-            const bl_param *pp = s->type->params;
-            int k = bl_param_find(pp, s->type->nparams, "eta");
-            double e = k >= 0 && s->par[k] > 0 ? s->par[k] : eta, q = bl_contraction(&sp, e);
-            if (q > 1) {
-                bl_report_warning(S, "hypergrad", "%s: η = %.4g gives max|1 − ηλ| = "
-                        "%.4g > 1: the unrolled steps θ − η∇θG diverge", s->text, e, q);
-            }
-        } else if (!strcmp(nm, "cg") && bl_spectrum_class(sp.lmin, sp.lmax, S->P->p)
-                                            != BL_CHOL_OK) {
+            double e = spec_eta(s, eta), q = bl_contraction(&sp, e);
+            if (q > 1)
+                bl_session_msg(S, BL_MSG_WARNING, "hypergrad", "%s: η = %.4g gives max|1 − "
+                               "ηλ| = %.4g > 1: the unrolled steps θ − η∇θG diverge", s->text,
+                               e, q);
+        } else if ((s->type->flags & BL_EST_PD_CHECKED) && bl_spec_needs_pd(s)
+                   && bl_spectrum_class(sp.lmin, sp.lmax, S->P->p) != BL_CHOL_OK) {
             /* cg on a singular or indefinite H may even "converge" (when ∇θL
              * lies in H's range) to a meaningless adjoint: refuse it.  Only
              * a λmin below round-off counts: an ill-conditioned H (κ = 1e12)
              * is cg's to try, slowly */
             int c = bl_spectrum_class(sp.lmin, sp.lmax, S->P->p);
+            char who[256], use[512];
+            bl_estimator_names(BL_EST_NEEDS_PD, who, sizeof who);
+            bl_estimator_advice_not_pd(use, sizeof use);
             rows[i].status = BL_ENOTPD;
             snprintf(rows[i].err, sizeof rows[i].err, "%s: H is %s at the current θ (smallest "
-                     "eigenvalue %.6g, largest %.6g): exact and cg need it positive definite; "
-                     "here use exact:pinv, neumann or fp with a contracting η, reverse, "
-                     "forward, truncated, onestep, first-order, penalty or fd", s->text,
-                     c == BL_CHOL_INDEFINITE ? "indefinite" : "singular",
-                     sp.lmin, sp.lmax);
+                     "eigenvalue %.6g, largest %.6g): %s need it positive definite; here use %s",
+                     s->text, c == BL_CHOL_INDEFINITE ? "indefinite" : "singular", sp.lmin,
+                     sp.lmax, who, use);
         }
     }
     return BL_OK;
@@ -180,9 +188,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             n = i;
             break;
         }
-        if (st == BL_OK && ref < 0 && rows[i].spec.type == bl_estimator_lookup("exact")
-            && rows[i].spec.par[0] == 0)
-            ref = i;
+        if (st == BL_OK && ref < 0 && bl_spec_is_reference(&rows[i].spec)) ref = i;
     }
     /* the reference: exact where H is positive definite, otherwise fd;
      * none when no estimate came out (nothing to compare), and no hidden
@@ -347,7 +353,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (rows[i].status == BL_OK) bl_tally_merge(&t, &rows[i].r.inner);
     char limit[64];
     snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
-    bl_warn_inner(S->out, S->errf, "hypergrad", t.failures, t.solves, "inner solves", t.worst,
+    bl_warn_inner(S, "hypergrad", t.failures, t.solves, "inner solves", t.worst,
                   S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖", ic.tol,
                   limit, bl_session_json(S) ? "; \"inner_converged\": false in the JSON"
                                             : "; marked ! in the table");
@@ -396,11 +402,13 @@ const bl_command bl_cmd_hypergrad = {
         "singular H) are left out with one note, and fd is shown when none applies.\n"
         "Solve the inner problem first (solve inner): the estimators work at the\n"
         "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
-        "when an η makes neumann or fp diverge or H is not positive definite.\n"
+        "when an η makes neumann, fp or unrolled steps diverge; cg is refused\n"
+        "where H is not positive definite.\n"
         "fd's and penalty's inner solves that stop short of inner.tol are marked\n"
         "'!' after ‖g‖ and counted in one warning line (\"inner_converged\" in JSON).\n"
         "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,
     .complete = complete_hypergrad,
+    .flags = BL_CMD_HELP_ESTIMATORS,
 };

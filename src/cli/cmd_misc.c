@@ -20,17 +20,18 @@ static void help_all(bl_session *S)
         fprintf(f, "  %-10s %s\n", bl_commands[i]->name, bl_commands[i]->summary);
     fprintf(f, "\nhelp CMD for a command, help SETTING, help ESTIMATOR or help PROBLEM\n"
                "for one of those.  ';' separates commands, '#' starts a comment,\n"
-               "unique prefixes of commands and settings work, Tab completes.\n");
+               "unique prefixes of every name work, Tab completes.\n");
 }
 
 static int help_topic(bl_session *S, const char *topic, bl_err *e)
 {
     FILE *f = S->out;
     bl_err ce = {0};
-    const bl_command *c = bl_command_find(topic, &ce);
+    const bl_command *c;
+    int found = bl_command_lookup(topic, &c, &ce);
     if (c) {
         fprintf(f, "usage: %s\n\n%s\n", c->usage, c->help);
-        if (c == &bl_cmd_hypergrad)
+        if (c->flags & BL_CMD_HELP_ESTIMATORS)
             for (size_t i = 0; bl_estimators[i]; i++) {
                 const bl_estimator_type *T = bl_estimators[i];
                 char sig[256];
@@ -48,19 +49,28 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
             }
         return BL_OK;
     }
-    int k = bl_setting_find(topic);
-    if (k >= 0) {
+    /* not a command (nor a prefix of several): a setting, an estimator or
+     * a problem, looked up in one table of the three */
+    const char *names[BL_NSETTINGS + 128];
+    size_t ns = 0, ne = 0, np = 0;
+    for (; ns < BL_NSETTINGS; ns++) names[ns] = bl_settings_table[ns].name;
+    for (; bl_estimators[ne] && ne < 64; ne++) names[ns + ne] = bl_estimators[ne]->name;
+    for (; bl_catalogue[np] && np < 64; np++) names[ns + ne + np] = bl_catalogue[np]->name;
+    bl_err te = {0};
+    int t = found == BL_LOOKUP_AMBIGUOUS ? found
+            : bl_lookup(topic, names, ns + ne + np, "topic", NULL, &te);
+    if (t == BL_LOOKUP_AMBIGUOUS && found != BL_LOOKUP_AMBIGUOUS) ce = te;
+    if (t >= 0 && t < (int)ns) {
         char dom[256], val[512];
-        bl_setting_domain(k, dom, sizeof dom);
-        bl_setting_format(k, &S->set[k], val, sizeof val);
-        fprintf(f, "%s (setting): %s\n  accepts %s; default %s; now %s\n", topic,
-                bl_settings_table[k].help, dom, bl_settings_table[k].def, val);
+        bl_setting_domain(t, dom, sizeof dom);
+        bl_setting_format(t, &S->set[t], val, sizeof val);
+        fprintf(f, "%s (setting): %s\n  accepts %s; default %s; now %s\n",
+                bl_settings_table[t].name, bl_settings_table[t].help, dom,
+                bl_settings_table[t].def, val);
         return BL_OK;
     }
-    const bl_estimator_type *T = NULL;
-    for (size_t i = 0; bl_estimators[i]; i++)
-        if (!strcmp(bl_estimators[i]->name, topic)) T = bl_estimators[i];
-    if (T) {
+    if (t >= (int)ns && t < (int)(ns + ne)) {
+        const bl_estimator_type *T = bl_estimators[t - (int)ns];
         fprintf(f, "%s (estimator): %s\n  cost: %s\n", T->name, T->help, T->cost);
         if (T->needs & BL_EST_NEEDS_PD) fprintf(f, "  needs: H positive definite\n");
         for (size_t i = 0; i < T->nparams; i++) {
@@ -77,8 +87,8 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
         }
         return BL_OK;
     }
-    const bl_problem_type *P = bl_problem_lookup(topic);
-    if (P) {
+    if (t >= (int)(ns + ne)) {
+        const bl_problem_type *P = bl_catalogue[t - (int)(ns + ne)];
         fprintf(f, "%s (problem): %s\n  %s\n  %s\n", P->name,
                 P->summary, P->inner_text, P->outer_text);
         for (size_t i = 0; i < P->nparams; i++) {
@@ -190,13 +200,14 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
         bl_setting_format(i, &S->set[i], val, sizeof val);
         bl_setting_parse(i, bl_settings_table[i].def, &dv, NULL);
         bl_setting_format(i, &dv, def, sizeof def);
+        bl_setval_free(&dv);
         if (strcmp(val, def) != 0) fprintf(f, "set %s %s\n", bl_settings_table[i].name, val);
     }
     write_vector(f, "omega", S->omega);
     write_vector(f, "theta", S->theta);
     /* the live inner iterator: its step η (1/L_G at the θ where it started,
      * which a fresh start at this θ may not find again) and its count */
-    if (S->inner)
+    if (bl_session_live_inner(S))
         fprintf(f, "set inner.state eta=%.17g iterations=%zu\n", S->inner->eta,
                 S->inner_total);
     if ((st = bl_wfile_commit(&w, e))) return st;
@@ -224,6 +235,7 @@ const bl_command bl_cmd_save = {
         "            save leaves the previous one.",
     .minargs = 1, .maxargs = 1,
     .exec = exec_save,
+    .file_arg = 1,
 };
 
 static int exec_source(bl_session *S, int argc, char **argv, bl_err *e)
@@ -249,6 +261,7 @@ const bl_command bl_cmd_source = {
         "              error that stops the whole chain",
     .minargs = 1, .maxargs = 1,
     .exec = exec_source,
+    .file_arg = 1,
 };
 
 static int exec_quit(bl_session *S, int argc, char **argv, bl_err *e)

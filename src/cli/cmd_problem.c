@@ -50,11 +50,7 @@ static void print_loaded(bl_session *S, const char *note)
     const bl_problem *P = S->P;
     char dd[512];
     describe_data(S, dd, sizeof dd);
-    if (*note) {
-        fflush(S->out);
-        bl_write_note(S->errf, NULL, note);
-        fflush(S->errf);
-    }
+    if (*note) bl_session_msg(S, BL_MSG_NOTE, "problem", "%s", note);
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "problem");

@@ -72,24 +72,23 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
         snprintf(why, sizeof why, "%s", e->msg);
         bl_err_set(e, st, "%s; θ rolled back to its last good value", why);
         gsl_vector_memcpy(S->theta, keep);
-        bl_session_invalidate(S);
+        bl_session_touch(S, BL_CHG_THETA);     /* the iterator is lost with it */
         gsl_vector_free(keep);
         return st;
     }
-    gsl_vector_memcpy(S->theta, S->inner->theta);
+    bl_session_take_inner(S);
     gsl_vector_free(keep);
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
     if (st == BL_ESTALL && bl_inner_test(S->inner, ic.tol) == BL_OK) {
         /* steps past a solution that is already at inner.tol: no warning */
-        fflush(S->out);
-        fprintf(S->errf, "note: %s: θ is solved to inner.tol = %.3g; %s stopped after %zu "
-                "iterations at round-off (‖∇θG‖ = %.3g)\n", cmd, ic.tol,
-                S->inner->type->name, S->inner->iter, S->inner->resid);
+        bl_session_msg(S, BL_MSG_NOTE, cmd, "%s: θ is solved to inner.tol = %.3g; %s stopped "
+                       "after %zu iterations at round-off (‖∇θG‖ = %.3g)", cmd, ic.tol,
+                       S->inner->type->name, S->inner->iter, S->inner->resid);
         st = BL_OK;
     }
     if (st == BL_EMAXITER || st == BL_ESTALL) {
-        bl_report_warning(S, cmd, "%s", e->msg);
+        bl_session_msg(S, BL_MSG_WARNING, cmd, "%s", e->msg);
         st = BL_OK;
     }
     if (st == BL_OK || st == BL_EINTR) print_inner(S, cmd, 1);
@@ -160,15 +159,16 @@ static void report_outer(bl_session *S, const char *cmd, size_t from)
                  ic.maxit);
     else
         snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
-    bl_warn_inner(S->out, S->errf, cmd, all.failures, all.solves, "inner solves", all.worst,
+    bl_warn_inner(S, cmd, all.failures, all.solves, "inner solves", all.worst,
                   resid_name(S), ic.tol, limit, NULL);
     if (zero == 0) return;
     zero_step_text(t, first, why, sizeof why);
     if (zero == 1)
-        bl_report_warning(S, cmd, "outer step %zu took a step of 0: %s", first + 1, why);
+        bl_session_msg(S, BL_MSG_WARNING, cmd, "outer step %zu took a step of 0: %s",
+                       first + 1, why);
     else
-        bl_report_warning(S, cmd, "%zu of %zu outer steps were 0; the first (step %zu): %s",
-                          zero, t->n - from, first + 1, why);
+        bl_session_msg(S, BL_MSG_WARNING, cmd, "%zu of %zu outer steps were 0; the first "
+                       "(step %zu): %s", zero, t->n - from, first + 1, why);
 }
 
 static void print_outer_row(bl_session *S, const char *cmd)
@@ -211,12 +211,11 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
 {
     bl_inner_conf ic;
     bl_outer_conf oc;
-    bl_spec spec;
     bl_session_inner_conf(S, &ic);
     bl_session_outer_conf(S, &oc);
-    if (bl_spec_parse(S->set[BL_S_OUTER_ESTIMATOR].str, &spec, e)) return BL_EINVAL;
     bl_outer_env env = {.P = S->P, .omega = S->omega, .theta = S->theta, .inner = &ic,
-                        .conf = &oc, .estimator = &spec, .cancel = S->cancel};
+                        .conf = &oc, .estimator = S->set[BL_S_OUTER_ESTIMATOR].spec,
+                        .cancel = S->cancel};
     if (!S->adjoint_last) S->adjoint_last = gsl_vector_calloc(S->P->p);
     int warm_ok = S->adjoint_last != NULL && S->adj_valid;
     env.adjoint = S->adjoint_last;
@@ -237,7 +236,7 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
             S->adj_valid = 1;
             env.warm = S->set[BL_S_ADJOINT_WARM].num != 0;
         }
-        bl_session_invalidate(S);
+        bl_session_touch(S, BL_CHG_OMEGA | BL_CHG_THETA | BL_CHG_STATE);
         if (verbose) print_outer_row(S, "step");
         else if (tty && bl_clock() - t0 > 0.5) {
             fprintf(S->errf, "\r  %zu/%zu outer steps", k + 1, n);
@@ -289,7 +288,8 @@ const bl_command bl_cmd_step = {
         "                 move ω with outer.opt and outer.step (backtracked on F\n"
         "                 when outer.backtrack is on), project on [outer.lo, outer.hi]\n"
         "step adjoint [N] N iterations of adjoint.method on H a = ∇θL at the current\n"
-        "                 θ and ω (restarted when they change); see 'adjoint'\n"
+        "                 θ and ω (started over when they change, or adjoint.method,\n"
+        "                 adjoint.eta, inner.solver, inner.step); see 'adjoint'\n"
         "A step that diverges (NaN, Inf) rolls ω and θ back to their last good values.\n"
         "'!' after a row's inner iterations: an inner solve of the step (line search\n"
         "and fd/penalty included) stopped short of inner.tol; one warning line counts\n"
@@ -406,7 +406,7 @@ static int exec_reset(bl_session *S, int argc, char **argv, bl_err *e)
         bl_problem_omega0(S->P, S->omega);
         bl_outer_reset(S->outer);
     }
-    bl_session_invalidate(S);
+    bl_session_touch(S, BL_CHG_THETA | (k == 1 ? 0 : BL_CHG_OMEGA | BL_CHG_STATE));
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "reset");

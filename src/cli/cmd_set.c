@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_blas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "args.h"
 #include "command.h"
@@ -137,25 +134,6 @@ static int check_new_omega(bl_session *S, const gsl_vector *om, bl_err *e)
     return st;
 }
 
-/* outer.lo ≤ outer.hi: the box of ω must not be empty. */
-static int check_box(const bl_session *S, int k, const bl_setval *v, bl_err *e)
-{
-    if (k != BL_S_OUTER_LO && k != BL_S_OUTER_HI) return BL_OK;
-    double lo = k == BL_S_OUTER_LO ? v->num : S->set[BL_S_OUTER_LO].num;
-    double hi = k == BL_S_OUTER_HI ? v->num : S->set[BL_S_OUTER_HI].num;
-    if (lo <= hi) return BL_OK;
-    char a[32], b[32];
-    bl_fmt_limit(a, sizeof a, lo);
-    bl_fmt_limit(b, sizeof b, hi);
-    if (k == BL_S_OUTER_LO)
-        bl_err_set(e, BL_EINVAL, "outer.lo=%s is above outer.hi=%s: the box [%s, %s] would be "
-                   "empty", a, b, a, b);
-    else
-        bl_err_set(e, BL_EINVAL, "outer.hi=%s is below outer.lo=%s: the box [%s, %s] would be "
-                   "empty", b, a, a, b);
-    return BL_EINVAL;
-}
-
 static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexed,
                       long idx, long end, int argc, char **argv, bl_err *e)
 {
@@ -269,31 +247,6 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
     return BL_OK;
 }
 
-static int setting_lookup(const char *name, bl_err *e)
-{
-    const char *names[BL_NSETTINGS];
-    for (int i = 0; i < BL_NSETTINGS; i++) names[i] = bl_settings_table[i].name;
-    int k = bl_prefix_lookup(name, names, BL_NSETTINGS);
-    if (k >= 0) return k;
-    const char *near = k == -1 ? bl_closest(name, names, BL_NSETTINGS) : NULL;
-    if (near)
-        bl_err_set(e, BL_EINVAL, "unknown setting '%s' (did you mean '%s'?)", name, near);
-    else
-        bl_err_set(e, BL_EINVAL, "%s setting '%s' (show settings lists them)",
-                   k == -2 ? "ambiguous" : "unknown", name);
-    return -1;
-}
-
-void bl_apply_threads(const bl_session *S)
-{
-#ifdef _OPENMP
-    int n = (int)S->set[BL_S_THREADS].num;
-    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
-#else
-    (void)S;
-#endif
-}
-
 static void print_value(bl_session *S, const char *name, const char *text)
 {
     if (bl_session_json(S)) {
@@ -344,7 +297,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         if (st == BL_OK && om) st = check_new_omega(S, tmp, e);
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
-            bl_session_invalidate(S);
+            bl_session_touch(S, om ? BL_CHG_OMEGA : BL_CHG_THETA);
             if (indexed == 2 && bl_session_json(S)) {
                 gsl_vector sub = *v;        /* the slice only */
                 sub.size = (size_t)(end - idx);
@@ -365,29 +318,15 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         bl_err_set(e, BL_EINVAL, "only omega and theta take an index");
         return BL_EINVAL;
     }
-    int k = setting_lookup(argv[0], e);
+    int k = bl_setting_lookup(argv[0], e);
     if (k < 0) return BL_EINVAL;
     char *joined = join(argc - 1, argv + 1, " ", e);
     if (!joined) return BL_ENOMEM;
-    bl_setval v;
-    int bad = bl_setting_parse(k, joined, &v, e);
+    /* the value, what the row's apply hook does with it, the change */
+    int st = bl_session_set(S, k, joined, e);
     free(joined);
-    if (bad) return BL_EINVAL;
-    if (check_box(S, k, &v, e)) return BL_EINVAL;
+    if (st) return st;
     char text[512];
-    if (k == BL_S_OUTER_OPT && strcmp(v.str, S->set[k].str) != 0) {
-        bl_outer *o = bl_outer_alloc(bl_outer_lookup(v.str), S->P->d);
-        if (!o) return BL_ENOMEM;
-        bl_trace t = o->trace;          /* keep the history, new optimiser state */
-        o->trace = S->outer->trace;
-        o->iter = S->outer->iter;
-        S->outer->trace = t;
-        bl_outer_free(S->outer);
-        S->outer = o;
-    }
-    S->set[k] = v;
-    if (bl_settings_table[k].invalidates & BL_INV_INNER) bl_session_invalidate(S);
-    if (k == BL_S_THREADS) bl_apply_threads(S);
     bl_setting_format(k, &S->set[k], text, sizeof text);
     print_value(S, bl_settings_table[k].name, text);
     return BL_OK;
@@ -457,7 +396,7 @@ static void show_state(bl_session *S)
         bl_json_num(&j, "G", G);
         bl_json_num(&j, "inner_residual", gn);
         bl_json_num(&j, "eta", eta);
-        bl_json_int(&j, "inner_iterations", (long long)S->inner_total);
+        bl_json_int(&j, "inner_iterations", (long long)bl_session_inner_iters(S));
         bl_json_int(&j, "outer_iterations", (long long)S->outer->iter);
         bl_json_str(&j, "inner_solver", S->set[BL_S_INNER_SOLVER].str);
         bl_json_str(&j, "inner_solver_used", ic.type->name);
@@ -485,7 +424,7 @@ static void show_state(bl_session *S)
             bl_fmt(d, sizeof d, gn, dg));
     fprintf(f, "inner    %s%s%s%s, η = %s, %zu iterations at this ω\n",
             S->set[BL_S_INNER_SOLVER].str, auto_ ? " (" : "", auto_ ? ic.type->name : "",
-            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), S->inner_total);
+            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
     /* the problem's own report (problem.h), as lines under "report" */
@@ -579,7 +518,7 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
         }
         return BL_OK;
     }
-    int k = setting_lookup(argv[0], e);
+    int k = bl_setting_lookup(argv[0], e);
     if (k < 0) return BL_EINVAL;
     char val[512], dom[256];
     bl_setting_format(k, &S->set[k], val, sizeof val);

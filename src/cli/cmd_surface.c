@@ -1,5 +1,5 @@
 /* cmd_surface.c: surface, compare, plot: grids computed in parallel by
- * src/core/surface.c and drawn by src/tui/plot.c. */
+ * src/core/surface.c and drawn by src/render/plot.c. */
 #include "config.h"
 
 #include <langinfo.h>
@@ -162,7 +162,7 @@ static void warn_grid(bl_session *S, const bl_surface *s, const char *cmd)
     char limit[64];
     bl_session_inner_conf(S, &ic);
     snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
-    bl_warn_inner(S->out, S->errf, cmd, s->nunconv, s->ndone - s->nfailed,
+    bl_warn_inner(S, cmd, s->nunconv, s->ndone - s->nfailed,
                   "points' inner solves", s->worst, resid_name(S), ic.tol, limit,
                   bl_session_json(S) ? "; \"converged\": false in the JSON"
                                      : "; marked " BL_PLOT_ALERT " in the plot");
@@ -607,7 +607,7 @@ static void warn_budget(bl_session *S, const bl_budget *b)
     char limit[64];
     bl_session_inner_conf(S, &ic);
     snprintf(limit, sizeof limit, "inner.maxit = %zu", ic.maxit);
-    bl_warn_inner(S->out, S->errf, "compare", b->nunconv, b->ndone, "estimates' inner solves",
+    bl_warn_inner(S, "compare", b->nunconv, b->ndone, "estimates' inner solves",
                   b->worst, resid_name(S), ic.tol, limit,
                   b->ref_converged ? NULL : "; the reference's (fd) too");
 }
@@ -799,10 +799,11 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
         char limit[64];
         bl_session_inner_conf(S, &ic2);
         snprintf(limit, sizeof limit, "inner.maxit = %zu", ic2.maxit);
-        bl_warn_inner(S->out, S->errf, "compare", nfail, nsolves, "inner solves", worst,
+        bl_warn_inner(S, "compare", nfail, nsolves, "inner solves", worst,
                       resid_name(S), ic2.tol, limit, NULL);
         if (stop.code)
-            bl_report_warning(S, "compare", "the gradient run stopped: %s", stop.msg);
+            bl_session_msg(S, BL_MSG_WARNING, "compare", "the gradient run stopped: %s",
+                           stop.msg);
     }
     bl_surface_free(&grid);
     bl_problem_free(Q);

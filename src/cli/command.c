@@ -2,7 +2,6 @@
  * line, error reports and completion. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,102 +10,73 @@
 #include "command.h"
 #include "output.h"
 
-const bl_command *const bl_commands[] = {
+#define MAX_COMMANDS 48
+
+/* Room for the registered commands, which go in before help. */
+const bl_command *bl_commands[MAX_COMMANDS + 1] = {
     &bl_cmd_problem, &bl_cmd_define, &bl_cmd_data, &bl_cmd_set, &bl_cmd_show, &bl_cmd_step,
     &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,
-    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source, &bl_cmd_dash,
+    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source,
     &bl_cmd_help, &bl_cmd_try, &bl_cmd_quit, NULL,
 };
 
-/* The commands a prefix may name: all but `try`, which is only ever
- * written whole (so that `tr` stays `trace`). */
-static size_t command_names(const char **names, const bl_command **cmds, size_t max)
+int bl_command_register(const bl_command *c)
 {
+    size_t n = 0, at = 0;
+    for (; bl_commands[n]; n++) {
+        if (!strcmp(bl_commands[n]->name, c->name)) return BL_EINVAL;
+        if (bl_commands[n] == &bl_cmd_help) at = n;
+    }
+    if (n >= MAX_COMMANDS) return BL_EINVAL;
+    memmove(&bl_commands[at + 1], &bl_commands[at], (n + 1 - at) * sizeof *bl_commands);
+    bl_commands[at] = c;
+    return BL_OK;
+}
+
+int bl_command_lookup(const char *name, const bl_command **c, bl_err *e)
+{
+    const char *names[MAX_COMMANDS];
+    const bl_command *cmds[MAX_COMMANDS];
     size_t n = 0;
-    for (size_t i = 0; n < max && bl_commands[i]; i++) {
-        if (bl_commands[i] == &bl_cmd_try) continue;
+    *c = NULL;
+    /* a BL_CMD_WHOLE command is found by its whole name only */
+    for (size_t i = 0; bl_commands[i]; i++)
+        if ((bl_commands[i]->flags & BL_CMD_WHOLE) && name && !strcmp(name, bl_commands[i]->name)) {
+            *c = bl_commands[i];
+            return (int)i;
+        }
+    for (size_t i = 0; n < MAX_COMMANDS && bl_commands[i]; i++) {
+        if (bl_commands[i]->flags & BL_CMD_WHOLE) continue;
         cmds[n] = bl_commands[i];
         names[n++] = bl_commands[i]->name;
     }
-    return n;
+    int k = bl_lookup(name, names, n, "command", "type 'help' for the list", e);
+    if (k >= 0) *c = cmds[k];
+    return k;
 }
 
 const bl_command *bl_command_find(const char *name, bl_err *e)
 {
-    const char *names[64];
-    const bl_command *cmds[64];
-    if (name && !strcmp(name, bl_cmd_try.name)) return &bl_cmd_try;
-    size_t n = command_names(names, cmds, 64);
-    int k = bl_prefix_lookup(name, names, n);
-    if (k >= 0) return cmds[k];
-    if (k == -2) {
-        char list[512] = "";
-        size_t len = strlen(name);
-        for (size_t i = 0; i < n; i++)
-            if (strncmp(names[i], name, len) == 0) {
-                size_t l = strlen(list);
-                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", names[i]);
-            }
-        bl_err_set(e, BL_EINVAL, "ambiguous command '%s' (could be %s)", name, list);
-        return NULL;
-    }
-    const char *near = bl_closest(name, names, n);
-    if (near)
-        bl_err_set(e, BL_EINVAL, "unknown command '%s' (did you mean '%s'?)", name, near);
-    else
-        bl_err_set(e, BL_EINVAL, "unknown command '%s' (type 'help' for the list)", name);
-    return NULL;
+    const bl_command *c;
+    bl_command_lookup(name, &c, e);
+    return c;
 }
 
 int bl_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e)
 {
-    int k = bl_prefix_lookup(word, names, n);
-    if (k >= 0) return k;
-    char list[256] = "";
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(list);
-        snprintf(list + l, sizeof list - l, "%s%s", i ? "|" : "", names[i]);
-    }
-    const char *near = k == -1 ? bl_closest(word, names, n) : NULL;
-    if (near)
-        bl_err_set(e, BL_EINVAL, "%s '%s' %s (did you mean '%s'? choose %s)", what,
-                   word, "is unknown", near, list);
-    else
-        bl_err_set(e, BL_EINVAL, "%s '%s' is %s (choose %s)", what, word,
-                   k == -2 ? "ambiguous" : "unknown", list);
-    return -1;
+    int k = bl_lookup(word, names, n, what, NULL, e);
+    return k >= 0 ? k : -1;
 }
 
 void bl_report_error(bl_session *S, const char *cmd, const char *msg)
 {
     int note = S->trying > 0;       /* under `try`: a note, not an error */
-    fflush(S->out);
-    if (note) bl_write_note(S->errf, cmd, msg);
-    else bl_write_message(S->errf, cmd, NULL, msg);
-    fflush(S->errf);
-    if (bl_session_json(S)) {
-        bl_json j;
-        bl_json_begin(&j, S->out, note ? "note" : "error");
-        bl_json_str(&j, "command", cmd);
-        bl_json_str(&j, "message", msg);
-        bl_json_end(&j);
-        fflush(S->out);
-    }
-}
-
-void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fflush(S->out);
-    bl_write_message(S->errf, cmd, "warning", msg);
-    fflush(S->errf);
+    bl_msg m = {.kind = note ? BL_MSG_NOTE : BL_MSG_ERROR, .cmd = cmd, .text = msg,
+                .flags = note ? BL_MSG_TRIED : 0};
+    bl_session_post(S, &m);
 }
 
 /* Runs the command of the N words W (N > 0) and reports its failure. */
@@ -138,7 +108,8 @@ static int run_words(bl_session *S, char **w, size_t n)
      * as an error: try turns failures into notes, not Ctrl-C.  A source
      * left while unwinding from too deep a nesting has nothing new to say:
      * the error was reported where it happened */
-    if (st && !(c == &bl_cmd_try && st == BL_EINTR) && !(S->unwinding && !e.msg[0])) {
+    if (st && !((c->flags & BL_CMD_RUNS_COMMAND) && st == BL_EINTR)
+        && !(S->unwinding && !e.msg[0])) {
         int trying = S->trying;
         if (st == BL_EINTR) S->trying = 0;
         bl_report_error(S, c->name, e.msg);
@@ -201,6 +172,7 @@ const bl_command bl_cmd_try = {
     .minargs = 1, .maxargs = -1,
     .exec = exec_try,
     .complete = complete_try,
+    .flags = BL_CMD_WHOLE | BL_CMD_RUNS_COMMAND,
 };
 
 int bl_execute_line(bl_session *S, const char *line)

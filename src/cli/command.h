@@ -13,6 +13,17 @@
 typedef const char *(*bl_complete_fn)(bl_session *S, int argi, char **words,
                                       size_t i);
 
+/* What the code around a command needs to know of it (flags). */
+enum {
+    BL_CMD_WHOLE = 1u << 0,        /* written whole, never found by a prefix
+                                      (try: so that `tr` stays trace) */
+    BL_CMD_RUNS_COMMAND = 1u << 1, /* its words are a command that reports its
+                                      own failures and completes as itself (try) */
+    BL_CMD_HELP_ESTIMATORS = 1u << 2, /* help CMD lists the estimators */
+    BL_CMD_FILE_IF_PATH = 1u << 3  /* file_arg is a file name only when it
+                                      looks like a path ('/' or '.') */
+};
+
 typedef struct bl_command {
     const char *name;
     const char *usage;        /* "problem list | problem use NAME [key=value ...]" */
@@ -21,6 +32,9 @@ typedef struct bl_command {
     int minargs, maxargs;     /* words after the name; maxargs −1: any */
     int (*exec)(bl_session *S, int argc, char **argv, bl_err *e);
     bl_complete_fn complete;
+    unsigned flags;           /* BL_CMD_* */
+    int file_arg;             /* the word (1: the first after the name) that
+                                 names a file: Tab completes file names; 0: none */
 } bl_command;
 
 /* One const entry per command, each defined in its group's cmd_*.c. */
@@ -30,13 +44,24 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
     bl_cmd_compare, bl_cmd_plot, bl_cmd_define, bl_cmd_try;
 
-extern const bl_command bl_cmd_dash;   /* cmd_dash.c: the dashboard */
+/* The table, NULL-terminated: the commands above, then those that entry
+ * points above cli register, then help, try and quit. */
+extern const bl_command *bl_commands[];
 
-extern const bl_command *const bl_commands[];    /* NULL-terminated */
+/* Adds C to the table, after the session's own commands and before help,
+ * try and quit: how an entry point above cli (the dashboard, src/tui)
+ * brings its commands, which then dispatch, complete and have help like
+ * the others.  Call it at start, before the first line runs.  BL_EINVAL
+ * when the name is taken or the table is full. */
+int bl_command_register(const bl_command *c);
 
-/* Finds a command by exact name or unique prefix; fills E (unknown, with
- * a suggestion, or ambiguous, with the candidates) when there is none. */
+/* Finds a command by exact name or unique prefix (bl_lookup; BL_CMD_WHOLE
+ * commands only by their whole name); fills E (unknown, with a suggestion,
+ * or ambiguous, with the candidates) when there is none. */
 const bl_command *bl_command_find(const char *name, bl_err *e);
+/* The same, with bl_lookup's answer: ≥ 0 (found, *C set), BL_LOOKUP_UNKNOWN
+ * or BL_LOOKUP_AMBIGUOUS (*C NULL). */
+int bl_command_lookup(const char *name, const bl_command **c, bl_err *e);
 
 /* Runs every command of LINE.  Errors are reported (stderr as
  * "bilab: CMD: message", and a JSON error object in json mode); returns
@@ -44,7 +69,8 @@ const bl_command *bl_command_find(const char *name, bl_err *e);
  * session keeps going). */
 int bl_execute_line(bl_session *S, const char *line);
 
-/* Picks a subcommand by unique prefix from NAMES; fills E otherwise. */
+/* Picks a subcommand (a choice) from NAMES by bl_lookup; WHAT names it in
+ * the message.  Returns its index, or −1 with E filled. */
 int bl_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e);
 
@@ -81,11 +107,10 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
 enum { BL_FIT_OK, BL_FIT_NODATA, BL_FIT_CLASSES, BL_FIT_REGRESSION };
 int bl_data_fits(const bl_problem_type *T, const bl_dataset *ds, char *why, size_t len);
 
-/* Reports an error the way every command does (through bl_write_message:
- * one line, what the terminal must not see escaped). */
+/* Reports an error the way every command does: an error (a note under
+ * try) posted to the session's sink (bl_session_msg), which writes it on
+ * one line with what the terminal must not see escaped (bl_msg_write).
+ * Warnings are posted with bl_session_msg(S, BL_MSG_WARNING, CMD, ...). */
 void bl_report_error(bl_session *S, const char *cmd, const char *msg);
-/* "bilab: CMD: warning: ..." the same way. */
-void bl_report_warning(bl_session *S, const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

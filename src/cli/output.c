@@ -8,6 +8,7 @@
 
 #include "bl.h"
 #include "output.h"
+#include "session.h"
 
 static size_t utf8_seq(const unsigned char *s, unsigned *cp);
 
@@ -339,7 +340,7 @@ static int caret_line(const char *line)
 }
 
 /* The message after its lead: one line, escaped, and the two lines of an
- * expression's place at fault under it (bl_write_message). */
+ * expression's place at fault under it (bl_msg_write). */
 static void put_message(FILE *f, const char *msg)
 {
     if (!msg) msg = "";
@@ -378,25 +379,6 @@ static void put_message(FILE *f, const char *msg)
         fputs(last + 1, f);           /* spaces, ^ and ~ only */
         fputc('\n', f);
     }
-}
-
-void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *msg)
-{
-    fputs("bilab: ", f);
-    bl_fput_escaped(f, cmd);
-    fputs(": ", f);
-    if (kind && *kind) fprintf(f, "%s: ", kind);
-    put_message(f, msg);
-}
-
-void bl_write_note(FILE *f, const char *cmd, const char *msg)
-{
-    fputs("note: ", f);
-    if (cmd) {
-        bl_fput_escaped(f, cmd);
-        fputs(" failed (try): ", f);
-    }
-    put_message(f, msg);
 }
 
 /* ---- progress of long work ---- */
@@ -440,16 +422,39 @@ void bl_busy_end(bl_busy_line *b)
     b->shown = 0;
 }
 
-void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+void bl_msg_write(FILE *f, const bl_msg *m)
+{
+    switch (m->kind) {
+    case BL_MSG_RESULT:                   /* the command's own output, as it is */
+        fprintf(f, "%s\n", m->text ? m->text : "");
+        return;
+    case BL_MSG_NOTE:
+        fputs("note: ", f);
+        if ((m->flags & BL_MSG_TRIED) && m->cmd) {
+            bl_fput_escaped(f, m->cmd);
+            fputs(" failed (try): ", f);
+        }
+        break;
+    case BL_MSG_WARNING:
+    case BL_MSG_ERROR:
+        fputs("bilab: ", f);
+        if (m->cmd) {
+            bl_fput_escaped(f, m->cmd);
+            fputs(": ", f);
+        }
+        if (m->kind == BL_MSG_WARNING) fputs("warning: ", f);
+        break;
+    }
+    put_message(f, m->text);             /* one line, escaped */
+}
+
+void bl_warn_inner(bl_session *S, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail)
 {
-    char w[64], t[64], msg[1024];
+    char w[64], t[64];
     if (nfail == 0) return;
-    if (out) fflush(out);
-    snprintf(msg, sizeof msg, "%zu of %zu %s stopped short of inner.tol = %s "
-             "(worst %s = %s, %s)%s", nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
-             rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
-    bl_write_message(err, cmd, "warning", msg);     /* one line, escaped */
-    fflush(err);
+    bl_session_msg(S, BL_MSG_WARNING, cmd, "%zu of %zu %s stopped short of inner.tol = %s "
+                   "(worst %s = %s, %s)%s", nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
+                   rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
 }

@@ -40,15 +40,45 @@ char *bl_fmt(char *buf, size_t len, double v, int digits);
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);
 
-/* The one warning line a command prints for its inner solves that stopped
- * short of inner.tol (OUT is flushed first, so that the line comes after
- * what the command printed):
+/* ---- messages ----
+ * What a command says besides its result goes to the session's one sink
+ * (bl_session_msg in session.h) as a bl_msg; the REPL and batch mode
+ * write it to stderr with bl_msg_write, the dashboard queues it by kind. */
+typedef enum {
+    BL_MSG_RESULT,   /* a line of a result (stdout) */
+    BL_MSG_NOTE,     /* "note: TEXT"; under try: "note: CMD failed (try): TEXT" */
+    BL_MSG_WARNING,  /* "bilab: CMD: warning: TEXT": done, but look */
+    BL_MSG_ERROR     /* "bilab: CMD: TEXT": the command failed */
+} bl_msg_kind;
+#define BL_MSG_NKINDS 4
+
+enum { BL_MSG_TRIED = 1 };   /* a NOTE: the failure of a command under try */
+
+typedef struct bl_msg {
+    bl_msg_kind kind;
+    const char *cmd;         /* the command it is about; NULL: none */
+    const char *text;        /* without prefix or final newline */
+    unsigned flags;          /* BL_MSG_TRIED */
+} bl_msg;
+
+/* Writes M as its line: the one place that turns a message into text.
+ * A note is "note: TEXT", under try "note: CMD failed (try): TEXT"; a
+ * warning or an error "bilab: CMD: [warning: ]TEXT" (no "CMD: " when CMD
+ * is NULL); CMD and TEXT escaped as bl_fput_escaped does, on one line.
+ * The one exception to the single line: a TEXT that ends with a display
+ * of the place at fault, "\n  LINE\n  ^~~" (expression errors), keeps
+ * those two lines under it (LINE escaped), so that the first line is the
+ * whole message.  A result's TEXT is written as it is. */
+void bl_msg_write(FILE *f, const bl_msg *m);
+
+struct bl_session;
+/* The one warning a command posts for its inner solves that stopped short
+ * of inner.tol:
  *   bilab: CMD: warning: NFAIL of N UNIT stopped short of inner.tol = TOL
  *   (worst RNAME = WORST, LIMIT)TAIL
  * UNIT: "inner solves", "points' inner solves", ...; LIMIT: "inner.maxit =
- * 10000"; TAIL may be NULL.  Nothing is printed when NFAIL is 0.  Written
- * through bl_write_message (one line, escaped). */
-void bl_warn_inner(FILE *out, FILE *err, const char *cmd, size_t nfail, size_t n,
+ * 10000"; TAIL may be NULL.  Nothing is posted when NFAIL is 0. */
+void bl_warn_inner(struct bl_session *S, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail);
 
@@ -65,16 +95,6 @@ void bl_pad(FILE *f, const char *s, int width);
  * it does not fit) and returns BUF. */
 void bl_fput_escaped(FILE *f, const char *s);
 char *bl_escape(char *buf, size_t len, const char *s);
-
-/* The message sink every error, warning and note goes through:
- * "bilab: CMD: [KIND: ]MSG" on one line, MSG escaped as above.  The one
- * exception to the single line: a message that ends with a display of the
- * place at fault, "\n  TEXT\n  ^~~" (expression errors), keeps those two
- * lines under it (TEXT escaped), so the first line is the whole message. */
-void bl_write_message(FILE *f, const char *cmd, const char *kind, const char *msg);
-/* The same for a note: "note: CMD failed (try): MSG" (a failure under
- * try), or "note: MSG" when CMD is NULL. */
-void bl_write_note(FILE *f, const char *cmd, const char *msg);
 
 /* A progress line for long work (a bl_busy_fn): nothing for the first
  * second, then "\r  WHAT: 42% (3s)" on F, redrawn at most five times a

@@ -64,17 +64,14 @@ static int wants_filename(const char *buf, int start)
     size_t n = 0;
     int yes = 0;
     size_t k = 0;                 /* `try CMD ...` completes as CMD ... */
+    const bl_command *c = NULL;
     if (head && bl_tokenize(head, &w, &n, NULL) == BL_OK)
-        while (k < n && strcmp(w[k], "try") == 0) k++;
-    if (n > k) {
-        char **v = w + k;
-        size_t m = n - k;
-        const bl_command *c = bl_command_find(v[0], NULL);
-        if (c == &bl_cmd_source || c == &bl_cmd_save) yes = m == 1;
-        else if (c == &bl_cmd_export) yes = m == 2;
-        else if (c == &bl_cmd_data && m == 2 && strcmp(v[1], "load") == 0)
-            yes = strchr(buf + start, '/') || strchr(buf + start, '.');
-    }
+        while (k < n && (c = bl_command_find(w[k], NULL)) && (c->flags & BL_CMD_RUNS_COMMAND))
+            k++;
+    /* the word being typed is number n − k after the command's name */
+    if (n > k && c && c->file_arg > 0 && (size_t)c->file_arg == n - k)
+        yes = !(c->flags & BL_CMD_FILE_IF_PATH) || strchr(buf + start, '/')
+              || strchr(buf + start, '.');
     bl_words_free(w, n);
     free(head);
     return yes;

@@ -2,6 +2,7 @@
  * that a failing command leaves the session exactly as it was. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 void bl_session_free(bl_session *S)
 {
     if (!S) return;
-    if (S->dash_free) S->dash_free(S->dash);
+    if (S->ui_free) S->ui_free(S->ui);
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
     bl_adjoint_free(S->adj);
@@ -41,6 +42,7 @@ void bl_session_free(bl_session *S)
     gsl_vector_free(S->theta);
     free(S->data_cmdline);
     free(S->problem_cmdline);
+    bl_settings_free(S->set);
     free(S);
 }
 
@@ -53,12 +55,114 @@ int bl_session_set_cmd(char **slot, const char *text)
     return BL_OK;
 }
 
-void bl_session_invalidate(bl_session *S)
+/* ---- generations ---- */
+
+unsigned long bl_session_touch(bl_session *S, unsigned what)
 {
-    bl_inner_free(S->inner);
-    S->inner = NULL;
-    S->inner_total = 0;
-    S->inner_base = 0;
+    S->gen++;
+    for (int k = 0; k < BL_CHG_NKINDS; k++)
+        if (what & (1u << k)) S->changed[k] = S->gen;
+    return S->gen;
+}
+
+int bl_session_changed(const bl_session *S, unsigned long gen, unsigned what)
+{
+    for (int k = 0; k < BL_CHG_NKINDS; k++)
+        if ((what & (1u << k)) && S->changed[k] > gen) return 1;
+    return 0;
+}
+
+bl_inner *bl_session_live_inner(const bl_session *S)
+{
+    return S->inner && !bl_session_changed(S, S->inner_gen, BL_INNER_DEPS) ? S->inner : NULL;
+}
+
+bl_adjoint *bl_session_live_adjoint(const bl_session *S)
+{
+    return S->adj && !bl_session_changed(S, S->adj_gen, BL_ADJOINT_DEPS) ? S->adj : NULL;
+}
+
+size_t bl_session_inner_iters(const bl_session *S)
+{
+    return bl_session_live_inner(S) ? S->inner_total : 0;
+}
+
+void bl_session_take_inner(bl_session *S)
+{
+    gsl_vector_memcpy(S->theta, S->inner->theta);
+    S->inner_gen = bl_session_touch(S, BL_CHG_THETA);
+}
+
+void bl_session_set_adjoint(bl_session *S, bl_adjoint *it)
+{
+    if (it != S->adj) bl_adjoint_free(S->adj);
+    S->adj = it;
+    S->adj_gen = S->gen;
+}
+
+/* ---- settings ---- */
+
+int bl_session_set(bl_session *S, int idx, const char *text, bl_err *e)
+{
+    const bl_setting *row = &bl_settings_table[idx];
+    bl_setval v, old;
+    int st = bl_setting_parse(idx, text, &v, e);
+    if (st) return st;
+    old = S->set[idx];
+    S->set[idx] = v;
+    if (row->apply && (st = row->apply(S, idx, &old, e)) != BL_OK) {
+        S->set[idx] = old;               /* as it was */
+        bl_setval_free(&v);
+        return st;
+    }
+    bl_setval_free(&old);
+    bl_session_touch(S, row->changes);
+    return BL_OK;
+}
+
+/* ---- messages ---- */
+
+/* The REPL's and batch mode's sink: the line on stderr after what the
+ * command printed so far, and JSON mode's object for a failure. */
+static void print_msg(bl_session *S, const bl_msg *m)
+{
+    FILE *f = m->kind == BL_MSG_RESULT ? S->out : S->errf;
+    fflush(S->out);
+    bl_msg_write(f, m);
+    fflush(f);
+    if (bl_session_json(S) && (m->kind == BL_MSG_ERROR || (m->flags & BL_MSG_TRIED))) {
+        bl_json j;
+        bl_json_begin(&j, S->out, m->kind == BL_MSG_ERROR ? "error" : "note");
+        bl_json_str(&j, "command", m->cmd);
+        bl_json_str(&j, "message", m->text);
+        bl_json_end(&j);
+        fflush(S->out);
+    }
+}
+
+void bl_session_post(bl_session *S, const bl_msg *m)
+{
+    S->nmsg[m->kind]++;
+    if (S->sink) S->sink(S->sink_ctx, m);
+    else print_msg(S, m);
+}
+
+void bl_session_msg(bl_session *S, bl_msg_kind kind, const char *cmd, const char *fmt, ...)
+{
+    char small[1024], *text = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!text) text = small;          /* out of memory: the message cut short */
+    bl_msg m = {.kind = kind, .cmd = cmd, .text = n < 0 ? fmt : text};
+    bl_session_post(S, &m);
+    if (text != small) free(text);
 }
 
 void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c)
@@ -84,6 +188,7 @@ void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a)
     if (!S->adjoint_last) S->adjoint_last = gsl_vector_alloc(a->size);
     if (S->adjoint_last) gsl_vector_memcpy(S->adjoint_last, a);
     S->adj_valid = S->adjoint_last != NULL;
+    bl_session_touch(S, BL_CHG_STATE);
 }
 
 int bl_session_reset_outer(bl_session *S)
@@ -113,7 +218,9 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
         gsl_vector_memcpy(om, S->omega);
     else
         bl_problem_omega0(P, om);
-    bl_session_invalidate(S);
+    bl_inner_free(S->inner);            /* iterators of another problem */
+    S->inner = NULL;
+    S->inner_total = S->inner_base = 0;
     bl_adjoint_free(S->adj);
     S->adj = NULL;
     gsl_vector_free(S->adjoint_last);
@@ -137,6 +244,7 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     S->omega = om;
     S->theta = th;
     S->outer = o;
+    bl_session_touch(S, BL_CHG_PROBLEM | BL_CHG_OMEGA | BL_CHG_THETA | BL_CHG_STATE);
     return BL_OK;
 }
 
@@ -173,6 +281,7 @@ int bl_session_use_problem_on(bl_session *S, const bl_problem_type *T,
     if (ds) {
         bl_dataset_free(S->data);
         S->data = ds;
+        bl_session_touch(S, BL_CHG_DATA);
     }
     return BL_OK;
 }
@@ -204,6 +313,7 @@ int bl_session_define(bl_session *S, struct bl_expr_def *def,
     }
     bl_expr_def_free(S->def);
     S->def = def;
+    bl_session_touch(S, BL_CHG_DEFS);
     return BL_OK;
 }
 
@@ -225,6 +335,7 @@ int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e)
     }
     bl_dataset_free(S->data);
     S->data = ds;
+    bl_session_touch(S, BL_CHG_DATA);
     return BL_OK;
 }
 
@@ -258,14 +369,15 @@ void bl_session_outer_conf(const bl_session *S, bl_outer_conf *c)
 
 double bl_session_eta(bl_session *S)
 {
-    if (S->inner) return S->inner->eta;
+    const bl_inner *it = bl_session_live_inner(S);
+    if (it) return it->eta;
     double eta = S->set[BL_S_INNER_STEP].num;
     return eta > 0 ? eta : bl_inner_default_eta(S->P, S->theta, S->omega);
 }
 
 int bl_session_inner(bl_session *S, bl_err *e)
 {
-    if (S->inner) return BL_OK;
+    if (bl_session_live_inner(S)) return BL_OK;
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
@@ -279,7 +391,9 @@ int bl_session_inner(bl_session *S, bl_err *e)
         bl_inner_free(it);
         return st;
     }
+    bl_inner_free(S->inner);
     S->inner = it;
+    S->inner_gen = S->gen;
     S->inner_total = 0;
     S->inner_base = 0;
     return BL_OK;
@@ -301,6 +415,7 @@ int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e)
     }
     bl_inner_free(S->inner);
     S->inner = it;
+    S->inner_gen = bl_session_touch(S, BL_CHG_INNER);   /* a new inner state */
     S->inner_total = iters;
     S->inner_base = iters;
     return BL_OK;

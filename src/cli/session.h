@@ -9,11 +9,15 @@
 #include "adjoint.h"
 #include "data.h"
 #include "hypergrad.h"
-#include "output.h"
 #include "inner.h"
 #include "outer.h"
+#include "output.h"
 #include "problem.h"
 #include "settings.h"
+
+/* The sink messages go to (bl_session_msg): CTX is the session's
+ * sink_ctx.  The dashboard installs one that queues them by kind. */
+typedef void (*bl_msg_sink)(void *ctx, const bl_msg *m);
 
 typedef struct bl_session {
     /* the problem and its data */
@@ -24,12 +28,21 @@ typedef struct bl_session {
     struct bl_expr_def *def;     /* the definitions of `define` (owned), or NULL */
     gsl_vector *omega, *theta;
 
-    /* iterators */
-    bl_inner *inner;             /* live inner iterator at ω, or NULL */
+    /* generations: every change of the problem, data, ω, θ or a setting
+     * bumps gen (bl_session_touch); changed[k] is the generation of the
+     * last change of kind 1 << k (BL_CHG_*, settings.h) */
+    unsigned long gen;
+    unsigned long changed[BL_CHG_NKINDS];
+
+    /* iterators; inner and adj are live while nothing they were made from
+     * changed since inner_gen, adj_gen (bl_session_live_inner, _adjoint) */
+    bl_inner *inner;             /* the inner iterator, or NULL */
+    unsigned long inner_gen;
     size_t inner_total;          /* inner iterations at this ω */
     size_t inner_base;           /* of which before the live iterator (a replayed save) */
     bl_outer *outer;
-    bl_adjoint *adj;             /* live adjoint iterator (step adjoint), or NULL */
+    bl_adjoint *adj;             /* the adjoint iterator (step adjoint), or NULL */
+    unsigned long adj_gen;
     gsl_vector *adjoint_last;    /* the last adjoint computed: warm starts */
     int adj_valid;               /* adjoint_last holds an adjoint */
     struct bl_surface *surf;     /* the last surface */
@@ -52,11 +65,14 @@ typedef struct bl_session {
     int source_depth;
     int unwinding;               /* scripts nested too deep: all of them stop */
     bl_busy_line busy;           /* the progress line of the command being run */
+    bl_msg_sink sink;            /* where messages go; NULL: stderr (bl_session_msg) */
+    void *sink_ctx;
+    unsigned long nmsg[BL_MSG_NKINDS];   /* messages posted, by kind */
 
-    /* the dashboard's own state between visits (src/tui/dash.c), freed
-     * through dash_free so that the session does not link curses */
-    struct bl_dash *dash;
-    void (*dash_free)(struct bl_dash *);
+    /* what an entry point above cli keeps between its visits (the
+     * dashboard's state, src/tui): opaque here, freed through ui_free */
+    void *ui;
+    void (*ui_free)(void *ui);
 } bl_session;
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel);
@@ -83,8 +99,44 @@ int bl_session_use_data(bl_session *S, bl_dataset *ds, bl_err *e);
 /* Replaces *SLOT (S->data_cmdline or S->problem_cmdline) by a copy of TEXT;
  * BL_ENOMEM leaves it unchanged. */
 int bl_session_set_cmd(char **slot, const char *text);
-/* Drops the live inner iterator (after a change of ω or settings). */
-void bl_session_invalidate(bl_session *S);
+/* ---- generations ---- */
+/* What the live iterators are made from: they are stale after a change of
+ * any of these kinds. */
+#define BL_INNER_DEPS (BL_CHG_PROBLEM | BL_CHG_OMEGA | BL_CHG_THETA | BL_CHG_INNER)
+#define BL_ADJOINT_DEPS (BL_INNER_DEPS | BL_CHG_ADJOINT)
+/* Records a change of the kinds WHAT (BL_CHG_*): bumps the generation,
+ * which it returns.  Every change of the problem, data, definitions, ω,
+ * θ, a setting or the iterators' results is one call. */
+unsigned long bl_session_touch(bl_session *S, unsigned what);
+/* Whether something of the kinds WHAT changed after generation GEN. */
+int bl_session_changed(const bl_session *S, unsigned long gen, unsigned what);
+/* The inner iterator while it is live (at the current ω and θ, with the
+ * current inner settings), else NULL; likewise the adjoint iterator. */
+bl_inner *bl_session_live_inner(const bl_session *S);
+bl_adjoint *bl_session_live_adjoint(const bl_session *S);
+/* The inner iterations at this ω (0 when no inner iterator is live). */
+size_t bl_session_inner_iters(const bl_session *S);
+/* θ takes the live inner iterator's iterate: a change of θ after which
+ * the iterator stays live. */
+void bl_session_take_inner(bl_session *S);
+/* Makes IT (taken over; NULL: none) the adjoint iterator, live now. */
+void bl_session_set_adjoint(bl_session *S, bl_adjoint *it);
+
+/* ---- settings ---- */
+/* Sets setting IDX from TEXT: parses it, runs the row's apply hook and
+ * records the change; on failure (E filled) the session is unchanged. */
+int bl_session_set(bl_session *S, int idx, const char *text, bl_err *e);
+
+/* ---- messages ---- */
+/* Posts a message of KIND about command CMD (NULL: none) to the session's
+ * sink: by default fflush(out), the line on errf (stdout for a result)
+ * and, in JSON mode, an {"cmd":"error"|"note","command":..,"message":..}
+ * object on out for an error and for a failure under try. */
+void bl_session_msg(bl_session *S, bl_msg_kind kind, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same for a message already made. */
+void bl_session_post(bl_session *S, const bl_msg *m);
+
 /* Starts the live inner iterator afresh at the current ω and θ with step
  * ETA (> 0), counting ITERS iterations before it: what a save replays. */
 int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e);
@@ -104,7 +156,7 @@ double bl_session_eta(bl_session *S);
 /* Re-creates the outer iterator (after outer.opt changes or a reset). */
 int bl_session_reset_outer(bl_session *S);
 
-/* Applies the threads setting to OpenMP. */
+/* Applies the threads setting to OpenMP (the row's apply hook). */
 void bl_apply_threads(const bl_session *S);
 
 /* Output helpers honouring the format setting. */

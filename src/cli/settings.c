@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "adjoint.h"
 #include "args.h"
 #include "hypergrad.h"
 #include "inner.h"
 #include "outer.h"
+#include "session.h"
 #include "settings.h"
 
 /* auto, then the solvers of the table */
@@ -61,101 +65,298 @@ static const char *format_choice(size_t i)
     return i < 2 ? names[i] : NULL;
 }
 
+/* ---- what a change does beyond the value (the rows' apply hooks) ---- */
+
+/* outer.opt: a fresh optimiser of the new type that keeps the history
+ * (trace and step count) of the old one. */
+static int apply_outer_opt(bl_session *S, int idx, const bl_setval *old, bl_err *e)
+{
+    if (!S->outer || (old && strcmp(old->str, S->set[idx].str) == 0)) return BL_OK;
+    bl_outer *o = bl_outer_alloc(bl_outer_lookup(S->set[idx].str), S->P ? S->P->d : 1);
+    if (!o) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    bl_trace t = o->trace;
+    o->trace = S->outer->trace;
+    o->iter = S->outer->iter;
+    S->outer->trace = t;
+    bl_outer_free(S->outer);
+    S->outer = o;
+    return BL_OK;
+}
+
+/* outer.lo, outer.hi: the box of ω must not be empty (outer.lo ≤ outer.hi);
+ * the new value is in S->set[IDX], the other bound as it is. */
+static int apply_box(bl_session *S, int idx, const bl_setval *old, bl_err *e)
+{
+    (void)old;
+    double lo = S->set[BL_S_OUTER_LO].num, hi = S->set[BL_S_OUTER_HI].num;
+    if (lo <= hi) return BL_OK;
+    char a[32], b[32];
+    bl_fmt_limit(a, sizeof a, lo);
+    bl_fmt_limit(b, sizeof b, hi);
+    if (idx == BL_S_OUTER_LO)
+        bl_err_set(e, BL_EINVAL, "outer.lo=%s is above outer.hi=%s: the box [%s, %s] would be "
+                   "empty", a, b, a, b);
+    else
+        bl_err_set(e, BL_EINVAL, "outer.hi=%s is below outer.lo=%s: the box [%s, %s] would be "
+                   "empty", b, a, a, b);
+    return BL_EINVAL;
+}
+
+void bl_apply_threads(const bl_session *S)
+{
+#ifdef _OPENMP
+    int n = (int)S->set[BL_S_THREADS].num;
+    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+#else
+    (void)S;
+#endif
+}
+
+static int apply_threads(bl_session *S, int idx, const bl_setval *old, bl_err *e)
+{
+    (void)idx;
+    (void)old;
+    (void)e;
+    bl_apply_threads(S);
+    return BL_OK;
+}
+
 const bl_setting bl_settings_table[BL_NSETTINGS] = {
-    [BL_S_INNER_SOLVER] = {"inner.solver", BL_SET_CHOICE, 0, 0, "auto",
-        "inner solver: auto (picks from the problem: help solve), gd (step η; "
-        "backtracks where needed), agd (Nesterov, restarted), newton (Cholesky; "
-        "descends where H is indefinite), bfgs2 (GSL BFGS2), bda (selection among "
-        "minimisers), ista, fista, cd (non-smooth), lbfgs (limited-memory BFGS), "
-        "newton-cg (truncated Newton, H·v only)",
-        inner_choice, BL_INV_INNER},
-    [BL_S_INNER_STEP] = {"inner.step", BL_SET_DOUBLE, 0, INFINITY, "0",
-        "inner step η; 0 means 1/L_G from the problem's bound or a power "
-        "iteration", NULL, BL_INV_INNER},
-    [BL_S_INNER_TOL] = {"inner.tol", BL_SET_DOUBLE, 0, INFINITY, "1e-10",
-        "inner tolerance: solve stops when ‖∇θG‖ ≤ tol", NULL, BL_INV_NONE},
-    [BL_S_INNER_MAXIT] = {"inner.maxit", BL_SET_INT, 1, 1e8, "10000",
-        "iteration cap of one inner solve", NULL, BL_INV_NONE},
-    [BL_S_LBFGS_M] = {"lbfgs.m", BL_SET_INT, 1, 1000, "10",
-        "memory of inner.solver lbfgs: the curvature pairs (s, y) it keeps", NULL,
-        BL_INV_INNER},
-    [BL_S_OUTER_OPT] = {"outer.opt", BL_SET_CHOICE, 0, 0, "gd",
-        "outer optimiser: gd, momentum (heavy ball, β=0.9), adam",
-        outer_choice, BL_INV_OUTER},
-    [BL_S_OUTER_STEP] = {"outer.step", BL_SET_DOUBLE, 0, INFINITY, "1",
-        "outer step s (the first trial step when backtracking)", NULL,
-        BL_INV_NONE},
-    [BL_S_OUTER_MAXSTEP] = {"outer.maxstep", BL_SET_DOUBLE, 0, INFINITY, "1",
-        "largest move ‖ω' − ω‖ of one outer step (s shrinks to fit); ω is "
-        "often a log-strength, so 1 is a factor e; 0 means no limit", NULL,
-        BL_INV_NONE},
-    [BL_S_OUTER_BACKTRACK] = {"outer.backtrack", BL_SET_BOOL, 0, 1, "on",
-        "Armijo backtracking on F: halve s until F(ω') ≤ F(ω) + 1e-4 gᵀ(ω' − ω)",
-        NULL, BL_INV_NONE},
-    [BL_S_OUTER_LO] = {"outer.lo", BL_SET_DOUBLE, -INFINITY, INFINITY, "-inf",
-        "lower box bound on every ω coordinate", NULL, BL_INV_NONE},
-    [BL_S_OUTER_HI] = {"outer.hi", BL_SET_DOUBLE, -INFINITY, INFINITY, "inf",
-        "upper box bound on every ω coordinate", NULL, BL_INV_NONE},
-    [BL_S_OUTER_INNER] = {"outer.inner", BL_SET_INT, 0, 1e8, "0",
-        "inner iterations per outer step; 0 solves to inner.tol", NULL,
-        BL_INV_NONE},
-    [BL_S_OUTER_ESTIMATOR] = {"outer.estimator", BL_SET_SPEC, 0, 0, "exact",
-        "the hypergradient estimator that step outer and run use", NULL,
-        BL_INV_NONE},
-    [BL_S_HYPERGRAD_SPECS] = {"hypergrad.specs", BL_SET_SPECS, 0, 0, "exact",
-        "the estimators hypergrad shows when given none", NULL, BL_INV_NONE},
-    [BL_S_ADJOINT_METHOD] = {"adjoint.method", BL_SET_CHOICE, 0, 0, "cg",
-        "the adjoint solver of step adjoint and solve adjoint: cg, neumann, fp",
-        adjoint_choice, BL_INV_NONE},
-    [BL_S_ADJOINT_TOL] = {"adjoint.tol", BL_SET_DOUBLE, 0, INFINITY, "1e-10",
-        "solve adjoint stops when ‖Ha − ∇θL‖ ≤ tol·‖∇θL‖", NULL, BL_INV_NONE},
-    [BL_S_ADJOINT_MAXIT] = {"adjoint.maxit", BL_SET_INT, 1, 1e8, "10000",
-        "iteration cap of solve adjoint", NULL, BL_INV_NONE},
-    [BL_S_ADJOINT_ETA] = {"adjoint.eta", BL_SET_DOUBLE, 0, INFINITY, "0",
-        "step η of neumann and fp in step/solve adjoint; 0: the inner step", NULL,
-        BL_INV_NONE},
-    [BL_S_ADJOINT_WARM] = {"adjoint.warm", BL_SET_BOOL, 0, 1, "off",
-        "start each adjoint solve (step adjoint, and the outer estimator's cg, "
-        "neumann, fp) from the previous adjoint, AmIGO-style", NULL, BL_INV_NONE},
-    [BL_S_MEM_MAX] = {"mem.max", BL_SET_DOUBLE, 0, INFINITY, "2e9",
-        "bytes an estimator may hold (reverse stores t iterates), and the dense "
-        "table of a data file (rows × columns × 8); 0: no limit",
-        NULL, BL_INV_NONE},
-    [BL_S_SEED] = {"seed", BL_SET_INT, 0, 4294967295.0, "0",
-        "default seed of data synth and of the train/validation split", NULL,
-        BL_INV_NONE},
-    [BL_S_FORMAT] = {"format", BL_SET_CHOICE, 0, 0, "table",
-        "output: table (readable) or json (one object per line, 17 digits)",
-        format_choice, BL_INV_NONE},
-    [BL_S_DIGITS] = {"digits", BL_SET_INT, 1, 17, "6",
-        "significant digits in tables", NULL, BL_INV_NONE},
-    [BL_S_TIMING] = {"timing", BL_SET_BOOL, 0, 1, "on",
-        "show wall times (off makes output reproducible)", NULL, BL_INV_NONE},
-    [BL_S_THREADS] = {"threads", BL_SET_INT, 0, 1024, "0",
-        "OpenMP threads for parallel work; 0 means all cores", NULL,
-        BL_INV_NONE},
-    [BL_S_SURFACE_START] = {"surface.start", BL_SET_CHOICE, 0, 0, "auto",
-        "where the inner solve of each grid point (surface, compare over ω) starts: "
-        "theta (the current θ), path (the solutions before it along axis 0, from "
-        "the current θ every 8 points), auto (path when G has one minimiser in θ for "
-        "every ω, else theta)", start_choice, BL_INV_NONE},
-    [BL_S_PLOT_STYLE] = {"plot.style", BL_SET_CHOICE, 0, 0, "auto",
-        "terminal plots: unicode (braille, half blocks), ascii, or auto (unicode "
-        "when the locale is UTF-8)", style_choice, BL_INV_NONE},
-    [BL_S_PLOT_COLOR] = {"plot.color", BL_SET_CHOICE, 0, 0, "auto",
-        "256 colours in plots: on, off, or auto (on a terminal whose TERM has 256 "
-        "colours)", color_choice, BL_INV_NONE},
-    [BL_S_PLOT_WIDTH] = {"plot.width", BL_SET_INT, 20, 200, "72",
-        "plot width in character cells", NULL, BL_INV_NONE},
-    [BL_S_PLOT_HEIGHT] = {"plot.height", BL_SET_INT, 5, 80, "16",
-        "plot height in character cells", NULL, BL_INV_NONE},
+    [BL_S_INNER_SOLVER] = {
+        .name = "inner.solver", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "inner solver: auto (picks from the problem: help solve), gd (step η; "
+            "backtracks where needed), agd (Nesterov, restarted), newton (Cholesky; "
+            "descends where H is indefinite), bfgs2 (GSL BFGS2), bda (selection among "
+            "minimisers), ista, fista, cd (non-smooth), lbfgs (limited-memory BFGS), "
+            "newton-cg (truncated Newton, H·v only)",
+        .choice = inner_choice, .changes = BL_CHG_INNER,
+    },
+    [BL_S_INNER_STEP] = {
+        .name = "inner.step", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "0",
+        .help = "inner step η; 0 means 1/L_G from the problem's bound or a power "
+            "iteration",
+        .changes = BL_CHG_INNER,
+    },
+    [BL_S_INNER_TOL] = {
+        .name = "inner.tol", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "1e-10",
+        .help = "inner tolerance: solve stops when ‖∇θG‖ ≤ tol",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_INNER_MAXIT] = {
+        .name = "inner.maxit", .kind = BL_SET_INT,
+        .lo = 1, .hi = 1e8,
+        .def = "10000",
+        .help = "iteration cap of one inner solve",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_LBFGS_M] = {
+        .name = "lbfgs.m", .kind = BL_SET_INT,
+        .lo = 1, .hi = 1000,
+        .def = "10",
+        .help = "memory of inner.solver lbfgs: the curvature pairs (s, y) it keeps",
+        .changes = BL_CHG_INNER,
+    },
+    [BL_S_OUTER_OPT] = {
+        .name = "outer.opt", .kind = BL_SET_CHOICE,
+        .def = "gd",
+        .help = "outer optimiser: gd, momentum (heavy ball, β=0.9), adam",
+        .choice = outer_choice, .changes = BL_CHG_OUTER, .apply = apply_outer_opt,
+    },
+    [BL_S_OUTER_STEP] = {
+        .name = "outer.step", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "1",
+        .help = "outer step s (the first trial step when backtracking)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_OUTER_MAXSTEP] = {
+        .name = "outer.maxstep", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "1",
+        .help = "largest move ‖ω' − ω‖ of one outer step (s shrinks to fit); ω is "
+            "often a log-strength, so 1 is a factor e; 0 means no limit",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_OUTER_BACKTRACK] = {
+        .name = "outer.backtrack", .kind = BL_SET_BOOL,
+        .lo = 0, .hi = 1,
+        .def = "on",
+        .help = "Armijo backtracking on F: halve s until F(ω') ≤ F(ω) + 1e-4 gᵀ(ω' − ω)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_OUTER_LO] = {
+        .name = "outer.lo", .kind = BL_SET_DOUBLE,
+        .lo = -INFINITY, .hi = INFINITY,
+        .def = "-inf",
+        .help = "lower box bound on every ω coordinate",
+        .changes = BL_CHG_SETTING, .apply = apply_box,
+    },
+    [BL_S_OUTER_HI] = {
+        .name = "outer.hi", .kind = BL_SET_DOUBLE,
+        .lo = -INFINITY, .hi = INFINITY,
+        .def = "inf",
+        .help = "upper box bound on every ω coordinate",
+        .changes = BL_CHG_SETTING, .apply = apply_box,
+    },
+    [BL_S_OUTER_INNER] = {
+        .name = "outer.inner", .kind = BL_SET_INT,
+        .lo = 0, .hi = 1e8,
+        .def = "0",
+        .help = "inner iterations per outer step; 0 solves to inner.tol",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_OUTER_ESTIMATOR] = {
+        .name = "outer.estimator", .kind = BL_SET_SPEC,
+        .def = "exact",
+        .help = "the hypergradient estimator that step outer and run use",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_HYPERGRAD_SPECS] = {
+        .name = "hypergrad.specs", .kind = BL_SET_SPECS,
+        .def = "exact",
+        .help = "the estimators hypergrad shows when given none",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_ADJOINT_METHOD] = {
+        .name = "adjoint.method", .kind = BL_SET_CHOICE,
+        .def = "cg",
+        .help = "the adjoint solver of step adjoint and solve adjoint: cg, neumann, fp",
+        .choice = adjoint_choice,
+        .changes = BL_CHG_ADJOINT,
+    },
+    [BL_S_ADJOINT_TOL] = {
+        .name = "adjoint.tol", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "1e-10",
+        .help = "solve adjoint stops when ‖Ha − ∇θL‖ ≤ tol·‖∇θL‖",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_ADJOINT_MAXIT] = {
+        .name = "adjoint.maxit", .kind = BL_SET_INT,
+        .lo = 1, .hi = 1e8,
+        .def = "10000",
+        .help = "iteration cap of solve adjoint",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_ADJOINT_ETA] = {
+        .name = "adjoint.eta", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "0",
+        .help = "step η of neumann and fp in step/solve adjoint; 0: the inner step",
+        .changes = BL_CHG_ADJOINT,
+    },
+    [BL_S_ADJOINT_WARM] = {
+        .name = "adjoint.warm", .kind = BL_SET_BOOL,
+        .lo = 0, .hi = 1,
+        .def = "off",
+        .help = "start each adjoint solve (step adjoint, and the outer estimator's cg, "
+            "neumann, fp) from the previous adjoint, AmIGO-style",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_MEM_MAX] = {
+        .name = "mem.max", .kind = BL_SET_DOUBLE,
+        .lo = 0, .hi = INFINITY,
+        .def = "2e9",
+        .help = "bytes an estimator may hold (reverse stores t iterates), and the dense "
+            "table of a data file (rows × columns × 8); 0: no limit",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_SEED] = {
+        .name = "seed", .kind = BL_SET_INT,
+        .lo = 0, .hi = 4294967295.0,
+        .def = "0",
+        .help = "default seed of data synth and of the train/validation split",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_FORMAT] = {
+        .name = "format", .kind = BL_SET_CHOICE,
+        .def = "table",
+        .help = "output: table (readable) or json (one object per line, 17 digits)",
+        .choice = format_choice,
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_DIGITS] = {
+        .name = "digits", .kind = BL_SET_INT,
+        .lo = 1, .hi = 17,
+        .def = "6",
+        .help = "significant digits in tables",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_TIMING] = {
+        .name = "timing", .kind = BL_SET_BOOL,
+        .lo = 0, .hi = 1,
+        .def = "on",
+        .help = "show wall times (off makes output reproducible)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_THREADS] = {
+        .name = "threads", .kind = BL_SET_INT,
+        .lo = 0, .hi = 1024,
+        .def = "0",
+        .help = "OpenMP threads for parallel work; 0 means all cores",
+        .changes = BL_CHG_SETTING, .apply = apply_threads,
+    },
+    [BL_S_SURFACE_START] = {
+        .name = "surface.start", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "where the inner solve of each grid point (surface, compare over ω) starts: "
+            "theta (the current θ), path (the solutions before it along axis 0, from "
+            "the current θ every 8 points), auto (path when G has one minimiser in θ for "
+            "every ω, else theta)",
+        .choice = start_choice,
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_STYLE] = {
+        .name = "plot.style", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "terminal plots: unicode (braille, half blocks), ascii, or auto (unicode "
+            "when the locale is UTF-8)",
+        .choice = style_choice,
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_COLOR] = {
+        .name = "plot.color", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "256 colours in plots: on, off, or auto (on a terminal whose TERM has 256 "
+            "colours)",
+        .choice = color_choice,
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_WIDTH] = {
+        .name = "plot.width", .kind = BL_SET_INT,
+        .lo = 20, .hi = 200,
+        .def = "72",
+        .help = "plot width in character cells",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_HEIGHT] = {
+        .name = "plot.height", .kind = BL_SET_INT,
+        .lo = 5, .hi = 80,
+        .def = "16",
+        .help = "plot height in character cells",
+        .changes = BL_CHG_SETTING,
+    },
 };
+
+int bl_setting_lookup(const char *name, bl_err *e)
+{
+    const char *names[BL_NSETTINGS];
+    for (int i = 0; i < BL_NSETTINGS; i++) names[i] = bl_settings_table[i].name;
+    int k = bl_lookup(name, names, BL_NSETTINGS, "setting", "show settings lists them", e);
+    return k >= 0 ? k : -1;
+}
 
 int bl_setting_find(const char *name)
 {
-    for (int i = 0; i < BL_NSETTINGS; i++)
-        if (strcmp(bl_settings_table[i].name, name) == 0) return i;
-    return -1;
+    return bl_setting_lookup(name, NULL);
 }
 
 void bl_setting_domain(int idx, char *buf, size_t len)
@@ -227,11 +428,10 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         const char *names[64];
         size_t n = 0;
         while (n < 64 && s->choice(n)) { names[n] = s->choice(n); n++; }
-        int k = bl_prefix_lookup(text, names, n);
+        bl_err le;
+        int k = bl_lookup(text, names, n, NULL, NULL, &le);
         if (k < 0) {
-            bl_setting_domain(idx, dom, sizeof dom);
-            bl_err_set(e, BL_EINVAL, "%s: %s '%s' (choose %s)", s->name,
-                       k == -2 ? "ambiguous" : "unknown", text, dom);
+            bl_err_set(e, BL_EINVAL, "%s: %s", s->name, le.msg);
             return BL_EINVAL;
         }
         snprintf(v.str, sizeof v.str, "%s", names[k]);
@@ -239,9 +439,17 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         break;
     }
     case BL_SET_SPEC: {
-        bl_spec sp;
-        if (bl_spec_parse(text, &sp, e)) return BL_EINVAL;
-        snprintf(v.str, sizeof v.str, "%s", sp.text);
+        /* kept parsed: step outer, run and the dashboard use it as is */
+        if (!(v.spec = malloc(sizeof *v.spec))) {
+            bl_err_set(e, BL_ENOMEM, "out of memory");
+            return BL_ENOMEM;
+        }
+        if (bl_spec_parse(text, v.spec, e)) {
+            bl_setval_free(&v);
+            return BL_EINVAL;
+        }
+        v.nspec = 1;
+        snprintf(v.str, sizeof v.str, "%s", v.spec->text);
         break;
     }
     case BL_SET_SPECS: {
@@ -252,13 +460,25 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
             return BL_EINVAL;
         }
         strcpy(tmp, text);
-        for (char *w = strtok_r(tmp, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-            bl_spec sp;
-            if (bl_spec_parse(w, &sp, e)) return BL_EINVAL;
-            size_t k = strlen(v.str);
-            snprintf(v.str + k, sizeof v.str - k, "%s%s", count++ ? " " : "", sp.text);
+        /* at most one spec per two bytes of text ("a b c") */
+        if (!(v.spec = malloc((sizeof tmp / 2 + 1) * sizeof *v.spec))) {
+            bl_err_set(e, BL_ENOMEM, "out of memory");
+            return BL_ENOMEM;
         }
+        for (char *w = strtok_r(tmp, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+            bl_spec *sp = &v.spec[count];
+            if (bl_spec_parse(w, sp, e)) {
+                bl_setval_free(&v);
+                return BL_EINVAL;
+            }
+            size_t k = strlen(v.str);
+            snprintf(v.str + k, sizeof v.str - k, "%s%s", count++ ? " " : "", sp->text);
+        }
+        v.nspec = count;
+        bl_spec *fit = count ? realloc(v.spec, count * sizeof *v.spec) : NULL;
+        if (fit) v.spec = fit;
         if (!count) {
+            bl_setval_free(&v);
             bl_err_set(e, BL_EINVAL, "%s needs at least one estimator", s->name);
             return BL_EINVAL;
         }
@@ -267,6 +487,13 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
     }
     *out = v;
     return BL_OK;
+}
+
+void bl_setval_free(bl_setval *v)
+{
+    free(v->spec);
+    v->spec = NULL;
+    v->nspec = 0;
 }
 
 void bl_setting_format(int idx, const bl_setval *v, char *buf, size_t len)
@@ -304,4 +531,9 @@ void bl_settings_defaults(bl_setval vals[BL_NSETTINGS])
         }
         vals[i] = v;
     }
+}
+
+void bl_settings_free(bl_setval vals[BL_NSETTINGS])
+{
+    for (int i = 0; i < BL_NSETTINGS; i++) bl_setval_free(&vals[i]);
 }

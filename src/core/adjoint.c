@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "adjoint.h"
+#include "hypergrad.h"
 #include "linalg.h"
 
 #define DENSE_MAX 300
@@ -82,8 +83,10 @@ static void cg_free(void *s)
 }
 
 static const bl_adjoint_type cg_type = {
-    "cg", "conjugate gradients on H a = ∇θL (one H-product an iteration)",
-    sizeof(cg_state), cg_alloc, cg_set, cg_iterate, cg_free,
+    .name = "cg",
+    .help = "conjugate gradients on H a = ∇θL (one H-product an iteration)",
+    .size = sizeof(cg_state),
+    .alloc = cg_alloc, .set = cg_set, .iterate = cg_iterate, .free = cg_free,
 };
 
 /* ---- neumann: a = a₀ + η Σ_j (I − ηH)^j (b − H a₀); cold a₀ = 0 gives
@@ -132,8 +135,11 @@ static void neu_free(void *s)
 }
 
 static const bl_adjoint_type neu_type = {
-    "neumann", "Neumann series a = η Σ_j (I − ηH)^j ∇θL, one term an iteration",
-    sizeof(neu_state), neu_alloc, neu_set, neu_iterate, neu_free,
+    .name = "neumann",
+    .help = "Neumann series a = η Σ_j (I − ηH)^j ∇θL, one term an iteration",
+    .size = sizeof(neu_state),
+    .flags = BL_ADJ_NEEDS_ETA,
+    .alloc = neu_alloc, .set = neu_set, .iterate = neu_iterate, .free = neu_free,
 };
 
 /* ---- fp: a ← (I − ηH) a + η b from a₀ (0 when cold) ---- */
@@ -171,8 +177,11 @@ static int fp_iterate(void *s, bl_adjoint *it)
 static void fp_free(void *s) { gsl_vector_free(((fp_state *)s)->Ha); }
 
 static const bl_adjoint_type fp_type = {
-    "fp", "fixed point a ← (I − ηH) a + η∇θL from a₀ = 0 (fp:k=K = neumann:k=K−1)",
-    sizeof(fp_state), fp_alloc, fp_set, fp_iterate, fp_free,
+    .name = "fp",
+    .help = "fixed point a ← (I − ηH) a + η∇θL from a₀ = 0 (fp:k=K = neumann:k=K−1)",
+    .size = sizeof(fp_state),
+    .flags = BL_ADJ_NEEDS_ETA,
+    .alloc = fp_alloc, .set = fp_set, .iterate = fp_iterate, .free = fp_free,
 };
 
 /* ---- the table and the life cycle ---- */
@@ -184,9 +193,11 @@ const bl_adjoint_type *const bl_adjoint_types[] = {&cg_type, &neu_type, &fp_type
 
 const bl_adjoint_type *bl_adjoint_lookup(const char *name)
 {
-    for (size_t i = 0; bl_adjoint_types[i]; i++)
-        if (strcmp(bl_adjoint_types[i]->name, name) == 0) return bl_adjoint_types[i];
-    return NULL;
+    const char *names[32];
+    size_t n = 0;
+    for (; n < 32 && bl_adjoint_types[n]; n++) names[n] = bl_adjoint_types[n]->name;
+    int k = bl_lookup(name, names, n, "adjoint method", NULL, NULL);
+    return k >= 0 ? bl_adjoint_types[k] : NULL;
 }
 
 bl_adjoint *bl_adjoint_alloc(const bl_adjoint_type *T, size_t p)
@@ -252,7 +263,7 @@ int bl_adjoint_set(bl_adjoint *it, bl_problem *P, const gsl_vector *theta,
         gsl_vector_free(it->omega);
         if (!(it->omega = gsl_vector_alloc(omega->size))) return BL_ENOMEM;
     }
-    if (!(eta > 0) && it->type != &cg_type) {
+    if (!(eta > 0) && (it->type->flags & BL_ADJ_NEEDS_ETA)) {
         bl_err_set(e, BL_EINVAL, "%s needs a step η > 0", it->type->name);
         return BL_EINVAL;
     }
@@ -276,10 +287,12 @@ int bl_adjoint_iterate(bl_adjoint *it, bl_err *e)
 {
     int st = it->type->iterate(it->state, it);
     if (st == BL_ENOTPD) {
-        bl_err_set(e, st, "cg: H is not positive definite along a search direction "
-                   "(dᵀHd = %.3g): exact and cg need it; here use exact:pinv, neumann "
-                   "or fp with a contracting η, reverse, forward, truncated, onestep, "
-                   "first-order, penalty or fd", it->resid);
+        char who[256], use[512];
+        bl_estimator_names(BL_EST_NEEDS_PD, who, sizeof who);
+        bl_estimator_advice_not_pd(use, sizeof use);
+        bl_err_set(e, st, "%s: H is not positive definite along a search direction "
+                   "(dᵀHd = %.3g): %s need it; here use %s", it->type->name, it->resid,
+                   who, use);
         return st;
     }
     if (st) return st;

@@ -11,10 +11,17 @@
 
 typedef struct bl_adjoint bl_adjoint;
 
+/* What an adjoint iterator needs (the type's flags). */
+enum {
+    BL_ADJ_NEEDS_ETA = 1u << 0    /* a step η > 0 (neumann, fp; cg takes none) */
+};
+
+/* An adjoint iterator: a const type object in designated initializers. */
 typedef struct bl_adjoint_type {
     const char *name;
     const char *help;
     size_t size;
+    unsigned flags;               /* BL_ADJ_* */
     int (*alloc)(void *state, size_t p);
     /* it->a holds the start (it->warm says whether it is non-zero) */
     int (*set)(void *state, bl_adjoint *it);
@@ -41,6 +48,7 @@ struct bl_adjoint {
 extern const bl_adjoint_type *const bl_adjoint_types[];  /* NULL-terminated */
 extern const bl_adjoint_type *const bl_adjoint_cg, *const bl_adjoint_neumann,
     *const bl_adjoint_fp;
+/* By name or unique prefix (bl_lookup); NULL when none or ambiguous. */
 const bl_adjoint_type *bl_adjoint_lookup(const char *name);
 
 bl_adjoint *bl_adjoint_alloc(const bl_adjoint_type *T, size_t p);

@@ -1,7 +1,8 @@
-/* bl.c: error records, parameter checks, clock. */
+/* bl.c: error records, parameter checks, the name lookup, clock. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -128,6 +129,101 @@ int bl_param_check(const bl_param *param, double v, bl_err *e)
         return BL_EINVAL;
     }
     return BL_OK;
+}
+
+/* ---- names ---- */
+
+size_t bl_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la == 0) return lb;
+    if (lb == 0) return la;
+    size_t small[2 * 64];
+    size_t *row = small;
+    if (lb + 1 > 64) {
+        row = malloc(2 * (lb + 1) * sizeof *row);
+        if (!row) return la > lb ? la : lb;   /* an upper bound */
+    }
+    size_t *prev = row, *cur = row + (lb + 1);
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            size_t m = sub < del ? sub : del;
+            cur[j] = m < ins ? m : ins;
+        }
+        size_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    size_t d = prev[lb];
+    if (row != small) free(row);
+    return d;
+}
+
+const char *bl_closest(const char *word, const char *const *names, size_t n)
+{
+    if (!word || !*word) return NULL;
+    size_t len = strlen(word);
+    size_t limit = len / 3 > 2 ? len / 3 : 2;
+    const char *best = NULL;
+    size_t bestd = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = bl_edit_distance(word, names[i]);
+        int prefix = strncmp(word, names[i], len) == 0;
+        if ((d <= limit || prefix) && d < bestd) {
+            best = names[i];
+            bestd = d;
+        }
+    }
+    return best;
+}
+
+/* Appends the names of NAMES that start with WORD (all: WORD NULL) to BUF,
+ * separated by SEP. */
+static void join_names(char *buf, size_t len, const char *const *names, size_t n,
+                       const char *word, const char *sep)
+{
+    size_t wl = word ? strlen(word) : 0, k = strlen(buf);
+    for (size_t i = 0; i < n && k + 1 < len; i++) {
+        if (word && strncmp(names[i], word, wl) != 0) continue;
+        snprintf(buf + k, len - k, "%s%s", k ? sep : "", names[i]);
+        k += strlen(buf + k);
+    }
+}
+
+int bl_lookup(const char *word, const char *const *names, size_t n, const char *what,
+              const char *hint, bl_err *e)
+{
+    if (!word) word = "";
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(word, names[i]) == 0) return (int)i;
+    size_t len = strlen(word), count = 0;
+    int found = BL_LOOKUP_UNKNOWN;
+    for (size_t i = 0; len > 0 && i < n; i++)
+        if (strncmp(word, names[i], len) == 0 && count++ == 0) found = (int)i;
+    if (count == 1) return found;
+    if (!what) what = "";
+    const char *sp = *what ? " " : "";
+    char list[400] = "";
+    if (count > 1) {
+        join_names(list, sizeof list, names, n, word, ", ");
+        bl_err_set(e, BL_EINVAL, "ambiguous %s%s'%s' (could be %s)", what, sp, word, list);
+        return BL_LOOKUP_AMBIGUOUS;
+    }
+    const char *near = bl_closest(word, names, n);
+    if (!hint) join_names(list, sizeof list, names, n, NULL, "|");
+    if (near && hint)
+        bl_err_set(e, BL_EINVAL, "unknown %s%s'%s' (did you mean '%s'?)", what, sp, word, near);
+    else if (near)
+        bl_err_set(e, BL_EINVAL, "unknown %s%s'%s' (did you mean '%s'? choose %s)", what, sp,
+                   word, near, list);
+    else
+        bl_err_set(e, BL_EINVAL, "unknown %s%s'%s' (%s%s)", what, sp, word,
+                   hint ? "" : "choose ", hint ? hint : list);
+    return BL_LOOKUP_UNKNOWN;
 }
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS

@@ -66,6 +66,27 @@ int bl_param_parse(const bl_param *param, const char *text, double *value, bl_er
 /* Checks VALUE against the range of PARAM; fills E on failure. */
 int bl_param_check(const bl_param *param, double value, bl_err *e);
 
+/* ---- names: one lookup rule for every table ----
+ * Estimators, commands, settings and their choices, problems, solvers and
+ * outer optimisers are all found by name the same way (after tmux's cmd.c):
+ * an exact name, else the one name that WORD is a prefix of.  Returns the
+ * index in NAMES (N names), or BL_LOOKUP_UNKNOWN / BL_LOOKUP_AMBIGUOUS with
+ * E (may be NULL) filled in one wording:
+ *   ambiguous WHAT 'w' (could be a, b)
+ *   unknown WHAT 'w' (did you mean 'x'? choose a|b|c)
+ * The suggestion is the closest name (bl_closest) when there is one; the
+ * list "choose a|b|c" is given when HINT is NULL, else HINT stands for it
+ * where there is no suggestion ("type 'help' for the list").  WHAT may be
+ * NULL or "" (then: unknown 'w' ...); an empty WORD is unknown. */
+enum { BL_LOOKUP_UNKNOWN = -1, BL_LOOKUP_AMBIGUOUS = -2 };
+int bl_lookup(const char *word, const char *const *names, size_t n, const char *what,
+              const char *hint, bl_err *e);
+/* Levenshtein distance between A and B. */
+size_t bl_edit_distance(const char *a, const char *b);
+/* The closest of NAMES to WORD when it is close enough to suggest (edit
+ * distance ≤ max(2, len/3), or WORD is a prefix of it), else NULL. */
+const char *bl_closest(const char *word, const char *const *names, size_t n);
+
 /* Process set-up for the engine: GSL's abort-on-error handler off, BLAS
  * single-threaded (bilab parallelises over grid points, not inside small
  * products, and a threaded BLAS makes sums depend on the thread count). */

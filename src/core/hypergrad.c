@@ -1,6 +1,6 @@
-/* hypergrad.c: the estimator table, spec parsing, and the estimators
- * exact and fd (CATALOGUE.md).  An estimator is a static run function and
- * one row of the table; counting and timing are done here, once. */
+/* hypergrad.c: the estimators (CATALOGUE.md), their table, spec parsing
+ * and --explain.  An estimator is a static run function and one row of the
+ * table; counting and timing are done here, once. */
 #include "config.h"
 
 #include <ctype.h>
@@ -87,10 +87,6 @@ static double exact_bytes(size_t p, int pinv)
     return ((pinv ? 4.0 : 2.0) * (double)p * (double)p + 3.0 * (double)p) * sizeof(double);
 }
 
-static const char exact_alternatives[] =
-    "exact:pinv, neumann or fp with a contracting η, reverse, forward, truncated, onestep, "
-    "first-order, penalty or fd";
-
 /* The exact adjoint and hypergradient at THETA (pinv: least-norm).  The
  * memory of the dense H is checked against mem.max before anything is
  * allocated; errors say the one true cause (bl_chol_explain). */
@@ -139,10 +135,12 @@ static int exact_at(const bl_hg_ctx *c, const gsl_vector *theta, int pinv,
             st = bl_chol_solve_diag(H, gl, a, &d, c->cancel, P->busy, P->busy_arg);
             bl_chol_explain(&d, why, sizeof why);
             if (d.why == BL_CHOL_INDEFINITE || d.why == BL_CHOL_SINGULAR
-                || d.why == BL_CHOL_NOEIG)
-                bl_err_set(e, st, "%s: exact and cg need it; here use %s", why,
-                           exact_alternatives);
-            else if (d.why == BL_CHOL_ILLCOND)
+                || d.why == BL_CHOL_NOEIG) {
+                char who[256], use[512];
+                bl_estimator_names(BL_EST_NEEDS_PD, who, sizeof who);
+                bl_estimator_advice_not_pd(use, sizeof use);
+                bl_err_set(e, st, "%s: %s need it; here use %s", why, who, use);
+            } else if (d.why == BL_CHOL_ILLCOND)
                 bl_err_set(e, st, "%s; here use exact:pinv or cg", why);
             else if (st)
                 bl_err_set(e, st, "%s", why);
@@ -185,7 +183,7 @@ static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double et
                            ? c->adjoint0 : NULL;
     int st = bl_adjoint_set(it, c->P, c->theta, c->omega, a0, eta, 0, e);
     for (size_t j = 0; st == BL_OK && j < k; j++) {
-        if (T == bl_adjoint_cg && it->resid <= tol) break;
+        if (it->resid <= tol) break;
         if (c->cancel && *c->cancel) {
             bl_err_set(e, BL_EINTR, "interrupted");
             st = BL_EINTR;
@@ -221,9 +219,10 @@ static const bl_param neumann_params[] = {
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
 };
 
+/* neumann and fp run exactly k iterations: no tolerance (tol −1) */
 static int neumann_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
-    return adjoint_run(bl_adjoint_neumann, (size_t)par[0], 0, step_of(&par[1], c),
+    return adjoint_run(bl_adjoint_neumann, (size_t)par[0], -1, step_of(&par[1], c),
                        c->warm, c, r, e);
 }
 
@@ -234,7 +233,7 @@ static const bl_param fp_params[] = {
 
 static int fp_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
-    return adjoint_run(bl_adjoint_fp, (size_t)par[0], 0, step_of(&par[1], c),
+    return adjoint_run(bl_adjoint_fp, (size_t)par[0], -1, step_of(&par[1], c),
                        c->warm, c, r, e);
 }
 
@@ -632,100 +631,234 @@ static int fd_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
 
 #define NPAR(a) (sizeof(a) / sizeof((a)[0]))
 
+/* truncated approximates reverse over all t steps (same t, η, θ₀): the
+ * parameters of that name carry over.  k = t: it is reverse, no split. */
+static int truncated_split(const double *par, struct bl_spec *full)
+{
+    int t = bl_param_find(truncated_params, NPAR(truncated_params), "t");
+    int k = bl_param_find(truncated_params, NPAR(truncated_params), "k");
+    if (par[k] >= par[t] || bl_spec_parse("reverse", full, NULL) != BL_OK) return 0;
+    for (size_t i = 0; i < full->type->nparams; i++) {
+        int j = bl_param_find(truncated_params, NPAR(truncated_params),
+                              full->type->params[i].name);
+        if (j >= 0) full->par[i] = par[j];
+    }
+    return 1;
+}
+
 static const bl_estimator_type exact_type = {
-    "exact", "implicit differentiation with a = H⁻¹∇θL by dense Cholesky",
-    "one dense H (or p H-products), one C-product; O(p²) memory",
-    exact_params, NPAR(exact_params), BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
-    BL_EST_IMPLICIT, "linear solve", exact_run,
+    .name = "exact",
+    .help = "implicit differentiation with a = H⁻¹∇θL by dense Cholesky",
+    .cost = "one dense H (or p H-products), one C-product; O(p²) memory",
+    .params = exact_params, .nparams = NPAR(exact_params),
+    .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    .flags = BL_EST_REFERENCE,
+    .pd_param = "pinv",
+    .kind = BL_EST_IMPLICIT, .error_name = "linear solve",
+    .run = exact_run,
 };
 static const bl_estimator_type cg_type = {
-    "cg", "conjugate gradients on H a = ∇θL from a₀ = 0 (warm=1: the last adjoint)",
-    "k H-products, one C-product; O(p) memory",
-    cg_params, NPAR(cg_params), BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
-    BL_EST_IMPLICIT, "linear solve", cg_run,
+    .name = "cg",
+    .help = "conjugate gradients on H a = ∇θL from a₀ = 0 (warm=1: the last adjoint)",
+    .cost = "k H-products, one C-product; O(p) memory",
+    .params = cg_params, .nparams = NPAR(cg_params),
+    .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    .flags = BL_EST_PD_CHECKED,
+    .adjoint = "cg", .live = "cg:k=10",
+    .kind = BL_EST_IMPLICIT, .error_name = "linear solve",
+    .run = cg_run,
 };
 static const bl_estimator_type neumann_type = {
-    "neumann", "Neumann series a = η Σ_{j=0}^{k} (I − ηH)^j ∇θL",
-    "k H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
-    neumann_params, NPAR(neumann_params), BL_EST_NEEDS_ADJOINT,
-    BL_EST_IMPLICIT, "linear solve", neumann_run,
+    .name = "neumann",
+    .help = "Neumann series a = η Σ_{j=0}^{k} (I − ηH)^j ∇θL",
+    .cost = "k H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
+    .params = neumann_params, .nparams = NPAR(neumann_params),
+    .needs = BL_EST_NEEDS_ADJOINT | BL_EST_NEEDS_CONTRACTION,
+    .adjoint = "neumann", .live = "neumann:k=20",
+    .kind = BL_EST_IMPLICIT, .error_name = "linear solve",
+    .run = neumann_run,
 };
 static const bl_estimator_type fp_type = {
-    "fp", "fixed point a_{j+1} = (I − ηH) a_j + η∇θL from a₀ = 0, result a_k",
-    "k − 1 H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
-    fp_params, NPAR(fp_params), BL_EST_NEEDS_ADJOINT,
-    BL_EST_IMPLICIT, "linear solve", fp_run,
+    .name = "fp",
+    .help = "fixed point a_{j+1} = (I − ηH) a_j + η∇θL from a₀ = 0, result a_k",
+    .cost = "k − 1 H-products, one C-product; O(p) memory; converges iff max|1 − ηλ| < 1",
+    .params = fp_params, .nparams = NPAR(fp_params),
+    .needs = BL_EST_NEEDS_ADJOINT | BL_EST_NEEDS_CONTRACTION,
+    .adjoint = "fp", .live = "fp:k=20",
+    .kind = BL_EST_IMPLICIT, .error_name = "linear solve",
+    .run = fp_run,
 };
 static const bl_estimator_type reverse_type = {
-    "reverse", "reverse-mode derivative of t unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)",
-    "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p memory)",
-    reverse_params, NPAR(reverse_params), 0,
-    BL_EST_UNROLLED, "unrolling (t steps)", reverse_run,
+    .name = "reverse",
+    .help = "reverse-mode derivative of t unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)",
+    .cost = "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p memory)",
+    .params = reverse_params, .nparams = NPAR(reverse_params),
+    .flags = BL_EST_UNROLLS,
+    .live = "reverse:t=50",
+    .kind = BL_EST_UNROLLED, .error_name = "unrolling (t steps)",
+    .run = reverse_run,
 };
 static const bl_estimator_type forward_type = {
-    "forward", "forward-mode derivative of t unrolled steps (the same number as reverse)",
-    "t gradient steps, (t − 1)·d H-products, t·d C-products; O(p·d) memory",
-    forward_params, NPAR(forward_params), 0,
-    BL_EST_UNROLLED, "unrolling (t steps)", forward_run,
+    .name = "forward",
+    .help = "forward-mode derivative of t unrolled steps (the same number as reverse)",
+    .cost = "t gradient steps, (t − 1)·d H-products, t·d C-products; O(p·d) memory",
+    .params = forward_params, .nparams = NPAR(forward_params),
+    .flags = BL_EST_UNROLLS | BL_EST_NOT_LIVE,
+    .kind = BL_EST_UNROLLED, .error_name = "unrolling (t steps)",
+    .run = forward_run,
 };
 static const bl_estimator_type truncated_type = {
-    "truncated", "reverse mode through only the last k of t unrolled steps",
-    "t gradient steps, k − 1 H-products, k C-products; stores k iterates",
-    truncated_params, NPAR(truncated_params), 0,
-    BL_EST_UNROLLED, "unrolling (t steps)", truncated_run,
+    .name = "truncated",
+    .help = "reverse mode through only the last k of t unrolled steps",
+    .cost = "t gradient steps, k − 1 H-products, k C-products; stores k iterates",
+    .params = truncated_params, .nparams = NPAR(truncated_params),
+    .flags = BL_EST_UNROLLS,
+    .live = "truncated:t=50,k=5",
+    .kind = BL_EST_UNROLLED, .error_name = "unrolling (t steps)",
+    .split = truncated_split, .split_name = "truncation (last k of t)",
+    .run = truncated_run,
 };
 static const bl_estimator_type first_order_type = {
-    "first-order", "∇ωL(θ, ω): drops the implicit term",
-    "one gradient call; no memory", NULL, 0, 0,
-    BL_EST_OTHER, "dropped implicit term", first_order_run,
+    .name = "first-order",
+    .help = "∇ωL(θ, ω): drops the implicit term",
+    .cost = "one gradient call; no memory",
+    .kind = BL_EST_OTHER, .error_name = "dropped implicit term",
+    .run = first_order_run,
 };
 static const bl_estimator_type onestep_type = {
-    "onestep", "hypergradient of L(Φ(θ, ω), ω): one unrolled step (second-order DARTS)",
-    "three gradient calls, one C-product; O(p) memory",
-    onestep_params, NPAR(onestep_params), 0,
-    BL_EST_OTHER, "one-step approximation", onestep_run,
+    .name = "onestep",
+    .help = "hypergradient of L(Φ(θ, ω), ω): one unrolled step (second-order DARTS)",
+    .cost = "three gradient calls, one C-product; O(p) memory",
+    .params = onestep_params, .nparams = NPAR(onestep_params),
+    .flags = BL_EST_UNROLLS,
+    .kind = BL_EST_OTHER, .error_name = "one-step approximation",
+    .run = onestep_run,
 };
 static const bl_estimator_type penalty_type = {
-    "penalty", "Hessian-free value-function estimate (F2SA) with θ_Λ = argmin L + ΛG",
-    "a gradient-descent solve of L + ΛG; no H- or C-products; O(p) memory",
-    penalty_params, NPAR(penalty_params), 0,
-    BL_EST_OTHER, "penalty bias O(1/Λ)", penalty_run,
+    .name = "penalty",
+    .help = "Hessian-free value-function estimate (F2SA) with θ_Λ = argmin L + ΛG",
+    .cost = "a gradient-descent solve of L + ΛG; no H- or C-products; O(p) memory",
+    .params = penalty_params, .nparams = NPAR(penalty_params),
+    .kind = BL_EST_OTHER, .error_name = "penalty bias O(1/Λ)",
+    .run = penalty_run,
 };
 static const bl_estimator_type fd_type = {
-    "fd", "central finite differences of F, each inner problem solved to inner.tol",
-    "2d inner solves; O(p) memory",
-    fd_params, NPAR(fd_params), 0, BL_EST_OTHER, "differencing", fd_run,
+    .name = "fd",
+    .help = "central finite differences of F, each inner problem solved to inner.tol",
+    .cost = "2d inner solves; O(p) memory",
+    .params = fd_params, .nparams = NPAR(fd_params),
+    .kind = BL_EST_OTHER, .error_name = "differencing",
+    .run = fd_run,
 };
+
+#ifdef BL_TEST_EXTRA_ESTIMATOR
+/* A throwaway estimator for the test build (tests/test_plugin.c): half of
+ * exact.  One function and one row below, nothing else: hypergrad, help,
+ * completion, the warnings and advice, the dashboard's cycle and the
+ * estimator × problem table pick it up from the table. */
+static int halfexact_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
+                         bl_err *e)
+{
+    int st = exact_run(par, c, r, e);
+    if (st == BL_OK) {
+        gsl_vector_scale(r->grad, 0.5);
+        gsl_vector_scale(r->adjoint, 0.5);
+    }
+    return st;
+}
+
+static const bl_estimator_type halfexact_type = {
+    .name = "halfexact",
+    .help = "half of exact (a test build's throwaway estimator)",
+    .cost = "as exact",
+    .params = exact_params, .nparams = NPAR(exact_params),
+    .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    .pd_param = "pinv",
+    .kind = BL_EST_OTHER, .error_name = "halving",
+    .run = halfexact_run,
+};
+#define EXTRA_ESTIMATOR &halfexact_type,
+#else
+#define EXTRA_ESTIMATOR
+#endif
 
 const bl_estimator_type *const bl_estimators[] = {
     &exact_type, &cg_type, &neumann_type, &fp_type, &reverse_type, &forward_type,
-    &truncated_type, &first_order_type, &onestep_type, &penalty_type, &fd_type, NULL,
+    &truncated_type, &first_order_type, &onestep_type, &penalty_type, &fd_type,
+    EXTRA_ESTIMATOR NULL,
 };
+
+#define MAX_ESTIMATORS 32
+
+static size_t estimator_names(const char **names)
+{
+    size_t n = 0;
+    for (; n < MAX_ESTIMATORS && bl_estimators[n]; n++) names[n] = bl_estimators[n]->name;
+    return n;
+}
 
 const bl_estimator_type *bl_estimator_lookup(const char *name)
 {
-    const bl_estimator_type *hit = NULL;
-    size_t n = strlen(name);
-    for (size_t i = 0; bl_estimators[i]; i++) {
-        if (strcmp(bl_estimators[i]->name, name) == 0) return bl_estimators[i];
-        if (n > 0 && strncmp(bl_estimators[i]->name, name, n) == 0) {
-            if (hit) return NULL;  /* ambiguous prefix */
-            hit = bl_estimators[i];
-        }
+    const char *names[MAX_ESTIMATORS];
+    int k = bl_lookup(name, names, estimator_names(names), "estimator", NULL, NULL);
+    return k >= 0 ? bl_estimators[k] : NULL;
+}
+
+/* ITEMS[0..N−1] as "a, b LAST c" into BUF. */
+static void join_items(char *buf, size_t len, const char *const *items, size_t n,
+                       const char *last)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, len - k, "%s%s", i == 0 ? "" : i + 1 == n ? last : ", ", items[i]);
     }
-    return hit;
+}
+
+void bl_estimator_names(unsigned needs, char *buf, size_t len)
+{
+    const char *items[MAX_ESTIMATORS];
+    size_t n = 0;
+    for (size_t i = 0; bl_estimators[i] && n < MAX_ESTIMATORS; i++)
+        if ((bl_estimators[i]->needs & needs) == needs) items[n++] = bl_estimators[i]->name;
+    join_items(buf, len, items, n, " and ");
+}
+
+void bl_estimator_advice_not_pd(char *buf, size_t len)
+{
+    char item[MAX_ESTIMATORS][96], contracting[256];
+    const char *items[MAX_ESTIMATORS];
+    size_t n = 0;
+    int group = -1;                 /* where the contracting ones go, together */
+    /* by family: implicit, then unrolled (whole or one step), then the rest */
+    for (size_t pass = 0; pass < 3; pass++)
+        for (size_t i = 0; bl_estimators[i] && n < MAX_ESTIMATORS; i++) {
+            const bl_estimator_type *T = bl_estimators[i];
+            size_t family = T->kind == BL_EST_IMPLICIT ? 0 : T->flags & BL_EST_UNROLLS ? 1 : 2;
+            if (family != pass || ((T->needs & BL_EST_NEEDS_PD) && !T->pd_param)) continue;
+            if (T->needs & BL_EST_NEEDS_CONTRACTION) {
+                if (group < 0) group = (int)n++;
+                continue;
+            }
+            if (T->needs & BL_EST_NEEDS_PD) snprintf(item[n], sizeof item[n], "%s:%s", T->name,
+                                                     T->pd_param);
+            else snprintf(item[n], sizeof item[n], "%s", T->name);
+            n++;
+        }
+    if (group >= 0) {
+        const char *names[MAX_ESTIMATORS];
+        size_t m = 0;
+        for (size_t i = 0; bl_estimators[i] && m < MAX_ESTIMATORS; i++)
+            if (bl_estimators[i]->needs & BL_EST_NEEDS_CONTRACTION)
+                names[m++] = bl_estimators[i]->name;
+        join_items(contracting, sizeof contracting, names, m, " or ");
+        snprintf(item[group], sizeof item[group], "%.70s with a contracting η", contracting);
+    }
+    for (size_t i = 0; i < n; i++) items[i] = item[i];
+    join_items(buf, len, items, n, " or ");
 }
 
 /* ---- specs ---- */
-
-static void list_names(char *buf, size_t len)
-{
-    buf[0] = 0;
-    for (size_t i = 0; bl_estimators[i]; i++) {
-        size_t k = strlen(buf);
-        snprintf(buf + k, len - k, "%s%s", i ? ", " : "", bl_estimators[i]->name);
-    }
-}
 
 int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
 {
@@ -740,12 +873,10 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
         buf[k - 1] = 0;
     char *colon = strchr(buf, ':');
     if (colon) *colon = 0;
-    const bl_estimator_type *T = bl_estimator_lookup(buf);
-    if (!T) {
-        list_names(names, sizeof names);
-        bl_err_set(e, BL_EINVAL, "unknown estimator '%s' (known: %s)", buf, names);
-        return BL_EINVAL;
-    }
+    const char *all[MAX_ESTIMATORS];
+    int k = bl_lookup(buf, all, estimator_names(all), "estimator", NULL, e);
+    if (k < 0) return BL_EINVAL;
+    const bl_estimator_type *T = bl_estimators[k];
     bl_spec out = {.type = T};
     snprintf(out.text, sizeof out.text, "%s", text);
     for (size_t k = strlen(out.text); k > 0 && isspace((unsigned char)out.text[k - 1]); k--)
@@ -793,6 +924,19 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
     }
     *s = out;
     return BL_OK;
+}
+
+int bl_spec_needs_pd(const bl_spec *s)
+{
+    const bl_estimator_type *T = s->type;
+    if (!(T->needs & BL_EST_NEEDS_PD)) return 0;
+    int k = T->pd_param ? bl_param_find(T->params, T->nparams, T->pd_param) : -1;
+    return k < 0 || s->par[k] == 0;
+}
+
+int bl_spec_is_reference(const bl_spec *s)
+{
+    return (s->type->flags & BL_EST_REFERENCE) && bl_spec_needs_pd(s);
 }
 
 /* ---- running one ---- */
@@ -931,21 +1075,18 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
     }
     gsl_vector_free(tref_copy);
 
-    /* inner: g_exact(θ_ref) − g*; method: g − g_exact(θ_ref); for truncated
-     * the method part splits into unrolling (reverse over all t steps) and
-     * truncation (the last k only) */
+    /* inner: g_exact(θ_ref) − g*; method: g − g_exact(θ_ref); where the
+     * type has a split (truncated) the method part splits into the error of
+     * the method it approximates (reverse over all t steps: unrolling) and
+     * the rest (truncation: the last k only) */
     x->name[0] = s->type->kind == BL_EST_UNROLLED ? "inner (θ_T is not θ*)"
                                                    : "inner (θ is not θ*)";
     gsl_vector_memcpy(x->part[0], gref);
     gsl_vector_sub(x->part[0], x->gstar);
     x->nparts = 2;
     x->name[1] = s->type->error_name;
-    if (strcmp(s->type->name, "truncated") == 0 && s->par[1] < s->par[0]) {
-        bl_spec full;
-        bl_spec_parse("reverse", &full, NULL);
-        full.par[0] = s->par[0];
-        full.par[1] = s->par[2];
-        full.par[2] = s->par[3];
+    bl_spec full;
+    if (s->type->split && s->type->split(s->par, &full)) {
         gsl_vector *gfull = gsl_vector_alloc(d);
         bl_hg_result rf = {.grad = gfull, .adjoint = a, .theta_end = tend};
         st = gfull ? bl_hypergrad(&full, c, &rf, e) : BL_ENOMEM;
@@ -955,10 +1096,10 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
         }
         gsl_vector_memcpy(x->part[1], gfull);
         gsl_vector_sub(x->part[1], gref);
-        x->name[1] = "unrolling (t steps)";
+        x->name[1] = full.type->error_name;
         gsl_vector_memcpy(x->part[2], x->g);
         gsl_vector_sub(x->part[2], gfull);
-        x->name[2] = "truncation (last k of t)";
+        x->name[2] = s->type->split_name;
         x->nparts = 3;
         gsl_vector_free(gfull);
     } else {

@@ -10,10 +10,27 @@
 
 #define BL_EST_MAXPAR 8
 
-/* What an estimator needs from the problem. */
+/* What an estimator needs from the problem (the type's needs). */
 enum {
-    BL_EST_NEEDS_PD = 1u << 0,   /* H positive definite at θ */
-    BL_EST_NEEDS_ADJOINT = 1u << 1
+    BL_EST_NEEDS_PD = 1u << 0,          /* H positive definite at θ (unless its
+                                           pd_param is non-zero: exact:pinv) */
+    BL_EST_NEEDS_ADJOINT = 1u << 1,     /* solves H a = ∇θL: has an adjoint */
+    BL_EST_NEEDS_CONTRACTION = 1u << 2  /* a contracting η: its series or fixed
+                                           point converges iff max|1 − ηλ| < 1 */
+};
+
+/* What an estimator is, for the code around it (the type's flags). */
+enum {
+    BL_EST_REFERENCE = 1u << 0,   /* the exact hypergradient at θ: the reference of
+                                     hypergrad and the dashboard where it applies */
+    BL_EST_PD_CHECKED = 1u << 1,  /* cannot tell a singular or indefinite H itself
+                                     (cg may "converge" to a meaningless adjoint):
+                                     refused before it runs where H is not
+                                     positive definite */
+    BL_EST_UNROLLS = 1u << 2,     /* runs inner steps θ − η∇θG (or the problem's own
+                                     step): they diverge where max|1 − ηλ| > 1 */
+    BL_EST_NOT_LIVE = 1u << 3     /* left out of live views (the dashboard's e):
+                                     forward, reverse's number at d times the cost */
 };
 
 /* How the inner solves of a command ended: how many there were, how many
@@ -68,20 +85,50 @@ typedef struct bl_hg_result {
 /* The kind of method, which decides how --explain splits its error. */
 enum { BL_EST_IMPLICIT, BL_EST_UNROLLED, BL_EST_OTHER };
 
+struct bl_spec;
+
+/* An estimator: one static run function and one row of the table (always
+ * written with designated initializers).  Everything else (hypergrad, help,
+ * completion, the warnings and advice, the dashboard's cycle, the tests'
+ * table) reads these fields; nothing tests an estimator by its name. */
 typedef struct bl_estimator_type {
     const char *name;
     const char *help;            /* one line */
     const char *cost;            /* products and memory, in words */
     const bl_param *params;
     size_t nparams;
-    unsigned needs;
+    unsigned needs;              /* BL_EST_NEEDS_* */
+    unsigned flags;              /* BL_EST_REFERENCE, ... */
+    const char *pd_param;        /* the parameter that, non-zero, lifts
+                                    BL_EST_NEEDS_PD (exact: "pinv"); NULL: none */
+    const char *adjoint;         /* the adjoint iterator it runs (adjoint.h), for
+                                    `adjoint SPEC` to step; NULL: none */
+    const char *live;            /* the spec live views use (a cheap setting);
+                                    NULL: the bare name */
     int kind;                    /* BL_EST_IMPLICIT, _UNROLLED or _OTHER */
     const char *error_name;      /* what its own error is called in --explain */
+    /* --explain: a method that approximates another one (truncated: reverse
+     * through all t steps) fills FULL with that one's spec and returns 1;
+     * the method's part of the error then splits into FULL's error and the
+     * rest, called split_name.  NULL, or 0 returned: no split. */
+    int (*split)(const double *par, struct bl_spec *full);
+    const char *split_name;
     int (*run)(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 } bl_estimator_type;
 
 extern const bl_estimator_type *const bl_estimators[];   /* NULL-terminated */
+/* By name or unique prefix (bl_lookup); NULL when none or ambiguous. */
 const bl_estimator_type *bl_estimator_lookup(const char *name);
+
+/* Lists the estimators whose needs include all of NEEDS, in table order,
+ * as "a, b and c" (e.g. BL_EST_NEEDS_PD: "exact and cg"). */
+void bl_estimator_names(unsigned needs, char *buf, size_t len);
+/* What applies where H is not positive definite, as advice: the estimators
+ * without BL_EST_NEEDS_PD, those with a pd_param as "name:param", those
+ * that need a contracting η together, implicit ones first, then those that
+ * unroll steps, then the rest, each in table order ("exact:pinv, neumann or
+ * fp with a contracting η, reverse, forward, truncated, onestep, ..., fd"). */
+void bl_estimator_advice_not_pd(char *buf, size_t len);
 
 /* A parsed spec "name:key=value,key=value" (a bare key means key=1). */
 typedef struct bl_spec {
@@ -91,6 +138,12 @@ typedef struct bl_spec {
 } bl_spec;
 
 int bl_spec_parse(const char *text, bl_spec *s, bl_err *e);
+/* Whether S needs H positive definite (BL_EST_NEEDS_PD, not lifted by its
+ * pd_param). */
+int bl_spec_needs_pd(const bl_spec *s);
+/* Whether S computes the reference: a BL_EST_REFERENCE type that needs H
+ * positive definite as it stands (exact, not exact:pinv). */
+int bl_spec_is_reference(const bl_spec *s);
 
 /* Runs S in context C: fills R (counts, time, residual).  R->grad must
  * have size d and R->adjoint size p. */

@@ -198,10 +198,11 @@ static int gd_iterate(void *s, bl_inner *it)
 }
 
 static const bl_inner_type gd_type = {
-    "gd", "gradient descent with step η = 1/L_G: θ ← θ − η∇θG; backtracks (Armijo) "
-    "where the problem has no global bound on λmax(H) or a step raises G",
-    sizeof(gd_state), gd_alloc, gd_set, gd_iterate, gd_free,
-    NULL, NULL,
+    .name = "gd",
+    .help = "gradient descent with step η = 1/L_G: θ ← θ − η∇θG; backtracks (Armijo) "
+        "where the problem has no global bound on λmax(H) or a step raises G",
+    .size = sizeof(gd_state),
+    .alloc = gd_alloc, .set = gd_set, .iterate = gd_iterate, .free = gd_free,
 };
 
 /* No state: for the solvers that need none (cd). */
@@ -295,10 +296,11 @@ static void agd_free(void *s)
 }
 
 static const bl_inner_type agd_type = {
-    "agd", "Nesterov's accelerated gradient with step η (FISTA momentum), restarted "
-    "when G rises; backtracks as gd does",
-    sizeof(agd_state), agd_alloc, agd_set, agd_iterate, agd_free,
-    NULL, NULL,
+    .name = "agd",
+    .help = "Nesterov's accelerated gradient with step η (FISTA momentum), restarted "
+        "when G rises; backtracks as gd does",
+    .size = sizeof(agd_state),
+    .alloc = agd_alloc, .set = agd_set, .iterate = agd_iterate, .free = agd_free,
 };
 
 /* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ----
@@ -486,10 +488,12 @@ static void newton_free(void *s)
 }
 
 static const bl_inner_type newton_type = {
-    "newton", "Newton's method with a Cholesky solve and Armijo backtracking; where H "
-    "is not positive definite, a descent direction from |H| plus negative curvature",
-    sizeof(newton_state), newton_alloc, newton_set, newton_iterate, newton_free,
-    NULL, NULL,
+    .name = "newton",
+    .help = "Newton's method with a Cholesky solve and Armijo backtracking; where H "
+        "is not positive definite, a descent direction from |H| plus negative curvature",
+    .size = sizeof(newton_state),
+    .alloc = newton_alloc, .set = newton_set, .iterate = newton_iterate, .free = newton_free,
+    .saddle = newton_saddle,
 };
 
 /* ---- bfgs2: GSL's vector_bfgs2 as a steppable iterator ----
@@ -595,9 +599,10 @@ static void bfgs2_free(void *s)
 }
 
 static const bl_inner_type bfgs2_type = {
-    "bfgs2", "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
-    sizeof(bfgs2_state), bfgs2_alloc, bfgs2_set, bfgs2_iterate, bfgs2_free,
-    NULL, NULL,
+    .name = "bfgs2",
+    .help = "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
+    .size = sizeof(bfgs2_state),
+    .alloc = bfgs2_alloc, .set = bfgs2_set, .iterate = bfgs2_iterate, .free = bfgs2_free,
 };
 
 /* ---- bda: bilevel descent aggregation (Liu et al., 2020) ----
@@ -670,11 +675,13 @@ static void bda_free(void *s)
 }
 
 static const bl_inner_type bda_type = {
-    "bda", "bilevel descent aggregation (Liu et al. 2020): θ ← θ − η[(1 − α_k)∇θG + "
-    "α_k∇θL], α_k = ½/(k + 1); selects the inner minimiser best for L; stops on "
-    "the norm of that direction",
-    sizeof(bda_state), bda_alloc, bda_set, bda_iterate, bda_free,
-    bda_stop, "‖(1 − α)∇θG + α∇θL‖",
+    .name = "bda",
+    .help = "bilevel descent aggregation (Liu et al. 2020): θ ← θ − η[(1 − α_k)∇θG + "
+        "α_k∇θL], α_k = ½/(k + 1); selects the inner minimiser best for L; stops on "
+        "the norm of that direction",
+    .size = sizeof(bda_state),
+    .alloc = bda_alloc, .set = bda_set, .iterate = bda_iterate, .free = bda_free,
+    .stop_measure = bda_stop, .stop_name = "‖(1 − α)∇θG + α∇θL‖",
 };
 
 /* ---- ista, fista, cd: proximal solvers for non-smooth problems ----
@@ -719,9 +726,11 @@ static void ista_free(void *s)
 }
 
 static const bl_inner_type ista_type = {
-    "ista", "proximal gradient (ISTA): θ ← prox_ηg(θ − η∇f(θ)); gd on smooth problems",
-    sizeof(ista_state), ista_alloc, none_set, ista_iterate, ista_free,
-    NULL, NULL,
+    .name = "ista",
+    .flags = BL_INNER_PROX,
+    .help = "proximal gradient (ISTA): θ ← prox_ηg(θ − η∇f(θ)); gd on smooth problems",
+    .size = sizeof(ista_state),
+    .alloc = ista_alloc, .set = none_set, .iterate = ista_iterate, .free = ista_free,
 };
 
 static int fista_iterate(void *s, bl_inner *it)
@@ -739,10 +748,12 @@ static int fista_iterate(void *s, bl_inner *it)
 }
 
 static const bl_inner_type fista_type = {
-    "fista", "FISTA (Beck & Teboulle): the ISTA step from Nesterov's extrapolated "
-    "point; agd on smooth problems",
-    sizeof(agd_state), agd_alloc, agd_set, fista_iterate, agd_free,
-    NULL, NULL,
+    .name = "fista",
+    .flags = BL_INNER_PROX,
+    .help = "FISTA (Beck & Teboulle): the ISTA step from Nesterov's extrapolated "
+        "point; agd on smooth problems",
+    .size = sizeof(agd_state),
+    .alloc = agd_alloc, .set = agd_set, .iterate = fista_iterate, .free = agd_free,
 };
 
 static int cd_iterate(void *s, bl_inner *it)
@@ -753,10 +764,12 @@ static int cd_iterate(void *s, bl_inner *it)
 }
 
 static const bl_inner_type cd_type = {
-    "cd", "cyclic coordinate descent, exact per coordinate (soft-thresholding); "
-    "lasso and enet",
-    0, none_alloc, none_set, cd_iterate, none_free,
-    NULL, NULL,
+    .name = "cd",
+    .flags = BL_INNER_PROX | BL_INNER_NEEDS_CD,
+    .help = "cyclic coordinate descent, exact per coordinate (soft-thresholding); "
+        "lasso and enet",
+    .size = 0,
+    .alloc = none_alloc, .set = none_set, .iterate = cd_iterate, .free = none_free,
 };
 
 /* ---- the table ---- */
@@ -778,9 +791,11 @@ const bl_inner_type *const bl_inner_types[] = {
 
 const bl_inner_type *bl_inner_lookup(const char *name)
 {
-    for (size_t i = 0; bl_inner_types[i]; i++)
-        if (strcmp(bl_inner_types[i]->name, name) == 0) return bl_inner_types[i];
-    return NULL;
+    const char *names[32];
+    size_t n = 0;
+    for (; n < 32 && bl_inner_types[n]; n++) names[n] = bl_inner_types[n]->name;
+    int k = bl_lookup(name, names, n, "inner solver", NULL, NULL);
+    return k >= 0 ? bl_inner_types[k] : NULL;
 }
 
 const bl_inner_type *bl_inner_auto(const bl_problem *P)
@@ -791,9 +806,22 @@ const bl_inner_type *bl_inner_auto(const bl_problem *P)
     if (nonsmooth(P)) return T->cd_sweep ? &cd_type : &fista_type;
     if (P->p <= (T->hessian ? BL_AUTO_DENSE_MAX : BL_AUTO_HVP_MAX)) return &newton_type;
     /* matrix-free; newton-cg only where H is positive semi-definite */
-    if (T->flags & BL_PROB_CONVEX) S = bl_inner_lookup("newton-cg");
-    if (!S) S = bl_inner_lookup("lbfgs");
-    return S ? S : &agd_type;
+    return T->flags & BL_PROB_CONVEX ? bl_inner_newton_cg : bl_inner_lbfgs;
+}
+
+/* The solvers with every flag of WITH and none of WITHOUT, as "a, b or c". */
+static void solver_names(unsigned with, unsigned without, char *buf, size_t len)
+{
+    const char *names[32];
+    size_t n = 0;
+    for (size_t i = 0; n < 32 && bl_inner_types[i]; i++)
+        if ((bl_inner_types[i]->flags & with) == with && !(bl_inner_types[i]->flags & without))
+            names[n++] = bl_inner_types[i]->name;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, len - k, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    }
 }
 
 /* ---- life cycle ---- */
@@ -837,15 +865,18 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
                    it->theta->size, P->p);
         return BL_EDIM;
     }
-    int prox = it->type == &ista_type || it->type == &fista_type || it->type == &cd_type;
-    if (nonsmooth(P) && !prox) {
-        bl_err_set(e, BL_EINVAL, "%s is non-smooth: use ista, fista or cd (not %s)",
-                   P->type->name, it->type->name);
+    if (nonsmooth(P) && !(it->type->flags & BL_INNER_PROX)) {
+        char use[128];
+        solver_names(BL_INNER_PROX, 0, use, sizeof use);
+        bl_err_set(e, BL_EINVAL, "%s is non-smooth: use %s (not %s)",
+                   P->type->name, use, it->type->name);
         return BL_EUNSUPPORTED;
     }
-    if (it->type == &cd_type && !P->type->cd_sweep) {
-        bl_err_set(e, BL_EINVAL, "cd needs a problem with exact coordinate updates "
-                   "(lasso, enet); %s has none: use gd, agd or newton", P->type->name);
+    if ((it->type->flags & BL_INNER_NEEDS_CD) && !P->type->cd_sweep) {
+        char use[128] = "gd, agd or newton";
+        if (nonsmooth(P)) solver_names(BL_INNER_PROX, BL_INNER_NEEDS_CD, use, sizeof use);
+        bl_err_set(e, BL_EINVAL, "%s needs a problem with exact coordinate updates "
+                   "(lasso, enet); %s has none: use %s", it->type->name, P->type->name, use);
         return BL_EUNSUPPORTED;
     }
     if (!it->omega || it->omega->size != omega->size) {
@@ -923,7 +954,7 @@ int bl_inner_run(bl_inner *it, double tol, size_t maxit, bl_cancel_t *cancel,
         int at_saddle = 0;
         if (bl_inner_test(it, tol) == BL_OK) {
             /* a stationary point that is not a minimum: newton goes on */
-            at_saddle = it->type == &newton_type && newton_saddle(it->state, it);
+            at_saddle = it->type->saddle && it->type->saddle(it->state, it);
             if (!at_saddle) return BL_OK;
         }
         if (k >= maxit) {

@@ -19,9 +19,19 @@ void bl_history_free(bl_history *h);
 
 typedef struct bl_inner bl_inner;
 
+/* What an inner solver is, for the code around it (the type's flags). */
+enum {
+    BL_INNER_PROX = 1u << 0,      /* handles a non-smooth g by its prox (ista,
+                                     fista, cd): the solvers non-smooth problems take */
+    BL_INNER_NEEDS_CD = 1u << 1   /* needs the problem's exact coordinate updates
+                                     (cd_sweep: lasso, enet) */
+};
+
+/* An inner solver: a const type object in designated initializers. */
 typedef struct bl_inner_type {
     const char *name;
     const char *help;
+    unsigned flags;                                /* BL_INNER_* */
     size_t size;                                   /* of the state */
     int (*alloc)(void *state, size_t p);
     int (*set)(void *state, bl_inner *it);         /* it->theta is the start */
@@ -31,6 +41,10 @@ typedef struct bl_inner_type {
      * ‖∇θG‖ (bda: the norm of its aggregated direction), and its name. */
     double (*stop_measure)(const void *state, const bl_inner *it);
     const char *stop_name;
+    /* Optional: 1 when IT, stationary to tol, is not a minimum (H has a
+     * negative eigenvalue): bl_inner_run then goes on (newton leaves the
+     * saddle along the negative curvature). */
+    int (*saddle)(void *state, bl_inner *it);
 } bl_inner_type;
 
 struct bl_inner {
@@ -65,6 +79,7 @@ extern const bl_inner_type *const bl_inner_lbfgs, *const bl_inner_newton_cg;
 extern const bl_inner_type bl_inner_lbfgs_type, bl_inner_newton_cg_type; /* the table's */
 extern const bl_inner_type *const bl_inner_ista, *const bl_inner_fista,
     *const bl_inner_cd;
+/* By name or unique prefix (bl_lookup); NULL when none or ambiguous. */
 const bl_inner_type *bl_inner_lookup(const char *name);
 /* The solver `inner.solver auto` picks for P (doc/manual.md, "Inner
  * solvers"): the type's own (P->type->solver) when it names one; cd (or

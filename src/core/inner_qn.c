@@ -358,10 +358,11 @@ static void lbfgs_free(void *s)
 }
 
 const bl_inner_type bl_inner_lbfgs_type = {
-    "lbfgs", "limited-memory BFGS, memory lbfgs.m, strong-Wolfe line search "
-    "(matrix-free: G and ∇θG only)",
-    sizeof(lbfgs_state), lbfgs_alloc, lbfgs_set, lbfgs_iterate, lbfgs_free,
-    NULL, NULL,
+    .name = "lbfgs",
+    .help = "limited-memory BFGS, memory lbfgs.m, strong-Wolfe line search "
+        "(matrix-free: G and ∇θG only)",
+    .size = sizeof(lbfgs_state),
+    .alloc = lbfgs_alloc, .set = lbfgs_set, .iterate = lbfgs_iterate, .free = lbfgs_free,
 };
 
 /* ---- newton-cg ---- */
@@ -489,10 +490,11 @@ static void ncg_free(void *s)
 }
 
 const bl_inner_type bl_inner_newton_cg_type = {
-    "newton-cg", "truncated Newton: CG on H d = −∇θG with H·v products only "
-    "(forcing min(½, √‖∇θG‖)), Armijo backtracking",
-    sizeof(ncg_state), ncg_alloc, ncg_set, ncg_iterate, ncg_free,
-    NULL, NULL,
+    .name = "newton-cg",
+    .help = "truncated Newton: CG on H d = −∇θG with H·v products only "
+        "(forcing min(½, √‖∇θG‖)), Armijo backtracking",
+    .size = sizeof(ncg_state),
+    .alloc = ncg_alloc, .set = ncg_set, .iterate = ncg_iterate, .free = ncg_free,
 };
 
 const bl_inner_type *const bl_inner_lbfgs = &bl_inner_lbfgs_type;

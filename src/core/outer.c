@@ -21,8 +21,11 @@ static void gd_direction(void *s, const gsl_vector *g, gsl_vector *dir)
 }
 
 static const bl_outer_type gd_type = {
-    "gd", "gradient descent: ω ← ω − s g", 0,
-    gd_alloc, gd_nop, gd_direction, gd_nop, gd_nop,
+    .name = "gd",
+    .help = "gradient descent: ω ← ω − s g",
+    .size = 0,
+    .alloc = gd_alloc, .reset = gd_nop, .direction = gd_direction, .accept = gd_nop,
+    .free = gd_nop,
 };
 
 /* ---- momentum (heavy ball): v ← βv + g, dir = −v, β = 0.9 ---- */
@@ -55,8 +58,11 @@ static void mom_free(void *s)
 }
 
 static const bl_outer_type mom_type = {
-    "momentum", "heavy ball: v ← 0.9 v + g, ω ← ω − s v", sizeof(mom_state),
-    mom_alloc, mom_reset, mom_direction, mom_accept, mom_free,
+    .name = "momentum",
+    .help = "heavy ball: v ← 0.9 v + g, ω ← ω − s v",
+    .size = sizeof(mom_state),
+    .alloc = mom_alloc, .reset = mom_reset, .direction = mom_direction,
+    .accept = mom_accept, .free = mom_free,
 };
 
 /* ---- adam: β1 = 0.9, β2 = 0.999, ε = 1e-8, bias-corrected ---- */
@@ -111,17 +117,22 @@ static void adam_free(void *s)
 }
 
 static const bl_outer_type adam_type = {
-    "adam", "Adam (β1=0.9, β2=0.999, ε=1e-8) with step s", sizeof(adam_state),
-    adam_alloc, adam_reset, adam_direction, adam_accept, adam_free,
+    .name = "adam",
+    .help = "Adam (β1=0.9, β2=0.999, ε=1e-8) with step s",
+    .size = sizeof(adam_state),
+    .alloc = adam_alloc, .reset = adam_reset, .direction = adam_direction,
+    .accept = adam_accept, .free = adam_free,
 };
 
 const bl_outer_type *const bl_outer_types[] = {&gd_type, &mom_type, &adam_type, NULL};
 
 const bl_outer_type *bl_outer_lookup(const char *name)
 {
-    for (size_t i = 0; bl_outer_types[i]; i++)
-        if (strcmp(bl_outer_types[i]->name, name) == 0) return bl_outer_types[i];
-    return NULL;
+    const char *names[32];
+    size_t n = 0;
+    for (; n < 32 && bl_outer_types[n]; n++) names[n] = bl_outer_types[n]->name;
+    int k = bl_lookup(name, names, n, "outer optimiser", NULL, NULL);
+    return k >= 0 ? bl_outer_types[k] : NULL;
 }
 
 /* ---- trace ---- */

@@ -23,6 +23,7 @@ typedef struct bl_outer_type {
 } bl_outer_type;
 
 extern const bl_outer_type *const bl_outer_types[];   /* NULL-terminated */
+/* By name or unique prefix (bl_lookup); NULL when none or ambiguous. */
 const bl_outer_type *bl_outer_lookup(const char *name);
 
 typedef struct bl_outer_conf {

@@ -13,10 +13,11 @@
 
 const bl_problem_type *bl_problem_lookup(const char *name)
 {
-    if (!name) return NULL;
-    for (size_t i = 0; bl_catalogue[i]; i++)
-        if (strcmp(bl_catalogue[i]->name, name) == 0) return bl_catalogue[i];
-    return NULL;
+    const char *names[64];
+    size_t n = 0;
+    for (; n < 64 && bl_catalogue[n]; n++) names[n] = bl_catalogue[n]->name;
+    int k = bl_lookup(name, names, n, "problem", NULL, NULL);
+    return k >= 0 ? bl_catalogue[k] : NULL;
 }
 
 bl_problem *bl_problem_alloc(const bl_problem_type *T, const double *par,

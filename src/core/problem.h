@@ -144,6 +144,7 @@ typedef struct bl_problem_ctl {
 
 /* The catalogue (problems/catalogue.c), NULL-terminated. */
 extern const bl_problem_type *const bl_catalogue[];
+/* By name or unique prefix (bl_lookup); NULL when none or ambiguous. */
 const bl_problem_type *bl_problem_lookup(const char *name);
 
 /* Allocates an instance of T with parameters PAR (NULL: the defaults) on

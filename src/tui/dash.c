@@ -22,6 +22,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "args.h"
+#include "canvas.h"
 #include "command.h"
 #include "dash.h"
 #include "repl.h"
@@ -36,8 +37,6 @@
 #define MSG_RING 64
 #define CMD_HIST 100
 #define CMD_LEN 1024
-#define CANVAS_W 400         /* cells */
-#define CANVAS_H 120
 #define HEAT_LEVELS 12
 #define SURF_N1 60           /* points of a 1-D surface */
 #define SURF_NX 28           /* and of a 2-D one */
@@ -54,11 +53,6 @@ static const int heat_colors[HEAT_LEVELS] = {17, 19, 27, 33, 39, 44, 49, 118, 19
 static const double paces[] = {0.5, 1, 2, 5, 10, 20, 50, 0};   /* steps/s; 0: max */
 #define NPACES (sizeof paces / sizeof paces[0])
 
-/* The estimators e cycles through after those of hypergrad.specs. */
-static const char *const cycle_specs[] = {"exact", "cg:k=10", "neumann:k=20", "fp:k=20",
-                                          "reverse:t=50", "truncated:t=50,k=5",
-                                          "first-order", "onestep", "penalty", "fd"};
-
 typedef struct hist_copy {
     double *v, *r;
     size_t n, cap;
@@ -72,9 +66,13 @@ typedef struct hg_row {
     int outer;                  /* the outer estimator */
 } hg_row;
 
+/* A line of the message area: its kind is the sink's (bl_msg_kind; a
+ * result's lines are BL_MSG_RESULT), or MSG_ECHO for what was typed. */
+enum { MSG_ECHO = BL_MSG_NKINDS };
+
 typedef struct msg {
     char text[256];
-    int kind;                   /* 0 plain, 1 error, 2 warning, 3 echo */
+    int kind;
 } msg;
 
 /* A surface computed in a thread of its own, on copies of what it needs,
@@ -85,7 +83,7 @@ typedef struct surf_job {
     pthread_mutex_t mu;
     bl_cancel_t cancel;
     bl_problem *P;              /* the thread's clone */
-    const bl_problem *origin;   /* the session's problem when it started */
+    unsigned long gen;          /* the session's generation when it started */
     gsl_vector *omega, *theta;
     bl_inner_conf ic;
     double eta;
@@ -113,11 +111,6 @@ typedef struct surf_view {
     const unsigned char *done;
     size_t npoints, ndone, nunconv;
 } surf_view;
-
-typedef struct canvas {
-    int w, h, W, H, unicode;
-    unsigned char dots[CANVAS_H][CANVAS_W];
-} canvas;
 
 typedef struct rect { int y, x, h, w; } rect;
 
@@ -148,8 +141,9 @@ struct bl_dash {
     /* messages */
     msg msgs[MSG_RING];
     size_t nmsg;
-    /* the model */
-    const void *seen[4];        /* P, ω, θ, outer: a new problem when they change */
+    /* the model, made at the session's generation gen (complete: model_ok) */
+    unsigned long gen;
+    int model_ok;
     double F, G, gres, eta;
     hist_copy ih, ah;
     int inner_live, adj_live;
@@ -164,7 +158,7 @@ struct bl_dash {
     char refname[16];
     surf_job *job;
     unsigned job_seen;
-    canvas cv;
+    bl_canvas cv;
 };
 
 /* SIGWINCH: a signal handler can only reach a static; the dashboard's own
@@ -336,28 +330,72 @@ static int message_rows(const bl_dash *D)
     return D->rows >= 40 ? 3 : D->rows >= 30 ? 2 : 1;
 }
 
+/* What run_line captures: everything the command writes (out and errf,
+ * one memstream) and, from the session's sink, where each message starts
+ * and ends in it and its kind. */
+typedef struct capture {
+    FILE *mem;
+    char *buf;
+    size_t len;
+    struct span { size_t at; int kind; } *span;
+    size_t nspan;
+} capture;
+
+/* From here on the text is of KIND (out of memory: of the kind before). */
+static void capture_mark(capture *c, int kind)
+{
+    fflush(c->mem);
+    struct span *sp = realloc(c->span, (c->nspan + 1) * sizeof *sp);
+    if (!sp) return;
+    c->span = sp;
+    sp[c->nspan++] = (struct span){c->len, kind};
+}
+
+/* The session's sink while a command runs in the dashboard: the message
+ * written where it comes, in order with the output, with its kind. */
+static void capture_msg(void *ctx, const bl_msg *m)
+{
+    capture *c = ctx;
+    capture_mark(c, m->kind);
+    bl_msg_write(c->mem, m);
+    capture_mark(c, BL_MSG_RESULT);
+}
+
+/* The kind of the text at offset AT. */
+static int capture_kind(const capture *c, size_t at)
+{
+    int kind = BL_MSG_RESULT;
+    for (size_t i = 0; i < c->nspan && c->span[i].at <= at; i++) kind = c->span[i].kind;
+    return kind;
+}
+
 /* Runs LINE as the prompt would, its output captured into the message
- * area; with PAGER, output longer than the message area opens the
- * overlay. */
+ * area with the kinds the session's sink gave; with PAGER, output longer
+ * than the message area opens the overlay. */
 static int run_line(bl_dash *D, const char *line, int pager)
 {
     bl_session *S = D->S;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        push_msg(D, 1, "out of memory");
+    capture c = {0};
+    c.mem = open_memstream(&c.buf, &c.len);
+    if (!c.mem) {
+        push_msg(D, BL_MSG_ERROR, "out of memory");
         return BL_ENOMEM;
     }
     FILE *out = S->out, *errf = S->errf;
-    S->out = S->errf = mem;
+    bl_msg_sink sink = S->sink;
+    void *ctx = S->sink_ctx;
+    S->out = S->errf = c.mem;
+    S->sink = capture_msg;
+    S->sink_ctx = &c;
     double t0 = bl_clock();
     int st = bl_execute_line(S, line);
     D->t_cmd = bl_clock() - t0;
-    fflush(mem);
+    fflush(c.mem);
     S->out = out;
     S->errf = errf;
-    fclose(mem);
+    S->sink = sink;
+    S->sink_ctx = ctx;
+    fclose(c.mem);
     /* Ctrl-C stopped the command: it also stops a run, and is used up, so
      * that the panels' model is computed (a second Ctrl-C stops that) */
     int stopped = *S->cancel != 0;
@@ -366,7 +404,8 @@ static int run_line(bl_dash *D, const char *line, int pager)
         D->running = 0;
         if (D->job) D->job->cancel = 1;
     }
-    size_t nlines = 0;
+    char *buf = c.buf;
+    size_t len = c.len, nlines = 0;
     for (char *p = buf; p && *p; p++) nlines += *p == '\n';
     if (buf && len && buf[len - 1] != '\n') nlines++;
     int paged = pager && (int)nlines > message_rows(D);
@@ -376,14 +415,14 @@ static int run_line(bl_dash *D, const char *line, int pager)
     }
     char *save = NULL;
     for (char *l = buf ? strtok_r(buf, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        int kind = capture_kind(&c, (size_t)(l - buf));
         clean_line(l);
-        int kind = 0;
-        if (!strncmp(l, "bilab: ", 7)) kind = strstr(l, ": warning: ") ? 2 : 1;
         if (paged) page_add(D, l);
         if (*l) push_msg(D, kind, "%s", l);
     }
     free(buf);
-    if (stopped) push_msg(D, 2, "interrupted (Ctrl-C): stopped");
+    free(c.span);
+    if (stopped) push_msg(D, BL_MSG_WARNING, "interrupted (Ctrl-C): stopped");
     D->dirty = 1;
     return st;
 }
@@ -417,15 +456,6 @@ static void hist_free(hist_copy *h)
     memset(h, 0, sizeof *h);
 }
 
-static int adjoint_at_point(const bl_session *S)
-{
-    const bl_adjoint *it = S->adj;
-    return it && it->P == S->P && it->theta->size == S->theta->size
-           && it->omega->size == S->omega->size
-           && memcmp(it->theta->data, S->theta->data, S->theta->size * sizeof(double)) == 0
-           && memcmp(it->omega->data, S->omega->data, S->omega->size * sizeof(double)) == 0;
-}
-
 /* The estimators of hypergrad.specs and the outer estimator, beside the
  * reference (exact where H is positive definite, fd otherwise), at the
  * current θ and ω.  The session is not changed (no warm-start adjoint is
@@ -435,19 +465,22 @@ static void hg_update(bl_dash *D)
 {
     bl_session *S = D->S;
     size_t d = S->P->d, p = S->P->p;
-    char specs[256], *save = NULL;
+    /* the specs as the settings keep them, parsed when they were set */
+    const bl_setval *hs = &S->set[BL_S_HYPERGRAD_SPECS], *os = &S->set[BL_S_OUTER_ESTIMATOR];
+    const bl_spec *use[HG_MAX];
     size_t n = 0;
     int outer = -1;
-    snprintf(specs, sizeof specs, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
-    for (char *t = strtok_r(specs, " ", &save); t && n < HG_MAX - 1; t = strtok_r(NULL, " ", &save)) {
+    for (size_t k = 0; k < hs->nspec && n < HG_MAX - 1; k++) {
         memset(&D->hg[n], 0, sizeof D->hg[n]);
-        snprintf(D->hg[n].spec, sizeof D->hg[n].spec, "%s", t);
-        if (!strcmp(t, S->set[BL_S_OUTER_ESTIMATOR].str)) outer = (int)n;
+        snprintf(D->hg[n].spec, sizeof D->hg[n].spec, "%s", hs->spec[k].text);
+        use[n] = &hs->spec[k];
+        if (!strcmp(hs->spec[k].text, os->str)) outer = (int)n;
         n++;
     }
     if (outer < 0) {
         memset(&D->hg[n], 0, sizeof D->hg[n]);
-        snprintf(D->hg[n].spec, sizeof D->hg[n].spec, "%s", S->set[BL_S_OUTER_ESTIMATOR].str);
+        snprintf(D->hg[n].spec, sizeof D->hg[n].spec, "%s", os->str);
+        use[n] = os->spec;
         outer = (int)n++;
     }
     D->hg[outer].outer = 1;
@@ -470,7 +503,7 @@ static void hg_update(bl_dash *D)
     int ref = -1;
     for (size_t i = 0; i < n; i++) {
         hg_row *w = &D->hg[i];
-        bl_spec spec;
+        const bl_spec *spec = use[i];
         bl_err e = {0};
         gsl_vector_view gv = gsl_vector_view_array(g + i * d, d);
         if (*S->cancel) {
@@ -478,16 +511,18 @@ static void hg_update(bl_dash *D)
             snprintf(w->err, sizeof w->err, "interrupted");
             continue;
         }
-        if ((w->status = bl_spec_parse(w->spec, &spec, &e)) == BL_OK) {
+        if (!spec) {
+            w->status = BL_EINVAL;
+        } else {
             bl_hg_result r = {.grad = &gv.vector, .adjoint = a};
-            w->status = bl_hypergrad(&spec, &c, &r, &e);
+            w->status = bl_hypergrad(spec, &c, &r, &e);
         }
         if (w->status) {
             snprintf(w->err, sizeof w->err, "%.199s", e.msg[0] ? e.msg : bl_strerror(w->status));
             continue;
         }
         w->norm = gsl_blas_dnrm2(&gv.vector);
-        if (ref < 0 && !strcmp(spec.type->name, "exact") && spec.par[0] == 0) ref = (int)i;
+        if (ref < 0 && bl_spec_is_reference(spec)) ref = (int)i;
     }
     gsl_vector_view rv = gsl_vector_view_array(D->gref, d);
     if (ref >= 0) {
@@ -525,37 +560,40 @@ static void forget(bl_dash *D)
     D->inner_iters = D->adj_iters = 0;
     D->nhg = 0;
     D->have_ref = 0;
+    D->model_ok = 0;
 }
 
 /* Everything the panels show that is not a plain field of the session;
- * called by the key handlers after the session changed. */
+ * called by the key handlers after a command.  Computed again only when
+ * the session's generation moved since (or the last one was stopped);
+ * a new problem or outer optimiser forgets the histories shown. */
 static void model_update(bl_dash *D)
 {
     bl_session *S = D->S;
-    double t0 = bl_clock();
     D->dirty = 1;
-    const void *now[4] = {S->P, S->omega, S->theta, S->outer};
-    if (memcmp(now, D->seen, sizeof now) != 0) {
-        forget(D);
-        memcpy(D->seen, now, sizeof now);
-    }
+    if (D->model_ok && D->gen == S->gen) return;      /* nothing changed */
+    double t0 = bl_clock();
+    if (bl_session_changed(S, D->gen, BL_CHG_PROBLEM | BL_CHG_OUTER)) forget(D);
+    D->gen = S->gen;
+    D->model_ok = 0;
     if (!S->P) return;
     D->F = bl_problem_L(S->P, S->theta, S->omega);
     D->G = bl_problem_G(S->P, S->theta, S->omega);
     D->eta = bl_session_eta(S);
     /* ‖∇θG‖, or the prox-gradient residual of a non-smooth problem */
     D->gres = bl_inner_residual(S->P, S->theta, S->omega, D->eta);
-    if (S->inner && hist_copy_from(&D->ih, &S->inner->hist) == BL_OK) {
+    const bl_inner *in = bl_session_live_inner(S);
+    if (in && hist_copy_from(&D->ih, &in->hist) == BL_OK) {
         D->inner_live = 1;
-        snprintf(D->inner_name, sizeof D->inner_name, "%s", S->inner->type->name);
+        snprintf(D->inner_name, sizeof D->inner_name, "%s", in->type->name);
         D->inner_iters = S->inner_total;
-        D->inner_value = S->inner->value;
-        D->inner_resid = S->inner->resid;
+        D->inner_value = in->value;
+        D->inner_resid = in->resid;
     } else {
         D->inner_live = 0;
     }
     if (S->adj && hist_copy_from(&D->ah, &S->adj->hist) == BL_OK) {
-        D->adj_live = adjoint_at_point(S);
+        D->adj_live = bl_session_live_adjoint(S) != NULL;
         snprintf(D->adj_name, sizeof D->adj_name, "%s", S->adj->type->name);
         D->adj_iters = S->adj->iter;
         D->adj_resid = S->adj->resid;
@@ -564,6 +602,7 @@ static void model_update(bl_dash *D)
         D->adj_live = 0;
     }
     hg_update(D);
+    D->model_ok = !*S->cancel;          /* stopped: computed again next time */
     D->t_model = bl_clock() - t0;
 }
 
@@ -658,7 +697,7 @@ static void job_free(surf_job *J)
 static void job_install(bl_dash *D, surf_job *J)
 {
     bl_session *S = D->S;
-    if (J->origin != S->P || J->ndone == 0) return;
+    if (bl_session_changed(S, J->gen, BL_CHG_PROBLEM) || J->ndone == 0) return;
     size_t n = J->npoints, d = J->P->d;
     bl_surface *s = calloc(1, sizeof *s);
     if (!s) return;
@@ -739,13 +778,13 @@ static void job_poll(bl_dash *D)
         if (J->nunconv)
             snprintf(un, sizeof un, "; %zu points' inner solves stopped short of inner.tol",
                      J->nunconv);
-        push_msg(D, J->nunconv ? 2 : 0, "surface: %zu points in %.3gs%s%s", J->npoints,
+        push_msg(D, J->nunconv ? BL_MSG_WARNING : BL_MSG_NOTE, "surface: %zu points in %.3gs%s%s", J->npoints,
                  J->seconds, J->nfailed ? " (some failed)" : "", un);
     } else if (J->status == BL_EINTR) {
-        push_msg(D, 2, "surface: stopped after %zu of %zu points (kept, partial)", J->ndone,
+        push_msg(D, BL_MSG_WARNING, "surface: stopped after %zu of %zu points (kept, partial)", J->ndone,
                  J->npoints);
     } else {
-        push_msg(D, 1, "surface: %s", J->err);
+        push_msg(D, BL_MSG_ERROR, "surface: %s", J->err);
     }
     job_install(D, J);
     job_free(J);
@@ -797,7 +836,7 @@ static void job_start(bl_dash *D)
             J->vals[a][i] = lo + (hi - lo) * (double)i / (double)(J->n[a] - 1);
     }
     J->P = bl_problem_clone(S->P);
-    J->origin = S->P;
+    J->gen = S->gen;
     J->omega = gsl_vector_alloc(d);
     J->theta = gsl_vector_alloc(S->P->p);
     J->F = malloc(J->npoints * sizeof *J->F);
@@ -823,82 +862,36 @@ static void job_start(bl_dash *D)
                * (J->path ? BL_SURF_SEGMENT : 2);
     if (J->chunk < 4) J->chunk = 4;
     if (pthread_create(&J->tid, NULL, job_main, J) != 0) {
-        push_msg(D, 1, "surface: cannot start a thread");
+        push_msg(D, BL_MSG_ERROR, "surface: cannot start a thread");
         job_free(J);
         return;
     }
     D->job = J;
     D->job_seen = 0;
-    push_msg(D, 0, "surface: %zu points in the background (Ctrl-C stops)", J->npoints);
+    push_msg(D, BL_MSG_NOTE, "surface: %zu points in the background (Ctrl-C stops)", J->npoints);
     return;
 nomem:
-    push_msg(D, 1, "surface: out of memory");
+    push_msg(D, BL_MSG_ERROR, "surface: out of memory");
     job_free(J);
 }
 
 /* ---- drawing: canvases ---- */
 
-static void cv_init(canvas *c, int w, int h, int unicode)
+/* A canvas of the kind the terminal shows: braille, or three ASCII dots
+ * a cell. */
+static bl_canvas *cv_new(bl_dash *D, int w, int h)
 {
-    if (w > CANVAS_W) w = CANVAS_W;
-    if (h > CANVAS_H) h = CANVAS_H;
-    if (w < 1) w = 1;
-    if (h < 1) h = 1;
-    c->w = w;
-    c->h = h;
-    c->unicode = unicode;
-    c->W = unicode ? 2 * w : w;
-    c->H = unicode ? 4 * h : 3 * h;
-    for (int y = 0; y < h; y++) memset(c->dots[y], 0, (size_t)w);
+    bl_canvas_init(&D->cv, D->unicode ? BL_CANVAS_BRAILLE : BL_CANVAS_ASCII3, w, h);
+    return &D->cv;
 }
 
-static void cv_dot(canvas *c, int x, int y)
+static void cv_render(bl_dash *D, const bl_canvas *c, int y0, int x0, attr_t a)
 {
-    static const unsigned char bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20},
-                                            {0x40, 0x80}};
-    if (x < 0 || y < 0 || x >= c->W || y >= c->H) return;
-    if (c->unicode) c->dots[y / 4][x / 2] |= bit[y % 4][x % 2];
-    else c->dots[y / 3][x] |= (unsigned char)(1u << (y % 3));
-}
-
-static void cv_line(canvas *c, int x0, int y0, int x1, int y1)
-{
-    int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-    int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
-    for (int guard = 0; guard < 4 * (c->W + c->H) + 8; guard++) {
-        cv_dot(c, x0, y0);
-        if (x0 == x1 && y0 == y1) break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            y0 += sy;
-        }
-    }
-}
-
-static void cv_render(bl_dash *D, const canvas *c, int y0, int x0, attr_t a)
-{
+    char buf[4];
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
-            unsigned b = c->dots[y][x];
-            if (!b) continue;
-            char s[4];
-            if (c->unicode) {
-                unsigned cp = 0x2800 + b;
-                s[0] = (char)(0xE0 | (cp >> 12));
-                s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                s[2] = (char)(0x80 | (cp & 0x3F));
-                s[3] = '\0';
-            } else {
-                int k = (b & 1) + ((b >> 1) & 1) + ((b >> 2) & 1);
-                s[0] = k == 3 ? '|' : k == 2 ? ':' : b & 1 ? '\'' : b & 2 ? '-' : '.';
-                s[1] = '\0';
-            }
-            put(D, y0 + y, x0 + x, 1, a, s);
+            const char *s = bl_canvas_text(c, x, y, buf);
+            if (s) put(D, y0 + y, x0 + x, 1, a, s);
         }
 }
 
@@ -938,8 +931,7 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
     if ((int)strlen(bot) + 1 > lw) lw = (int)strlen(bot) + 1;
     put(D, r.y, r.x, lw, dim, top);
     if (r.h > 1) put(D, r.y + r.h - 1, r.x, lw, dim, bot);
-    canvas *c = &D->cv;
-    cv_init(c, r.w - lw, r.h, D->unicode);
+    bl_canvas *c = cv_new(D, r.w - lw, r.h);
     int px = -1, py = -1;
     for (size_t i = 0; i < n; i++) {
         if (!(isfinite(v[i]) && v[i] > 0)) {
@@ -948,8 +940,8 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
         }
         int x = n == 1 ? 0 : (int)floor((double)i * (c->W - 1) / (double)(n - 1) + 0.5);
         int y = c->H - 1 - (int)floor((log10(v[i]) - lo) / (hi - lo) * (c->H - 1) + 0.5);
-        if (px >= 0) cv_line(c, px, py, x, y);
-        else cv_dot(c, x, y);
+        if (px >= 0) bl_canvas_line(c, px, py, x, y, 0);
+        else bl_canvas_dot(c, x, y, 0);
         px = x;
         py = y;
     }
@@ -1271,8 +1263,7 @@ static void draw_surface_1d(bl_dash *D, rect in, const surf_view *v)
     }
     put(D, pr.y, in.x, lw - 1, dim, bl_fmt(b, sizeof b, hi, 5));
     put(D, pr.y + pr.h - 1, in.x, lw - 1, dim, bl_fmt(b, sizeof b, lo, 5));
-    canvas *c = &D->cv;
-    cv_init(c, pr.w, pr.h, D->unicode);
+    bl_canvas *c = cv_new(D, pr.w, pr.h);
 #define SX(x) ((int)floor(((x) - x0) / (x1 - x0) * (c->W - 1) + 0.5))
 #define SY(y) (c->H - 1 - (int)floor(((y) - lo) / (hi - lo) * (c->H - 1) + 0.5))
     int px = -1, py = -1;
@@ -1282,8 +1273,8 @@ static void draw_surface_1d(bl_dash *D, rect in, const surf_view *v)
             continue;
         }
         int x = SX(v->ax[0][i]), y = SY(v->F[i]);
-        if (px >= 0) cv_line(c, px, py, x, y);
-        else cv_dot(c, x, y);
+        if (px >= 0) bl_canvas_line(c, px, py, x, y, 0);
+        else bl_canvas_dot(c, x, y, 0);
         px = x;
         py = y;
     }
@@ -1473,9 +1464,9 @@ static void draw_footer(bl_dash *D, int mrows)
     int y0 = D->rows - 1 - mrows;
     for (int i = 0; i < mrows && (size_t)i < D->nmsg && i < MSG_RING; i++) {
         const msg *m = &D->msgs[(D->nmsg - 1 - (size_t)i) % MSG_RING];
-        attr_t a = m->kind == 1 ? style(D, C_ERR, A_BOLD, A_BOLD)
-                   : m->kind == 2 ? style(D, C_WARN, 0, A_BOLD)
-                   : m->kind == 3 ? style(D, C_HINT, 0, A_DIM) : 0;
+        attr_t a = m->kind == BL_MSG_ERROR ? style(D, C_ERR, A_BOLD, A_BOLD)
+                   : m->kind == BL_MSG_WARNING ? style(D, C_WARN, 0, A_BOLD)
+                   : m->kind == MSG_ECHO ? style(D, C_HINT, 0, A_DIM) : 0;
         put(D, y0 + mrows - 1 - i, 0, D->cols, a, m->text);
     }
     int y = D->rows - 1;
@@ -1629,19 +1620,30 @@ static int act(bl_dash *D, const char *line)
     return DASH_REDRAW;
 }
 
+size_t bl_dash_cycle(const bl_session *S, char (*list)[BL_DASH_SPEC_MAX], size_t max)
+{
+    char specs[256], *save = NULL;
+    size_t n = 0;
+    snprintf(specs, sizeof specs, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
+    for (char *t = strtok_r(specs, " ", &save); t && n < max && n < 16;
+         t = strtok_r(NULL, " ", &save))
+        snprintf(list[n++], BL_DASH_SPEC_MAX, "%s", t);
+    for (size_t i = 0; bl_estimators[i] && n < max; i++) {
+        const bl_estimator_type *T = bl_estimators[i];
+        if (T->flags & BL_EST_NOT_LIVE) continue;
+        const char *spec = T->live ? T->live : T->name;
+        size_t k = 0;
+        while (k < n && strcmp(list[k], spec)) k++;
+        if (k == n) snprintf(list[n++], BL_DASH_SPEC_MAX, "%s", spec);
+    }
+    return n;
+}
+
 static void cycle_estimator(bl_dash *D)
 {
     bl_session *S = D->S;
-    char list[32][128], specs[256], *save = NULL;
-    size_t n = 0;
-    snprintf(specs, sizeof specs, "%s", S->set[BL_S_HYPERGRAD_SPECS].str);
-    for (char *t = strtok_r(specs, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
-        snprintf(list[n++], sizeof list[0], "%s", t);
-    for (size_t i = 0; i < sizeof cycle_specs / sizeof cycle_specs[0]; i++) {
-        size_t k = 0;
-        while (k < n && strcmp(list[k], cycle_specs[i])) k++;
-        if (k == n) snprintf(list[n++], sizeof list[0], "%s", cycle_specs[i]);
-    }
+    char list[48][BL_DASH_SPEC_MAX];
+    size_t n = bl_dash_cycle(S, list, 48);
     size_t at = 0;
     for (size_t k = 0; k < n; k++)
         if (!strcmp(list[k], S->set[BL_S_OUTER_ESTIMATOR].str)) at = k + 1;
@@ -1712,7 +1714,7 @@ static void cmd_complete(bl_dash *D)
             if (k == nm) match[nm++] = c;
         }
     if (nm == 0) {
-        push_msg(D, 3, "no completion for '%s'", word);
+        push_msg(D, MSG_ECHO, "no completion for '%s'", word);
     } else {
         size_t common = strlen(match[0]);
         for (size_t i = 1; i < nm; i++) {
@@ -1728,7 +1730,7 @@ static void cmd_complete(bl_dash *D)
                 size_t l = strlen(list);
                 snprintf(list + l, sizeof list - l, "%s%s", i ? " " : "", match[i]);
             }
-            push_msg(D, 3, "%s", list);
+            push_msg(D, MSG_ECHO, "%s", list);
         }
     }
     bl_words_free(w, nw);
@@ -1751,9 +1753,9 @@ static int cmd_key(bl_dash *D, int k)
         if (D->job) {
             /* the command may replace the problem or data the job reads */
             job_stop(D, 1);
-            push_msg(D, 2, "surface stopped for the command line (partial points kept)");
+            push_msg(D, BL_MSG_WARNING, "surface stopped for the command line (partial points kept)");
         }
-        push_msg(D, 3, ":%s", D->cmd);
+        push_msg(D, MSG_ECHO, ":%s", D->cmd);
         run_line(D, D->cmd, 1);
         model_update(D);
         return DASH_REDRAW;
@@ -1839,7 +1841,7 @@ static int on_key(bl_dash *D, int k)
     case ' ':
         D->running = !D->running;
         D->next_due = bl_clock();
-        push_msg(D, 3, D->running ? "running outer steps (space pauses, Ctrl-C stops)" : "paused");
+        push_msg(D, MSG_ECHO, D->running ? "running outer steps (space pauses, Ctrl-C stops)" : "paused");
         return DASH_REDRAW;
     case '+': case '=':
         if (D->pace + 1 < NPACES) D->pace++;
@@ -1875,7 +1877,7 @@ static int on_key(bl_dash *D, int k)
     case ERR:
         return DASH_NONE;
     }
-    if (k >= 32 && k < 127) push_msg(D, 2, "no key '%c' (? lists the keys)", k);
+    if (k >= 32 && k < 127) push_msg(D, BL_MSG_WARNING, "no key '%c' (? lists the keys)", k);
     return DASH_REDRAW;
 }
 
@@ -1887,7 +1889,7 @@ static void interrupt(bl_dash *D)
     D->running = 0;
     if (D->job) D->job->cancel = 1;
     D->cmdmode = 0;
-    push_msg(D, 2, any ? "interrupted (Ctrl-C): stopped" : "Ctrl-C stops a computation; q leaves");
+    push_msg(D, BL_MSG_WARNING, any ? "interrupted (Ctrl-C): stopped" : "Ctrl-C stops a computation; q leaves");
 }
 
 /* One continuous-run step. */
@@ -1897,7 +1899,7 @@ static void tick(bl_dash *D)
     model_update(D);
     if (st != BL_OK) {
         D->running = 0;
-        push_msg(D, 2, "paused: the step failed");
+        push_msg(D, BL_MSG_WARNING, "paused: the step failed");
     }
     double pace = paces[D->pace];
     D->next_due = bl_clock() + (pace > 0 ? 1.0 / pace : 0);
@@ -2026,10 +2028,11 @@ static void loop(bl_dash *D)
 
 int bl_dash_active(const bl_session *S)
 {
-    return S->dash && S->dash->active;
+    const bl_dash *D = S->ui;
+    return D && D->active;
 }
 
-static void dash_free_cb(struct bl_dash *D)
+static void dash_free_cb(void *D)
 {
     model_free(D);
 }
@@ -2050,15 +2053,15 @@ int bl_dash_run(bl_session *S, bl_err *e)
         bl_err_set(e, BL_EINVAL, "no problem loaded (problem use NAME)");
         return BL_EINVAL;
     }
-    bl_dash *D = S->dash;
+    bl_dash *D = S->ui;
     if (D && D->active) {
         bl_err_set(e, BL_EINVAL, "the dashboard is already on the screen");
         return BL_EINVAL;
     }
     if (!D) {
         if (!(D = model_new(S))) return BL_ENOMEM;
-        S->dash = D;
-        S->dash_free = dash_free_cb;
+        S->ui = D;
+        S->ui_free = dash_free_cb;
     }
     fflush(stdout);
     fflush(stderr);
@@ -2127,6 +2130,14 @@ void bl_dash_timings(const bl_dash *D, double *cmd, double *model, double *draw)
     if (cmd) *cmd = D->t_cmd;
     if (model) *model = D->t_model;
     if (draw) *draw = D->t_draw;
+}
+
+const char *bl_dash_message(const bl_dash *D, size_t back, int *kind)
+{
+    if (back >= D->nmsg || back >= MSG_RING) return NULL;
+    const msg *m = &D->msgs[(D->nmsg - 1 - back) % MSG_RING];
+    if (kind) *kind = m->kind;
+    return m->text;
 }
 
 void bl_dash_close(bl_dash *D)

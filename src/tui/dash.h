@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include "bl.h"
+#include "command.h"
 #include "session.h"
 
 /* The keys, for the help overlay, `help dash` and the man page. */
@@ -25,9 +26,20 @@
 
 typedef struct bl_dash bl_dash;
 
+/* The specs the e key cycles the outer estimator through: those of
+ * hypergrad.specs, then the estimator table's live specs (hypergrad.h:
+ * each type's live spec or name, but BL_EST_NOT_LIVE ones), each once.
+ * Fills at most MAX into LIST; returns how many. */
+#define BL_DASH_SPEC_MAX 128
+size_t bl_dash_cycle(const bl_session *S, char (*list)[BL_DASH_SPEC_MAX], size_t max);
+
+/* The dash command (cmd_dash.c), which the program registers with
+ * bl_command_register at start: cli does not know the dashboard. */
+extern const bl_command bl_cmd_dash;
+
 /* Runs the dashboard on the terminal of standard input and output until
  * q (or quit on its command line).  The dashboard's own state (messages,
- * pace, command history) is kept in S->dash between visits.  The terminal
+ * pace, command history) is kept in S->ui between visits.  The terminal
  * is restored on every way out.  Fails with E filled when there is no
  * usable terminal. */
 int bl_dash_run(bl_session *S, bl_err *e);
@@ -45,9 +57,13 @@ bl_dash *bl_dash_open_virtual(bl_session *S, const char *term, FILE *out, FILE *
 int bl_dash_key(bl_dash *D, int key);
 /* Paints the screen now; FULL repaints every cell, not only the changes. */
 void bl_dash_draw(bl_dash *D, int full);
-/* Seconds the last key spent in its command and in refreshing the model,
- * and the last paint. */
+/* Seconds the last key spent in its command and in refreshing the model
+ * (0 when the model was current: nothing changed), and the last paint. */
 void bl_dash_timings(const bl_dash *D, double *cmd, double *model, double *draw);
+/* The BACK-th latest line of the message area (0: the last), NULL past
+ * what is kept; *KIND (if given): its bl_msg_kind, or BL_MSG_NKINDS for
+ * the dashboard's echo of what was typed. */
+const char *bl_dash_message(const bl_dash *D, size_t back, int *kind);
 void bl_dash_close(bl_dash *D);
 
 #endif

@@ -47,7 +47,7 @@ bad "too many arguments" "trace: too many arguments" 'trace now'
 bad "too few arguments" "step: too few arguments" 'step'
 bad "an unterminated quote" "parse: unterminated quote in 'set omega \"1'" 'set omega "1'
 bad "a control byte in a command name" "unknown command 'sh\\\\x1bow'" "$(printf 'sh\033ow')"
-bad "an unknown subcommand" "subcommand 'lst' is unknown" 'problem lst'
+bad "an unknown subcommand" "unknown subcommand 'lst' (did you mean 'list'?" 'problem lst'
 bad "help for nothing" "help" 'help nosuchthing'
 bad "show of nothing" "show: unknown setting 'nosuch'" 'show nosuch'
 
@@ -86,7 +86,7 @@ bad "an index into a setting" "only omega and theta take an index" 'set inner.to
 bad "an empty value in a list" "empty value in '1,,2,3' for theta" 'set theta 1,,2,3'
 
 # ---- problems ----
-bad "an unknown problem" "problem 'ridj' is unknown (did you mean 'ridge'?" 'problem use ridj'
+bad "an unknown problem" "unknown problem 'ridj' (did you mean 'ridge'?" 'problem use ridj'
 bad "an unknown problem parameter" "quadratic has no parameter 'kapa'" 'problem use quadratic kapa=3'
 bad "a problem parameter out of range" "kappa=0.5 is out of range" 'problem use quadratic kappa=0.5'
 bad "a dimension that is not an integer" "p must be an integer" 'problem use quadratic p=2.5'
@@ -131,7 +131,7 @@ bad "a malformed CSV cell" "bad.csv:3: column 2 (b): 'x5' is not a number" "data
 bad "a column list with an escape sequence" "no column named 'zz' (columns: x\\\\x1b\]0;t\\\\x07, y)" \
     "data load $tmpdir/evil.csv target=zz"
 bad "too few synthetic rows" "n=1 is out of range \[2, 1e7\]" 'data synth regression n=1'
-bad "an unknown synthetic kind" "kind 'regresion' is unknown" 'data synth regresion'
+bad "an unknown synthetic kind" "unknown kind 'regresion' (did you mean 'regression'?" 'data synth regresion'
 bad "a missing script" "cannot open '/nonexistent/s.bl'" 'source /nonexistent/s.bl'
 bad "a script that sources itself" "nested more than 16 deep" "source $tmpdir/self.bl"
 bad "no surface to export" "no surface yet" "export surface $tmpdir/x.csv"

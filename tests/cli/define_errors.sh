@@ -46,7 +46,7 @@ expect_error "a parameter named like a function" "'exp' is a name of the languag
 expect_error "a parameter that is not a number" "'abc' is not a number for lam" "define param lam=abc"
 expect_error "the custom problem before it is defined" "custom has no complete definition yet" \
     "problem use custom"
-expect_error "an unknown subcommand" "subcommand 'dimz' is unknown (did you mean 'dims'?" "define dimz theta=1"
+expect_error "an unknown subcommand" "unknown subcommand 'dimz' (did you mean 'dims'?" "define dimz theta=1"
 expect_error "a bad step for define check" "h=2 is out of range" "define check h=2"
 
 # Before the custom problem is in use, a domain error at θ = 0 is a warning:

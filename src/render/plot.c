@@ -5,16 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canvas.h"
 #include "plot.h"
 
 #define MAXW 200
 #define MAXH 80
 
-/* One character cell: braille dot bits (or an ASCII char), a colour and
- * an overlay glyph that wins over the dots. */
+/* The overlay of one character cell: a glyph that wins over the dots,
+ * and its colour. */
 typedef struct cell {
-    unsigned char dots;
-    char ascii;
     int color;
     const char *glyph;
     int alert;                /* an alert glyph: other glyphs do not cover it */
@@ -22,8 +21,10 @@ typedef struct cell {
 
 #define ALERT_COLOR 196       /* red in the 256-colour cube */
 
+/* The dots (their pen is the series) and the overlay. */
 typedef struct canvas {
     int w, h;
+    bl_canvas dots;
     cell c[MAXH][MAXW];
     double x0, x1, y0, y1;    /* data range (transformed when log) */
     int logx, logy, unicode;
@@ -67,30 +68,12 @@ static int dot_y(const canvas *cv, double y) { return to_dot(fdot_y(cv, y), ndot
 
 static void set_dot(canvas *cv, int dx, int dy, int series)
 {
-    static const unsigned char bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
-    if (cv->unicode) {
-        int cx = dx / 2, cy = dy / 4;
-        if (dx < 0 || dy < 0 || cx >= cv->w || cy >= cv->h) return;
-        cv->c[cy][cx].dots |= bit[dy % 4][dx % 2];
-        cv->c[cy][cx].color = series_colors[series % 8];
-    } else {
-        if (dx < 0 || dy < 0 || dx >= cv->w || dy >= cv->h) return;
-        cv->c[dy][dx].ascii = series_ascii[series % 8];
-        cv->c[dy][dx].color = series_colors[series % 8];
-    }
+    bl_canvas_dot(&cv->dots, dx, dy, series);
 }
 
 static void line(canvas *cv, int x0, int y0, int x1, int y1, int series)
 {
-    int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-    int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
-    for (int guard = 0; guard < 4 * (MAXW + MAXH) * 4; guard++) {
-        set_dot(cv, x0, y0, series);
-        if (x0 == x1 && y0 == y1) break;
-        int e2 = 2 * err;
-        if (e2 >= dy) { err += dy; x0 += sx; }
-        if (e2 <= dx) { err += dx; y0 += sy; }
-    }
+    bl_canvas_line(&cv->dots, x0, y0, x1, y1, series);
 }
 
 /* The segment from (X0, Y0) to (X1, Y1) in fractional dots, clipped to
@@ -160,17 +143,15 @@ static void fmt_num(char *buf, size_t len, double v, int logv)
     snprintf(buf, len, "%.4g", logv ? pow(10, v) : v);
 }
 
-static void emit_cell(FILE *f, const canvas *cv, const cell *c, int color)
+static void emit_cell(FILE *f, const canvas *cv, int x, int y, int color)
 {
-    int on = color && (c->glyph || c->dots || c->ascii);
-    if (on) fprintf(f, "\033[38;5;%dm", c->color);
-    if (c->glyph) fputs(c->glyph, f);
-    else if (cv->unicode && c->dots) {
-        unsigned cp = 0x2800u + c->dots;   /* U+2800 + dots, as UTF-8 */
-        fputc(0xE0 | (cp >> 12), f);
-        fputc(0x80 | ((cp >> 6) & 0x3F), f);
-        fputc(0x80 | (cp & 0x3F), f);
-    } else fputc(!cv->unicode && c->ascii ? c->ascii : ' ', f);
+    const cell *c = &cv->c[y][x];
+    char buf[4];
+    const char *dots = bl_canvas_text(&cv->dots, x, y, buf);
+    int on = color && (c->glyph || dots);
+    if (on) fprintf(f, "\033[38;5;%dm", c->glyph ? c->color
+                    : series_colors[cv->dots.c[y][x].pen % 8]);
+    fputs(c->glyph ? c->glyph : dots ? dots : " ", f);
     if (on) fputs("\033[0m", f);
 }
 
@@ -184,6 +165,8 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     cv->logx = o->logx;
     cv->logy = o->logy;
     cv->unicode = o->unicode;
+    bl_canvas_init(&cv->dots, cv->unicode ? BL_CANVAS_BRAILLE : BL_CANVAS_ASCII1, cv->w, cv->h);
+    cv->dots.pens = series_ascii;
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     /* the x axis spans every abscissa, also those whose value is missing
      * (failed grid points), so that it shows the grid asked for */
@@ -238,7 +221,7 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     for (int y = 0; y < cv->h; y++) {
         const char *lab = y == 0 ? top : y == cv->h - 1 ? bot : "";
         fprintf(f, "%10s %s", lab, o->unicode ? "│" : "|");
-        for (int x = 0; x < cv->w; x++) emit_cell(f, cv, &cv->c[y][x], o->color);
+        for (int x = 0; x < cv->w; x++) emit_cell(f, cv, x, y, o->color);
         fputc('\n', f);
     }
     fprintf(f, "%10s %s", "", o->unicode ? "└" : "+");

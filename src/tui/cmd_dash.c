@@ -1,4 +1,5 @@
-/* cmd_dash.c: dash, the live dashboard (src/tui/dash.c). */
+/* cmd_dash.c: dash, the live dashboard (dash.c): a command of the tui
+ * layer, which main.c adds to cli's table (bl_command_register). */
 #include "config.h"
 
 #include <stdio.h>

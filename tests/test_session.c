@@ -3,6 +3,7 @@
  * message sink, and the settings' apply hooks and parsed specs. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,17 @@ static void test_settings(void)
     tap_ok(st != BL_OK && S->outer == o0 && !strcmp(S->set[BL_S_OUTER_OPT].str, "adam")
            && S->gen == g, "a bad value: refused, the optimiser, value and generation kept");
 
+    /* outer.lo ≤ outer.hi is the rows' apply hook: no check elsewhere */
+    int lo = bl_session_set(S, BL_S_OUTER_LO, "1", &e);
+    g = S->gen;
+    st = bl_session_set(S, BL_S_OUTER_HI, "0", &e);
+    tap_ok(lo == BL_OK && st != BL_OK && S->set[BL_S_OUTER_HI].num == INFINITY && S->gen == g
+           && strstr(e.msg, "outer.hi=0 is below outer.lo=1") != NULL,
+           "outer.hi below outer.lo: refused by the row's apply hook, value and generation "
+           "kept (%s)", e.msg);
+    st = bl_session_set(S, BL_S_OUTER_LO, "-inf", &e);
+    tap_ok(st == BL_OK && S->set[BL_S_OUTER_LO].num == -INFINITY, "outer.lo -inf again");
+
     const bl_setval *est = &S->set[BL_S_OUTER_ESTIMATOR];
     tap_ok(est->nspec == 1 && est->spec && !strcmp(est->spec->type->name, "exact"),
            "outer.estimator: the default kept parsed (exact)");
@@ -227,6 +239,14 @@ static void test_messages(void)
     tap_ok(!strcmp(line_of(&m), "note: loaded wine\n"), "a note's line");
     m = (bl_msg){.kind = BL_MSG_NOTE, .cmd = "solve", .text = "no", .flags = BL_MSG_TRIED};
     tap_ok(!strcmp(line_of(&m), "note: solve failed (try): no\n"), "a failure under try");
+    m = (bl_msg){.kind = BL_MSG_ERROR, .cmd = "s\x1b" "et", .text = "bad 'a\nb\x9b\xff'"};
+    tap_ok(!strcmp(line_of(&m), "bilab: s\\x1bet: bad 'a\\x0ab\\x9b\\xff'\n"),
+           "the one writer escapes the command and the text, on one line");
+    m = (bl_msg){.kind = BL_MSG_WARNING, .cmd = "define",
+                 .text = "inner: bad (column 3)\n  1 +\x1b x\n    ^~"};
+    tap_ok(!strcmp(line_of(&m), "bilab: define: warning: inner: bad (column 3)\n"
+                                "  1 +\\x1b x\n    ^~\n"),
+           "an expression's caret display stays under the first line");
 
     /* what the commands post, by kind, with no text to parse */
     bl_session *S = quiet_session();
@@ -267,6 +287,15 @@ static void test_messages(void)
     tap_ok(ob && strstr(ob, "{\"cmd\":\"error\",\"command\":\"set\",\"message\":\"unknown "
                             "setting 'nosuch'") != NULL, "stdout: the JSON error object");
     free(ob);
+    free(eb);
+    /* what was typed comes back escaped through the session's sink */
+    ef = open_memstream(&eb, &el);
+    S->errf = ef;
+    run(S, "set format table; set no\x1b" "such 1");
+    S->errf = null_out;
+    fclose(ef);
+    tap_ok(eb && !strncmp(eb, "bilab: set: unknown setting 'no\\x1bsuch'", 38)
+           && !strchr(eb, '\x1b'), "stderr: typed control bytes come back as \\xNN");
     free(eb);
     bl_session_free(S);
 }

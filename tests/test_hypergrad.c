@@ -66,6 +66,21 @@ static void parse_fails(const char *text, const char *want1, const char *want2)
            "spec \"%s\" refused, spec untouched: \"%s\"", text, e.msg);
 }
 
+/* The advice comes from the estimator table's flags: where H is not
+ * positive definite, and where the dense H of exact is over mem.max. */
+static void check_advice(void)
+{
+    char use[512];
+    bl_estimator_advice_not_pd(use, sizeof use);
+    tap_ok(!strcmp(use, "exact:pinv, neumann or fp with a contracting η, reverse, forward, "
+                   "truncated, onestep, first-order, penalty or fd"),
+           "advice where H is not positive definite: %s", use);
+    bl_estimator_advice_matrix_free(use, sizeof use);
+    tap_ok(!strcmp(use, "cg, neumann or fp with a contracting η, reverse, forward, truncated, "
+                   "onestep, first-order, penalty, fd"),
+           "advice over mem.max (no BL_EST_DENSE_H): %s", use);
+}
+
 static void check_specs(void)
 {
     const bl_estimator_type *ex = bl_estimator_lookup("exact");
@@ -657,6 +672,7 @@ int main(void)
     (void)tap_close;
 
     check_specs();
+    check_advice();
     check_exact_quadratic(100, 0);
     check_exact_quadratic(1e4, 5);
     check_fd_quadratic();

@@ -116,6 +116,10 @@ static void check_table(void)
     tap_ok(!strcmp(use, "exact:pinv, neumann or fp with a contracting η, reverse, forward, "
                    "truncated, onestep, first-order, penalty, fd or halfexact:pinv"),
            "the advice where H is not positive definite names halfexact:pinv: %s", use);
+    bl_estimator_advice_matrix_free(use, sizeof use);
+    tap_ok(!strcmp(use, "cg, neumann or fp with a contracting η, reverse, forward, truncated, "
+                   "onestep, first-order, penalty, fd"),
+           "the advice over mem.max leaves out halfexact, which forms the dense H: %s", use);
 }
 
 /* ---- its number: half the closed-form ∇F at θ* ---- */

@@ -98,11 +98,12 @@ static int exact_at(const bl_hg_ctx *c, const gsl_vector *theta, int pinv,
     double bytes = exact_bytes(p, pinv);
     if (c->mem_max > 0 && bytes > c->mem_max) {
         int g = bytes >= 1e9;
+        char use[512];
+        bl_estimator_advice_matrix_free(use, sizeof use);
         bl_err_set(e, BL_EMEM, "exact: the dense H%s need %.4g %s for p = %zu, over mem.max "
-                   "= %.4g MB; the matrix-free estimators apply: cg, neumann or fp with a "
-                   "contracting η, reverse, forward, truncated, onestep, first-order, penalty, "
-                   "fd", pinv ? " and its eigenvectors" : " and its factor",
-                   bytes / (g ? 1e9 : 1e6), g ? "GB" : "MB", p, c->mem_max / 1e6);
+                   "= %.4g MB; the matrix-free estimators apply: %s",
+                   pinv ? " and its eigenvectors" : " and its factor",
+                   bytes / (g ? 1e9 : 1e6), g ? "GB" : "MB", p, c->mem_max / 1e6, use);
         return BL_EMEM;
     }
     gsl_matrix *H = gsl_matrix_alloc(p, p);
@@ -652,7 +653,7 @@ static const bl_estimator_type exact_type = {
     .cost = "one dense H (or p H-products), one C-product; O(p²) memory",
     .params = exact_params, .nparams = NPAR(exact_params),
     .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
-    .flags = BL_EST_REFERENCE,
+    .flags = BL_EST_REFERENCE | BL_EST_DENSE_H,
     .pd_param = "pinv",
     .kind = BL_EST_IMPLICIT, .error_name = "linear solve",
     .run = exact_run,
@@ -773,6 +774,7 @@ static const bl_estimator_type halfexact_type = {
     .cost = "as exact",
     .params = exact_params, .nparams = NPAR(exact_params),
     .needs = BL_EST_NEEDS_PD | BL_EST_NEEDS_ADJOINT,
+    .flags = BL_EST_DENSE_H,
     .pd_param = "pinv",
     .kind = BL_EST_OTHER, .error_name = "halving",
     .run = halfexact_run,
@@ -824,7 +826,17 @@ void bl_estimator_names(unsigned needs, char *buf, size_t len)
     join_items(buf, len, items, n, " and ");
 }
 
-void bl_estimator_advice_not_pd(char *buf, size_t len)
+/* Whether T belongs in the advice (not_pd: where H is not positive
+ * definite; else: where the dense H is over mem.max). */
+static int advised(const bl_estimator_type *T, int not_pd)
+{
+    if (not_pd) return !(T->needs & BL_EST_NEEDS_PD) || T->pd_param;
+    return !(T->flags & BL_EST_DENSE_H);
+}
+
+/* The advice of bl_estimator_advice_not_pd (NOT_PD) or
+ * bl_estimator_advice_matrix_free, LAST before its last item. */
+static void advice(char *buf, size_t len, int not_pd, const char *last)
 {
     char item[MAX_ESTIMATORS][96], contracting[256];
     const char *items[MAX_ESTIMATORS];
@@ -835,13 +847,13 @@ void bl_estimator_advice_not_pd(char *buf, size_t len)
         for (size_t i = 0; bl_estimators[i] && n < MAX_ESTIMATORS; i++) {
             const bl_estimator_type *T = bl_estimators[i];
             size_t family = T->kind == BL_EST_IMPLICIT ? 0 : T->flags & BL_EST_UNROLLS ? 1 : 2;
-            if (family != pass || ((T->needs & BL_EST_NEEDS_PD) && !T->pd_param)) continue;
+            if (family != pass || !advised(T, not_pd)) continue;
             if (T->needs & BL_EST_NEEDS_CONTRACTION) {
                 if (group < 0) group = (int)n++;
                 continue;
             }
-            if (T->needs & BL_EST_NEEDS_PD) snprintf(item[n], sizeof item[n], "%s:%s", T->name,
-                                                     T->pd_param);
+            if (not_pd && (T->needs & BL_EST_NEEDS_PD))
+                snprintf(item[n], sizeof item[n], "%s:%s", T->name, T->pd_param);
             else snprintf(item[n], sizeof item[n], "%s", T->name);
             n++;
         }
@@ -849,13 +861,24 @@ void bl_estimator_advice_not_pd(char *buf, size_t len)
         const char *names[MAX_ESTIMATORS];
         size_t m = 0;
         for (size_t i = 0; bl_estimators[i] && m < MAX_ESTIMATORS; i++)
-            if (bl_estimators[i]->needs & BL_EST_NEEDS_CONTRACTION)
+            if ((bl_estimators[i]->needs & BL_EST_NEEDS_CONTRACTION)
+                && advised(bl_estimators[i], not_pd))
                 names[m++] = bl_estimators[i]->name;
         join_items(contracting, sizeof contracting, names, m, " or ");
         snprintf(item[group], sizeof item[group], "%.70s with a contracting η", contracting);
     }
     for (size_t i = 0; i < n; i++) items[i] = item[i];
-    join_items(buf, len, items, n, " or ");
+    join_items(buf, len, items, n, last);
+}
+
+void bl_estimator_advice_not_pd(char *buf, size_t len)
+{
+    advice(buf, len, 1, " or ");
+}
+
+void bl_estimator_advice_matrix_free(char *buf, size_t len)
+{
+    advice(buf, len, 0, ", ");
 }
 
 /* ---- specs ---- */

@@ -29,8 +29,11 @@ enum {
                                      positive definite */
     BL_EST_UNROLLS = 1u << 2,     /* runs inner steps θ − η∇θG (or the problem's own
                                      step): they diverge where max|1 − ηλ| > 1 */
-    BL_EST_NOT_LIVE = 1u << 3     /* left out of live views (the dashboard's e):
+    BL_EST_NOT_LIVE = 1u << 3,    /* left out of live views (the dashboard's e):
                                      forward, reverse's number at d times the cost */
+    BL_EST_DENSE_H = 1u << 4      /* forms the dense p × p H (and a factor): checked
+                                     against mem.max first; the others are
+                                     matrix-free (H-products only) */
 };
 
 /* How the inner solves of a command ended: how many there were, how many
@@ -129,6 +132,11 @@ void bl_estimator_names(unsigned needs, char *buf, size_t len);
  * unroll steps, then the rest, each in table order ("exact:pinv, neumann or
  * fp with a contracting η, reverse, forward, truncated, onestep, ..., fd"). */
 void bl_estimator_advice_not_pd(char *buf, size_t len);
+/* What applies where the dense H is over mem.max, as advice: the
+ * estimators without BL_EST_DENSE_H, grouped and ordered as above, the
+ * last after a comma ("cg, neumann or fp with a contracting η, reverse,
+ * ..., penalty, fd"). */
+void bl_estimator_advice_matrix_free(char *buf, size_t len);
 
 /* A parsed spec "name:key=value,key=value" (a bare key means key=1). */
 typedef struct bl_spec {

@@ -203,3 +203,36 @@ void bl_stoch_show_json(bl_session *S, bl_json *j)
     bl_json_int(j, "batch_outer", (long long)o->sout->b);
     bl_json_str(j, "sampler", bl_sampler_names[o->conf.sampler]);
 }
+
+/* help stochastic, help NAME (an algorithm): from the table */
+static void help_one(FILE *f, const bl_sopt_type *T)
+{
+    fprintf(f, "%s (stochastic outer algorithm, set outer.opt %s:key=value,...): %s\n",
+            T->name, T->name, T->help);
+    for (size_t i = 0; i < T->nparams; i++)
+        fprintf(f, "  %s=%.10g  %s\n", T->params[i].name, T->params[i].def, T->params[i].help);
+    if (T->flags & BL_SOPT_BATCHES) fprintf(f, "  needs sampler batches (a memory per batch)\n");
+    if (T->flags & BL_SOPT_FULLBATCH) fprintf(f, "  full batch: ignores the batch sizes\n");
+}
+
+int bl_stoch_help(bl_session *S, const char *topic)
+{
+    FILE *f = S->out;
+    size_t len = strlen(topic);
+    if (len >= 5 && !strncmp("stochastic", topic, len)) {
+        fprintf(f, "stochastic outer algorithms (doc/stochastic.md): set outer.opt "
+                "NAME:key=value,... then step outer [N] or run N.\n"
+                "They run on problems with minibatch oracles (quadsum, ridge, ridge-multi,\n"
+                "logreg, logreg-multi) and keep θ, v ≈ −H⁻¹∇θL (v₀ = 0), memories and λ\n"
+                "between steps; step t (from 0) uses c/(t+1)^a.  Settings: batch.inner,\n"
+                "batch.outer (0: batch_size), sampler (batches|shuffle|uniform), seed.\n"
+                "Each step prints F, ‖∇F‖ and F − F* where the problem has closed forms,\n"
+                "the oracle calls and the epochs (inner samples drawn / n_inner).\n\n");
+        for (size_t k = 0; bl_sopt_types[k]; k++) help_one(f, bl_sopt_types[k]);
+        return 1;
+    }
+    const bl_sopt_type *T = bl_sopt_lookup(topic);
+    if (!T) return 0;
+    help_one(f, T);
+    return 1;
+}

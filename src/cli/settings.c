@@ -269,7 +269,9 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .name = "seed", .kind = BL_SET_INT,
         .lo = 0, .hi = 4294967295.0,
         .def = "0",
-        .help = "default seed of data synth and of the train/validation split",
+        .help = "default seed of data synth and of the train/validation split; the "
+            "stochastic outer algorithms seed their inner sampler with seed, their "
+            "outer one with seed + 1",
         .changes = BL_CHG_SETTING,
     },
     [BL_S_FORMAT] = {

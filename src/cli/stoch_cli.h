@@ -26,6 +26,8 @@ int bl_stoch_run(struct bl_session *S, size_t n, bl_err *e);
  * outer.opt is not stochastic). */
 void bl_stoch_show_text(struct bl_session *S, FILE *f);
 void bl_stoch_show_json(struct bl_session *S, bl_json *j);
+/* help stochastic and help NAME of an algorithm: 1 when TOPIC is one. */
+int bl_stoch_help(struct bl_session *S, const char *topic);
 /* Frees the session's algorithm (outer.opt changed). */
 void bl_stoch_drop(struct bl_session *S);
 

@@ -819,6 +819,24 @@ static void check_qualitative(void)
            "soba, constant steps: ‖∇F‖ stalls at a floor that shrinks with the batch size "
            "(mean of the last 1000 of 3000 steps: b=4 %.3g, b=16 %.3g, b=64 %.3g)", floor[0],
            floor[1], floor[2]);
+    /* StocBiO: the truncated Neumann series biases its hypergradient; the
+     * error after a fixed budget falls with n_shia_steps (full batch and
+     * b = 32) */
+    const int J[4] = {0, 2, 8, 32};
+    for (int b = 0; b < 2; b++) {
+        double err[4];
+        ok = 1;
+        for (int k = 0; k < 4; k++) {
+            char spec[128];
+            snprintf(spec, sizeof spec, "stocbio:step_size=0.3,n_shia_steps=%d,batch_size=%s",
+                     J[k], b ? "32" : "full");
+            ok &= run_spec(P, spec, b ? 1000 : 500, 50, &err[k], &mid, &end) == BL_OK;
+        }
+        tap_ok(ok && err[0] > err[1] && err[1] > err[2] && err[2] > err[3],
+               "stocbio (%s): ‖∇F‖ after %d steps falls with n_shia_steps: J=0 %.3g, 2 %.3g, "
+               "8 %.3g, 32 %.3g", b ? "b=32" : "full batch", b ? 1000 : 500, err[0], err[1],
+               err[2], err[3]);
+    }
     bl_problem_free(P);
 }
 

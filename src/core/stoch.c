@@ -659,6 +659,7 @@ bl_sopt *bl_sopt_alloc(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
                      / (double)(o->sin->b);
         o->period = per >= 1 ? (size_t)per : 1;
     }
+    o->measure = 1;
     o->Fstar = NAN;
     if (mb->optimum) {
         double F;
@@ -733,6 +734,13 @@ int bl_sopt_step(bl_sopt *o, bl_err *e)
         o->rows = r;
         o->caprow = cap;
     }
-    bl_sopt_measure(o, &o->rows[o->nrow++]);
+    bl_sopt_row *r = &o->rows[o->nrow++];
+    if (o->measure) {
+        bl_sopt_measure(o, r);
+    } else {
+        r->F = r->gnorm = r->gap = r->L = r->vres = NAN;
+        r->oracles = o->oracles;
+        r->epochs = (double)o->sin->drawn / (double)o->n_in;
+    }
     return BL_OK;
 }

@@ -174,6 +174,8 @@ typedef struct bl_sopt {
     double Fstar;               /* NAN when unknown */
     size_t nrow, caprow;
     bl_sopt_row *rows;
+    int measure;                /* 1 (default): each row measures F, ‖∇F‖, L and the
+                                   adjoint residual; 0: counts only (benchmarks) */
 } bl_sopt;
 
 /* Starts SPEC on P from θ0, ω0 (v = 0).  Refuses problems without

@@ -177,9 +177,14 @@ void bl_stoch_show_text(bl_session *S, FILE *f)
     char m[256], a[64], b[64];
     measures(S, &r, m, sizeof m);
     fprintf(f, "stoch    %s: %zu steps, %s\n         %lu oracle calls, %s epochs, "
-            "batches %zu/%zu (%s), adjoint residual %s\n", o->spec.text, o->t, m, r.oracles,
+            "batches %zu/%zu (%s)", o->spec.text, o->t, m, r.oracles,
             bl_fmt(a, sizeof a, r.epochs, 4), o->sin->b, o->sout->b,
-            bl_sampler_names[o->conf.sampler], bl_fmt(b, sizeof b, r.vres, 3));
+            bl_sampler_names[o->conf.sampler]);
+    if (isfinite(r.vres)) fprintf(f, ", adjoint residual %s", bl_fmt(b, sizeof b, r.vres, 3));
+    if (o->spec.type == bl_sopt_lookup("f2sa") || o->spec.type == bl_sopt_lookup("bome")) {
+        fprintf(f, ", λ = %s", bl_fmt(b, sizeof b, o->lmbda, 4));
+    }
+    fprintf(f, "\n");
 }
 
 void bl_stoch_show_json(bl_session *S, bl_json *j)

@@ -695,6 +695,7 @@ void bl_sopt_measure(bl_sopt *o, bl_sopt_row *r)
     } else {
         r->vres = NAN;
     }
+    if (o->spec.type == &f2sa_type || o->spec.type == &bome_type) r->vres = NAN;  /* no v */
     gsl_vector_free(ts);
     gsl_vector_free(g);
     gsl_vector_free(ly);

@@ -25,6 +25,7 @@ const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_sor,
     &bl_problem_matcomp,
     &bl_problem_metaridge,
+    &bl_problem_quadsum,
     &bl_problem_custom,
     NULL
 };

@@ -22,6 +22,9 @@ extern const bl_problem_type bl_problem_nonsingleton;
 extern const bl_problem_type bl_problem_sor;
 extern const bl_problem_type bl_problem_matcomp;
 extern const bl_problem_type bl_problem_metaridge;
+extern const bl_problem_type bl_problem_quadsum;
+/* the minibatch oracles of ridge, ridge-multi, logreg, logreg-multi (stoch.h) */
+extern const struct bl_minibatch bl_mb_data;
 extern const bl_problem_type bl_problem_custom;
 extern const bl_problem_type bl_problem_ivreg;
 extern const bl_problem_type bl_problem_oed;
@@ -40,5 +43,10 @@ int bl_quadratic_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star);
  * size, BL_ENOTPD when the normal matrix is singular.  Count nothing. */
 int bl_ivreg_2sls(bl_problem *P, gsl_vector *beta_hat, double *F);
 int bl_ivreg_ols(bl_problem *P, gsl_vector *beta_ols);
+
+/* quadsum: the outer optimum ω* = −(∇²F)⁻¹∇F(0) and F(ω*) into *F_STAR
+ * (either may be NULL), computed when the instance was built.  BL_EINVAL
+ * when P is not a quadsum instance, BL_EDIM on a wrong size. */
+int bl_quadsum_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star);
 
 #endif

@@ -219,6 +219,7 @@ const bl_problem_type bl_problem_logreg = {
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .dataset = "breast_cancer",
     LOGREG_METHODS
+    .mb = &bl_mb_data,
 };
 
 const bl_problem_type bl_problem_logreg_multi = {
@@ -239,4 +240,5 @@ const bl_problem_type bl_problem_logreg_multi = {
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_CLASSIFICATION | BL_PROB_CONVEX,
     .dataset = "breast_cancer",
     LOGREG_METHODS
+    .mb = &bl_mb_data,
 };

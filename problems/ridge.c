@@ -296,6 +296,7 @@ const bl_problem_type bl_problem_ridge = {
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
     .report = ridge_report,
+    .mb = &bl_mb_data,
 };
 
 const bl_problem_type bl_problem_ridge_multi = {
@@ -334,4 +335,5 @@ const bl_problem_type bl_problem_ridge_multi = {
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
     .report = ridge_report,
+    .mb = &bl_mb_data,
 };

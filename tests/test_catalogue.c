@@ -30,7 +30,7 @@ static const double FD_H = 1e-4;
  * definition, and has its own suite). */
 static const char *const own[] = {
     "quadratic", "ridge", "ridge-multi", "logreg", "logreg-multi", "cleaning", "tv1d",
-    "heat", "doublewell", "nonsingleton", "lasso", "enet", "ivreg", "oed", "irl", "sor", "matcomp", "metaridge", NULL,
+    "heat", "doublewell", "nonsingleton", "lasso", "enet", "ivreg", "oed", "irl", "sor", "matcomp", "metaridge", "quadsum", NULL,
 };
 
 static int is_own(const char *name)

@@ -1410,6 +1410,16 @@ static void check_table(void)
                 gsl_vector_free(om);
                 bl_problem_free(P);
             }
+        } else if (T == &bl_problem_quadsum) {
+            bl_err e = {0, ""};
+            bl_problem *P = problem_with(T, "n_inner=60 n_outer=50 dim_inner=8 dim_outer=5", &e);
+            if (tap_ok(P != NULL, "quadsum builds for the table: %s", e.msg)) {
+                gsl_vector *om = gsl_vector_alloc(P->d);
+                bl_problem_omega0(P, om);
+                table_on(P, om, "quadsum(n=60/50,p=8,d=5)");
+                gsl_vector_free(om);
+                bl_problem_free(P);
+            }
         } else if (T == &bl_problem_sor || T == &bl_problem_metaridge
                    || T == &bl_problem_matcomp) {
             table_issue17(T);

@@ -748,7 +748,7 @@ static void check_auto(void)
         {"enet", "cd"}, {"cleaning", "newton"}, {"tv1d", "newton"}, {"heat", "newton"},
         {"doublewell", "newton"}, {"nonsingleton", "newton"}, {"ivreg", "newton"},
         {"oed", "newton"}, {"irl", "gd"}, {"sor", "newton"}, {"matcomp", "fista"},
-        {"metaridge", "newton"}, {"custom", "newton"},
+        {"metaridge", "newton"}, {"quadsum", "newton"}, {"custom", "newton"},
     };
     size_t nw = sizeof want / sizeof want[0], ncat = 0;
     while (bl_catalogue[ncat]) ncat++;

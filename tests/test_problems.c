@@ -585,12 +585,13 @@ static void check_params(void)
     /* lookup */
     tap_ok(bl_problem_lookup("quadratic") == &bl_problem_quadratic
            && bl_problem_lookup("ridge") == &bl_problem_ridge
-           && bl_problem_lookup("nope") == NULL && bl_problem_lookup("quad") == &bl_problem_quadratic
+           && bl_problem_lookup("nope") == NULL && bl_problem_lookup("quadr") == &bl_problem_quadratic
+           && bl_problem_lookup("quad") == NULL && bl_problem_lookup("quads") == &bl_problem_quadsum
            && bl_problem_lookup("ridge-") == &bl_problem_ridge_multi
            && bl_problem_lookup("rid") == NULL && bl_problem_lookup("") == NULL
            && bl_problem_lookup(NULL) == NULL,
            "bl_problem_lookup: exact names (ridge, not ridge-multi), unique prefixes "
-           "(quad, ridge-); rid is ambiguous");
+           "(quadr, quads, ridge-); rid and quad are ambiguous");
     int n = 0, wellformed = 1;
     for (const bl_problem_type *const *t = bl_catalogue; *t; t++, n++)
         wellformed = wellformed && (*t)->name && (*t)->summary && (*t)->inner_text

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "command.h"
 #include "output.h"
+#include "stoch_cli.h"
 
 static void help_all(bl_session *S)
 {
@@ -105,6 +106,7 @@ static int help_topic(bl_session *S, const char *topic, bl_err *e)
         }
         return BL_OK;
     }
+    if (bl_stoch_help(S, topic)) return BL_OK;
     bl_err_set(e, BL_EINVAL, "no help on '%s': %s", topic, ce.msg);
     return BL_EINVAL;
 }

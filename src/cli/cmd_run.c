@@ -9,6 +9,7 @@
 #include "args.h"
 #include "command.h"
 #include "output.h"
+#include "stoch_cli.h"
 
 static const char *const whats[] = {"inner", "outer", "adjoint"};
 
@@ -209,6 +210,7 @@ static void print_outer_row(bl_session *S, const char *cmd)
  * terminal otherwise. */
 static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
 {
+    if (bl_stoch_selected(S)) return bl_stoch_steps(S, n, verbose, e);
     bl_inner_conf ic;
     bl_outer_conf oc;
     bl_session_inner_conf(S, &ic);
@@ -339,6 +341,7 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
     long n;
     (void)argc;
     if (bl_parse_long(argv[0], "N", 1, 100000000, &n, e)) return BL_EINVAL;
+    if (bl_stoch_selected(S)) return bl_stoch_run(S, (size_t)n, e);
     size_t before = S->outer->iter, from = S->outer->trace.n;
     int st = outer_steps(S, (size_t)n, 0, e);
     size_t done = S->outer->iter - before;

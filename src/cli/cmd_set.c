@@ -11,6 +11,7 @@
 #include "command.h"
 #include "linalg.h"
 #include "output.h"
+#include "stoch_cli.h"
 
 /* The words joined with SEP, malloc'd, of any length (a value is never
  * cut short: a long number or θ of any size reads as written). */
@@ -403,6 +404,7 @@ static void show_state(bl_session *S)
         bl_json_str(&j, "outer_opt", S->set[BL_S_OUTER_OPT].str);
         bl_json_str(&j, "estimator", S->set[BL_S_OUTER_ESTIMATOR].str);
         if (rep[0]) bl_json_str(&j, "report", rep);
+        bl_stoch_show_json(S, &j);
         bl_json_end(&j);
         return;
     }
@@ -427,6 +429,7 @@ static void show_state(bl_session *S)
             auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
+    bl_stoch_show_text(S, f);
     /* the problem's own report (problem.h), as lines under "report" */
     for (const char *l = rep; *l;) {
         const char *nl = strchr(l, '\n');

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "expr.h"
 #include "surface.h"
+#include "stoch.h"
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 {
@@ -27,6 +28,7 @@ void bl_session_free(bl_session *S)
     if (S->ui_free) S->ui_free(S->ui);
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
+    bl_sopt_free(S->sopt);
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
     bl_surface_free(S->surf);

@@ -49,6 +49,8 @@ typedef struct bl_session {
     struct bl_surface *cgrid;    /* the last compare over ω */
     struct bl_budget *budget;    /* the last compare over a budget */
     int last_compare;            /* 1: over ω (surf), 2: over a budget */
+    struct bl_sopt *sopt;        /* the stochastic outer algorithm (stoch_cli.h), or NULL */
+    unsigned long sopt_gen;      /* the generation after its last step */
 
     /* settings */
     bl_setval set[BL_NSETTINGS];

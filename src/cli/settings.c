@@ -17,6 +17,8 @@
 #include "outer.h"
 #include "session.h"
 #include "settings.h"
+#include "stoch.h"
+#include "stoch_cli.h"
 
 /* auto, then the solvers of the table */
 static const char *inner_choice(size_t i)
@@ -27,11 +29,20 @@ static const char *inner_choice(size_t i)
     return NULL;
 }
 
+/* the optimisers of outer.h, then the stochastic algorithms of stoch.h */
 static const char *outer_choice(size_t i)
 {
-    for (size_t k = 0; bl_outer_types[k]; k++)
+    size_t k = 0;
+    for (; bl_outer_types[k]; k++)
         if (k == i) return bl_outer_types[k]->name;
+    for (size_t j = 0; bl_sopt_types[j]; j++)
+        if (k + j == i) return bl_sopt_types[j]->name;
     return NULL;
+}
+
+static const char *sampler_choice(size_t i)
+{
+    return i < 3 ? bl_sampler_names[i] : NULL;
 }
 
 static const char *adjoint_choice(size_t i)
@@ -72,6 +83,8 @@ static const char *format_choice(size_t i)
 static int apply_outer_opt(bl_session *S, int idx, const bl_setval *old, bl_err *e)
 {
     if (!S->outer || (old && strcmp(old->str, S->set[idx].str) == 0)) return BL_OK;
+    bl_stoch_drop(S);
+    if (bl_stoch_name(S->set[idx].str)) return BL_OK;  /* S->outer stays, unused */
     bl_outer *o = bl_outer_alloc(bl_outer_lookup(S->set[idx].str), S->P ? S->P->d : 1);
     if (!o) {
         bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -167,7 +180,9 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
     [BL_S_OUTER_OPT] = {
         .name = "outer.opt", .kind = BL_SET_CHOICE,
         .def = "gd",
-        .help = "outer optimiser: gd, momentum (heavy ball, β=0.9), adam",
+        .help = "outer optimiser: gd, momentum (heavy ball, β=0.9), adam; or a "
+            "stochastic algorithm with its parameters, e.g. soba:step_size=0.1,"
+            "outer_ratio=1 (soba, saba, srba, amigo, stocbio, f2sa, bome: help stochastic)",
         .choice = outer_choice, .changes = BL_CHG_OUTER, .apply = apply_outer_opt,
     },
     [BL_S_OUTER_STEP] = {
@@ -273,7 +288,9 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .name = "seed", .kind = BL_SET_INT,
         .lo = 0, .hi = 4294967295.0,
         .def = "0",
-        .help = "default seed of data synth and of the train/validation split",
+        .help = "default seed of data synth and of the train/validation split; the "
+            "stochastic outer algorithms seed their inner sampler with seed, their "
+            "outer one with seed + 1",
         .changes = BL_CHG_SETTING,
     },
     [BL_S_FORMAT] = {
@@ -343,6 +360,30 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .def = "16",
         .help = "plot height in character cells",
         .changes = BL_CHG_SETTING,
+    },
+    [BL_S_BATCH_INNER] = {
+        .name = "batch.inner", .kind = BL_SET_INT,
+        .lo = 0, .hi = 1e9,
+        .def = "0",
+        .help = "minibatch size on the inner (training) samples of the stochastic outer "
+            "algorithms; 0: the algorithm's batch_size",
+        .changes = BL_CHG_OUTER,
+    },
+    [BL_S_BATCH_OUTER] = {
+        .name = "batch.outer", .kind = BL_SET_INT,
+        .lo = 0, .hi = 1e9,
+        .def = "0",
+        .help = "minibatch size on the outer (validation) samples; 0: the algorithm's "
+            "batch_size",
+        .changes = BL_CHG_OUTER,
+    },
+    [BL_S_SAMPLER] = {
+        .name = "sampler", .kind = BL_SET_CHOICE,
+        .def = "batches",
+        .help = "how the stochastic outer algorithms draw minibatches: batches (fixed "
+            "contiguous batches in a random order each epoch), shuffle (samples "
+            "reshuffled each epoch), uniform (with replacement); seeded with seed",
+        .choice = sampler_choice, .changes = BL_CHG_OUTER,
     },
 };
 
@@ -429,12 +470,31 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         size_t n = 0;
         while (n < 64 && s->choice(n)) { names[n] = s->choice(n); n++; }
         bl_err le;
-        int k = bl_lookup(text, names, n, NULL, NULL, &le);
+        /* outer.opt takes a stochastic algorithm's parameters after a colon */
+        char head[256];
+        snprintf(head, sizeof head, "%s", text);
+        char *colon = strchr(head, ':');
+        if (colon) *colon = 0;
+        int k = bl_lookup(head, names, n, NULL, NULL, &le);
         if (k < 0) {
             bl_err_set(e, BL_EINVAL, "%s: %s", s->name, le.msg);
             return BL_EINVAL;
         }
         snprintf(v.str, sizeof v.str, "%s", names[k]);
+        if (idx == BL_S_OUTER_OPT && bl_sopt_lookup(names[k])) {
+            bl_sopt_spec sp;
+            char full[300];
+            snprintf(full, sizeof full, "%s%s%s", names[k], colon ? ":" : "",
+                     colon ? text + (colon - head) + 1 : "");
+            if (bl_sopt_parse(full, &sp, &le)) {
+                bl_err_set(e, BL_EINVAL, "%s: %s", s->name, le.msg);
+                return BL_EINVAL;
+            }
+            snprintf(v.str, sizeof v.str, "%s", sp.text);
+        } else if (colon) {
+            bl_err_set(e, BL_EINVAL, "%s: %s takes no parameters", s->name, names[k]);
+            return BL_EINVAL;
+        }
         v.num = k;
         break;
     }

@@ -111,6 +111,9 @@ typedef struct bl_problem_type {
     const char *solver;
     const char *dataset;
     const char *estimators;
+    /* Optional: minibatch oracles over sample indices (stoch.h); NULL:
+     * the problem has no samples and refuses the stochastic methods. */
+    const struct bl_minibatch *mb;
 } bl_problem_type;
 
 struct bl_problem {

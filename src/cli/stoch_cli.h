@@ -1,0 +1,34 @@
+/* stoch_cli.h: the stochastic outer algorithms (core/stoch.h) at the
+ * prompt: `set outer.opt soba:…` selects one, `step outer` and `run N`
+ * step it, `show` reports it.  Hooks for cmd_run.c, cmd_set.c and
+ * settings.c. */
+#ifndef BL_STOCH_CLI_H
+#define BL_STOCH_CLI_H
+
+#include <stdio.h>
+#include "bl.h"
+#include "output.h"
+
+struct bl_session;
+
+/* Whether the outer.opt value TEXT ("soba:step_size=0.1") names a
+ * stochastic algorithm. */
+int bl_stoch_name(const char *text);
+/* Whether the session's outer.opt is a stochastic algorithm. */
+int bl_stoch_selected(const struct bl_session *S);
+/* N steps (printing each row when VERBOSE); the algorithm starts afresh
+ * from the session's θ and ω (v = 0) when anything it was made from
+ * changed since its last step. */
+int bl_stoch_steps(struct bl_session *S, size_t n, int verbose, bl_err *e);
+/* `run N`: N steps and a summary. */
+int bl_stoch_run(struct bl_session *S, size_t n, bl_err *e);
+/* show: the algorithm's state, as text lines or JSON keys (nothing when
+ * outer.opt is not stochastic). */
+void bl_stoch_show_text(struct bl_session *S, FILE *f);
+void bl_stoch_show_json(struct bl_session *S, bl_json *j);
+/* help stochastic and help NAME of an algorithm: 1 when TOPIC is one. */
+int bl_stoch_help(struct bl_session *S, const char *topic);
+/* Frees the session's algorithm (outer.opt changed). */
+void bl_stoch_drop(struct bl_session *S);
+
+#endif

@@ -1,0 +1,856 @@
+/* test_stochastic.c: issue 16.  quadsum's closed forms against a
+ * computation written here (its mean matrices recovered from gradient
+ * differences, θ* by an LU solve, ∇F by differences of F); the minibatch
+ * oracles (means over index sets, unbiased draws); the sampler; and the
+ * stochastic outer algorithms against re-implementations written here
+ * from doc/catalogue.md "Stochastic and single-loop methods", then the
+ * qualitative claims (SABA linear, SOBA's noise floor). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
+
+#include "fixtures.h"
+#include "data.h"
+#include "stoch.h"
+
+static double relerr(const gsl_vector *a, const gsl_vector *b)
+{
+    double nb = gsl_blas_dnrm2(b);
+    return dist(a, b) / (nb > 0 ? nb : 1);
+}
+
+static bl_problem *build(const char *args)
+{
+    bl_err e = {0, ""};
+    bl_problem *P = problem_with(&bl_problem_quadsum, args, &e);
+    if (!P) tap_ok(0, "quadsum %s builds: %s", args, e.msg);
+    return P;
+}
+
+/* ============================ quadsum closed forms ============================ */
+
+typedef struct {
+    bl_problem *P;
+    gsl_matrix *A, *Ct;     /* Ā (p×p) and C̄ᵀ (p×d) from gradient differences */
+    gsl_vector *a;          /* ā */
+} ref_qs;
+
+/* θ*(ω) = −Ā⁻¹(C̄ᵀω + ā) by LU on the recovered Ā */
+static void ref_theta(ref_qs *R, cvec *om, gsl_vector *th)
+{
+    size_t p = R->P->p;
+    gsl_matrix *LU = gsl_matrix_alloc(p, p);
+    gsl_permutation *pm = gsl_permutation_alloc(p);
+    gsl_vector *rhs = gsl_vector_alloc(p);
+    int sg;
+    gsl_matrix_memcpy(LU, R->A);
+    gsl_vector_memcpy(rhs, R->a);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, R->Ct, om, 1.0, rhs);
+    gsl_vector_scale(rhs, -1.0);
+    gsl_linalg_LU_decomp(LU, pm, &sg);
+    gsl_linalg_LU_solve(LU, pm, rhs, th);
+    gsl_matrix_free(LU);
+    gsl_permutation_free(pm);
+    gsl_vector_free(rhs);
+}
+
+static double ref_F(ref_qs *R, cvec *om)
+{
+    gsl_vector *th = gsl_vector_alloc(R->P->p);
+    ref_theta(R, om, th);
+    double F = R->P->type->L(R->P, th, om);
+    gsl_vector_free(th);
+    return F;
+}
+
+/* central differences of the reference F (exact for a quadratic up to
+ * round-off) */
+static void ref_gradF(ref_qs *R, cvec *om, gsl_vector *g)
+{
+    size_t d = om->size;
+    gsl_vector *o = gsl_vector_alloc(d);
+    const double h = 1e-3;
+    for (size_t k = 0; k < d; k++) {
+        gsl_vector_memcpy(o, om);
+        o->data[k * o->stride] += h;
+        double fp = ref_F(R, o);
+        o->data[k * o->stride] -= 2 * h;
+        double fm = ref_F(R, o);
+        gsl_vector_set(g, k, (fp - fm) / (2 * h));
+    }
+    gsl_vector_free(o);
+}
+
+static void check_quadsum_closed(void)
+{
+    bl_problem *P = build("n_inner=50 n_outer=40 dim_inner=6 dim_outer=4 seed=7");
+    if (!P) return;
+    size_t p = P->p, d = P->d;
+    ref_qs R = {P, gsl_matrix_alloc(p, p), gsl_matrix_alloc(p, d), gsl_vector_alloc(p)};
+    gsl_vector *y0 = gsl_vector_calloc(p), *x0 = gsl_vector_calloc(d), *g = gsl_vector_alloc(p);
+    gsl_vector *e = gsl_vector_alloc(p), *f = gsl_vector_alloc(d);
+    /* recover Ā, ā, C̄ᵀ from the full-batch gradient ∇θG = Āy + C̄ᵀx + ā */
+    P->type->G_theta(P, y0, x0, R.a);
+    for (size_t j = 0; j < p; j++) {
+        gsl_vector_set_basis(e, j);
+        P->type->G_theta(P, e, x0, g);
+        gsl_vector_sub(g, R.a);
+        gsl_vector_view c = gsl_matrix_column(R.A, j);
+        gsl_vector_memcpy(&c.vector, g);
+    }
+    for (size_t k = 0; k < d; k++) {
+        gsl_vector_set_basis(f, k);
+        P->type->G_theta(P, y0, f, g);
+        gsl_vector_sub(g, R.a);
+        gsl_vector_view c = gsl_matrix_column(R.Ct, k);
+        gsl_vector_memcpy(&c.vector, g);
+    }
+    gsl_vector *om = gsl_vector_alloc(d), *ts = gsl_vector_alloc(p), *tr = gsl_vector_alloc(p);
+    gsl_vector *gc = gsl_vector_alloc(d), *gr = gsl_vector_alloc(d);
+    randn(om, 1.0);
+    int st = P->type->theta_star(P, om, ts);
+    ref_theta(&R, om, tr);
+    tap_ok(st == BL_OK && relerr(ts, tr) <= 1e-12, "quadsum: θ*(ω) = −Ā⁻¹(C̄ᵀω + ā) with Ā, "
+           "C̄, ā recovered from ∇θG (rel %.3g)", relerr(ts, tr));
+    P->type->G_theta(P, ts, om, g);
+    tap_ok(gsl_blas_dnrm2(g) <= 1e-12 * gsl_blas_dnrm2(R.a), "quadsum: ∇θG(θ*) = %.3g",
+           gsl_blas_dnrm2(g));
+    st = P->type->hypergrad(P, om, gc);
+    ref_gradF(&R, om, gr);
+    tap_ok(st == BL_OK && relerr(gc, gr) <= 1e-7, "quadsum: closed-form ∇F = differences of "
+           "F(ω) = L(θ*(ω), ω) (rel %.3g)", relerr(gc, gr));
+    /* the optimum */
+    gsl_vector *ws = gsl_vector_alloc(d);
+    double Fs = NAN;
+    st = bl_quadsum_optimum(P, ws, &Fs);
+    ref_gradF(&R, ws, gr);
+    gsl_vector_set_zero(f);
+    ref_gradF(&R, f, gc);
+    tap_ok(st == BL_OK && gsl_blas_dnrm2(gr) <= 1e-7 * gsl_blas_dnrm2(gc), "quadsum: ∇F(ω*) "
+           "= %.3g by differences (‖∇F(0)‖ = %.3g)", gsl_blas_dnrm2(gr), gsl_blas_dnrm2(gc));
+    tap_close(ref_F(&R, ws), Fs, 1e-12, "quadsum: F* = F(ω*)");
+    int above = 1;
+    for (size_t k = 0; k < d; k++)
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            gsl_vector_memcpy(f, ws);
+            f->data[k * f->stride] += 0.1 * sgn;
+            above &= ref_F(&R, f) > Fs;
+        }
+    tap_ok(above, "quadsum: F(ω* ± 0.1 e_k) > F* for every k (strongly convex value function)");
+    /* the means are the means of the samples: the mb hook over every index
+     * (not routed to the full-batch oracles) */
+    const bl_minibatch *mb = P->type->mb;
+    size_t n = mb->n_inner(P), m = mb->n_outer(P);
+    size_t *all = malloc((n > m ? n : m) * sizeof *all);
+    for (size_t i = 0; i < (n > m ? n : m); i++) all[i] = i;
+    gsl_vector *y = gsl_vector_alloc(p), *x = gsl_vector_alloc(d), *v = gsl_vector_alloc(p);
+    gsl_vector *u = gsl_vector_alloc(d), *gp = gsl_vector_alloc(p), *gp2 = gsl_vector_alloc(p);
+    gsl_vector *gd = gsl_vector_alloc(d), *gd2 = gsl_vector_alloc(d);
+    randn(y, 1.0); randn(x, 1.0); randn(v, 1.0); randn(u, 1.0);
+    double worst = 0;
+    mb->G_theta(P, y, x, all, n, gp); P->type->G_theta(P, y, x, gp2); worst = fmax(worst, relerr(gp, gp2));
+    mb->G_omega(P, y, x, all, n, gd); P->type->G_omega(P, y, x, gd2); worst = fmax(worst, relerr(gd, gd2));
+    mb->L_theta(P, y, x, all, m, gp); P->type->L_theta(P, y, x, gp2); worst = fmax(worst, relerr(gp, gp2));
+    mb->L_omega(P, y, x, all, m, gd); P->type->L_omega(P, y, x, gd2); worst = fmax(worst, relerr(gd, gd2));
+    mb->hvp(P, y, x, all, n, v, gp); P->type->hvp(P, y, x, v, gp2); worst = fmax(worst, relerr(gp, gp2));
+    mb->cvp(P, y, x, all, n, v, gd); P->type->cvp(P, y, x, v, gd2); worst = fmax(worst, relerr(gd, gd2));
+    mb->ctvp(P, y, x, all, n, u, gp); P->type->ctvp(P, y, x, u, gp2); worst = fmax(worst, relerr(gp, gp2));
+    tap_ok(worst <= 1e-13, "quadsum: the per-sample oracles averaged over every sample are the "
+           "full-batch oracles (worst rel %.3g)", worst);
+    /* on a minibatch with repeats: H_B v, C_B v, C_Bᵀu are differences of the
+     * minibatch gradients (exact for quadratics) */
+    size_t idx[7] = {3, 17, 17, 0, 49, 21, 3};
+    gsl_vector *yv = gsl_vector_alloc(p), *xu = gsl_vector_alloc(d);
+    gsl_vector_memcpy(yv, y); gsl_vector_add(yv, v);
+    gsl_vector_memcpy(xu, x); gsl_vector_add(xu, u);
+    mb->hvp(P, y, x, idx, 7, v, gp);
+    mb->G_theta(P, yv, x, idx, 7, gp2);
+    mb->G_theta(P, y, x, idx, 7, g);
+    gsl_vector_sub(gp2, g);
+    double e1 = relerr(gp, gp2);
+    mb->cvp(P, y, x, idx, 7, v, gd);
+    mb->G_omega(P, yv, x, idx, 7, gd2);
+    mb->G_omega(P, y, x, idx, 7, f);
+    gsl_vector_sub(gd2, f);
+    double e2 = relerr(gd, gd2);
+    mb->ctvp(P, y, x, idx, 7, u, gp);
+    mb->G_theta(P, y, xu, idx, 7, gp2);
+    gsl_vector_sub(gp2, g);
+    double e3 = relerr(gp, gp2);
+    tap_ok(e1 <= 1e-12 && e2 <= 1e-12 && e3 <= 1e-12, "quadsum minibatch {3,17,17,0,49,21,3}: "
+           "H_B v, C_B v, C_Bᵀu = differences of the minibatch gradients (%.2g %.2g %.2g)",
+           e1, e2, e3);
+    /* deterministic for a seed, different for another */
+    bl_problem *Q = build("n_inner=50 n_outer=40 dim_inner=6 dim_outer=4 seed=7");
+    bl_problem *Q2 = build("n_inner=50 n_outer=40 dim_inner=6 dim_outer=4 seed=8");
+    if (Q && Q2) {
+        double a = bl_problem_L(P, y, x), b = bl_problem_L(Q, y, x), c = bl_problem_L(Q2, y, x);
+        tap_ok(a == b && a != c, "quadsum: the same seed draws the same data, another seed "
+               "other data (L = %.17g, %.17g, %.17g)", a, b, c);
+    }
+    bl_problem_free(Q);
+    bl_problem_free(Q2);
+    bl_problem *bad = NULL;
+    bl_err er = {0, ""};
+    bad = problem_with(&bl_problem_quadsum, "mu_inner=2 L_inner=1", &er);
+    tap_ok(!bad && has(er.msg, "mu_inner"), "quadsum mu_inner > L_inner refused: \"%s\"", er.msg);
+    free(all);
+    gsl_vector_free(y); gsl_vector_free(x); gsl_vector_free(v); gsl_vector_free(u);
+    gsl_vector_free(gp); gsl_vector_free(gp2); gsl_vector_free(gd); gsl_vector_free(gd2);
+    gsl_vector_free(yv); gsl_vector_free(xu); gsl_vector_free(ws);
+    gsl_vector_free(om); gsl_vector_free(ts); gsl_vector_free(tr); gsl_vector_free(gc);
+    gsl_vector_free(gr); gsl_vector_free(y0); gsl_vector_free(x0); gsl_vector_free(g);
+    gsl_vector_free(e); gsl_vector_free(f);
+    gsl_matrix_free(R.A); gsl_matrix_free(R.Ct); gsl_vector_free(R.a);
+    bl_problem_free(P);
+}
+
+/* ================================ sampler ================================ */
+
+static void check_sampler(void)
+{
+    /* batches: n = 10, b = 3: batches {0,1,2}, {3,4,5}, {6,7,8}, {9} (weight 0.1),
+     * each once per epoch, in an order that changes */
+    bl_sampler *s = bl_sampler_alloc(BL_SAMPLER_BATCHES, 10, 3, 5);
+    int ok = s && s->nb == 4, orders_differ = 0;
+    size_t first[4] = {0};
+    for (int ep = 0; ep < 5 && ok; ep++) {
+        int seen[4] = {0};
+        for (int k = 0; k < 4; k++) {
+            bl_batch B;
+            bl_sampler_next(s, &B);
+            seen[B.id]++;
+            size_t m = B.id == 3 ? 1 : 3;
+            ok &= B.m == m && fabs(B.w - (double)m / 10) < 1e-15 && !B.full;
+            for (size_t j = 0; j < B.m; j++) ok &= B.idx[j] == 3 * B.id + j;
+            if (ep == 0) first[k] = B.id;
+            else orders_differ |= first[k] != B.id;
+        }
+        for (int k = 0; k < 4; k++) ok &= seen[k] == 1;
+    }
+    tap_ok(ok && orders_differ && s->epochs == 5, "sampler batches n=10 b=3: 4 contiguous "
+           "batches, each once per epoch, the short one weighted 1/10, the order reshuffled");
+    bl_sampler_free(s);
+    /* shuffle: every index once per epoch */
+    s = bl_sampler_alloc(BL_SAMPLER_SHUFFLE, 23, 5, 9);
+    ok = s != NULL;
+    for (int ep = 0; ep < 4 && ok; ep++) {
+        int seen[23] = {0};
+        size_t got = 0;
+        while (got < 23) {
+            bl_batch B;
+            bl_sampler_next(s, &B);
+            ok &= B.m == (23 - got < 5 ? 23 - got : 5);
+            for (size_t j = 0; j < B.m; j++) seen[B.idx[j]]++;
+            got += B.m;
+        }
+        for (int i = 0; i < 23; i++) ok &= seen[i] == 1;
+    }
+    tap_ok(ok, "sampler shuffle n=23 b=5: every index exactly once per epoch, 4 epochs");
+    bl_sampler_free(s);
+    /* uniform: indices in range; determinism */
+    bl_sampler *a = bl_sampler_alloc(BL_SAMPLER_UNIFORM, 50, 8, 3);
+    bl_sampler *b = bl_sampler_alloc(BL_SAMPLER_UNIFORM, 50, 8, 3);
+    bl_sampler *c = bl_sampler_alloc(BL_SAMPLER_UNIFORM, 50, 8, 4);
+    int same = 1, differ = 0, range = 1;
+    for (int k = 0; k < 100; k++) {
+        bl_batch A, Bb, C;
+        bl_sampler_next(a, &A);
+        bl_sampler_next(b, &Bb);
+        bl_sampler_next(c, &C);
+        for (size_t j = 0; j < 8; j++) {
+            same &= A.idx[j] == Bb.idx[j];
+            differ |= A.idx[j] != C.idx[j];
+            range &= A.idx[j] < 50;
+        }
+    }
+    tap_ok(same && differ && range, "sampler uniform: indices in [0, n), the same for the same "
+           "seed, others for another seed");
+    bl_sampler_free(a);
+    bl_sampler_free(b);
+    bl_sampler_free(c);
+    s = bl_sampler_alloc(BL_SAMPLER_BATCHES, 10, 0, 1);
+    bl_batch B;
+    bl_sampler_next(s, &B);
+    tap_ok(B.full && B.m == 10 && B.w == 1, "sampler batch size 0: one full batch of weight 1");
+    bl_sampler_free(s);
+}
+
+/* Minibatch gradients: over one epoch of batches or shuffle, the weighted
+ * sum is the full gradient; uniform draws are unbiased within a bound
+ * computed from their sample standard deviation. */
+static void check_unbiased(void)
+{
+    bl_problem *P = build("n_inner=203 n_outer=50 dim_inner=5 dim_outer=3 seed=11");
+    if (!P) return;
+    size_t p = P->p, d = P->d;
+    gsl_vector *y = gsl_vector_alloc(p), *x = gsl_vector_alloc(d), *g = gsl_vector_alloc(p);
+    gsl_vector *full = gsl_vector_alloc(p), *acc = gsl_vector_calloc(p);
+    randn(y, 1.0);
+    randn(x, 1.0);
+    bl_problem_G_theta(P, y, x, full);
+    for (int kind = 0; kind < 2; kind++) {
+        bl_sampler *s = bl_sampler_alloc(kind, 203, 8, 2);
+        gsl_vector_set_zero(acc);
+        for (size_t k = 0; k < s->nb; k++) {
+            bl_batch B;
+            bl_sampler_next(s, &B);
+            bl_mb_G_theta(P, y, x, &B, g);
+            gsl_blas_daxpy(B.w, g, acc);
+        }
+        tap_ok(relerr(acc, full) <= 1e-13, "%s n=203 b=8: Σ w_B ∇θG_B over one epoch = ∇θG "
+               "(rel %.3g)", bl_sampler_names[kind], relerr(acc, full));
+        bl_sampler_free(s);
+    }
+    /* uniform with replacement: E ∇θG_B = ∇θG */
+    const size_t R = 4000;
+    bl_sampler *s = bl_sampler_alloc(BL_SAMPLER_UNIFORM, 203, 8, 2);
+    gsl_vector *sq = gsl_vector_calloc(p);
+    gsl_vector_set_zero(acc);
+    for (size_t r = 0; r < R; r++) {
+        bl_batch B;
+        bl_sampler_next(s, &B);
+        bl_mb_G_theta(P, y, x, &B, g);
+        for (size_t j = 0; j < p; j++) {
+            double t = gsl_vector_get(g, j);
+            acc->data[j] += t;
+            sq->data[j] += t * t;
+        }
+    }
+    int ok = 1;
+    double worst = 0;
+    for (size_t j = 0; j < p; j++) {
+        double mean = acc->data[j] / R, var = sq->data[j] / R - mean * mean;
+        double bound = 5 * sqrt(var / R), err = fabs(mean - gsl_vector_get(full, j));
+        ok &= err <= bound;
+        worst = fmax(worst, err / bound);
+    }
+    tap_ok(ok, "uniform b=8: the mean of %zu minibatch gradients is within 5 standard errors of "
+           "∇θG in every coordinate (worst at %.2f of the bound)", R, worst);
+    bl_sampler_free(s);
+    /* full batch: the full-batch oracle, bit for bit */
+    s = bl_sampler_alloc(BL_SAMPLER_SHUFFLE, 203, 0, 2);
+    bl_batch B;
+    bl_sampler_next(s, &B);
+    bl_mb_G_theta(P, y, x, &B, g);
+    tap_ok(B.full && same_bits(g, full), "a full batch (shuffle b=n) gives the full-batch ∇θG "
+           "bit for bit");
+    bl_sampler_free(s);
+    gsl_vector_free(sq);
+    gsl_vector_free(y); gsl_vector_free(x); gsl_vector_free(g); gsl_vector_free(full);
+    gsl_vector_free(acc);
+    bl_problem_free(P);
+}
+
+
+/* ======================= the data problems' minibatch oracles ======================= */
+
+static bl_dataset *synth(const char *kind, size_t n, size_t m, size_t p, unsigned long seed)
+{
+    bl_synth_opts o;
+    bl_synth_opts_default(&o);
+    o.n = n;
+    o.m = m;
+    o.p = p;
+    o.seed = seed;
+    bl_dataset *ds = NULL;
+    bl_err e = {0, ""};
+    if (bl_data_synth(kind, &o, &ds, &e) != BL_OK) tap_diag("synth %s: %s", kind, e.msg);
+    return ds;
+}
+
+/* Over every index the mb hook is the full-batch oracle; on a minibatch
+ * with repeats the per-sample losses are those of a data set made of those
+ * rows (the full-batch oracle of the problem on that data set). */
+static void check_data_problem(const bl_problem_type *T, const char *kind, const double *par)
+{
+    bl_dataset *ds = synth(kind, 37, 23, 5, 4);
+    bl_err e = {0, ""};
+    bl_problem *P = ds ? bl_problem_alloc(T, par, ds, &e) : NULL;
+    if (!tap_ok(P && T->mb, "%s builds on synth %s and has minibatch oracles (%s)", T->name,
+                kind, e.msg)) {
+        bl_problem_free(P);
+        bl_dataset_free(ds);
+        return;
+    }
+    const bl_minibatch *mb = T->mb;
+    size_t p = P->p, d = P->d, n = mb->n_inner(P), m = mb->n_outer(P);
+    size_t all[64];
+    for (size_t i = 0; i < 64; i++) all[i] = i;
+    gsl_vector *y = gsl_vector_alloc(p), *x = gsl_vector_alloc(d), *v = gsl_vector_alloc(p);
+    gsl_vector *u = gsl_vector_alloc(d), *a = gsl_vector_alloc(p), *b = gsl_vector_alloc(p);
+    gsl_vector *c = gsl_vector_alloc(d), *f = gsl_vector_alloc(d);
+    randn(y, 0.5); randn(x, 0.5); randn(v, 1.0); randn(u, 1.0);
+    double w = 0;
+    mb->G_theta(P, y, x, all, n, a); P->type->G_theta(P, y, x, b); w = fmax(w, relerr(a, b));
+    mb->G_omega(P, y, x, all, n, c); P->type->G_omega(P, y, x, f); w = fmax(w, relerr(c, f));
+    mb->L_theta(P, y, x, all, m, a); P->type->L_theta(P, y, x, b); w = fmax(w, relerr(a, b));
+    mb->L_omega(P, y, x, all, m, c); P->type->L_omega(P, y, x, f); w = fmax(w, relerr(c, f));
+    mb->hvp(P, y, x, all, n, v, a); P->type->hvp(P, y, x, v, b); w = fmax(w, relerr(a, b));
+    mb->cvp(P, y, x, all, n, v, c); P->type->cvp(P, y, x, v, f); w = fmax(w, relerr(c, f));
+    mb->ctvp(P, y, x, all, n, u, a); P->type->ctvp(P, y, x, u, b); w = fmax(w, relerr(a, b));
+    tap_ok(w <= 1e-12, "%s: the minibatch oracles over every sample = the full-batch oracles "
+           "(worst rel %.3g)", T->name, w);
+    /* the batch {2, 9, 9, 30}: the problem built on those rows (training and
+     * validation alike) gives the same gradients and products */
+    const size_t idx[4] = {2, 9, 9, 30};
+    bl_dataset *sub = calloc(1, sizeof *sub);
+    sub->name = strdup("rows 2, 9, 9, 30");
+    sub->X = gsl_matrix_alloc(4, ds->X->size2);
+    sub->y = gsl_vector_alloc(4);
+    sub->Xv = gsl_matrix_alloc(4, ds->X->size2);
+    sub->yv = gsl_vector_alloc(4);
+    sub->task = ds->task;
+    for (size_t k = 0; k < 4; k++) {
+        gsl_vector_const_view r = gsl_matrix_const_row(ds->X, idx[k]);
+        gsl_matrix_set_row(sub->X, k, &r.vector);
+        gsl_vector_set(sub->y, k, gsl_vector_get(ds->y, idx[k]));
+        size_t kv = idx[k] % m;
+        gsl_vector_const_view rv = gsl_matrix_const_row(ds->Xv, kv);
+        gsl_matrix_set_row(sub->Xv, k, &rv.vector);
+        gsl_vector_set(sub->yv, k, gsl_vector_get(ds->yv, kv));
+    }
+    size_t idxv[4];
+    for (size_t k = 0; k < 4; k++) idxv[k] = idx[k] % m;
+    bl_problem *Q = bl_problem_alloc(T, par, sub, &e);
+    if (tap_ok(Q != NULL, "%s builds on the 4 rows (%s)", T->name, e.msg)) {
+        w = 0;
+        mb->G_theta(P, y, x, idx, 4, a); Q->type->G_theta(Q, y, x, b); w = fmax(w, relerr(a, b));
+        mb->L_theta(P, y, x, idxv, 4, a); Q->type->L_theta(Q, y, x, b); w = fmax(w, relerr(a, b));
+        mb->hvp(P, y, x, idx, 4, v, a); Q->type->hvp(Q, y, x, v, b); w = fmax(w, relerr(a, b));
+        mb->cvp(P, y, x, idx, 4, v, c); Q->type->cvp(Q, y, x, v, f); w = fmax(w, relerr(c, f));
+        tap_ok(w <= 1e-12, "%s minibatch {2, 9, 9, 30} = the problem on those rows (repeats "
+               "counted twice; worst rel %.3g)", T->name, w);
+    }
+    bl_problem_free(Q);
+    bl_dataset_free(sub);
+    gsl_vector_free(y); gsl_vector_free(x); gsl_vector_free(v); gsl_vector_free(u);
+    gsl_vector_free(a); gsl_vector_free(b); gsl_vector_free(c); gsl_vector_free(f);
+    bl_problem_free(P);
+    bl_dataset_free(ds);
+}
+
+static void check_data_problems(void)
+{
+    const double huber[2] = {1, 0.7};
+    check_data_problem(&bl_problem_ridge, "regression", NULL);
+    check_data_problem(&bl_problem_ridge, "regression", huber);
+    check_data_problem(&bl_problem_ridge_multi, "regression", NULL);
+    check_data_problem(&bl_problem_logreg, "classification", NULL);
+    check_data_problem(&bl_problem_logreg_multi, "classification", NULL);
+    /* soba runs on ridge; logreg with another outer loss is refused */
+    bl_dataset *ds = synth("classification", 37, 23, 5, 4);
+    const double sq[2] = {1, 1};
+    bl_err e = {0, ""};
+    bl_problem *P = bl_problem_alloc(&bl_problem_logreg, sq, ds, &e);
+    bl_sopt_spec sp;
+    bl_sopt_parse("soba:batch_size=8", &sp, &e);
+    bl_sopt_conf conf = {BL_SAMPLER_BATCHES, 0, 0, 1};
+    gsl_vector *th = gsl_vector_calloc(5), *om = gsl_vector_calloc(1);
+    bl_sopt *o = P ? bl_sopt_alloc(&sp, &conf, P, th, om, &e) : NULL;
+    tap_ok(P && !o && has(e.msg, "outer=logistic"), "soba on logreg outer=sqerr refused: \"%s\"",
+           e.msg);
+    bl_problem_free(P);
+    P = bl_problem_alloc(&bl_problem_logreg, NULL, ds, &e);
+    o = P ? bl_sopt_alloc(&sp, &conf, P, th, om, &e) : NULL;
+    int st = o ? BL_OK : BL_EINVAL;
+    for (int k = 0; k < 20 && st == BL_OK; k++) st = bl_sopt_step(o, &e);
+    /* n = 37, b = 8: an epoch is 5 batches (8, 8, 8, 8, 5): 20 steps are 4 epochs */
+    tap_ok(st == BL_OK && o->oracles == 100 && o->rows[19].epochs == 4 && o->rows[18].epochs < 4,
+           "soba b=8 on logreg (n=37): 20 steps, 100 oracle calls, %.4g epochs",
+           o ? o->rows[19].epochs : NAN);
+    bl_sopt_free(o);
+    bl_problem_free(P);
+    gsl_vector_free(th);
+    gsl_vector_free(om);
+    bl_dataset_free(ds);
+}
+
+/* ============== the algorithms against re-implementations (full batch) ============== */
+
+typedef struct {
+    bl_problem *P;
+    gsl_vector *y, *x, *v, *z;
+    double lam;
+} ref_st;
+
+static void Gy(ref_st *r, cvec *y, gsl_vector *g) { bl_problem_G_theta(r->P, y, r->x, g); }
+
+/* y ← y − a·g */
+static void sub(gsl_vector *y, double a, cvec *g) { gsl_blas_daxpy(-a, g, y); }
+
+static void ref_soba(ref_st *r, double s, double ratio, size_t t)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    double rho = s / sqrt((double)(t + 1)), gam = (s / ratio) / sqrt((double)(t + 1));
+    gsl_vector *gy = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p), *ly = gsl_vector_alloc(p);
+    gsl_vector *cv = gsl_vector_alloc(d), *lx = gsl_vector_alloc(d);
+    Gy(r, r->y, gy);
+    bl_problem_hvp(P, r->y, r->x, r->v, hv);
+    bl_problem_cvp(P, r->y, r->x, r->v, cv);
+    bl_problem_L_theta(P, r->y, r->x, ly);
+    bl_problem_L_omega(P, r->y, r->x, lx);
+    sub(r->y, rho, gy);
+    gsl_vector_add(hv, ly);
+    sub(r->v, rho, hv);
+    gsl_vector_add(cv, lx);
+    sub(r->x, gam, cv);
+    gsl_vector_free(gy); gsl_vector_free(hv); gsl_vector_free(ly);
+    gsl_vector_free(cv); gsl_vector_free(lx);
+}
+
+/* SRBA with full batches: the directions are the full gradients, constant
+ * steps (SOBA with a = 0) */
+static void ref_soba_const(ref_st *r, double s, double ratio)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    gsl_vector *gy = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p), *ly = gsl_vector_alloc(p);
+    gsl_vector *cv = gsl_vector_alloc(d), *lx = gsl_vector_alloc(d);
+    Gy(r, r->y, gy);
+    bl_problem_hvp(P, r->y, r->x, r->v, hv);
+    bl_problem_cvp(P, r->y, r->x, r->v, cv);
+    bl_problem_L_theta(P, r->y, r->x, ly);
+    bl_problem_L_omega(P, r->y, r->x, lx);
+    sub(r->y, s, gy);
+    gsl_vector_add(hv, ly);
+    sub(r->v, s, hv);
+    gsl_vector_add(cv, lx);
+    sub(r->x, s / ratio, cv);
+    gsl_vector_free(gy); gsl_vector_free(hv); gsl_vector_free(ly);
+    gsl_vector_free(cv); gsl_vector_free(lx);
+}
+
+/* SABA with one batch per side: memory m and mean m̄ per quantity */
+typedef struct { gsl_vector *m[5], *bar[5]; } saba_mem;
+
+static void saga1(gsl_vector *m, gsl_vector *bar, gsl_vector *g)
+{
+    /* d = g − m + m̄; m̄ ← m̄ + 1·(g − m); m ← g */
+    gsl_vector *gi = gsl_vector_alloc(g->size);
+    gsl_vector_memcpy(gi, g);
+    for (size_t j = 0; j < g->size; j++) {
+        double diff = gsl_vector_get(g, j) - gsl_vector_get(m, j);
+        gsl_vector_set(g, j, diff + gsl_vector_get(bar, j));
+        gsl_vector_set(bar, j, gsl_vector_get(bar, j) + diff);
+    }
+    gsl_vector_memcpy(m, gi);
+    gsl_vector_free(gi);
+}
+
+static void ref_saba(ref_st *r, saba_mem *M, double s, double ratio)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    gsl_vector *q[5] = {gsl_vector_alloc(p), gsl_vector_alloc(p), gsl_vector_alloc(d),
+                        gsl_vector_alloc(p), gsl_vector_alloc(d)};
+    Gy(r, r->y, q[0]);
+    bl_problem_hvp(P, r->y, r->x, r->v, q[1]);
+    bl_problem_cvp(P, r->y, r->x, r->v, q[2]);
+    bl_problem_L_theta(P, r->y, r->x, q[3]);
+    bl_problem_L_omega(P, r->y, r->x, q[4]);
+    for (int k = 0; k < 5; k++) saga1(M->m[k], M->bar[k], q[k]);
+    sub(r->y, s, q[0]);
+    gsl_vector_add(q[1], q[3]);
+    sub(r->v, s, q[1]);
+    gsl_vector_add(q[2], q[4]);
+    sub(r->x, s / ratio, q[2]);
+    for (int k = 0; k < 5; k++) gsl_vector_free(q[k]);
+}
+
+static void ref_amigo_stocbio(ref_st *r, double s, double ratio, size_t K, long J)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    gsl_vector *g = gsl_vector_alloc(p), *ly = gsl_vector_alloc(p), *lx = gsl_vector_alloc(d);
+    gsl_vector *hv = gsl_vector_alloc(p), *cv = gsl_vector_alloc(d), *acc = gsl_vector_alloc(p);
+    for (size_t k = 0; k < K; k++) {
+        Gy(r, r->y, g);
+        sub(r->y, s, g);
+    }
+    bl_problem_L_theta(P, r->y, r->x, ly);
+    bl_problem_L_omega(P, r->y, r->x, lx);
+    if (J < 0) {            /* AmIGO: K warm-started steps on v */
+        for (size_t k = 0; k < K; k++) {
+            bl_problem_hvp(P, r->y, r->x, r->v, hv);
+            gsl_vector_add(hv, ly);
+            sub(r->v, s, hv);
+        }
+    } else {                /* StocBiO: v = −s Σ_{j=0}^{J} (I − sH)^j ∇θL */
+        gsl_vector_memcpy(acc, ly);
+        gsl_vector_memcpy(g, ly);
+        for (long j = 0; j < J; j++) {
+            bl_problem_hvp(P, r->y, r->x, g, hv);
+            sub(g, s, hv);
+            gsl_vector_add(acc, g);
+        }
+        gsl_vector_memcpy(r->v, acc);
+        gsl_vector_scale(r->v, -s);
+    }
+    bl_problem_cvp(P, r->y, r->x, r->v, cv);
+    gsl_vector_add(cv, lx);
+    sub(r->x, s / ratio, cv);
+    gsl_vector_free(g); gsl_vector_free(ly); gsl_vector_free(lx);
+    gsl_vector_free(hv); gsl_vector_free(cv); gsl_vector_free(acc);
+}
+
+static void ref_f2sa(ref_st *r, double s, double ratio, double dl, size_t K, size_t t)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    double ay = s / pow(t + 1.0, 5.0 / 7), az = s / pow(t + 1.0, 4.0 / 7);
+    double gam = (s / ratio) / pow(t + 1.0, 4.0 / 7), dt = dl / pow(t + 1.0, 1.0 / 7);
+    gsl_vector *g1 = gsl_vector_alloc(p), *g2 = gsl_vector_alloc(p), *ly = gsl_vector_alloc(p);
+    gsl_vector *lx = gsl_vector_alloc(d), *a = gsl_vector_alloc(d), *b = gsl_vector_alloc(d);
+    for (size_t k = 0; k < K; k++) {
+        Gy(r, r->y, g1);
+        Gy(r, r->z, g2);
+        bl_problem_L_theta(P, r->y, r->x, ly);
+        gsl_vector_scale(g1, r->lam);
+        gsl_vector_add(g1, ly);
+        sub(r->y, ay, g1);
+        sub(r->z, az, g2);
+    }
+    bl_problem_L_omega(P, r->y, r->x, lx);
+    bl_problem_G_omega(P, r->y, r->x, a);
+    bl_problem_G_omega(P, r->z, r->x, b);
+    gsl_vector_sub(a, b);
+    gsl_vector_scale(a, r->lam);
+    gsl_vector_add(lx, a);
+    sub(r->x, gam, lx);
+    r->lam += dt;
+    gsl_vector_free(g1); gsl_vector_free(g2); gsl_vector_free(ly);
+    gsl_vector_free(lx); gsl_vector_free(a); gsl_vector_free(b);
+}
+
+static void ref_bome(ref_st *r, double s, double ratio, double eta, size_t K)
+{
+    bl_problem *P = r->P;
+    size_t p = P->p, d = P->d;
+    gsl_vector *g = gsl_vector_alloc(p), *fy = gsl_vector_alloc(p), *qy = gsl_vector_alloc(p);
+    gsl_vector *fx = gsl_vector_alloc(d), *qx = gsl_vector_alloc(d), *b = gsl_vector_alloc(d);
+    gsl_vector_memcpy(r->z, r->y);
+    for (size_t k = 0; k < K; k++) {
+        Gy(r, r->z, g);
+        sub(r->z, s, g);
+    }
+    bl_problem_L_theta(P, r->y, r->x, fy);
+    bl_problem_L_omega(P, r->y, r->x, fx);
+    Gy(r, r->y, qy);
+    bl_problem_G_omega(P, r->y, r->x, qx);
+    bl_problem_G_omega(P, r->z, r->x, b);
+    gsl_vector_sub(qx, b);
+    double n2 = 0, dot = 0;
+    for (size_t i = 0; i < p; i++) {
+        n2 += qy->data[i] * qy->data[i];
+        dot += fy->data[i] * qy->data[i];
+    }
+    for (size_t i = 0; i < d; i++) {
+        n2 += qx->data[i] * qx->data[i];
+        dot += fx->data[i] * qx->data[i];
+    }
+    double lam = n2 > 0 ? fmax(eta * n2 - dot, 0) / n2 : 0;
+    gsl_blas_daxpy(lam, qy, fy);
+    gsl_blas_daxpy(lam, qx, fx);
+    sub(r->y, s, fy);
+    sub(r->x, s / ratio, fx);
+    gsl_vector_free(g); gsl_vector_free(fy); gsl_vector_free(qy);
+    gsl_vector_free(fx); gsl_vector_free(qx); gsl_vector_free(b);
+}
+
+static void check_against_reference(void)
+{
+    bl_problem *P = build("n_inner=40 n_outer=30 dim_inner=6 dim_outer=3 seed=5");
+    if (!P) return;
+    size_t p = P->p, d = P->d;
+    gsl_vector *th0 = gsl_vector_alloc(p), *om0 = gsl_vector_alloc(d);
+    randn(th0, 0.5);
+    bl_problem_omega0(P, om0);
+    static const char *const specs[] = {
+        "soba:step_size=0.3,outer_ratio=2,batch_size=full",
+        "saba:step_size=0.3,outer_ratio=2,batch_size=0",
+        "amigo:step_size=0.3,outer_ratio=2,n_inner_steps=3,batch_size=0",
+        "stocbio:step_size=0.3,outer_ratio=2,n_inner_steps=3,n_shia_steps=4,batch_size=0",
+        "f2sa:step_size=0.1,outer_ratio=2,lmbda0=2,delta_lmbda=0.3,n_inner_steps=3,batch_size=0",
+        "bome:step_size=0.2,outer_ratio=2,eta=0.5,n_inner_steps=4",
+        "srba:step_size=0.3,outer_ratio=2,batch_size=0,period_frac=3",
+    };
+    for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) {
+        bl_err e = {0, ""};
+        bl_sopt_spec sp;
+        if (!tap_ok(bl_sopt_parse(specs[k], &sp, &e) == BL_OK, "parse %s (%s)", specs[k], e.msg))
+            continue;
+        bl_sopt_conf conf = {BL_SAMPLER_BATCHES, 0, 0, 1};
+        bl_sopt *o = bl_sopt_alloc(&sp, &conf, P, th0, om0, &e);
+        if (!tap_ok(o != NULL, "%s starts (%s)", specs[k], e.msg)) continue;
+        ref_st r = {P, gsl_vector_alloc(p), gsl_vector_alloc(d), gsl_vector_calloc(p),
+                    gsl_vector_alloc(p), bl_sopt_par(&sp, "lmbda0")};
+        gsl_vector_memcpy(r.y, th0);
+        gsl_vector_memcpy(r.z, th0);
+        gsl_vector_memcpy(r.x, om0);
+        saba_mem M;
+        for (int q = 0; q < 5; q++) {
+            size_t n = q == 2 || q == 4 ? d : p;
+            M.m[q] = gsl_vector_calloc(n);
+            M.bar[q] = gsl_vector_calloc(n);
+        }
+        double s = bl_sopt_par(&sp, "step_size"), ratio = bl_sopt_par(&sp, "outer_ratio");
+        int st = BL_OK;
+        for (size_t t = 0; t < 50 && st == BL_OK; t++) {
+            st = bl_sopt_step(o, &e);
+            switch (k) {
+            case 0: ref_soba(&r, s, ratio, t); break;
+            case 1: ref_saba(&r, &M, s, ratio); break;
+            case 2: ref_amigo_stocbio(&r, s, ratio, 3, -1); break;
+            case 3: ref_amigo_stocbio(&r, s, ratio, 3, 4); break;
+            case 4: ref_f2sa(&r, s, ratio, 0.3, 3, t); break;
+            case 5: ref_bome(&r, s, ratio, 0.5, 4); break;
+            case 6: ref_soba_const(&r, s, ratio); break;
+            }
+        }
+        double ey = relerr(o->y, r.y), ex = relerr(o->x, r.x);
+        double ev = k == 4 || k == 5 ? relerr(o->z, r.z) : relerr(o->v, r.v);
+        double moved = dist(o->x, om0);
+        /* SRBA's recursive directions add differences of full gradients:
+         * the same directions up to round-off, which accumulates */
+        double tol = k == 6 ? 1e-10 : 1e-12;
+        if (k == 6) tap_ok(o->period == 5, "srba n=40+30, b=40, period_frac=3: a full-batch "
+                           "restart every ⌊70·3/40⌋ = 5 steps (%zu)", o->period);
+        tap_ok(st == BL_OK && ey <= tol && ex <= tol && ev <= tol && moved > 1e-3,
+               "%s, full batch, 50 steps = the re-implementation from the catalogue: rel "
+               "θ %.2g, ω %.2g, %s %.2g (ω moved %.3g)", sp.type->name, ey, ex,
+               k == 4 || k == 5 ? "z" : "v", ev, moved);
+        if (k == 4)
+            tap_close(o->lmbda, r.lam, 1e-14, "f2sa: λ after 50 steps = λ₀ + Σ δ/(t+1)^{1/7}");
+        for (int q = 0; q < 5; q++) {
+            gsl_vector_free(M.m[q]);
+            gsl_vector_free(M.bar[q]);
+        }
+        gsl_vector_free(r.y); gsl_vector_free(r.x); gsl_vector_free(r.v); gsl_vector_free(r.z);
+        bl_sopt_free(o);
+    }
+    /* refusals */
+    bl_err e = {0, ""};
+    bl_sopt_spec sp;
+    bl_sopt_parse("saba", &sp, &e);
+    bl_sopt_conf conf = {BL_SAMPLER_SHUFFLE, 0, 0, 1};
+    bl_sopt *o = bl_sopt_alloc(&sp, &conf, P, th0, om0, &e);
+    tap_ok(!o && has(e.msg, "sampler batches"), "saba with sampler shuffle refused: \"%s\"", e.msg);
+    bl_sopt_free(o);
+    bl_problem *Q = quadratic(5, 2, 10, 0.1, 0);
+    gsl_vector *t5 = gsl_vector_calloc(5), *w2 = gsl_vector_calloc(2);
+    conf.sampler = BL_SAMPLER_BATCHES;
+    bl_sopt_parse("soba", &sp, &e);
+    o = bl_sopt_alloc(&sp, &conf, Q, t5, w2, &e);
+    tap_ok(!o && has(e.msg, "no minibatch oracles"), "soba on quadratic refused: \"%s\"", e.msg);
+    bl_problem_free(Q);
+    gsl_vector_free(t5);
+    gsl_vector_free(w2);
+    tap_ok(bl_sopt_parse("soba:step=1", &sp, &e) != BL_OK && has(e.msg, "step_size"),
+           "soba:step=1 refused naming the parameters: \"%s\"", e.msg);
+    tap_ok(bl_sopt_parse("stocbio:n_shia_steps=1.5", &sp, &e) != BL_OK,
+           "stocbio:n_shia_steps=1.5 refused: \"%s\"", e.msg);
+    gsl_vector_free(th0);
+    gsl_vector_free(om0);
+    bl_problem_free(P);
+}
+
+/* ======================== the papers' qualitative claims ======================== */
+
+/* runs SPEC for T steps from θ = 0, ω = ω₀; mean ‖∇F‖ over the last LAST
+ * steps into *TAIL, the last ‖∇F‖ into *END, the one at step T/2 into *MID */
+static int run_spec(bl_problem *P, const char *spec, size_t T, size_t last, double *tail,
+                    double *mid, double *end)
+{
+    bl_err e = {0, ""};
+    bl_sopt_spec sp;
+    if (bl_sopt_parse(spec, &sp, &e)) return BL_EINVAL;
+    gsl_vector *th = gsl_vector_calloc(P->p), *om = gsl_vector_alloc(P->d);
+    bl_problem_omega0(P, om);
+    bl_sopt_conf conf = {BL_SAMPLER_BATCHES, 0, 0, 3};
+    bl_sopt *o = bl_sopt_alloc(&sp, &conf, P, th, om, &e);
+    int st = o ? BL_OK : BL_EINVAL;
+    for (size_t t = 0; t < T && st == BL_OK; t++) st = bl_sopt_step(o, &e);
+    if (st == BL_OK) {
+        double a = 0;
+        for (size_t t = T - last; t < T; t++) a += o->rows[t].gnorm;
+        *tail = a / (double)last;
+        *mid = o->rows[T / 2 - 1].gnorm;
+        *end = o->rows[T - 1].gnorm;
+    }
+    bl_sopt_free(o);
+    gsl_vector_free(th);
+    gsl_vector_free(om);
+    return st;
+}
+
+static void check_qualitative(void)
+{
+    bl_problem *P = build("n_inner=256 n_outer=256 dim_inner=10 dim_outer=5 seed=2442");
+    if (!P) return;
+    double tail, mid, end, g0;
+    {
+        gsl_vector *om = gsl_vector_alloc(P->d), *g = gsl_vector_alloc(P->d);
+        bl_problem_omega0(P, om);
+        P->type->hypergrad(P, om, g);
+        g0 = gsl_blas_dnrm2(g);
+        gsl_vector_free(om);
+        gsl_vector_free(g);
+    }
+    int st = run_spec(P, "saba:step_size=0.2,batch_size=16", 3000, 10, &tail, &mid, &end);
+    tap_ok(st == BL_OK && end <= 1e-9 * g0 && end <= 1e-3 * mid, "saba, constant steps, b=16: "
+           "‖∇F‖ %.3g → %.3g at step 1500 → %.3g at 3000 (linear: to round-off)", g0, mid, end);
+    double floor[3];
+    const size_t bs[3] = {4, 16, 64};
+    int ok = 1;
+    for (int k = 0; k < 3; k++) {
+        char spec[96];
+        snprintf(spec, sizeof spec, "soba:step_size=0.2,decay=0,batch_size=%zu", bs[k]);
+        ok &= run_spec(P, spec, 3000, 1000, &floor[k], &mid, &end) == BL_OK;
+    }
+    tap_ok(ok && floor[0] > 2 * floor[1] && floor[1] > 2 * floor[2] && floor[2] > 1e-4 * g0,
+           "soba, constant steps: ‖∇F‖ stalls at a floor that shrinks with the batch size "
+           "(mean of the last 1000 of 3000 steps: b=4 %.3g, b=16 %.3g, b=64 %.3g)", floor[0],
+           floor[1], floor[2]);
+    /* StocBiO: the truncated Neumann series biases its hypergradient; the
+     * error after a fixed budget falls with n_shia_steps (full batch and
+     * b = 32) */
+    const int J[4] = {0, 2, 8, 32};
+    for (int b = 0; b < 2; b++) {
+        double err[4];
+        ok = 1;
+        for (int k = 0; k < 4; k++) {
+            char spec[128];
+            snprintf(spec, sizeof spec, "stocbio:step_size=0.3,n_shia_steps=%d,batch_size=%s",
+                     J[k], b ? "32" : "full");
+            ok &= run_spec(P, spec, b ? 1000 : 500, 50, &err[k], &mid, &end) == BL_OK;
+        }
+        tap_ok(ok && err[0] > err[1] && err[1] > err[2] && err[2] > err[3],
+               "stocbio (%s): ‖∇F‖ after %d steps falls with n_shia_steps: J=0 %.3g, 2 %.3g, "
+               "8 %.3g, 32 %.3g", b ? "b=32" : "full batch", b ? 1000 : 500, err[0], err[1],
+               err[2], err[3]);
+    }
+    bl_problem_free(P);
+}
+
+int main(void)
+{
+    bl_init();
+    rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20261205);
+    check_quadsum_closed();
+    check_sampler();
+    check_unbiased();
+    check_data_problems();
+    check_against_reference();
+    check_qualitative();
+    gsl_rng_free(rng);
+    return tap_done();
+}

@@ -19,7 +19,7 @@ expect_error "an ambiguous setting lists the candidates" "bilab: set: ambiguous 
 expect_error "an index past ω's dimension" "bilab: set: index 3 is past omega's dimension (1, indices 0..0)" 'set omega[3] 1'
 expect_error "the wrong number of ω values" "omega has dimension 1: give 1 value" 'set omega 1,2'
 expect_error "an unknown problem" "bilab: problem: unknown problem 'ridj' (did you mean 'ridge'? choose quadratic|ridge|" 'problem use ridj'
-expect_error "an ambiguous problem prefix" "bilab: problem: ambiguous problem 'l' (could be logreg, logreg-multi, lasso)" 'problem use l'
+expect_error "an ambiguous problem prefix" "bilab: problem: ambiguous problem 'l' (could be logreg, logreg-multi, lasso, l1logreg)" 'problem use l'
 expect_error "an unknown problem parameter" "quadratic has no parameter 'kapa'" 'problem use quadratic kapa=3'
 expect_error "a problem parameter out of range" "kappa=0.5 is out of range" 'problem use quadratic kappa=0.5'
 expect_error "an integer parameter that is not" "p must be an integer" 'problem use quadratic p=2.5'

@@ -48,8 +48,8 @@ extern const char *const bl_wrap_outer_names[];   /* "holdout", "cv" */
     "trained without fold k, G = Σ_k G_k(θ_k), L = (1/K) Σ_k L_k(θ_k) on fold k; " \
     "H is block diagonal and ∇F is the mean of the folds' hypergradients; the " \
     "folds run in parallel (OpenMP), summed in fold order.\n" \
-    "learn_eta=1: ω gets a last entry log η, the step of reverse, forward and " \
-    "truncated (unless their eta= is set), which differentiate through " \
+    "learn_eta=1: ω gets a last entry log η, the step of reverse, forward, " \
+    "truncated and onestep (unless their eta= is set), which differentiate through " \
     "∂Φ/∂log η = (Φ(θ) − θ)⊙[Φ ≠ 0]; G and L do not depend on it, so exact, " \
     "cg and fd give 0 there."
 

@@ -426,6 +426,24 @@ static void check_unrolled(void)
         for (int m = 0; m < 3; m++) check_momentum(P, om, methods[m == 2 ? 2 : m], 0.5, 25, 0, 0);
         int st = solve(P, om, th, 1e-13) || estimate(P, "exact", om, th, g)
                  || estimate(P, "fd", om, th, gf);
+        /* onestep at θ = θ* · 0.5 (at θ* itself Φ(θ*) = θ* for every η):
+         * ∂L(Φ(θ; e^{ω_η}))/∂log η against differences of it */
+        gsl_vector *go = gsl_vector_alloc(P->d), *t1 = gsl_vector_alloc(P->p);
+        gsl_vector_scale(th, 0.5);
+        double Fo[2], h = 1e-6, w0 = gsl_vector_get(om, P->d - 1);
+        for (int sgn = 0; sgn < 2; sgn++) {
+            gsl_vector_set(om, P->d - 1, w0 + (sgn ? -h : h));
+            P->type->step(P, th, om, exp(gsl_vector_get(om, P->d - 1)), t1);
+            Fo[sgn] = P->type->L(P, t1, om);
+        }
+        gsl_vector_set(om, P->d - 1, w0);
+        double fo = (Fo[0] - Fo[1]) / (2 * h);
+        int so = estimate(P, "onestep", om, th, go);
+        tap_ok(!so && fabs(fo) > 1e-6 && fabs(gsl_vector_get(go, P->d - 1) - fo) <= 1e-5 * fabs(fo),
+               "%s learn_eta=1: onestep's ∂/∂log η = %.10g, differences of L(Φ(θ*/2)) %.10g",
+               P->type->name, gsl_vector_get(go, P->d - 1), fo);
+        gsl_vector_free(go);
+        gsl_vector_free(t1);
         tap_ok(!st && gsl_vector_get(g, P->d - 1) == 0 && fabs(gsl_vector_get(gf, P->d - 1)) <= 1e-12,
                "%s learn_eta=1: exact and fd see no η (∂F/∂log η = %g and %g)", P->type->name,
                gsl_vector_get(g, P->d - 1), gsl_vector_get(gf, P->d - 1));

@@ -449,6 +449,8 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     (void)e;
     bl_problem *P = c->P;
     double eta = step_of(&par[0], c);
+    int learn = P->eta_slot && par[0] <= 0;            /* learn_eta: η = e^{ω_slot} */
+    if (learn) eta = exp(gsl_vector_get(c->omega, P->eta_slot - 1));
     gsl_vector *th1 = gsl_vector_alloc(P->p), *gl = gsl_vector_alloc(P->p);
     gsl_vector *cv = gsl_vector_alloc(P->d);
     if (!th1 || !gl || !cv) {
@@ -463,6 +465,7 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     bl_problem_L_omega(P, th1, c->omega, r->grad);
     if (own_step(P)) {                                 /* + (∂Φ/∂ω)ᵀ∇θL(θ') */
         bl_problem_step_vjp(P, c->theta, c->omega, eta, gl, NULL, cv);
+        if (P->eta_slot && !learn) gsl_vector_set(cv, P->eta_slot - 1, 0.0);
         gsl_vector_add(r->grad, cv);
     } else {
         bl_problem_cvp(P, c->theta, c->omega, gl, cv);

@@ -220,6 +220,124 @@ static void bench_growth(void)
            ts[0] * 1e3, ts[3] * 1e3, loglog_slope(ps, ts, 4));
 }
 
+/* Issue 17 item 7 and 8: the default hypergradient (exact on the support)
+ * of wlasso and l1logreg at growing p with a log-log fit; outer=cv's folds
+ * on 1 and 2 threads (cd sweeps of l1logreg, 4 folds); reverse through
+ * heavy-ball and Nesterov steps against gd (same products). */
+static void bench_sparse(void)
+{
+    printf("sparse models (issue 17: wlasso, l1logreg, outer=cv, unrolled momentum)\n");
+    const char *kinds[2] = {"regression", "classification"};
+    const bl_problem_type *types[2] = {&bl_problem_wlasso, &bl_problem_l1logreg};
+    double ps[4] = {25, 50, 100, 200}, ts[4], sec;
+    bl_spec spec;
+    bl_spec_parse("exact", &spec, NULL);
+    for (int k = 0; k < 2; k++) {
+        bl_inner_conf ic = {bl_inner_cd, 0, 1e-8, 100000, 0};
+        for (int i = 0; i < 4; i++) {
+            bl_synth_opts so;
+            bl_synth_opts_default(&so);
+            so.n = 400;
+            so.m = 200;
+            so.p = (size_t)ps[i];
+            bl_dataset *ds = NULL;
+            bl_data_synth(kinds[k], &so, &ds, NULL);
+            bl_problem *P = ds ? bl_problem_alloc(types[k], NULL, ds, NULL) : NULL;
+            if (!P) return;
+            gsl_vector *om = gsl_vector_alloc(P->d), *th = gsl_vector_calloc(P->p);
+            gsl_vector *g = gsl_vector_alloc(P->d), *adj = gsl_vector_alloc(P->p);
+            bl_problem_omega0(P, om);
+            bl_inner_solve_at(P, &ic, om, th, NULL, NULL, NULL);
+            bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                           .eta = bl_inner_default_eta(P, th, om)};
+            bl_hg_result r = {.grad = g, .adjoint = adj};
+            TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
+            ts[i] = sec;
+            bl_problem_free(P);
+            bl_dataset_free(ds);
+            gsl_vector_free(om);
+            gsl_vector_free(th);
+            gsl_vector_free(g);
+            gsl_vector_free(adj);
+        }
+        char what[96];
+        snprintf(what, sizeof what, "%s exact, n = 400, p = 25 … 200", types[k]->name);
+        printf("  %-52s %.3g … %.3g ms, ∝ p^%.2f\n", what, ts[0] * 1e3, ts[3] * 1e3,
+               loglog_slope(ps, ts, 4));
+    }
+#ifdef _OPENMP
+    {
+        bl_synth_opts so;
+        bl_synth_opts_default(&so);
+        so.n = 4000;
+        so.m = 100;
+        so.p = 50;
+        bl_dataset *ds = NULL;
+        bl_data_synth("classification", &so, &ds, NULL);
+        double par[3] = {1, 4, 0}, t[2], cp[2] = {0, 0};
+        bl_problem *P = ds ? bl_problem_alloc(&bl_problem_l1logreg, par, ds, NULL) : NULL;
+        if (P) {
+            gsl_vector *om = gsl_vector_alloc(P->d), *th = gsl_vector_calloc(P->p);
+            bl_problem_omega0(P, om);
+            int nt0 = omp_get_max_threads();
+            for (int nt = 1; nt <= 2; nt++) {
+                omp_set_num_threads(nt);
+                t[nt - 1] = INFINITY;
+                for (int rep = 0; rep < 3; rep++) {
+                    gsl_vector_set_zero(th);
+                    double c0 = cpu_seconds(), w0 = bl_clock();
+                    TIMEIT(sec, P->type->cd_sweep(P, th, om));
+                    if (sec < t[nt - 1]) {
+                        t[nt - 1] = sec;
+                        cp[nt - 1] = (cpu_seconds() - c0) / ((bl_clock() - w0) / sec);
+                    }
+                }
+                char what[96];
+                snprintf(what, sizeof what, "l1logreg outer=cv folds=4 (n = 4000, p = 50): a cd "
+                         "sweep, %d thread%s", nt, nt > 1 ? "s" : "");
+                report(what, t[nt - 1], "");
+            }
+            printf("  %-52s %9.2f×\n", "speed-up on 2 threads", t[0] / t[1]);
+            printf("  %-52s %9.2f\n", "processor time a sweep, 2 threads / 1 thread",
+                   cp[1] / cp[0]);
+            omp_set_num_threads(nt0);
+            gsl_vector_free(om);
+            gsl_vector_free(th);
+        }
+        bl_problem_free(P);
+        bl_dataset_free(ds);
+    }
+#endif
+    bl_load_opts o;
+    bl_load_opts_default(&o);
+    bl_dataset *ds = NULL;
+    if (bl_data_load("diabetes", &o, &ds, NULL) != BL_OK) return;
+    bl_problem *P = bl_problem_alloc(&bl_problem_lasso, NULL, ds, NULL);
+    gsl_vector *om = gsl_vector_alloc(1), *th = gsl_vector_calloc(P->p), *g = gsl_vector_alloc(1);
+    gsl_vector *adj = gsl_vector_alloc(P->p), *te = gsl_vector_alloc(P->p);
+    bl_problem_omega0(P, om);
+    bl_inner_conf ic = {bl_inner_cd, 0, 1e-10, 10000, 0};
+    bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                   .eta = bl_inner_default_eta(P, th, om)};
+    bl_hg_result r = {.grad = g, .adjoint = adj, .theta_end = te};
+    const char *specs[3] = {"reverse:t=100", "reverse:t=100,method=heavyball",
+                            "reverse:t=100,method=nesterov"};
+    for (int i = 0; i < 3; i++) {
+        char what[96];
+        bl_spec_parse(specs[i], &spec, NULL);
+        TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
+        snprintf(what, sizeof what, "lasso on diabetes, %s", specs[i]);
+        report(what, sec, "");
+    }
+    bl_problem_free(P);
+    bl_dataset_free(ds);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(g);
+    gsl_vector_free(adj);
+    gsl_vector_free(te);
+}
+
 int main(void)
 {
     bl_init();
@@ -248,5 +366,7 @@ int main(void)
     bench_metaridge();
     printf("\n");
     bench_growth();
+    printf("\n");
+    bench_sparse();
     return 0;
 }

@@ -14,6 +14,8 @@ const bl_problem_type *const bl_catalogue[] = {
     &bl_problem_logreg_multi,
     &bl_problem_lasso,
     &bl_problem_enet,
+    &bl_problem_wlasso,
+    &bl_problem_l1logreg,
     &bl_problem_cleaning,
     &bl_problem_tv1d,
     &bl_problem_heat,

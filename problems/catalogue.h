@@ -14,6 +14,8 @@ extern const bl_problem_type bl_problem_logreg;
 extern const bl_problem_type bl_problem_logreg_multi;
 extern const bl_problem_type bl_problem_lasso;
 extern const bl_problem_type bl_problem_enet;
+extern const bl_problem_type bl_problem_wlasso;
+extern const bl_problem_type bl_problem_l1logreg;
 extern const bl_problem_type bl_problem_cleaning;
 extern const bl_problem_type bl_problem_tv1d;
 extern const bl_problem_type bl_problem_heat;

@@ -1,9 +1,24 @@
 /* lasso.c: the lasso, least squares with λ₁‖θ‖₁ (CATALOGUE.md); the
- * shared machinery is in l1.c. */
+ * shared machinery is in l1.c, the options outer=cv and learn_eta in
+ * wrap.c (the registered type wraps the base one). */
 #include "config.h"
 
 #include "catalogue.h"
 #include "l1.h"
+#include "wrap.h"
+
+static const bl_problem_type lasso_base = {
+    .name = "lasso",
+    .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
+    BL_L1_METHODS
+};
+
+static const bl_param lasso_params[] = {BL_WRAP_PARAMS};
+
+static int lasso_init(bl_problem *P, bl_err *e)
+{
+    return bl_wrap_init(P, &lasso_base, e);
+}
 
 const bl_problem_type bl_problem_lasso = {
     .name = "lasso",
@@ -13,9 +28,13 @@ const bl_problem_type bl_problem_lasso = {
     .notes =
         "θ ∈ R^p, ω ∈ R (λ₁ = e^ω), f = (1/2n)‖Xθ − y‖², ∇²f = XᵀX/n.\n"
         "On the support: dθ_S/dω = −e^ω (X_SᵀX_S/n)⁻¹ sign(θ_S), dθ_{S^c}/dω = 0, "
-        "∇F = ∇_θL(θ)ᵀ dθ/dω.\n" BL_L1_NOTES,
+        "∇F = ∇_θL(θ)ᵀ dθ/dω.\n" BL_L1_NOTES "\n" BL_WRAP_NOTES,
+    .params = lasso_params,
+    .nparams = sizeof lasso_params / sizeof lasso_params[0],
     .flags = BL_PROB_NEEDS_DATA | BL_PROB_NONSMOOTH | BL_PROB_CONVEX,
     .dataset = "diabetes",
     .estimators = "exact fd",   /* F is piecewise smooth: fd checks the support */
-    BL_L1_METHODS
+    .init = lasso_init,
+    BL_WRAP_METHODS
+    .cd_sweep = bl_wrap_cd_sweep,
 };

@@ -1266,6 +1266,7 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
         /* no closed form (irl): gd to 1e-6 from 0, where Newton may meet an
          * indefinite H, then Newton to 1e-13 */
         bl_inner_conf gd = {bl_inner_gd, 0, 1e-6, 100000, 0};
+        if (P->type->flags & BL_PROB_NONSMOOTH) gd.type = tight.type;   /* table_sparse: cd */
         bl_err e = {0, ""};
         gsl_vector_set_zero(ts);
         int st = bl_inner_solve_at(P, &gd, om, ts, NULL, NULL, &e);
@@ -1359,6 +1360,39 @@ static void table_issue17(const bl_problem_type *T)
     bl_problem_free(P);
 }
 
+/* Issue 17 item 7: wlasso, l1logreg, and lasso with outer=cv folds=3, on
+ * small synthetic sets, solved with cd (their default); penalty is skipped
+ * (non-smooth G). */
+static void table_sparse(const bl_problem_type *T)
+{
+    bl_dataset *ds = make_ds(60, 30, 6);
+    if (T == &bl_problem_l1logreg)
+        for (int split = 0; split < 2; split++) {
+            gsl_vector *y = split ? ds->yv : ds->y;
+            for (size_t i = 0; i < y->size; i++)
+                gsl_vector_set(y, i, gsl_vector_get(y, i) + gsl_ran_gaussian(rng, 2.0) > 0 ? 1 : -1);
+        }
+    double cv[3] = {1, 3, 0};
+    bl_err e = {0, ""};
+    bl_problem *P = bl_problem_alloc(T, T == &bl_problem_lasso ? cv : NULL, ds, &e);
+    if (tap_ok(P != NULL, "%s builds for the table: %s", T->name, e.msg)) {
+        bl_inner_conf keep = tight;
+        tight = (bl_inner_conf){bl_inner_cd, 0, 1e-13, 200000};
+        gsl_vector *om = gsl_vector_alloc(P->d);
+        bl_problem_omega0(P, om);
+        for (size_t i = 0; i < P->d; i++)      /* distinct λ_j for wlasso */
+            gsl_vector_set(om, i, gsl_vector_get(om, i) + 0.1 * (double)i);
+        char lab[96];
+        snprintf(lab, sizeof lab, "%s(synthetic n=60,p=6%s)", T->name,
+                 T == &bl_problem_lasso ? ",outer=cv folds=3" : "");
+        table_on(P, om, lab);
+        tight = keep;
+        gsl_vector_free(om);
+    }
+    bl_problem_free(P);
+    free_ds(ds);
+}
+
 static void check_table(void)
 {
     for (size_t i = 0; bl_catalogue[i]; i++) {
@@ -1423,6 +1457,9 @@ static void check_table(void)
         } else if (T == &bl_problem_sor || T == &bl_problem_metaridge
                    || T == &bl_problem_matcomp) {
             table_issue17(T);
+        } else if (T == &bl_problem_wlasso || T == &bl_problem_l1logreg
+                   || T == &bl_problem_lasso) {
+            table_sparse(T);
         } else {
             char why[128];
             snprintf(why, sizeof why, "%s: no set-up in this test", T->name);

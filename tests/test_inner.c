@@ -745,7 +745,7 @@ static void check_auto(void)
     static const struct { const char *problem, *solver; } want[] = {
         {"quadratic", "newton"}, {"ridge", "newton"}, {"ridge-multi", "newton"},
         {"logreg", "newton"}, {"logreg-multi", "newton"}, {"lasso", "cd"},
-        {"enet", "cd"}, {"cleaning", "newton"}, {"tv1d", "newton"}, {"heat", "newton"},
+        {"enet", "cd"}, {"wlasso", "cd"}, {"l1logreg", "cd"}, {"cleaning", "newton"}, {"tv1d", "newton"}, {"heat", "newton"},
         {"doublewell", "newton"}, {"nonsingleton", "newton"}, {"ivreg", "newton"},
         {"oed", "newton"}, {"irl", "gd"}, {"sor", "newton"}, {"matcomp", "fista"},
         {"metaridge", "newton"}, {"quadsum", "newton"}, {"custom", "newton"},

@@ -12,6 +12,7 @@
 #include "adjoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
+#include "unroll.h"
 
 /* ---- helpers shared by estimators ---- */
 
@@ -361,10 +362,18 @@ static const bl_param reverse_params[] = {
     {"t", 100, 1, 1e7, 1, "unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)", NULL},
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
     {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+    {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
+     "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
+    {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
 };
 
+/* Momentum (method=) or a learned η (learn_eta=1): unroll.c; plain gd
+ * steps: reverse_k above. */
 static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    if (par[3] != 0 || c->P->eta_slot)
+        return bl_unroll_reverse((size_t)par[0], (size_t)par[0], par[1], par[2], (int)par[3],
+                                 par[4], c, r, e);
     return reverse_k((size_t)par[0], (size_t)par[0], step_of(&par[1], c), par[2], c, r, e);
 }
 
@@ -373,10 +382,16 @@ static const bl_param truncated_params[] = {
     {"k", 10, 1, 1e7, 1, "only the last k steps are differentiated (k ≤ t)", NULL},
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
     {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+    {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
+     "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
+    {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
 };
 
 static int truncated_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    if (par[4] != 0 || c->P->eta_slot)
+        return bl_unroll_reverse((size_t)par[0], (size_t)par[1], par[2], par[3], (int)par[4],
+                                 par[5], c, r, e);
     return reverse_k((size_t)par[0], (size_t)par[1], step_of(&par[2], c), par[3], c, r, e);
 }
 
@@ -384,10 +399,15 @@ static const bl_param forward_params[] = {
     {"t", 100, 1, 1e7, 1, "unrolled steps", NULL},
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
     {"from", 0, 0, 1, 1, "θ₀: zero or the current θ", from_choices},
+    {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
+     "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
+    {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
 };
 
 static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    if (par[3] != 0 || c->P->eta_slot)
+        return bl_unroll_forward((size_t)par[0], par[1], par[2], (int)par[3], par[4], c, r, e);
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d, T = (size_t)par[0];
     double eta = step_of(&par[1], c);
@@ -468,6 +488,8 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     (void)e;
     bl_problem *P = c->P;
     double eta = step_of(&par[0], c);
+    int learn = P->eta_slot && par[0] <= 0;            /* learn_eta: η = e^{ω_slot} */
+    if (learn) eta = exp(gsl_vector_get(c->omega, P->eta_slot - 1));
     gsl_vector *th1 = gsl_vector_alloc(P->p), *gl = gsl_vector_alloc(P->p);
     gsl_vector *cv = gsl_vector_alloc(P->d);
     if (!th1 || !gl || !cv) {
@@ -482,6 +504,7 @@ static int onestep_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r,
     bl_problem_L_omega(P, th1, c->omega, r->grad);
     if (own_step(P)) {                                 /* + (∂Φ/∂ω)ᵀ∇θL(θ') */
         bl_problem_step_vjp(P, c->theta, c->omega, eta, gl, NULL, cv);
+        if (P->eta_slot && !learn) gsl_vector_set(cv, P->eta_slot - 1, 0.0);
         gsl_vector_add(r->grad, cv);
     } else {
         bl_problem_cvp(P, c->theta, c->omega, gl, cv);

@@ -107,6 +107,7 @@ bl_problem *bl_problem_clone(const bl_problem *P)
     Q->d = P->d;
     Q->def = P->def;
     Q->cancel = P->cancel;
+    Q->eta_slot = P->eta_slot;
     Q->state = NULL;
     if (P->type->clone && P->type->clone(P, Q) != BL_OK) {
         free(Q);

@@ -126,6 +126,10 @@ struct bl_problem {
      * (borrowed while init runs; init may point it at a copy of its own);
      * NULL for every other type. */
     const struct bl_expr_def *def;
+    /* 1 + the index of the entry of ω that is log η, the step of the
+     * unrolled estimators (learn_eta=1, problems/wrap.h); 0: none.  G and L
+     * do not depend on that entry. */
+    size_t eta_slot;
     /* Work counters, per instance so that threads never share them. */
     unsigned long n_hvp, n_cvp, n_grad, n_eval;
     /* Long work on the instance (its init, a dense H from products, the

@@ -1,0 +1,274 @@
+/* unroll.c: unrolled differentiation through heavy-ball and Nesterov steps
+ * and with a learned step (unroll.h; doc/catalogue.md "Unrolling with
+ * momentum").  With y_s = θ_s + β_n(θ_s − θ_{s−1}) and
+ * θ_{s+1} = Φ(y_s) + β_h(θ_s − θ_{s−1}), J_s = ∂Φ/∂θ(y_s), B_s = ∂Φ/∂ω(y_s):
+ *
+ * reverse: ā_T = ∇θL(θ_T), ā_{T−1}' = 0 (the part of ā_{T−1} already known);
+ *   for s = T−1 … T−K:  v = J_sᵀā_{s+1},  g += B_sᵀā_{s+1},
+ *     ā_s = ā_s' + (1 + β_n) v + β_h ā_{s+1},  ā_{s−1}' = −β_n v − β_h ā_{s+1};
+ *   ∇F_T = ∇ωL(θ_T) + g.
+ * forward: Z_s = dθ_s/dω, Z_0 = Z_{−1} = 0,
+ *   Z_{s+1} = J_s((1 + β_n)Z_s − β_n Z_{s−1}) + B_s + β_h(Z_s − Z_{s−1}),
+ *   ∇F_T = ∇ωL(θ_T) + Z_Tᵀ∇θL(θ_T).
+ * For Φ(y) = y − η∇θG(y): J = I − ηH(y), B = −ηC(y)ᵀ; for a problem's own
+ * step its step_vjp / step_jvp.  With P->eta_slot the entry ω_slot = log η
+ * sets η = e^{ω_slot} and its column of B is the problem's ∂Φ/∂log η. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_blas.h>
+
+#include "linalg.h"
+#include "unroll.h"
+
+const char *const bl_unroll_method_names[] = {"gd", "heavyball", "nesterov", NULL};
+
+static int own_step(const bl_problem *P)
+{
+    return P->type->step && (P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP));
+}
+
+/* η and whether it is learned (ω's entry eta_slot). */
+static int pick_eta(const bl_hg_ctx *c, double eta_par, double *eta, int *learn,
+                    const char *who, bl_err *e)
+{
+    const bl_problem *P = c->P;
+    *learn = P->eta_slot > 0 && eta_par <= 0;
+    if (*learn && !own_step(P)) {
+        bl_err_set(e, BL_EINVAL, "%s: learn_eta needs the problem's own step", who);
+        return BL_EINVAL;
+    }
+    *eta = *learn ? exp(gsl_vector_get(c->omega, P->eta_slot - 1))
+                  : eta_par > 0 ? eta_par : c->eta;
+    if (!(*eta > 0) || !isfinite(*eta)) {
+        bl_err_set(e, BL_EINVAL, "%s: the step η = %g is not a positive number", who, *eta);
+        return BL_EINVAL;
+    }
+    return BL_OK;
+}
+
+static void betas(int method, double beta, double *bn, double *bh)
+{
+    *bn = method == BL_UNROLL_NESTEROV ? beta : 0.0;
+    *bh = method == BL_UNROLL_HEAVYBALL ? beta : 0.0;
+}
+
+/* y ← θ + β_n(θ − θ₋) */
+static void extrapolate(const gsl_vector *th, const gsl_vector *prev, double bn, gsl_vector *y)
+{
+    gsl_vector_memcpy(y, th);
+    if (bn != 0) {
+        gsl_blas_daxpy(bn, th, y);
+        gsl_blas_daxpy(-bn, prev, y);
+    }
+}
+
+/* θ₋ ← θ, θ ← Φ(y) + β_h(θ − θ₋); GR workspace p */
+static void advance(bl_problem *P, gsl_vector *th, gsl_vector *prev, const gsl_vector *y,
+                    const gsl_vector *om, double eta, double bh, gsl_vector *gr)
+{
+    if (own_step(P)) {
+        bl_problem_step(P, y, om, eta, gr);
+    } else {
+        bl_problem_G_theta(P, y, om, gr);
+        gsl_vector_scale(gr, -eta);
+        gsl_vector_add(gr, y);
+    }
+    if (bh != 0) {                               /* gr += β_h(θ − θ₋) */
+        gsl_blas_daxpy(bh, th, gr);
+        gsl_blas_daxpy(-bh, prev, gr);
+    }
+    gsl_vector_memcpy(prev, th);
+    gsl_vector_memcpy(th, gr);
+}
+
+int bl_unroll_reverse(size_t T, size_t K, double eta_par, double from, int method,
+                      double beta, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    const char *who = K == T ? "reverse" : "truncated";
+    double eta, bn, bh;
+    int learn, st;
+    if (K > T) {
+        bl_err_set(e, BL_EINVAL, "truncated: k=%zu must not exceed t=%zu", K, T);
+        return BL_EINVAL;
+    }
+    if ((st = pick_eta(c, eta_par, &eta, &learn, who, e))) return st;
+    betas(method, beta, &bn, &bh);
+    size_t bytes = (K + 7) * p * sizeof(double) + 2 * d * sizeof(double);
+    if (c->mem_max > 0 && (double)bytes > c->mem_max) {
+        bl_err_set(e, BL_EMEM, "%s:t=%zu stores %zu iterates and needs %.4g MB, over "
+                   "mem.max = %.4g MB: use forward:t=T or truncated:t=T,k=K", who, T, K,
+                   (double)bytes / 1e6, c->mem_max / 1e6);
+        return BL_EMEM;
+    }
+    gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);      /* y_{T−K} … y_{T−1} */
+    gsl_vector *th = gsl_vector_alloc(p), *prev = gsl_vector_alloc(p);
+    gsl_vector *y = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *cur = gsl_vector_alloc(p), *pend = gsl_vector_calloc(p);
+    gsl_vector *v = gsl_vector_alloc(p), *cv = gsl_vector_alloc(d);
+    st = hist && th && prev && y && gr && cur && pend && v && cv ? BL_OK : BL_ENOMEM;
+    if (st) {
+        bl_err_set(e, st, "out of memory for %zu stored iterates", K);
+        goto out;
+    }
+    if (from != 0) gsl_vector_memcpy(th, c->theta);
+    else gsl_vector_set_zero(th);
+    gsl_vector_memcpy(prev, th);                                /* θ₋₁ = θ₀ */
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        extrapolate(th, prev, bn, y);
+        if (s + K >= T) {
+            gsl_vector_view row = gsl_matrix_row(hist, s + K - T);
+            gsl_vector_memcpy(&row.vector, y);
+        }
+        advance(P, th, prev, y, c->omega, eta, bh, gr);
+    }
+    if (!bl_vector_finite(th)) {
+        bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g, β = %.3g "
+                   "too large?)", eta, beta);
+        goto out;
+    }
+    bl_problem_L_theta(P, th, c->omega, cur);                   /* ā_T */
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    for (size_t j = K; j-- > 0;) {                               /* s = T−K+j */
+        gsl_vector_view ys = gsl_matrix_row(hist, j);
+        int last = j == 0;                                       /* ā_{T−K} never used */
+        if (own_step(P)) {
+            bl_problem_step_vjp(P, &ys.vector, c->omega, eta, cur, last ? NULL : v, cv);
+            if (P->eta_slot && !learn) gsl_vector_set(cv, P->eta_slot - 1, 0.0);
+            gsl_vector_add(r->grad, cv);                         /* g += B_sᵀā_{s+1} */
+        } else {
+            bl_problem_cvp(P, &ys.vector, c->omega, cur, cv);
+            gsl_blas_daxpy(-eta, cv, r->grad);                   /* g −= ηC(y_s)ā_{s+1} */
+            if (!last) {
+                bl_problem_hvp(P, &ys.vector, c->omega, cur, v);
+                gsl_vector_scale(v, -eta);
+                gsl_vector_add(v, cur);                          /* v = (I − ηH)ā_{s+1} */
+            }
+        }
+        if (last) break;
+        /* ā_s = ā_s' + (1 + β_n)v + β_h ā_{s+1};  ā_{s−1}' = −β_n v − β_h ā_{s+1} */
+        gsl_vector_memcpy(gr, pend);
+        gsl_blas_daxpy(1.0 + bn, v, gr);
+        gsl_blas_daxpy(bh, cur, gr);
+        gsl_vector_scale(pend, 0.0);
+        gsl_blas_daxpy(-bn, v, pend);
+        gsl_blas_daxpy(-bh, cur, pend);
+        gsl_vector_memcpy(cur, gr);
+    }
+    r->iters = T;
+    r->bytes = bytes;
+out:
+    gsl_matrix_free(hist);
+    gsl_vector_free(th);
+    gsl_vector_free(prev);
+    gsl_vector_free(y);
+    gsl_vector_free(gr);
+    gsl_vector_free(cur);
+    gsl_vector_free(pend);
+    gsl_vector_free(v);
+    gsl_vector_free(cv);
+    return st;
+}
+
+int bl_unroll_forward(size_t T, double eta_par, double from, int method, double beta,
+                      const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    double eta, bn, bh;
+    int learn, st;
+    if ((st = pick_eta(c, eta_par, &eta, &learn, "forward", e))) return st;
+    betas(method, beta, &bn, &bh);
+    size_t bytes = (3 * p * d + 6 * p + d) * sizeof(double);
+    if (c->mem_max > 0 && (double)bytes > c->mem_max) {
+        bl_err_set(e, BL_EMEM, "forward (three p×d Jacobians) needs %.4g MB, over mem.max = "
+                   "%.4g MB: use truncated:t=T,k=K", (double)bytes / 1e6, c->mem_max / 1e6);
+        return BL_EMEM;
+    }
+    gsl_matrix *Z = gsl_matrix_calloc(p, d), *Zp = gsl_matrix_calloc(p, d);
+    gsl_matrix *Zn = gsl_matrix_calloc(p, d);
+    gsl_vector *th = gsl_vector_alloc(p), *prev = gsl_vector_alloc(p);
+    gsl_vector *y = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *zy = gsl_vector_alloc(p), *hz = gsl_vector_alloc(p);
+    gsl_vector *ei = gsl_vector_calloc(d);
+    st = Z && Zp && Zn && th && prev && y && gr && zy && hz && ei ? BL_OK : BL_ENOMEM;
+    if (st) {
+        bl_err_set(e, st, "out of memory for the p×d Jacobians");
+        goto out;
+    }
+    if (from != 0) gsl_vector_memcpy(th, c->theta);
+    else gsl_vector_set_zero(th);
+    gsl_vector_memcpy(prev, th);
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        extrapolate(th, prev, bn, y);
+        for (size_t i = 0; i < d; i++) {
+            gsl_vector_view zi = gsl_matrix_column(Z, i), zpi = gsl_matrix_column(Zp, i);
+            gsl_vector_view zni = gsl_matrix_column(Zn, i);
+            if (P->eta_slot && !learn && i == P->eta_slot - 1) continue;   /* stays 0 */
+            /* zy = (1 + β_n)Z_i − β_n Zp_i */
+            gsl_vector_memcpy(zy, &zi.vector);
+            if (bn != 0) {
+                gsl_blas_daxpy(bn, &zi.vector, zy);
+                gsl_blas_daxpy(-bn, &zpi.vector, zy);
+            }
+            gsl_vector_set_basis(ei, i);
+            if (own_step(P)) {
+                bl_problem_step_jvp(P, y, c->omega, eta, s > 0 ? zy : NULL, ei, &zni.vector);
+            } else {
+                bl_problem_ctvp(P, y, c->omega, ei, hz);          /* Cᵀe_i */
+                if (s > 0) {
+                    gsl_vector *t = &zni.vector;
+                    bl_problem_hvp(P, y, c->omega, zy, t);
+                    gsl_vector_add(hz, t);
+                }
+                gsl_vector_memcpy(&zni.vector, zy);
+                gsl_blas_daxpy(-eta, hz, &zni.vector);          /* zy − η(H zy + Cᵀe_i) */
+            }
+            if (bh != 0) {
+                gsl_blas_daxpy(bh, &zi.vector, &zni.vector);
+                gsl_blas_daxpy(-bh, &zpi.vector, &zni.vector);
+            }
+        }
+        gsl_matrix_memcpy(Zp, Z);
+        gsl_matrix_memcpy(Z, Zn);
+        advance(P, th, prev, y, c->omega, eta, bh, gr);
+    }
+    if (!bl_vector_finite(th)) {
+        bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g, β = %.3g "
+                   "too large?)", eta, beta);
+        goto out;
+    }
+    bl_problem_L_theta(P, th, c->omega, gr);
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    gsl_blas_dgemv(CblasTrans, 1.0, Z, gr, 1.0, r->grad);
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    r->iters = T;
+    r->bytes = bytes;
+out:
+    gsl_matrix_free(Z);
+    gsl_matrix_free(Zp);
+    gsl_matrix_free(Zn);
+    gsl_vector_free(th);
+    gsl_vector_free(prev);
+    gsl_vector_free(y);
+    gsl_vector_free(gr);
+    gsl_vector_free(zy);
+    gsl_vector_free(hz);
+    gsl_vector_free(ei);
+    return st;
+}

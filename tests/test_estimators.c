@@ -1377,7 +1377,7 @@ static void table_sparse(const bl_problem_type *T)
     bl_problem *P = bl_problem_alloc(T, T == &bl_problem_lasso ? cv : NULL, ds, &e);
     if (tap_ok(P != NULL, "%s builds for the table: %s", T->name, e.msg)) {
         bl_inner_conf keep = tight;
-        tight = (bl_inner_conf){bl_inner_cd, 0, 1e-13, 200000};
+        tight = (bl_inner_conf){bl_inner_cd, 0, 1e-13, 200000, 0};
         gsl_vector *om = gsl_vector_alloc(P->d);
         bl_problem_omega0(P, om);
         for (size_t i = 0; i < P->d; i++)      /* distinct λ_j for wlasso */

@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "command.h"
 #include "fileio.h"
+#include "output.h"
 #include "repl.h"
 #include "session.h"
 
@@ -144,8 +145,9 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "bilab: unexpected argument '%s'\n"
-                "Try 'bilab --help' for more information.\n", argv[optind]);
+        fputs("bilab: unexpected argument '", stderr);
+        bl_fput_escaped(stderr, argv[optind]);        /* typed text: escaped */
+        fputs("'\nTry 'bilab --help' for more information.\n", stderr);
         free(acts);
         return 2;
     }

@@ -427,7 +427,9 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_str(&j, "file", argv[1]);
             bl_json_end(&j);
         } else {
-            fprintf(S->out, "wrote the %s to %s\n", what[k], argv[1]);
+            fprintf(S->out, "wrote the %s to ", what[k]);
+            bl_fput_escaped(S->out, argv[1]);     /* a path: shown escaped */
+            fputc('\n', S->out);
         }
         return BL_OK;
     }
@@ -445,8 +447,10 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_int(&j, "rows", (long long)(S->data->X->size1 + S->data->Xv->size1));
         bl_json_end(&j);
     } else {
-        fprintf(S->out, "wrote %zu training and %zu validation rows to %s\n",
-                S->data->X->size1, S->data->Xv->size1, argv[1]);
+        fprintf(S->out, "wrote %zu training and %zu validation rows to ",
+                S->data->X->size1, S->data->Xv->size1);
+        bl_fput_escaped(S->out, argv[1]);
+        fputc('\n', S->out);
     }
     return BL_OK;
 }

@@ -83,9 +83,11 @@ static int inner_steps(bl_session *S, size_t n, int solve, bl_err *e)
     if (st == BL_ESTALL && bl_inner_test(S->inner, ic.tol) == BL_OK) {
         /* steps past a solution that is already at inner.tol: no warning */
         fflush(S->out);
-        fprintf(S->errf, "note: %s: θ is solved to inner.tol = %.3g; %s stopped after %zu "
-                "iterations at round-off (‖∇θG‖ = %.3g)\n", cmd, ic.tol,
-                S->inner->type->name, S->inner->iter, S->inner->resid);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s: θ is solved to inner.tol = %.3g; %s stopped after %zu "
+                 "iterations at round-off (‖∇θG‖ = %.3g)", cmd, ic.tol,
+                 S->inner->type->name, S->inner->iter, S->inner->resid);
+        bl_write_note(S->errf, NULL, msg);
         st = BL_OK;
     }
     if (st == BL_EMAXITER || st == BL_ESTALL) {

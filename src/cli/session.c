@@ -28,6 +28,7 @@ void bl_session_free(bl_session *S)
     bl_outer_free(S->outer);
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
+    free(S->words);
     bl_surface_free(S->surf);
     free(S->surf);
     bl_surface_free(S->cgrid);
@@ -287,6 +288,12 @@ int bl_session_inner(bl_session *S, bl_err *e)
 
 int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e)
 {
+    return bl_session_resume_inner_state(S, eta, iters, NULL, 0, e);
+}
+
+int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
+                                  const double *w, size_t n, bl_err *e)
+{
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
@@ -294,7 +301,9 @@ int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory");
         return BL_ENOMEM;
     }
+    it->mem = c.mem;              /* lbfgs.m, as bl_session_inner has it */
     int st = bl_inner_set(it, S->P, S->omega, S->theta, eta, e);
+    if (st == BL_OK && w) st = bl_inner_state_put(it, w, n, e);
     if (st) {
         bl_inner_free(it);
         return st;

@@ -119,7 +119,7 @@ static int step_mode(const bl_inner *it)
 /* The round-off allowance on G: relative to G here and at the start. */
 static double g_slack(const bl_inner *it, double G)
 {
-    double scale = fmax(fabs(G), it->hist.n ? fabs(it->hist.value[0]) : 0.0);
+    double scale = fmax(fabs(G), fabs(it->value0));
     return 1e-8 * scale;
 }
 
@@ -197,11 +197,27 @@ static int gd_iterate(void *s, bl_inner *it)
     return descent_step(it, mode, a->x, it->value, a->g, it->resid, &a->s);
 }
 
+/* saved: the step s (halved by backtracking) */
+static size_t gd_save(const void *s, const bl_inner *it, double *w)
+{
+    (void)it;
+    if (w) w[0] = ((const gd_state *)s)->s;
+    return 1;
+}
+
+static int gd_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    (void)it;
+    if (n != 1 || !(w[0] > 0)) return BL_EINVAL;
+    ((gd_state *)s)->s = w[0];
+    return BL_OK;
+}
+
 static const bl_inner_type gd_type = {
     "gd", "gradient descent with step η = 1/L_G: θ ← θ − η∇θG; backtracks (Armijo) "
     "where the problem has no global bound on λmax(H) or a step raises G",
     sizeof(gd_state), gd_alloc, gd_set, gd_iterate, gd_free,
-    NULL, NULL,
+    NULL, NULL, gd_save, gd_load,
 };
 
 /* No state: for the solvers that need none (cd). */
@@ -294,11 +310,35 @@ static void agd_free(void *s)
     gsl_vector_free(a->gx);
 }
 
+/* saved (agd and fista): t, the step s, and the previous iterate */
+static size_t agd_save(const void *s, const bl_inner *it, double *w)
+{
+    const agd_state *a = s;
+    size_t p = it->theta->size;
+    if (w) {
+        w[0] = a->t;
+        w[1] = a->s;
+        for (size_t i = 0; i < p; i++) w[2 + i] = gsl_vector_get(a->prev, i);
+    }
+    return 2 + p;
+}
+
+static int agd_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    agd_state *a = s;
+    size_t p = it->theta->size;
+    if (n != 2 + p || !(w[0] >= 1) || !(w[1] > 0)) return BL_EINVAL;
+    a->t = w[0];
+    a->s = w[1];
+    for (size_t i = 0; i < p; i++) gsl_vector_set(a->prev, i, w[2 + i]);
+    return BL_OK;
+}
+
 static const bl_inner_type agd_type = {
     "agd", "Nesterov's accelerated gradient with step η (FISTA momentum), restarted "
     "when G rises; backtracks as gd does",
     sizeof(agd_state), agd_alloc, agd_set, agd_iterate, agd_free,
-    NULL, NULL,
+    NULL, NULL, agd_save, agd_load,
 };
 
 /* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ----
@@ -485,11 +525,33 @@ static void newton_free(void *s)
     if (n->ew) gsl_eigen_symmv_free(n->ew);
 }
 
+/* saved: the smallest residual so far and the flat steps since */
+static size_t newton_save(const void *s, const bl_inner *it, double *w)
+{
+    const newton_state *n = s;
+    (void)it;
+    if (w) {
+        w[0] = n->best;
+        w[1] = n->flat;
+    }
+    return 2;
+}
+
+static int newton_load(void *s, bl_inner *it, const double *w, size_t k)
+{
+    newton_state *n = s;
+    (void)it;
+    if (k != 2 || !(w[1] >= 0 && w[1] <= 1e9)) return BL_EINVAL;
+    n->best = w[0];
+    n->flat = (int)w[1];
+    return BL_OK;
+}
+
 static const bl_inner_type newton_type = {
     "newton", "Newton's method with a Cholesky solve and Armijo backtracking; where H "
     "is not positive definite, a descent direction from |H| plus negative curvature",
     sizeof(newton_state), newton_alloc, newton_set, newton_iterate, newton_free,
-    NULL, NULL,
+    NULL, NULL, newton_save, newton_load,
 };
 
 /* ---- bfgs2: GSL's vector_bfgs2 as a steppable iterator ----
@@ -597,7 +659,7 @@ static void bfgs2_free(void *s)
 static const bl_inner_type bfgs2_type = {
     "bfgs2", "GSL's BFGS2 (Fletcher's line search, memory-one limited-memory BFGS)",
     sizeof(bfgs2_state), bfgs2_alloc, bfgs2_set, bfgs2_iterate, bfgs2_free,
-    NULL, NULL,
+    NULL, NULL, NULL, NULL,
 };
 
 /* ---- bda: bilevel descent aggregation (Liu et al., 2020) ----
@@ -627,10 +689,10 @@ static int bda_alloc(void *s, size_t p)
     return b->gl && b->dir ? BL_OK : BL_ENOMEM;
 }
 
-/* d_k at it->theta, with k = it->iter */
+/* d_k at it->theta, with k = it->k0 + it->iter */
 static int bda_direction(bda_state *b, bl_inner *it)
 {
-    double alpha = BDA_ALPHA0 / (double)(it->iter + 1);
+    double alpha = BDA_ALPHA0 / (double)(it->k0 + it->iter + 1);
     bl_problem_L_theta(it->P, it->theta, it->omega, b->gl);
     gsl_vector_memcpy(b->dir, it->grad);
     gsl_vector_scale(b->dir, 1.0 - alpha);
@@ -669,12 +731,25 @@ static void bda_free(void *s)
     gsl_vector_free(b->dir);
 }
 
+/* nothing saved: the direction is made again with α of k0 + iter */
+static size_t bda_save(const void *s, const bl_inner *it, double *w)
+{
+    (void)s, (void)it, (void)w;
+    return 0;
+}
+
+static int bda_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    (void)w;
+    return n == 0 ? bda_direction(s, it) : BL_EINVAL;
+}
+
 static const bl_inner_type bda_type = {
     "bda", "bilevel descent aggregation (Liu et al. 2020): θ ← θ − η[(1 − α_k)∇θG + "
     "α_k∇θL], α_k = ½/(k + 1); selects the inner minimiser best for L; stops on "
     "the norm of that direction",
     sizeof(bda_state), bda_alloc, bda_set, bda_iterate, bda_free,
-    bda_stop, "‖(1 − α)∇θG + α∇θL‖",
+    bda_stop, "‖(1 − α)∇θG + α∇θL‖", bda_save, bda_load,
 };
 
 /* ---- ista, fista, cd: proximal solvers for non-smooth problems ----
@@ -721,7 +796,7 @@ static void ista_free(void *s)
 static const bl_inner_type ista_type = {
     "ista", "proximal gradient (ISTA): θ ← prox_ηg(θ − η∇f(θ)); gd on smooth problems",
     sizeof(ista_state), ista_alloc, none_set, ista_iterate, ista_free,
-    NULL, NULL,
+    NULL, NULL, NULL, NULL,
 };
 
 static int fista_iterate(void *s, bl_inner *it)
@@ -742,7 +817,7 @@ static const bl_inner_type fista_type = {
     "fista", "FISTA (Beck & Teboulle): the ISTA step from Nesterov's extrapolated "
     "point; agd on smooth problems",
     sizeof(agd_state), agd_alloc, agd_set, fista_iterate, agd_free,
-    NULL, NULL,
+    NULL, NULL, agd_save, agd_load,
 };
 
 static int cd_iterate(void *s, bl_inner *it)
@@ -756,7 +831,7 @@ static const bl_inner_type cd_type = {
     "cd", "cyclic coordinate descent, exact per coordinate (soft-thresholding); "
     "lasso and enet",
     0, none_alloc, none_set, cd_iterate, none_free,
-    NULL, NULL,
+    NULL, NULL, NULL, NULL,
 };
 
 /* ---- the table ---- */
@@ -859,16 +934,61 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
     it->eta = eta > 0 ? eta : bl_inner_default_eta(P, theta0, omega);
     it->eta_auto = !(eta > 0);
     it->iter = 0;
+    it->k0 = 0;
     bl_history_clear(&it->hist);
     int st = refresh(it);
     if (st) {
         bl_err_set(e, st, "G or its gradient is not finite at the starting point");
         return st;
     }
+    it->value0 = it->value;
     st = it->type->set(it->state, it);
     if (st) bl_err_set(e, st, "%s: %s", it->type->name, bl_strerror(st));
     if (st == BL_OK) st = bl_history_push(&it->hist, it->value, it->resid);
     return st;
+}
+
+/* The common part: iterations so far, η found (1) or given (0), G at
+ * the start of the solve. */
+#define STATE_COMMON 3
+
+size_t bl_inner_state_get(const bl_inner *it, double *w)
+{
+    if (w) {
+        w[0] = (double)(it->k0 + it->iter);
+        w[1] = it->eta_auto;
+        w[2] = it->value0;
+    }
+    size_t n = STATE_COMMON;
+    if (it->type->save) n += it->type->save(it->state, it, w ? w + n : NULL);
+    return n;
+}
+
+int bl_inner_state_put(bl_inner *it, const double *w, size_t n, bl_err *e)
+{
+    /* the type's part may vary in length (lbfgs's pairs): its load checks it */
+    if (n < STATE_COMMON || (!it->type->save && n != STATE_COMMON)) {
+        bl_err_set(e, BL_EINVAL, "the state of %s has %zu numbers, not %s%d", it->type->name,
+                   n, it->type->save ? "at least " : "", STATE_COMMON);
+        return BL_EINVAL;
+    }
+    if (!(w[0] >= 0 && w[0] <= 1e15 && w[0] == floor(w[0])) || (w[1] != 0 && w[1] != 1)
+        || !isfinite(w[2])) {
+        bl_err_set(e, BL_EINVAL, "the state of %s is malformed (iterations, η flag or "
+                   "starting G out of range)", it->type->name);
+        return BL_EINVAL;
+    }
+    size_t k = (size_t)w[0];
+    it->k0 = k > it->iter ? k - it->iter : 0;
+    it->eta_auto = (int)w[1];
+    it->value0 = w[2];
+    if (it->type->save && it->type->load(it->state, it, w + STATE_COMMON,
+                                          n - STATE_COMMON) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "the state of %s does not fit it (a value is out of "
+                   "range)", it->type->name);
+        return BL_EINVAL;
+    }
+    return BL_OK;
 }
 
 int bl_inner_iterate(bl_inner *it, bl_err *e)

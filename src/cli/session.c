@@ -147,7 +147,7 @@ static bl_problem *new_problem(bl_session *S, const bl_problem_type *T, const do
                                const bl_dataset *data, const struct bl_expr_def *def,
                                bl_err *e)
 {
-    bl_problem_ctl ctl = {S->cancel, bl_busy_show, &S->busy};
+    bl_problem_ctl ctl = {S->cancel, bl_busy_show, &S->busy, S->set[BL_S_MEM_MAX].num};
     return bl_problem_alloc_ctl(T, par, data, def, &ctl, e);
 }
 
@@ -269,6 +269,7 @@ int bl_session_inner(bl_session *S, bl_err *e)
     if (S->inner) return BL_OK;
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -296,6 +297,7 @@ int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
 {
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");

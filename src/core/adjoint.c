@@ -491,7 +491,13 @@ int bl_spectrum_compute(bl_problem *P, const gsl_vector *theta,
                         const gsl_vector *omega, bl_spectrum *s, bl_err *e)
 {
     memset(s, 0, sizeof *s);
-    int st;
+    /* dense: H and the eigensolver's copy; Lanczos: m + 1 basis vectors */
+    double n = (double)P->p, m = n < LANCZOS_MAX ? n : LANCZOS_MAX;
+    int st = bl_problem_mem(P, P->p <= DENSE_MAX ? bl_mem_dense(n, 2.0 * n + 4.0)
+                                                 : bl_mem_dense(m + 4.0, n) + bl_mem_dense(m, m),
+                            P->p <= DENSE_MAX ? "the spectrum's dense H"
+                                              : "the spectrum's Lanczos basis", e);
+    if (st) return st;
     if (P->p <= DENSE_MAX) {
         gsl_matrix *H = gsl_matrix_alloc(P->p, P->p);
         if (!H) return BL_ENOMEM;

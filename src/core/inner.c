@@ -873,6 +873,25 @@ const bl_inner_type *bl_inner_auto(const bl_problem *P)
 
 /* ---- life cycle ---- */
 
+double bl_inner_bytes(const bl_inner_type *T, size_t p, size_t mem)
+{
+    double n = (double)p, vecs = 4.0;                  /* θ, ∇θG, work, ω-sized slack */
+    if (T == &newton_type) return bl_mem_dense(n, 2.0 * n + 4.0 + 5.0 + vecs);
+    if (T == &bl_inner_lbfgs_type)
+        vecs += 2.0 * (double)(mem ? mem : BL_LBFGS_M) + 7.0;
+    else
+        vecs += 6.0;                                   /* agd, newton-cg: a few vectors */
+    return bl_mem_dense(n, vecs);
+}
+
+int bl_inner_mem(const bl_inner_type *T, const bl_problem *P, size_t mem, bl_err *e)
+{
+    char why[64];
+    snprintf(why, sizeof why, "the %s inner solver%s", T->name,
+             T == &newton_type ? "'s dense H and its eigenvectors" : "");
+    return bl_problem_mem(P, bl_inner_bytes(T, P->p, mem), why, e);
+}
+
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p)
 {
     bl_inner *it = calloc(1, sizeof *it);
@@ -1075,6 +1094,11 @@ int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,
                         bl_solve_info *info, bl_cancel_t *cancel, bl_err *e)
 {
     if (info) *info = (bl_solve_info){.status = BL_ENOMEM, .resid = NAN};
+    int mst = bl_inner_mem(c->type, P, c->mem, e);
+    if (mst) {
+        if (info) info->status = mst;
+        return mst;
+    }
     bl_inner *it = bl_inner_alloc(c->type, P->p);
     if (!it) return BL_ENOMEM;
     it->mem = c->mem;

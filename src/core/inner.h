@@ -90,6 +90,12 @@ const bl_inner_type *bl_inner_lookup(const char *name);
 const bl_inner_type *bl_inner_auto(const bl_problem *P);
 
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
+/* The bytes an iterator of T holds at dimension P (lbfgs with MEM pairs;
+ * 0: the default): newton's dense H, its eigenvectors and workspace
+ * above all.  bl_inner_mem checks it against P->mem_max before
+ * bl_inner_alloc (BL_EMEM with E, through bl_problem_mem). */
+double bl_inner_bytes(const bl_inner_type *T, size_t p, size_t mem);
+int bl_inner_mem(const bl_inner_type *T, const bl_problem *P, size_t mem, bl_err *e);
 /* Starts at THETA0 for ω = OMEGA with step ETA (≤ 0: 1/L_G from the
  * problem's bound or a power iteration). */
 int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,

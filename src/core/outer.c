@@ -347,9 +347,11 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         used = in.iters;
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
-        bl_inner *it = bl_inner_alloc(env->inner->type, p);
+        st = bl_inner_mem(env->inner->type, P, env->inner->mem, e);
+        bl_inner *it = st ? NULL : bl_inner_alloc(env->inner->type, p);
         if (it) it->mem = env->inner->mem;
-        st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
+        if (st == BL_OK)
+            st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
         for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++) {
             if (env->cancel && *env->cancel) {       /* outer.inner can be 1e8 */
                 bl_err_set(e, st = BL_EINTR, "interrupted");

@@ -271,8 +271,12 @@ const bl_command bl_cmd_save = {
     .help =
         "save FILE   a script of commands: the data command, the problem with its\n"
         "            parameters, every setting that differs from its default, ω and\n"
-        "            θ to 17 digits (in slices of 1000), and the live inner iterator's\n"
-        "            step.  'source FILE' or 'bilab -f FILE' replays it.  The file is\n"
+        "            θ to 17 digits (in slices of 1000), and the states the next steps\n"
+        "            depend on: the live inner iterator (its step, momentum, lbfgs\n"
+        "            pairs), the outer optimiser (momentum, adam), the last adjoint\n"
+        "            and the live adjoint iterator; steps after a replay are the\n"
+        "            same bit for bit (bfgs2 restarts).  'source FILE' or\n"
+        "            'bilab -f FILE' replays it.  The file is\n"
         "            written beside FILE and renamed over it when whole: a failed\n"
         "            save leaves the previous one.",
     .minargs = 1, .maxargs = 1,

@@ -118,8 +118,11 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         "start each adjoint solve (step adjoint, and the outer estimator's cg, "
         "neumann, fp) from the previous adjoint, AmIGO-style", NULL, BL_INV_NONE},
     [BL_S_MEM_MAX] = {"mem.max", BL_SET_DOUBLE, 0, INFINITY, "2e9",
-        "bytes an estimator may hold (reverse stores t iterates), and the dense "
-        "table of a data file (rows × columns × 8); 0: no limit",
+        "bytes any dense work may take, estimated before it is allocated and "
+        "refused above: an estimator (reverse stores t iterates, exact a dense H), "
+        "the dense table of a data file (rows × columns × 8), problem use "
+        "(quadratic, metaridge, matcomp, ivreg, problems on data), data synth, "
+        "newton's dense H, spectrum, surface and compare grids; 0: no limit",
         NULL, BL_INV_NONE},
     [BL_S_SEED] = {"seed", BL_SET_INT, 0, 4294967295.0, "0",
         "default seed of data synth and of the train/validation split", NULL,

@@ -145,8 +145,14 @@ int bl_mem_check(double bytes, double mem_max, const char *who, const char *why,
 {
     if (!(mem_max > 0) || bytes <= mem_max) return BL_OK;
     char a[32], b[32];
+    bl_fmt_bytes(a, sizeof a, bytes);
+    bl_fmt_bytes(b, sizeof b, mem_max);
+    if (!strcmp(a, b)) {                   /* just above: the bytes tell them apart */
+        snprintf(a, sizeof a, "%.0f bytes", bytes);
+        snprintf(b, sizeof b, "%.0f bytes", mem_max);
+    }
     bl_err_set(e, BL_EMEM, "%s needs %s for %s, above mem.max %s (set mem.max to allow it)",
-               who, bl_fmt_bytes(a, sizeof a, bytes), why, bl_fmt_bytes(b, sizeof b, mem_max));
+               who, a, why, b);
     return BL_EMEM;
 }
 

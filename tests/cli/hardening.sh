@@ -186,4 +186,14 @@ grep -q '^note: step: θ is solved to inner.tol = 1e-10; newton stopped after [0
     && [ "$(wc -l <"$tmpdir/e")" -eq 1 ]
 ok $? "the round-off note of step inner is one line: $(cat "$tmpdir/e")"
 
+# ---- mem.max bounds the closed forms' dense factor (heat, oed) ----
+"$BILAB" -e 'problem use heat N=3000; set mem.max 1e6; show' >"$tmpdir/o" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q 'closed form: not computed at this size' "$tmpdir/o"
+ok $? "heat N=3000 under mem.max 1e6: show leaves out the closed form (its 72 MB factor)"
+"$BILAB" -e 'problem use oed; set mem.max 1e4; show' >"$tmpdir/o" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q 'closed form: not computed at this size' "$tmpdir/o"
+ok $? "oed under mem.max 1e4: show leaves out the closed form (its N×N factor)"
+
 done_testing

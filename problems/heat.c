@@ -384,6 +384,10 @@ static int factor(bl_problem *P, cvec *om, gsl_matrix **F)
 {
     *F = NULL;
     if (P->p > HEAT_CLOSED_MAX) return BL_EMEM;
+    double n = (double)P->p;                 /* the factor and S P (s × N) */
+    if (bl_problem_mem(P, bl_mem_dense(n + (double)((heat_state *)P->state)->s, n),
+                       "the closed form's dense factor", NULL))
+        return BL_EMEM;
     *F = gsl_matrix_alloc(P->p, P->p);
     if (!*F) return BL_ENOMEM;
     int st = heat_hessian(P, NULL, om, *F);

@@ -586,6 +586,15 @@ static int iv_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     return BL_OK;
 }
 
+/* init's peak: the n × n kernel K and M = K + nλI, the n × q instruments,
+ * the n × k treatments and their copies, the q × q stage-1 system */
+static double iv_bytes(const double *par, const bl_dataset *data)
+{
+    (void)data;
+    double n = par[PAR_N], q = par[PAR_Q], k = par[PAR_K];
+    return bl_mem_dense(n, 2.0 * n + 2.0 * q + 6.0 * k) + bl_mem_dense(q, q + 2.0 * k);
+}
+
 const bl_problem_type bl_problem_ivreg = {
     .name = "ivreg",
     .summary = "instrumental-variable regression: 2SLS as a bilevel problem (linear or kernel stage 1)",
@@ -629,4 +638,5 @@ const bl_problem_type bl_problem_ivreg = {
     .theta_star = iv_theta_star,
     .hypergrad = iv_hypergrad,
     .report = iv_report,
+    .bytes = iv_bytes,
 };

@@ -864,6 +864,15 @@ static int mc_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     return BL_OK;
 }
 
+/* init's peak: about sixteen rows × cols matrices (data, masks, the
+ * SVD and its workspace) and two cols × cols ones */
+static double mc_bytes(const double *par, const bl_dataset *data)
+{
+    (void)data;
+    double M = par[PAR_ROWS], N = par[PAR_COLS];
+    return bl_mem_dense(16.0 * M + 2.0 * N, N);
+}
+
 const bl_problem_type bl_problem_matcomp = {
     .name = "matcomp",
     .summary = "matrix completion with a nuclear norm e^ω‖Θ‖_*; non-smooth (rank manifold)",
@@ -910,4 +919,5 @@ const bl_problem_type bl_problem_matcomp = {
     .step_jvp = mc_step_jvp,
     .solver = "fista",
     .estimators = "exact cg fd",
+    .bytes = mc_bytes,
 };

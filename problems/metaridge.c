@@ -540,6 +540,16 @@ static int mr_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     return BL_OK;
 }
 
+/* init's peak: the tasks' X (T·shots × p) and Xv (T·query × p), the
+ * eigenproblem of min(shots, p) and the p × p system of each evaluation */
+static double mr_bytes(const double *par, const bl_dataset *data)
+{
+    (void)data;
+    double T = par[PAR_T], n = par[PAR_SHOTS], q = par[PAR_QUERY], p = par[PAR_P];
+    double k = fmin(n, p);
+    return bl_mem_dense(T * (n + q) + 2.0, p) + bl_mem_dense(2.0 * k, k) + bl_mem_dense(p, p);
+}
+
 const bl_problem_type bl_problem_metaridge = {
     .name = "metaridge",
     .summary = "few-shot meta-learning: T ridge heads around a learned prior (multi-block)",
@@ -584,4 +594,5 @@ const bl_problem_type bl_problem_metaridge = {
     .report = mr_report,
     .solver = "newton",
     .estimators = "exact cg fd",
+    .bytes = mr_bytes,
 };

@@ -428,8 +428,17 @@ static int solve_with(oed_state *o, const gsl_matrix *F, cvec *om, gsl_vector *t
     return bl_vector_finite(th) ? BL_OK : BL_EDIVERGE;
 }
 
+/* The closed forms' dense N × N factor, against mem.max (BL_EMEM: not
+ * computed, as an absent closed form). */
+static int factor_mem(const bl_problem *P)
+{
+    double N = (double)((const oed_state *)P->state)->N;
+    return bl_problem_mem(P, bl_mem_dense(N, N), "the closed form's dense factor", NULL);
+}
+
 static int oed_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
+    if (factor_mem(P)) return BL_EMEM;
     gsl_matrix *F;
     int st = factor(P->state, om, &F);
     if (st == BL_OK) st = solve_with(P->state, F, om, th);
@@ -441,6 +450,7 @@ static int oed_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 static int oed_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
 {
     oed_state *o = P->state;
+    if (factor_mem(P)) return BL_EMEM;
     gsl_matrix *F;
     gsl_vector *ts = gsl_vector_alloc(P->p), *a = gsl_vector_alloc(P->p);
     gsl_vector *ca = gsl_vector_alloc(P->d);

@@ -486,6 +486,15 @@ done:
     return st;
 }
 
+/* init's peak: A, Q, the draws Z, the workspace W (p × max(p, d)), GSL's
+ * T and R of the QR (p ≤ 1024; panels above), B and M (p × d) */
+static double quad_bytes(const double *par, const bl_dataset *data)
+{
+    (void)data;
+    double p = par[PAR_P], d = par[PAR_D];
+    return bl_mem_dense(p, 5.0 * p + fmax(p, d) + 2.0 * d);
+}
+
 const bl_problem_type bl_problem_quadratic = {
     .name = "quadratic",
     .summary = "quadratic inner with condition number kappa, quadratic outer (closed form)",
@@ -524,4 +533,5 @@ const bl_problem_type bl_problem_quadratic = {
     .lipschitz = quad_lipschitz,
     .omega0 = quad_omega0,
     .report = quad_report,
+    .bytes = quad_bytes,
 };

@@ -17,6 +17,7 @@
 #include "command.h"
 #include "dash.h"
 #include "fileio.h"
+#include "output.h"
 #include "repl.h"
 #include "session.h"
 
@@ -146,8 +147,9 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "bilab: unexpected argument '%s'\n"
-                "Try 'bilab --help' for more information.\n", argv[optind]);
+        fputs("bilab: unexpected argument '", stderr);
+        bl_fput_escaped(stderr, argv[optind]);        /* typed text: escaped */
+        fputs("'\nTry 'bilab --help' for more information.\n", stderr);
         free(acts);
         return 2;
     }

@@ -19,6 +19,7 @@
 #include "args.h"
 #include "catalogue.h"
 #include "hypergrad.h"
+#include "inner.h"
 #include "linalg.h"
 #include "output.h"
 #include "problem.h"
@@ -297,7 +298,7 @@ static void test_quadratic_blocked(void)
     double par[5] = {(double)p, (double)d, 50, 0.1, 3};
     bl_err e = {0, ""};
     counter c = {0};
-    bl_problem_ctl ctl = {NULL, count_busy, &c};
+    bl_problem_ctl ctl = {NULL, count_busy, &c, 0};
     bl_problem *P = bl_problem_alloc_ctl(&bl_problem_quadratic, par, NULL, NULL, &ctl, &e);
     tap_ok(P != NULL && c.calls > 1, "quadratic p=1100 builds, telling its progress (%d calls)",
            c.calls);
@@ -342,14 +343,14 @@ static void test_cancel(void)
     bl_cancel_t flag = 0;
     bl_err e = {0, ""};
     counter c = {0, 0, 0, &flag, 3};
-    bl_problem_ctl ctl = {&flag, count_busy, &c};
+    bl_problem_ctl ctl = {&flag, count_busy, &c, 0};
     double qp[5] = {1500, 2, 100, 0.1, 0};
     bl_problem *P = bl_problem_alloc_ctl(&bl_problem_quadratic, qp, NULL, NULL, &ctl, &e);
     tap_ok(!P && e.code == BL_EINTR && c.calls >= 3, "quadratic p=1500 stops at Ctrl-C: '%s'",
            e.msg);
     flag = 0;
     counter h = {0, 0, 0, &flag, 2};
-    bl_problem_ctl hctl = {&flag, count_busy, &h};
+    bl_problem_ctl hctl = {&flag, count_busy, &h, 0};
     double hp[7] = {200, 100000, 1e-3, 1, 20, 0.01, 0};
     P = bl_problem_alloc_ctl(&bl_problem_heat, hp, NULL, NULL, &hctl, &e);
     tap_ok(!P && e.code == BL_EINTR, "heat nt=100000 stops at Ctrl-C: '%s'", e.msg);
@@ -357,7 +358,7 @@ static void test_cancel(void)
     /* the instance keeps its flag: a dense H from products stops too */
     flag = 0;
     double qs[5] = {400, 2, 10, 0.1, 0};
-    bl_problem_ctl qctl = {&flag, NULL, NULL};
+    bl_problem_ctl qctl = {&flag, NULL, NULL, 0};
     P = bl_problem_alloc_ctl(&bl_problem_quadratic, qs, NULL, NULL, &qctl, &e);
     gsl_vector *th = gsl_vector_calloc(400), *om = gsl_vector_calloc(2);
     gsl_matrix *H = gsl_matrix_alloc(400, 400);
@@ -424,6 +425,91 @@ static void test_exact_memory(void)
            && !strcmp(e.msg, "cg: k is given twice"), "a spec key given twice: '%s'", e.msg);
 }
 
+/* mem.max: the estimates against byte counts written here from the
+ * allocations of each piece of work, the refusal and its message, and a
+ * problem refused before its init runs. */
+static void test_mem_estimates(void)
+{
+    char b[32];
+    tap_ok(bl_mem_dense(3000, 4000) == 96e6, "a 3000 x 4000 matrix of doubles is 96e6 bytes");
+    tap_ok(!strcmp(bl_fmt_bytes(b, sizeof b, 320e9), "320 GB")
+           && !strcmp(bl_fmt_bytes(b, sizeof b, 2147483648.0), "2 GiB")
+           && !strcmp(bl_fmt_bytes(b, sizeof b, 1.5e6), "1.5 MB")
+           && !strcmp(bl_fmt_bytes(b, sizeof b, 512), "512 bytes"),
+           "bytes are written 320 GB, 2 GiB, 1.5 MB, 512 bytes");
+    bl_err e = {0};
+    int st = bl_mem_check(320e9, 2147483648.0, "quadratic p=200000", "its dense H", &e);
+    tap_ok(st == BL_EMEM && e.code == BL_EMEM
+           && !strcmp(e.msg, "quadratic p=200000 needs 320 GB for its dense H, above mem.max "
+                             "2 GiB (set mem.max to allow it)"),
+           "over mem.max: BL_EMEM and one line: \"%s\"", e.msg);
+    e = (bl_err){0};
+    tap_ok(bl_mem_check(100, 100, "x", "y", &e) == BL_OK && !e.msg[0]
+           && bl_mem_check(1e300, 0, "x", "y", &e) == BL_OK,
+           "at mem.max exactly, and with no limit (0), nothing is refused");
+
+    /* quadratic p=300 d=6: A, Q, Z, T, R (5 p×p), W (p×max(p, d)), B, M
+     * (2 p×d): 8 (5·300² + 300·300 + 2·300·5) bytes */
+    double par[5];
+    for (size_t i = 0; i < bl_problem_quadratic.nparams; i++)
+        par[i] = bl_problem_quadratic.params[i].def;
+    par[0] = 300;
+    par[1] = 6;
+    double want = 8.0 * (5 * 300.0 * 300 + 300.0 * 300 + 2 * 300.0 * 6);
+    double got = bl_problem_bytes(&bl_problem_quadratic, par, NULL);
+    tap_ok(got == want, "quadratic p=300 d=6 needs %.17g bytes (counted: %.17g)", got, want);
+    char label[128];
+    bl_problem_label(&bl_problem_quadratic, par, label, sizeof label);
+    tap_ok(!strcmp(label, "quadratic p=300 d=6"), "its label names what differs from the "
+           "defaults: \"%s\"", label);
+    /* refused before init: the limit one byte below the estimate */
+    bl_problem_ctl ctl = {NULL, NULL, NULL, want - 1};
+    e = (bl_err){0};
+    bl_problem *P = bl_problem_alloc_ctl(&bl_problem_quadratic, par, NULL, NULL, &ctl, &e);
+    tap_ok(!P && e.code == BL_EMEM && strstr(e.msg, "quadratic p=300 d=6 needs 4348800 bytes for "
+                                             "its dense matrices, above mem.max 4348799 bytes"),
+           "problem use over mem.max is refused: \"%s\"", e.msg);
+    ctl.mem_max = want;
+    P = bl_problem_alloc_ctl(&bl_problem_quadratic, par, NULL, NULL, &ctl, &e);
+    tap_ok(P && P->mem_max == want, "at mem.max exactly it is built, and keeps the limit");
+    /* newton at p = 300: H and V (2 p×p) and 13 vectors of p (its own 4,
+     * the eigenvalues and workspace 5, the iterator's 4) */
+    if (P) {
+        double nb = 8.0 * 300 * (2 * 300 + 13);
+        tap_ok(bl_inner_bytes(bl_inner_newton, 300, 0) == nb,
+               "newton at p = 300 holds %.17g bytes", nb);
+        P->mem_max = nb - 1;
+        e = (bl_err){0};
+        st = bl_inner_mem(bl_inner_newton, P, 0, &e);
+        tap_ok(st == BL_EMEM && strstr(e.msg, "newton inner solver's dense H"),
+               "newton over mem.max is refused before it is allocated: \"%s\"", e.msg);
+        bl_inner_conf c = {bl_inner_newton, 0, 1e-8, 10, 0};
+        gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
+        e = (bl_err){0};
+        st = bl_inner_solve_at(P, &c, om, th, NULL, NULL, &e);
+        tap_ok(st == BL_EMEM && gsl_vector_isnull(th), "... and so is a solve with it (θ "
+               "untouched)");
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        bl_problem_free(P);
+    }
+    /* a problem on data: 4 p×p (XᵀX, its validation twin, a factor, an
+     * eigensolver's copy), p = the features */
+    bl_synth_opts o;
+    bl_synth_opts_default(&o);
+    o.n = 20;
+    o.m = 10;
+    o.p = 7;
+    bl_dataset *ds = NULL;
+    if (bl_data_synth("regression", &o, &ds, &e) == BL_OK) {
+        got = bl_problem_bytes(&bl_problem_ridge, NULL, ds);
+        tap_ok(got == 4.0 * 8 * 7 * 7, "ridge on 7 features needs %.17g bytes (4·8·7²)", got);
+        bl_dataset_free(ds);
+    } else {
+        tap_ok(0, "synthetic data: %s", e.msg);
+    }
+}
+
 int main(void)
 {
     bl_init();
@@ -434,5 +520,6 @@ int main(void)
     test_quadratic_blocked();
     test_cancel();
     test_exact_memory();
+    test_mem_estimates();
     return tap_done();
 }

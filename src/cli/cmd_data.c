@@ -150,6 +150,12 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     snprintf(canon + l, sizeof canon - l, " n=%zu m=%zu p=%zu noise=%.17g corr=%.17g "
              "rho=%.17g seed=%lu standardize=%s", o.n, o.m, o.p, o.noise, o.corr,
              o.rho, o.seed, o.standardize ? "yes" : "no");
+    /* the n × p and m × p tables, checked before they are drawn */
+    char who[64];
+    snprintf(who, sizeof who, "data synth n=%zu m=%zu p=%zu", o.n, o.m, o.p);
+    if (bl_mem_check(bl_mem_dense((double)o.n + (double)o.m, (double)o.p + 1.0),
+                     S->set[BL_S_MEM_MAX].num, who, "its tables", e))
+        return BL_EMEM;
     bl_dataset *ds = NULL;
     int st = bl_data_synth(kinds[k], &o, &ds, e);
     if (st) return st;
@@ -429,7 +435,9 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_str(&j, "file", argv[1]);
             bl_json_end(&j);
         } else {
-            fprintf(S->out, "wrote the %s to %s\n", what[k], argv[1]);
+            fprintf(S->out, "wrote the %s to ", what[k]);
+            bl_fput_escaped(S->out, argv[1]);     /* a path: shown escaped */
+            fputc('\n', S->out);
         }
         return BL_OK;
     }
@@ -447,8 +455,10 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_int(&j, "rows", (long long)(S->data->X->size1 + S->data->Xv->size1));
         bl_json_end(&j);
     } else {
-        fprintf(S->out, "wrote %zu training and %zu validation rows to %s\n",
-                S->data->X->size1, S->data->Xv->size1, argv[1]);
+        fprintf(S->out, "wrote %zu training and %zu validation rows to ",
+                S->data->X->size1, S->data->Xv->size1);
+        bl_fput_escaped(S->out, argv[1]);
+        fputc('\n', S->out);
     }
     return BL_OK;
 }

@@ -302,12 +302,16 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
                     gref ? refname : noref);
-        if (any && resid > ic.tol)
-            fprintf(f, "note: θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
-                    "are taken at this θ; 'solve inner' first for ∇F\n",
-                    bl_fmt(a, sizeof a, resid, 3));
-        if (any && quiet_fail)
-            fprintf(f, "note: left out %s\n", leftout);
+        if (any && resid > ic.tol) {
+            snprintf(v, sizeof v, "θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
+                     "are taken at this θ; 'solve inner' first for ∇F",
+                     bl_fmt(a, sizeof a, resid, 3));
+            bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
+        if (any && quiet_fail) {
+            snprintf(v, sizeof v, "left out %s", leftout);
+            bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
                                            "Hv", "Cv", "∇calls", "residual", "memory",
                                            "time"};

@@ -173,6 +173,57 @@ static void write_vector(FILE *f, const char *name, const gsl_vector *v)
     }
 }
 
+/* The N numbers W of an iterator's state as `set state.words[i:j] ...`
+ * lines of SAVE_CHUNK values, to 17 digits (read back bit for bit). */
+static void write_words(FILE *f, const double *w, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += SAVE_CHUNK) {
+        size_t hi = n - lo > SAVE_CHUNK ? lo + SAVE_CHUNK : n;
+        fprintf(f, "set state.words[%zu:%zu] ", lo, hi);
+        for (size_t i = lo; i < hi; i++) fprintf(f, "%s%.17g", i > lo ? "," : "", w[i]);
+        fprintf(f, "\n");
+    }
+}
+
+/* The states the next steps depend on: the live inner iterator, the outer
+ * optimiser, the last adjoint and the live adjoint iterator.  BL_ENOMEM
+ * when the numbers do not fit in memory. */
+static int write_states(bl_session *S, FILE *f)
+{
+    size_t n = 0, k;
+    if (S->inner) n = bl_inner_state_get(S->inner, NULL);
+    if (S->outer && (k = bl_outer_state_get(S->outer, NULL)) > n) n = k;
+    if (S->adj && (k = bl_adjoint_state_get(S->adj, NULL)) > n) n = k;
+    double *w = malloc((n + 1) * sizeof *w);
+    if (!w) return BL_ENOMEM;
+    /* the live inner iterator: its step η (1/L_G at the θ where it
+     * started, which a fresh start at this θ may not find again), its
+     * count, and its state (momentum, curvature pairs, ...) */
+    if (S->inner) {
+        n = bl_inner_state_get(S->inner, w);
+        write_words(f, w, n);
+        fprintf(f, "set inner.state eta=%.17g iterations=%zu words=%zu\n", S->inner->eta,
+                S->inner_total, n);
+    }
+    if (S->outer && S->outer->iter) {
+        n = bl_outer_state_get(S->outer, w);
+        write_words(f, w, n);
+        fprintf(f, "set outer.state words=%zu\n", n);
+    }
+    if (S->adj_valid && S->adjoint_last && S->adjoint_last->size == S->P->p) {
+        write_words(f, S->adjoint_last->data, S->adjoint_last->size);
+        fprintf(f, "set adjoint.last words=%zu\n", S->adjoint_last->size);
+    }
+    if (S->adj) {
+        n = bl_adjoint_state_get(S->adj, w);
+        write_words(f, w, n);
+        fprintf(f, "set adjoint.state method=%s eta=%.17g words=%zu\n", S->adj->type->name,
+                S->adj->eta, n);
+    }
+    free(w);
+    return BL_OK;
+}
+
 static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
 {
     (void)argc;
@@ -207,11 +258,11 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
     }
     write_vector(f, "omega", S->omega);
     write_vector(f, "theta", S->theta);
-    /* the live inner iterator: its step η (1/L_G at the θ where it started,
-     * which a fresh start at this θ may not find again) and its count */
-    if (bl_session_live_inner(S))
-        fprintf(f, "set inner.state eta=%.17g iterations=%zu\n", S->inner->eta,
-                S->inner_total);
+    if (write_states(S, f) != BL_OK) {
+        bl_wfile_abort(&w);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
     if ((st = bl_wfile_commit(&w, e))) return st;
     if (bl_session_json(S)) {
         bl_json j;
@@ -219,7 +270,9 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_str(&j, "file", argv[0]);
         bl_json_end(&j);
     } else {
-        fprintf(S->out, "saved the session to %s\n", argv[0]);
+        fputs("saved the session to ", S->out);
+        bl_fput_escaped(S->out, argv[0]);
+        fputc('\n', S->out);
     }
     return BL_OK;
 }
@@ -231,8 +284,12 @@ const bl_command bl_cmd_save = {
     .help =
         "save FILE   a script of commands: the data command, the problem with its\n"
         "            parameters, every setting that differs from its default, ω and\n"
-        "            θ to 17 digits (in slices of 1000), and the live inner iterator's\n"
-        "            step.  'source FILE' or 'bilab -f FILE' replays it.  The file is\n"
+        "            θ to 17 digits (in slices of 1000), and the states the next steps\n"
+        "            depend on: the live inner iterator (its step, momentum, lbfgs\n"
+        "            pairs), the outer optimiser (momentum, adam), the last adjoint\n"
+        "            and the live adjoint iterator; steps after a replay are the\n"
+        "            same bit for bit (bfgs2 restarts).  'source FILE' or\n"
+        "            'bilab -f FILE' replays it.  The file is\n"
         "            written beside FILE and renamed over it when whole: a failed\n"
         "            save leaves the previous one.",
     .minargs = 1, .maxargs = 1,

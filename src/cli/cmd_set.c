@@ -200,12 +200,207 @@ static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexe
     return st;
 }
 
-/* set inner.state eta=X [iterations=N]: the live inner iterator as a save
- * left it (its step, fixed when it started, and the iterations before). */
+/* set state.words[i:j] v,...: numbers of a saved iterator state, kept
+ * until a `set inner.state|outer.state|adjoint.state|adjoint.last ...
+ * words=N` takes them.  Slices come in order from 0 (a slice at 0 starts
+ * over); values are read as written (%.17g: bit for bit), inf and nan
+ * included. */
+static int set_state_words(bl_session *S, long lo, long hi, int argc, char **argv,
+                           bl_err *e)
+{
+    if (lo != 0 && (size_t)lo != S->nwords) {
+        bl_err_set(e, BL_EINVAL, "state.words[%ld:%ld] does not follow the %zu words "
+                   "given so far", lo, hi, S->nwords);
+        return BL_EINVAL;
+    }
+    size_t k = (size_t)(hi - lo);
+    char *buf = join(argc, argv, ",", e);
+    if (!buf) return BL_ENOMEM;
+    double *w = realloc(lo ? S->words : NULL, ((size_t)hi + 1) * sizeof *w);
+    if (!w) {
+        free(buf);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    if (!lo && S->words) free(S->words);
+    S->words = w;
+    S->nwords = (size_t)lo;
+    size_t got = 0;
+    int st = BL_OK;
+    for (char *p = buf; st == BL_OK;) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p || (*end && *end != ',') || got == k) {
+            bl_err_set(e, BL_EINVAL, "state.words[%ld:%ld] needs %zu numbers separated "
+                       "by commas", lo, hi, k);
+            st = BL_EINVAL;
+            break;
+        }
+        w[lo + got++] = x;
+        if (!*end) break;
+        p = end + 1;
+    }
+    free(buf);
+    if (st == BL_OK && got != k) {
+        bl_err_set(e, BL_EINVAL, "state.words[%ld:%ld] has %zu numbers, not %zu", lo, hi,
+                   got, k);
+        st = BL_EINVAL;
+    }
+    if (st) {                              /* a broken slice drops them all */
+        free(S->words);
+        S->words = NULL;
+        S->nwords = 0;
+        return st;
+    }
+    S->nwords = (size_t)hi;
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", "state.words");
+        bl_json_int(&j, "count", (long long)S->nwords);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "state.words = %zu numbers\n", S->nwords);
+    }
+    return BL_OK;
+}
+
+/* The N words a state command takes (words=N): all of them, or E. */
+static int take_words(bl_session *S, long n, const char *what, bl_err *e)
+{
+    if (n < 0) return BL_OK;
+    if ((size_t)n != S->nwords) {
+        bl_err_set(e, BL_EINVAL, "%s words=%ld, but %zu state words were given "
+                   "(set state.words[i:j] ...)", what, n, S->nwords);
+        return BL_EINVAL;
+    }
+    return BL_OK;
+}
+
+static void drop_words(bl_session *S)
+{
+    free(S->words);
+    S->words = NULL;
+    S->nwords = 0;
+}
+
+/* set outer.state words=N: the outer optimiser's state (momentum, Adam's
+ * moments, step counts) from the state words. */
+static int set_outer_state(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    long n = -1;
+    for (int a = 0; a < argc; a++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[a], &key, &val) || strcmp(key, "words")) {
+            bl_err_set(e, BL_EINVAL, "outer.state takes words=N, not '%s'", argv[a]);
+            return BL_EINVAL;
+        }
+        if (bl_parse_long(val, "words", 0, 1L << 40, &n, e)) return BL_EINVAL;
+    }
+    if (n < 0 || !S->outer) {
+        bl_err_set(e, BL_EINVAL, S->outer ? "outer.state needs words=N"
+                                          : "no outer optimiser: use a problem first");
+        return BL_EINVAL;
+    }
+    int st = take_words(S, n, "outer.state", e);
+    if (st == BL_OK) st = bl_outer_state_put(S->outer, S->words, S->nwords, e);
+    drop_words(S);
+    if (st) return st;
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", "outer.state");
+        bl_json_int(&j, "iterations", (long long)S->outer->iter);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "outer.state = %s, %zu steps\n", S->outer->type->name,
+                S->outer->iter);
+    }
+    return BL_OK;
+}
+
+/* set adjoint.last words=P: the last adjoint (warm starts);
+ * set adjoint.state method=NAME eta=X words=N: the live adjoint iterator
+ * (step adjoint) at the current θ and ω. */
+static int set_adjoint_state(bl_session *S, int last, int argc, char **argv, bl_err *e)
+{
+    const char *name = last ? "adjoint.last" : "adjoint.state";
+    const bl_adjoint_type *T = NULL;
+    double eta = NAN;
+    long n = -1;
+    for (int a = 0; a < argc; a++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[a], &key, &val)) {
+            bl_err_set(e, BL_EINVAL, "'%s' is not key=value", argv[a]);
+            return BL_EINVAL;
+        }
+        if (!strcmp(key, "words")) {
+            if (bl_parse_long(val, "words", 0, 1L << 40, &n, e)) return BL_EINVAL;
+        } else if (!last && !strcmp(key, "method")) {
+            if (!(T = bl_adjoint_lookup(val))) {
+                bl_err_set(e, BL_EINVAL, "unknown adjoint method '%s'", val);
+                return BL_EINVAL;
+            }
+        } else if (!last && !strcmp(key, "eta")) {
+            if (bl_parse_double(val, "eta", &eta, e)) return BL_EINVAL;
+        } else {
+            bl_err_set(e, BL_EINVAL, "%s has no '%s'", name, key);
+            return BL_EINVAL;
+        }
+    }
+    if (!S->P || n < 0 || (!last && (!T || isnan(eta)))) {
+        bl_err_set(e, BL_EINVAL, last ? "adjoint.last needs words=P"
+                                      : "adjoint.state needs method=, eta= and words=");
+        return BL_EINVAL;
+    }
+    int st = take_words(S, n, name, e);
+    if (st == BL_OK && last) {
+        if (S->nwords != S->P->p) {
+            bl_err_set(e, BL_EDIM, "adjoint.last has %zu numbers, not p = %zu", S->nwords,
+                       S->P->p);
+            st = BL_EDIM;
+        } else {
+            gsl_vector_view a = gsl_vector_view_array(S->words, S->nwords);
+            bl_session_keep_adjoint(S, &a.vector);
+            if (!S->adj_valid) st = BL_ENOMEM;
+        }
+    } else if (st == BL_OK) {
+        bl_adjoint *it = bl_adjoint_alloc(T, S->P->p);
+        st = it ? bl_adjoint_set(it, S->P, S->theta, S->omega, NULL, eta, 1, e) : BL_ENOMEM;
+        if (st == BL_OK) st = bl_adjoint_state_put(it, S->words, S->nwords, e);
+        if (st == BL_OK) {
+            bl_adjoint_free(S->adj);
+            S->adj = it;
+        } else {
+            bl_adjoint_free(it);
+        }
+    }
+    drop_words(S);
+    if (st) {
+        if (st == BL_ENOMEM && !e->msg[0]) bl_err_set(e, st, "out of memory");
+        return st;
+    }
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", name);
+        bl_json_end(&j);
+    } else if (last) {
+        fprintf(S->out, "adjoint.last = the last adjoint (p = %zu)\n", S->P->p);
+    } else {
+        fprintf(S->out, "adjoint.state = %s, %zu iterations\n", S->adj->type->name,
+                S->adj->iter);
+    }
+    return BL_OK;
+}
+
+/* set inner.state eta=X [iterations=N] [words=W]: the live inner iterator
+ * as a save left it (its step, fixed when it started, the iterations
+ * before, and with words= its whole state from the state words). */
 static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
 {
     double eta = NAN;
-    long iters = 0;
+    long iters = 0, nw = -1;
     for (int a = 0; a < argc; a++) {
         char *key, *val;
         if (!bl_split_kv(argv[a], &key, &val)) {
@@ -213,7 +408,9 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
                        "and iterations=)", argv[a]);
             return BL_EINVAL;
         }
-        if (!strcmp(key, "eta")) {
+        if (!strcmp(key, "words")) {
+            if (bl_parse_long(val, "words", 0, 1L << 40, &nw, e)) return BL_EINVAL;
+        } else if (!strcmp(key, "eta")) {
             if (bl_parse_double(val, "eta", &eta, e)) return BL_EINVAL;
             if (!(eta > 0) || !isfinite(eta)) {
                 bl_err_set(e, BL_EINVAL, "eta=%s must be a finite number > 0", val);
@@ -222,8 +419,8 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
         } else if (!strcmp(key, "iterations")) {
             if (bl_parse_long(val, "iterations", 0, 1L << 40, &iters, e)) return BL_EINVAL;
         } else {
-            bl_err_set(e, BL_EINVAL, "inner.state has no '%s' (it takes eta= and "
-                       "iterations=)", key);
+            bl_err_set(e, BL_EINVAL, "inner.state has no '%s' (it takes eta=, "
+                       "iterations= and words=)", key);
             return BL_EINVAL;
         }
     }
@@ -231,7 +428,11 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
         bl_err_set(e, BL_EINVAL, "inner.state needs eta=");
         return BL_EINVAL;
     }
-    int st = bl_session_resume_inner(S, eta, (size_t)iters, e);
+    int st = take_words(S, nw, "inner.state", e);
+    if (st == BL_OK)
+        st = bl_session_resume_inner_state(S, eta, (size_t)iters, nw >= 0 ? S->words : NULL,
+                                           S->nwords, e);
+    if (nw >= 0) drop_words(S);
     if (st) return st;
     if (bl_session_json(S)) {
         bl_json j;
@@ -282,8 +483,18 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     char base[64];
     long idx = 0, end = 0;
     if (!strcmp(argv[0], "inner.state")) return set_inner_state(S, argc - 1, argv + 1, e);
+    if (!strcmp(argv[0], "outer.state")) return set_outer_state(S, argc - 1, argv + 1, e);
+    if (!strcmp(argv[0], "adjoint.state") || !strcmp(argv[0], "adjoint.last"))
+        return set_adjoint_state(S, argv[0][8] == 'l', argc - 1, argv + 1, e);
     int indexed = split_index(argv[0], base, sizeof base, &idx, &end, e);
     if (indexed < 0) return BL_EINVAL;
+    if (!strcmp(base, "state.words")) {
+        if (indexed != 2 || idx < 0) {
+            bl_err_set(e, BL_EINVAL, "state.words takes a slice: set state.words[i:j] v,...");
+            return BL_EINVAL;
+        }
+        return set_state_words(S, idx, end, argc - 1, argv + 1, e);
+    }
     if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
         int om = base[0] == 'o';
         gsl_vector *v = om ? S->omega : S->theta;
@@ -360,9 +571,15 @@ const bl_command bl_cmd_set = {
         "set theta V[,V...]    the inner iterate (a warm start); theta[i], theta[i:j]\n"
         "set NAME VALUE        a setting; 'show settings' lists them with their\n"
         "                      types, ranges, defaults and help.  Unique prefixes work.\n"
-        "set inner.state eta=X [iterations=N]\n"
+        "set inner.state eta=X [iterations=N] [words=W]\n"
         "                      restart the live inner iterator here with step X\n"
-        "                      (what save writes: steps after a replay are the same)",
+        "                      and, with words=, its whole state (momentum, pairs)\n"
+        "set outer.state words=W, set adjoint.last words=P,\n"
+        "set adjoint.state method=M eta=X words=W\n"
+        "                      the outer optimiser's state, the last adjoint, the\n"
+        "                      live adjoint iterator (what save writes: steps after\n"
+        "                      a replay are the same bit for bit)\n"
+        "set state.words[i:j] V,...  the W numbers those take, in slices",
     .minargs = 2, .maxargs = -1,
     .exec = exec_set,
     .complete = complete_set,

@@ -882,9 +882,12 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
     gsl_vector *gth = gsl_vector_alloc(S->P->p);
     if (gth && !bl_session_json(S)) {
         double r = bl_inner_residual(S->P, S->theta, S->omega, bl_session_eta(S));
-        if (r > ic.tol)
-            fprintf(S->out, "note: θ is not solved (‖∇θG‖ = %.3g > inner.tol): the estimates "
-                    "are taken at this θ; 'solve inner' first for ∇F\n", r);
+        if (r > ic.tol) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "θ is not solved (‖∇θG‖ = %.3g > inner.tol): the "
+                     "estimates are taken at this θ; 'solve inner' first for ∇F", r);
+            bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = msg});
+        }
     }
     gsl_vector_free(gth);
     if (bl_session_json(S)) json_budget(S, b);
@@ -986,7 +989,9 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_str(&j, "file", tg.path);
             bl_json_end(&j);
         } else {
-            fprintf(S->out, "wrote the %s figure to %s\n", what[k], tg.path);
+            fprintf(S->out, "wrote the %s figure to ", what[k]);
+            bl_fput_escaped(S->out, tg.path);
+            fputc('\n', S->out);
         }
     }
     return BL_OK;

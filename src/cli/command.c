@@ -99,6 +99,7 @@ static int run_words(bl_session *S, char **w, size_t n)
         S->cmd = c->name;
         *S->cancel = 0;
         bl_busy_start(&S->busy, S->errf, !S->batch && isatty(fileno(S->errf)));
+        if (S->P) S->P->mem_max = S->set[BL_S_MEM_MAX].num;  /* its dense work's limit now */
         st = c->exec(S, argc, w + 1, &e);
         bl_busy_end(&S->busy);
         S->cmd = prev;

@@ -31,6 +31,7 @@ void bl_session_free(bl_session *S)
     bl_sopt_free(S->sopt);
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
+    free(S->words);
     bl_surface_free(S->surf);
     free(S->surf);
     bl_surface_free(S->cgrid);
@@ -256,7 +257,7 @@ static bl_problem *new_problem(bl_session *S, const bl_problem_type *T, const do
                                const bl_dataset *data, const struct bl_expr_def *def,
                                bl_err *e)
 {
-    bl_problem_ctl ctl = {S->cancel, bl_busy_show, &S->busy};
+    bl_problem_ctl ctl = {S->cancel, bl_busy_show, &S->busy, S->set[BL_S_MEM_MAX].num};
     return bl_problem_alloc_ctl(T, par, data, def, &ctl, e);
 }
 
@@ -382,6 +383,7 @@ int bl_session_inner(bl_session *S, bl_err *e)
     if (bl_session_live_inner(S)) return BL_OK;
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -403,14 +405,23 @@ int bl_session_inner(bl_session *S, bl_err *e)
 
 int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e)
 {
+    return bl_session_resume_inner_state(S, eta, iters, NULL, 0, e);
+}
+
+int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
+                                  const double *w, size_t n, bl_err *e)
+{
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");
         return BL_ENOMEM;
     }
+    it->mem = c.mem;              /* lbfgs.m, as bl_session_inner has it */
     int st = bl_inner_set(it, S->P, S->omega, S->theta, eta, e);
+    if (st == BL_OK && w) st = bl_inner_state_put(it, w, n, e);
     if (st) {
         bl_inner_free(it);
         return st;

@@ -51,6 +51,10 @@ typedef struct bl_session {
     int last_compare;            /* 1: over ω (surf), 2: over a budget */
     struct bl_sopt *sopt;        /* the stochastic outer algorithm (stoch_cli.h), or NULL */
     unsigned long sopt_gen;      /* the generation after its last step */
+    double *words;               /* numbers of a saved iterator state, gathered
+                                    by `set state.words[i:j]` until a `set
+                                    *.state ... words=N` takes them */
+    size_t nwords;
 
     /* settings */
     bl_setval set[BL_NSETTINGS];
@@ -142,6 +146,10 @@ void bl_session_post(bl_session *S, const bl_msg *m);
 /* Starts the live inner iterator afresh at the current ω and θ with step
  * ETA (> 0), counting ITERS iterations before it: what a save replays. */
 int bl_session_resume_inner(bl_session *S, double eta, size_t iters, bl_err *e);
+/* The same, then the iterator's state W[0..N) (bl_inner_state_get) put
+ * back; W NULL: none.  On failure the session is unchanged. */
+int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
+                                  const double *w, size_t n, bl_err *e);
 /* Makes sure the live inner iterator exists at the current ω and θ. */
 int bl_session_inner(bl_session *S, bl_err *e);
 /* A context for estimators at the current point from the settings. */

@@ -280,8 +280,11 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .name = "mem.max", .kind = BL_SET_DOUBLE,
         .lo = 0, .hi = INFINITY,
         .def = "2e9",
-        .help = "bytes an estimator may hold (reverse stores t iterates), and the dense "
-            "table of a data file (rows × columns × 8); 0: no limit",
+        .help = "bytes any dense work may take, estimated before it is allocated and "
+            "refused above: an estimator (reverse stores t iterates, exact a dense H), "
+            "the dense table of a data file (rows × columns × 8), problem use "
+            "(quadratic, metaridge, matcomp, ivreg, problems on data), data synth, "
+            "newton's dense H, spectrum, surface and compare grids; 0: no limit",
         .changes = BL_CHG_SETTING,
     },
     [BL_S_SEED] = {

@@ -82,11 +82,41 @@ static void cg_free(void *s)
     gsl_vector_free(c->Hd);
 }
 
+/* saved: ‖r‖², r and d */
+static size_t cg_save(const void *s, const bl_adjoint *it, double *w)
+{
+    const cg_state *c = s;
+    size_t p = it->a->size;
+    if (w) {
+        w[0] = c->rr;
+        for (size_t i = 0; i < p; i++) {
+            w[1 + i] = gsl_vector_get(c->r, i);
+            w[1 + p + i] = gsl_vector_get(c->d, i);
+        }
+    }
+    return 1 + 2 * p;
+}
+
+static int cg_load(void *s, bl_adjoint *it, const double *w, size_t n)
+{
+    cg_state *c = s;
+    size_t p = it->a->size;
+    if (n != 1 + 2 * p || !(w[0] >= 0)) return BL_EINVAL;
+    c->rr = w[0];
+    for (size_t i = 0; i < p; i++) {
+        gsl_vector_set(c->r, i, w[1 + i]);
+        gsl_vector_set(c->d, i, w[1 + p + i]);
+    }
+    it->resid = it->bnorm > 0 ? sqrt(c->rr) / it->bnorm : sqrt(c->rr);
+    return BL_OK;
+}
+
 static const bl_adjoint_type cg_type = {
     .name = "cg",
     .help = "conjugate gradients on H a = ∇θL (one H-product an iteration)",
     .size = sizeof(cg_state),
     .alloc = cg_alloc, .set = cg_set, .iterate = cg_iterate, .free = cg_free,
+    .save = cg_save, .load = cg_load,
 };
 
 /* ---- neumann: a = a₀ + η Σ_j (I − ηH)^j (b − H a₀); cold a₀ = 0 gives
@@ -134,12 +164,32 @@ static void neu_free(void *s)
     gsl_vector_free(n->Hv);
 }
 
+/* saved: the last term v */
+static size_t neu_save(const void *s, const bl_adjoint *it, double *w)
+{
+    const neu_state *n = s;
+    size_t p = it->a->size;
+    if (w)
+        for (size_t i = 0; i < p; i++) w[i] = gsl_vector_get(n->v, i);
+    return p;
+}
+
+static int neu_load(void *s, bl_adjoint *it, const double *w, size_t k)
+{
+    neu_state *n = s;
+    size_t p = it->a->size;
+    if (k != p) return BL_EINVAL;
+    for (size_t i = 0; i < p; i++) gsl_vector_set(n->v, i, w[i]);
+    return BL_OK;
+}
+
 static const bl_adjoint_type neu_type = {
     .name = "neumann",
     .help = "Neumann series a = η Σ_j (I − ηH)^j ∇θL, one term an iteration",
     .size = sizeof(neu_state),
     .flags = BL_ADJ_NEEDS_ETA,
     .alloc = neu_alloc, .set = neu_set, .iterate = neu_iterate, .free = neu_free,
+    .save = neu_save, .load = neu_load,
 };
 
 /* ---- fp: a ← (I − ηH) a + η b from a₀ (0 when cold) ---- */
@@ -176,12 +226,29 @@ static int fp_iterate(void *s, bl_adjoint *it)
 
 static void fp_free(void *s) { gsl_vector_free(((fp_state *)s)->Ha); }
 
+/* saved: whether a is still the zero start */
+static size_t fp_save(const void *s, const bl_adjoint *it, double *w)
+{
+    (void)it;
+    if (w) w[0] = ((const fp_state *)s)->zero;
+    return 1;
+}
+
+static int fp_load(void *s, bl_adjoint *it, const double *w, size_t n)
+{
+    (void)it;
+    if (n != 1 || (w[0] != 0 && w[0] != 1)) return BL_EINVAL;
+    ((fp_state *)s)->zero = (int)w[0];
+    return BL_OK;
+}
+
 static const bl_adjoint_type fp_type = {
     .name = "fp",
     .help = "fixed point a ← (I − ηH) a + η∇θL from a₀ = 0 (fp:k=K = neumann:k=K−1)",
     .size = sizeof(fp_state),
     .flags = BL_ADJ_NEEDS_ETA,
     .alloc = fp_alloc, .set = fp_set, .iterate = fp_iterate, .free = fp_free,
+    .save = fp_save, .load = fp_load,
 };
 
 /* ---- the table and the life cycle ---- */
@@ -227,6 +294,40 @@ void bl_adjoint_free(bl_adjoint *it)
     gsl_vector_free(it->a);
     bl_history_free(&it->hist);
     free(it);
+}
+
+size_t bl_adjoint_state_get(const bl_adjoint *it, double *w)
+{
+    size_t p = it->a->size;
+    if (w) {
+        w[0] = (double)it->iter;
+        w[1] = it->warm;
+        for (size_t i = 0; i < p; i++) w[2 + i] = gsl_vector_get(it->a, i);
+    }
+    return 2 + p + it->type->save(it->state, it, w ? w + 2 + p : NULL);
+}
+
+int bl_adjoint_state_put(bl_adjoint *it, const double *w, size_t n, bl_err *e)
+{
+    size_t p = it->a->size, want = bl_adjoint_state_get(it, NULL);
+    if (n != want) {
+        bl_err_set(e, BL_EINVAL, "the state of adjoint %s at p = %zu has %zu numbers, "
+                   "not %zu", it->type->name, p, want, n);
+        return BL_EINVAL;
+    }
+    if (!(w[0] >= 0 && w[0] <= 1e15) || w[0] != floor(w[0]) || (w[1] != 0 && w[1] != 1)) {
+        bl_err_set(e, BL_EINVAL, "the state of adjoint %s has a count out of range",
+                   it->type->name);
+        return BL_EINVAL;
+    }
+    it->iter = (size_t)w[0];
+    it->warm = (int)w[1];
+    for (size_t i = 0; i < p; i++) gsl_vector_set(it->a, i, w[2 + i]);
+    if (it->type->load(it->state, it, w + 2 + p, n - 2 - p) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "the state of adjoint %s does not fit it", it->type->name);
+        return BL_EINVAL;
+    }
+    return BL_OK;
 }
 
 double bl_adjoint_true_residual(bl_adjoint *it)
@@ -406,7 +507,13 @@ int bl_spectrum_compute(bl_problem *P, const gsl_vector *theta,
                         const gsl_vector *omega, bl_spectrum *s, bl_err *e)
 {
     memset(s, 0, sizeof *s);
-    int st;
+    /* dense: H and the eigensolver's copy; Lanczos: m + 1 basis vectors */
+    double n = (double)P->p, m = n < LANCZOS_MAX ? n : LANCZOS_MAX;
+    int st = bl_problem_mem(P, P->p <= DENSE_MAX ? bl_mem_dense(n, 2.0 * n + 4.0)
+                                                 : bl_mem_dense(m + 4.0, n) + bl_mem_dense(m, m),
+                            P->p <= DENSE_MAX ? "the spectrum's dense H"
+                                              : "the spectrum's Lanczos basis", e);
+    if (st) return st;
     if (P->p <= DENSE_MAX) {
         gsl_matrix *H = gsl_matrix_alloc(P->p, P->p);
         if (!H) return BL_ENOMEM;

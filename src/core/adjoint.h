@@ -27,6 +27,10 @@ typedef struct bl_adjoint_type {
     int (*set)(void *state, bl_adjoint *it);
     int (*iterate)(void *state, bl_adjoint *it);
     void (*free)(void *state);
+    /* The state as numbers, as bl_inner_type.save and load (all three
+     * types have them). */
+    size_t (*save)(const void *state, const bl_adjoint *it, double *w);
+    int (*load)(void *state, bl_adjoint *it, const double *w, size_t n);
 } bl_adjoint_type;
 
 struct bl_adjoint {
@@ -59,6 +63,12 @@ int bl_adjoint_set(bl_adjoint *it, bl_problem *P, const gsl_vector *theta,
                    const gsl_vector *omega, const gsl_vector *a0, double eta,
                    int track, bl_err *e);
 int bl_adjoint_iterate(bl_adjoint *it, bl_err *e);
+/* The iterator's state as numbers (its iterations, warm flag, a, then
+ * the type's own): get writes them into W (NULL: only counts) and returns
+ * how many; put restores them into IT, just set at the same point, so
+ * that its next steps are bit for bit those of the one they came from. */
+size_t bl_adjoint_state_get(const bl_adjoint *it, double *w);
+int bl_adjoint_state_put(bl_adjoint *it, const double *w, size_t n, bl_err *e);
 /* BL_OK when the residual is ≤ tol, BL_CONTINUE otherwise. */
 int bl_adjoint_test(const bl_adjoint *it, double tol);
 int bl_adjoint_run(bl_adjoint *it, double tol, size_t maxit, bl_cancel_t *cancel,

@@ -110,6 +110,53 @@ char *bl_fmt_limit(char *buf, size_t len, double v)
     return buf;
 }
 
+double bl_mem_dense(double rows, double cols)
+{
+    return rows * cols * (double)sizeof(double);
+}
+
+char *bl_fmt_bytes(char *buf, size_t len, double bytes)
+{
+    static const char *const dec[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
+    static const char *const bin[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    double b = bytes;
+    if (bytes >= 1024 && bytes == floor(bytes)) {      /* a whole number of KiB, MiB, ... */
+        while (b >= 1024 && fmod(b, 1024) == 0 && u < 6) {
+            b /= 1024;
+            u++;
+        }
+        if (b < 1024 && u > 0) {
+            snprintf(buf, len, "%.4g %s", b, bin[u]);
+            return buf;
+        }
+        b = bytes;
+        u = 0;
+    }
+    while (b >= 1000 && u < 6) {
+        b /= 1000;
+        u++;
+    }
+    snprintf(buf, len, "%.3g %s", b, dec[u]);
+    return buf;
+}
+
+int bl_mem_check(double bytes, double mem_max, const char *who, const char *why,
+                 bl_err *e)
+{
+    if (!(mem_max > 0) || bytes <= mem_max) return BL_OK;
+    char a[32], b[32];
+    bl_fmt_bytes(a, sizeof a, bytes);
+    bl_fmt_bytes(b, sizeof b, mem_max);
+    if (!strcmp(a, b)) {                   /* just above: the bytes tell them apart */
+        snprintf(a, sizeof a, "%.0f bytes", bytes);
+        snprintf(b, sizeof b, "%.0f bytes", mem_max);
+    }
+    bl_err_set(e, BL_EMEM, "%s needs %s for %s, above mem.max %s (set mem.max to allow it)",
+               who, a, why, b);
+    return BL_EMEM;
+}
+
 int bl_param_check(const bl_param *param, double v, bl_err *e)
 {
     if (!isfinite(v)) {

@@ -41,6 +41,18 @@ const char *bl_strerror(int code);
  * inf, -inf; every number reader of bilab reads such text. */
 char *bl_fmt_limit(char *buf, size_t len, double v);
 
+/* Memory estimates, checked before a dense allocation whose size grows
+ * with the user's input (the setting mem.max).  bl_mem_dense: bytes of
+ * ROWS × COLS doubles (exact in a double, no overflow).  bl_fmt_bytes:
+ * "320 GB", "1.5 MB", "2 GiB" style (decimal units; a power of 1024 is
+ * written in binary units) into BUF.  bl_mem_check: BL_OK when BYTES ≤
+ * MEM_MAX or MEM_MAX ≤ 0 (no limit); else BL_EMEM with E:
+ *   "WHO needs 320 GB for WHY, above mem.max 2 GB (set mem.max to allow it)". */
+double bl_mem_dense(double rows, double cols);
+char *bl_fmt_bytes(char *buf, size_t len, double bytes);
+int bl_mem_check(double bytes, double mem_max, const char *who, const char *why,
+                 bl_err *e);
+
 /* Cancellation flag set by the SIGINT handler; long loops poll it. */
 typedef volatile sig_atomic_t bl_cancel_t;
 

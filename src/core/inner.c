@@ -119,7 +119,7 @@ static int step_mode(const bl_inner *it)
 /* The round-off allowance on G: relative to G here and at the start. */
 static double g_slack(const bl_inner *it, double G)
 {
-    double scale = fmax(fabs(G), it->hist.n ? fabs(it->hist.value[0]) : 0.0);
+    double scale = fmax(fabs(G), fabs(it->value0));
     return 1e-8 * scale;
 }
 
@@ -197,12 +197,29 @@ static int gd_iterate(void *s, bl_inner *it)
     return descent_step(it, mode, a->x, it->value, a->g, it->resid, &a->s);
 }
 
+/* saved: the step s (halved by backtracking) */
+static size_t gd_save(const void *s, const bl_inner *it, double *w)
+{
+    (void)it;
+    if (w) w[0] = ((const gd_state *)s)->s;
+    return 1;
+}
+
+static int gd_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    (void)it;
+    if (n != 1 || !(w[0] > 0)) return BL_EINVAL;
+    ((gd_state *)s)->s = w[0];
+    return BL_OK;
+}
+
 static const bl_inner_type gd_type = {
     .name = "gd",
     .help = "gradient descent with step η = 1/L_G: θ ← θ − η∇θG; backtracks (Armijo) "
         "where the problem has no global bound on λmax(H) or a step raises G",
     .size = sizeof(gd_state),
     .alloc = gd_alloc, .set = gd_set, .iterate = gd_iterate, .free = gd_free,
+    .save = gd_save, .load = gd_load,
 };
 
 /* No state: for the solvers that need none (cd). */
@@ -295,12 +312,37 @@ static void agd_free(void *s)
     gsl_vector_free(a->gx);
 }
 
+/* saved (agd and fista): t, the step s, and the previous iterate */
+static size_t agd_save(const void *s, const bl_inner *it, double *w)
+{
+    const agd_state *a = s;
+    size_t p = it->theta->size;
+    if (w) {
+        w[0] = a->t;
+        w[1] = a->s;
+        for (size_t i = 0; i < p; i++) w[2 + i] = gsl_vector_get(a->prev, i);
+    }
+    return 2 + p;
+}
+
+static int agd_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    agd_state *a = s;
+    size_t p = it->theta->size;
+    if (n != 2 + p || !(w[0] >= 1) || !(w[1] > 0)) return BL_EINVAL;
+    a->t = w[0];
+    a->s = w[1];
+    for (size_t i = 0; i < p; i++) gsl_vector_set(a->prev, i, w[2 + i]);
+    return BL_OK;
+}
+
 static const bl_inner_type agd_type = {
     .name = "agd",
     .help = "Nesterov's accelerated gradient with step η (FISTA momentum), restarted "
         "when G rises; backtracks as gd does",
     .size = sizeof(agd_state),
     .alloc = agd_alloc, .set = agd_set, .iterate = agd_iterate, .free = agd_free,
+    .save = agd_save, .load = agd_load,
 };
 
 /* ---- newton: θ ← θ − s H⁻¹∇G, Cholesky, Armijo backtracking on s ----
@@ -487,6 +529,28 @@ static void newton_free(void *s)
     if (n->ew) gsl_eigen_symmv_free(n->ew);
 }
 
+/* saved: the smallest residual so far and the flat steps since */
+static size_t newton_save(const void *s, const bl_inner *it, double *w)
+{
+    const newton_state *n = s;
+    (void)it;
+    if (w) {
+        w[0] = n->best;
+        w[1] = n->flat;
+    }
+    return 2;
+}
+
+static int newton_load(void *s, bl_inner *it, const double *w, size_t k)
+{
+    newton_state *n = s;
+    (void)it;
+    if (k != 2 || !(w[1] >= 0 && w[1] <= 1e9)) return BL_EINVAL;
+    n->best = w[0];
+    n->flat = (int)w[1];
+    return BL_OK;
+}
+
 static const bl_inner_type newton_type = {
     .name = "newton",
     .help = "Newton's method with a Cholesky solve and Armijo backtracking; where H "
@@ -494,6 +558,7 @@ static const bl_inner_type newton_type = {
     .size = sizeof(newton_state),
     .alloc = newton_alloc, .set = newton_set, .iterate = newton_iterate, .free = newton_free,
     .saddle = newton_saddle,
+    .save = newton_save, .load = newton_load,
 };
 
 /* ---- bfgs2: GSL's vector_bfgs2 as a steppable iterator ----
@@ -632,10 +697,10 @@ static int bda_alloc(void *s, size_t p)
     return b->gl && b->dir ? BL_OK : BL_ENOMEM;
 }
 
-/* d_k at it->theta, with k = it->iter */
+/* d_k at it->theta, with k = it->k0 + it->iter */
 static int bda_direction(bda_state *b, bl_inner *it)
 {
-    double alpha = BDA_ALPHA0 / (double)(it->iter + 1);
+    double alpha = BDA_ALPHA0 / (double)(it->k0 + it->iter + 1);
     bl_problem_L_theta(it->P, it->theta, it->omega, b->gl);
     gsl_vector_memcpy(b->dir, it->grad);
     gsl_vector_scale(b->dir, 1.0 - alpha);
@@ -674,6 +739,19 @@ static void bda_free(void *s)
     gsl_vector_free(b->dir);
 }
 
+/* nothing saved: the direction is made again with α of k0 + iter */
+static size_t bda_save(const void *s, const bl_inner *it, double *w)
+{
+    (void)s, (void)it, (void)w;
+    return 0;
+}
+
+static int bda_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    (void)w;
+    return n == 0 ? bda_direction(s, it) : BL_EINVAL;
+}
+
 static const bl_inner_type bda_type = {
     .name = "bda",
     .help = "bilevel descent aggregation (Liu et al. 2020): θ ← θ − η[(1 − α_k)∇θG + "
@@ -682,6 +760,7 @@ static const bl_inner_type bda_type = {
     .size = sizeof(bda_state),
     .alloc = bda_alloc, .set = bda_set, .iterate = bda_iterate, .free = bda_free,
     .stop_measure = bda_stop, .stop_name = "‖(1 − α)∇θG + α∇θL‖",
+    .save = bda_save, .load = bda_load,
 };
 
 /* ---- ista, fista, cd: proximal solvers for non-smooth problems ----
@@ -754,6 +833,7 @@ static const bl_inner_type fista_type = {
         "point; agd on smooth problems",
     .size = sizeof(agd_state),
     .alloc = agd_alloc, .set = agd_set, .iterate = fista_iterate, .free = agd_free,
+    .save = agd_save, .load = agd_load,
 };
 
 static int cd_iterate(void *s, bl_inner *it)
@@ -826,6 +906,25 @@ static void solver_names(unsigned with, unsigned without, char *buf, size_t len)
 
 /* ---- life cycle ---- */
 
+double bl_inner_bytes(const bl_inner_type *T, size_t p, size_t mem)
+{
+    double n = (double)p, vecs = 4.0;                  /* θ, ∇θG, work, ω-sized slack */
+    if (T == &newton_type) return bl_mem_dense(n, 2.0 * n + 4.0 + 5.0 + vecs);
+    if (T == &bl_inner_lbfgs_type)
+        vecs += 2.0 * (double)(mem ? mem : BL_LBFGS_M) + 7.0;
+    else
+        vecs += 6.0;                                   /* agd, newton-cg: a few vectors */
+    return bl_mem_dense(n, vecs);
+}
+
+int bl_inner_mem(const bl_inner_type *T, const bl_problem *P, size_t mem, bl_err *e)
+{
+    char why[64];
+    snprintf(why, sizeof why, "the %s inner solver%s", T->name,
+             T == &newton_type ? "'s dense H and its eigenvectors" : "");
+    return bl_problem_mem(P, bl_inner_bytes(T, P->p, mem), why, e);
+}
+
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p)
 {
     bl_inner *it = calloc(1, sizeof *it);
@@ -890,16 +989,61 @@ int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
     it->eta = eta > 0 ? eta : bl_inner_default_eta(P, theta0, omega);
     it->eta_auto = !(eta > 0);
     it->iter = 0;
+    it->k0 = 0;
     bl_history_clear(&it->hist);
     int st = refresh(it);
     if (st) {
         bl_err_set(e, st, "G or its gradient is not finite at the starting point");
         return st;
     }
+    it->value0 = it->value;
     st = it->type->set(it->state, it);
     if (st) bl_err_set(e, st, "%s: %s", it->type->name, bl_strerror(st));
     if (st == BL_OK) st = bl_history_push(&it->hist, it->value, it->resid);
     return st;
+}
+
+/* The common part: iterations so far, η found (1) or given (0), G at
+ * the start of the solve. */
+#define STATE_COMMON 3
+
+size_t bl_inner_state_get(const bl_inner *it, double *w)
+{
+    if (w) {
+        w[0] = (double)(it->k0 + it->iter);
+        w[1] = it->eta_auto;
+        w[2] = it->value0;
+    }
+    size_t n = STATE_COMMON;
+    if (it->type->save) n += it->type->save(it->state, it, w ? w + n : NULL);
+    return n;
+}
+
+int bl_inner_state_put(bl_inner *it, const double *w, size_t n, bl_err *e)
+{
+    /* the type's part may vary in length (lbfgs's pairs): its load checks it */
+    if (n < STATE_COMMON || (!it->type->save && n != STATE_COMMON)) {
+        bl_err_set(e, BL_EINVAL, "the state of %s has %zu numbers, not %s%d", it->type->name,
+                   n, it->type->save ? "at least " : "", STATE_COMMON);
+        return BL_EINVAL;
+    }
+    if (!(w[0] >= 0 && w[0] <= 1e15 && w[0] == floor(w[0])) || (w[1] != 0 && w[1] != 1)
+        || !isfinite(w[2])) {
+        bl_err_set(e, BL_EINVAL, "the state of %s is malformed (iterations, η flag or "
+                   "starting G out of range)", it->type->name);
+        return BL_EINVAL;
+    }
+    size_t k = (size_t)w[0];
+    it->k0 = k > it->iter ? k - it->iter : 0;
+    it->eta_auto = (int)w[1];
+    it->value0 = w[2];
+    if (it->type->save && it->type->load(it->state, it, w + STATE_COMMON,
+                                          n - STATE_COMMON) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "the state of %s does not fit it (a value is out of "
+                   "range)", it->type->name);
+        return BL_EINVAL;
+    }
+    return BL_OK;
 }
 
 int bl_inner_iterate(bl_inner *it, bl_err *e)
@@ -986,6 +1130,11 @@ int bl_inner_solve_info(bl_problem *P, const bl_inner_conf *c,
                         bl_solve_info *info, bl_cancel_t *cancel, bl_err *e)
 {
     if (info) *info = (bl_solve_info){.status = BL_ENOMEM, .resid = NAN};
+    int mst = bl_inner_mem(c->type, P, c->mem, e);
+    if (mst) {
+        if (info) info->status = mst;
+        return mst;
+    }
     bl_inner *it = bl_inner_alloc(c->type, P->p);
     if (!it) return BL_ENOMEM;
     it->mem = c->mem;

@@ -45,6 +45,15 @@ typedef struct bl_inner_type {
      * negative eigenvalue): bl_inner_run then goes on (newton leaves the
      * saddle along the negative curvature). */
     int (*saddle)(void *state, bl_inner *it);
+    /* Optional: the state the next steps depend on beyond θ, ω and η
+     * (momentum, step, curvature pairs, counters) as numbers, so that a
+     * save can restore it exactly.  save writes them into W (W NULL: only
+     * counts them) and returns how many; load restores them into a state
+     * just set at the same point (BL_EINVAL when N or a value does not
+     * fit).  NULL: the solver keeps nothing beyond θ (or nothing it can
+     * give back: bfgs2, inside GSL). */
+    size_t (*save)(const void *state, const bl_inner *it, double *w);
+    int (*load)(void *state, bl_inner *it, const double *w, size_t n);
 } bl_inner_type;
 
 struct bl_inner {
@@ -66,6 +75,10 @@ struct bl_inner {
     gsl_vector *work;         /* p: the prox-gradient residual's step */
     size_t mem;               /* lbfgs: curvature pairs kept (the setting
                                  lbfgs.m); 0: BL_LBFGS_M.  Read by set. */
+    size_t k0;                /* iterations before set (a restored state):
+                                 bda's α counts from k0 + iter */
+    double value0;            /* G where the solve started: the round-off
+                                 scale of gd's and agd's step tests */
 };
 
 #define BL_LBFGS_M 10         /* lbfgs's default memory */
@@ -92,11 +105,26 @@ const bl_inner_type *bl_inner_lookup(const char *name);
 const bl_inner_type *bl_inner_auto(const bl_problem *P);
 
 bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
+/* The bytes an iterator of T holds at dimension P (lbfgs with MEM pairs;
+ * 0: the default): newton's dense H, its eigenvectors and workspace
+ * above all.  bl_inner_mem checks it against P->mem_max before
+ * bl_inner_alloc (BL_EMEM with E, through bl_problem_mem). */
+double bl_inner_bytes(const bl_inner_type *T, size_t p, size_t mem);
+int bl_inner_mem(const bl_inner_type *T, const bl_problem *P, size_t mem, bl_err *e);
 /* Starts at THETA0 for ω = OMEGA with step ETA (≤ 0: 1/L_G from the
  * problem's bound or a power iteration). */
 int bl_inner_set(bl_inner *it, bl_problem *P, const gsl_vector *omega,
                  const gsl_vector *theta0, double eta, bl_err *e);
 int bl_inner_iterate(bl_inner *it, bl_err *e);
+/* The iterator's state as numbers (iterations, how η was found, the
+ * starting G, then the type's own, see bl_inner_type.save):
+ * bl_inner_state_get writes them into W (NULL: only counts) and returns
+ * how many; bl_inner_state_put restores them into IT, which was just set
+ * at the same θ, ω and η, so that its next steps are bit for bit those
+ * of the iterator they came from.  A type without save gives the common
+ * part only, and restarts its own state from θ. */
+size_t bl_inner_state_get(const bl_inner *it, double *w);
+int bl_inner_state_put(bl_inner *it, const double *w, size_t n, bl_err *e);
 /* BL_OK when ‖∇_θG‖ ≤ tol (or the type's stop_measure ≤ tol),
  * BL_CONTINUE otherwise. */
 int bl_inner_test(const bl_inner *it, double tol);

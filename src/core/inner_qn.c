@@ -357,12 +357,65 @@ static void lbfgs_free(void *s)
     gsl_vector_free(b->y1);
 }
 
+/* saved: the pairs kept (oldest first: the ring restarts at 0, which
+ * changes no sum), the smallest residual, G at the last progress and the
+ * iterations since */
+static size_t lbfgs_save(const void *s, const bl_inner *it, double *w)
+{
+    const lbfgs_state *b = s;
+    size_t p = b->p, n = b->n;
+    (void)it;
+    if (w) {
+        w[0] = (double)n;
+        w[1] = b->best;
+        w[2] = b->fref;
+        w[3] = b->flat;
+        for (size_t k = 0; k < n; k++) {
+            size_t i = (b->head + k) % b->m;
+            double *q = w + 4 + k * (1 + 2 * p);
+            q[0] = b->rho[i];
+            for (size_t j = 0; j < p; j++) {
+                q[1 + j] = gsl_vector_get(b->s[i], j);
+                q[1 + p + j] = gsl_vector_get(b->y[i], j);
+            }
+        }
+    }
+    return 4 + n * (1 + 2 * p);
+}
+
+static int lbfgs_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    lbfgs_state *b = s;
+    size_t p = b->p;
+    (void)it;
+    if (n < 4 || !(w[0] >= 0 && w[0] <= (double)b->m) || w[0] != floor(w[0])
+        || !(w[3] >= 0 && w[3] <= 1e9))
+        return BL_EINVAL;
+    size_t k = (size_t)w[0];
+    if (n != 4 + k * (1 + 2 * p)) return BL_EINVAL;
+    b->head = 0;
+    b->n = k;
+    b->best = w[1];
+    b->fref = w[2];
+    b->flat = (unsigned)w[3];
+    for (size_t i = 0; i < k; i++) {
+        const double *q = w + 4 + i * (1 + 2 * p);
+        b->rho[i] = q[0];
+        for (size_t j = 0; j < p; j++) {
+            gsl_vector_set(b->s[i], j, q[1 + j]);
+            gsl_vector_set(b->y[i], j, q[1 + p + j]);
+        }
+    }
+    return BL_OK;
+}
+
 const bl_inner_type bl_inner_lbfgs_type = {
     .name = "lbfgs",
     .help = "limited-memory BFGS, memory lbfgs.m, strong-Wolfe line search "
         "(matrix-free: G and ∇θG only)",
     .size = sizeof(lbfgs_state),
     .alloc = lbfgs_alloc, .set = lbfgs_set, .iterate = lbfgs_iterate, .free = lbfgs_free,
+    .save = lbfgs_save, .load = lbfgs_load,
 };
 
 /* ---- newton-cg ---- */
@@ -489,12 +542,38 @@ static void ncg_free(void *s)
     gsl_vector_free(n->gtrial);
 }
 
+/* saved: the smallest residual and the flat steps since */
+static size_t ncg_save(const void *s, const bl_inner *it, double *w)
+{
+    const ncg_state *c = s;
+    (void)it;
+    if (w) {
+        w[0] = c->best;
+        w[1] = c->flat;
+        w[2] = (double)c->cg;
+    }
+    return 3;
+}
+
+static int ncg_load(void *s, bl_inner *it, const double *w, size_t n)
+{
+    ncg_state *c = s;
+    (void)it;
+    if (n != 3 || !(w[1] >= 0 && w[1] <= 1e9) || !(w[2] >= 0 && w[2] <= 1e15))
+        return BL_EINVAL;
+    c->best = w[0];
+    c->flat = (unsigned)w[1];
+    c->cg = (size_t)w[2];
+    return BL_OK;
+}
+
 const bl_inner_type bl_inner_newton_cg_type = {
     .name = "newton-cg",
     .help = "truncated Newton: CG on H d = −∇θG with H·v products only "
         "(forcing min(½, √‖∇θG‖)), Armijo backtracking",
     .size = sizeof(ncg_state),
     .alloc = ncg_alloc, .set = ncg_set, .iterate = ncg_iterate, .free = ncg_free,
+    .save = ncg_save, .load = ncg_load,
 };
 
 const bl_inner_type *const bl_inner_lbfgs = &bl_inner_lbfgs_type;

@@ -57,12 +57,42 @@ static void mom_free(void *s)
     gsl_vector_free(m->vt);
 }
 
+/* Copies of the vectors V[0..K) into W and back. */
+static size_t vecs_save(gsl_vector *const *v, size_t k, size_t d, double *w)
+{
+    if (w)
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < d; j++) w[i * d + j] = gsl_vector_get(v[i], j);
+    return k * d;
+}
+
+static void vecs_load(gsl_vector *const *v, size_t k, size_t d, const double *w)
+{
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < d; j++) gsl_vector_set(v[i], j, w[i * d + j]);
+}
+
+static size_t mom_save(const void *s, size_t d, double *w)
+{
+    const mom_state *m = s;
+    return vecs_save(&m->v, 1, d, w);
+}
+
+static int mom_load(void *s, size_t d, const double *w, size_t n)
+{
+    mom_state *m = s;
+    if (n != d) return BL_EINVAL;
+    vecs_load(&m->v, 1, d, w);
+    return BL_OK;
+}
+
 static const bl_outer_type mom_type = {
     .name = "momentum",
     .help = "heavy ball: v ← 0.9 v + g, ω ← ω − s v",
     .size = sizeof(mom_state),
     .alloc = mom_alloc, .reset = mom_reset, .direction = mom_direction,
     .accept = mom_accept, .free = mom_free,
+    .save = mom_save, .load = mom_load,
 };
 
 /* ---- adam: β1 = 0.9, β2 = 0.999, ε = 1e-8, bias-corrected ---- */
@@ -116,12 +146,33 @@ static void adam_free(void *s)
     gsl_vector_free(a->vt);
 }
 
+/* saved: the steps taken k, then the moments m and v */
+static size_t adam_save(const void *s, size_t d, double *w)
+{
+    const adam_state *a = s;
+    gsl_vector *mv[2] = {a->m, a->v};
+    if (w) w[0] = a->k;
+    return 1 + vecs_save(mv, 2, d, w ? w + 1 : NULL);
+}
+
+static int adam_load(void *s, size_t d, const double *w, size_t n)
+{
+    adam_state *a = s;
+    gsl_vector *mv[2] = {a->m, a->v};
+    if (n != 1 + 2 * d || !(w[0] >= 0 && w[0] <= 1e15) || w[0] != floor(w[0]))
+        return BL_EINVAL;
+    a->k = w[0];
+    vecs_load(mv, 2, d, w + 1);
+    return BL_OK;
+}
+
 static const bl_outer_type adam_type = {
     .name = "adam",
     .help = "Adam (β1=0.9, β2=0.999, ε=1e-8) with step s",
     .size = sizeof(adam_state),
     .alloc = adam_alloc, .reset = adam_reset, .direction = adam_direction,
     .accept = adam_accept, .free = adam_free,
+    .save = adam_save, .load = adam_load,
 };
 
 const bl_outer_type *const bl_outer_types[] = {&gd_type, &mom_type, &adam_type, NULL};
@@ -228,6 +279,39 @@ bl_outer *bl_outer_alloc(const bl_outer_type *T, size_t d)
     return o;
 }
 
+size_t bl_outer_state_get(const bl_outer *o, double *w)
+{
+    if (w) {
+        w[0] = (double)o->iter;
+        w[1] = (double)o->solves;
+    }
+    return 2 + (o->type->save ? o->type->save(o->state, o->d, w ? w + 2 : NULL) : 0);
+}
+
+int bl_outer_state_put(bl_outer *o, const double *w, size_t n, bl_err *e)
+{
+    size_t want = bl_outer_state_get(o, NULL);
+    if (n != want) {
+        bl_err_set(e, BL_EINVAL, "the state of outer.opt %s at d = %zu has %zu numbers, "
+                   "not %zu", o->type->name, o->d, want, n);
+        return BL_EINVAL;
+    }
+    for (int i = 0; i < 2; i++)
+        if (!(w[i] >= 0 && w[i] <= 1e15) || w[i] != floor(w[i])) {
+            bl_err_set(e, BL_EINVAL, "the state of outer.opt %s has a count out of range",
+                       o->type->name);
+            return BL_EINVAL;
+        }
+    if (o->type->save && o->type->load(o->state, o->d, w + 2, n - 2) != BL_OK) {
+        bl_err_set(e, BL_EINVAL, "the state of outer.opt %s does not fit it",
+                   o->type->name);
+        return BL_EINVAL;
+    }
+    o->iter = (size_t)w[0];
+    o->solves = (size_t)w[1];
+    return BL_OK;
+}
+
 void bl_outer_reset(bl_outer *o)
 {
     o->type->reset(o->state);
@@ -276,9 +360,11 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
         used = in.iters;
         if (st == BL_EMAXITER || st == BL_ESTALL) st = BL_OK; /* go on from the iterate reached */
     } else {
-        bl_inner *it = bl_inner_alloc(env->inner->type, p);
+        st = bl_inner_mem(env->inner->type, P, env->inner->mem, e);
+        bl_inner *it = st ? NULL : bl_inner_alloc(env->inner->type, p);
         if (it) it->mem = env->inner->mem;
-        st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
+        if (st == BL_OK)
+            st = it ? bl_inner_set(it, P, env->omega, th, env->inner->eta, e) : BL_ENOMEM;
         for (size_t k = 0; st == BL_OK && k < oc->inner_steps; k++) {
             if (env->cancel && *env->cancel) {       /* outer.inner can be 1e8 */
                 bl_err_set(e, st = BL_EINTR, "interrupted");

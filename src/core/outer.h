@@ -20,6 +20,10 @@ typedef struct bl_outer_type {
     void (*direction)(void *state, const gsl_vector *g, gsl_vector *dir);
     void (*accept)(void *state);
     void (*free)(void *state);
+    /* Optional: the state as numbers (momentum, Adam's moments and step
+     * count), as bl_inner_type.save and load do for a save; NULL: none. */
+    size_t (*save)(const void *state, size_t d, double *w);
+    int (*load)(void *state, size_t d, const double *w, size_t n);
 } bl_outer_type;
 
 extern const bl_outer_type *const bl_outer_types[];   /* NULL-terminated */
@@ -88,6 +92,13 @@ typedef struct bl_outer {
 } bl_outer;
 
 bl_outer *bl_outer_alloc(const bl_outer_type *T, size_t d);
+/* The optimiser's state as numbers (its step and solve counts, then the
+ * type's own), to save and restore a session: get writes them into W
+ * (NULL: only counts) and returns how many; put restores them, so that
+ * the next steps are bit for bit those of the optimiser they came from
+ * (the trace is not part of it). */
+size_t bl_outer_state_get(const bl_outer *o, double *w);
+int bl_outer_state_put(bl_outer *o, const double *w, size_t n, bl_err *e);
 void bl_outer_reset(bl_outer *o);
 void bl_outer_free(bl_outer *o);
 

@@ -80,6 +80,16 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
         P->cancel = ctl->cancel;
         P->busy = ctl->busy;
         P->busy_arg = ctl->busy_arg;
+        P->mem_max = ctl->mem_max;
+    }
+    /* its dense matrices are checked before init allocates them */
+    char who[256];
+    if (P->mem_max > 0
+        && bl_mem_check(bl_problem_bytes(T, P->par, data), P->mem_max,
+                        bl_problem_label(T, P->par, who, sizeof who),
+                        "its dense matrices", e) != BL_OK) {
+        free(P);
+        return NULL;
     }
 
     int st = T->init ? T->init(P, e) : BL_OK;
@@ -95,6 +105,43 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
     return P;
 }
 
+double bl_problem_bytes(const bl_problem_type *T, const double *par, const bl_dataset *data)
+{
+    if (T->bytes) return T->bytes(par, data);
+    if (data && data->X && (T->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA))) {
+        double p = (double)data->X->size2;
+        return 4.0 * bl_mem_dense(p, p);
+    }
+    return 0;
+}
+
+char *bl_problem_label(const bl_problem_type *T, const double *par, char *buf, size_t len)
+{
+    size_t l = (size_t)snprintf(buf, len, "%s", T->name);
+    for (size_t i = 0; i < T->nparams && l < len; i++) {
+        double v = par ? par[i] : T->params[i].def;
+        if (v == T->params[i].def) continue;
+        char t[64];
+        if (T->params[i].choices) {
+            size_t k = 0;
+            while (T->params[i].choices[k] && k < (size_t)v) k++;
+            snprintf(t, sizeof t, "%s", T->params[i].choices[k] ? T->params[i].choices[k] : "?");
+        } else {
+            bl_fmt_limit(t, sizeof t, v);
+        }
+        l += (size_t)snprintf(buf + l, len - l, " %s=%s", T->params[i].name, t);
+    }
+    return buf;
+}
+
+int bl_problem_mem(const bl_problem *P, double bytes, const char *why, bl_err *e)
+{
+    if (!(P->mem_max > 0) || bytes <= P->mem_max) return BL_OK;
+    char who[256];
+    return bl_mem_check(bytes, P->mem_max, bl_problem_label(P->type, P->par, who, sizeof who),
+                        why, e);
+}
+
 bl_problem *bl_problem_clone(const bl_problem *P)
 {
     if (!P) return NULL;
@@ -108,6 +155,7 @@ bl_problem *bl_problem_clone(const bl_problem *P)
     Q->def = P->def;
     Q->cancel = P->cancel;
     Q->eta_slot = P->eta_slot;
+    Q->mem_max = P->mem_max;
     Q->state = NULL;
     if (P->type->clone && P->type->clone(P, Q) != BL_OK) {
         free(Q);

@@ -114,6 +114,13 @@ typedef struct bl_problem_type {
     /* Optional: minibatch oracles over sample indices (stoch.h); NULL:
      * the problem has no samples and refuses the stochastic methods. */
     const struct bl_minibatch *mb;
+
+    /* Optional: the bytes init will hold at its peak (its dense matrices
+     * above all) for parameters PAR on DATA (may be NULL), checked against
+     * mem.max before init runs.  NULL: 4p² doubles for a type that reads
+     * data (XᵀX, its validation twin, a factor and an eigensolver's copy
+     * at p = the data's features), 0 for the others. */
+    double (*bytes)(const double *par, const bl_dataset *data);
 } bl_problem_type;
 
 struct bl_problem {
@@ -140,13 +147,15 @@ struct bl_problem {
     bl_cancel_t *cancel;
     bl_busy_fn busy;
     void *busy_arg;
+    double mem_max;             /* bytes its dense work may take (mem.max); ≤ 0: no limit */
 };
 
-/* Cancellation and progress for bl_problem_alloc_ctl. */
+/* Cancellation, progress and the memory limit for bl_problem_alloc_ctl. */
 typedef struct bl_problem_ctl {
     bl_cancel_t *cancel;
     bl_busy_fn busy;
     void *busy_arg;
+    double mem_max;             /* bytes init may take (type->bytes); ≤ 0: no limit */
 } bl_problem_ctl;
 
 /* The catalogue (problems/catalogue.c), NULL-terminated. */
@@ -176,6 +185,16 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
  * dense H and the spectrum, so that no progress line outlives them). */
 int bl_problem_poll(bl_problem *P, const char *what, double done, double total);
 bl_problem *bl_problem_clone(const bl_problem *P);
+/* The bytes T's init would take for PAR on DATA (type->bytes, or the
+ * default for types that read data). */
+double bl_problem_bytes(const bl_problem_type *T, const double *par, const bl_dataset *data);
+/* "quadratic p=200000": T's name and the parameters that differ from
+ * their defaults, into BUF. */
+char *bl_problem_label(const bl_problem_type *T, const double *par, char *buf, size_t len);
+/* The memory check of dense work on P (a dense H, a factorisation, an
+ * iterator's matrices): BL_EMEM with E ("quadratic p=3000 needs 144 MB
+ * for WHY, above mem.max ...") when BYTES pass P->mem_max. */
+int bl_problem_mem(const bl_problem *P, double bytes, const char *why, bl_err *e);
 void bl_problem_free(bl_problem *P);
 void bl_problem_reset_counts(bl_problem *P);
 

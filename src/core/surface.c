@@ -102,6 +102,16 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                    axes[0].coord);
         return BL_EINVAL;
     }
+    /* its tables (F, ∇F, the estimates, their errors) and, per thread, a
+     * clone's inner solver with its vectors, checked before any is made */
+    {
+        double pts = (double)n, k = nspecs ? (double)nspecs : 1.0, pp = (double)P->p;
+        double nt = (double)resolve_threads(threads);
+        double bytes = bl_mem_dense(pts, 4.0 + (double)d + k * ((double)d + 2.0))
+                       + nt * (bl_inner_bytes(ic->type, P->p, ic->mem) + bl_mem_dense(pp, 6.0));
+        int mst = bl_problem_mem(P, bytes, "the grid's tables and its threads' inner solvers", e);
+        if (mst) return mst;
+    }
     s->naxes = naxes;
     s->d = d;
     s->npoints = n;

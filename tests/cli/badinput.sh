@@ -136,6 +136,35 @@ bad "a missing script" "cannot open '/nonexistent/s.bl'" 'source /nonexistent/s.
 bad "a script that sources itself" "nested more than 16 deep" "source $tmpdir/self.bl"
 bad "no surface to export" "no surface yet" "export surface $tmpdir/x.csv"
 
+# ---- mem.max: dense work refused before it is allocated ----
+# (one line, exit 1, the session unchanged; the bytes are counted in
+# test_robust.c against an independent count)
+bad "a quadratic above mem.max" \
+    "problem: quadratic p=2000 needs 192 MB for its dense matrices, above mem.max 100 MB (set mem.max to allow it)" \
+    'problem use quadratic p=2000' "$SETUP; set mem.max 1e8"
+bad "a quadratic at the largest p above the default mem.max" \
+    "quadratic p=5000 needs 1.2 GB for its dense matrices, above mem.max 1 GB" \
+    'problem use quadratic p=5000' "$SETUP; set mem.max 1e9"
+bad "metaridge with a huge task table" \
+    "metaridge T=100000 shots=1000 p=2000 needs 1.63 TB for its dense matrices, above mem.max 2 GB" \
+    'problem use metaridge T=100000 shots=1000 p=2000'
+bad "matcomp at its largest" "matcomp rows=2000 cols=2000 needs 576 MB for its dense matrices" \
+    'problem use matcomp rows=2000 cols=2000' "$SETUP; set mem.max 5e8"
+bad "ivreg with a big kernel" "ivreg n=4000 needs 257 MB for its dense matrices" \
+    'problem use ivreg n=4000' "$SETUP; set mem.max 1e8"
+bad "data synth with huge tables" \
+    "data: data synth n=10000000 m=10000000 p=100000 needs 16 TB for its tables, above mem.max 2 GB (set mem.max to allow it)" \
+    'data synth regression n=10000000 p=100000'
+bad "a data problem whose XᵀX is over mem.max" "ridge needs 3.2 kB for its dense matrices, above mem.max 1 kB" \
+    'problem use ridge' "$SETUP; set mem.max 1000"
+bad "newton's dense H over mem.max" \
+    "step: heat N=20000 needs 6.4 GB for the newton inner solver's dense H and its eigenvectors, above mem.max 1 GB" \
+    'step inner' 'problem use heat N=20000; set inner.solver newton; set mem.max 1e9'
+bad "the spectrum's Lanczos basis over mem.max" "spectrum: heat N=100000 needs 99.3 MB for the spectrum's Lanczos basis" \
+    'spectrum' 'problem use heat N=100000; set mem.max 1e7'
+bad "a grid over mem.max" "surface: heat N=2000 needs .* for the grid's tables and its threads' inner solvers" \
+    'surface omega=-3:1:100' 'problem use heat N=2000; set mem.max 1e6'
+
 # ---- definitions (errors without a caret display) ----
 bad "a zero dimension" "theta=0 is out of range" 'define dims theta=0 omega=1'
 bad "a parameter named like a function" "'exp' is a name of the language" 'define param exp=1'

@@ -168,4 +168,32 @@ ok $? "source without -k: stopped at the failing command, said once"
     grep -q "^bilab: source: a command failed in '$tmpdir/f.bl'" "$tmpdir/e" &&
     grep -q 'omega = \[3\]' "$tmpdir/o"
 ok $? "source with -k: the script went on, and the source says a command failed"
+# ---- every message through the one writer (output.c) ----
+"$BILAB" -e show "$(printf 'a\033[2Jb')" >/dev/null 2>"$tmpdir/e"
+rc=$?
+[ $rc -eq 2 ] && ! grep -q "$(printf '\033')" "$tmpdir/e" \
+    && grep -qxF "bilab: unexpected argument 'a\\x1b[2Jb'" "$tmpdir/e"
+ok $? "an unexpected argument with an escape sequence is shown escaped (exit $rc)"
+"$BILAB" -e "save \"$tmpdir/s$(printf '\033')x.bl\"" >"$tmpdir/o" 2>&1
+! grep -q "$(printf '\033')" "$tmpdir/o" && grep -q 's\\x1bx.bl$' "$tmpdir/o"
+ok $? "save names a path with an escape byte escaped: $(cat "$tmpdir/o")"
+# notes are written by bl_write_note (escaped, one line), never by hand
+n=$(grep -l '"note: ' "$srcdir"/src/cli/*.c | grep -v '/output\.c$' | wc -l)
+[ "$n" -eq 0 ]
+ok $? "no file of src/cli but output.c prints a note itself ($n do)"
+"$BILAB" -e 'set inner.solver newton; solve inner; step inner 3' >/dev/null 2>"$tmpdir/e"
+grep -q '^note: step: θ is solved to inner.tol = 1e-10; newton stopped after [0-9]* iterations at round-off' "$tmpdir/e" \
+    && [ "$(wc -l <"$tmpdir/e")" -eq 1 ]
+ok $? "the round-off note of step inner is one line: $(cat "$tmpdir/e")"
+
+# ---- mem.max bounds the closed forms' dense factor (heat, oed) ----
+"$BILAB" -e 'problem use heat N=3000; set mem.max 1e6; show' >"$tmpdir/o" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q 'closed form: not computed at this size' "$tmpdir/o"
+ok $? "heat N=3000 under mem.max 1e6: show leaves out the closed form (its 72 MB factor)"
+"$BILAB" -e 'problem use oed; set mem.max 1e4; show' >"$tmpdir/o" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q 'closed form: not computed at this size' "$tmpdir/o"
+ok $? "oed under mem.max 1e4: show leaves out the closed form (its N×N factor)"
+
 done_testing

@@ -53,7 +53,7 @@ roundtrip logreg "data load breast_cancer; problem use logreg; set omega -2; $st
 roundtrip logreg-multi "data load breast_cancer; problem use logreg-multi; set omega -2; $step3"
 roundtrip lasso "problem use lasso; set inner.solver ista; set omega 0.5; $step3"
 roundtrip enet "problem use enet; set inner.solver ista; set omega 0.5,-1; $step3"
-roundtrip "enet, fista" "problem use enet; set inner.solver fista; set omega 0.5,-1; $step3" memory
+roundtrip "enet, fista" "problem use enet; set inner.solver fista; set omega 0.5,-1; $step3"
 roundtrip cleaning "data load breast_cancer; problem use cleaning; set omega 0.3; set omega[7] -2; $step3"
 roundtrip tv1d "problem use tv1d; set omega 0.7; $step3"
 roundtrip heat "problem use heat; step inner 2"
@@ -61,11 +61,67 @@ roundtrip "heat, set omega" "problem use heat; set omega -5,-8; $step3"
 # doublewell: η = 1/L_G depends on θ; the replay keeps the η the steps used
 roundtrip doublewell "problem use doublewell; set omega 0.3; set theta -2; $step3"
 roundtrip nonsingleton "problem use nonsingleton; set omega 0.4; $step3"
-roundtrip "nonsingleton, bda" "problem use nonsingleton; set omega 0.4; set inner.solver bda; $step3" memory
+roundtrip "nonsingleton, bda" "problem use nonsingleton; set omega 0.4; set inner.solver bda; $step3"
 roundtrip "newton, adam" "set inner.solver newton; set outer.opt adam; set omega -3; step inner 1"
-roundtrip "agd" "set inner.solver agd; set omega -3; step inner 2" memory
+roundtrip "agd" "set inner.solver agd; set omega -3; step inner 2"
 roundtrip custom "define dims theta=2 omega=1; define inner (theta[0]-omega[0])^2 + 2*theta[1]^2; define outer theta[0]^2 + theta[1]; set omega 0.75; $step3"
 roundtrip "synthetic data" "data synth regression n=40 m=30 p=5 noise=0.5 seed=11 standardize=yes; set omega -1; $step3"
+
+# The memory of the solvers is saved: SETUP; STEP; save; STEP in one
+# session, and the save replayed in a fresh one followed by the same STEP,
+# print the same JSON for the second STEP byte for byte (θ, ω, the
+# adjoint, residuals and counts, to 17 digits).
+stepsame() {
+    name=$1 setup=$2 step=$3
+    f="$tmpdir/st.bl"
+    rm -f "$f"
+    "$BILAB" --json -e "$setup; $step; save $f" -e "$step" >"$tmpdir/a.raw" 2>"$tmpdir/a.err"
+    rc1=$?
+    "$BILAB" --json -f "$f" -e "$step" >"$tmpdir/b.raw" 2>"$tmpdir/b.err"
+    rc2=$?
+    # the lines after the save's own line: the second STEP
+    sed '1,/^{"cmd":"save"/d' "$tmpdir/a.raw" >"$tmpdir/a"
+    grep -v '^{"cmd":"set"\|^{"cmd":"data"\|^{"cmd":"problem"' "$tmpdir/b.raw" >"$tmpdir/b"
+    if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s "$tmpdir/a" ] && cmp -s "$tmpdir/a" "$tmpdir/b"; then
+        ok 0 "$name: '$step' after a replay is the same bit for bit"
+    else
+        ok 1 "$name: '$step' after a replay is the same bit for bit"
+        diag "exit $rc1 and $rc2" "$(cat "$tmpdir/a.err" "$tmpdir/b.err")" \
+            "$(diff "$tmpdir/a" "$tmpdir/b" | cut -c1-300 | head -8)"
+    fi
+}
+
+lr='problem use logreg; set omega -2'
+for s in gd agd newton lbfgs newton-cg bda; do
+    stepsame "inner $s (logreg)" "$lr; set inner.solver $s" 'step inner 3'
+done
+stepsame "inner lbfgs, lbfgs.m 2 (full ring)" "$lr; set inner.solver lbfgs; set lbfgs.m 2" 'step inner 4'
+stepsame "inner gd, doublewell (Armijo steps)" 'problem use doublewell; set omega 0.3; set theta -2; set inner.solver gd' 'step inner 3'
+stepsame "inner agd, heat" 'problem use heat; set inner.solver agd' 'step inner 3'
+for s in ista fista cd; do
+    stepsame "inner $s (lasso)" "problem use lasso; set omega 0.5; set inner.solver $s" 'step inner 3'
+done
+stepsame "inner fista (enet)" 'problem use enet; set omega 0.5,-1; set inner.solver fista' 'step inner 3'
+for o in gd momentum adam; do
+    stepsame "outer $o (ridge)" "set outer.opt $o; set outer.step 0.5" 'step outer 3'
+    stepsame "outer $o (logreg, warm adjoint)" "$lr; set outer.opt $o; set adjoint.warm on; set outer.estimator cg:k=3" 'step outer 2'
+done
+for a in cg neumann fp; do
+    stepsame "adjoint $a (logreg)" "$lr; solve inner; set adjoint.method $a" 'step adjoint 3'
+done
+stepsame "adjoint cg warm (quadratic)" 'problem use quadratic p=30; solve inner; set adjoint.warm on; step adjoint 2; set omega 0.1; solve inner' 'step adjoint 2'
+grep -q '^set state.words\[0:' "$tmpdir/st.bl" && grep -q '^set adjoint.last words=30$' "$tmpdir/st.bl"
+ok $? "a save writes the state words and the last adjoint"
+# lbfgs on heat (p = 200): its pairs take more than one slice of 1000 numbers
+stepsame "inner lbfgs, heat (pairs in slices)" 'problem use heat; set inner.solver lbfgs' 'step inner 4'
+[ "$(grep -c '^set state.words\[' "$tmpdir/st.bl")" -ge 2 ]
+ok $? "lbfgs's pairs on heat are saved in slices of 1000 numbers"
+expect_error "state words of the wrong count" "inner.state words=5, but 2 state words were given" \
+    'set state.words[0:2] 1,2; set inner.state eta=1 words=5'
+expect_error "state words out of order" "state.words\[3:4\] does not follow the 2 words" \
+    'set state.words[0:2] 1,2; set state.words[3:4] 1'
+expect_error "state words that do not fit the solver" "the state of gd does not fit it" \
+    'set inner.solver gd; set state.words[0:4] 0,1,1,-1; set inner.state eta=1 words=4'
 
 # a data file whose path has spaces, a quote and a backslash, loaded with options
 d="$tmpdir/dir with \"odd\" \\ names"

@@ -193,7 +193,7 @@ static int write_states(bl_session *S, FILE *f)
     size_t n = 0, k;
     if (S->inner) n = bl_inner_state_get(S->inner, NULL);
     if (S->outer && (k = bl_outer_state_get(S->outer, NULL)) > n) n = k;
-    if (S->adj && (k = bl_adjoint_state_get(S->adj, NULL)) > n) n = k;
+    if (bl_session_live_adjoint(S) && (k = bl_adjoint_state_get(S->adj, NULL)) > n) n = k;
     double *w = malloc((n + 1) * sizeof *w);
     if (!w) return BL_ENOMEM;
     /* the live inner iterator: its step η (1/L_G at the θ where it
@@ -214,7 +214,7 @@ static int write_states(bl_session *S, FILE *f)
         write_words(f, S->adjoint_last->data, S->adjoint_last->size);
         fprintf(f, "set adjoint.last words=%zu\n", S->adjoint_last->size);
     }
-    if (S->adj) {
+    if (bl_session_live_adjoint(S)) {
         n = bl_adjoint_state_get(S->adj, w);
         write_words(f, w, n);
         fprintf(f, "set adjoint.state method=%s eta=%.17g words=%zu\n", S->adj->type->name,

@@ -369,8 +369,7 @@ static int set_adjoint_state(bl_session *S, int last, int argc, char **argv, bl_
         st = it ? bl_adjoint_set(it, S->P, S->theta, S->omega, NULL, eta, 1, e) : BL_ENOMEM;
         if (st == BL_OK) st = bl_adjoint_state_put(it, S->words, S->nwords, e);
         if (st == BL_OK) {
-            bl_adjoint_free(S->adj);
-            S->adj = it;
+            bl_session_set_adjoint(S, it);
         } else {
             bl_adjoint_free(it);
         }

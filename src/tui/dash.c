@@ -62,7 +62,6 @@ typedef struct hg_row {
     char spec[256];
     int status;
     char err[200];
-    double norm, rel_err, cosine;
     int outer;                  /* the outer estimator */
 } hg_row;
 
@@ -152,8 +151,7 @@ struct bl_dash {
     double inner_value, inner_resid, adj_resid, adj_norm;
     hg_row hg[HG_MAX];
     size_t nhg, hg_d;
-    double *hg_g;               /* nhg × d estimates */
-    double *gref;               /* d: the reference */
+    bl_hg_cmp cmp;              /* their estimates and the reference */
     int have_ref;
     char refname[16];
     surf_job *job;
@@ -457,14 +455,13 @@ static void hist_free(hist_copy *h)
 }
 
 /* The estimators of hypergrad.specs and the outer estimator, beside the
- * reference (exact where H is positive definite, fd otherwise), at the
- * current θ and ω.  The session is not changed (no warm-start adjoint is
- * kept), so that stepping in the dashboard gives the numbers of the
- * prompt. */
+ * reference (bl_hg_compare: exact where H is positive definite, fd
+ * otherwise, always one), at the current θ and ω.  The session is not
+ * changed (no warm-start adjoint is kept), so that stepping in the
+ * dashboard gives the numbers of the prompt. */
 static void hg_update(bl_dash *D)
 {
     bl_session *S = D->S;
-    size_t d = S->P->d, p = S->P->p;
     /* the specs as the settings keep them, parsed when they were set */
     const bl_setval *hs = &S->set[BL_S_HYPERGRAD_SPECS], *os = &S->set[BL_S_OUTER_ESTIMATOR];
     const bl_spec *use[HG_MAX];
@@ -486,71 +483,39 @@ static void hg_update(bl_dash *D)
     D->hg[outer].outer = 1;
     D->nhg = 0;
     D->have_ref = 0;
-    double *g = realloc(D->hg_g, (n + 1) * d * sizeof *g);
-    if (!g) return;
-    D->hg_g = g;
-    double *gr = realloc(D->gref, d * sizeof *gr);
-    if (!gr) return;
-    D->gref = gr;
-    D->hg_d = d;
-    gsl_vector *a = gsl_vector_alloc(p);
-    if (!a) return;
+    bl_hg_cmp_free(&D->cmp);
+    if (bl_hg_cmp_alloc(&D->cmp, n, S->P->d, S->P->p)) return;
+    for (size_t i = 0; i < n; i++) {
+        if (use[i]) D->cmp.e[i].spec = *use[i];
+        else D->cmp.e[i].status = BL_EINVAL;
+    }
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
     bl_hg_ctx c;
     bl_session_hg_ctx(S, &ic, &c);
     if (!S->adj_valid) c.adjoint0 = NULL;
-    int ref = -1;
+    bl_hg_compare(&D->cmp, &c, BL_HG_CMP_ALWAYS_REF);
     for (size_t i = 0; i < n; i++) {
+        const bl_hg_entry *x = &D->cmp.e[i];
         hg_row *w = &D->hg[i];
-        const bl_spec *spec = use[i];
-        bl_err e = {0};
-        gsl_vector_view gv = gsl_vector_view_array(g + i * d, d);
-        if (*S->cancel) {
-            w->status = BL_EINTR;
-            snprintf(w->err, sizeof w->err, "interrupted");
-            continue;
-        }
-        if (!spec) {
-            w->status = BL_EINVAL;
-        } else {
-            bl_hg_result r = {.grad = &gv.vector, .adjoint = a};
-            w->status = bl_hypergrad(spec, &c, &r, &e);
-        }
-        if (w->status) {
-            snprintf(w->err, sizeof w->err, "%.199s", e.msg[0] ? e.msg : bl_strerror(w->status));
-            continue;
-        }
-        w->norm = gsl_blas_dnrm2(&gv.vector);
-        if (ref < 0 && bl_spec_is_reference(spec)) ref = (int)i;
+        w->status = x->status;
+        if (w->status)
+            snprintf(w->err, sizeof w->err, "%.199s",
+                     x->err.msg[0] ? x->err.msg : bl_strerror(w->status));
     }
-    gsl_vector_view rv = gsl_vector_view_array(D->gref, d);
-    if (ref >= 0) {
-        memcpy(D->gref, g + (size_t)ref * d, d * sizeof *g);
+    if (D->cmp.ref >= 0) {
         D->have_ref = 1;
-        snprintf(D->refname, sizeof D->refname, "exact");
-    } else if (!*S->cancel) {
-        static const char *const refs[] = {"exact", "fd"};
-        for (int k = 0; k < 2 && !D->have_ref && !*S->cancel; k++) {
-            bl_spec spec;
-            bl_spec_parse(refs[k], &spec, NULL);
-            bl_hg_result r = {.grad = &rv.vector, .adjoint = a};
-            if (bl_hypergrad(&spec, &c, &r, NULL) == BL_OK) {
-                D->have_ref = 1;
-                snprintf(D->refname, sizeof D->refname, "%s", refs[k]);
-            }
-        }
+        snprintf(D->refname, sizeof D->refname, "%s", D->cmp.e[D->cmp.ref].spec.type->name);
     }
-    for (size_t i = 0; i < n; i++) {
-        hg_row *w = &D->hg[i];
-        w->rel_err = w->cosine = NAN;
-        if (w->status || !D->have_ref) continue;
-        gsl_vector_view gv = gsl_vector_view_array(g + i * d, d);
-        w->rel_err = bl_rel_err(&gv.vector, &rv.vector);
-        w->cosine = bl_cosine(&gv.vector, &rv.vector);
-    }
-    gsl_vector_free(a);
+    D->hg_d = S->P->d;
     D->nhg = n;
+}
+
+/* The reference hypergradient (d), or NULL. */
+static const double *hg_ref(const bl_dash *D)
+{
+    const gsl_vector *g = D->have_ref ? bl_hg_cmp_ref(&D->cmp) : NULL;
+    return g ? g->data : NULL;
 }
 
 static void forget(bl_dash *D)
@@ -1145,15 +1110,16 @@ static void draw_hypergrad(bl_dash *D, rect r)
         x = in.x;
         putf(D, y, x, nw - 1, ra, "ref %s", D->refname);
         x += nw;
-        gsl_vector_view rv = gsl_vector_view_array(D->gref, d);
-        put(D, y, x, colw, ra, bl_fmt(a, sizeof a, gsl_blas_dnrm2(&rv.vector), dg));
+        const bl_hg_entry *re = &D->cmp.e[D->cmp.ref];
+        put(D, y, x, colw, ra, bl_fmt(a, sizeof a, re->norm, dg));
         x += colw + 18;
         for (int k = 0; k < ncoord; k++, x += colw)
-            put(D, y, x, colw - 1, ra, bl_fmt(a, sizeof a, D->gref[k], dg));
+            put(D, y, x, colw - 1, ra, bl_fmt(a, sizeof a, hg_ref(D)[k], dg));
         y++;
     }
     for (size_t i = 0; i < D->nhg && y < in.y + in.h; i++, y++) {
         const hg_row *w = &D->hg[i];
+        const bl_hg_entry *e = &D->cmp.e[i];
         x = in.x;
         attr_t na = w->outer ? style(D, C_OUTER, A_BOLD, A_BOLD) : 0;
         putf(D, y, x, nw - 1, na, "%s%s", w->outer ? "▸" : " ", w->spec);
@@ -1162,15 +1128,15 @@ static void draw_hypergrad(bl_dash *D, rect r)
             put(D, y, x, in.w - nw, style(D, C_ERR, 0, A_DIM), w->err);
             continue;
         }
-        put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, w->norm, dg));
+        put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, e->norm, dg));
         x += colw;
-        attr_t ea = !(w->rel_err <= 1e-6) ? style(D, C_WARN, 0, A_BOLD) : style(D, C_REF, 0, 0);
-        put(D, y, x, 8, ea, bl_fmt(a, sizeof a, w->rel_err, 3));
+        attr_t ea = !(e->rel_err <= 1e-6) ? style(D, C_WARN, 0, A_BOLD) : style(D, C_REF, 0, 0);
+        put(D, y, x, 8, ea, bl_fmt(a, sizeof a, e->rel_err, 3));
         x += 9;
-        put(D, y, x, 8, 0, bl_fmt(a, sizeof a, w->cosine, in.w >= 50 ? 6 : 5));
+        put(D, y, x, 8, 0, bl_fmt(a, sizeof a, e->cosine, in.w >= 50 ? 6 : 5));
         x += 9;
         for (int k = 0; k < ncoord; k++, x += colw)
-            put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, D->hg_g[i * d + (size_t)k], dg));
+            put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, gsl_vector_get(e->r.grad, (size_t)k), dg));
     }
 }
 
@@ -1230,9 +1196,10 @@ static double interp1(const surf_view *v, double x)
 static void descent(const bl_dash *D, const surf_view *v, double *dx, double *dy)
 {
     *dx = *dy = 0;
-    if (!D->have_ref) return;
-    *dx = -D->gref[v->coord[0]];
-    if (v->naxes == 2) *dy = -D->gref[v->coord[1]];
+    const double *g = hg_ref(D);
+    if (!g) return;
+    *dx = -g[v->coord[0]];
+    if (v->naxes == 2) *dy = -g[v->coord[1]];
     if (!isfinite(*dx) || !isfinite(*dy)) *dx = *dy = 0;
 }
 
@@ -1984,8 +1951,7 @@ static void model_free(bl_dash *D)
     job_stop(D, 0);
     hist_free(&D->ih);
     hist_free(&D->ah);
-    free(D->hg_g);
-    free(D->gref);
+    bl_hg_cmp_free(&D->cmp);
     page_free(D);
     for (size_t i = 0; i < CMD_HIST; i++) free(D->hist[i]);
     free(D);

@@ -11,7 +11,6 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,34 +73,6 @@ typedef struct msg {
     int kind;
 } msg;
 
-/* A surface computed in a thread of its own, on copies of what it needs,
- * one row (2-D) or a few points (1-D) at a time so that the panel fills
- * in as it goes.  Everything below "results" is under mu. */
-typedef struct surf_job {
-    pthread_t tid;
-    pthread_mutex_t mu;
-    bl_cancel_t cancel;
-    bl_problem *P;              /* the thread's clone */
-    unsigned long gen;          /* the session's generation when it started */
-    gsl_vector *omega, *theta;
-    bl_inner_conf ic;
-    double eta;
-    int threads, path;
-    size_t chunk;
-    size_t naxes, coord[2], n[2];
-    double *vals[2];
-    /* results */
-    double *F, *grad, *resid;
-    unsigned char *done, *conv;  /* conv: the point's inner solves reached inner.tol */
-    size_t npoints, ndone, nfailed, nunconv, inprog;
-    unsigned long iters, hvp;
-    int used_fd, nthreads;
-    int finished, status;
-    char err[256];
-    unsigned version;
-    double seconds;
-} surf_job;
-
 /* What the surface panel draws: a running job or the session's surface. */
 typedef struct surf_view {
     size_t naxes, coord[2], n[2];
@@ -154,8 +125,9 @@ struct bl_dash {
     bl_hg_cmp cmp;              /* their estimates and the reference */
     int have_ref;
     char refname[16];
-    surf_job *job;
-    unsigned job_seen;
+    bl_surface_job *job;        /* the background surface (bl_surface_job) */
+    unsigned long job_gen;      /* the session's generation when it started */
+    size_t job_seen;            /* its points done at the last redraw */
     bl_canvas cv;
 };
 
@@ -400,7 +372,7 @@ static int run_line(bl_dash *D, const char *line, int pager)
     if (stopped) {
         *S->cancel = 0;
         D->running = 0;
-        if (D->job) D->job->cancel = 1;
+        if (D->job) bl_surface_job_cancel(D->job);
     }
     char *buf = c.buf;
     size_t len = c.len, nlines = 0;
@@ -573,188 +545,80 @@ static void model_update(bl_dash *D)
 
 /* ---- the surface job ---- */
 
-static void job_progress(void *arg, size_t done, size_t total)
-{
-    surf_job *J = arg;
-    (void)total;
-    pthread_mutex_lock(&J->mu);
-    J->inprog = done;
-    J->version++;
-    pthread_mutex_unlock(&J->mu);
-}
-
-static void *job_main(void *arg)
-{
-    surf_job *J = arg;
-    double t0 = bl_clock();
-    bl_err e = {0};
-    int st = BL_OK;
-    size_t n0 = J->n[0], d = J->P->d;
-    size_t per = J->naxes == 2 ? n0 : J->chunk;
-    size_t chunks = J->naxes == 2 ? J->n[1] : (n0 + per - 1) / per;
-    for (size_t c = 0; c < chunks && st == BL_OK; c++) {
-        bl_axis ax[2];
-        size_t lo = J->naxes == 2 ? 0 : c * per;
-        ax[0].coord = J->coord[0];
-        ax[0].n = J->naxes == 2 ? n0 : (n0 - lo < per ? n0 - lo : per);
-        ax[0].values = J->vals[0] + lo;
-        if (J->naxes == 2) {
-            ax[1].coord = J->coord[1];
-            ax[1].n = 1;
-            ax[1].values = J->vals[1] + c;
-        }
-        bl_surface part;
-        st = bl_surface_compute(&part, J->P, J->omega, J->theta, &J->ic, ax, J->naxes, NULL, 0,
-                                J->eta, J->path, J->threads, &J->cancel, job_progress, J, &e);
-        if (st == BL_OK || st == BL_EINTR) {
-            pthread_mutex_lock(&J->mu);
-            for (size_t k = 0; k < part.npoints; k++) {
-                if (!part.done[k]) continue;
-                size_t at = J->naxes == 2 ? k + n0 * c : lo + k;
-                J->F[at] = part.F[k];
-                memcpy(J->grad + at * d, part.grad + k * d, d * sizeof(double));
-                J->done[at] = part.done[k];
-                J->conv[at] = part.converged[k];
-                J->resid[at] = part.resid[k];
-                J->ndone++;
-                J->nfailed += part.done[k] == 2;
-                J->nunconv += part.done[k] == 1 && !part.converged[k];
-            }
-            J->iters += part.inner_iters;
-            J->hvp += part.hvp;
-            J->used_fd |= strstr(part.ref, "fd") != NULL;
-            J->nthreads = part.threads;
-            J->inprog = 0;
-            J->version++;
-            pthread_mutex_unlock(&J->mu);
-            bl_surface_free(&part);
-        }
-    }
-    pthread_mutex_lock(&J->mu);
-    J->finished = 1;
-    J->status = st;
-    snprintf(J->err, sizeof J->err, "%.255s", e.msg);
-    J->seconds = bl_clock() - t0;
-    J->version++;
-    pthread_mutex_unlock(&J->mu);
-    return NULL;
-}
-
-static void job_free(surf_job *J)
-{
-    if (!J) return;
-    bl_problem_free(J->P);
-    gsl_vector_free(J->omega);
-    gsl_vector_free(J->theta);
-    free(J->vals[0]);
-    free(J->vals[1]);
-    free(J->F);
-    free(J->grad);
-    free(J->done);
-    free(J->conv);
-    free(J->resid);
-    pthread_mutex_destroy(&J->mu);
-    free(J);
-}
-
-/* The job's points become the session's surface (as `surface` would
- * leave them, partial when it was stopped), for plot and export. */
-static void job_install(bl_dash *D, surf_job *J)
+/* The job's grid S (bl_surface_job_finish's) becomes the session's
+ * surface, as `surface` leaves it (partial when it was stopped), for plot
+ * and export; dropped when the problem changed meanwhile or no point was
+ * computed. */
+static void job_install(bl_dash *D, bl_surface *s)
 {
     bl_session *S = D->S;
-    if (bl_session_changed(S, J->gen, BL_CHG_PROBLEM) || J->ndone == 0) return;
-    size_t n = J->npoints, d = J->P->d;
-    bl_surface *s = calloc(1, sizeof *s);
-    if (!s) return;
-    s->naxes = J->naxes;
-    s->d = d;
-    s->npoints = n;
-    for (size_t a = 0; a < J->naxes; a++) {
-        s->ax[a].coord = J->coord[a];
-        s->ax[a].n = J->n[a];
-        s->ax[a].values = J->vals[a];
-        J->vals[a] = NULL;
-    }
-    s->F = J->F;
-    s->grad = J->grad;
-    s->done = J->done;
-    s->converged = J->conv;
-    s->resid = J->resid;
-    J->F = J->grad = J->resid = NULL;
-    J->done = J->conv = NULL;
-    for (size_t k = 0; k < n; k++)
-        if (s->done[k] == 1 && !s->converged[k] && !(s->resid[k] <= s->worst))
-            s->worst = s->resid[k];
-    s->nunconv = J->nunconv;
-    s->est = malloc(n * d * sizeof *s->est);
-    s->rel_err = malloc(n * sizeof *s->rel_err);
-    s->cosine = malloc(n * sizeof *s->cosine);
-    if (!s->est || !s->rel_err || !s->cosine) {
+    if (bl_session_changed(S, D->job_gen, BL_CHG_PROBLEM) || s->ndone == 0 || !s->F) {
         bl_surface_free(s);
         free(s);
         return;
     }
-    for (size_t k = 0; k < n * d; k++) s->est[k] = NAN;
-    for (size_t k = 0; k < n; k++) s->rel_err[k] = s->cosine[k] = NAN;
-    snprintf(s->ref, sizeof s->ref, "%s", J->used_fd ? "exact|fd" : "exact");
-    s->ndone = J->ndone;
-    s->nfailed = J->nfailed;
-    s->partial = J->ndone < n;
-    s->seconds = J->seconds;
-    s->threads = J->nthreads;
-    s->inner_iters = J->iters;
-    s->hvp = J->hvp;
     bl_surface_free(S->surf);
     free(S->surf);
     S->surf = s;
 }
 
-/* Waits for the job (cancelled first unless FINISH) and keeps its points
- * when INSTALL. */
-static void job_stop(bl_dash *D, int install)
+/* Ends the job: waits for it (cancelled first unless it finished) and
+ * keeps its points when INSTALL; the status, E says why. */
+static int job_end(bl_dash *D, int install, bl_surface **out, bl_err *e)
 {
-    surf_job *J = D->job;
-    if (!J) return;
-    J->cancel = 1;
-    pthread_join(J->tid, NULL);
-    if (install) job_install(D, J);
-    job_free(J);
+    bl_surface *s = calloc(1, sizeof *s);
+    int st = bl_surface_job_finish(D->job, s, e);
     D->job = NULL;
     D->dirty = 1;
+    if (out) *out = s;
+    else if (install && s) job_install(D, s);
+    else if (s) {
+        bl_surface_free(s);
+        free(s);
+    }
+    return st;
+}
+
+/* Stops the job and keeps its points when INSTALL. */
+static void job_stop(bl_dash *D, int install)
+{
+    if (!D->job) return;
+    bl_surface_job_cancel(D->job);
+    job_end(D, install, NULL, NULL);
 }
 
 /* Called by the loop: notices progress and the end of the job. */
 static void job_poll(bl_dash *D)
 {
-    surf_job *J = D->job;
-    if (!J) return;
-    pthread_mutex_lock(&J->mu);
-    unsigned v = J->version;
-    int fin = J->finished;
-    pthread_mutex_unlock(&J->mu);
-    if (v != D->job_seen) {
-        D->job_seen = v;
+    if (!D->job) return;
+    bl_surface_progress p;
+    bl_surface_job_poll(D->job, &p);
+    if (p.ndone != D->job_seen) {
+        D->job_seen = p.ndone;
         D->dirty = 1;
     }
-    if (!fin) return;
-    pthread_join(J->tid, NULL);
-    if (J->status == BL_OK) {
-        char un[96] = "";
-        if (J->nunconv)
-            snprintf(un, sizeof un, "; %zu points' inner solves stopped short of inner.tol",
-                     J->nunconv);
-        push_msg(D, J->nunconv ? BL_MSG_WARNING : BL_MSG_NOTE, "surface: %zu points in %.3gs%s%s", J->npoints,
-                 J->seconds, J->nfailed ? " (some failed)" : "", un);
-    } else if (J->status == BL_EINTR) {
-        push_msg(D, BL_MSG_WARNING, "surface: stopped after %zu of %zu points (kept, partial)", J->ndone,
-                 J->npoints);
-    } else {
-        push_msg(D, BL_MSG_ERROR, "surface: %s", J->err);
+    if (!p.finished) return;
+    bl_surface *s = NULL;
+    bl_err e = {0};
+    int st = job_end(D, 0, &s, &e);
+    if (!s) {
+        push_msg(D, BL_MSG_ERROR, "surface: out of memory");
+        return;
     }
-    job_install(D, J);
-    job_free(J);
-    D->job = NULL;
-    D->dirty = 1;
+    if (st == BL_OK) {
+        char un[96] = "";
+        if (s->nunconv)
+            snprintf(un, sizeof un, "; %zu points' inner solves stopped short of inner.tol",
+                     s->nunconv);
+        push_msg(D, s->nunconv ? BL_MSG_WARNING : BL_MSG_NOTE, "surface: %zu points in %.3gs%s%s",
+                 s->npoints, s->seconds, s->nfailed ? " (some failed)" : "", un);
+    } else if (st == BL_EINTR) {
+        push_msg(D, BL_MSG_WARNING, "surface: stopped after %zu of %zu points (kept, partial)",
+                 s->ndone, s->npoints);
+    } else {
+        push_msg(D, BL_MSG_ERROR, "surface: %s", e.msg);
+    }
+    job_install(D, s);
 }
 
 /* The range of ω[C] a surface covers: the trajectory and the current
@@ -779,65 +643,45 @@ static void surf_range(const bl_session *S, size_t c, double *lo, double *hi)
     if (!(*hi > *lo)) *hi = *lo + 1;
 }
 
+/* Starts a surface around ω (SURF_N1 points, or SURF_NX × SURF_NY on
+ * ω[0], ω[1]) in the background, on the settings `surface` uses. */
 static void job_start(bl_dash *D)
 {
     bl_session *S = D->S;
     if (!S->P) return;
     if (D->job) job_stop(D, 0);
-    size_t d = S->P->d;
-    surf_job *J = calloc(1, sizeof *J);
-    if (!J) goto nomem;
-    pthread_mutex_init(&J->mu, NULL);
-    J->naxes = d >= 2 ? 2 : 1;
-    J->n[0] = J->naxes == 2 ? SURF_NX : SURF_N1;
-    J->n[1] = J->naxes == 2 ? SURF_NY : 1;
-    J->npoints = J->n[0] * J->n[1];
-    for (size_t a = 0; a < J->naxes; a++) {
+    bl_axis ax[2] = {{0}};
+    size_t naxes = S->P->d >= 2 ? 2 : 1;
+    size_t n[2] = {naxes == 2 ? SURF_NX : SURF_N1, SURF_NY};
+    for (size_t a = 0; a < naxes; a++) {
         double lo, hi;
-        J->coord[a] = a;
+        ax[a].coord = a;
+        ax[a].n = n[a];
         surf_range(S, a, &lo, &hi);
-        if (!(J->vals[a] = malloc(J->n[a] * sizeof(double)))) goto nomem;
-        for (size_t i = 0; i < J->n[a]; i++)
-            J->vals[a][i] = lo + (hi - lo) * (double)i / (double)(J->n[a] - 1);
+        if (!(ax[a].values = malloc(n[a] * sizeof(double)))) {
+            free(ax[0].values);
+            push_msg(D, BL_MSG_ERROR, "surface: out of memory");
+            return;
+        }
+        for (size_t i = 0; i < n[a]; i++)
+            ax[a].values[i] = lo + (hi - lo) * (double)i / (double)(n[a] - 1);
     }
-    J->P = bl_problem_clone(S->P);
-    J->gen = S->gen;
-    J->omega = gsl_vector_alloc(d);
-    J->theta = gsl_vector_alloc(S->P->p);
-    J->F = malloc(J->npoints * sizeof *J->F);
-    J->grad = malloc(J->npoints * d * sizeof *J->grad);
-    J->done = calloc(J->npoints, 1);
-    J->conv = calloc(J->npoints, 1);
-    J->resid = malloc(J->npoints * sizeof *J->resid);
-    if (!J->P || !J->omega || !J->theta || !J->F || !J->grad || !J->done || !J->conv
-        || !J->resid)
-        goto nomem;
-    gsl_vector_memcpy(J->omega, S->omega);
-    gsl_vector_memcpy(J->theta, S->theta);
-    for (size_t k = 0; k < J->npoints; k++) J->F[k] = J->resid[k] = NAN;
-    for (size_t k = 0; k < J->npoints * d; k++) J->grad[k] = NAN;
-    bl_session_inner_conf(S, &J->ic);
-    J->eta = S->set[BL_S_INNER_STEP].num;
-    J->threads = (int)S->set[BL_S_THREADS].num;
-    J->path = bl_session_grid_path(S);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    /* 1-D: whole path segments per thread, so that the numbers are those
-     * of the surface command */
-    J->chunk = (size_t)(J->threads > 0 ? J->threads : ncpu > 0 ? ncpu : 1)
-               * (J->path ? BL_SURF_SEGMENT : 2);
-    if (J->chunk < 4) J->chunk = 4;
-    if (pthread_create(&J->tid, NULL, job_main, J) != 0) {
-        push_msg(D, BL_MSG_ERROR, "surface: cannot start a thread");
-        job_free(J);
+    bl_inner_conf ic;
+    bl_session_inner_conf(S, &ic);
+    bl_err e = {0};
+    int st = bl_surface_job_start(&D->job, S->P, S->omega, S->theta, &ic, ax, naxes, NULL, 0,
+                                  S->set[BL_S_INNER_STEP].num, bl_session_grid_path(S),
+                                  (int)S->set[BL_S_THREADS].num, &e);
+    free(ax[0].values);
+    free(ax[1].values);
+    if (st) {
+        push_msg(D, BL_MSG_ERROR, "surface: %s", e.msg);
         return;
     }
-    D->job = J;
+    D->job_gen = S->gen;
     D->job_seen = 0;
-    push_msg(D, BL_MSG_NOTE, "surface: %zu points in the background (Ctrl-C stops)", J->npoints);
-    return;
-nomem:
-    push_msg(D, BL_MSG_ERROR, "surface: out of memory");
-    job_free(J);
+    push_msg(D, BL_MSG_NOTE, "surface: %zu points in the background (Ctrl-C stops)",
+             n[0] * (naxes == 2 ? n[1] : 1));
 }
 
 /* ---- drawing: canvases ---- */
@@ -1140,28 +984,25 @@ static void draw_hypergrad(bl_dash *D, rect r)
     }
 }
 
-/* The surface to draw: the job's buffer while one runs (the caller holds
- * its lock), else the session's last surface. */
+/* The surface to draw: the job's grid while one runs (held by
+ * bl_surface_job_lock until draw_surface is done), else the session's
+ * last surface. */
 static int surf_view_get(bl_dash *D, surf_view *v)
 {
     memset(v, 0, sizeof *v);
-    if (D->job) {
-        surf_job *J = D->job;
-        v->naxes = J->naxes;
-        for (size_t a = 0; a < J->naxes; a++) {
-            v->coord[a] = J->coord[a];
-            v->n[a] = J->n[a];
-            v->ax[a] = J->vals[a];
-        }
-        v->F = J->F;
-        v->done = J->done;
-        v->npoints = J->npoints;
-        v->ndone = J->ndone;
-        v->nunconv = J->nunconv;
-        return 1;
-    }
     const bl_surface *s = D->S->surf;
-    if (!s || !s->F || s->d != D->S->P->d) return 0;
+    size_t ndone = 0, nunconv = 0;
+    if (D->job) {
+        bl_surface_progress p;
+        bl_surface_job_poll(D->job, &p);
+        ndone = p.ndone;
+        nunconv = p.nunconv;
+        s = bl_surface_job_lock(D->job);
+    } else {
+        if (!s || !s->F || s->d != D->S->P->d) return 0;
+        ndone = s->ndone;
+        nunconv = s->nunconv;
+    }
     v->naxes = s->naxes;
     for (size_t a = 0; a < s->naxes; a++) {
         v->coord[a] = s->ax[a].coord;
@@ -1172,8 +1013,8 @@ static int surf_view_get(bl_dash *D, surf_view *v)
     v->F = s->F;
     v->done = s->done;
     v->npoints = s->npoints;
-    v->ndone = s->ndone;
-    v->nunconv = s->nunconv;
+    v->ndone = ndone;
+    v->nunconv = nunconv;
     return 1;
 }
 
@@ -1363,13 +1204,12 @@ static void draw_surface(bl_dash *D, rect r)
 {
     surf_view v;
     char t[160];
-    if (D->job) pthread_mutex_lock(&D->job->mu);
     int have = surf_view_get(D, &v);
     if (!have) snprintf(t, sizeof t, "surface");
     else if (v.naxes == 1) snprintf(t, sizeof t, "surface F(ω[%zu])", v.coord[0]);
     else snprintf(t, sizeof t, "surface F(ω[%zu], ω[%zu])", v.coord[0], v.coord[1]);
     size_t tl = strlen(t);
-    if (D->job) snprintf(t + tl, sizeof t - tl, " · %zu/%zu", v.ndone + D->job->inprog, v.npoints);
+    if (D->job) snprintf(t + tl, sizeof t - tl, " · %zu/%zu", v.ndone, v.npoints);
     else if (have && v.ndone < v.npoints) snprintf(t + tl, sizeof t - tl, " · partial %zu/%zu", v.ndone, v.npoints);
     else if (have) snprintf(t + tl, sizeof t - tl, " · %zu points", v.npoints);
     tl = strlen(t);
@@ -1385,7 +1225,7 @@ static void draw_surface(bl_dash *D, rect r)
     } else {
         draw_surface_2d(D, in, &v);
     }
-    if (D->job) pthread_mutex_unlock(&D->job->mu);
+    if (D->job) bl_surface_job_unlock(D->job);
 }
 
 static void draw_header(bl_dash *D)
@@ -1854,7 +1694,7 @@ static void interrupt(bl_dash *D)
     *D->S->cancel = 0;
     int any = D->running || D->job || D->cmdmode;
     D->running = 0;
-    if (D->job) D->job->cancel = 1;
+    if (D->job) bl_surface_job_cancel(D->job);
     D->cmdmode = 0;
     push_msg(D, BL_MSG_WARNING, any ? "interrupted (Ctrl-C): stopped" : "Ctrl-C stops a computation; q leaves");
 }

@@ -663,6 +663,181 @@ static void check_value_F(void)
     bl_problem_free(P);
 }
 
+/* ---- bl_hg_compare: estimators beside the reference ---- */
+
+/* ‖g − r‖/‖r‖ and cos(g, r), written out here (not linalg's). */
+static double my_rel(const gsl_vector *g, const gsl_vector *r)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < g->size; i++) {
+        double t = gsl_vector_get(g, i) - gsl_vector_get(r, i);
+        num += t * t;
+        den += gsl_vector_get(r, i) * gsl_vector_get(r, i);
+    }
+    return sqrt(num) / sqrt(den);
+}
+
+static double my_cos(const gsl_vector *g, const gsl_vector *r)
+{
+    double gr = 0, gg = 0, rr = 0;
+    for (size_t i = 0; i < g->size; i++) {
+        gr += gsl_vector_get(g, i) * gsl_vector_get(r, i);
+        gg += gsl_vector_get(g, i) * gsl_vector_get(g, i);
+        rr += gsl_vector_get(r, i) * gsl_vector_get(r, i);
+    }
+    return gr / sqrt(gg * rr);
+}
+
+/* A comparison of the specs TEXT[0..n-1] in C with FLAGS (status < 0 from
+ * ALLOC). */
+static int compare(bl_hg_cmp *x, const char *const *text, size_t n, const bl_hg_ctx *c,
+                   unsigned flags)
+{
+    if (bl_hg_cmp_alloc(x, n, c->P->d, c->P->p)) return BL_ENOMEM;
+    for (size_t i = 0; i < n; i++) bl_spec_parse(text[i], &x->e[i].spec, NULL);
+    return bl_hg_compare(x, c, flags);
+}
+
+static void check_compare(void)
+{
+    bl_problem *P = quadratic(8, 3, 50, 0.1, 11);
+    if (!P) return;
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 100, 0};
+    gsl_vector *om = gsl_vector_alloc(3), *th = gsl_vector_calloc(8);
+    randn(om, 1);
+    bl_inner_solve_at(P, &ic, om, th, NULL, NULL, NULL);
+    double eta = bl_inner_default_eta(P, th, om);
+    bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic, .eta = eta,
+                   .keep_unconverged = 1};
+    gsl_vector *gx = gsl_vector_alloc(3), *gi = gsl_vector_alloc(3), *a = gsl_vector_alloc(8);
+    bl_hg_result r;
+    bl_err e = {0, ""};
+    run_spec("exact", P, &ic, om, th, gx, a, &r, &e);
+
+    /* the reference among the specs: exact, first */
+    static const char *const four[] = {"cg:k=3", "exact", "neumann:k=5", "fd"};
+    bl_hg_cmp x;
+    int st = compare(&x, four, 4, &c, 0);
+    tap_ok(st == BL_OK && x.ref == 1 && !x.interrupted && x.exact_status == BL_OK
+           && x.e[4].spec.type == NULL,
+           "compare: exact among the specs is the reference (ref %d), nothing extra run", x.ref);
+    double worst_rel = 0, worst_cos = 0;
+    int counts = 1;
+    for (size_t i = 0; i < 4; i++) {
+        run_spec(four[i], P, &ic, om, th, gi, a, &r, &e);
+        const bl_hg_entry *w = &x.e[i];
+        worst_rel = fmax(worst_rel, fabs(w->rel_err - my_rel(gi, gx)) / fmax(my_rel(gi, gx), 1e-300));
+        worst_cos = fmax(worst_cos, fabs(w->cosine - my_cos(gi, gx)));
+        counts &= w->status == BL_OK && w->r.hvp == r.hvp && w->r.grad_calls == r.grad_calls
+                  && dist(w->r.grad, gi) == 0 && fabs(w->norm - gsl_blas_dnrm2(gi)) == 0;
+    }
+    tap_ok(counts, "compare: each estimate and its H-products are bl_hypergrad's, run alone");
+    tap_ok(worst_rel <= 1e-12 && worst_cos <= 1e-14,
+           "compare: rel.err and cosine as computed here (worst %.3g, %.3g); cg:k=3 %.3g, "
+           "neumann:k=5 %.3g", worst_rel, worst_cos, x.e[0].rel_err, x.e[2].rel_err);
+    tap_ok(x.e[1].rel_err == 0 && x.e[1].cosine > 1 - 1e-15 && x.e[0].rel_err > 1e-6
+           && x.e[3].rel_err < 1e-5,
+           "compare: the reference's own error is 0, cg:k=3 is off (%.3g), fd is close (%.3g)",
+           x.e[0].rel_err, x.e[3].rel_err);
+    bl_hg_cmp_free(&x);
+
+    /* no reference among the specs: exact run for it in e[n]; a refused
+     * spec is not run */
+    static const char *const two[] = {"cg:k=3", "neumann:k=5"};
+    bl_hg_cmp_alloc(&x, 2, 3, 8);
+    bl_spec_parse(two[0], &x.e[0].spec, NULL);
+    bl_spec_parse(two[1], &x.e[1].spec, NULL);
+    x.e[1].status = BL_ENOTPD;
+    st = bl_hg_compare(&x, &c, 0);
+    run_spec("cg:k=3", P, &ic, om, th, gi, a, &r, &e);
+    tap_ok(st == BL_OK && x.ref == 2 && x.e[2].status == BL_OK
+           && !strcmp(x.e[2].spec.type->name, "exact") && dist(x.e[2].r.grad, gx) == 0
+           && fabs(x.e[0].rel_err - my_rel(gi, gx)) <= 1e-12 * my_rel(gi, gx),
+           "compare: without exact in the list, exact is run for the reference (rel.err %.6g)",
+           x.e[0].rel_err);
+    tap_ok(x.e[1].status == BL_ENOTPD && x.e[1].r.hvp == 0 && isnan(x.e[1].rel_err),
+           "compare: a spec refused before running is left alone");
+    bl_hg_cmp_free(&x);
+
+    /* exact over mem.max: no fd unless asked for (or listed, or ALWAYS_REF) */
+    bl_hg_ctx cm = c;
+    cm.mem_max = 64;
+    st = compare(&x, two, 1, &cm, 0);
+    tap_ok(st == BL_OK && x.ref == -1 && x.exact_status == BL_EMEM && isnan(x.e[0].rel_err)
+           && bl_hg_cmp_ref(&x) == NULL,
+           "compare: exact over mem.max and no fd listed: no reference");
+    bl_hg_cmp_free(&x);
+    static const char *const cgfd[] = {"cg:k=3", "fd"};
+    st = compare(&x, cgfd, 2, &cm, 0);
+    tap_ok(st == BL_OK && x.ref == 1 && x.e[2].status != BL_OK,
+           "compare: exact over mem.max: the listed fd is the reference");
+    bl_hg_cmp_free(&x);
+    st = compare(&x, two, 1, &cm, BL_HG_CMP_ALWAYS_REF);
+    tap_ok(st == BL_OK && x.ref == 1 && !strcmp(x.e[1].spec.type->name, "fd")
+           && x.e[0].rel_err > 0 && x.e[0].rel_err < 1,
+           "compare: ALWAYS_REF runs fd when exact is over mem.max (cg:k=3 %.3g)",
+           x.e[0].rel_err);
+    bl_hg_cmp_free(&x);
+
+    /* CHAIN: exact's adjoint warm-starts cg:k=1,warm=1 (nearly exact then) */
+    static const char *const warm[] = {"exact", "cg:k=1,warm=1"};
+    st = compare(&x, warm, 2, &c, 0);
+    double cold = x.e[1].rel_err;
+    bl_hg_cmp_free(&x);
+    st = compare(&x, warm, 2, &c, BL_HG_CMP_CHAIN);
+    tap_ok(st == BL_OK && x.e[1].rel_err < 1e-8 && cold > 1e-3 && x.adjoint_last == x.e[1].r.adjoint,
+           "compare: CHAIN warm-starts cg from exact's adjoint (rel.err %.3g, cold %.3g)",
+           x.e[1].rel_err, cold);
+    bl_hg_cmp_free(&x);
+
+    /* Ctrl-C before: nothing runs, no reference */
+    bl_cancel_t stop = 1;
+    bl_hg_ctx cc = c;
+    cc.cancel = &stop;
+    st = compare(&x, four, 4, &cc, BL_HG_CMP_ALWAYS_REF);
+    int all = 1;
+    for (size_t i = 0; i < 4; i++) all &= x.e[i].status == BL_EINTR && x.e[i].r.hvp == 0;
+    tap_ok(st == BL_EINTR && x.interrupted && all && x.ref == -1,
+           "compare: a set cancel flag stops it before any estimator, no reference");
+    bl_hg_cmp_free(&x);
+    bl_problem_free(P);
+
+    /* H singular (toy c = 0): exact fails, fd is run for the reference */
+    double c0 = 0;
+    bl_problem *T = bl_problem_alloc(&toy_type, &c0, NULL, NULL);
+    gsl_vector *tom = gsl_vector_alloc(1), *tth = gsl_vector_alloc(2), *tg = gsl_vector_alloc(1);
+    gsl_vector *ta = gsl_vector_alloc(2);
+    bl_inner_conf tic = {bl_inner_gd, 0, 1e-12, 10000, 0};
+    gsl_vector_set(tom, 0, 0.3);
+    gsl_vector_set(tth, 0, 0.3);
+    gsl_vector_set(tth, 1, 2.0);
+    bl_hg_ctx tc = {.P = T, .omega = tom, .theta = tth, .inner = &tic,
+                    .eta = bl_inner_default_eta(T, tth, tom), .keep_unconverged = 1};
+    static const char *const pinv[] = {"exact:pinv"};
+    st = compare(&x, pinv, 1, &tc, 0);
+    run_spec("fd", T, &tic, tom, tth, tg, ta, &r, &e);
+    gsl_vector *tp = gsl_vector_alloc(1);
+    run_spec("exact:pinv", T, &tic, tom, tth, tp, ta, &r, &e);
+    tap_ok(st == BL_OK && x.exact_status == BL_ENOTPD && x.ref == 1
+           && !strcmp(x.e[1].spec.type->name, "fd") && dist(x.e[1].r.grad, tg) == 0
+           && fabs(x.e[0].rel_err - fabs(gsl_vector_get(tp, 0) - gsl_vector_get(tg, 0))
+                                    / fabs(gsl_vector_get(tg, 0))) <= 1e-12,
+           "compare: H singular: exact refused, fd is the reference (exact:pinv rel.err %.3g)",
+           x.e[0].rel_err);
+    bl_hg_cmp_free(&x);
+    bl_problem_free(T);
+    gsl_vector_free(tom);
+    gsl_vector_free(tth);
+    gsl_vector_free(tg);
+    gsl_vector_free(tp);
+    gsl_vector_free(ta);
+    gsl_vector_free(gx);
+    gsl_vector_free(gi);
+    gsl_vector_free(a);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -680,6 +855,7 @@ int main(void)
     check_ridge_diabetes();
     check_singular();
     check_value_F();
+    check_compare();
 
     gsl_rng_free(rng);
     return tap_done();

@@ -224,6 +224,144 @@ static void failed_points(bl_dataset *ds)
     bl_problem_free(L);
 }
 
+/* The background job: the grid of bl_surface_compute bit for bit, its
+ * progress as it runs, and a cancel that leaves a consistent partial
+ * grid. */
+static int same_grid(const bl_surface *a, const bl_surface *b)
+{
+    size_t n = a->npoints, d = a->d, q = a->nspecs;   /* est: nothing without specs */
+    return a->npoints == b->npoints && a->ndone == b->ndone && a->nfailed == b->nfailed
+           && a->nunconv == b->nunconv && memcmp(a->done, b->done, n) == 0
+           && memcmp(a->converged, b->converged, n) == 0 && same_doubles(a->F, b->F, n)
+           && same_doubles(a->grad, b->grad, n * d) && same_doubles(a->resid, b->resid, n)
+           && same_doubles(a->est, b->est, q * n * d)
+           && same_doubles(a->rel_err, b->rel_err, q * n)
+           && !strcmp(a->ref, b->ref) && a->partial == b->partial
+           && a->inner_iters == b->inner_iters && a->hvp == b->hvp
+           && a->tally.solves == b->tally.solves && a->tally.failures == b->tally.failures;
+}
+
+static void job_checks(bl_problem *Q, bl_problem *R)
+{
+    bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 100000, 0};
+    gsl_vector *om = gsl_vector_calloc(Q->d), *th = gsl_vector_calloc(Q->p);
+    bl_axis ax[2] = {axis(0, -3, 1, 13), axis(1, -1, 1, 5)};
+    bl_spec sp[2];
+    bl_spec_parse("cg:k=3", &sp[0], NULL);
+    bl_spec_parse("reverse:t=20", &sp[1], NULL);
+    for (int path = 0; path < 2; path++) {
+        bl_surface s0, s1;
+        bl_surface_job *J = NULL;
+        bl_err e = {0};
+        int st0 = bl_surface_compute(&s0, Q, om, th, &ic, ax, 2, sp, 2, 0, path, 2, NULL, NULL,
+                                     NULL, NULL);
+        int st = bl_surface_job_start(&J, Q, om, th, &ic, ax, 2, sp, 2, 0, path, 2, &e);
+        /* polled as it runs: done never goes back, never past the grid */
+        bl_surface_progress p, last = {0};
+        int mono = 1, polls = 0;
+        while (st == BL_OK && !bl_surface_job_wait(J, 0.002)) {
+            bl_surface_job_poll(J, &p);
+            mono &= p.ndone >= last.ndone && p.ndone <= p.npoints && p.npoints == 65;
+            const bl_surface *v = bl_surface_job_lock(J);
+            size_t seen = 0;
+            for (size_t k = 0; k < v->npoints; k++) {
+                seen += v->done[k] != 0;
+                mono &= v->done[k] != 1 || isfinite(v->F[k]);
+                mono &= v->done[k] != 0 || isnan(v->F[k]);
+            }
+            bl_surface_job_unlock(J);
+            mono &= seen >= p.ndone;
+            last = p;
+            polls++;
+        }
+        bl_surface_job_poll(J, &p);
+        tap_ok(st == BL_OK && mono && p.finished && p.ndone == 65 && p.nfailed == 0,
+               "job%s: polled %d times, points done only grow, each with its F; %zu of %zu "
+               "at the end", path ? " along a path" : "", polls, p.ndone, p.npoints);
+        st = bl_surface_job_finish(J, &s1, &e);
+        tap_ok(st0 == BL_OK && st == BL_OK && same_grid(&s0, &s1),
+               "job%s: the grid is bl_surface_compute's bit for bit (F, reference, estimates, "
+               "flags, counts)", path ? " along a path" : "");
+        bl_surface_free(&s0);
+        bl_surface_free(&s1);
+    }
+    /* the unconverged count: gd capped at 20 on ridge */
+    {
+        bl_inner_conf capped = {bl_inner_gd, 0, 1e-10, 20, 0};
+        gsl_vector *om1 = gsl_vector_calloc(1), *th1 = gsl_vector_calloc(R->p);
+        bl_axis a1 = axis(0, -6, 4, 21);
+        bl_surface s0, s1;
+        bl_surface_job *J = NULL;
+        bl_surface_progress p;
+        int st0 = bl_surface_compute(&s0, R, om1, th1, &capped, &a1, 1, NULL, 0, 0, 1, 2, NULL,
+                                     NULL, NULL, NULL);
+        int st = bl_surface_job_start(&J, R, om1, th1, &capped, &a1, 1, NULL, 0, 0, 1, 2, NULL);
+        while (st == BL_OK && !bl_surface_job_wait(J, 0.05)) continue;
+        bl_surface_job_poll(J, &p);
+        st = bl_surface_job_finish(J, &s1, NULL);
+        tap_ok(st0 == BL_OK && st == BL_OK && p.nunconv == s0.nunconv && s0.nunconv > 0
+               && p.nunconv < p.npoints && same_grid(&s0, &s1),
+               "job: poll counts the points whose inner solves stopped short (%zu of %zu), "
+               "as bl_surface_compute", p.nunconv, p.npoints);
+        bl_surface_free(&s0);
+        bl_surface_free(&s1);
+        free(a1.values);
+        gsl_vector_free(om1);
+        gsl_vector_free(th1);
+    }
+    /* cancel: a long grid, stopped once a few points are done */
+    {
+        bl_inner_conf nt = {bl_inner_newton, 0, 1e-12, 100, 0};
+        bl_axis big = axis(0, -3, 1, 20000);
+        bl_surface s0, s1;
+        bl_surface_job *J = NULL;
+        bl_surface_progress p = {0};
+        bl_err e = {0};
+        int st = bl_surface_job_start(&J, Q, om, th, &nt, &big, 1, NULL, 0, 0, 1, 1, &e);
+        while (st == BL_OK && p.ndone < 3 && !p.finished) {
+            bl_surface_job_wait(J, 0.001);
+            bl_surface_job_poll(J, &p);
+        }
+        bl_surface_job_cancel(J);
+        st = bl_surface_job_finish(J, &s1, &e);
+        int st0 = bl_surface_compute(&s0, Q, om, th, &nt, &big, 1, NULL, 0, 0, 1, 1, NULL, NULL,
+                                     NULL, NULL);
+        size_t marked = 0;
+        int same = 1;
+        for (size_t k = 0; k < s1.npoints && st == BL_EINTR; k++) {
+            marked += s1.done[k] != 0;
+            if (s1.done[k] == 1)
+                same &= s1.F[k] == s0.F[k] && same_doubles(s1.grad + k * s1.d, s0.grad + k * s0.d, s1.d);
+            else
+                same &= isnan(s1.F[k]);
+        }
+        tap_ok(st == BL_EINTR && has(e.msg, "interrupted") && s1.partial && s1.ndone >= 3
+               && s1.ndone < s1.npoints && marked == s1.ndone,
+               "job: cancel stops it early: BL_EINTR, partial, %zu of %zu points marked done",
+               s1.ndone, s1.npoints);
+        tap_ok(st0 == BL_OK && same,
+               "job: the points a cancelled job kept are the full grid's bit for bit, the "
+               "others NaN");
+        bl_surface_free(&s0);
+        bl_surface_free(&s1);
+        free(big.values);
+    }
+    /* errors come from the start, as from bl_surface_compute */
+    {
+        bl_axis bad = axis(5, 0, 1, 3);
+        bl_surface_job *J = (bl_surface_job *)&bad;
+        bl_err e = {0};
+        int st = bl_surface_job_start(&J, Q, om, th, &ic, &bad, 1, NULL, 0, 0, 0, 1, &e);
+        tap_ok(st == BL_EDIM && J == NULL && has(e.msg, "omega[5]"),
+               "job: an axis past ω's dimension is refused at the start: %s", e.msg);
+        free(bad.values);
+    }
+    free(ax[0].values);
+    free(ax[1].values);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+}
+
 int main(void)
 {
     bl_init();
@@ -351,6 +489,8 @@ int main(void)
     threads_invariance(Q, 0, "quadratic d=2");
     threads_invariance(R, 1, "ridge along a path");
     threads_invariance(Q, 1, "quadratic d=2 along a path");
+
+    job_checks(Q, R);
 
     /* cancellation: a set flag stops the grid, keeps what is done, partial */
     bl_cancel_t cancel = 1;

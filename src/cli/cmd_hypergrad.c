@@ -16,34 +16,13 @@
 
 #define MAXSPECS 32
 
-typedef struct row {
-    bl_spec spec;
-    bl_hg_result r;
-    int status;
-    char err[1024];
-} row;
-
-static int run_spec(bl_session *S, row *w, const bl_inner_conf *ic, double eta)
+/* The message of entry W that failed: bl_hypergrad's, prefixed with the
+ * spec unless it already names the estimator. */
+static void entry_err(const bl_hg_entry *w, char *buf, size_t len)
 {
-    bl_hg_ctx c;
-    bl_session_hg_ctx(S, ic, &c);
-    c.eta = eta;
-    c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
-    if (!S->adj_valid) c.adjoint0 = NULL;
-    bl_err e = {0};
-    w->r.grad = gsl_vector_alloc(S->P->d);
-    w->r.adjoint = gsl_vector_alloc(S->P->p);
-    if (!w->r.grad || !w->r.adjoint) return w->status = BL_ENOMEM;
-    w->status = bl_hypergrad(&w->spec, &c, &w->r, &e);
-    if (w->status) {
-        /* messages that already name the estimator are not prefixed twice */
-        size_t k = strlen(w->spec.type->name);
-        int named = strncmp(e.msg, w->spec.type->name, k) == 0 && e.msg[k] == ':';
-        snprintf(w->err, sizeof w->err, "%s%s%s", named ? "" : w->spec.text,
-                 named ? "" : ": ", e.msg);
-    }
-    else if (w->r.has_adjoint) bl_session_keep_adjoint(S, w->r.adjoint);
-    return w->status;
+    size_t k = strlen(w->spec.type->name);
+    int named = strncmp(w->err.msg, w->spec.type->name, k) == 0 && w->err.msg[k] == ':';
+    snprintf(buf, len, "%s%s%s", named ? "" : w->spec.text, named ? "" : ": ", w->err.msg);
 }
 
 /* The step η spec S uses: its parameter eta when positive, else ETA. */
@@ -58,7 +37,8 @@ static double spec_eta(const bl_spec *s, double eta)
  * contracting η (neumann, fp) or unrolled steps diverge, and refuse a
  * BL_EST_PD_CHECKED method (cg) where H is singular or indefinite.
  * BL_EINTR when Ctrl-C stopped the spectrum, else BL_OK. */
-static int warn_before(bl_session *S, row *rows, int n, double eta)
+static int warn_before(bl_session *S, bl_hg_entry *rows, char (*err)[1024], int n,
+                       double eta)
 {
     int need = 0;
     for (int i = 0; i < n; i++) {
@@ -102,19 +82,13 @@ static int warn_before(bl_session *S, row *rows, int n, double eta)
             bl_estimator_names(BL_EST_NEEDS_PD, who, sizeof who);
             bl_estimator_advice_not_pd(use, sizeof use);
             rows[i].status = BL_ENOTPD;
-            snprintf(rows[i].err, sizeof rows[i].err, "%s: H is %s at the current θ (smallest "
+            snprintf(err[i], sizeof err[i], "%s: H is %s at the current θ (smallest "
                      "eigenvalue %.6g, largest %.6g): %s need it positive definite; here use %s",
                      s->text, c == BL_CHOL_INDEFINITE ? "indefinite" : "singular", sp.lmin,
                      sp.lmax, who, use);
         }
     }
     return BL_OK;
-}
-
-static void free_row(row *w)
-{
-    gsl_vector_free(w->r.grad);
-    gsl_vector_free(w->r.adjoint);
 }
 
 static void fmt_bytes(char *buf, size_t len, size_t b)
@@ -161,72 +135,55 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         for (int i = 0; i < argc; i++)
             if (strcmp(argv[i], "--explain") != 0) words[n++] = argv[i];
     }
-    row *rows = calloc((size_t)n + 1, sizeof *rows);
-    if (!rows) return BL_ENOMEM;
+    bl_hg_cmp X;
+    if (bl_hg_cmp_alloc(&X, (size_t)n, S->P->d, S->P->p)) return BL_ENOMEM;
+    bl_hg_entry *rows = X.e;
+    char (*err)[1024] = calloc((size_t)n + 1, sizeof *err);
+    if (!err) {
+        bl_hg_cmp_free(&X);
+        return BL_ENOMEM;
+    }
+    int first_err = BL_OK;
     for (int i = 0; i < n; i++)
         if (bl_spec_parse(words[i], &rows[i].spec, e)) {
-            free(rows);
-            return BL_EINVAL;
+            first_err = BL_EINVAL;
+            goto out;
         }
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
     double eta = bl_session_eta(S);
-    if (warn_before(S, rows, n, eta) == BL_EINTR) {
-        free(rows);
-        bl_err_set(e, BL_EINTR, "interrupted");
-        return BL_EINTR;
+    if (warn_before(S, rows, err, n, eta) == BL_EINTR) {
+        bl_err_set(e, first_err = BL_EINTR, "interrupted");
+        goto out;
     }
 
-    /* the estimates */
-    int first_err = BL_OK, ref = -1;
+    /* the estimates and the reference (exact where H is positive definite,
+     * otherwise fd; none when no estimate came out, and no hidden fd (2d
+     * inner solves) when exact was refused for its memory), each adjoint
+     * warm-starting the next as the session's last adjoint */
+    bl_hg_ctx c;
+    bl_session_hg_ctx(S, &ic, &c);
+    c.eta = eta;
+    c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
+    if (!S->adj_valid) c.adjoint0 = NULL;
+    if (bl_hg_compare(&X, &c, BL_HG_CMP_CHAIN) == BL_EINTR) {
+        bl_err_set(e, BL_EINTR, "interrupted");
+        first_err = BL_EINTR;
+    }
+    if (X.adjoint_last) bl_session_keep_adjoint(S, X.adjoint_last);
     for (int i = 0; i < n; i++) {
-        if (rows[i].status) continue;            /* refused before running */
-        int st = run_spec(S, &rows[i], &ic, eta);
-        if (st == BL_EINTR) {
-            bl_err_set(e, st, "interrupted");
-            first_err = st;
-            n = i;
+        if (rows[i].status == BL_EINTR) {
+            n = i;               /* Ctrl-C: what came before */
             break;
         }
-        if (st == BL_OK && ref < 0 && bl_spec_is_reference(&rows[i].spec)) ref = i;
+        if (rows[i].status && !err[i][0]) entry_err(&rows[i], err[i], sizeof err[i]);
     }
-    /* the reference: exact where H is positive definite, otherwise fd;
-     * none when no estimate came out (nothing to compare), and no hidden
-     * fd (2d inner solves) when exact was refused for its memory */
-    row extra = {0};
-    const char *refname = "exact", *noref = "none (exact and fd both failed)";
-    int any_ok = 0;
-    for (int i = 0; i < n; i++) any_ok |= rows[i].status == BL_OK;
-    if (ref < 0 && first_err != BL_EINTR && any_ok) {
-        bl_spec_parse("exact", &extra.spec, NULL);
-        int xs = run_spec(S, &extra, &ic, eta);
-        if (xs == BL_EINTR) {
-            free_row(&extra);
-            memset(&extra, 0, sizeof extra);
-            bl_err_set(e, xs, "interrupted");
-            first_err = xs;
-        } else if (xs != BL_OK) {
-            free_row(&extra);
-            memset(&extra, 0, sizeof extra);
-            refname = "fd";
-            for (int i = 0; i < n && ref < 0; i++)
-                if (rows[i].status == BL_OK && rows[i].spec.type == bl_estimator_lookup("fd"))
-                    ref = i;
-            if (xs == BL_EMEM) noref = "none (exact is over mem.max; add fd to compare)";
-            if (ref < 0 && xs != BL_EMEM) {
-                bl_spec_parse("fd", &extra.spec, NULL);
-                if (run_spec(S, &extra, &ic, eta) == BL_EINTR) {
-                    bl_err_set(e, BL_EINTR, "interrupted");
-                    first_err = BL_EINTR;
-                }
-            }
-        }
-        if (ref < 0) {
-            rows[n] = extra;
-            ref = extra.status == BL_OK ? n : -1;
-        }
-    }
-    const gsl_vector *gref = ref >= 0 ? rows[ref].r.grad : NULL;
+    int ref = X.ref;
+    const gsl_vector *gref = bl_hg_cmp_ref(&X);
+    const char *refname = gref ? rows[ref].spec.text : "";
+    const char *noref = X.exact_status == BL_EMEM
+                        ? "none (exact is over mem.max; add fd to compare)"
+                        : "none (exact and fd both failed)";
     /* With no specs given, the estimators that do not apply here (exact on
      * a singular H) are left out with one note instead of failing; when
      * none applies, the reference (fd) is shown in their place. */
@@ -239,14 +196,13 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 continue;
             }
             size_t l = strlen(leftout);
-            snprintf(leftout + l, sizeof leftout - l, "%s%s", l ? "; " : "", rows[i].err);
+            snprintf(leftout + l, sizeof leftout - l, "%s%s", l ? "; " : "", err[i]);
         }
         if (nok == 0 && ref == n) shown = n + 1;
     }
     int quiet_fail = nospec && leftout[0] && (nok > 0 || shown > n);
     /* how far θ is from an inner solution: estimates are taken at θ */
     double resid = bl_inner_residual(S->P, S->theta, S->omega, bl_session_eta(S));
-    if (ref >= 0) refname = rows[ref].spec.text;
 
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
     if (bl_session_json(S)) {
@@ -264,21 +220,21 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 if (rows[i].status == BL_OK) continue;
                 bl_json_obj_begin(&j, NULL);
                 bl_json_str(&j, "spec", rows[i].spec.text);
-                bl_json_str(&j, "reason", rows[i].err);
+                bl_json_str(&j, "reason", err[i]);
                 bl_json_obj_end(&j);
             }
             bl_json_arr_end(&j);
         }
         bl_json_arr_begin(&j, "estimates");
         for (int i = 0; i < shown; i++) {
-            row *w = &rows[i];
+            bl_hg_entry *w = &rows[i];
             if (w->status) continue;
             bl_json_obj_begin(&j, NULL);
             bl_json_str(&j, "spec", w->spec.text);
             bl_json_vec(&j, "grad", w->r.grad->data, w->r.grad->size, w->r.grad->stride);
-            bl_json_num(&j, "norm", gsl_blas_dnrm2(w->r.grad));
-            bl_json_num(&j, "rel_err", gref ? bl_rel_err(w->r.grad, gref) : NAN);
-            bl_json_num(&j, "cosine", gref ? bl_cosine(w->r.grad, gref) : NAN);
+            bl_json_num(&j, "norm", w->norm);
+            bl_json_num(&j, "rel_err", w->rel_err);
+            bl_json_num(&j, "cosine", w->cosine);
             bl_json_int(&j, "hvp", (long long)w->r.hvp);
             bl_json_int(&j, "cvp", (long long)w->r.cvp);
             bl_json_int(&j, "grad_calls", (long long)w->r.grad_calls);
@@ -295,7 +251,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_end(&j);
     } else {
         FILE *f = S->out;
-        char a[64], b[64], c[64], d[64], t[64], v[4096];
+        char a[64], b[64], cs[64], d[64], t[64], v[4096];
         int any = 0;
         for (int i = 0; i < shown; i++) any |= rows[i].status == BL_OK;
         bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
@@ -323,7 +279,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
         for (int i = 0; i < shown; i++) {
-            row *w = &rows[i];
+            bl_hg_entry *w = &rows[i];
             char hv[32], cv[32], gc[32], mem[32];
             if (w->status) continue;
             fmt_time(t, sizeof t, w->r.seconds);
@@ -331,12 +287,12 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             snprintf(cv, sizeof cv, "%lu", w->r.cvp);
             snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
             fmt_bytes(mem, sizeof mem, w->r.bytes);
-            bl_fmt(a, sizeof a, gsl_blas_dnrm2(w->r.grad), dg);
+            bl_fmt(a, sizeof a, w->norm, dg);
             if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
             const char *cell[] = {
                 w->spec.text, a,
-                gref ? bl_fmt(b, sizeof b, bl_rel_err(w->r.grad, gref), 3) : "-",
-                gref ? bl_fmt(c, sizeof c, bl_cosine(w->r.grad, gref), 6) : "-",
+                gref ? bl_fmt(b, sizeof b, w->rel_err, 3) : "-",
+                gref ? bl_fmt(cs, sizeof cs, w->cosine, 6) : "-",
                 hv, cv, gc,
                 w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
                 t};
@@ -344,7 +300,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             fputc('\n', f);
         }
         for (int i = 0; i < shown; i++) {
-            row *w = &rows[i];
+            bl_hg_entry *w = &rows[i];
             if (w->status) continue;
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
@@ -365,9 +321,9 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (rows[i].status && rows[i].status != BL_EINTR) {
             if (first_err == BL_OK) {
                 first_err = rows[i].status;
-                bl_err_set(e, first_err, "%s", rows[i].err);
+                bl_err_set(e, first_err, "%s", err[i]);
             } else {
-                bl_report_error(S, "hypergrad", rows[i].err);
+                bl_report_error(S, "hypergrad", err[i]);
             }
         }
     for (int i = 0; i < n && explain; i++) {
@@ -375,8 +331,9 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         int st = bl_explain_print(S, &rows[i].spec, e);
         if (st && first_err == BL_OK) first_err = st;
     }
-    for (int i = 0; i <= n; i++) free_row(&rows[i]);
-    free(rows);
+out:
+    bl_hg_cmp_free(&X);
+    free(err);
     return first_err;
 }
 

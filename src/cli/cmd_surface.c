@@ -416,10 +416,23 @@ static int run_grid(bl_session *S, bl_surface **slot, bl_axis *axes, size_t naxe
     bl_surface *s = calloc(1, sizeof *s);
     if (!s) return BL_ENOMEM;
     progress pr = {S, bl_clock(), 0, !S->batch && isatty(fileno(S->errf))};
-    int st = bl_surface_compute(s, S->P, S->omega, S->theta, &ic, axes, naxes, specs, nspecs,
-                                S->set[BL_S_INNER_STEP].num, bl_session_grid_path(S),
-                                (int)S->set[BL_S_THREADS].num,
-                                S->cancel, on_progress, &pr, e);
+    bl_surface_job *J;
+    int st = bl_surface_job_start(&J, S->P, S->omega, S->theta, &ic, axes, naxes, specs,
+                                  nspecs, S->set[BL_S_INNER_STEP].num,
+                                  bl_session_grid_path(S), (int)S->set[BL_S_THREADS].num, e);
+    if (st) {
+        free(s);
+        return st;
+    }
+    /* the grid runs in its own thread: this one shows its progress and
+     * passes Ctrl-C on */
+    while (!bl_surface_job_wait(J, 0.1)) {
+        bl_surface_progress p;
+        if (*S->cancel) bl_surface_job_cancel(J);
+        bl_surface_job_poll(J, &p);
+        if (p.ndone) on_progress(&pr, p.ndone, p.npoints);
+    }
+    st = bl_surface_job_finish(J, s, e);
     progress_end(&pr);
     if (st == BL_OK) st = all_failed(s, e);
     if (st && st != BL_EINTR) {

@@ -1165,3 +1165,122 @@ out:
     if (st) bl_explain_free(x);
     return st;
 }
+
+/* ---- estimators side by side with the reference ---- */
+
+void bl_hg_cmp_free(bl_hg_cmp *x)
+{
+    if (!x) return;
+    for (size_t i = 0; x->e && i <= x->n; i++) {
+        gsl_vector_free(x->e[i].r.grad);
+        gsl_vector_free(x->e[i].r.adjoint);
+    }
+    free(x->e);
+    memset(x, 0, sizeof *x);
+    x->ref = -1;
+}
+
+int bl_hg_cmp_alloc(bl_hg_cmp *x, size_t n, size_t d, size_t p)
+{
+    memset(x, 0, sizeof *x);
+    x->ref = -1;
+    if (!(x->e = calloc(n + 1, sizeof *x->e))) return BL_ENOMEM;
+    x->n = n;
+    for (size_t i = 0; i <= n; i++) {
+        bl_hg_entry *w = &x->e[i];
+        w->r.grad = gsl_vector_alloc(d);
+        w->r.adjoint = gsl_vector_alloc(p);
+        if (!w->r.grad || !w->r.adjoint) {
+            bl_hg_cmp_free(x);
+            return BL_ENOMEM;
+        }
+        w->norm = w->rel_err = w->cosine = NAN;
+    }
+    /* the reference's place: nothing run there yet */
+    x->e[n].status = BL_EUNSUPPORTED;
+    return BL_OK;
+}
+
+const gsl_vector *bl_hg_cmp_ref(const bl_hg_cmp *x)
+{
+    return x->ref >= 0 ? x->e[x->ref].r.grad : NULL;
+}
+
+/* Runs W in C, from the chain's adjoint A0 when there is one. */
+static int cmp_run(bl_hg_entry *w, const bl_hg_ctx *c, const gsl_vector *a0)
+{
+    bl_hg_ctx cc = *c;
+    if (a0) cc.adjoint0 = a0;
+    memset(&w->err, 0, sizeof w->err);
+    w->status = bl_hypergrad(&w->spec, &cc, &w->r, &w->err);
+    return w->status;
+}
+
+/* Runs the reference estimator NAME in e[n]: BL_OK, or its error. */
+static int cmp_run_ref(bl_hg_cmp *x, const char *name, const bl_hg_ctx *c,
+                       const gsl_vector **a0, unsigned flags)
+{
+    bl_hg_entry *w = &x->e[x->n];
+    bl_spec_parse(name, &w->spec, NULL);
+    int st = cmp_run(w, c, *a0);
+    if (st == BL_OK && w->r.has_adjoint && (flags & BL_HG_CMP_CHAIN)) *a0 = w->r.adjoint;
+    return st;
+}
+
+int bl_hg_compare(bl_hg_cmp *x, const bl_hg_ctx *c, unsigned flags)
+{
+    size_t n = x->n;
+    const gsl_vector *a0 = NULL;       /* the chain's adjoint */
+    int ref = -1, any_ok = 0;
+    x->interrupted = 0;
+    x->exact_status = BL_OK;
+    for (size_t i = 0; i < n; i++) {
+        bl_hg_entry *w = &x->e[i];
+        if (w->status) continue;                 /* refused before running */
+        if (x->interrupted || (c->cancel && *c->cancel)) {
+            w->status = BL_EINTR;
+            bl_err_set(&w->err, BL_EINTR, "interrupted");
+            x->interrupted = 1;
+            continue;
+        }
+        int st = cmp_run(w, c, a0);
+        if (st == BL_EINTR) x->interrupted = 1;
+        if (st != BL_OK) continue;
+        any_ok = 1;
+        if (w->r.has_adjoint && (flags & BL_HG_CMP_CHAIN)) a0 = w->r.adjoint;
+        if (ref < 0 && bl_spec_is_reference(&w->spec)) ref = (int)i;
+    }
+    /* the reference: exact where H is positive definite, otherwise fd
+     * (an fd estimate when there is one) */
+    if (ref < 0 && !x->interrupted && (any_ok || (flags & BL_HG_CMP_ALWAYS_REF))) {
+        int xs = cmp_run_ref(x, "exact", c, &a0, flags);
+        if (xs == BL_OK) {
+            ref = (int)n;
+        } else if (xs == BL_EINTR) {
+            x->interrupted = 1;
+        } else {
+            const bl_estimator_type *fd = bl_estimator_lookup("fd");
+            x->exact_status = xs;
+            for (size_t i = 0; i < n && ref < 0; i++)
+                if (x->e[i].status == BL_OK && x->e[i].spec.type == fd) ref = (int)i;
+            if (ref < 0 && (xs != BL_EMEM || (flags & BL_HG_CMP_ALWAYS_REF))) {
+                int fs = cmp_run_ref(x, "fd", c, &a0, flags);
+                if (fs == BL_OK) ref = (int)n;
+                else if (fs == BL_EINTR) x->interrupted = 1;
+            }
+        }
+    }
+    x->ref = ref;
+    x->adjoint_last = a0;
+    const gsl_vector *g = bl_hg_cmp_ref(x);
+    for (size_t i = 0; i <= n; i++) {
+        bl_hg_entry *w = &x->e[i];
+        w->norm = w->rel_err = w->cosine = NAN;
+        if (w->status != BL_OK) continue;
+        w->norm = gsl_blas_dnrm2(w->r.grad);
+        if (!g) continue;
+        w->rel_err = bl_rel_err(w->r.grad, g);
+        w->cosine = bl_cosine(w->r.grad, g);
+    }
+    return x->interrupted ? BL_EINTR : BL_OK;
+}

@@ -184,4 +184,60 @@ int bl_value_F_info(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *om
                     const gsl_vector *theta, double *F, bl_solve_info *info,
                     bl_cancel_t *cancel, bl_err *e);
 
+/* ---- estimators side by side with the reference ---- */
+
+/* One estimator of a comparison. */
+typedef struct bl_hg_entry {
+    bl_spec spec;                /* in: what runs */
+    int status;                  /* in: non-zero: refused before running (not run,
+                                    kept); out: BL_OK, bl_hypergrad's error, or
+                                    BL_EINTR where Ctrl-C stopped it or came first */
+    bl_err err;                  /* out: bl_hypergrad's message where it failed */
+    bl_hg_result r;              /* out: grad (d) and adjoint (p), the comparison's;
+                                    counts, memory, adjoint residual, time */
+    double norm;                 /* ‖g‖ (NaN unless status is BL_OK) */
+    double rel_err, cosine;      /* ‖g − g_ref‖/‖g_ref‖ and cos(g, g_ref); NaN
+                                    without a reference or an estimate */
+} bl_hg_entry;
+
+/* Options of bl_hg_compare. */
+enum {
+    BL_HG_CMP_CHAIN = 1u << 0,     /* an adjoint an estimator finds becomes adjoint0
+                                      of the ones after it (and of the reference):
+                                      `hypergrad` keeps the last one in the session */
+    BL_HG_CMP_ALWAYS_REF = 1u << 1 /* a reference also when no estimate came out, and
+                                      fd when exact is over mem.max (live views);
+                                      else none then (fd costs 2d inner solves) */
+};
+
+/* Estimators side by side with the reference.  e[0..n-1] are the
+ * caller's specs; e[n] holds the reference when none of them is it. */
+typedef struct bl_hg_cmp {
+    size_t n;
+    bl_hg_entry *e;              /* n + 1 */
+    int ref;                     /* the reference: an index into e (n: e[n]), or −1 */
+    int exact_status;            /* how exact ended when it was run for the reference
+                                    (BL_EMEM: over mem.max); BL_OK when not run */
+    int interrupted;             /* Ctrl-C stopped it: the entries from the first
+                                    BL_EINTR on did not run */
+    const gsl_vector *adjoint_last; /* BL_HG_CMP_CHAIN: the last adjoint found, or NULL */
+} bl_hg_cmp;
+
+/* Room for N specs and the reference, with their vectors (dim ω D, dim θ
+ * P); every status BL_OK.  The caller then fills e[i].spec (and may refuse
+ * some by setting e[i].status).  BL_ENOMEM, leaving nothing to free. */
+int bl_hg_cmp_alloc(bl_hg_cmp *x, size_t n, size_t d, size_t p);
+void bl_hg_cmp_free(bl_hg_cmp *x);
+/* Runs each spec not refused, in order, in context C, then picks the
+ * reference: the first estimate of bl_spec_is_reference, else exact run
+ * for it, else (exact failed, not for mem.max unless ALWAYS_REF) the
+ * first fd estimate, else fd run for it.  No reference when no estimate
+ * came out (unless ALWAYS_REF) or Ctrl-C came.  Then each estimate's
+ * norm, rel_err and cosine against it.  FLAGS: BL_HG_CMP_*.  Returns
+ * BL_EINTR when Ctrl-C stopped it, else BL_OK (each entry has its own
+ * status). */
+int bl_hg_compare(bl_hg_cmp *x, const bl_hg_ctx *c, unsigned flags);
+/* The reference's estimate, or NULL. */
+const gsl_vector *bl_hg_cmp_ref(const bl_hg_cmp *x);
+
 #endif

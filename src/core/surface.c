@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +78,16 @@ size_t bl_surface_argmin(const bl_surface *s)
     return best;
 }
 
-int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
-                       const gsl_vector *theta0, const bl_inner_conf *ic,
-                       const bl_axis *axes, size_t naxes, const bl_spec *specs,
-                       size_t nspecs, double eta, int path, int threads,
-                       bl_cancel_t *cancel, bl_progress_fn progress, void *parg, bl_err *e)
+/* What a running grid shows while it runs (a job's): under MU, each
+ * point's F, grad and done, and the counts. */
+typedef struct live {
+    pthread_mutex_t *mu;
+    size_t ndone, nfailed, nunconv;
+} live;
+
+/* The grid's checks, and S's arrays (NaN, nothing done). */
+static int surface_setup(bl_surface *s, bl_problem *P, const bl_axis *axes, size_t naxes,
+                         const bl_spec *specs, size_t nspecs, bl_err *e)
 {
     memset(s, 0, sizeof *s);
     if (naxes < 1 || naxes > 2 || nspecs > BL_SURF_MAXSPECS) {
@@ -132,16 +138,36 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     s->done = calloc(n, 1);
     s->converged = calloc(n, 1);
     s->resid = malloc(n * sizeof *s->resid);
-    int *status = calloc(n, sizeof *status);   /* why each failed point failed */
     if (!s->F || !s->grad || !s->est || !s->rel_err || !s->cosine || !s->done
-        || !s->converged || !s->resid || !status) {
-        free(status);
+        || !s->converged || !s->resid)
         goto nomem;
-    }
     for (size_t k = 0; k < n; k++) s->F[k] = s->resid[k] = NAN;
     for (size_t k = 0; k < n * d; k++) s->grad[k] = NAN;
     for (size_t k = 0; k < nspecs * n * d; k++) s->est[k] = NAN;
     for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
+    return BL_OK;
+nomem:
+    bl_surface_free(s);
+    bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
+    return BL_ENOMEM;
+}
+
+/* The grid of S (surface_setup's) computed; LV, when not NULL, sees the
+ * points as they come. */
+static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
+                       const gsl_vector *theta0, const bl_inner_conf *ic, double eta,
+                       int path, int threads, bl_cancel_t *cancel, bl_progress_fn progress,
+                       void *parg, live *lv, bl_err *e)
+{
+    const bl_axis *axes = s->ax;
+    const bl_spec *specs = s->specs;
+    size_t naxes = s->naxes, nspecs = s->nspecs, d = s->d, n = s->npoints;
+    int *status = calloc(n, sizeof *status);   /* why each failed point failed */
+    if (!status) {
+        bl_surface_free(s);
+        bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
+        return BL_ENOMEM;
+    }
 
     int nt = resolve_threads(threads), fail = 0, used_fd = 0;
     /* The work is handed out in segments of neighbouring points along
@@ -208,6 +234,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                 iters += it->iter;
                 th = it->theta;
                 unsigned char mark = 2;
+                double Fk = NAN;
                 if (st == BL_OK || st == BL_EMAXITER || st == BL_ESTALL) {
                     bl_solve_info in;
                     bl_solve_info_of(it, st, ic->tol, &in);
@@ -219,12 +246,11 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                     int ref = reference(&c, g, &pt, &pe);
                     if (ref) {
                         mark = 1;
+                        Fk = F;
                         if (ref == 2) {
 #pragma omp atomic write
                             used_fd = 1;
                         }
-                        s->F[k] = F;
-                        memcpy(s->grad + k * d, g->data, d * sizeof(double));
                         for (size_t q2 = 0; q2 < nspecs; q2++) {
                             bl_hg_result r = {.grad = ge};
                             int sq = bl_hypergrad(&specs[q2], &c, &r, NULL);
@@ -249,7 +275,18 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                     }
                 }
                 if (cancel && *cancel && mark == 2) break;     /* interrupted, not failed */
+                if (lv) pthread_mutex_lock(lv->mu);
+                if (mark == 1) {
+                    s->F[k] = Fk;
+                    memcpy(s->grad + k * d, g->data, d * sizeof(double));
+                }
                 s->done[k] = mark;
+                if (lv) {
+                    lv->ndone++;
+                    lv->nfailed += mark == 2;
+                    lv->nunconv += mark == 1 && !s->converged[k];
+                    pthread_mutex_unlock(lv->mu);
+                }
                 if (mark == 1 && seglen > 1) {
                     gsl_vector *t = prev[1];
                     prev[1] = prev[0];
@@ -307,10 +344,18 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         return BL_EINTR;
     }
     return BL_OK;
-nomem:
-    bl_surface_free(s);
-    bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
-    return BL_ENOMEM;
+}
+
+int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
+                       const gsl_vector *theta0, const bl_inner_conf *ic,
+                       const bl_axis *axes, size_t naxes, const bl_spec *specs,
+                       size_t nspecs, double eta, int path, int threads,
+                       bl_cancel_t *cancel, bl_progress_fn progress, void *parg, bl_err *e)
+{
+    int st = surface_setup(s, P, axes, naxes, specs, nspecs, e);
+    if (st) return st;
+    return surface_run(s, P, omega, theta0, ic, eta, path, threads, cancel, progress, parg,
+                       NULL, e);
 }
 
 /* ---- compare over a budget ---- */
@@ -466,4 +511,148 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         return BL_EINTR;
     }
     return BL_OK;
+}
+
+/* ---- a grid in the background ---- */
+
+struct bl_surface_job {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bl_cancel_t stop;
+    bl_problem *P;              /* the job's clone */
+    gsl_vector *omega, *theta;
+    bl_inner_conf ic;
+    double eta;
+    int path, threads;
+    bl_surface s;               /* filled as it runs (F, grad, done under mu) */
+    live lv;
+    int finished, status;
+    bl_err err;
+};
+
+static void *job_main(void *arg)
+{
+    bl_surface_job *J = arg;
+    bl_err e = {0};
+    int st = surface_run(&J->s, J->P, J->omega, J->theta, &J->ic, J->eta, J->path, J->threads,
+                         &J->stop, NULL, NULL, &J->lv, &e);
+    pthread_mutex_lock(&J->mu);
+    J->status = st;
+    J->err = e;
+    J->finished = 1;
+    pthread_cond_broadcast(&J->cv);
+    pthread_mutex_unlock(&J->mu);
+    return NULL;
+}
+
+static void job_free(bl_surface_job *J)
+{
+    bl_problem_free(J->P);
+    gsl_vector_free(J->omega);
+    gsl_vector_free(J->theta);
+    bl_surface_free(&J->s);
+    pthread_cond_destroy(&J->cv);
+    pthread_mutex_destroy(&J->mu);
+    free(J);
+}
+
+int bl_surface_job_start(bl_surface_job **jp, bl_problem *P, const gsl_vector *omega,
+                         const gsl_vector *theta0, const bl_inner_conf *ic,
+                         const bl_axis *axes, size_t naxes, const bl_spec *specs,
+                         size_t nspecs, double eta, int path, int threads, bl_err *e)
+{
+    *jp = NULL;
+    bl_surface_job *J = calloc(1, sizeof *J);
+    if (!J) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    pthread_mutex_init(&J->mu, NULL);
+    pthread_cond_init(&J->cv, NULL);
+    J->lv.mu = &J->mu;
+    int st = surface_setup(&J->s, P, axes, naxes, specs, nspecs, e);
+    if (st) {
+        job_free(J);
+        return st;
+    }
+    J->P = bl_problem_clone(P);
+    J->omega = gsl_vector_alloc(P->d);
+    J->theta = gsl_vector_alloc(P->p);
+    if (!J->P || !J->omega || !J->theta) {
+        job_free(J);
+        bl_err_set(e, BL_ENOMEM, "out of memory for the grid's copy of the problem");
+        return BL_ENOMEM;
+    }
+    gsl_vector_memcpy(J->omega, omega);
+    gsl_vector_memcpy(J->theta, theta0);
+    J->ic = *ic;
+    J->eta = eta;
+    J->path = path;
+    J->threads = threads;
+    if (pthread_create(&J->tid, NULL, job_main, J) != 0) {
+        job_free(J);
+        bl_err_set(e, BL_ENOMEM, "cannot start a thread for the grid");
+        return BL_ENOMEM;
+    }
+    *jp = J;
+    return BL_OK;
+}
+
+void bl_surface_job_poll(bl_surface_job *J, bl_surface_progress *p)
+{
+    pthread_mutex_lock(&J->mu);
+    p->npoints = J->s.npoints;
+    p->ndone = J->lv.ndone;
+    p->nfailed = J->lv.nfailed;
+    p->nunconv = J->lv.nunconv;
+    p->finished = J->finished;
+    pthread_mutex_unlock(&J->mu);
+}
+
+int bl_surface_job_wait(bl_surface_job *J, double seconds)
+{
+    pthread_mutex_lock(&J->mu);
+    if (!J->finished && seconds > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double t = (double)ts.tv_nsec * 1e-9 + seconds;
+        ts.tv_sec += (time_t)floor(t);
+        ts.tv_nsec = (long)((t - floor(t)) * 1e9);
+        while (!J->finished)
+            if (pthread_cond_timedwait(&J->cv, &J->mu, &ts) != 0) break;
+    }
+    int fin = J->finished;
+    pthread_mutex_unlock(&J->mu);
+    return fin;
+}
+
+void bl_surface_job_cancel(bl_surface_job *J)
+{
+    J->stop = 1;
+}
+
+const bl_surface *bl_surface_job_lock(bl_surface_job *J)
+{
+    pthread_mutex_lock(&J->mu);
+    return &J->s;
+}
+
+void bl_surface_job_unlock(bl_surface_job *J)
+{
+    pthread_mutex_unlock(&J->mu);
+}
+
+int bl_surface_job_finish(bl_surface_job *J, bl_surface *s, bl_err *e)
+{
+    pthread_join(J->tid, NULL);
+    int st = J->status;
+    if (st && J->err.code == 0) J->err.code = st;
+    if (st) bl_err_set(e, st, "%s", J->err.msg);
+    if (s) {
+        *s = J->s;                   /* bl_surface_compute's, partial when stopped */
+        memset(&J->s, 0, sizeof J->s);
+    }
+    job_free(J);
+    return st;
 }

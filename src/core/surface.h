@@ -83,6 +83,38 @@ void bl_surface_free(bl_surface *s);
 /* The index of the grid point with the smallest F (SIZE_MAX if none). */
 size_t bl_surface_argmin(const bl_surface *s);
 
+/* The same grid in a thread of its own (on a clone of P and copies of
+ * OMEGA and THETA0), to be polled, cancelled and finished: the numbers are
+ * bl_surface_compute's, bit for bit.  One thread starts, polls and
+ * finishes it. */
+typedef struct bl_surface_job bl_surface_job;
+
+typedef struct bl_surface_progress {
+    size_t npoints, ndone;      /* points in the grid, and computed or failed */
+    size_t nfailed, nunconv;    /* failed; computed with inner solves short of tol */
+    int finished;               /* the thread is done: finish it */
+} bl_surface_progress;
+
+/* Starts the grid: BL_OK and *J, or the error of bl_surface_compute's
+ * checks (then *J is NULL). */
+int bl_surface_job_start(bl_surface_job **j, bl_problem *P, const gsl_vector *omega,
+                         const gsl_vector *theta0, const bl_inner_conf *ic,
+                         const bl_axis *axes, size_t naxes, const bl_spec *specs,
+                         size_t nspecs, double eta, int path, int threads, bl_err *e);
+void bl_surface_job_poll(bl_surface_job *j, bl_surface_progress *p);
+/* Waits up to SECONDS for the end; whether it has ended. */
+int bl_surface_job_wait(bl_surface_job *j, double seconds);
+/* Asks it to stop (the points under way are left undone). */
+void bl_surface_job_cancel(bl_surface_job *j);
+/* The grid as it fills (axes, F, grad and done of each point), held
+ * still until bl_surface_job_unlock. */
+const bl_surface *bl_surface_job_lock(bl_surface_job *j);
+void bl_surface_job_unlock(bl_surface_job *j);
+/* Waits for the end (after bl_surface_job_cancel: soon), moves the result
+ * into S (may be NULL: dropped) as bl_surface_compute leaves it, partial
+ * with BL_EINTR when cancelled, and frees J.  Returns its status. */
+int bl_surface_job_finish(bl_surface_job *j, bl_surface *s, bl_err *e);
+
 /* compare over a budget: each spec with its parameter PARAM set to each
  * value, at the current θ and ω, against the reference. */
 typedef struct bl_budget {

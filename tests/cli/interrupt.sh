@@ -80,6 +80,18 @@ clear_screen
 typeln 'show omega'
 wait_for '^omega = \[-6, -9\]' 10
 ok $? "the session answers after the interruptions"
+# surface: its grid runs in a thread of its own; the prompt's thread shows
+# the progress and passes Ctrl-C on
+typeln 'problem use quadratic p=200 d=2'
+wait_for '^problem quadratic: θ ∈ R\^200' 30
+clear_screen
+typeln 'surface omega[0]=-3:3:300 omega[1]=-3:3:300'
+wait_for '  [0-9]+/90000 points, ' 60
+ok $? "surface 300×300: a progress line"
+keys C-c
+wait_for 'bilab: surface: interrupted: [0-9]+ of 90000 points computed' 30 &&
+    wait_for '^bilab> ?$' 10
+ok $? "surface 300×300: Ctrl-C stops it (the points done kept, partial)"
 typeln quit
 wait_for 'BILAB-EXITED' 10
 ok $? "and quits"

@@ -87,7 +87,8 @@ typedef struct live {
 
 /* The grid's checks, and S's arrays (NaN, nothing done). */
 static int surface_setup(bl_surface *s, bl_problem *P, const bl_axis *axes, size_t naxes,
-                         const bl_spec *specs, size_t nspecs, bl_err *e)
+                         const bl_spec *specs, size_t nspecs, int threads,
+                         const bl_inner_conf *ic, bl_err *e)
 {
     memset(s, 0, sizeof *s);
     if (naxes < 1 || naxes > 2 || nspecs > BL_SURF_MAXSPECS) {
@@ -352,7 +353,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                        size_t nspecs, double eta, int path, int threads,
                        bl_cancel_t *cancel, bl_progress_fn progress, void *parg, bl_err *e)
 {
-    int st = surface_setup(s, P, axes, naxes, specs, nspecs, e);
+    int st = surface_setup(s, P, axes, naxes, specs, nspecs, threads, ic, e);
     if (st) return st;
     return surface_run(s, P, omega, theta0, ic, eta, path, threads, cancel, progress, parg,
                        NULL, e);
@@ -571,7 +572,7 @@ int bl_surface_job_start(bl_surface_job **jp, bl_problem *P, const gsl_vector *o
     pthread_mutex_init(&J->mu, NULL);
     pthread_cond_init(&J->cv, NULL);
     J->lv.mu = &J->mu;
-    int st = surface_setup(&J->s, P, axes, naxes, specs, nspecs, e);
+    int st = surface_setup(&J->s, P, axes, naxes, specs, nspecs, threads, ic, e);
     if (st) {
         job_free(J);
         return st;

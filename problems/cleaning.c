@@ -1,5 +1,6 @@
 /* cleaning.c: data hyper-cleaning, one weight per training sample
- * (CATALOGUE.md, `cleaning`; doc/problems/cleaning.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `cleaning`;
+ * doc/problems/cleaning.md).
  *
  *   G(θ, ω) = (1/n) Σ_i σ(ω_i) log(1 + exp(−y_i x_iᵀθ)) + (μ/2)‖θ‖²
  *   L(θ, ω) = (1/m) Σ_k log(1 + exp(−y_k x_kᵀθ))       (validation)

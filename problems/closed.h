@@ -1,6 +1,6 @@
 /* closed.h: the "closed form" line of a problem's show report, for the
  * problems with θ*(ω) and ∇F(ω) in closed form (quadratic, ridge,
- * ridge-multi, heat): the truth beside whatever the solvers and estimators
+ * ridge-multi, heat, ivreg, oed, metaridge): the truth beside whatever the solvers and estimators
  * print.  A static inline function, so that each problem stays one file.
  * Counts nothing (the type's functions are called directly). */
 #ifndef BL_CLOSED_H

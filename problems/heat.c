@@ -1,5 +1,6 @@
 /* heat.c: data assimilation for the 1-D heat equation, adjoint-state
- * (CATALOGUE.md, `heat`; doc/problems/heat.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `heat`;
+ * doc/problems/heat.md).
  *
  *   G(θ, ω) = ½‖S P θ − d‖² + (e^{ω₁}/2)‖Dθ‖² + (e^{ω₂}/2)‖θ‖²
  *   L(θ, ω) = (1/2N)‖θ − u₀‖²

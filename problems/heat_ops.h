@@ -1,5 +1,5 @@
 /* heat_ops.h: the 1-D heat equation pieces that heat and oed share
- * (doc/catalogue.md, `heat`): implicit Euler propagation by tridiagonal
+ * (doc/catalogue.md, "Problems (first catalogue)", `heat`): implicit Euler propagation by tridiagonal
  * solves, the sensor positions and the forward-difference operator D.
  * heat.c still has its own copies of these few lines (it was written
  * first); oed.c uses these. */

@@ -1,5 +1,6 @@
-/* l1.c: what the non-smooth problems lasso and enet share (CATALOGUE.md);
- * their type objects are in lasso.c and enet.c.
+/* l1.c: what the non-smooth problems lasso and enet share (doc/catalogue.md,
+ * "Problems (first catalogue)"); their type objects are in lasso.c and
+ * enet.c.
  *
  *   lasso  G(θ, ω) = (1/2n)‖Xθ − y‖² + e^ω ‖θ‖₁
  *   enet   G(θ, ω) = (1/2n)‖Xθ − y‖² + e^{ω₁}‖θ‖₁ + (e^{ω₂}/2)‖θ‖²

@@ -1,7 +1,7 @@
 /* test_catalogue.c: every problem of the catalogue against finite
  * differences (a table test: one TAP line per problem and product), then
  * the closed forms, generators and lessons of issue 4's problems and the
- * inner solvers bfgs2 and bda.  Mathematics: CATALOGUE.md "Problems";
+ * inner solvers bfgs2 and bda.  Mathematics: doc/catalogue.md, "Problems (first catalogue)";
  * formulas of each problem: doc/problems/NAME.md. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* test_estimators.c: every hypergradient estimator of CATALOGUE.md
+/* test_estimators.c: every hypergradient estimator of doc/catalogue.md
  * ("Hypergradient estimators") against its definition, worked out in closed
  * form on the quadratic problem (H = A = Q diag(λ) Qᵀ, C = −Bᵀ, both
  * constant) and checked on ridge, where C(θ) = e^ω θᵀ depends on the
@@ -95,7 +95,7 @@ static void gexact_dense(bl_problem *P, const gsl_vector *om, const gsl_vector *
 }
 
 /* Reverse mode over the last K of T unrolled steps, written from
- * CATALOGUE.md: θ_{s+1} = θ_s − η∇θG(θ_s); α_T = ∇θL(θ_T), g = ∇ωL(θ_T);
+ * doc/catalogue.md: θ_{s+1} = θ_s − η∇θG(θ_s); α_T = ∇θL(θ_T), g = ∇ωL(θ_T);
  * for s = T−1 … T−K: g ← g − η C(θ_s) α_{s+1}, α_s = α_{s+1} − η H(θ_s) α_{s+1}.
  * THT (may be NULL) receives θ_T. */
 static void reverse_ref(bl_problem *P, const gsl_vector *om, const gsl_vector *th0,
@@ -229,7 +229,7 @@ static void qfx_free(qfx *q)
     gsl_vector_free(q->gstar);
 }
 
-/* ---- the fixture itself: A has the spectrum CATALOGUE.md gives ---- */
+/* ---- the fixture itself: A has the spectrum doc/catalogue.md gives ---- */
 
 static void check_fixture(void)
 {

@@ -1,5 +1,5 @@
 /* test_inner.c: the inner solvers gd, agd and newton (inner.c) against the
- * mathematics of CATALOGUE.md: closed-form minimisers, hand-made steps,
+ * mathematics of doc/catalogue.md: closed-form minimisers, hand-made steps,
  * the contraction of gradient descent on a strongly convex quadratic, and
  * the error paths (divergence, iteration cap, cancellation). */
 #include "config.h"

@@ -1,5 +1,6 @@
 /* session.c: owning and swapping the problem, data, ω, θ and iterators so
- * that a failing command leaves the session exactly as it was. */
+ * that a failing command leaves the session exactly as it was; the
+ * generation counter that every change bumps, and the message sink. */
 #include "config.h"
 
 #include <stdarg.h>

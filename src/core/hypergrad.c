@@ -1,6 +1,8 @@
-/* hypergrad.c: the estimators (CATALOGUE.md), their table, spec parsing
- * and --explain.  An estimator is a static run function and one row of the
- * table; counting and timing are done here, once. */
+/* hypergrad.c: the value F(ω) by an inner solve, the hypergradient
+ * estimators (doc/catalogue.md, "Hypergradient estimators"), their table
+ * and the advice written from it, spec parsing, and explain.  An estimator
+ * is a static run function and one row of the table; counting and timing
+ * are done here, once. */
 #include "config.h"
 
 #include <ctype.h>

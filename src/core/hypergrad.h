@@ -1,5 +1,5 @@
 /* hypergrad.h: hypergradient estimators as type objects in one table.
- * Definitions: CATALOGUE.md "Hypergradient estimators". */
+ * Definitions: doc/catalogue.md, "Hypergradient estimators". */
 #ifndef BL_HYPERGRAD_H
 #define BL_HYPERGRAD_H
 
@@ -157,7 +157,8 @@ int bl_spec_is_reference(const bl_spec *s);
  * have size d and R->adjoint size p. */
 int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 
-/* The error of an estimate split into its sources (CATALOGUE.md): the
+/* The error of an estimate split into its sources (doc/catalogue.md,
+ * "Hypergradient estimators"): the
  * vectors part[0..nparts−1] add up to g − g*, g* the exact hypergradient
  * at a tightly solved θ*. */
 typedef struct bl_explain {

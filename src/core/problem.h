@@ -1,7 +1,7 @@
 /* problem.h: the problem interface.  A problem type is a const table of
  * function pointers (as GSL's minimiser types); an instance holds the
  * parameters, the data it reads, its dimensions, workspace and counters.
- * Mathematics of every type: CATALOGUE.md "Problems". */
+ * Mathematics of every type: the "Problems" sections of doc/catalogue.md. */
 #ifndef BL_PROBLEM_H
 #define BL_PROBLEM_H
 

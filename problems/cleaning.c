@@ -37,7 +37,7 @@ typedef struct {
 static void cl_state_free(cl_state *s)
 {
     if (!s) return;
-    bl_logit_free(&s->lg);
+    bl_logit_release(&s->lg);
     gsl_vector_free(s->w);
     gsl_vector_free(s->q);
     gsl_vector_free(s->u);

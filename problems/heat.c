@@ -384,7 +384,7 @@ static int heat_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 static int factor(bl_problem *P, cvec *om, gsl_matrix **F)
 {
     *F = NULL;
-    if (P->p > HEAT_CLOSED_MAX) return BL_EMEM;
+    if (P->p > HEAT_CLOSED_MAX) return BL_ENOMEM;
     *F = gsl_matrix_alloc(P->p, P->p);
     if (!*F) return BL_ENOMEM;
     int st = heat_hessian(P, NULL, om, *F);

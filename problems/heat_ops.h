@@ -19,7 +19,7 @@ typedef struct bl_heat_grid {
 /* Fills G for N points, nt steps, r = kappa·dt·(N+1)²; BL_ENOMEM or BL_OK. */
 int bl_heat_grid_init(bl_heat_grid *G, size_t N, size_t nt, double dt, double kappa);
 int bl_heat_grid_copy(bl_heat_grid *dst, const bl_heat_grid *src);
-void bl_heat_grid_free(bl_heat_grid *G);
+void bl_heat_grid_release(bl_heat_grid *G);
 
 /* out ← P x = M^nt x (x and out may be the same vector; A and B are
  * N-vector workspace distinct from both).  P is symmetric, so this is its

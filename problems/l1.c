@@ -46,7 +46,7 @@ typedef struct {
 static void lasso_state_free(lasso_state *s)
 {
     if (!s) return;
-    bl_lsq_free(&s->ls);
+    bl_lsq_release(&s->ls);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     free(s);
@@ -89,7 +89,7 @@ int bl_l1_init(bl_problem *P, bl_err *e)
     return BL_OK;
 }
 
-void bl_l1_free(bl_problem *P)
+void bl_l1_release(bl_problem *P)
 {
     lasso_state_free(P->state);
     P->state = NULL;

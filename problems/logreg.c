@@ -70,7 +70,7 @@ static int logreg_init(bl_problem *P, bl_err *e)
 static void logreg_free(bl_problem *P)
 {
     logreg_state *s = P->state;
-    if (s) bl_logit_free(&s->lg);
+    if (s) bl_logit_release(&s->lg);
     free(s);
     P->state = NULL;
 }

@@ -65,7 +65,7 @@ typedef struct {
 static void oed_state_free(oed_state *o)
 {
     if (!o) return;
-    bl_heat_grid_free(&o->g);
+    bl_heat_grid_release(&o->g);
     free(o->idx);
     gsl_matrix_free(o->U0);
     gsl_matrix_free(o->Dat);

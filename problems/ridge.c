@@ -54,7 +54,7 @@ typedef struct {
 static void ridge_state_free(ridge_state *s)
 {
     if (!s) return;
-    bl_lsq_free(&s->ls);
+    bl_lsq_release(&s->ls);
     gsl_matrix_free(s->F);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);

@@ -821,13 +821,13 @@ static void check_mem_max(void)
     bl_hg_result r = {.grad = g};
     unsigned long h0 = q.P->n_hvp, g0 = q.P->n_grad;
     int st = bl_hypergrad(&s, &c, &r, &e);
-    tap_ok(st == BL_EMEM && e.code == BL_EMEM && has(e.msg, "forward")
+    tap_ok(st == BL_ENOMEM && e.code == BL_ENOMEM && has(e.msg, "forward")
            && has(e.msg, "truncated") && q.P->n_hvp == h0 && q.P->n_grad == g0,
-           "reverse:t=1000 over mem.max = %g B: BL_EMEM before any work: \"%s\"",
+           "reverse:t=1000 over mem.max = %g B: BL_ENOMEM before any work: \"%s\"",
            c.mem_max, e.msg);
     bl_spec_parse("truncated:t=1000,k=1000", &s, &e);
     st = bl_hypergrad(&s, &c, &r, &e);
-    tap_ok(st == BL_EMEM, "truncated:t=1000,k=1000 is refused too (%d)", st);
+    tap_ok(st == BL_ENOMEM, "truncated:t=1000,k=1000 is refused too (%d)", st);
     bl_hg_result r2;
     st = est("forward:t=1000", &c, g, NULL, &r2);
     int st2 = est("truncated:t=1000,k=5", &c, g2, NULL, &r);
@@ -1236,7 +1236,7 @@ static void check_explain_on(bl_problem *P, const gsl_vector *om, const char *la
                "total = g − g* (%.2g), inner part (%.2g) and method parts (%.2g) as defined; "
                "‖total‖ = %.3g", lab, spec, x.nparts, dsum, dstar, dtot, dp0, dp12,
                nrm(x.total));
-        bl_explain_free(&x);
+        bl_explain_release(&x);
     }
     gsl_vector_free(ts);
     gsl_vector_free(th);

@@ -75,7 +75,7 @@ static void check_lookup(void)
     bl_history_clear(&h);
     tap_ok(h.n == 0 && bl_history_push(&h, 1, 2) == BL_OK && h.n == 1 && h.value[0] == 1
            && h.resid[0] == 2, "history clear restarts at 0");
-    bl_history_free(&h);
+    bl_history_release(&h);
     tap_ok(h.n == 0 && h.cap == 0 && h.value == NULL, "history free zeroes the record");
 }
 

@@ -43,7 +43,7 @@ void bl_session_free(bl_session *S)
     gsl_vector_free(S->theta);
     free(S->data_cmdline);
     free(S->problem_cmdline);
-    bl_settings_free(S->set);
+    bl_settings_release(S->set);
     free(S);
 }
 
@@ -113,10 +113,10 @@ int bl_session_set(bl_session *S, int idx, const char *text, bl_err *e)
     S->set[idx] = v;
     if (row->apply && (st = row->apply(S, idx, &old, e)) != BL_OK) {
         S->set[idx] = old;               /* as it was */
-        bl_setval_free(&v);
+        bl_setval_release(&v);
         return st;
     }
-    bl_setval_free(&old);
+    bl_setval_release(&old);
     bl_session_touch(S, row->changes);
     return BL_OK;
 }

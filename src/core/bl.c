@@ -39,7 +39,6 @@ const char *bl_strerror(int code)
     case BL_ENODATA: return "no data loaded";
     case BL_EINTR: return "interrupted";
     case BL_EMAXITER: return "iteration cap reached";
-    case BL_EMEM: return "over the memory limit";
     case BL_ESTALL: return "no further progress at round-off";
     default: return "unknown error";
     }

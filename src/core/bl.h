@@ -1,5 +1,10 @@
 /* bl.h: status codes, error records and small helpers shared by every
- * engine module.  Nothing here prints or exits. */
+ * engine module.  Nothing here prints or exits.
+ *
+ * Names of the whole tree: bl_MODULE_verb.  Of the functions that end a
+ * life, X_free(x) frees x itself and all it owns (x from X_alloc/X_new);
+ * X_release(x) frees what x owns and leaves the struct, which is the
+ * caller's, zeroed; X_clear(x) empties x and keeps its storage. */
 #ifndef BL_BL_H
 #define BL_BL_H
 
@@ -12,7 +17,8 @@ enum {
     BL_CONTINUE = 1,
     BL_OK = 0,
     BL_EINVAL = -1,      /* bad argument or parameter */
-    BL_ENOMEM = -2,      /* allocation failed */
+    BL_ENOMEM = -2,      /* allocation failed, or over the memory limit the
+                            user set (mem.max): E says which */
     BL_EIO = -3,         /* file missing or unreadable */
     BL_EFORMAT = -4,     /* malformed input file */
     BL_EDIM = -5,        /* dimension mismatch */
@@ -22,9 +28,13 @@ enum {
     BL_ENODATA = -9,     /* the problem needs data and has none */
     BL_EINTR = -10,      /* cancelled by the user (Ctrl-C) */
     BL_EMAXITER = -11,   /* iteration cap reached before tolerance */
-    BL_EMEM = -12,       /* over the memory limit the user set */
+    /* -12 was BL_EMEM, now BL_ENOMEM */
     BL_ESTALL = -13      /* no further progress possible at round-off */
 };
+
+/* The old name of BL_ENOMEM's memory-limit case, until the last users
+ * (cli/cmd_hypergrad.c) say BL_ENOMEM; new code must not use it. */
+#define BL_EMEM BL_ENOMEM
 
 /* An error record: core functions that can fail for a reason worth telling
  * the user fill one (lowercase, no trailing period).  It may be NULL. */

@@ -173,7 +173,7 @@ typedef struct bl_explain {
 } bl_explain;
 
 int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *e);
-void bl_explain_free(bl_explain *x);
+void bl_explain_release(bl_explain *x);
 
 /* F(ω) with the inner problem re-solved from THETA (not modified). */
 int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,

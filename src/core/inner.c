@@ -38,7 +38,7 @@ int bl_history_push(bl_history *h, double value, double resid)
     return BL_OK;
 }
 
-void bl_history_free(bl_history *h)
+void bl_history_release(bl_history *h)
 {
     free(h->value);
     free(h->resid);
@@ -854,7 +854,7 @@ void bl_inner_free(bl_inner *it)
     gsl_vector_free(it->grad);
     gsl_vector_free(it->work);
     gsl_vector_free(it->omega);
-    bl_history_free(&it->hist);
+    bl_history_release(&it->hist);
     free(it);
 }
 

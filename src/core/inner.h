@@ -15,7 +15,7 @@ typedef struct bl_history {
 
 void bl_history_clear(bl_history *h);
 int bl_history_push(bl_history *h, double value, double resid);
-void bl_history_free(bl_history *h);
+void bl_history_release(bl_history *h);
 
 typedef struct bl_inner bl_inner;
 

@@ -1,10 +1,13 @@
-/* test_estimators.c: every hypergradient estimator of doc/catalogue.md
- * ("Hypergradient estimators") against its definition, worked out in closed
- * form on the quadratic problem (H = A = Q diag(λ) Qᵀ, C = −Bᵀ, both
- * constant) and checked on ridge, where C(θ) = e^ω θᵀ depends on the
- * iterate.  Also the adjoint iterators, the spectrum and its predictions,
- * --explain's split of the error, and a table of every estimator on every
- * problem of the catalogue. */
+/* test_estimators.c: the estimators of hypergrad.c besides the references
+ * (exact and fd: test_hypergrad.c), one check_* each against its
+ * definition in doc/catalogue.md ("Hypergradient estimators"): cg,
+ * neumann, fp, reverse, forward and truncated, penalty, onestep and
+ * first-order, worked out in closed form on the quadratic problem
+ * (H = A = Q diag(λ) Qᵀ, C = −Bᵀ, both constant) and checked on ridge,
+ * where C(θ) = e^ω θᵀ depends on the iterate.  Also the adjoint iterators
+ * (adjoint.c) and the spectrum with its predictions, explain's split of the
+ * error, and the table of every estimator on every problem of the
+ * catalogue through the problem's own default set-up. */
 #include "config.h"
 
 #include <math.h>

@@ -1,7 +1,9 @@
-/* test_hypergrad.c: spec parsing and the estimators exact and fd
- * (hypergrad.c) against the closed forms of doc/catalogue.md, hand-computed
- * adjoints on a singular toy problem, and the order of central
- * differences. */
+/* test_hypergrad.c: the module hypergrad.c itself: its estimator table,
+ * lookup and advice, spec parsing, the value F(ω), and the two reference
+ * estimators exact and fd against the closed forms of doc/catalogue.md,
+ * hand-computed adjoints on a singular toy problem, and the order of
+ * central differences.  Every other estimator has its unit checks in
+ * test_estimators.c, one check_* each. */
 #include "config.h"
 
 #include <math.h>

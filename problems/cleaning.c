@@ -1,5 +1,6 @@
 /* cleaning.c: data hyper-cleaning, one weight per training sample
- * (CATALOGUE.md, `cleaning`; doc/problems/cleaning.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `cleaning`;
+ * doc/problems/cleaning.md).
  *
  *   G(θ, ω) = (1/n) Σ_i σ(ω_i) log(1 + exp(−y_i x_iᵀθ)) + (μ/2)‖θ‖²
  *   L(θ, ω) = (1/m) Σ_k log(1 + exp(−y_k x_kᵀθ))       (validation)
@@ -36,7 +37,7 @@ typedef struct {
 static void cl_state_free(cl_state *s)
 {
     if (!s) return;
-    bl_logit_free(&s->lg);
+    bl_logit_release(&s->lg);
     gsl_vector_free(s->w);
     gsl_vector_free(s->q);
     gsl_vector_free(s->u);

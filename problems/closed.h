@@ -1,6 +1,6 @@
 /* closed.h: the "closed form" line of a problem's show report, for the
  * problems with θ*(ω) and ∇F(ω) in closed form (quadratic, ridge,
- * ridge-multi, heat): the truth beside whatever the solvers and estimators
+ * ridge-multi, heat, ivreg, oed, metaridge): the truth beside whatever the solvers and estimators
  * print.  A static inline function, so that each problem stays one file.
  * Counts nothing (the type's functions are called directly). */
 #ifndef BL_CLOSED_H
@@ -27,8 +27,7 @@ static inline size_t bl_report_closed(bl_problem *P, const gsl_vector *th,
         /* the true cause: a dense H too big to hold is not a singular one */
         n = snprintf(buf, len, "closed form: %s", st == BL_ENOTPD
                      ? "not defined at this ω (H is singular)"
-                     : st == BL_ENOMEM ? "not available (no memory for the dense H)"
-                     : st == BL_EMEM ? "not computed at this size (a dense p×p factor)"
+                     : st == BL_ENOMEM ? "not computed at this size (a dense p×p factor)"
                      : st == BL_EINTR ? "interrupted" : bl_strerror(st));
     } else {
         double F = P->type->L(P, ts, om), e = 0;

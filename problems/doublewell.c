@@ -1,5 +1,5 @@
-/* doublewell.c: the non-convex lesson of folds (CATALOGUE.md, `doublewell`;
- * doc/problems/doublewell.md).
+/* doublewell.c: the non-convex lesson of folds (doc/catalogue.md,
+ * "Problems (first catalogue)", `doublewell`; doc/problems/doublewell.md).
  *
  *   G(θ, ω) = ¼(θ² − 1)² − ωθ,   L(θ, ω) = ½(θ − θ_t)²
  *

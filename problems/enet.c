@@ -1,5 +1,6 @@
-/* enet.c: the elastic net, least squares with λ₁‖θ‖₁ + (λ₂/2)‖θ‖²
- * (CATALOGUE.md); the shared machinery is in l1.c. */
+/* enet.c: the elastic net type, least squares with λ₁‖θ‖₁ + (λ₂/2)‖θ‖²
+ * (doc/catalogue.md, "Problems (first catalogue)", `enet`;
+ * doc/problems/enet.md); the shared machinery is in l1.c. */
 #include "config.h"
 
 #include "catalogue.h"

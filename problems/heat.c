@@ -1,5 +1,6 @@
 /* heat.c: data assimilation for the 1-D heat equation, adjoint-state
- * (CATALOGUE.md, `heat`; doc/problems/heat.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `heat`;
+ * doc/problems/heat.md).
  *
  *   G(θ, ω) = ½‖S P θ − d‖² + (e^{ω₁}/2)‖Dθ‖² + (e^{ω₂}/2)‖θ‖²
  *   L(θ, ω) = (1/2N)‖θ − u₀‖²
@@ -383,11 +384,11 @@ static int heat_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 static int factor(bl_problem *P, cvec *om, gsl_matrix **F)
 {
     *F = NULL;
-    if (P->p > HEAT_CLOSED_MAX) return BL_EMEM;
+    if (P->p > HEAT_CLOSED_MAX) return BL_ENOMEM;
     double n = (double)P->p;                 /* the factor and S P (s × N) */
     if (bl_problem_mem(P, bl_mem_dense(n + (double)((heat_state *)P->state)->s, n),
                        "the closed form's dense factor", NULL))
-        return BL_EMEM;
+        return BL_ENOMEM;
     *F = gsl_matrix_alloc(P->p, P->p);
     if (!*F) return BL_ENOMEM;
     int st = heat_hessian(P, NULL, om, *F);

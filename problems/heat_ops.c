@@ -18,7 +18,7 @@ int bl_heat_grid_init(bl_heat_grid *G, size_t N, size_t nt, double dt, double ka
     G->diag = gsl_vector_alloc(N);
     G->off = gsl_vector_alloc(N - 1);
     if (!G->diag || !G->off) {
-        bl_heat_grid_free(G);
+        bl_heat_grid_release(G);
         return BL_ENOMEM;
     }
     gsl_vector_set_all(G->diag, 1 + 2 * G->r);
@@ -34,7 +34,7 @@ int bl_heat_grid_copy(bl_heat_grid *dst, const bl_heat_grid *src)
     dst->diag = gsl_vector_alloc(src->N);
     dst->off = gsl_vector_alloc(src->N - 1);
     if (!dst->diag || !dst->off) {
-        bl_heat_grid_free(dst);
+        bl_heat_grid_release(dst);
         return BL_ENOMEM;
     }
     gsl_vector_memcpy(dst->diag, src->diag);
@@ -42,7 +42,7 @@ int bl_heat_grid_copy(bl_heat_grid *dst, const bl_heat_grid *src)
     return BL_OK;
 }
 
-void bl_heat_grid_free(bl_heat_grid *G)
+void bl_heat_grid_release(bl_heat_grid *G)
 {
     gsl_vector_free(G->diag);
     gsl_vector_free(G->off);

@@ -1,5 +1,5 @@
 /* heat_ops.h: the 1-D heat equation pieces that heat and oed share
- * (doc/catalogue.md, `heat`): implicit Euler propagation by tridiagonal
+ * (doc/catalogue.md, "Problems (first catalogue)", `heat`): implicit Euler propagation by tridiagonal
  * solves, the sensor positions and the forward-difference operator D.
  * heat.c still has its own copies of these few lines (it was written
  * first); oed.c uses these. */
@@ -19,7 +19,7 @@ typedef struct bl_heat_grid {
 /* Fills G for N points, nt steps, r = kappa·dt·(N+1)²; BL_ENOMEM or BL_OK. */
 int bl_heat_grid_init(bl_heat_grid *G, size_t N, size_t nt, double dt, double kappa);
 int bl_heat_grid_copy(bl_heat_grid *dst, const bl_heat_grid *src);
-void bl_heat_grid_free(bl_heat_grid *G);
+void bl_heat_grid_release(bl_heat_grid *G);
 
 /* out ← P x = M^nt x (x and out may be the same vector; A and B are
  * N-vector workspace distinct from both).  P is symmetric, so this is its

@@ -1,5 +1,6 @@
-/* l1.c: what the non-smooth problems lasso and enet share (CATALOGUE.md);
- * their type objects are in lasso.c and enet.c.
+/* l1.c: what the non-smooth problems lasso and enet share (doc/catalogue.md,
+ * "Problems (first catalogue)"); their type objects are in lasso.c and
+ * enet.c.
  *
  *   lasso  G(θ, ω) = (1/2n)‖Xθ − y‖² + e^ω ‖θ‖₁
  *   enet   G(θ, ω) = (1/2n)‖Xθ − y‖² + e^{ω₁}‖θ‖₁ + (e^{ω₂}/2)‖θ‖²
@@ -45,7 +46,7 @@ typedef struct {
 static void lasso_state_free(lasso_state *s)
 {
     if (!s) return;
-    bl_lsq_free(&s->ls);
+    bl_lsq_release(&s->ls);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     free(s);
@@ -88,7 +89,7 @@ int bl_l1_init(bl_problem *P, bl_err *e)
     return BL_OK;
 }
 
-void bl_l1_free(bl_problem *P)
+void bl_l1_release(bl_problem *P)
 {
     lasso_state_free(P->state);
     P->state = NULL;

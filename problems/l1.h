@@ -8,7 +8,7 @@
 #include "problem.h"
 
 int bl_l1_init(bl_problem *P, bl_err *e);
-void bl_l1_free(bl_problem *P);
+void bl_l1_release(bl_problem *P);
 int bl_l1_clone(const bl_problem *src, bl_problem *dst);
 double bl_l1_G(bl_problem *P, cvec *th, cvec *om);
 double bl_l1_L(bl_problem *P, cvec *th, cvec *om);
@@ -46,7 +46,7 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
 /* The designated initialisers both type objects share. */
 #define BL_L1_METHODS \
     .init = bl_l1_init, \
-    .free = bl_l1_free, \
+    .free = bl_l1_release, \
     .clone = bl_l1_clone, \
     .G = bl_l1_G, \
     .L = bl_l1_L, \

@@ -1,4 +1,5 @@
-/* lasso.c: the lasso, least squares with λ₁‖θ‖₁ (CATALOGUE.md); the
+/* lasso.c: the lasso type, least squares with λ₁‖θ‖₁ (doc/catalogue.md,
+ * "Problems (first catalogue)", `lasso`; doc/problems/lasso.md); the
  * shared machinery is in l1.c, the options outer=cv and learn_eta in
  * wrap.c (the registered type wraps the base one). */
 #include "config.h"

@@ -35,7 +35,7 @@ static void logit_zero(bl_logit *g)
     g->cached = 0;
 }
 
-void bl_logit_free(bl_logit *g)
+void bl_logit_release(bl_logit *g)
 {
     if (!g) return;
     gsl_vector_free(g->y);
@@ -66,7 +66,7 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
     g->cv = gsl_vector_alloc(m);
     if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv || !g->gw || !g->ez
         || !g->th_last || !g->u) {
-        bl_logit_free(g);
+        bl_logit_release(g);
         return BL_ENOMEM;
     }
     return BL_OK;
@@ -136,7 +136,7 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
     gsl_vector_free(ev);
     if (ws) gsl_eigen_symm_free(ws);
     if (st) {
-        bl_logit_free(g);
+        bl_logit_release(g);
         bl_err_set(e, st, st == BL_ENOMEM ? "out of memory building %s"
                                           : "%s: eigenvalues of XᵀX/n did not converge", who);
     }

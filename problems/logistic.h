@@ -34,7 +34,7 @@ typedef struct bl_logit {
  * errors.  On failure G holds nothing to free. */
 int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e);
 int bl_logit_clone(const bl_logit *src, bl_logit *dst);
-void bl_logit_free(bl_logit *g);      /* the members; G itself is the caller's */
+void bl_logit_release(bl_logit *g);      /* the members; G itself is the caller's */
 
 /* g->z ← y_i x_iᵀθ (training margins). */
 void bl_logit_margins(bl_logit *g, const gsl_vector *th);

@@ -1,6 +1,7 @@
 /* logreg.c: ℓ2-regularised logistic regression with one log-strength
- * (CATALOGUE.md, `logreg`; doc/problems/logreg.md) and with one per
- * feature (`logreg-multi`; doc/problems/logreg-multi.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `logreg`;
+ * doc/problems/logreg.md) and with one per feature (`logreg-multi`;
+ * doc/problems/logreg-multi.md).
  *
  *   logreg        G(θ, ω) = (1/n) Σ_i log(1 + exp(−y_i x_iᵀθ)) + (e^ω/2)‖θ‖²        ω ∈ R
  *   logreg-multi  G(θ, ω) = (1/n) Σ_i log(1 + exp(−y_i x_iᵀθ)) + ½ Σ_j e^{ω_j} θ_j²  ω ∈ R^p
@@ -69,7 +70,7 @@ static int logreg_init(bl_problem *P, bl_err *e)
 static void logreg_free(bl_problem *P)
 {
     logreg_state *s = P->state;
-    if (s) bl_logit_free(&s->lg);
+    if (s) bl_logit_release(&s->lg);
     free(s);
     P->state = NULL;
 }

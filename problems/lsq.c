@@ -9,7 +9,7 @@
 #include "linalg.h"
 #include "lsq.h"
 
-void bl_lsq_free(bl_lsq *q)
+void bl_lsq_release(bl_lsq *q)
 {
     if (!q) return;
     gsl_matrix_free(q->K);
@@ -27,7 +27,7 @@ static int lsq_alloc(bl_lsq *q, size_t p)
     q->b = gsl_vector_alloc(p);
     q->bv = gsl_vector_alloc(p);
     if (q->K && q->Kv && q->b && q->bv) return BL_OK;
-    bl_lsq_free(q);
+    bl_lsq_release(q);
     return BL_ENOMEM;
 }
 
@@ -45,7 +45,7 @@ int bl_lsq_init(bl_lsq *q, const bl_dataset *ds, const char *who, bl_err *e)
     bl_moments(ds->Xv, ds->yv, q->Kv, q->bv, &q->cv);
     if (bl_sym_eig_range(q->K, NULL, &q->lmax) != BL_OK) {
         bl_err_set(e, BL_EINVAL, "%s: eigenvalues of XᵀX/n did not converge", who);
-        bl_lsq_free(q);
+        bl_lsq_release(q);
         return BL_EINVAL;
     }
     return BL_OK;

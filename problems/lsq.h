@@ -17,7 +17,7 @@ typedef struct bl_lsq {
  * on failure Q holds nothing to free. */
 int bl_lsq_init(bl_lsq *q, const bl_dataset *ds, const char *who, bl_err *e);
 int bl_lsq_copy(bl_lsq *dst, const bl_lsq *src);
-void bl_lsq_free(bl_lsq *q);
+void bl_lsq_release(bl_lsq *q);
 /* ½θᵀKθ − θᵀr + c = (1/2k)‖Zθ − t‖², clamped at 0 (never negative in
  * exact arithmetic; cancellation next to an exact fit could make it so).
  * W is a p-vector of workspace. */

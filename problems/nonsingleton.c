@@ -1,5 +1,6 @@
 /* nonsingleton.c: the lower level with a line of minimisers (Liu et al.,
- * 2020; CATALOGUE.md, `nonsingleton`; doc/problems/nonsingleton.md).
+ * 2020; doc/catalogue.md, "Problems (first catalogue)", `nonsingleton`;
+ * doc/problems/nonsingleton.md).
  *
  *   G(θ, ω) = ½θ₁² − ωθ₁,   L(θ, ω) = ½(ω − θ₂)² + ½(θ₁ − 1)²
  *

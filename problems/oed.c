@@ -65,7 +65,7 @@ typedef struct {
 static void oed_state_free(oed_state *o)
 {
     if (!o) return;
-    bl_heat_grid_free(&o->g);
+    bl_heat_grid_release(&o->g);
     free(o->idx);
     gsl_matrix_free(o->U0);
     gsl_matrix_free(o->Dat);
@@ -428,7 +428,7 @@ static int solve_with(oed_state *o, const gsl_matrix *F, cvec *om, gsl_vector *t
     return bl_vector_finite(th) ? BL_OK : BL_EDIVERGE;
 }
 
-/* The closed forms' dense N × N factor, against mem.max (BL_EMEM: not
+/* The closed forms' dense N × N factor, against mem.max (BL_ENOMEM: not
  * computed, as an absent closed form). */
 static int factor_mem(const bl_problem *P)
 {
@@ -438,7 +438,7 @@ static int factor_mem(const bl_problem *P)
 
 static int oed_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
-    if (factor_mem(P)) return BL_EMEM;
+    if (factor_mem(P)) return BL_ENOMEM;
     gsl_matrix *F;
     int st = factor(P->state, om, &F);
     if (st == BL_OK) st = solve_with(P->state, F, om, th);
@@ -450,7 +450,7 @@ static int oed_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 static int oed_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
 {
     oed_state *o = P->state;
-    if (factor_mem(P)) return BL_EMEM;
+    if (factor_mem(P)) return BL_ENOMEM;
     gsl_matrix *F;
     gsl_vector *ts = gsl_vector_alloc(P->p), *a = gsl_vector_alloc(P->p);
     gsl_vector *ca = gsl_vector_alloc(P->d);

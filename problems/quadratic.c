@@ -1,4 +1,5 @@
-/* quadratic.c: the quadratic teaching problem (CATALOGUE.md, `quadratic`).
+/* quadratic.c: the quadratic teaching problem (doc/catalogue.md,
+ * "Problems (first catalogue)", `quadratic`).
  *
  *   G(θ, ω) = ½ θᵀAθ − θᵀBω,   L(θ, ω) = ½‖θ − θ_t‖² + (μ/2)‖ω‖²,
  *

@@ -1,5 +1,6 @@
-/* ridge.c: ridge regression with one log-strength (CATALOGUE.md, `ridge`)
- * and with one per feature (`ridge-multi`; doc/problems/ridge-multi.md).
+/* ridge.c: ridge regression with one log-strength (doc/catalogue.md,
+ * "Problems (first catalogue)", `ridge`; doc/problems/ridge.md) and with
+ * one per feature (`ridge-multi`; doc/problems/ridge-multi.md).
  *
  *   ridge        G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²          ω ∈ R
  *   ridge-multi  G(θ, ω) = (1/2n)‖Xθ − y‖² + ½ Σ_j e^{ω_j} θ_j²    ω ∈ R^p
@@ -53,7 +54,7 @@ typedef struct {
 static void ridge_state_free(ridge_state *s)
 {
     if (!s) return;
-    bl_lsq_free(&s->ls);
+    bl_lsq_release(&s->ls);
     gsl_matrix_free(s->F);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);

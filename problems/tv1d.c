@@ -1,5 +1,6 @@
 /* tv1d.c: 1-D total-variation denoising with a smoothed TV penalty
- * (CATALOGUE.md, `tv1d`; doc/problems/tv1d.md).
+ * (doc/catalogue.md, "Problems (first catalogue)", `tv1d`;
+ * doc/problems/tv1d.md).
  *
  *   G(θ, ω) = ½‖θ − s‖² + e^ω Σ_{i<N} φ(θ_{i+1} − θ_i),  φ(r) = sqrt(r² + ε²)
  *   L(θ, ω) = ½‖θ − s_clean‖²

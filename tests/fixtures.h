@@ -154,6 +154,26 @@ TAP_UNUSED static inline bl_problem *problem_with(const bl_problem_type *T, cons
 
 /* ---- data sets ---- */
 
+/* A synthetic data set (bl_data_synth) with these sizes, flip rate, noise
+ * and seed; NULL (with a diagnostic) when it cannot be made. */
+TAP_UNUSED static inline bl_dataset *synth(const char *kind, size_t n, size_t m, size_t p,
+                                           double rho, double noise, unsigned long seed)
+{
+    bl_synth_opts o;
+    bl_synth_opts_default(&o);
+    o.n = n;
+    o.m = m;
+    o.p = p;
+    o.rho = rho;
+    o.noise = noise;
+    o.seed = seed;
+    bl_dataset *ds = NULL;
+    bl_err e = {0, ""};
+    if (bl_data_synth(kind, &o, &ds, &e) != BL_OK) tap_diag("synth %s: %s", kind, e.msg);
+    return ds;
+}
+
+
 /* A data set built by hand (data.c is not needed): y = Xw + noise, with w,
  * the features and the noise (sd 0.5) drawn from rng; n training rows, m
  * validation rows, p features.  Free with free_ds. */

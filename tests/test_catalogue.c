@@ -1,8 +1,9 @@
 /* test_catalogue.c: every problem of the catalogue against finite
  * differences (a table test: one TAP line per problem and product), then
- * the closed forms, generators and lessons of issue 4's problems and the
- * inner solvers bfgs2 and bda.  Mathematics: CATALOGUE.md "Problems";
- * formulas of each problem: doc/problems/NAME.md. */
+ * the closed forms, generators and lessons of the first catalogue's
+ * problems.  Mathematics: doc/catalogue.md, "Problems (first catalogue)";
+ * formulas of each problem: doc/problems/NAME.md.  The inner solvers run
+ * here only as the lessons use them; their own tests are test_inner.c. */
 #include "config.h"
 
 #include <math.h>
@@ -228,23 +229,6 @@ static void table_row(bl_problem *P, const char *label)
     gsl_vector_free(hp);
     gsl_vector_free(fp);
     gsl_vector_free(cd);
-}
-
-static bl_dataset *synth(const char *kind, size_t n, size_t m, size_t p, double rho,
-                         double noise, unsigned long seed)
-{
-    bl_synth_opts o;
-    bl_synth_opts_default(&o);
-    o.n = n;
-    o.m = m;
-    o.p = p;
-    o.rho = rho;
-    o.noise = noise;
-    o.seed = seed;
-    bl_dataset *ds = NULL;
-    bl_err e = {0, ""};
-    if (bl_data_synth(kind, &o, &ds, &e) != BL_OK) tap_diag("synth %s: %s", kind, e.msg);
-    return ds;
 }
 
 static void check_table(void)
@@ -582,88 +566,6 @@ static void check_logistic_family(void)
     bl_dataset_free(ds);
 }
 
-/* ---- logreg: Newton converges quadratically; bfgs2 converges ---- */
-
-static void check_logreg_solvers(void)
-{
-    bl_dataset *ds = synth("classification", 200, 100, 10, 0, 1.0, 5);
-    bl_err e = {0, ""};
-    bl_problem *P = bl_problem_alloc(&bl_problem_logreg, NULL, ds, &e);
-    gsl_vector *om = gsl_vector_alloc(1), *th0 = gsl_vector_calloc(10);
-    gsl_vector_set(om, 0, -4.0);
-    bl_inner *nt = bl_inner_alloc(bl_inner_newton, 10);
-    int st = bl_inner_set(nt, P, om, th0, 0, &e);
-    while (st == BL_OK && nt->resid > 1e-14 && nt->iter < 30) st = bl_inner_iterate(nt, &e);
-    tap_ok((st == BL_OK || st == BL_ESTALL) && nt->resid <= 1e-13 && nt->iter <= 12,
-           "logreg newton (ω = −4, synthetic n=200 p=10): ‖∇θG‖ = %.3g after %zu iterations",
-           nt->resid, nt->iter);
-    /* quadratic: once r_k < 1e-2 (and above round-off), r_{k+1} ≤ C r_k²
-     * with a moderate C, so the linear ratio r_{k+1}/r_k itself collapses */
-    double cmax = 0, lin = 1;
-    int steps = 0;
-    for (size_t k = 0; k + 1 < nt->hist.n; k++) {
-        double r0 = nt->hist.resid[k], r1 = nt->hist.resid[k + 1];
-        tap_diag("newton k=%zu ‖∇θG‖ = %.3e", k, r0);
-        if (r0 < 1e-2 && r1 > 1e-13) {
-            cmax = fmax(cmax, r1 / (r0 * r0));
-            lin = r1 / r0;
-            steps++;
-        }
-    }
-    tap_ok(steps >= 2 && cmax <= 50 && lin <= 1e-3,
-           "logreg newton converges quadratically: r_{k+1}/r_k² ≤ %.3g over %d steps, last "
-           "r_{k+1}/r_k = %.3g", cmax, steps, lin);
-
-    /* bfgs2 from the same start reaches Newton's θ */
-    bl_inner *lb = bl_inner_alloc(bl_inner_bfgs2, 10);
-    st = bl_inner_set(lb, P, om, th0, 0, &e);
-    if (st == BL_OK) st = bl_inner_run(lb, 1e-9, 500, NULL, &e);
-    tap_ok(st == BL_OK || st == BL_ESTALL, "bfgs2 on logreg ends with ‖∇θG‖ = %.3g after %zu "
-           "iterations (%s)", lb->resid, lb->iter, st ? e.msg : "tolerance 1e-9");
-    tap_ok(dist(lb->theta, nt->theta) <= 1e-7 * fmax(1, gsl_blas_dnrm2(nt->theta)),
-           "bfgs2 reaches Newton's θ* (distance %.3g)", dist(lb->theta, nt->theta));
-    {
-        gsl_vector *g = gsl_vector_alloc(10);
-        bl_problem_G_theta(P, lb->theta, om, g);
-        tap_ok(lb->value == bl_problem_G(P, lb->theta, om) && same_bits(g, lb->grad)
-               && lb->hist.n == lb->iter + 1,
-               "bfgs2: value, gradient and history are those of its iterate");
-        gsl_vector_free(g);
-    }
-    bl_inner_free(nt);
-    bl_inner_free(lb);
-    gsl_vector_free(om);
-    gsl_vector_free(th0);
-    bl_problem_free(P);
-    bl_dataset_free(ds);
-
-    /* the same on breast_cancer, when it is installed */
-    char path[4096];
-    if (!bl_data_find_bundled("breast_cancer", path, sizeof path)) {
-        skip("bundled breast_cancer not found (set BILAB_DATADIR)");
-        return;
-    }
-    bl_load_opts lo;
-    bl_load_opts_default(&lo);
-    bl_dataset *bc = NULL;
-    if (bl_data_load("breast_cancer", &lo, &bc, &e) != BL_OK) {
-        tap_ok(0, "breast_cancer loads: %s", e.msg);
-        return;
-    }
-    P = bl_problem_alloc(&bl_problem_logreg, NULL, bc, &e);
-    om = gsl_vector_calloc(1);
-    th0 = gsl_vector_calloc(P ? P->p : 1);
-    size_t it = 0;
-    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50, 0};
-    st = P ? bl_inner_solve_at(P, &ic, om, th0, &it, NULL, &e) : BL_EINVAL;
-    tap_ok(st == BL_OK && it <= 10, "logreg on breast_cancer (labels 0/1): newton in %zu "
-           "iterations", it);
-    bl_problem_free(P);
-    gsl_vector_free(om);
-    gsl_vector_free(th0);
-    bl_dataset_free(bc);
-}
-
 /* ---- heat: H v against a dense assembly; closed forms ---- */
 
 static void check_heat(void)
@@ -963,20 +865,6 @@ static void check_nonsingleton(void)
     tap_ok(st == BL_OK && gsl_vector_get(th, 1) == 0 && fabs(gsl_vector_get(om, 0) - 0.5) < 1e-3,
            "nonsingleton with gd instead: θ₂ stays 0 and ω ends at %.6g (F(ω) = ½ω² + "
            "½(ω − 1)² is minimal at ½)", gsl_vector_get(om, 0));
-    /* bda on its own: from θ = 0 at ω = 0.3 it selects θ₂ = ω */
-    {
-        bl_inner *it = bl_inner_alloc(bl_inner_bda, 2);
-        gsl_vector_set(om, 0, 0.3);
-        gsl_vector_set_zero(th);
-        st = bl_inner_set(it, P, om, th, 0, &e);
-        if (st == BL_OK) st = bl_inner_run(it, 1e-10, 20000, NULL, &e);
-        tap_ok(st == BL_EMAXITER && fabs(gsl_vector_get(it->theta, 1) - 0.3) < 1e-2
-               && fabs(gsl_vector_get(it->theta, 0) - 0.3) < 1e-4,
-               "bda at ω = 0.3 selects θ ≈ (0.3, 0.3): (%.6g, %.6g) after %zu iterations, "
-               "stopping on its own measure (%s)", gsl_vector_get(it->theta, 0),
-               gsl_vector_get(it->theta, 1), it->iter, e.msg);
-        bl_inner_free(it);
-    }
     /* exact refuses with λmin = 0 */
     {
         gsl_vector *g = gsl_vector_alloc(1), *a = gsl_vector_alloc(2);
@@ -1082,7 +970,6 @@ int main(void)
     check_table_variants();
     check_regression_family();
     check_logistic_family();
-    check_logreg_solvers();
     check_heat();
     check_tv1d();
     check_doublewell();

@@ -947,7 +947,7 @@ static void test_limits(ctx *c)
         ds = NULL;
         o.mem_max = 239;
         rc = bl_data_load(p, &o, &ds, &e);
-        expect_err(rc, BL_EMEM, &e, "mem.max one byte below", "ten.csv: 10 rows x 3 columns",
+        expect_err(rc, BL_ENOMEM, &e, "mem.max one byte below", "ten.csv: 10 rows x 3 columns",
                    "240 bytes as doubles, above mem.max (239 bytes", NULL);
         tap_ok(ds == NULL, "no data set above mem.max");
     }
@@ -965,7 +965,7 @@ static void test_limits(ctx *c)
         ds = NULL;
         o.mem_max = 119;
         rc = bl_data_load(p, &o, &ds, &e);
-        expect_err(rc, BL_EMEM, &e, "libsvm one byte below", "three.svm:3: the entries read "
+        expect_err(rc, BL_ENOMEM, &e, "libsvm one byte below", "three.svm:3: the entries read "
                    "so far take 120 bytes", "above mem.max (119 bytes", NULL);
     }
 

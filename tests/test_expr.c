@@ -4,7 +4,7 @@
  *     messages with the caret at the right column;
  *   - domain errors named with their place;
  *   - doublewell and nonsingleton typed as expressions against the
- *     formulas of CATALOGUE.md written out by hand (and against the
+ *     formulas of doc/catalogue.md written out by hand (and against the
  *     built-in problems when the catalogue has them), to 1e-12;
  *   - ridge typed with X, y, Xv, yv against the built-in ridge on the
  *     bundled diabetes data, and logistic regression against a

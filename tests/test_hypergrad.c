@@ -1,7 +1,9 @@
-/* test_hypergrad.c: spec parsing and the estimators exact and fd
- * (hypergrad.c) against the closed forms of CATALOGUE.md, hand-computed
- * adjoints on a singular toy problem, and the order of central
- * differences. */
+/* test_hypergrad.c: the module hypergrad.c itself: its estimator table,
+ * lookup and advice, spec parsing, the value F(ω), and the two reference
+ * estimators exact and fd against the closed forms of doc/catalogue.md,
+ * hand-computed adjoints on a singular toy problem, and the order of
+ * central differences.  Every other estimator has its unit checks in
+ * test_estimators.c, one check_* each. */
 #include "config.h"
 
 #include <math.h>
@@ -85,7 +87,7 @@ static void check_specs(void)
 {
     const bl_estimator_type *ex = bl_estimator_lookup("exact");
     const bl_estimator_type *fd = bl_estimator_lookup("fd");
-    /* every estimator of CATALOGUE.md, once, in one table */
+    /* every estimator of doc/catalogue.md, once, in one table */
     static const char *const all[] = {"exact", "cg", "neumann", "fp", "reverse", "forward",
                                       "truncated", "first-order", "onestep", "penalty", "fd"};
     size_t n = 0;
@@ -96,7 +98,7 @@ static void check_specs(void)
         found &= T != NULL && strcmp(T->name, all[i]) == 0;
     }
     tap_ok(ex && fd && found && n == sizeof all / sizeof all[0],
-           "the table holds the %zu estimators of CATALOGUE.md", n);
+           "the table holds the %zu estimators of doc/catalogue.md", n);
     tap_ok(bl_estimator_lookup("e") == ex && bl_estimator_lookup("exa") == ex
            && bl_estimator_lookup("f") == NULL && bl_estimator_lookup("fd") == fd
            && bl_estimator_lookup("fi") == bl_estimator_lookup("first-order")
@@ -491,7 +493,7 @@ static void check_ridge_diabetes(void)
 
 /* ---- a toy with a singular or indefinite H ----
  * G = ½θ₁² + (c/2)θ₂² − ωθ₁ (θ ∈ R², ω ∈ R), H = diag(1, c), C = (−1, 0);
- * L = ½(ω − θ₂)² + ½(θ₁ − 1)²  (with c = 0: CATALOGUE.md's nonsingleton).
+ * L = ½(ω − θ₂)² + ½(θ₁ − 1)²  (with c = 0: doc/catalogue.md's nonsingleton).
  * No dense H: exact builds it from two products. */
 
 static double toy_G(bl_problem *P, cvec *th, cvec *om)
@@ -763,7 +765,7 @@ static void check_compare(void)
     bl_hg_ctx cm = c;
     cm.mem_max = 64;
     st = compare(&x, two, 1, &cm, 0);
-    tap_ok(st == BL_OK && x.ref == -1 && x.exact_status == BL_EMEM && isnan(x.e[0].rel_err)
+    tap_ok(st == BL_OK && x.ref == -1 && x.exact_status == BL_ENOMEM && isnan(x.e[0].rel_err)
            && bl_hg_cmp_ref(&x) == NULL,
            "compare: exact over mem.max and no fd listed: no reference");
     bl_hg_cmp_free(&x);

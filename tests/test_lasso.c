@@ -1,4 +1,4 @@
-/* test_lasso.c: the non-smooth problems lasso and enet (CATALOGUE.md,
+/* test_lasso.c: the non-smooth problems lasso and enet (doc/catalogue.md,
  * "Details that fix the numbers"): the inner solvers ista, fista and cd
  * against the KKT conditions and each other, the support-restricted
  * hypergradient (exact, cg, neumann, fp) against an independent solve on the

@@ -1,6 +1,6 @@
 /* test_problems.c: the problem interface (problem.c) and the first
  * catalogue problems (quadratic, ridge) against finite differences, their
- * closed forms and the formulas of CATALOGUE.md. */
+ * closed forms and the formulas of doc/catalogue.md. */
 #include "config.h"
 
 #include <math.h>

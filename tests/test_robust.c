@@ -413,7 +413,7 @@ static void test_exact_memory(void)
     r.grad = gsl_vector_alloc(2);
     double t0 = bl_clock();
     int st = bl_hypergrad(&s, &c, &r, &e);
-    tap_ok(st == BL_EMEM && strstr(e.msg, "6.4 GB for p = 20000") && strstr(e.msg, "cg")
+    tap_ok(st == BL_ENOMEM && strstr(e.msg, "6.4 GB for p = 20000") && strstr(e.msg, "cg")
            && bl_clock() - t0 < 1, "exact is refused from its estimate, at once: '%s'", e.msg);
     gsl_vector_free(r.grad);
     gsl_vector_free(th);
@@ -439,10 +439,10 @@ static void test_mem_estimates(void)
            "bytes are written 320 GB, 2 GiB, 1.5 MB, 512 bytes");
     bl_err e = {0};
     int st = bl_mem_check(320e9, 2147483648.0, "quadratic p=200000", "its dense H", &e);
-    tap_ok(st == BL_EMEM && e.code == BL_EMEM
+    tap_ok(st == BL_ENOMEM && e.code == BL_ENOMEM
            && !strcmp(e.msg, "quadratic p=200000 needs 320 GB for its dense H, above mem.max "
                              "2 GiB (set mem.max to allow it)"),
-           "over mem.max: BL_EMEM and one line: \"%s\"", e.msg);
+           "over mem.max: BL_ENOMEM and one line: \"%s\"", e.msg);
     e = (bl_err){0};
     tap_ok(bl_mem_check(100, 100, "x", "y", &e) == BL_OK && !e.msg[0]
            && bl_mem_check(1e300, 0, "x", "y", &e) == BL_OK,
@@ -466,7 +466,7 @@ static void test_mem_estimates(void)
     bl_problem_ctl ctl = {NULL, NULL, NULL, want - 1};
     e = (bl_err){0};
     bl_problem *P = bl_problem_alloc_ctl(&bl_problem_quadratic, par, NULL, NULL, &ctl, &e);
-    tap_ok(!P && e.code == BL_EMEM && strstr(e.msg, "quadratic p=300 d=6 needs 4348800 bytes for "
+    tap_ok(!P && e.code == BL_ENOMEM && strstr(e.msg, "quadratic p=300 d=6 needs 4348800 bytes for "
                                              "its dense matrices, above mem.max 4348799 bytes"),
            "problem use over mem.max is refused: \"%s\"", e.msg);
     ctl.mem_max = want;
@@ -481,13 +481,13 @@ static void test_mem_estimates(void)
         P->mem_max = nb - 1;
         e = (bl_err){0};
         st = bl_inner_mem(bl_inner_newton, P, 0, &e);
-        tap_ok(st == BL_EMEM && strstr(e.msg, "newton inner solver's dense H"),
+        tap_ok(st == BL_ENOMEM && strstr(e.msg, "newton inner solver's dense H"),
                "newton over mem.max is refused before it is allocated: \"%s\"", e.msg);
         bl_inner_conf c = {bl_inner_newton, 0, 1e-8, 10, 0};
         gsl_vector *om = gsl_vector_calloc(P->d), *th = gsl_vector_calloc(P->p);
         e = (bl_err){0};
         st = bl_inner_solve_at(P, &c, om, th, NULL, NULL, &e);
-        tap_ok(st == BL_EMEM && gsl_vector_isnull(th), "... and so is a solve with it (θ "
+        tap_ok(st == BL_ENOMEM && gsl_vector_isnull(th), "... and so is a solve with it (θ "
                "untouched)");
         gsl_vector_free(om);
         gsl_vector_free(th);

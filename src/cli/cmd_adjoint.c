@@ -395,7 +395,7 @@ int bl_explain_print(bl_session *S, const bl_spec *spec, bl_err *e)
         (void)dg;
     }
     gsl_vector_free(sum);
-    bl_explain_free(&x);
+    bl_explain_release(&x);
     return BL_OK;
 }
 

@@ -155,7 +155,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     snprintf(who, sizeof who, "data synth n=%zu m=%zu p=%zu", o.n, o.m, o.p);
     if (bl_mem_check(bl_mem_dense((double)o.n + (double)o.m, (double)o.p + 1.0),
                      S->set[BL_S_MEM_MAX].num, who, "its tables", e))
-        return BL_EMEM;
+        return BL_ENOMEM;
     bl_dataset *ds = NULL;
     int st = bl_data_synth(kinds[k], &o, &ds, e);
     if (st) return st;

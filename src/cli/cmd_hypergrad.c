@@ -181,7 +181,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     int ref = X.ref;
     const gsl_vector *gref = bl_hg_cmp_ref(&X);
     const char *refname = gref ? rows[ref].spec.text : "";
-    const char *noref = X.exact_status == BL_EMEM
+    const char *noref = X.exact_status == BL_ENOMEM
                         ? "none (exact is over mem.max; add fd to compare)"
                         : "none (exact and fd both failed)";
     /* With no specs given, the estimators that do not apply here (exact on

@@ -253,7 +253,7 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
         bl_setting_format(i, &S->set[i], val, sizeof val);
         bl_setting_parse(i, bl_settings_table[i].def, &dv, NULL);
         bl_setting_format(i, &dv, def, sizeof def);
-        bl_setval_free(&dv);
+        bl_setval_release(&dv);
         if (strcmp(val, def) != 0) fprintf(f, "set %s %s\n", bl_settings_table[i].name, val);
     }
     write_vector(f, "omega", S->omega);

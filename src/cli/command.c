@@ -1,5 +1,5 @@
-/* command.c: the command table, lookup by unique prefix, dispatch of a
- * line, error reports and completion. */
+/* command.c: the command table, lookup (bl_lookup: exact, unique prefix,
+ * "did you mean"), dispatch of a line, error reports and completion. */
 #include "config.h"
 
 #include <stdio.h>

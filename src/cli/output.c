@@ -1,4 +1,5 @@
-/* output.c: JSON lines and readable number formatting. */
+/* output.c: JSON lines, readable number formatting, and the one writer
+ * of messages (bl_msg_write) with the shared warnings. */
 #include "config.h"
 
 #include <math.h>

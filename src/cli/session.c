@@ -1,5 +1,6 @@
 /* session.c: owning and swapping the problem, data, ω, θ and iterators so
- * that a failing command leaves the session exactly as it was. */
+ * that a failing command leaves the session exactly as it was; the
+ * generation counter that every change bumps, and the message sink. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -45,7 +46,7 @@ void bl_session_free(bl_session *S)
     gsl_vector_free(S->theta);
     free(S->data_cmdline);
     free(S->problem_cmdline);
-    bl_settings_free(S->set);
+    bl_settings_release(S->set);
     free(S);
 }
 
@@ -115,10 +116,10 @@ int bl_session_set(bl_session *S, int idx, const char *text, bl_err *e)
     S->set[idx] = v;
     if (row->apply && (st = row->apply(S, idx, &old, e)) != BL_OK) {
         S->set[idx] = old;               /* as it was */
-        bl_setval_free(&v);
+        bl_setval_release(&v);
         return st;
     }
-    bl_setval_free(&old);
+    bl_setval_release(&old);
     bl_session_touch(S, row->changes);
     return BL_OK;
 }
@@ -383,7 +384,7 @@ int bl_session_inner(bl_session *S, bl_err *e)
     if (bl_session_live_inner(S)) return BL_OK;
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
-    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_ENOMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");
@@ -413,7 +414,7 @@ int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
 {
     bl_inner_conf c;
     bl_session_inner_conf(S, &c);
-    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_EMEM;
+    if (bl_inner_mem(c.type, S->P, c.mem, e)) return BL_ENOMEM;
     bl_inner *it = bl_inner_alloc(c.type, S->P->p);
     if (!it) {
         bl_err_set(e, BL_ENOMEM, "out of memory");

@@ -1,5 +1,7 @@
 /* session.h: the one session struct that owns everything a user works
- * with: problem instance, data, ω, θ, iterators, settings, histories. */
+ * with: problem instance, data, ω, θ, iterators, settings, histories; its
+ * generation counter (what changed since when) and its message sink
+ * (results, notes, warnings and errors as records, not text). */
 #ifndef BL_SESSION_H
 #define BL_SESSION_H
 

@@ -508,7 +508,7 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
             return BL_ENOMEM;
         }
         if (bl_spec_parse(text, v.spec, e)) {
-            bl_setval_free(&v);
+            bl_setval_release(&v);
             return BL_EINVAL;
         }
         v.nspec = 1;
@@ -531,7 +531,7 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         for (char *w = strtok_r(tmp, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
             bl_spec *sp = &v.spec[count];
             if (bl_spec_parse(w, sp, e)) {
-                bl_setval_free(&v);
+                bl_setval_release(&v);
                 return BL_EINVAL;
             }
             size_t k = strlen(v.str);
@@ -541,7 +541,7 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
         bl_spec *fit = count ? realloc(v.spec, count * sizeof *v.spec) : NULL;
         if (fit) v.spec = fit;
         if (!count) {
-            bl_setval_free(&v);
+            bl_setval_release(&v);
             bl_err_set(e, BL_EINVAL, "%s needs at least one estimator", s->name);
             return BL_EINVAL;
         }
@@ -552,7 +552,7 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
     return BL_OK;
 }
 
-void bl_setval_free(bl_setval *v)
+void bl_setval_release(bl_setval *v)
 {
     free(v->spec);
     v->spec = NULL;
@@ -596,7 +596,7 @@ void bl_settings_defaults(bl_setval vals[BL_NSETTINGS])
     }
 }
 
-void bl_settings_free(bl_setval vals[BL_NSETTINGS])
+void bl_settings_release(bl_setval vals[BL_NSETTINGS])
 {
-    for (int i = 0; i < BL_NSETTINGS; i++) bl_setval_free(&vals[i]);
+    for (int i = 0; i < BL_NSETTINGS; i++) bl_setval_release(&vals[i]);
 }

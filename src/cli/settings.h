@@ -55,7 +55,7 @@ enum {
 
 /* A value: numbers in num, text (choices, specs) in str; the estimator
  * specs of BL_SET_SPEC and BL_SET_SPECS also parsed, once, when the value
- * is (spec: nspec of them, owned by the value: bl_setval_free). */
+ * is (spec: nspec of them, owned by the value: bl_setval_release). */
 typedef struct bl_setval {
     double num;
     char str[256];
@@ -87,11 +87,11 @@ int bl_setting_find(const char *name);
  * fills E with a one-line reason and leaves OUT alone on failure. */
 int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e);
 /* Frees what V owns (its parsed specs); V stays a valid value. */
-void bl_setval_free(bl_setval *v);
+void bl_setval_release(bl_setval *v);
 /* Formats the value of setting IDX for show/save. */
 void bl_setting_format(int idx, const bl_setval *v, char *buf, size_t len);
 void bl_settings_defaults(bl_setval vals[BL_NSETTINGS]);
-void bl_settings_free(bl_setval vals[BL_NSETTINGS]);
+void bl_settings_release(bl_setval vals[BL_NSETTINGS]);
 /* Describes the accepted values ("a number in [0, inf]", "gd|agd|newton"). */
 void bl_setting_domain(int idx, char *buf, size_t len);
 

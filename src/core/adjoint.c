@@ -292,7 +292,7 @@ void bl_adjoint_free(bl_adjoint *it)
     gsl_vector_free(it->omega);
     gsl_vector_free(it->b);
     gsl_vector_free(it->a);
-    bl_history_free(&it->hist);
+    bl_history_release(&it->hist);
     free(it);
 }
 

@@ -1,6 +1,6 @@
 /* adjoint.h: adjoint solvers for H a = ∇θL as steppable iterators
  * (alloc → set → iterate → test → free): cg, neumann, fp.
- * Definitions: CATALOGUE.md "Hypergradient estimators". */
+ * Definitions: doc/catalogue.md, "Hypergradient estimators". */
 #ifndef BL_ADJOINT_H
 #define BL_ADJOINT_H
 

@@ -39,7 +39,6 @@ const char *bl_strerror(int code)
     case BL_ENODATA: return "no data loaded";
     case BL_EINTR: return "interrupted";
     case BL_EMAXITER: return "iteration cap reached";
-    case BL_EMEM: return "over the memory limit";
     case BL_ESTALL: return "no further progress at round-off";
     default: return "unknown error";
     }
@@ -152,9 +151,9 @@ int bl_mem_check(double bytes, double mem_max, const char *who, const char *why,
         snprintf(a, sizeof a, "%.0f bytes", bytes);
         snprintf(b, sizeof b, "%.0f bytes", mem_max);
     }
-    bl_err_set(e, BL_EMEM, "%s needs %s for %s, above mem.max %s (set mem.max to allow it)",
+    bl_err_set(e, BL_ENOMEM, "%s needs %s for %s, above mem.max %s (set mem.max to allow it)",
                who, a, why, b);
-    return BL_EMEM;
+    return BL_ENOMEM;
 }
 
 int bl_param_check(const bl_param *param, double v, bl_err *e)

@@ -1,5 +1,10 @@
 /* bl.h: status codes, error records and small helpers shared by every
- * engine module.  Nothing here prints or exits. */
+ * engine module.  Nothing here prints or exits.
+ *
+ * Names of the whole tree: bl_MODULE_verb.  Of the functions that end a
+ * life, X_free(x) frees x itself and all it owns (x from X_alloc/X_new);
+ * X_release(x) frees what x owns and leaves the struct, which is the
+ * caller's, zeroed; X_clear(x) empties x and keeps its storage. */
 #ifndef BL_BL_H
 #define BL_BL_H
 
@@ -12,7 +17,8 @@ enum {
     BL_CONTINUE = 1,
     BL_OK = 0,
     BL_EINVAL = -1,      /* bad argument or parameter */
-    BL_ENOMEM = -2,      /* allocation failed */
+    BL_ENOMEM = -2,      /* allocation failed, or over the memory limit the
+                            user set (mem.max): E says which */
     BL_EIO = -3,         /* file missing or unreadable */
     BL_EFORMAT = -4,     /* malformed input file */
     BL_EDIM = -5,        /* dimension mismatch */
@@ -22,7 +28,7 @@ enum {
     BL_ENODATA = -9,     /* the problem needs data and has none */
     BL_EINTR = -10,      /* cancelled by the user (Ctrl-C) */
     BL_EMAXITER = -11,   /* iteration cap reached before tolerance */
-    BL_EMEM = -12,       /* over the memory limit the user set */
+    /* -12 was BL_EMEM (over mem.max), now BL_ENOMEM with the reason in bl_err */
     BL_ESTALL = -13      /* no further progress possible at round-off */
 };
 
@@ -46,7 +52,7 @@ char *bl_fmt_limit(char *buf, size_t len, double v);
  * ROWS × COLS doubles (exact in a double, no overflow).  bl_fmt_bytes:
  * "320 GB", "1.5 MB", "2 GiB" style (decimal units; a power of 1024 is
  * written in binary units) into BUF.  bl_mem_check: BL_OK when BYTES ≤
- * MEM_MAX or MEM_MAX ≤ 0 (no limit); else BL_EMEM with E:
+ * MEM_MAX or MEM_MAX ≤ 0 (no limit); else BL_ENOMEM with E:
  *   "WHO needs 320 GB for WHY, above mem.max 2 GB (set mem.max to allow it)". */
 double bl_mem_dense(double rows, double cols);
 char *bl_fmt_bytes(char *buf, size_t len, double bytes);

@@ -274,11 +274,11 @@ static int check_dense(const char *path, double rows, double cols,
     double bytes = rows * cols * (double)sizeof(double);
     if (lim->mem_max > 0 && bytes > lim->mem_max) {
         char a[32], b[32];
-        bl_err_set(e, BL_EMEM, "%s: %.0f rows x %.0f columns take %s as doubles, "
+        bl_err_set(e, BL_ENOMEM, "%s: %.0f rows x %.0f columns take %s as doubles, "
                    "above mem.max (%s; set mem.max higher, or 0 for no limit)",
                    path, rows, cols, fmt_bytes(a, sizeof a, bytes),
                    fmt_bytes(b, sizeof b, lim->mem_max));
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     return BL_OK;
 }
@@ -291,11 +291,11 @@ static int check_sparse(const char *path, size_t lineno, size_t rows, size_t nnz
     double bytes = ((double)rows + 3.0 * (double)nnz) * (double)sizeof(double);
     if (lim->mem_max > 0 && bytes > lim->mem_max) {
         char a[32], b[32];
-        bl_err_set(e, BL_EMEM, "%s:%zu: the entries read so far take %s, above "
+        bl_err_set(e, BL_ENOMEM, "%s:%zu: the entries read so far take %s, above "
                    "mem.max (%s; set mem.max higher, or 0 for no limit)",
                    path, lineno, fmt_bytes(a, sizeof a, bytes),
                    fmt_bytes(b, sizeof b, lim->mem_max));
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     return BL_OK;
 }

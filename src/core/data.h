@@ -1,5 +1,5 @@
 /* data.h: data sets (training and validation splits), their loaders,
- * synthetic generators and export.  Formulas: CATALOGUE.md "Notation". */
+ * synthetic generators and export.  Formulas: doc/catalogue.md, "Notation". */
 #ifndef BL_DATA_H
 #define BL_DATA_H
 

@@ -10,7 +10,7 @@
  *     a direction (v_θ, v_ω), then one reverse sweep that carries the
  *     adjoints and their tangents.  Its θ part is ∇²_θθ v_θ + ∇²_θω v_ω
  *     and its ω part ∇²_ωθ v_θ + ∇²_ωω v_ω, which gives H v, C v and Cᵀ u
- *     (CATALOGUE.md "Notation") from the same code.
+ *     (doc/catalogue.md, "Notation") from the same code.
  * Derivatives are exact to round-off: no finite differences anywhere. */
 #ifndef BL_EXPR_H
 #define BL_EXPR_H

@@ -1,6 +1,8 @@
-/* hypergrad.c: the estimators (CATALOGUE.md), their table, spec parsing
- * and --explain.  An estimator is a static run function and one row of the
- * table; counting and timing are done here, once. */
+/* hypergrad.c: the value F(ω) by an inner solve, the hypergradient
+ * estimators (doc/catalogue.md, "Hypergradient estimators"), their table
+ * and the advice written from it, spec parsing, and explain.  An estimator
+ * is a static run function and one row of the table; counting and timing
+ * are done here, once. */
 #include "config.h"
 
 #include <ctype.h>
@@ -101,11 +103,11 @@ static int exact_at(const bl_hg_ctx *c, const gsl_vector *theta, int pinv,
         int g = bytes >= 1e9;
         char use[512];
         bl_estimator_advice_matrix_free(use, sizeof use);
-        bl_err_set(e, BL_EMEM, "exact: the dense H%s need %.4g %s for p = %zu, over mem.max "
+        bl_err_set(e, BL_ENOMEM, "exact: the dense H%s need %.4g %s for p = %zu, over mem.max "
                    "= %.4g MB; the matrix-free estimators apply: %s",
                    pinv ? " and its eigenvectors" : " and its factor",
                    bytes / (g ? 1e9 : 1e6), g ? "GB" : "MB", p, c->mem_max / 1e6, use);
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     gsl_matrix *H = gsl_matrix_alloc(p, p);
     gsl_vector *gl = gsl_vector_alloc(p);
@@ -253,10 +255,10 @@ static void unroll_start(const bl_hg_ctx *c, double from, gsl_vector *th)
 static int mem_check(const bl_hg_ctx *c, const char *what, size_t bytes, bl_err *e)
 {
     if (c->mem_max > 0 && (double)bytes > c->mem_max) {
-        bl_err_set(e, BL_EMEM, "%s needs %.4g MB, over mem.max = %.4g MB: use "
+        bl_err_set(e, BL_ENOMEM, "%s needs %.4g MB, over mem.max = %.4g MB: use "
                    "forward:t=T (O(pd) memory, no stored iterates) or truncated:t=T,k=K "
                    "(K stored iterates)", what, (double)bytes / 1e6, c->mem_max / 1e6);
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     return BL_OK;
 }
@@ -300,7 +302,7 @@ static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ct
     size_t bytes = (K + 4) * p * sizeof(double) + 2 * d * sizeof(double);
     snprintf(what, sizeof what, "%s:t=%zu stores %zu iterates and", K == T ? "reverse"
              : "truncated", T, K);
-    if (mem_check(c, what, bytes, e)) return BL_EMEM;
+    if (mem_check(c, what, bytes, e)) return BL_ENOMEM;
     gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);   /* θ_{T−K} … θ_{T−1} */
     gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
     gsl_vector *al = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p);
@@ -412,7 +414,7 @@ static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
     size_t p = P->p, d = P->d, T = (size_t)par[0];
     double eta = step_of(&par[1], c);
     size_t bytes = (p * d + 4 * p + d) * sizeof(double);
-    if (mem_check(c, "forward (a p×d Jacobian)", bytes, e)) return BL_EMEM;
+    if (mem_check(c, "forward (a p×d Jacobian)", bytes, e)) return BL_ENOMEM;
     gsl_matrix *Z = gsl_matrix_calloc(p, d);          /* dθ_s/dω */
     gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
     gsl_vector *hz = gsl_vector_alloc(p), *ct = gsl_vector_alloc(p);
@@ -1048,7 +1050,7 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
 
 /* ---- --explain: the error split into its sources ---- */
 
-void bl_explain_free(bl_explain *x)
+void bl_explain_release(bl_explain *x)
 {
     if (!x) return;
     gsl_vector_free(x->g);
@@ -1156,13 +1158,14 @@ int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *
     gsl_vector_sub(x->total, x->gstar);
     st = BL_OK;
 out:
-    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
+    /* an estimator over mem.max has said so already */
+    if (st == BL_ENOMEM && (!e || e->code != BL_ENOMEM)) bl_err_set(e, st, "out of memory");
     gsl_vector_free(tstar);
     gsl_vector_free(a);
     gsl_vector_free(tend);
     gsl_vector_free(gref);
     gsl_vector_free(gl);
-    if (st) bl_explain_free(x);
+    if (st) bl_explain_release(x);
     return st;
 }
 
@@ -1263,7 +1266,7 @@ int bl_hg_compare(bl_hg_cmp *x, const bl_hg_ctx *c, unsigned flags)
             x->exact_status = xs;
             for (size_t i = 0; i < n && ref < 0; i++)
                 if (x->e[i].status == BL_OK && x->e[i].spec.type == fd) ref = (int)i;
-            if (ref < 0 && (xs != BL_EMEM || (flags & BL_HG_CMP_ALWAYS_REF))) {
+            if (ref < 0 && (xs != BL_ENOMEM || (flags & BL_HG_CMP_ALWAYS_REF))) {
                 int fs = cmp_run_ref(x, "fd", c, &a0, flags);
                 if (fs == BL_OK) ref = (int)n;
                 else if (fs == BL_EINTR) x->interrupted = 1;

@@ -1,5 +1,5 @@
 /* hypergrad.h: hypergradient estimators as type objects in one table.
- * Definitions: CATALOGUE.md "Hypergradient estimators". */
+ * Definitions: doc/catalogue.md, "Hypergradient estimators". */
 #ifndef BL_HYPERGRAD_H
 #define BL_HYPERGRAD_H
 
@@ -157,7 +157,8 @@ int bl_spec_is_reference(const bl_spec *s);
  * have size d and R->adjoint size p. */
 int bl_hypergrad(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 
-/* The error of an estimate split into its sources (CATALOGUE.md): the
+/* The error of an estimate split into its sources (doc/catalogue.md,
+ * "Hypergradient estimators"): the
  * vectors part[0..nparts−1] add up to g − g*, g* the exact hypergradient
  * at a tightly solved θ*. */
 typedef struct bl_explain {
@@ -172,7 +173,7 @@ typedef struct bl_explain {
 } bl_explain;
 
 int bl_explain_run(const bl_spec *s, const bl_hg_ctx *c, bl_explain *x, bl_err *e);
-void bl_explain_free(bl_explain *x);
+void bl_explain_release(bl_explain *x);
 
 /* F(ω) with the inner problem re-solved from THETA (not modified). */
 int bl_value_F(bl_problem *P, const bl_inner_conf *ic, const gsl_vector *omega,
@@ -217,7 +218,7 @@ typedef struct bl_hg_cmp {
     bl_hg_entry *e;              /* n + 1 */
     int ref;                     /* the reference: an index into e (n: e[n]), or −1 */
     int exact_status;            /* how exact ended when it was run for the reference
-                                    (BL_EMEM: over mem.max); BL_OK when not run */
+                                    (BL_ENOMEM: over mem.max); BL_OK when not run */
     int interrupted;             /* Ctrl-C stopped it: the entries from the first
                                     BL_EINTR on did not run */
     const gsl_vector *adjoint_last; /* BL_HG_CMP_CHAIN: the last adjoint found, or NULL */

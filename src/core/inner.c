@@ -1,5 +1,7 @@
-/* inner.c: the inner iterator life cycle and the solvers gd, agd,
- * newton, bfgs2 and bda (lbfgs and newton-cg: inner_qn.c).  Each solver is a static type; the table lists them. */
+/* inner.c: the inner iterator life cycle, the solver table with its
+ * lookup and automatic choice, and the solvers gd, agd, newton, bfgs2 and
+ * bda and the proximal ista, fista and cd (lbfgs and newton-cg are in
+ * inner_qn.c).  Each solver is a static type; the table lists them. */
 #include "config.h"
 
 #include <float.h>
@@ -36,7 +38,7 @@ int bl_history_push(bl_history *h, double value, double resid)
     return BL_OK;
 }
 
-void bl_history_free(bl_history *h)
+void bl_history_release(bl_history *h)
 {
     free(h->value);
     free(h->resid);
@@ -52,7 +54,7 @@ static int nonsmooth(const bl_problem *P)
 
 /* Refreshes value, gradient and residual at it->theta.  The residual is
  * ‖∇θG‖, or for non-smooth problems the prox-gradient mapping
- * ‖θ − prox_{ηg}(θ − η∇f(θ))‖/η (CATALOGUE.md, Notation). */
+ * ‖θ − prox_{ηg}(θ − η∇f(θ))‖/η (doc/catalogue.md, "Notation"). */
 static int refresh(bl_inner *it)
 {
     it->value = bl_problem_G(it->P, it->theta, it->omega);
@@ -951,7 +953,7 @@ void bl_inner_free(bl_inner *it)
     gsl_vector_free(it->grad);
     gsl_vector_free(it->work);
     gsl_vector_free(it->omega);
-    bl_history_free(&it->hist);
+    bl_history_release(&it->hist);
     free(it);
 }
 

@@ -15,7 +15,7 @@ typedef struct bl_history {
 
 void bl_history_clear(bl_history *h);
 int bl_history_push(bl_history *h, double value, double resid);
-void bl_history_free(bl_history *h);
+void bl_history_release(bl_history *h);
 
 typedef struct bl_inner bl_inner;
 
@@ -108,7 +108,7 @@ bl_inner *bl_inner_alloc(const bl_inner_type *T, size_t p);
 /* The bytes an iterator of T holds at dimension P (lbfgs with MEM pairs;
  * 0: the default): newton's dense H, its eigenvectors and workspace
  * above all.  bl_inner_mem checks it against P->mem_max before
- * bl_inner_alloc (BL_EMEM with E, through bl_problem_mem). */
+ * bl_inner_alloc (BL_ENOMEM with E, through bl_problem_mem). */
 double bl_inner_bytes(const bl_inner_type *T, size_t p, size_t mem);
 int bl_inner_mem(const bl_inner_type *T, const bl_problem *P, size_t mem, bl_err *e);
 /* Starts at THETA0 for ω = OMEGA with step ETA (≤ 0: 1/L_G from the

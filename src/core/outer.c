@@ -190,7 +190,7 @@ const bl_outer_type *bl_outer_lookup(const char *name)
 
 void bl_trace_clear(bl_trace *t) { t->n = 0; }
 
-void bl_trace_free(bl_trace *t)
+void bl_trace_release(bl_trace *t)
 {
     free(t->omega);
     free(t->F);
@@ -325,7 +325,7 @@ void bl_outer_free(bl_outer *o)
     if (!o) return;
     if (o->state) o->type->free(o->state);
     free(o->state);
-    bl_trace_free(&o->trace);
+    bl_trace_release(&o->trace);
     free(o);
 }
 
@@ -471,7 +471,8 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     env->have_adjoint = r.has_adjoint && env->adjoint;
     if (env->have_adjoint) gsl_vector_memcpy(env->adjoint, adj);
 out:
-    if (st == BL_ENOMEM) bl_err_set(e, st, "out of memory");
+    /* an estimator over mem.max has said so already */
+    if (st == BL_ENOMEM && (!e || e->code != BL_ENOMEM)) bl_err_set(e, st, "out of memory");
     gsl_vector_free(th);
     gsl_vector_free(th2);
     gsl_vector_free(g);

@@ -81,7 +81,7 @@ typedef struct bl_trace {
 int bl_trace_converged(const bl_trace *t, size_t r);
 
 void bl_trace_clear(bl_trace *t);
-void bl_trace_free(bl_trace *t);
+void bl_trace_release(bl_trace *t);
 
 typedef struct bl_outer {
     const bl_outer_type *type;

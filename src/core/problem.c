@@ -1,6 +1,6 @@
 /* problem.c: problem instances, counted entry points and the generic
  * fallbacks (dense H from products, power iteration for λmax).
- * Interface: problem.h; mathematics: CATALOGUE.md "Notation". */
+ * Interface: problem.h; mathematics: doc/catalogue.md, "Notation". */
 #include "config.h"
 
 #include <math.h>

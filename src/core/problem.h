@@ -1,7 +1,7 @@
 /* problem.h: the problem interface.  A problem type is a const table of
  * function pointers (as GSL's minimiser types); an instance holds the
  * parameters, the data it reads, its dimensions, workspace and counters.
- * Mathematics of every type: CATALOGUE.md "Problems". */
+ * Mathematics of every type: the "Problems" sections of doc/catalogue.md. */
 #ifndef BL_PROBLEM_H
 #define BL_PROBLEM_H
 
@@ -192,7 +192,7 @@ double bl_problem_bytes(const bl_problem_type *T, const double *par, const bl_da
  * their defaults, into BUF. */
 char *bl_problem_label(const bl_problem_type *T, const double *par, char *buf, size_t len);
 /* The memory check of dense work on P (a dense H, a factorisation, an
- * iterator's matrices): BL_EMEM with E ("quadratic p=3000 needs 144 MB
+ * iterator's matrices): BL_ENOMEM with E ("quadratic p=3000 needs 144 MB
  * for WHY, above mem.max ...") when BYTES pass P->mem_max. */
 int bl_problem_mem(const bl_problem *P, double bytes, const char *why, bl_err *e);
 void bl_problem_free(bl_problem *P);

@@ -100,10 +100,10 @@ int bl_unroll_reverse(size_t T, size_t K, double eta_par, double from, int metho
     betas(method, beta, &bn, &bh);
     size_t bytes = (K + 7) * p * sizeof(double) + 2 * d * sizeof(double);
     if (c->mem_max > 0 && (double)bytes > c->mem_max) {
-        bl_err_set(e, BL_EMEM, "%s:t=%zu stores %zu iterates and needs %.4g MB, over "
+        bl_err_set(e, BL_ENOMEM, "%s:t=%zu stores %zu iterates and needs %.4g MB, over "
                    "mem.max = %.4g MB: use forward:t=T or truncated:t=T,k=K", who, T, K,
                    (double)bytes / 1e6, c->mem_max / 1e6);
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);      /* y_{T−K} … y_{T−1} */
     gsl_vector *th = gsl_vector_alloc(p), *prev = gsl_vector_alloc(p);
@@ -191,9 +191,9 @@ int bl_unroll_forward(size_t T, double eta_par, double from, int method, double 
     betas(method, beta, &bn, &bh);
     size_t bytes = (3 * p * d + 6 * p + d) * sizeof(double);
     if (c->mem_max > 0 && (double)bytes > c->mem_max) {
-        bl_err_set(e, BL_EMEM, "forward (three p×d Jacobians) needs %.4g MB, over mem.max = "
+        bl_err_set(e, BL_ENOMEM, "forward (three p×d Jacobians) needs %.4g MB, over mem.max = "
                    "%.4g MB: use truncated:t=T,k=K", (double)bytes / 1e6, c->mem_max / 1e6);
-        return BL_EMEM;
+        return BL_ENOMEM;
     }
     gsl_matrix *Z = gsl_matrix_calloc(p, d), *Zp = gsl_matrix_calloc(p, d);
     gsl_matrix *Zn = gsl_matrix_calloc(p, d);

@@ -36,7 +36,7 @@ typedef struct {
 static void l1l_state_free(l1l_state *s)
 {
     if (!s) return;
-    bl_logit_free(&s->lg);
+    bl_logit_release(&s->lg);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     gsl_vector_free(s->h);

@@ -36,7 +36,7 @@ typedef struct {
 static void wl_state_free(wl_state *s)
 {
     if (!s) return;
-    bl_lsq_free(&s->ls);
+    bl_lsq_release(&s->ls);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
     free(s);

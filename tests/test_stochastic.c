@@ -351,7 +351,7 @@ static void check_unbiased(void)
 
 /* ======================= the data problems' minibatch oracles ======================= */
 
-static bl_dataset *synth(const char *kind, size_t n, size_t m, size_t p, unsigned long seed)
+static bl_dataset *synth_mb(const char *kind, size_t n, size_t m, size_t p, unsigned long seed)
 {
     bl_synth_opts o;
     bl_synth_opts_default(&o);
@@ -370,7 +370,7 @@ static bl_dataset *synth(const char *kind, size_t n, size_t m, size_t p, unsigne
  * rows (the full-batch oracle of the problem on that data set). */
 static void check_data_problem(const bl_problem_type *T, const char *kind, const double *par)
 {
-    bl_dataset *ds = synth(kind, 37, 23, 5, 4);
+    bl_dataset *ds = synth_mb(kind, 37, 23, 5, 4);
     bl_err e = {0, ""};
     bl_problem *P = ds ? bl_problem_alloc(T, par, ds, &e) : NULL;
     if (!tap_ok(P && T->mb, "%s builds on synth %s and has minibatch oracles (%s)", T->name,
@@ -445,7 +445,7 @@ static void check_data_problems(void)
     check_data_problem(&bl_problem_logreg, "classification", NULL);
     check_data_problem(&bl_problem_logreg_multi, "classification", NULL);
     /* soba runs on ridge; logreg with another outer loss is refused */
-    bl_dataset *ds = synth("classification", 37, 23, 5, 4);
+    bl_dataset *ds = synth_mb("classification", 37, 23, 5, 4);
     const double sq[2] = {1, 1};
     bl_err e = {0, ""};
     bl_problem *P = bl_problem_alloc(&bl_problem_logreg, sq, ds, &e);

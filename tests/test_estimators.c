@@ -952,7 +952,10 @@ static void table_on(bl_problem *P, const gsl_vector *om, const char *lab)
          * of (I − ηH)^j ∇θL cut after 2000 terms: fp:k=2000 to round-off,
          * and exact only while q^2000 is small */
         int unrolled = !strcmp(n, "reverse") || !strcmp(n, "forward");
-        int gradstep = !(P->type->flags & (BL_PROB_NONSMOOTH | BL_PROB_STEPMAP));
+        /* ISTA steps too (the series on the support) where it converges
+         * (q < 1; matcomp's fp diverges at η = 1) */
+        int gradstep = !(P->type->flags & BL_PROB_STEPMAP)
+                       && (!(P->type->flags & BL_PROB_NONSMOOTH) || q < 1);
         if (unrolled && gradstep && !(pow(q, 2000) <= 1e-8)) {
             bl_hg_result rf;
             gsl_vector *gfp = gsl_vector_alloc(d);

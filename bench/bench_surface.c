@@ -44,7 +44,7 @@ static double run(bl_problem *P, const bl_inner_conf *ic, bl_axis *ax, size_t na
             break;
         }
         if (s.seconds < best) best = s.seconds;
-        bl_surface_free(&s);
+        bl_surface_release(&s);
     }
     gsl_vector_free(om);
     gsl_vector_free(th);
@@ -61,7 +61,7 @@ static double iters_per_point(bl_problem *P, const bl_inner_conf *ic, bl_axis *a
     if (bl_surface_compute(&s, P, om, th, ic, ax, naxes, NULL, 0, 0, path, 1, NULL, NULL, NULL,
                            NULL) == BL_OK)
         r = (double)s.inner_iters / (double)s.npoints;
-    bl_surface_free(&s);
+    bl_surface_release(&s);
     gsl_vector_free(om);
     gsl_vector_free(th);
     return r;

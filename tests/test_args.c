@@ -89,38 +89,38 @@ static void test_tokenize(void)
     bl_err e = {0, ""};
     int rc;
 
-    rc = bl_tokenize("load path=\"a b.csv\"\tx=1 ", &w, &n, &e);
+    rc = bl_args_tokenize("load path=\"a b.csv\"\tx=1 ", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 3, "tokenize: three words (n %zu)", n);
     tap_ok(n == 3 && streq(w[0], "load") && streq(w[1], "path=a b.csv") &&
                streq(w[2], "x=1"),
            "tokenize: quoted part of a word");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("say \"q\\\"uo\\\\te\"", &w, &n, &e);
+    rc = bl_args_tokenize("say \"q\\\"uo\\\\te\"", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 2 && streq(w[1], "q\"uo\\te"),
            "tokenize: \\\" and \\\\ escapes (got '%s')", n == 2 ? w[1] : "");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("say \"a\\nb\" c\\d", &w, &n, &e);
+    rc = bl_args_tokenize("say \"a\\nb\" c\\d", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 3 && streq(w[1], "a\\nb") && streq(w[2], "c\\d"),
            "tokenize: other backslashes kept");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("a \"\" b", &w, &n, &e);
+    rc = bl_args_tokenize("a \"\" b", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 3 && streq(w[1], ""), "tokenize: \"\" is an empty word");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("\"a b\"\"c d\"e", &w, &n, &e);
+    rc = bl_args_tokenize("\"a b\"\"c d\"e", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 1 && streq(w[0], "a bc de"),
            "tokenize: adjacent quoted parts join");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("  \t ", &w, &n, &e);
+    rc = bl_args_tokenize("  \t ", &w, &n, &e);
     tap_ok(rc == BL_OK && n == 0 && w != NULL && w[0] == NULL,
            "tokenize: blank gives no words");
     bl_words_free(w, n);
 
-    rc = bl_tokenize("set x \"open", &w, &n, &e);
+    rc = bl_args_tokenize("set x \"open", &w, &n, &e);
     tap_ok(rc == BL_EINVAL && w == NULL && n == 0, "tokenize: unterminated quote");
     tap_ok(has(e.msg, "unterminated quote") && has(e.msg, "'set x \"open'"),
            "tokenize: message '%s'", e.msg);
@@ -129,7 +129,7 @@ static void test_tokenize(void)
     char **c;
     size_t nc;
     rc = bl_split_commands("set label \"x;y # z\" ; run", &c, &nc, &e);
-    rc |= bl_tokenize(nc > 0 ? c[0] : "", &w, &n, &e);
+    rc |= bl_args_tokenize(nc > 0 ? c[0] : "", &w, &n, &e);
     tap_ok(rc == BL_OK && nc == 2 && n == 3 && streq(w[2], "x;y # z"),
            "split + tokenize keep ; and # inside quotes");
     bl_words_free(w, n);
@@ -554,14 +554,14 @@ static void test_fmt(void)
 {
     char buf[128];
 
-    tap_ok(streq(bl_fmt(buf, sizeof buf, 1.0 / 3, 4), "0.3333"), "fmt: 1/3 4 digits");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, -0.0, 6), "0"), "fmt: -0 printed as 0");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, NAN, 6), "nan"), "fmt: nan");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, INFINITY, 6), "inf"), "fmt: inf");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, -INFINITY, 6), "-inf"), "fmt: -inf");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, 1e6, 3), "1e+06"), "fmt: 1e6 3 digits");
-    tap_ok(streq(bl_fmt(buf, sizeof buf, -12345, 6), "-12345"), "fmt: -12345");
-    tap_ok(bl_fmt(buf, 4, 123456.0, 6) == buf && streq(buf, "123"),
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, 1.0 / 3, 4), "0.3333"), "fmt: 1/3 4 digits");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, -0.0, 6), "0"), "fmt: -0 printed as 0");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, NAN, 6), "nan"), "fmt: nan");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, INFINITY, 6), "inf"), "fmt: inf");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, -INFINITY, 6), "-inf"), "fmt: -inf");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, 1e6, 3), "1e+06"), "fmt: 1e6 3 digits");
+    tap_ok(streq(bl_out_fmt(buf, sizeof buf, -12345, 6), "-12345"), "fmt: -12345");
+    tap_ok(bl_out_fmt(buf, 4, 123456.0, 6) == buf && streq(buf, "123"),
            "fmt: truncates to the buffer");
 
     double v[123];

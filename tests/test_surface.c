@@ -50,7 +50,7 @@ static void threads_invariance(bl_problem *P, int path, const char *what)
                && same_doubles(s[0].est, s[t].est, 2 * n * d)
                && same_doubles(s[0].rel_err, s[t].rel_err, 2 * n),
                "%s: %d threads give bit-identical F, reference and estimates", what, t + 1);
-    for (int t = 0; t < 3; t++) bl_surface_free(&s[t]);
+    for (int t = 0; t < 3; t++) bl_surface_release(&s[t]);
     free(ax[0].values);
     free(ax[1].values);
     gsl_vector_free(om);
@@ -97,7 +97,7 @@ static void unconverged_points(bl_problem *P, const char *what, const bl_inner_c
     tap_ok(st[1] == BL_OK && s[1].nunconv == s[0].nunconv
            && memcmp(s[0].converged, s[1].converged, n) == 0 && s[1].worst == s[0].worst,
            "%s: 3 threads flag the same points", what);
-    for (int t = 0; t < 2; t++) bl_surface_free(&s[t]);
+    for (int t = 0; t < 2; t++) bl_surface_release(&s[t]);
     free(ax.values);
     gsl_vector_free(om);
     gsl_vector_free(th);
@@ -173,19 +173,19 @@ static void unconverged_estimates(bl_problem *Q)
            && b.tally.failures == 3 * count && b.ref_converged && b.worst > 0,
            "budget of fd at maxit 3: %zu of 3 entries flagged, %zu of %zu solves stopped short",
            b.nunconv, b.tally.failures, b.tally.solves);
-    bl_budget_free(&b);
+    bl_budget_release(&b);
     st = bl_budget_compute(&b, Q, om, th, &three, &pen, 1, "lam", lams, 3, 0, 0, 2, NULL, NULL,
                            NULL, &e);
     tap_ok(st == BL_OK && b.nunconv == 3 && b.tally.solves == 3 && b.tally.failures == 3,
            "budget of penalty at maxit 3: 3 of 3 entries flagged");
-    bl_budget_free(&b);
+    bl_budget_release(&b);
     st = bl_budget_compute(&b, Q, om, th, &tight, &fd, 1, "h", hs, 3, 0, 0, 2, NULL, NULL, NULL,
                            &e);
     nfalse = 0;
     for (size_t k = 0; st == BL_OK && k < 3; k++) nfalse += !b.converged[k];
     tap_ok(st == BL_OK && b.nunconv == 0 && nfalse == 0 && b.tally.failures == 0
            && b.tally.solves == 3 * 2 * d, "budget of fd with newton: none flagged");
-    bl_budget_free(&b);
+    bl_budget_release(&b);
     gsl_vector_free(om);
     gsl_vector_free(th);
     gsl_vector_free(g);
@@ -211,13 +211,13 @@ static void failed_points(bl_dataset *ds)
     tap_ok(st == BL_OK && s.nfailed == 6 && f == 6 && s.nreason == 6 && t == 0
            && s.nunconv == 0 && has(s.reason, "non-smooth"),
            "lasso with gd: 6 of 6 points failed, all for one reason: %s", s.reason);
-    bl_surface_free(&s);
+    bl_surface_release(&s);
     bl_inner_conf ista = {bl_inner_ista, 0, 1e-10, 100000, 0};
     st = bl_surface_compute(&s, L, om, th, &ista, &ax, 1, NULL, 0, 0, 1, 2, NULL, NULL, NULL,
                             NULL);
     tap_ok(st == BL_OK && s.nfailed == 0 && s.nunconv == 0 && s.reason[0] == 0,
            "lasso with ista: no point fails, none stops short");
-    bl_surface_free(&s);
+    bl_surface_release(&s);
     free(ax.values);
     gsl_vector_free(om);
     gsl_vector_free(th);
@@ -282,8 +282,8 @@ static void job_checks(bl_problem *Q, bl_problem *R)
         tap_ok(st0 == BL_OK && st == BL_OK && same_grid(&s0, &s1),
                "job%s: the grid is bl_surface_compute's bit for bit (F, reference, estimates, "
                "flags, counts)", path ? " along a path" : "");
-        bl_surface_free(&s0);
-        bl_surface_free(&s1);
+        bl_surface_release(&s0);
+        bl_surface_release(&s1);
     }
     /* the unconverged count: gd capped at 20 on ridge */
     {
@@ -303,8 +303,8 @@ static void job_checks(bl_problem *Q, bl_problem *R)
                && p.nunconv < p.npoints && same_grid(&s0, &s1),
                "job: poll counts the points whose inner solves stopped short (%zu of %zu), "
                "as bl_surface_compute", p.nunconv, p.npoints);
-        bl_surface_free(&s0);
-        bl_surface_free(&s1);
+        bl_surface_release(&s0);
+        bl_surface_release(&s1);
         free(a1.values);
         gsl_vector_free(om1);
         gsl_vector_free(th1);
@@ -342,8 +342,8 @@ static void job_checks(bl_problem *Q, bl_problem *R)
         tap_ok(st0 == BL_OK && same,
                "job: the points a cancelled job kept are the full grid's bit for bit, the "
                "others NaN");
-        bl_surface_free(&s0);
-        bl_surface_free(&s1);
+        bl_surface_release(&s0);
+        bl_surface_release(&s1);
         free(big.values);
     }
     /* errors come from the start, as from bl_surface_compute */
@@ -433,8 +433,8 @@ int main(void)
                "(worst %.3g, %.3g; from θ₀ %.3g, %.3g)", wF[1], wg[1], wF[0], wg[0]);
         tap_ok(s1.inner_iters < s0.inner_iters, "gd along a path takes %lu iterations, "
                "from θ₀ at every point %lu", s1.inner_iters, s0.inner_iters);
-        bl_surface_free(&s0);
-        bl_surface_free(&s1);
+        bl_surface_release(&s0);
+        bl_surface_release(&s1);
         gsl_vector_set(om, 0, 0);
     }
     /* the optimum: ∇F changes sign between two grid points; bisect the closed form */
@@ -451,7 +451,7 @@ int main(void)
     tap_ok(best < n && fabs(ax.values[best] - wstar) <= step + 1e-12,
            "the grid minimum %.4g is within one step (%.3g) of the optimum %.6g",
            best < n ? ax.values[best] : NAN, step, wstar);
-    bl_surface_free(&s);
+    bl_surface_release(&s);
 
     /* F on a grid matches pointwise evaluation with the same solver */
     bl_problem *Q = quadratic(8, 2, 30, 0.1, 3);
@@ -469,7 +469,7 @@ int main(void)
     }
     tap_ok(st == BL_OK && worst == 0, "grid F equals pointwise F bit for bit (other ω coordinates "
            "kept: ω₁ = 0.3), worst %.3g", worst);
-    bl_surface_free(&s);
+    bl_surface_release(&s);
 
     /* inner solves that stop short: gd with a cap that some points meet,
      * gd with 3 iterations (every point), newton (none) */
@@ -498,7 +498,7 @@ int main(void)
                             NULL);
     tap_ok(st == BL_EINTR && s.partial && s.ndone < s.npoints,
            "a cancelled grid returns BL_EINTR, partial, %zu of %zu points", s.ndone, s.npoints);
-    bl_surface_free(&s);
+    bl_surface_release(&s);
 
     /* errors */
     bl_axis bad = axis(5, 0, 1, 3);
@@ -527,8 +527,8 @@ int main(void)
     tap_ok(falls, "budget: neumann's error falls as k grows (%.3g → %.3g)", b1.rel_err[5],
            b1.rel_err[9]);
     tap_ok(same_doubles(b1.rel_err, b3.rel_err, 10), "budget: 1 and 3 threads agree bit for bit");
-    bl_budget_free(&b1);
-    bl_budget_free(&b3);
+    bl_budget_release(&b1);
+    bl_budget_release(&b3);
     bl_spec_parse("reverse", &sp[1], NULL);
     st = bl_budget_compute(&b1, Q, omq, thq, &icq, sp, 2, "k", ks, 5, 0, 0, 1, NULL, NULL, NULL, &e);
     tap_ok(st == BL_EINVAL && has(e.msg, "reverse has no parameter 'k'"),

@@ -142,7 +142,7 @@ fail:
     return rc;
 }
 
-int bl_tokenize(const char *cmd, char ***words, size_t *n, bl_err *e)
+int bl_args_tokenize(const char *cmd, char ***words, size_t *n, bl_err *e)
 {
     strvec sv = {NULL, 0, 0};
     int rc = BL_OK;

@@ -12,9 +12,9 @@
 int bl_split_commands(const char *line, char ***cmds, size_t *n, bl_err *e);
 /* Splits one command into words at white space; "double quotes" group a
  * word (\" and \\ escape inside them).  Error on an unterminated quote. */
-int bl_tokenize(const char *cmd, char ***words, size_t *n, bl_err *e);
+int bl_args_tokenize(const char *cmd, char ***words, size_t *n, bl_err *e);
 void bl_words_free(char **words, size_t n);
-/* S as one word for bl_tokenize: in double quotes, '"' and '\\' escaped
+/* S as one word for bl_args_tokenize: in double quotes, '"' and '\\' escaped
  * (malloc'd; NULL when out of memory).  A newline stays as it is: a
  * command is one line, so such a word cannot be replayed from a script. */
 char *bl_quote_word(const char *s);

@@ -57,11 +57,11 @@ static void print_adjoint_state(bl_session *S, const char *cmd, const bl_adjoint
     }
     bl_fmt_vec(v, sizeof v, it->a->data, it->a->size, it->a->stride, dg, 4);
     fprintf(S->out, "adjoint %s %5zu  residual %-12s ‖a‖ = %-12s a = %s\n", it->type->name,
-            it->iter, bl_fmt(a, sizeof a, it->resid, 3),
-            bl_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
+            it->iter, bl_out_fmt(a, sizeof a, it->resid, 3),
+            bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
 }
 
-int bl_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
+int bl_cmd_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
 {
     int st = live_adjoint(S, e);
     if (st) return st;
@@ -207,20 +207,20 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         char v[4096], x[64], y[64];
         bl_fmt_vec(v, sizeof v, a->data, a->size, a->stride, dg, 6);
         fprintf(f, "adjoint %s: %zu iterations, relative residual ‖Ha − ∇θL‖/‖∇θL‖ = %s\n",
-                label, it ? it->iter : 0, bl_fmt(x, sizeof x, resid, 3));
-        fprintf(f, "  a = %s  ‖a‖ = %s\n", v, bl_fmt(y, sizeof y, gsl_blas_dnrm2(a), dg));
+                label, it ? it->iter : 0, bl_out_fmt(x, sizeof x, resid, 3));
+        fprintf(f, "  a = %s  ‖a‖ = %s\n", v, bl_out_fmt(y, sizeof y, gsl_blas_dnrm2(a), dg));
         if (it && it->hist.n > 1) {
             /* the residual after every iteration, thinned to about 12 rows */
             size_t n = it->hist.n, every = n > 12 ? (n + 11) / 12 : 1;
             fprintf(f, "  iteration  residual\n");
             for (size_t k = 0; k < n; k++)
                 if (k % every == 0 || k + 1 == n)
-                    fprintf(f, "  %9zu  %s\n", k, bl_fmt(x, sizeof x, it->hist.resid[k], 3));
+                    fprintf(f, "  %9zu  %s\n", k, bl_out_fmt(x, sizeof x, it->hist.resid[k], 3));
         }
         bl_fmt_vec(v, sizeof v, g->data, g->size, g->stride, dg, 6);
         fprintf(f, "  hypergradient ∇ωL − C a = %s", v);
         if (have_exact) fprintf(f, "  (relative error %s against exact)",
-                                bl_fmt(x, sizeof x, bl_rel_err(g, gx), 3));
+                                bl_out_fmt(x, sizeof x, bl_rel_err(g, gx), 3));
         fprintf(f, "\n");
     }
     bl_session_keep_adjoint(S, a);
@@ -304,24 +304,24 @@ static int exec_spectrum(bl_session *S, int argc, char **argv, bl_err *e)
     fprintf(f, "spectrum of H at the current θ and ω (%s", sp.dense ? "dense eigendecomposition"
             : "Lanczos");
     if (!sp.dense) fprintf(f, ", %zu steps: λmin is an upper estimate", sp.lanczos_steps);
-    fprintf(f, ")\n  λmin = %s   λmax = %s   condition κ = %s\n", bl_fmt(a, sizeof a, sp.lmin, dg),
-            bl_fmt(b, sizeof b, sp.lmax, dg), bl_fmt(c, sizeof c, kappa, dg));
+    fprintf(f, ")\n  λmin = %s   λmax = %s   condition κ = %s\n", bl_out_fmt(a, sizeof a, sp.lmin, dg),
+            bl_out_fmt(b, sizeof b, sp.lmax, dg), bl_out_fmt(c, sizeof c, kappa, dg));
     char pd[256], con[256];               /* exact and cg; neumann and fp */
     bl_estimator_names(BL_EST_NEEDS_PD, pd, sizeof pd);
     bl_estimator_names(BL_EST_NEEDS_CONTRACTION, con, sizeof con);
     if (!(sp.lmin > 0))
         fprintf(f, "  H is not positive definite: %s do not apply; %s cannot converge\n",
                 pd, con);
-    fprintf(f, "  η = %s%s: contraction max|1 − ηλ| = %s", bl_fmt(a, sizeof a, eta, dg),
+    fprintf(f, "  η = %s%s: contraction max|1 − ηλ| = %s", bl_out_fmt(a, sizeof a, eta, dg),
             S->set[BL_S_ADJOINT_ETA].num > 0 ? " (adjoint.eta)" : " (the inner step)",
-            bl_fmt(b, sizeof b, q, dg));
+            bl_out_fmt(b, sizeof b, q, dg));
     if (q < 1)
         fprintf(f, ": %s converge, about %.0f iterations to residual %g\n", con, kfp, tol);
     else
         fprintf(f, " ≥ 1: %s diverge\n", con);
     if (sp.lmin > 0) {
-        fprintf(f, "  best η = 2/(λmin + λmax) = %s gives %s\n", bl_fmt(a, sizeof a, eopt, dg),
-                bl_fmt(b, sizeof b, qopt, dg));
+        fprintf(f, "  best η = 2/(λmin + λmax) = %s gives %s\n", bl_out_fmt(a, sizeof a, eopt, dg),
+                bl_out_fmt(b, sizeof b, qopt, dg));
         fprintf(f, "  cg: about %.0f iterations to residual %g (½√κ log(2/tol)), at most p = %zu\n",
                 kcg, tol, S->P->p);
     }
@@ -344,7 +344,7 @@ const bl_command bl_cmd_spectrum = {
 
 /* ---- explain ---- */
 
-int bl_explain_print(bl_session *S, const bl_spec *spec, bl_err *e)
+int bl_cmd_explain_print(bl_session *S, const bl_spec *spec, bl_err *e)
 {
     bl_inner_conf ic;
     bl_session_inner_conf(S, &ic);
@@ -381,17 +381,17 @@ int bl_explain_print(bl_session *S, const bl_spec *spec, bl_err *e)
         FILE *f = S->out;
         char a[64], b[64];
         fprintf(f, "error of %s against ∇F(θ*) (exact at a tightly solved θ*), ‖∇θG(θ)‖ = %s\n",
-                spec->text, bl_fmt(a, sizeof a, x.inner_residual, 3));
+                spec->text, bl_out_fmt(a, sizeof a, x.inner_residual, 3));
         for (size_t i = 0; i < x.nparts; i++) {
             fprintf(f, "  ");
             bl_pad(f, x.name[i], 30);
-            fprintf(f, "%s\n", bl_fmt(a, sizeof a, gsl_blas_dnrm2(x.part[i]) / scale, 3));
+            fprintf(f, "%s\n", bl_out_fmt(a, sizeof a, gsl_blas_dnrm2(x.part[i]) / scale, 3));
         }
         fprintf(f, "  ");
         bl_pad(f, "total ‖g − ∇F‖/‖∇F‖", 30);
         fprintf(f, "%s   (parts add up to it within %s)\n",
-                bl_fmt(a, sizeof a, gsl_blas_dnrm2(x.total) / scale, 3),
-                bl_fmt(b, sizeof b, mismatch, 2));
+                bl_out_fmt(a, sizeof a, gsl_blas_dnrm2(x.total) / scale, 3),
+                bl_out_fmt(b, sizeof b, mismatch, 2));
         (void)dg;
     }
     gsl_vector_free(sum);
@@ -404,7 +404,7 @@ static int exec_explain(bl_session *S, int argc, char **argv, bl_err *e)
     for (int i = 0; i < argc; i++) {
         bl_spec spec;
         if (bl_spec_parse(argv[i], &spec, e)) return BL_EINVAL;
-        int st = bl_explain_print(S, &spec, e);
+        int st = bl_cmd_explain_print(S, &spec, e);
         if (st) return st;
     }
     return BL_OK;

@@ -105,7 +105,7 @@ static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e);
 static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const kinds[] = {"regression", "classification"};
-    int k = bl_pick(argv[0], kinds, 2, "kind", e);
+    int k = bl_command_pick(argv[0], kinds, 2, "kind", e);
     if (k < 0) return BL_EINVAL;
     bl_synth_opts o;
     bl_synth_opts_default(&o);
@@ -221,7 +221,7 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
         else if (!strcmp(key, "target")) o.target = val;
         else if (!strcmp(key, "format")) {
             static const char *const fmts[] = {"csv", "libsvm"};
-            int k = bl_pick(val, fmts, 2, "format", e);
+            int k = bl_command_pick(val, fmts, 2, "format", e);
             if (k < 0) return BL_EINVAL;
             o.format = fmts[k];
         } else if (!strcmp(key, "split")) {
@@ -349,7 +349,7 @@ static int data_load(bl_session *S, int argc, char **argv, bl_err *e)
 
 static int exec_data(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    int k = bl_pick(argv[0], subs, 3, "subcommand", e);
+    int k = bl_command_pick(argv[0], subs, 3, "subcommand", e);
     if (k < 0) return BL_EINVAL;
     if (k == 2) {
         if (argc > 1) {
@@ -423,7 +423,7 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const what[] = {"data", "surface", "compare"};
     (void)argc;
-    int k = bl_pick(argv[0], what, 3, "export target", e);
+    int k = bl_command_pick(argv[0], what, 3, "export target", e);
     if (k < 0) return BL_EINVAL;
     if (k > 0) {
         int st = bl_export_grid(S, k - 1, argv[1], e);

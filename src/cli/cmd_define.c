@@ -181,18 +181,18 @@ static void report(bl_session *S, const char *what, const bl_expr_def *def,
         fprintf(f, "param");
         for (size_t i = 0; i < def->nparams; i++)
             fprintf(f, "%s %s = %s", i ? "," : "", def->params[i].name,
-                    bl_fmt(b0, sizeof b0, def->params[i].value, dg));
+                    bl_out_fmt(b0, sizeof b0, def->params[i].value, dg));
         fprintf(f, "\n");
     }
     int which = !strcmp(what, "inner") ? 0 : !strcmp(what, "outer") ? 1 : -1;
     if (which >= 0) {
         fprintf(f, "%s: %s = %s %s (a tape of %zu nodes)\n", what, which ? "L" : "G",
-                bl_fmt(b0, sizeof b0, c[which].value, dg), where, c[which].nodes);
+                bl_out_fmt(b0, sizeof b0, c[which].value, dg), where, c[which].nodes);
     } else if (c[0].present || c[1].present) {
         fprintf(f, " ");
-        if (c[0].present) fprintf(f, " G = %s", bl_fmt(b0, sizeof b0, c[0].value, dg));
+        if (c[0].present) fprintf(f, " G = %s", bl_out_fmt(b0, sizeof b0, c[0].value, dg));
         if (c[1].present)
-            fprintf(f, "%s L = %s", c[0].present ? "," : "", bl_fmt(b1, sizeof b1, c[1].value, dg));
+            fprintf(f, "%s L = %s", c[0].present ? "," : "", bl_out_fmt(b1, sizeof b1, c[1].value, dg));
         fprintf(f, " %s\n", where);
     }
     if (use && built) {
@@ -364,7 +364,7 @@ static int define_show(bl_session *S)
     else fprintf(f, "dims   not set (define dims theta=P omega=D)\n");
     for (size_t i = 0; i < def->nparams; i++)
         fprintf(f, "param  %s = %s\n", def->params[i].name,
-                bl_fmt(b, sizeof b, def->params[i].value, dg));
+                bl_out_fmt(b, sizeof b, def->params[i].value, dg));
     fprintf(f, "inner  G(θ, ω) = %s\n", def->inner ? def->inner : "(not defined)");
     fprintf(f, "outer  L(θ, ω) = %s\n", def->outer ? def->outer : "(not defined)");
     fprintf(f, "%s\n", custom_in_use(S) ? "the custom problem is in use"
@@ -580,16 +580,16 @@ static int define_check(bl_session *S, int argc, char **argv, bl_err *e)
         for (int k = 0; k < NCHECK; k++) {
             fprintf(f, "  ");
             bl_pad(f, check_names[k], 5);
-            fprintf(f, "  %-10s %s\n", bl_fmt(b0, sizeof b0, err[k], 2),
-                    bl_fmt(b1, sizeof b1, nrm(ex[k]), dg));
+            fprintf(f, "  %-10s %s\n", bl_out_fmt(b0, sizeof b0, err[k], 2),
+                    bl_out_fmt(b1, sizeof b1, nrm(ex[k]), dg));
         }
         if (!finite)
             fprintf(f, "some derivatives are not finite at this point\n");
         else if (worst <= CHECK_AGREE)
-            fprintf(f, "worst error %s: the derivatives agree\n", bl_fmt(b0, sizeof b0, worst, 2));
+            fprintf(f, "worst error %s: the derivatives agree\n", bl_out_fmt(b0, sizeof b0, worst, 2));
         else
             fprintf(f, "worst error %s (%s): they differ by more than finite differences "
-                    "do\n", bl_fmt(b0, sizeof b0, worst, 2), check_names[wk]);
+                    "do\n", bl_out_fmt(b0, sizeof b0, worst, 2), check_names[wk]);
         fprintf(f, "  (error = ‖exact − fd‖ / max(1, ‖exact‖, ‖fd‖))\n");
     }
 done:
@@ -611,7 +611,7 @@ done:
 
 static int exec_define(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    int k = bl_pick(argv[0], subs, NSUBS, "subcommand", e);
+    int k = bl_command_pick(argv[0], subs, NSUBS, "subcommand", e);
     if (k < 0) return BL_EINVAL;
     switch (k) {
     case SUB_DIMS:

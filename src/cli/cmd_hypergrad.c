@@ -261,7 +261,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (any && resid > ic.tol) {
             snprintf(v, sizeof v, "θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
                      "are taken at this θ; 'solve inner' first for ∇F",
-                     bl_fmt(a, sizeof a, resid, 3));
+                     bl_out_fmt(a, sizeof a, resid, 3));
             bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
         }
         if (any && quiet_fail) {
@@ -287,14 +287,14 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             snprintf(cv, sizeof cv, "%lu", w->r.cvp);
             snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
             fmt_bytes(mem, sizeof mem, w->r.bytes);
-            bl_fmt(a, sizeof a, w->norm, dg);
+            bl_out_fmt(a, sizeof a, w->norm, dg);
             if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
             const char *cell[] = {
                 w->spec.text, a,
-                gref ? bl_fmt(b, sizeof b, w->rel_err, 3) : "-",
-                gref ? bl_fmt(cs, sizeof cs, w->cosine, 6) : "-",
+                gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
+                gref ? bl_out_fmt(cs, sizeof cs, w->cosine, 6) : "-",
                 hv, cv, gc,
-                w->r.has_adjoint ? bl_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
+                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
                 t};
             for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
             fputc('\n', f);
@@ -328,7 +328,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         }
     for (int i = 0; i < n && explain; i++) {
         if (rows[i].status) continue;
-        int st = bl_explain_print(S, &rows[i].spec, e);
+        int st = bl_cmd_explain_print(S, &rows[i].spec, e);
         if (st && first_err == BL_OK) first_err = st;
     }
 out:

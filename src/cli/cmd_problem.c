@@ -75,7 +75,7 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
     const char *names[64];
     size_t n = 0;
     while (n < 64 && bl_catalogue[n]) { names[n] = bl_catalogue[n]->name; n++; }
-    int k = bl_pick(argv[0], names, n, "problem", e);
+    int k = bl_command_pick(argv[0], names, n, "problem", e);
     if (k < 0) return BL_EINVAL;
     const bl_problem_type *T = bl_catalogue[k];
     double par[BL_MAX_PARAMS];
@@ -130,7 +130,7 @@ static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
         char **w = NULL;
         size_t nw = 0;
         bl_err le = {0};
-        int st = bl_tokenize(T->dataset, &w, &nw, &le);
+        int st = bl_args_tokenize(T->dataset, &w, &nw, &le);
         if (!st && nw == 0) {
             st = BL_EINVAL;
             bl_err_set(&le, st, "no data set named");
@@ -242,7 +242,7 @@ static int problem_show(bl_session *S, bl_err *e)
 
 static int exec_problem(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    int k = bl_pick(argv[0], subs, 3, "subcommand", e);
+    int k = bl_command_pick(argv[0], subs, 3, "subcommand", e);
     if (k < 0) return BL_EINVAL;
     if (k == 1) {
         if (argc < 2) {

@@ -34,9 +34,9 @@ static void print_inner(bl_session *S, const char *cmd, int final)
     char a[64], b[64], name[64];
     snprintf(name, sizeof name, strcmp(S->set[BL_S_INNER_SOLVER].str, "auto") ? "%s"
              : "(auto: %s)", it->type->name);
-    fprintf(S->out, "inner %s %5zu  G = %-14s %s = %s\n", name, S->inner_total, bl_fmt(a, sizeof a, it->value, dg),
+    fprintf(S->out, "inner %s %5zu  G = %-14s %s = %s\n", name, S->inner_total, bl_out_fmt(a, sizeof a, it->value, dg),
             S->P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
-            bl_fmt(b, sizeof b, it->resid, dg));
+            bl_out_fmt(b, sizeof b, it->resid, dg));
 }
 
 /* Runs N inner iterations (or to tolerance when SOLVE); θ is rolled back
@@ -198,8 +198,8 @@ static void print_outer_row(bl_session *S, const char *cmd)
     bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 4);
     /* "!": an inner solve of the step stopped short of inner.tol */
     fprintf(S->out, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu%s → ω = %s\n",
-            S->outer->iter, bl_fmt(a, sizeof a, t->F[r], dg),
-            bl_fmt(b, sizeof b, t->gnorm[r], dg), bl_fmt(c, sizeof c, t->step[r], 3),
+            S->outer->iter, bl_out_fmt(a, sizeof a, t->F[r], dg),
+            bl_out_fmt(b, sizeof b, t->gnorm[r], dg), bl_out_fmt(c, sizeof c, t->step[r], 3),
             t->inner_iters[r], bl_trace_converged(t, r) ? "" : "!", w);
     if (t->step[r] == 0 && t->info[r].why != BL_STEP_MOVED && !gave_up(t, r))
         fprintf(S->out, "  (a step of 0: %s%s)\n", bl_step_why(t->info[r].why),
@@ -262,12 +262,12 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
 static int exec_step(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const all[] = {"inner", "outer", "adjoint"};
-    int k = bl_pick(argv[0], all, 3, "what", e);
+    int k = bl_command_pick(argv[0], all, 3, "what", e);
     if (k < 0) return BL_EINVAL;
     long n = 1;
     if (argc > 1 && bl_parse_long(argv[1], "N", 1, 100000000, &n, e)) return BL_EINVAL;
     if (k == 0) return inner_steps(S, (size_t)n, 0, e);
-    if (k == 2) return bl_adjoint_steps(S, (size_t)n, 0, e);
+    if (k == 2) return bl_cmd_adjoint_steps(S, (size_t)n, 0, e);
     return outer_steps(S, (size_t)n, 1, e);
 }
 
@@ -306,9 +306,9 @@ static int exec_solve(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const all[] = {"inner", "adjoint"};
     (void)argc;
-    int k = bl_pick(argv[0], all, 2, "what", e);
+    int k = bl_command_pick(argv[0], all, 2, "what", e);
     if (k < 0) return BL_EINVAL;
-    return k == 0 ? inner_steps(S, 0, 1, e) : bl_adjoint_steps(S, 0, 1, e);
+    return k == 0 ? inner_steps(S, 0, 1, e) : bl_cmd_adjoint_steps(S, 0, 1, e);
 }
 
 static const char *complete_solve(bl_session *S, int argi, char **w, size_t i)
@@ -378,7 +378,7 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
         bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
         fprintf(S->out, "ran %zu outer steps (%zu in all): ω = %s\n  F = %s at the "
                 "current θ, ‖g‖ = %s at the last step\n", done, S->outer->iter, w,
-                bl_fmt(a, sizeof a, F, dg), bl_fmt(b, sizeof b, t->gnorm[r], dg));
+                bl_out_fmt(a, sizeof a, F, dg), bl_out_fmt(b, sizeof b, t->gnorm[r], dg));
     }
     report_outer(S, "run", from);
     return st;
@@ -403,7 +403,7 @@ static int exec_reset(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const all[] = {"all", "inner", "outer"};
     int k = 0;
-    if (argc > 0 && (k = bl_pick(argv[0], all, 3, "what", e)) < 0) return BL_EINVAL;
+    if (argc > 0 && (k = bl_command_pick(argv[0], all, 3, "what", e)) < 0) return BL_EINVAL;
     if (k == 0 || k == 1) gsl_vector_set_zero(S->theta);
     if (k == 0 || k == 2) {
         bl_problem_omega0(S->P, S->omega);
@@ -487,9 +487,9 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
         snprintf(in, sizeof in, "%zu%s", t->inner_iters[r], conv ? "" : "!");
         snprintf(ad, sizeof ad, "%zu", t->adjoint_iters[r]);
         bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
-        const char *cell[] = {it, bl_fmt(a, sizeof a, t->F[r], dg),
-                              bl_fmt(b, sizeof b, t->gnorm[r], dg),
-                              bl_fmt(c, sizeof c, t->step[r], 3), in, ad, w};
+        const char *cell[] = {it, bl_out_fmt(a, sizeof a, t->F[r], dg),
+                              bl_out_fmt(b, sizeof b, t->gnorm[r], dg),
+                              bl_out_fmt(c, sizeof c, t->step[r], 3), in, ad, w};
         for (int k = 0; k < 7; k++) bl_pad(S->out, cell[k], width[k]);
         fputc('\n', S->out);
     }

@@ -443,7 +443,7 @@ static int set_inner_state(bl_session *S, int argc, char **argv, bl_err *e)
     } else {
         char b[64];
         fprintf(S->out, "inner.state = %s, η = %s, %ld iterations\n", S->inner->type->name,
-                bl_fmt(b, sizeof b, eta, bl_session_digits(S)), iters);
+                bl_out_fmt(b, sizeof b, eta, bl_session_digits(S)), iters);
     }
     return BL_OK;
 }
@@ -635,14 +635,14 @@ static void show_state(bl_session *S)
     bl_fmt_vec(a, sizeof a, S->omega->data, S->omega->size, S->omega->stride, dg, 8);
     fprintf(f, "omega    %s\n", a);
     bl_fmt_vec(a, sizeof a, S->theta->data, S->theta->size, S->theta->stride, dg, 6);
-    fprintf(f, "theta    %s  ‖θ‖ = %s\n", a, bl_fmt(b, sizeof b, gsl_blas_dnrm2(S->theta), dg));
-    fprintf(f, "F = L(θ, ω) = %s   G = %s   %s = %s\n", bl_fmt(b, sizeof b, F, dg),
-            bl_fmt(c, sizeof c, G, dg),
+    fprintf(f, "theta    %s  ‖θ‖ = %s\n", a, bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(S->theta), dg));
+    fprintf(f, "F = L(θ, ω) = %s   G = %s   %s = %s\n", bl_out_fmt(b, sizeof b, F, dg),
+            bl_out_fmt(c, sizeof c, G, dg),
             P->type->flags & BL_PROB_NONSMOOTH ? "prox residual" : "‖∇θG‖",
-            bl_fmt(d, sizeof d, gn, dg));
+            bl_out_fmt(d, sizeof d, gn, dg));
     fprintf(f, "inner    %s%s%s%s, η = %s, %zu iterations at this ω\n",
             S->set[BL_S_INNER_SOLVER].str, auto_ ? " (" : "", auto_ ? ic.type->name : "",
-            auto_ ? ")" : "", bl_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
+            auto_ ? ")" : "", bl_out_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
     fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
             S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
     bl_stoch_show_text(S, f);
@@ -733,7 +733,7 @@ static int exec_show(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_end(&j);
         } else {
             fprintf(S->out, "%s = %s\n", argv[0],
-                    bl_fmt(buf, sizeof buf, gsl_vector_get(v, (size_t)idx), bl_session_digits(S)));
+                    bl_out_fmt(buf, sizeof buf, gsl_vector_get(v, (size_t)idx), bl_session_digits(S)));
         }
         return BL_OK;
     }

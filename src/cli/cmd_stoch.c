@@ -87,13 +87,13 @@ static void measures(bl_session *S, const bl_sopt_row *r, char *buf, size_t len)
     int dg = bl_session_digits(S);
     char a[64], b[64], c[64];
     if (isnan(r->F)) {
-        snprintf(buf, len, "L(θ, ω) = %s", bl_fmt(a, sizeof a, r->L, dg));
+        snprintf(buf, len, "L(θ, ω) = %s", bl_out_fmt(a, sizeof a, r->L, dg));
         return;
     }
-    size_t k = (size_t)snprintf(buf, len, "F = %s ‖∇F‖ = %s", bl_fmt(a, sizeof a, r->F, dg),
-                                bl_fmt(b, sizeof b, r->gnorm, dg));
+    size_t k = (size_t)snprintf(buf, len, "F = %s ‖∇F‖ = %s", bl_out_fmt(a, sizeof a, r->F, dg),
+                                bl_out_fmt(b, sizeof b, r->gnorm, dg));
     if (!isnan(r->gap) && k < len)
-        snprintf(buf + k, len - k, " F − F* = %s", bl_fmt(c, sizeof c, r->gap, dg));
+        snprintf(buf + k, len - k, " F − F* = %s", bl_out_fmt(c, sizeof c, r->gap, dg));
 }
 
 static void row_text(bl_session *S, const bl_sopt_row *r)
@@ -103,7 +103,7 @@ static void row_text(bl_session *S, const bl_sopt_row *r)
     measures(S, r, m, sizeof m);
     bl_fmt_vec(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 4);
     fprintf(S->out, "%s %4zu  %s  oracles %lu epochs %s → ω = %s\n", o->spec.type->name, o->t,
-            m, r->oracles, bl_fmt(a, sizeof a, r->epochs, 4), w);
+            m, r->oracles, bl_out_fmt(a, sizeof a, r->epochs, 4), w);
 }
 
 int bl_stoch_steps(bl_session *S, size_t n, int verbose, bl_err *e)
@@ -159,7 +159,7 @@ int bl_stoch_run(bl_session *S, size_t n, bl_err *e)
         bl_fmt_vec(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 6);
         fprintf(S->out, "ran %zu %s steps (%zu in all): ω = %s\n  %s; %lu oracle calls, "
                 "%s epochs\n", o->t - before, o->spec.text, o->t, w, m, r->oracles,
-                bl_fmt(a, sizeof a, r->epochs, 4));
+                bl_out_fmt(a, sizeof a, r->epochs, 4));
     }
     return st;
 }
@@ -178,11 +178,11 @@ void bl_stoch_show_text(bl_session *S, FILE *f)
     measures(S, &r, m, sizeof m);
     fprintf(f, "stoch    %s: %zu steps, %s\n         %lu oracle calls, %s epochs, "
             "batches %zu/%zu (%s)", o->spec.text, o->t, m, r.oracles,
-            bl_fmt(a, sizeof a, r.epochs, 4), o->sin->b, o->sout->b,
+            bl_out_fmt(a, sizeof a, r.epochs, 4), o->sin->b, o->sout->b,
             bl_sampler_names[o->conf.sampler]);
-    if (isfinite(r.vres)) fprintf(f, ", adjoint residual %s", bl_fmt(b, sizeof b, r.vres, 3));
+    if (isfinite(r.vres)) fprintf(f, ", adjoint residual %s", bl_out_fmt(b, sizeof b, r.vres, 3));
     if (o->spec.type == bl_sopt_lookup("f2sa") || o->spec.type == bl_sopt_lookup("bome")) {
-        fprintf(f, ", λ = %s", bl_fmt(b, sizeof b, o->lmbda, 4));
+        fprintf(f, ", λ = %s", bl_out_fmt(b, sizeof b, o->lmbda, 4));
     }
     fprintf(f, "\n");
 }

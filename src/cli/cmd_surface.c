@@ -341,12 +341,12 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
     if (best != (size_t)-1) {
         if (s->naxes == 1)
             snprintf(v, sizeof v, "omega[%zu] = %s", s->ax[0].coord,
-                     bl_fmt(a, sizeof a, s->ax[0].values[best], dg));
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[best], dg));
         else
             snprintf(v, sizeof v, "omega[%zu] = %s, omega[%zu] = %s", s->ax[0].coord,
-                     bl_fmt(a, sizeof a, s->ax[0].values[best % s->ax[0].n], dg), s->ax[1].coord,
-                     bl_fmt(b, sizeof b, s->ax[1].values[best / s->ax[0].n], dg));
-        fprintf(S->out, "grid minimum F = %s at %s\n", bl_fmt(b, sizeof b, s->F[best], dg), v);
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[best % s->ax[0].n], dg), s->ax[1].coord,
+                     bl_out_fmt(b, sizeof b, s->ax[1].values[best / s->ax[0].n], dg));
+        fprintf(S->out, "grid minimum F = %s at %s\n", bl_out_fmt(b, sizeof b, s->F[best], dg), v);
     }
     for (size_t q = 0; q < s->nspecs; q++) {
         double worst = 0, sum = 0;
@@ -359,8 +359,8 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
             cnt++;
         }
         fprintf(S->out, "  %-24s relative error: mean %s, worst %s over %zu points\n",
-                s->specs[q].text, bl_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
-                bl_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
+                s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
+                bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
     }
 }
 
@@ -436,11 +436,11 @@ static int run_grid(bl_session *S, bl_surface **slot, bl_axis *axes, size_t naxe
     progress_end(&pr);
     if (st == BL_OK) st = all_failed(s, e);
     if (st && st != BL_EINTR) {
-        bl_surface_free(s);
+        bl_surface_release(s);
         free(s);
         return st;
     }
-    bl_surface_free(*slot);
+    bl_surface_release(*slot);
     free(*slot);
     *slot = s;
     return st;
@@ -563,15 +563,15 @@ static void print_budget(bl_session *S, const bl_budget *b)
     for (size_t q = 0; q < b->nspecs; q++) bl_pad(S->out, b->specs[q].text, 16);
     fputc('\n', S->out);
     for (size_t v = 0; v < b->nvalues; v++) {
-        bl_pad(S->out, bl_fmt(a, sizeof a, b->values[v], 6), 10);
+        bl_pad(S->out, bl_out_fmt(a, sizeof a, b->values[v], 6), 10);
         for (size_t q = 0; q < b->nspecs; q++) {
             size_t k = q * b->nvalues + v;
             if (b->done[k] && !b->converged[k]) {
                 /* the estimate stands on a solve that stopped short */
-                size_t l = strlen(bl_fmt(a, sizeof a, b->rel_err[k], 3));
+                size_t l = strlen(bl_out_fmt(a, sizeof a, b->rel_err[k], 3));
                 snprintf(a + l, sizeof a - l, "%s", BL_PLOT_ALERT);
             }
-            bl_pad(S->out, b->done[k] ? (b->converged[k] ? bl_fmt(a, sizeof a, b->rel_err[k], 3)
+            bl_pad(S->out, b->done[k] ? (b->converged[k] ? bl_out_fmt(a, sizeof a, b->rel_err[k], 3)
                                                           : a) : "-", 16);
         }
         fputc('\n', S->out);
@@ -700,12 +700,12 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
     for (size_t i = 0; i < 2; i++) free(axes[i].values);
     if (st == BL_OK) st = all_failed(&grid, e);
     if (st) {
-        bl_surface_free(&grid);
+        bl_surface_release(&grid);
         return st;
     }
     size_t best = bl_surface_argmin(&grid);
     if (best == (size_t)-1) {
-        bl_surface_free(&grid);
+        bl_surface_release(&grid);
         bl_err_set(e, BL_EUNSUPPORTED, "no grid point could be solved");
         return BL_EUNSUPPORTED;
     }
@@ -796,16 +796,16 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
         } else {
             char a[64], b[64];
             fprintf(S->out, "best grid value F = %s; target F ≤ %s (within 1%%)\n",
-                    bl_fmt(a, sizeof a, Fbest, dg), bl_fmt(b, sizeof b, target, dg));
+                    bl_out_fmt(a, sizeof a, Fbest, dg), bl_out_fmt(b, sizeof b, target, dg));
             fprintf(S->out, "%-22s %12s %10s %s\n", "method", "inner solves", "H-products",
                     timing ? "seconds" : "");
             fprintf(S->out, "%-22s %12zu %10lu %s\n", "grid search (all)", grid.npoints,
-                    grid.hvp, timing ? bl_fmt(a, sizeof a, grid.seconds, 3) : "");
+                    grid.hvp, timing ? bl_out_fmt(a, sizeof a, grid.seconds, 3) : "");
             fprintf(S->out, "%-22s %12zu %10s   (the first point within 1%% in grid order)\n",
                     "grid search (to 1%)", first + 1, "-");
             fprintf(S->out, "%-22s %12zu %10lu %s  %s after %zu steps of %s with %s\n",
                     "gradient (run)", o->solves, Q->n_hvp - h0,
-                    timing ? bl_fmt(a, sizeof a, tg, 3) : "", reached ? "reached" : "NOT reached",
+                    timing ? bl_out_fmt(a, sizeof a, tg, 3) : "", reached ? "reached" : "NOT reached",
                     steps, o->type->name, spec.text);
         }
         bl_inner_conf ic2;
@@ -818,7 +818,7 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
             bl_session_msg(S, BL_MSG_WARNING, "compare", "the gradient run stopped: %s",
                            stop.msg);
     }
-    bl_surface_free(&grid);
+    bl_surface_release(&grid);
     bl_problem_free(Q);
     gsl_vector_free(om);
     gsl_vector_free(th);
@@ -888,7 +888,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
         free(b);
         return st;
     }
-    bl_budget_free(S->budget);
+    bl_budget_release(S->budget);
     free(S->budget);
     S->budget = b;
     S->last_compare = 2;
@@ -970,7 +970,7 @@ static void draw_trace(bl_session *S, target *tg)
 static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
 {
     static const char *const what[] = {"surface", "compare", "trace"};
-    int k = bl_pick(argv[0], what, 3, "plot", e);
+    int k = bl_command_pick(argv[0], what, 3, "plot", e);
     if (k < 0) return BL_EINVAL;
     target tg = {S->out, argc > 1 ? argv[1] : NULL, e, 0};
     if (k == 0) {

@@ -64,7 +64,7 @@ const bl_command *bl_command_find(const char *name, bl_err *e)
     return c;
 }
 
-int bl_pick(const char *word, const char *const *names, size_t n,
+int bl_command_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e)
 {
     int k = bl_lookup(word, names, n, what, NULL, e);
@@ -125,7 +125,7 @@ static int run_one(bl_session *S, const char *text)
     char **w = NULL;
     size_t n = 0;
     bl_err e = {0};
-    int st = bl_tokenize(text, &w, &n, &e);
+    int st = bl_args_tokenize(text, &w, &n, &e);
     if (st) {
         bl_report_error(S, "parse", e.msg);
         return st;

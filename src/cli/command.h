@@ -71,7 +71,7 @@ int bl_execute_line(bl_session *S, const char *line);
 
 /* Picks a subcommand (a choice) from NAMES by bl_lookup; WHAT names it in
  * the message.  Returns its index, or −1 with E filled. */
-int bl_pick(const char *word, const char *const *names, size_t n,
+int bl_command_pick(const char *word, const char *const *names, size_t n,
             const char *what, bl_err *e);
 
 /* Completion entry: candidates for the word being typed at the end of
@@ -84,9 +84,9 @@ const char *bl_complete_settings(bl_session *S, int argi, char **w, size_t i);
 /* Estimator specs: names and "name:param=" (hypergrad, explain). */
 const char *bl_complete_specs(bl_session *S, int argi, char **w, size_t i);
 /* step/solve adjoint (cmd_adjoint.c). */
-int bl_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e);
+int bl_cmd_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e);
 /* The --explain table of one spec (cmd_adjoint.c). */
-int bl_explain_print(bl_session *S, const bl_spec *spec, bl_err *e);
+int bl_cmd_explain_print(bl_session *S, const bl_spec *spec, bl_err *e);
 
 /* export surface|compare FILE (.csv, or .json) (cmd_surface.c); WHAT is
  * 0 for the surface, 1 for the comparison. */

@@ -160,7 +160,7 @@ void bl_json_obj_end(bl_json *j) { json_close(j, '}'); }
 void bl_json_arr_begin(bl_json *j, const char *key) { json_open(j, key, '['); }
 void bl_json_arr_end(bl_json *j) { json_close(j, ']'); }
 
-char *bl_fmt(char *buf, size_t len, double v, int digits)
+char *bl_out_fmt(char *buf, size_t len, double v, int digits)
 {
     if (!buf || len == 0) return buf;
     if (isnan(v))
@@ -195,7 +195,7 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
     size_t show = n < maxshow ? n : maxshow;
     for (size_t i = 0; i < show; i++) {
         if (i) fmt_append(buf, len, &pos, ", ");
-        fmt_append(buf, len, &pos, bl_fmt(num, sizeof num, v[i * stride], digits));
+        fmt_append(buf, len, &pos, bl_out_fmt(num, sizeof num, v[i * stride], digits));
     }
     if (n > show) {
         snprintf(num, sizeof num, "%s\xe2\x80\xa6 (n=%zu)", show ? ", " : "", n);
@@ -456,6 +456,6 @@ void bl_warn_inner(bl_session *S, const char *cmd, size_t nfail, size_t n,
     char w[64], t[64];
     if (nfail == 0) return;
     bl_session_msg(S, BL_MSG_WARNING, cmd, "%zu of %zu %s stopped short of inner.tol = %s "
-                   "(worst %s = %s, %s)%s", nfail, n, unit, bl_fmt(t, sizeof t, tol, 3),
-                   rname, bl_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
+                   "(worst %s = %s, %s)%s", nfail, n, unit, bl_out_fmt(t, sizeof t, tol, 3),
+                   rname, bl_out_fmt(w, sizeof w, worst, 3), limit, tail ? tail : "");
 }

@@ -35,7 +35,7 @@ void bl_json_write_string(FILE *f, const char *s);
 
 /* Formats V with DIGITS significant digits into BUF ("%.*g"), "nan",
  * "inf", "-inf" for non-finite values; returns BUF. */
-char *bl_fmt(char *buf, size_t len, double v, int digits);
+char *bl_out_fmt(char *buf, size_t len, double v, int digits);
 /* Formats a vector "[a, b, c]"; at most MAXSHOW entries, then ", … (n)". */
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);

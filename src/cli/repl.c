@@ -32,7 +32,7 @@ static char *generator(const char *text, int state)
         nwords = 0;
         index = 0;
         char *head = strndup(rl_line_buffer, (size_t)rl_point - len);
-        if (head && bl_tokenize(head, &words, &nwords, NULL) != BL_OK) {
+        if (head && bl_args_tokenize(head, &words, &nwords, NULL) != BL_OK) {
             words = NULL;
             nwords = 0;
         }
@@ -65,7 +65,7 @@ static int wants_filename(const char *buf, int start)
     int yes = 0;
     size_t k = 0;                 /* `try CMD ...` completes as CMD ... */
     const bl_command *c = NULL;
-    if (head && bl_tokenize(head, &w, &n, NULL) == BL_OK)
+    if (head && bl_args_tokenize(head, &w, &n, NULL) == BL_OK)
         while (k < n && (c = bl_command_find(w[k], NULL)) && (c->flags & BL_CMD_RUNS_COMMAND))
             k++;
     /* the word being typed is number n − k after the command's name */

@@ -33,11 +33,11 @@ void bl_session_free(bl_session *S)
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
     free(S->words);
-    bl_surface_free(S->surf);
+    bl_surface_release(S->surf);
     free(S->surf);
-    bl_surface_free(S->cgrid);
+    bl_surface_release(S->cgrid);
     free(S->cgrid);
-    bl_budget_free(S->budget);
+    bl_budget_release(S->budget);
     free(S->budget);
     bl_problem_free(S->P);
     bl_expr_def_free(S->def);
@@ -230,13 +230,13 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     gsl_vector_free(S->adjoint_last);
     S->adjoint_last = NULL;
     S->adj_valid = 0;
-    bl_surface_free(S->surf);          /* grids of another problem */
+    bl_surface_release(S->surf);          /* grids of another problem */
     free(S->surf);
     S->surf = NULL;
-    bl_surface_free(S->cgrid);
+    bl_surface_release(S->cgrid);
     free(S->cgrid);
     S->cgrid = NULL;
-    bl_budget_free(S->budget);
+    bl_budget_release(S->budget);
     free(S->budget);
     S->budget = NULL;
     S->last_compare = 0;

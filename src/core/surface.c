@@ -54,7 +54,7 @@ static int reference(const bl_hg_ctx *c, gsl_vector *g, bl_solve_tally *t, bl_er
     return 0;
 }
 
-void bl_surface_free(bl_surface *s)
+void bl_surface_release(bl_surface *s)
 {
     if (!s) return;
     for (size_t i = 0; i < 2; i++) free(s->ax[i].values);
@@ -148,7 +148,7 @@ static int surface_setup(bl_surface *s, bl_problem *P, const bl_axis *axes, size
     for (size_t k = 0; k < nspecs * n; k++) s->rel_err[k] = s->cosine[k] = NAN;
     return BL_OK;
 nomem:
-    bl_surface_free(s);
+    bl_surface_release(s);
     bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
     return BL_ENOMEM;
 }
@@ -165,7 +165,7 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     size_t naxes = s->naxes, nspecs = s->nspecs, d = s->d, n = s->npoints;
     int *status = calloc(n, sizeof *status);   /* why each failed point failed */
     if (!status) {
-        bl_surface_free(s);
+        bl_surface_release(s);
         bl_err_set(e, BL_ENOMEM, "out of memory for a grid of %zu points", n);
         return BL_ENOMEM;
     }
@@ -335,7 +335,7 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
     }
     free(status);
     if (fail) {
-        bl_surface_free(s);
+        bl_surface_release(s);
         bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies of the problem");
         return BL_ENOMEM;
     }
@@ -361,7 +361,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
 
 /* ---- compare over a budget ---- */
 
-void bl_budget_free(bl_budget *b)
+void bl_budget_release(bl_budget *b)
 {
     if (!b) return;
     free(b->values);
@@ -419,7 +419,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         || !resid || !gref) {
         free(resid);
         gsl_vector_free(gref);
-        bl_budget_free(b);
+        bl_budget_release(b);
         bl_err_set(e, BL_ENOMEM, "out of memory");
         return BL_ENOMEM;
     }
@@ -439,7 +439,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     if (!ref) {
         free(resid);
         gsl_vector_free(gref);
-        bl_budget_free(b);
+        bl_budget_release(b);
         bl_err_set(e, BL_EUNSUPPORTED, "%s", re.msg);
         return BL_EUNSUPPORTED;
     }
@@ -502,7 +502,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     b->ndone = ndone;
     b->partial = ndone < n;
     if (fail) {
-        bl_budget_free(b);
+        bl_budget_release(b);
         bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies of the problem");
         return BL_ENOMEM;
     }
@@ -552,7 +552,7 @@ static void job_free(bl_surface_job *J)
     bl_problem_free(J->P);
     gsl_vector_free(J->omega);
     gsl_vector_free(J->theta);
-    bl_surface_free(&J->s);
+    bl_surface_release(&J->s);
     pthread_cond_destroy(&J->cv);
     pthread_mutex_destroy(&J->mu);
     free(J);

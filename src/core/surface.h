@@ -79,7 +79,7 @@ int bl_surface_compute(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                        size_t nspecs, double eta, int path, int threads,
                        bl_cancel_t *cancel, bl_progress_fn progress, void *parg,
                        bl_err *e);
-void bl_surface_free(bl_surface *s);
+void bl_surface_release(bl_surface *s);
 /* The index of the grid point with the smallest F (SIZE_MAX if none). */
 size_t bl_surface_argmin(const bl_surface *s);
 
@@ -147,6 +147,6 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
                       const double *values, size_t nvalues, double eta,
                       double mem_max, int threads, bl_cancel_t *cancel,
                       bl_progress_fn progress, void *parg, bl_err *e);
-void bl_budget_free(bl_budget *b);
+void bl_budget_release(bl_budget *b);
 
 #endif

@@ -262,7 +262,7 @@ static void cmd_complete(bl_dash *D)
     char *before = strndup(start, (size_t)(word - start));
     char **w = NULL;
     size_t nw = 0;
-    if (!before || bl_tokenize(before, &w, &nw, NULL) != BL_OK) {
+    if (!before || bl_args_tokenize(before, &w, &nw, NULL) != BL_OK) {
         free(before);
         return;
     }

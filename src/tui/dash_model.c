@@ -168,11 +168,11 @@ static void job_install(bl_dash *D, bl_surface *s)
 {
     bl_session *S = D->S;
     if (bl_session_changed(S, D->job_gen, BL_CHG_PROBLEM) || s->ndone == 0 || !s->F) {
-        bl_surface_free(s);
+        bl_surface_release(s);
         free(s);
         return;
     }
-    bl_surface_free(S->surf);
+    bl_surface_release(S->surf);
     free(S->surf);
     S->surf = s;
 }
@@ -188,7 +188,7 @@ static int job_end(bl_dash *D, int install, bl_surface **out, bl_err *e)
     if (out) *out = s;
     else if (install && s) job_install(D, s);
     else if (s) {
-        bl_surface_free(s);
+        bl_surface_release(s);
         free(s);
     }
     return st;

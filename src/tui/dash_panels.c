@@ -265,8 +265,8 @@ static void draw_inner(bl_dash *D, rect r)
     rect in = inside(r);
     if (in.h < 1) return;
     double G = D->inner_live ? D->inner_value : D->G, res = D->inner_live ? D->inner_resid : D->gres;
-    bl_fmt(a, sizeof a, G, dg);
-    bl_fmt(b, sizeof b, res, dg);
+    bl_out_fmt(a, sizeof a, G, dg);
+    bl_out_fmt(b, sizeof b, res, dg);
     summary(D, in, "G = %s  ‖∇θG‖ = %s", "G=%s ‖∇θG‖=%s", a, b, NULL);
     attr_t ca = style(D, C_INNER, 0, 0), dim = style(D, C_HINT, 0, A_DIM);
     if (!D->inner_live) {
@@ -304,8 +304,8 @@ static void draw_adjoint(bl_dash *D, rect r)
         if (in.h > 1) draw_logplot(D, (rect){in.y + 1, in.x, in.h - 1, in.w}, D->ah.r, D->ah.n, dim);
         return;
     }
-    bl_fmt(a, sizeof a, D->adj_resid, 3);
-    bl_fmt(b, sizeof b, D->adj_norm, dg);
+    bl_out_fmt(a, sizeof a, D->adj_resid, 3);
+    bl_out_fmt(b, sizeof b, D->adj_norm, dg);
     summary(D, in, "residual %s  ‖a‖ = %s", "residual %s ‖a‖=%s", a, b, NULL);
     if (in.h > 1) draw_logplot(D, (rect){in.y + 1, in.x, in.h - 1, in.w}, D->ah.r, D->ah.n, ca);
 }
@@ -332,9 +332,9 @@ static void draw_outer(bl_dash *D, rect r)
         return;
     }
     size_t last = tr->n - 1;
-    bl_fmt(a, sizeof a, tr->F[last], dg);
-    bl_fmt(b, sizeof b, tr->gnorm[last], dg);
-    bl_fmt(c, sizeof c, tr->step[last], 3);
+    bl_out_fmt(a, sizeof a, tr->F[last], dg);
+    bl_out_fmt(b, sizeof b, tr->gnorm[last], dg);
+    bl_out_fmt(c, sizeof c, tr->step[last], 3);
     summary(D, in, "F = %s  ‖g‖ = %s  s = %s", "F=%s ‖g‖=%s s=%s", a, b, c);
     if (in.h < 2) return;
     put(D, in.y + 1, in.x, 6, dim, "F");
@@ -385,10 +385,10 @@ static void draw_hypergrad(bl_dash *D, rect r)
         putf(D, y, x, nw - 1, ra, "ref %s", D->refname);
         x += nw;
         const bl_hg_entry *re = &D->cmp.e[D->cmp.ref];
-        put(D, y, x, colw, ra, bl_fmt(a, sizeof a, re->norm, dg));
+        put(D, y, x, colw, ra, bl_out_fmt(a, sizeof a, re->norm, dg));
         x += colw + 18;
         for (int k = 0; k < ncoord; k++, x += colw)
-            put(D, y, x, colw - 1, ra, bl_fmt(a, sizeof a, dash_hg_ref(D)[k], dg));
+            put(D, y, x, colw - 1, ra, bl_out_fmt(a, sizeof a, dash_hg_ref(D)[k], dg));
         y++;
     }
     for (size_t i = 0; i < D->nhg && y < in.y + in.h; i++, y++) {
@@ -402,15 +402,15 @@ static void draw_hypergrad(bl_dash *D, rect r)
             put(D, y, x, in.w - nw, style(D, C_ERR, 0, A_DIM), w->err);
             continue;
         }
-        put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, e->norm, dg));
+        put(D, y, x, colw - 1, 0, bl_out_fmt(a, sizeof a, e->norm, dg));
         x += colw;
         attr_t ea = !(e->rel_err <= 1e-6) ? style(D, C_WARN, 0, A_BOLD) : style(D, C_REF, 0, 0);
-        put(D, y, x, 8, ea, bl_fmt(a, sizeof a, e->rel_err, 3));
+        put(D, y, x, 8, ea, bl_out_fmt(a, sizeof a, e->rel_err, 3));
         x += 9;
-        put(D, y, x, 8, 0, bl_fmt(a, sizeof a, e->cosine, in.w >= 50 ? 6 : 5));
+        put(D, y, x, 8, 0, bl_out_fmt(a, sizeof a, e->cosine, in.w >= 50 ? 6 : 5));
         x += 9;
         for (int k = 0; k < ncoord; k++, x += colw)
-            put(D, y, x, colw - 1, 0, bl_fmt(a, sizeof a, gsl_vector_get(e->r.grad, (size_t)k), dg));
+            put(D, y, x, colw - 1, 0, bl_out_fmt(a, sizeof a, gsl_vector_get(e->r.grad, (size_t)k), dg));
     }
 }
 
@@ -499,8 +499,8 @@ static void draw_surface_1d(bl_dash *D, rect in, const surf_view *v)
         lo -= 0.5;
         hi += 0.5;
     }
-    put(D, pr.y, in.x, lw - 1, dim, bl_fmt(b, sizeof b, hi, 5));
-    put(D, pr.y + pr.h - 1, in.x, lw - 1, dim, bl_fmt(b, sizeof b, lo, 5));
+    put(D, pr.y, in.x, lw - 1, dim, bl_out_fmt(b, sizeof b, hi, 5));
+    put(D, pr.y + pr.h - 1, in.x, lw - 1, dim, bl_out_fmt(b, sizeof b, lo, 5));
     bl_canvas *c = cv_new(D, pr.w, pr.h);
 #define SX(x) ((int)floor(((x) - x0) / (x1 - x0) * (c->W - 1) + 0.5))
 #define SY(y) (c->H - 1 - (int)floor(((y) - lo) / (hi - lo) * (c->H - 1) + 0.5))
@@ -687,11 +687,11 @@ static void draw_header(bl_dash *D)
     put(D, 0, 0, D->cols - rw, ha, line);
     put(D, 0, D->cols - rw, rw, ha, right);
     snprintf(line, sizeof line, " F = %s │ inner %s it %zu η %s │ adjoint %s it %zu │ outer %s "
-             "it %zu s %s %s", bl_fmt(f, sizeof f, D->F, dg), S->set[BL_S_INNER_SOLVER].str,
-             D->inner_live ? D->inner_iters : (size_t)0, bl_fmt(a, sizeof a, D->eta, 4),
+             "it %zu s %s %s", bl_out_fmt(f, sizeof f, D->F, dg), S->set[BL_S_INNER_SOLVER].str,
+             D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4),
              S->set[BL_S_ADJOINT_METHOD].str, D->adj_live ? D->adj_iters : (size_t)0,
              S->outer->type->name, S->outer->iter,
-             bl_fmt(st, sizeof st, S->set[BL_S_OUTER_STEP].num, 4),
+             bl_out_fmt(st, sizeof st, S->set[BL_S_OUTER_STEP].num, 4),
              S->set[BL_S_OUTER_ESTIMATOR].str);
     put(D, 1, 0, D->cols, style(D, C_HINT, A_BOLD, A_BOLD), line);
 }

@@ -514,7 +514,7 @@ int bl_gen_unsafe_paths(const char *text)
             for (size_t i = 0; i < nc && !unsafe; i++) {
                 char **w = NULL;
                 size_t nw = 0;
-                if (bl_tokenize(cmds[i], &w, &nw, NULL) != BL_OK) continue;
+                if (bl_args_tokenize(cmds[i], &w, &nw, NULL) != BL_OK) continue;
                 const bl_command *c = nw ? bl_command_find(w[0], NULL) : NULL;
                 if (c && file_command(c->name))
                     for (size_t k = 1; k < nw; k++)

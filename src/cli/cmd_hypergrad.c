@@ -1,5 +1,6 @@
 /* cmd_hypergrad.c: hypergrad [SPEC ...]: estimates side by side with the
- * reference (exact where H is positive definite, otherwise fd). */
+ * reference (exact where H is positive definite, otherwise fd), computed
+ * by core's bl_hg_compare; here the pre-run warnings and the table. */
 #include "config.h"
 
 #include <math.h>

@@ -3,7 +3,9 @@
  * grows (compare over a parameter).  Grids run in parallel with OpenMP
  * over points (or segments of a path); each thread works on its own
  * clone of the problem, and results are bit-identical for any number of
- * threads. */
+ * threads.  A grid runs either to its end (bl_surface_compute) or as a
+ * job in a thread of its own that its caller polls and may cancel
+ * (bl_surface_job_*: `surface` and the dashboard's background surface). */
 #ifndef BL_SURFACE_H
 #define BL_SURFACE_H
 

@@ -643,8 +643,11 @@ static void show_state(bl_session *S)
     fprintf(f, "inner    %s%s%s%s, η = %s, %zu iterations at this ω\n",
             S->set[BL_S_INNER_SOLVER].str, auto_ ? " (" : "", auto_ ? ic.type->name : "",
             auto_ ? ")" : "", bl_out_fmt(b, sizeof b, eta, dg), bl_session_inner_iters(S));
-    fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
-            S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
+    if (bl_stoch_name(S->set[BL_S_OUTER_OPT].str))   /* its own hypergradient: see stoch */
+        fprintf(f, "outer    %s (stochastic, its own estimates)\n", S->set[BL_S_OUTER_OPT].str);
+    else
+        fprintf(f, "outer    %s with %s, %zu steps\n", S->set[BL_S_OUTER_OPT].str,
+                S->set[BL_S_OUTER_ESTIMATOR].str, S->outer->iter);
     bl_stoch_show_text(S, f);
     /* the problem's own report (problem.h), as lines under "report" */
     for (const char *l = rep; *l;) {

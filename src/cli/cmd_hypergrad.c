@@ -14,6 +14,7 @@
 #include "command.h"
 #include "linalg.h"
 #include "output.h"
+#include "stoch_est.h"
 
 #define MAXSPECS 32
 
@@ -107,16 +108,74 @@ static void fmt_time(char *buf, size_t len, double s)
     else snprintf(buf, len, "%.3gs", s);
 }
 
+/* The table of draws=R: bias, variance and mean error of each estimate
+ * against the reference, absolute and relative to ‖∇F‖. */
+static void print_draws(bl_session *S, const bl_hg_entry *rows, const bl_hg_draws *dr, int n,
+                        int sw, size_t R)
+{
+    FILE *f = S->out;
+    char a[64], v[512];
+    int dg = bl_session_digits(S);
+    double rn = NAN;
+    int det = 0;
+    for (int i = 0; i < n; i++)
+        if (!rows[i].status && dr[i].mean) {
+            rn = dr[i].ref_norm;
+            det |= !dr[i].stochastic;
+        }
+    fprintf(f, "%zu draws against the reference, ‖∇F‖ = %s: bias ‖ḡ − ∇F‖, variance "
+            "(1/R)Σ‖g − ḡ‖²,\nmean error (1/R)Σ‖g − ∇F‖; rel.: over ‖∇F‖ (rel.var: "
+            "over ‖∇F‖²)\n", R, bl_out_fmt(a, sizeof a, rn, dg));
+    static const char *const head[] = {"estimator", "bias", "variance", "mean err", "rel.bias",
+                                       "rel.var", "rel.err", "seeds"};
+    const int width[] = {sw, 11, 11, 11, 10, 10, 10, 0};
+    for (int k = 0; k < 8; k++) bl_pad(f, head[k], width[k]);
+    fputc('\n', f);
+    for (int i = 0; i < n; i++) {
+        const bl_hg_draws *q = &dr[i];
+        if (rows[i].status || !q->mean) continue;
+        double r = rn > 0 ? rn : 1;
+        char c1[64], c2[64], c3[64], c4[64], c5[64], c6[64], c7[64];
+        if (q->stochastic)
+            snprintf(c7, sizeof c7, "%lu…%lu", q->seed0, q->seed0 + q->R - 1);
+        else
+            snprintf(c7, sizeof c7, "- (deterministic)");
+        const char *cell[] = {rows[i].spec.text, bl_out_fmt(c1, sizeof c1, q->bias, 3),
+                              bl_out_fmt(c2, sizeof c2, q->variance, 3),
+                              bl_out_fmt(c3, sizeof c3, q->mean_error, 3),
+                              bl_out_fmt(c4, sizeof c4, q->bias / r, 3),
+                              bl_out_fmt(c5, sizeof c5, q->variance / (r * r), 3),
+                              bl_out_fmt(c6, sizeof c6, q->mean_error / r, 3), c7};
+        for (int k = 0; k < 8; k++) bl_pad(f, cell[k], width[k]);
+        fputc('\n', f);
+    }
+    if (det) {
+        snprintf(v, sizeof v, "the estimators without batch= are deterministic: run once, "
+                 "variance 0");
+        bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+    }
+}
+
 static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
 {
     char deftext[256], *save = NULL;
     char *words[MAXSPECS];
     int n = 0, explain = 0, nspec = 0;
-    /* the specs are the words other than --explain; ARGV belongs to the
-     * caller (it frees each word once) and is only read */
+    size_t draws = 0;
+    /* the specs are the words other than --explain and draws=R; ARGV
+     * belongs to the caller (it frees each word once) and is only read */
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--explain") == 0) explain = 1;
-        else nspec++;
+        else if (strncmp(argv[i], "draws=", 6) == 0) {
+            char *end;
+            double v = strtod(argv[i] + 6, &end);
+            if (end == argv[i] + 6 || *end || !(v >= 1 && v <= 1e7) || v != floor(v)) {
+                bl_err_set(e, BL_EINVAL, "draws=%s: the number of draws must be an integer "
+                           "from 1 to 10000000", argv[i] + 6);
+                return BL_EINVAL;
+            }
+            draws = (size_t)v;
+        } else nspec++;
     }
     int nospec = nspec == 0;
     if (nospec) {
@@ -134,8 +193,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             return BL_EINVAL;
         }
         for (int i = 0; i < argc; i++)
-            if (strcmp(argv[i], "--explain") != 0) words[n++] = argv[i];
+            if (strcmp(argv[i], "--explain") != 0 && strncmp(argv[i], "draws=", 6) != 0)
+                words[n++] = argv[i];
     }
+    bl_hg_draws *dr = NULL;          /* draws=R: one per spec */
     bl_hg_cmp X;
     if (bl_hg_cmp_alloc(&X, (size_t)n, S->P->d, S->P->p)) return BL_ENOMEM;
     bl_hg_entry *rows = X.e;
@@ -181,6 +242,39 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     }
     int ref = X.ref;
     const gsl_vector *gref = bl_hg_cmp_ref(&X);
+    /* draws=R: each estimate R times (seeds seed … seed + R − 1) against
+     * the reference */
+    if (draws && first_err != BL_EINTR) {
+        if (!gref) {
+            bl_err_set(e, first_err = BL_EUNSUPPORTED, "draws=%zu needs the exact hypergradient "
+                       "as reference, and there is none here: %s", draws,
+                       X.exact_status == BL_ENOMEM ? "exact is over mem.max (add fd to use "
+                       "it as the reference)" : "exact and fd both failed");
+            goto out;
+        }
+        if (!(dr = calloc((size_t)n, sizeof *dr))) {
+            first_err = BL_ENOMEM;
+            goto out;
+        }
+        c.adjoint0 = S->adj_valid ? S->adjoint_last : NULL;
+        for (int i = 0; i < n; i++) {
+            if (rows[i].status) continue;
+            if (!(dr[i].mean = gsl_vector_alloc(S->P->d))) {
+                first_err = BL_ENOMEM;
+                goto out;
+            }
+            bl_err de = {0};
+            int st = bl_hg_draws_run(&rows[i].spec, &c, draws, gref, 0, &dr[i], NULL, &de);
+            if (st == BL_EINTR) {
+                bl_err_set(e, first_err = BL_EINTR, "interrupted");
+                goto out;
+            }
+            if (st) {
+                rows[i].status = st;
+                snprintf(err[i], sizeof err[i], "%s: %s", rows[i].spec.text, de.msg);
+            }
+        }
+    }
     const char *refname = gref ? rows[ref].spec.text : "";
     const char *noref = X.exact_status == BL_ENOMEM
                         ? "none (exact is over mem.max; add fd to compare)"
@@ -246,6 +340,21 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 bl_json_bool(&j, "inner_converged", w->r.inner.failures == 0);
                 bl_json_int(&j, "inner_failures", (long long)w->r.inner.failures);
             }
+            if (dr && i < n && dr[i].mean) {
+                const bl_hg_draws *q = &dr[i];
+                double rn = q->ref_norm > 0 ? q->ref_norm : 1;
+                bl_json_int(&j, "draws", (long long)q->R);
+                bl_json_bool(&j, "stochastic", q->stochastic);
+                bl_json_int(&j, "seed", (long long)q->seed0);
+                bl_json_vec(&j, "mean_grad", q->mean->data, q->mean->size, q->mean->stride);
+                bl_json_num(&j, "bias", q->bias);
+                bl_json_num(&j, "variance", q->variance);
+                bl_json_num(&j, "mean_error", q->mean_error);
+                bl_json_num(&j, "mse", q->mse);
+                bl_json_num(&j, "rel_bias", q->bias / rn);
+                bl_json_num(&j, "rel_variance", q->variance / (rn * rn));
+                bl_json_num(&j, "rel_mean_error", q->mean_error / rn);
+            }
             bl_json_obj_end(&j);
         }
         bl_json_arr_end(&j);
@@ -306,6 +415,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
+        if (dr && any) print_draws(S, rows, dr, n, sw, draws);
     }
     /* fd's and penalty's inner solves (the reference's too) that stopped
      * short of inner.tol: one warning line, never a silent number */
@@ -333,6 +443,8 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (st && first_err == BL_OK) first_err = st;
     }
 out:
+    for (int i = 0; dr && i < n; i++) gsl_vector_free(dr[i].mean);
+    free(dr);
     bl_hg_cmp_free(&X);
     free(err);
     return first_err;

@@ -181,6 +181,9 @@ void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c)
     c->adjoint0 = S->adjoint_last;
     c->warm = 0;
     c->mem_max = S->set[BL_S_MEM_MAX].num;
+    c->sampler = (int)S->set[BL_S_SAMPLER].num;       /* stochastic estimators (batch=) */
+    c->batch_outer = (size_t)S->set[BL_S_BATCH_OUTER].num;
+    c->seed = (unsigned long)S->set[BL_S_SEED].num;
 }
 
 void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a)

@@ -14,6 +14,7 @@
 #include "adjoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
+#include "stoch_est.h"
 #include "unroll.h"
 
 /* ---- helpers shared by estimators ---- */
@@ -210,10 +211,18 @@ static const bl_param cg_params[] = {
     {"k", 100, 0, 1e7, 1, "at most k iterations (H-products)", NULL},
     {"tol", 1e-10, 0, 1, 0, "stop when ‖r‖ ≤ tol‖∇θL‖", NULL},
     {"warm", 0, 0, 1, 1, "1: start from the last adjoint instead of 0", NULL},
+    {"batch", 0, 0, 1e9, 1, "minibatch: one batch per solve for all k products on inner batches of this size (sampler, "
+     "seed: the settings; 0: full batch)", NULL},
+    {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
 };
 
 static int cg_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    int stoch, st = bl_stoch_est_mode(c, "cg", par[3], &stoch, e);
+    if (st) return st;
+    if (stoch)
+        return bl_stoch_adjoint("cg", (size_t)par[0], par[1], 0, par[2] != 0 || c->warm,
+                                (size_t)par[3], par[4], c, r, e);
     return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1], 0,
                        par[2] != 0 || c->warm, c, r, e);
 }
@@ -221,11 +230,19 @@ static int cg_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err
 static const bl_param neumann_params[] = {
     {"k", 20, 0, 1e7, 1, "k + 1 terms of the series (k H-products)", NULL},
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+    {"batch", 0, 0, 1e9, 1, "minibatch: each product on inner batches of this size (sampler, "
+     "seed: the settings; 0: full batch)", NULL},
+    {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
 };
 
 /* neumann and fp run exactly k iterations: no tolerance (tol −1) */
 static int neumann_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    int stoch, st = bl_stoch_est_mode(c, "neumann", par[2], &stoch, e);
+    if (st) return st;
+    if (stoch)
+        return bl_stoch_adjoint("neumann", (size_t)par[0], -1, step_of(&par[1], c), c->warm,
+                                (size_t)par[2], par[3], c, r, e);
     return adjoint_run(bl_adjoint_neumann, (size_t)par[0], -1, step_of(&par[1], c),
                        c->warm, c, r, e);
 }
@@ -233,10 +250,18 @@ static int neumann_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
 static const bl_param fp_params[] = {
     {"k", 20, 0, 1e7, 1, "k iterations from a₀ = 0 (k − 1 H-products)", NULL},
     {"eta", 0, 0, INFINITY, 0, "step η; 0: the inner step (1/L_G)", NULL},
+    {"batch", 0, 0, 1e9, 1, "minibatch: each product on inner batches of this size (sampler, "
+     "seed: the settings; 0: full batch)", NULL},
+    {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
 };
 
 static int fp_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    int stoch, st = bl_stoch_est_mode(c, "fp", par[2], &stoch, e);
+    if (st) return st;
+    if (stoch)
+        return bl_stoch_adjoint("fp", (size_t)par[0], -1, step_of(&par[1], c), c->warm,
+                                (size_t)par[2], par[3], c, r, e);
     return adjoint_run(bl_adjoint_fp, (size_t)par[0], -1, step_of(&par[1], c),
                        c->warm, c, r, e);
 }
@@ -367,12 +392,25 @@ static const bl_param reverse_params[] = {
     {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
      "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
     {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
+    {"batch", 0, 0, 1e9, 1, "minibatch: each unrolled step on inner batches of this size (sampler, "
+     "seed: the settings; 0: full batch)", NULL},
+    {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
 };
 
 /* Momentum (method=) or a learned η (learn_eta=1): unroll.c; plain gd
  * steps: reverse_k above. */
 static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    int stoch, st = bl_stoch_est_mode(c, "reverse", par[5], &stoch, e);
+    if (st) return st;
+    if (stoch && (par[3] != 0 || c->P->eta_slot || own_step(c->P))) {
+        bl_err_set(e, BL_EUNSUPPORTED, "reverse: batch= unrolls plain gradient steps "
+                   "θ − η∇θG_B(θ) only (method=gd, no learned η, a smooth problem)");
+        return BL_EUNSUPPORTED;
+    }
+    if (stoch)
+        return bl_stoch_reverse((size_t)par[0], step_of(&par[1], c), par[2], (size_t)par[5],
+                                par[6], c, r, e);
     if (par[3] != 0 || c->P->eta_slot)
         return bl_unroll_reverse((size_t)par[0], (size_t)par[0], par[1], par[2], (int)par[3],
                                  par[4], c, r, e);
@@ -972,6 +1010,12 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
     }
     *s = out;
     return BL_OK;
+}
+
+size_t bl_spec_batch(const bl_spec *s)
+{
+    int k = bl_param_find(s->type->params, s->type->nparams, "batch");
+    return k >= 0 && s->par[k] > 0 ? (size_t)s->par[k] : 0;
 }
 
 int bl_spec_needs_pd(const bl_spec *s)

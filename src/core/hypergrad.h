@@ -66,6 +66,13 @@ typedef struct bl_hg_ctx {
     int keep_unconverged;              /* fd, penalty: 1 returns the estimate when an
                                           inner solve stops at inner.maxit (counted
                                           in the result's tally); 0: an error */
+    /* The stochastic estimators (spec parameter batch > 0, stoch_est.h):
+     * the sampler (a bl_sampler_kind), the outer batch size (0: all the
+     * samples) and the seed used where the spec gives none.  Zero: batches,
+     * full outer batch, seed 0. */
+    int sampler;
+    size_t batch_outer;
+    unsigned long seed;
 } bl_hg_ctx;
 
 /* What an estimate returns; grad (d), adjoint (p) and theta_end (p) are
@@ -152,6 +159,10 @@ int bl_spec_needs_pd(const bl_spec *s);
 /* Whether S computes the reference: a BL_EST_REFERENCE type that needs H
  * positive definite as it stands (exact, not exact:pinv). */
 int bl_spec_is_reference(const bl_spec *s);
+
+/* The inner batch size of S's parameter batch (0: none or full batch,
+ * the deterministic estimator). */
+size_t bl_spec_batch(const bl_spec *s);
 
 /* Runs S in context C: fills R (counts, time, residual).  R->grad must
  * have size d and R->adjoint size p. */

@@ -47,10 +47,25 @@ unsigned long bl_spec_seed(const bl_spec *s, const bl_hg_ctx *c)
     return k >= 0 && s->par[k] >= 0 ? (unsigned long)s->par[k] : c->seed;
 }
 
-/* The two samplers of one estimate. */
+/* The two samplers of one estimate; a batch size 0 or ≥ n is all the
+ * samples, in order, whatever the sampler (uniform would otherwise draw n
+ * indices with replacement). */
 typedef struct {
     bl_sampler *in, *out;
+    int in_full, out_full;
 } samplers;
+
+static void next_in(samplers *S, bl_batch *B)
+{
+    if (S->in_full) bl_sampler_all(S->in, B);
+    else bl_sampler_next(S->in, B);
+}
+
+static void next_out(samplers *S, bl_batch *B)
+{
+    if (S->out_full) bl_sampler_all(S->out, B);
+    else bl_sampler_next(S->out, B);
+}
 
 static int samplers_alloc(samplers *S, const bl_hg_ctx *c, size_t batch, double seed)
 {
@@ -59,7 +74,10 @@ static int samplers_alloc(samplers *S, const bl_hg_ctx *c, size_t batch, double 
     S->in = bl_sampler_alloc((bl_sampler_kind)c->sampler, mb->n_inner(c->P), batch, s);
     S->out = bl_sampler_alloc((bl_sampler_kind)c->sampler, mb->n_outer(c->P), c->batch_outer,
                               s + 1);
-    return S->in && S->out ? BL_OK : BL_ENOMEM;
+    if (!S->in || !S->out) return BL_ENOMEM;
+    S->in_full = S->in->b >= S->in->n;
+    S->out_full = S->out->b >= S->out->n;
+    return BL_OK;
 }
 
 static void samplers_free(samplers *S)
@@ -86,7 +104,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
     }
     const gsl_vector *a0 = warm && c->adjoint0 && c->adjoint0->size == p ? c->adjoint0 : NULL;
     bl_batch Bo, B;
-    bl_sampler_next(S.out, &Bo);                       /* one outer batch B' */
+    next_out(&S, &Bo);                       /* one outer batch B' */
     bl_mb_L_theta(P, c->theta, c->omega, &Bo, b);      /* b = ∇θL_B'(θ) */
     double bn = gsl_blas_dnrm2(b);
     if (a0) gsl_vector_memcpy(a, a0);
@@ -96,7 +114,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
         /* one inner batch for the whole solve: CG's recurrences assume one
          * fixed symmetric operator H_B */
         double rr, rr1, dHd;
-        bl_sampler_next(S.in, &B);
+        next_in(&S, &B);
         gsl_vector_memcpy(v, b);                       /* r = b − H_B a₀ */
         if (a0) {
             bl_mb_hvp(P, c->theta, c->omega, &B, a, hv);
@@ -131,7 +149,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
         /* v₀ = b − H_B₀ a₀; a = a₀ + η v₀; then v ← (I − ηH_Bj) v, a ← a + η v */
         gsl_vector_memcpy(v, b);
         if (a0) {
-            bl_sampler_next(S.in, &B);
+            next_in(&S, &B);
             bl_mb_hvp(P, c->theta, c->omega, &B, a, hv);
             gsl_vector_sub(v, hv);
         }
@@ -141,7 +159,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
                 bl_err_set(e, st = BL_EINTR, "interrupted");
                 goto out;
             }
-            bl_sampler_next(S.in, &B);
+            next_in(&S, &B);
             bl_mb_hvp(P, c->theta, c->omega, &B, v, hv);
             gsl_blas_daxpy(-eta, hv, v);
             gsl_blas_daxpy(eta, v, a);
@@ -159,7 +177,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
                 zero = 0;
                 continue;
             }
-            bl_sampler_next(S.in, &B);
+            next_in(&S, &B);
             bl_mb_hvp(P, c->theta, c->omega, &B, a, hv);
             gsl_vector_sub(hv, b);
             gsl_blas_daxpy(-eta, hv, a);
@@ -167,7 +185,7 @@ int bl_stoch_adjoint(const char *method, size_t k, double tol, double eta, int w
     }
     /* g = ∇ωL_B'(θ) − C_B(θ) a, B a fresh inner batch */
     bl_mb_L_omega(P, c->theta, c->omega, &Bo, r->grad);
-    bl_sampler_next(S.in, &B);
+    next_in(&S, &B);
     bl_mb_cvp(P, c->theta, c->omega, &B, a, ca);
     gsl_vector_sub(r->grad, ca);
     r->has_adjoint = 1;
@@ -221,7 +239,7 @@ int bl_stoch_reverse(size_t T, double eta, double from, size_t batch, double see
         }
         gsl_vector_view row = gsl_matrix_row(hist, s);
         gsl_vector_memcpy(&row.vector, th);
-        bl_sampler_next(S.in, &B);
+        next_in(&S, &B);
         memcpy(idx + s * bmax, B.idx, B.m * sizeof *idx);
         m[s] = B.m;
         bl_mb_G_theta(P, th, c->omega, &B, gr);        /* θ_{s+1} = θ_s − η∇θG_Bs(θ_s) */
@@ -232,7 +250,7 @@ int bl_stoch_reverse(size_t T, double eta, double from, size_t batch, double see
                    "large?)", eta);
         goto out;
     }
-    bl_sampler_next(S.out, &Bo);
+    next_out(&S, &Bo);
     bl_mb_L_theta(P, th, c->omega, &Bo, al);            /* α_T = ∇θL_B'(θ_T) */
     bl_mb_L_omega(P, th, c->omega, &Bo, r->grad);       /* g = ∇ωL_B'(θ_T) */
     gsl_vector_memcpy(r->theta_end, th);
@@ -348,9 +366,10 @@ int bl_hg_draws_run(const bl_spec *s, const bl_hg_ctx *c, size_t R, const gsl_ve
         /* in the order of the draws: the same sums whatever the threads */
         double h = 0, cv = 0, gc = 0;
         for (size_t i = 0; i < d; i++) {
-            double sum = 0;
-            for (size_t rr = 0; rr < R; rr++) sum += g[rr * d + i];
-            gsl_vector_set(out->mean, i, sum / (double)R);
+            /* shifted by the first draw: equal draws give their value exactly */
+            double sum = 0, x0 = g[i];
+            for (size_t rr = 1; rr < R; rr++) sum += g[rr * d + i] - x0;
+            gsl_vector_set(out->mean, i, x0 + sum / (double)R);
         }
         double var = 0, err = 0, mse = 0, bias = 0, rn = 0;
         for (size_t rr = 0; rr < R; rr++) {

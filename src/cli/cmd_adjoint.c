@@ -119,6 +119,7 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         if (bl_spec_parse(argv[0], &spec, e)) return BL_EINVAL;
         const bl_estimator_type *E = spec.type;
         const bl_adjoint_type *T = E->adjoint ? bl_adjoint_lookup(E->adjoint) : NULL;
+        if (bl_spec_batch(&spec)) T = NULL;    /* minibatch: the estimator's own loop */
         label = spec.text;
         if (T) {
             /* the same iterations as the estimator, with the residual
@@ -194,7 +195,7 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json j;
         bl_json_begin(&j, S->out, "adjoint");
         bl_json_str(&j, "spec", label);
-        bl_json_int(&j, "iterations", it ? (long long)it->iter : 0);
+        bl_json_int(&j, "iterations", it ? (long long)it->iter : (long long)r.iters);
         bl_json_num(&j, "residual", resid);
         bl_json_vec(&j, "adjoint", a->data, a->size, a->stride);
         if (it) bl_json_vec(&j, "residuals", it->hist.resid, it->hist.n, 1);
@@ -207,7 +208,7 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
         char v[4096], x[64], y[64];
         bl_fmt_vec(v, sizeof v, a->data, a->size, a->stride, dg, 6);
         fprintf(f, "adjoint %s: %zu iterations, relative residual ‖Ha − ∇θL‖/‖∇θL‖ = %s\n",
-                label, it ? it->iter : 0, bl_out_fmt(x, sizeof x, resid, 3));
+                label, it ? it->iter : r.iters, bl_out_fmt(x, sizeof x, resid, 3));
         fprintf(f, "  a = %s  ‖a‖ = %s\n", v, bl_out_fmt(y, sizeof y, gsl_blas_dnrm2(a), dg));
         if (it && it->hist.n > 1) {
             /* the residual after every iteration, thinned to about 12 rows */

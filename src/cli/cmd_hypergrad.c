@@ -453,12 +453,13 @@ out:
 static const char *complete_hypergrad(bl_session *S, int argi, char **w, size_t i)
 {
     if (i == 0) return "--explain";
-    return bl_complete_specs(S, argi, w, i - 1);
+    if (i == 1) return "draws=";
+    return bl_complete_specs(S, argi, w, i - 2);
 }
 
 const bl_command bl_cmd_hypergrad = {
     .name = "hypergrad",
-    .usage = "hypergrad [SPEC ...] [--explain]",
+    .usage = "hypergrad [SPEC ...] [draws=R] [--explain]",
     .summary = "hypergradient estimates beside the reference, with their costs",
     .help =
         "hypergrad [SPEC ...]   each estimator's ∇F at the current θ and ω (default:\n"
@@ -478,6 +479,15 @@ const bl_command bl_cmd_hypergrad = {
         "current θ, so an unsolved θ shows up as error.  A warning comes first\n"
         "when an η makes neumann, fp or unrolled steps diverge; cg is refused\n"
         "where H is not positive definite.\n"
+        "Minibatch estimators (problems with minibatch oracles: quadsum, ridge,\n"
+        "ridge-multi, logreg, logreg-multi): cg, neumann, fp and reverse take batch=B\n"
+        "(inner batches of B drawn by the setting sampler from the setting seed, or\n"
+        "seed=S; ∇θL and ∇ωL on one outer batch of batch.outer, 0: all); see\n"
+        "doc/stochastic.md.  draws=R runs each estimator R times with seeds seed …\n"
+        "seed + R − 1 (in parallel, the same numbers on any number of threads) and\n"
+        "prints against the reference its bias ‖ḡ − ∇F‖, variance (1/R)Σ‖g − ḡ‖²\n"
+        "and mean error (1/R)Σ‖g − ∇F‖, absolute and relative to ‖∇F‖; an\n"
+        "estimator without batch= is deterministic: run once, variance 0.\n"
         "fd's and penalty's inner solves that stop short of inner.tol are marked\n"
         "'!' after ‖g‖ and counted in one warning line (\"inner_converged\" in JSON).\n"
         "The estimators (help NAME for one):",

@@ -18,6 +18,7 @@
 #include <gsl/gsl_permutation.h>
 
 #include "fixtures.h"
+#include "outer.h"
 #include "stoch.h"
 #include "stoch_est.h"
 
@@ -588,6 +589,57 @@ static void check_refusals(void)
     bl_problem_free(P);
 }
 
+/* outer steps with a minibatch estimator: step k draws with seed + k */
+static void check_outer_steps(void)
+{
+    bl_problem *P = build("n_inner=40 n_outer=30 dim_inner=4 dim_outer=3 seed=9");
+    if (!P) return;
+    size_t d = P->d, p = P->p;
+    bl_inner_conf ic = {bl_inner_newton, 0, 1e-12, 50, 0};
+    bl_outer_conf oc = {.type = bl_outer_lookup("gd"), .step = 0.1, .backtrack = 0,
+                        .lo = -INFINITY, .hi = INFINITY};
+    bl_spec spec;
+    bl_spec_parse("neumann:k=5,eta=0.3,batch=8", &spec, NULL);
+    gsl_vector *om = gsl_vector_alloc(d), *th = gsl_vector_calloc(p);
+    gsl_vector *ts = gsl_vector_alloc(p), *want = gsl_vector_alloc(d), *g = gsl_vector_alloc(d);
+    gsl_vector *g0 = gsl_vector_alloc(d);
+    randn(om, 1.0);
+    bl_outer *o = bl_outer_alloc(oc.type, d);
+    bl_outer_env env = {.P = P, .omega = om, .theta = th, .inner = &ic, .conf = &oc,
+                        .estimator = &spec, .sampler = BL_SAMPLER_UNIFORM, .batch_outer = 10,
+                        .seed = 40};
+    int ok = 1;
+    double worst = 0;
+    for (size_t k = 0; k < 3; k++) {
+        /* what step k must do: ω − 0.1 g, g the spec with seed 40 + k at θ*(ω) */
+        P->type->theta_star(P, om, ts);
+        bl_hg_ctx c = ctx(P, om, ts, BL_SAMPLER_UNIFORM, 10, 40 + k);
+        bl_hg_result r = {.grad = g};
+        ok &= bl_hypergrad(&spec, &c, &r, NULL) == BL_OK;
+        if (k == 1) {           /* the draws of step 0 again (seed 40): a different step */
+            bl_hg_ctx c0 = ctx(P, om, ts, BL_SAMPLER_UNIFORM, 10, 40);
+            bl_hg_result r0 = {.grad = g0};
+            bl_hypergrad(&spec, &c0, &r0, NULL);
+            ok &= relerr(g0, g) > 1e-6;
+        }
+        gsl_vector_memcpy(want, om);
+        gsl_blas_daxpy(-0.1, g, want);
+        bl_err e = {0, ""};
+        ok &= bl_outer_step(o, &env, &e) == BL_OK;
+        worst = fmax(worst, relerr(om, want));
+    }
+    tap_ok(ok && worst <= 1e-9, "outer steps with neumann:k=5,batch=8: step k is ω − s·g with "
+           "g drawn with seed 40 + k at θ*(ω), fresh draws each step (worst rel %.2g)", worst);
+    bl_outer_free(o);
+    gsl_vector_free(om);
+    gsl_vector_free(th);
+    gsl_vector_free(ts);
+    gsl_vector_free(want);
+    gsl_vector_free(g);
+    gsl_vector_free(g0);
+    bl_problem_free(P);
+}
+
 int main(void)
 {
     bl_init();
@@ -599,6 +651,7 @@ int main(void)
     check_trends();
     check_threads();
     check_refusals();
+    check_outer_steps();
     gsl_rng_free(rng);
     return tap_done();
 }

@@ -223,6 +223,9 @@ static int outer_steps(bl_session *S, size_t n, int verbose, bl_err *e)
     env.adjoint = S->adjoint_last;
     env.warm = S->set[BL_S_ADJOINT_WARM].num != 0 && warm_ok;
     env.mem_max = S->set[BL_S_MEM_MAX].num;
+    env.sampler = (int)S->set[BL_S_SAMPLER].num;      /* minibatch estimators */
+    env.batch_outer = (size_t)S->set[BL_S_BATCH_OUTER].num;
+    env.seed = (unsigned long)S->set[BL_S_SEED].num;
     int tty = !S->batch && isatty(fileno(S->errf));
     size_t k, from = S->outer->trace.n;
     int st = BL_OK;

@@ -391,7 +391,8 @@ int bl_outer_step(bl_outer *o, bl_outer_env *env, bl_err *e)
     bl_hg_ctx c = {.P = P, .omega = env->omega, .theta = th, .inner = env->inner,
                    .eta = eta, .cancel = env->cancel, .mem_max = env->mem_max,
                    .adjoint0 = env->adjoint, .warm = env->warm && env->adjoint,
-                   .keep_unconverged = 1};
+                   .keep_unconverged = 1, .sampler = env->sampler,
+                   .batch_outer = env->batch_outer, .seed = env->seed + o->iter};
     bl_hg_result r = {.grad = g, .adjoint = adj};
     st = bl_hypergrad(env->estimator, &c, &r, e);
     if (st) goto out;

@@ -116,6 +116,13 @@ typedef struct bl_outer_env {
     int warm;                   /* 1: adjoint methods start from *adjoint */
     int have_adjoint;           /* out: 1 when *adjoint was written */
     double mem_max;             /* bytes an estimator may hold; ≤ 0: no limit */
+    /* minibatch estimators (batch=): the sampler, the outer batch size and
+     * the seed; step k of the optimiser draws with seed + k (fresh batches
+     * every step) unless the spec fixes its seed.  Zero: batches, all the
+     * outer samples, 0. */
+    int sampler;
+    size_t batch_outer;
+    unsigned long seed;
 } bl_outer_env;
 
 /* One outer step.  On failure ω and θ are left exactly as they were. */

@@ -297,6 +297,12 @@ int bl_hg_draws_run(const bl_spec *s, const bl_hg_ctx *c, size_t R, const gsl_ve
         bl_err_set(e, BL_EINVAL, "draws must be ≥ 1");
         return BL_EINVAL;
     }
+    double bytes = (double)R * (double)d * sizeof(double);
+    if (!G && c->mem_max > 0 && bytes > c->mem_max) {
+        bl_err_set(e, BL_ENOMEM, "%zu draws keep %zu × %zu estimates: %.4g MB, over mem.max "
+                   "= %.4g MB", R, R, d, bytes / 1e6, c->mem_max / 1e6);
+        return BL_ENOMEM;
+    }
     double *g = G ? G : malloc(R * d * sizeof *g);
     int *status = calloc(R, sizeof *status);
     unsigned long *cnt = calloc(3 * R, sizeof *cnt);

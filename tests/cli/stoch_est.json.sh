@@ -46,4 +46,7 @@ expect_error "draws without a reference is one clear error" \
     "$QS; set mem.max 0.0001; hypergrad neumann:k=10,batch=8 draws=5"
 expect_error "draws=x is refused" "draws=x: the number of draws must be an integer" \
     "$QS; hypergrad neumann:k=10,batch=8 draws=x"
+expect_error "draws over mem.max is one clear error" \
+    "1000 draws keep 1000 × 2 estimates: 0.016 MB, over mem.max" \
+    "$QS; set mem.max 2000; hypergrad neumann:k=10,batch=8 draws=1000"
 done_testing

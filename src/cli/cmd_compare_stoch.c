@@ -119,7 +119,7 @@ static int parse_list(const char *list, bl_sopt_spec *out, size_t *n, bl_err *e)
     char buf[1024], cur[256] = "";
     *n = 0;
     if (strlen(list) >= sizeof buf) {
-        bl_err_set(e, BL_EINVAL, "compare: algorithm list too long");
+        bl_err_set(e, BL_EINVAL, "algorithm list too long");
         return BL_EINVAL;
     }
     strcpy(buf, list);
@@ -132,12 +132,12 @@ static int parse_list(const char *list, bl_sopt_spec *out, size_t *n, bl_err *e)
         }
         if (cur[0]) {
             if (*n == MAXALG) {
-                bl_err_set(e, BL_EINVAL, "compare: at most %d algorithms at once", MAXALG);
+                bl_err_set(e, BL_EINVAL, "at most %d algorithms at once", MAXALG);
                 return BL_EINVAL;
             }
             bl_err pe = {0};
             if (bl_sopt_parse(cur, &out[*n], &pe)) {
-                bl_err_set(e, BL_EINVAL, "compare: %s", pe.msg);
+                bl_err_set(e, BL_EINVAL, "%s", pe.msg);
                 return BL_EINVAL;
             }
             (*n)++;
@@ -146,7 +146,7 @@ static int parse_list(const char *list, bl_sopt_spec *out, size_t *n, bl_err *e)
         snprintf(cur, sizeof cur, "%s", p);
     }
     if (*n == 0) {
-        bl_err_set(e, BL_EINVAL, "compare: no algorithm given");
+        bl_err_set(e, BL_EINVAL, "no algorithm given");
         return BL_EINVAL;
     }
     return BL_OK;
@@ -422,7 +422,7 @@ static int parse_value(const char *key, const char *val, gridkey *g, bl_err *e)
         char *end;
         double v = strtod(val, &end);
         if (end == val || *end || !isfinite(v)) {
-            bl_err_set(e, BL_EINVAL, "compare: %s=%s is not a number or a range lo:hi:n[:log]",
+            bl_err_set(e, BL_EINVAL, "%s=%s is not a number or a range lo:hi:n[:log]",
                        key, val);
             return BL_EINVAL;
         }
@@ -433,11 +433,11 @@ static int parse_value(const char *key, const char *val, gridkey *g, bl_err *e)
     bl_range r;
     bl_err re = {0};
     if (bl_parse_range(val, key, &r, &re)) {
-        bl_err_set(e, BL_EINVAL, "compare: %s", re.msg);
+        bl_err_set(e, BL_EINVAL, "%s", re.msg);
         return BL_EINVAL;
     }
     if (r.n > sizeof g->v / sizeof *g->v) {
-        bl_err_set(e, BL_EINVAL, "compare: %s takes at most %zu values in a grid", key,
+        bl_err_set(e, BL_EINVAL, "%s takes at most %zu values in a grid", key,
                    sizeof g->v / sizeof *g->v);
         return BL_EINVAL;
     }
@@ -452,7 +452,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
     char other[64];
     stoch_heads(argv[0], &nst, &nother, other, sizeof other);
     if (nother) {
-        bl_err_set(e, BL_EINVAL, "compare: '%s' is not a stochastic outer algorithm: compare "
+        bl_err_set(e, BL_EINVAL, "'%s' is not a stochastic outer algorithm: compare "
                    "lists either estimators or stochastic algorithms (soba, saba, srba, amigo, "
                    "stocbio, f2sa, bome), not both", other);
         return BL_EINVAL;
@@ -468,7 +468,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         char word[256], *key, *val;
         snprintf(word, sizeof word, "%s", argv[i]);
         if (!bl_split_kv(word, &key, &val)) {
-            bl_err_set(e, BL_EINVAL, "compare: '%s' is not KEY=VALUE (calls=N, epochs=E, "
+            bl_err_set(e, BL_EINVAL, "'%s' is not KEY=VALUE (calls=N, epochs=E, "
                        "steps=N, seeds=N, points=N, or a parameter=RANGE)", argv[i]);
             return BL_EINVAL;
         }
@@ -479,13 +479,13 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         if (b >= 0) {
             double v = strtod(val, &end);
             if (kind >= 0) {
-                bl_err_set(e, BL_EINVAL, "compare: one budget (calls=, epochs= or steps=), "
+                bl_err_set(e, BL_EINVAL, "one budget (calls=, epochs= or steps=), "
                            "not two");
                 return BL_EINVAL;
             }
             if (end == val || *end || !(v > 0) || !isfinite(v) || v > 1e12
                 || (b != BL_SBUDGET_EPOCHS && v != floor(v))) {
-                bl_err_set(e, BL_EINVAL, "compare: %s=%s is not a budget (%s > 0%s)", key, val,
+                bl_err_set(e, BL_EINVAL, "%s=%s is not a budget (%s > 0%s)", key, val,
                            b == BL_SBUDGET_EPOCHS ? "a number" : "an integer",
                            b == BL_SBUDGET_EPOCHS ? "" : ", at most 1e12");
                 return BL_EINVAL;
@@ -496,7 +496,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
             long v = strtol(val, &end, 10);
             long max = !strcmp(key, "seeds") ? 10000 : 200, min = !strcmp(key, "seeds") ? 1 : 2;
             if (end == val || *end || v < min || v > max) {
-                bl_err_set(e, BL_EINVAL, "compare: %s=%s is not an integer in %ld..%ld", key,
+                bl_err_set(e, BL_EINVAL, "%s=%s is not an integer in %ld..%ld", key,
                            val, min, max);
                 return BL_EINVAL;
             }
@@ -506,24 +506,24 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
             int any = 0;
             for (size_t q = 0; q < nalg; q++) any |= has_param(base[q].type, key) >= 0;
             if (!any) {
-                bl_err_set(e, BL_EINVAL, "compare: no algorithm listed has a parameter '%s' "
+                bl_err_set(e, BL_EINVAL, "no algorithm listed has a parameter '%s' "
                            "(help %s)", key, base[0].type->name);
                 return BL_EINVAL;
             }
             for (size_t g = 0; g < ngrid; g++)
                 if (!strcmp(grid[g].name, key)) {
-                    bl_err_set(e, BL_EINVAL, "compare: %s given twice", key);
+                    bl_err_set(e, BL_EINVAL, "%s given twice", key);
                     return BL_EINVAL;
                 }
             if (ngrid == MAXGRID) {
-                bl_err_set(e, BL_EINVAL, "compare: at most %d parameters in a grid", MAXGRID);
+                bl_err_set(e, BL_EINVAL, "at most %d parameters in a grid", MAXGRID);
                 return BL_EINVAL;
             }
             if (parse_value(key, val, &grid[ngrid], e)) return BL_EINVAL;
             for (size_t q = 0; q < nalg; q++) {
                 int pi = has_param(base[q].type, key);
                 if (pi >= 0 && base[q].given[pi]) {
-                    bl_err_set(e, BL_EINVAL, "compare: %s's %s is in its spec and in the "
+                    bl_err_set(e, BL_EINVAL, "%s's %s is in its spec and in the "
                                "grid: give it once", base[q].type->name, key);
                     return BL_EINVAL;
                 }
@@ -532,7 +532,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     if (kind < 0) {
-        bl_err_set(e, BL_EINVAL, "compare: the algorithms need a budget: calls=N (oracle "
+        bl_err_set(e, BL_EINVAL, "the algorithms need a budget: calls=N (oracle "
                    "calls), epochs=E or steps=N");
         return BL_EINVAL;
     }
@@ -547,14 +547,14 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
             }
         nall += ncomb[q];
         if (nall > MAXCOMB) {
-            bl_err_set(e, BL_EINVAL, "compare: the grid makes more than %d specs to run; "
+            bl_err_set(e, BL_EINVAL, "the grid makes more than %d specs to run; "
                        "take fewer values", MAXCOMB);
             return BL_EINVAL;
         }
     }
     double cells = (double)nall * (double)nseeds * (double)npoints;
     if (cells * 3 * sizeof(double) > 512e6) {
-        bl_err_set(e, BL_ENOMEM, "compare: %zu specs × %zu seeds × %zu points is too much to "
+        bl_err_set(e, BL_ENOMEM, "%zu specs × %zu seeds × %zu points is too much to "
                    "keep; take fewer seeds, points or grid values", nall, nseeds, npoints);
         return BL_ENOMEM;
     }
@@ -583,7 +583,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
             }
             bl_err pe = {0};
             if (bl_sopt_parse(text, &all[k], &pe)) {
-                bl_err_set(e, st = BL_EINVAL, "compare: %s", pe.msg);
+                bl_err_set(e, st = BL_EINVAL, "%s", pe.msg);
                 break;
             }
             allalg[k++] = q;
@@ -613,7 +613,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         if (st && st != BL_EINTR) {
             char *msg = re.msg;
             if (!strncmp(msg, "compare: ", 9)) msg += 9;
-            bl_err_set(e, st, "compare: %s", msg);
+            bl_err_set(e, st, "%s", msg);
         } else if (st == BL_EINTR) {
             *e = re;
         }
@@ -635,7 +635,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         free(status);
         free(steps);
         free(c);
-        return st == BL_ENOMEM && !e->code ? (bl_err_set(e, BL_ENOMEM, "compare: out of memory"),
+        return st == BL_ENOMEM && !e->code ? (bl_err_set(e, BL_ENOMEM, "out of memory"),
                                               BL_ENOMEM) : st;
     }
     /* the summary: per algorithm the best grid point (by the median of
@@ -674,7 +674,7 @@ int bl_compare_stoch(bl_session *S, int argc, char **argv, bl_err *e)
         free(status);
         free(steps);
         bl_scmp_free(c);
-        bl_err_set(e, BL_ENOMEM, "compare: out of memory");
+        bl_err_set(e, BL_ENOMEM, "out of memory");
         return BL_ENOMEM;
     }
     size_t best[MAXALG];

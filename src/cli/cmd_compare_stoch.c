@@ -268,9 +268,10 @@ static void print_table(bl_session *S, const bl_scmp *c)
     size_t jt = tenth(c);
     bl_pad(f, "algorithm", 10);
     const char *u = c->kind == BL_SBUDGET_CALLS ? "calls" : bl_sbudget_names[c->kind];
-    snprintf(h, sizeof h, "at %.6g %s", c->cp[jt], u);
+    int dg = c->kind == BL_SBUDGET_EPOCHS ? 4 : 12;
+    snprintf(h, sizeof h, "at %.*g %s", dg, c->cp[jt], u);
     bl_pad(f, h, 30);
-    snprintf(h, sizeof h, "at %.6g %s", c->cp[c->ncp - 1], u);
+    snprintf(h, sizeof h, "at %.*g %s", dg, c->cp[c->ncp - 1], u);
     bl_pad(f, h, 30);
     fprintf(f, "%s\n", c->has_gap ? "F − F*" : "F");
     for (size_t q = 0; q < c->nalg; q++) {
@@ -350,8 +351,10 @@ static void json_out(bl_session *S, const bl_scmp *c, int runs)
         bl_json_arr_end(&j);
     }
     bl_json_bool(&j, "partial", c->partial);
-    bl_json_num(&j, "seconds", c->seconds);
-    bl_json_int(&j, "threads", c->threads);
+    if (S->set[BL_S_TIMING].num != 0) {     /* off: the same output every run */
+        bl_json_num(&j, "seconds", c->seconds);
+        bl_json_int(&j, "threads", c->threads);
+    }
     bl_json_end(&j);
 }
 

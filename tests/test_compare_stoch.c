@@ -94,7 +94,7 @@ static void test_by_hand(bl_problem *P, cvec *th0, cvec *om0, const char *text)
     size_t ncp = sizeof cp / sizeof *cp, steps = 0;
     double gn[7], F[7], gap[7];
     int st = bl_sopt_budget_run(&spec, &conf, P, th0, om0, BL_SBUDGET_CALLS, cp, ncp, gn, F,
-                                gap, &steps, NULL, &e);
+                                gap, &steps, NULL, NULL, NULL, NULL, &e);
     tap_ok(st == BL_OK, "%s: a run over 1000 calls (%s)", text, e.msg);
     /* by hand */
     bl_sopt *o = bl_sopt_alloc(&spec, &conf, P, th0, om0, &e);
@@ -156,7 +156,7 @@ static void test_threads(bl_problem *P, cvec *th0, cvec *om0)
     bl_sopt_conf c3 = conf;
     c3.seed = conf.seed + 3;
     bl_sopt_budget_run(&sp[2], &c3, P, th0, om0, BL_SBUDGET_CALLS, cp, 4, gn, F, gap, NULL,
-                       NULL, &e);
+                       NULL, NULL, NULL, NULL, &e);
     tap_ok(!memcmp(gn, a[0] + (2 * ns + 3) * 4, sizeof gn),
            "run (amigo, seed index 3) is amigo alone with seed + 3");
     int spread = 0;
@@ -194,7 +194,7 @@ static void test_grid(bl_session *S, FILE *out)
                     conf.seed = (unsigned long)s;
                     int st = bl_sopt_budget_run(&sp, &conf, P, S->theta, S->omega,
                                                 BL_SBUDGET_CALLS, cp, 1, &gn, &F, &gap, NULL,
-                                                NULL, &e);
+                                                NULL, NULL, NULL, NULL, &e);
                     fin[s] = st == BL_OK ? gn : INFINITY;
                 }
                 double m = median(fin, 3);

@@ -189,9 +189,10 @@ static void on_progress(void *arg, size_t done, size_t total)
     double now = bl_clock();
     if (now - p->last < 0.2 && done < total) return;
     p->last = now;
-    double rate = done / (now - p->t0 + 1e-9);
-    fprintf(p->S->errf, "\r  %zu/%zu runs, %.3g/s, %.0fs left ", done, total, rate,
-            (double)(total - done) / (rate > 0 ? rate : 1));
+    /* DONE and TOTAL in thousandths of a run */
+    double rate = (double)done / 1000 / (now - p->t0 + 1e-9);
+    fprintf(p->S->errf, "\r  %.1f/%zu runs, %.3g/s, %.0fs left ", (double)done / 1000,
+            total / 1000, rate, (double)(total - done) / 1000 / (rate > 0 ? rate : 1));
     fflush(p->S->errf);
 }
 

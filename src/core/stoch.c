@@ -782,7 +782,8 @@ static double spent(const bl_sopt *o, bl_sbudget kind)
 int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_problem *P,
                        cvec *theta0, cvec *omega0, bl_sbudget kind, const double *cp,
                        size_t ncp, double *gnorm, double *F, double *gap, size_t *steps,
-                       bl_cancel_t *cancel, bl_err *e)
+                       bl_cancel_t *cancel, double *frac, void (*tick)(void *), void *targ,
+                       bl_err *e)
 {
     if (steps) *steps = 0;
     if (!P->type->theta_star || !P->type->hypergrad) {
@@ -828,6 +829,11 @@ int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
         gsl_vector_memcpy(prev, o->x);
         have = 0;
         o->nrow = 0;                 /* the rows are not kept */
+        if (frac) {
+#pragma omp atomic write
+            *frac = ncp ? fmin(1, q / cp[ncp - 1]) : 1;
+        }
+        if (tick) tick(targ);
     }
     if (st == BL_EDIVERGE)
         for (; j < ncp; j++) F[j] = gnorm[j] = gap[j] = INFINITY;
@@ -842,6 +848,40 @@ int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+static int thread_zero(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num() == 0;
+#else
+    return 1;
+#endif
+}
+
+/* the master thread's progress: the shares of the budgets spent */
+typedef struct cmp_tick {
+    double *frac;
+    size_t n;
+    double last;
+    void (*progress)(void *, size_t, size_t);
+    void *parg;
+} cmp_tick;
+
+static void on_tick(void *arg)
+{
+    cmp_tick *t = arg;
+    double now = bl_clock();
+    if (now - t->last < 0.2) return;
+    t->last = now;
+    double sum = 0;
+    for (size_t r = 0; r < t->n; r++) {
+        double v;
+#pragma omp atomic read
+        v = t->frac[r];
+        sum += v;
+    }
+    t->progress(t->parg, (size_t)(sum * 1000), t->n * 1000);
+}
 
 int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt_conf *conf,
                          size_t nseeds, bl_problem *P, cvec *theta0, cvec *omega0,
@@ -869,6 +909,12 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
         for (size_t j = 0; j < ncp; j++) gnorm[r * ncp + j] = F[r * ncp + j] = gap[r * ncp + j] = NAN;
     }
     int fail = 0;
+    double *frac = calloc(n ? n : 1, sizeof *frac);
+    if (!frac) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    cmp_tick tk = {frac, n, bl_clock(), progress, parg};
 #ifdef _OPENMP
     int nt = threads > 0 ? threads : omp_get_num_procs();
 #else
@@ -895,7 +941,8 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
             bl_err mine = {0};
             int st = bl_sopt_budget_run(&specs[q], &c, Q, theta0, omega0, kind, cp, ncp,
                                         gnorm + r * ncp, F + r * ncp, gap + r * ncp, &steps[r],
-                                        cancel, &mine);
+                                        cancel, &frac[r],
+                                        progress && thread_zero() ? on_tick : NULL, &tk, &mine);
             if (st != BL_OK && st != BL_EDIVERGE && st != BL_EINTR) {
 #pragma omp critical(bl_sopt_compare_err)
                 if (!fail) {
@@ -905,17 +952,13 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
             }
             status[r] = st;
             if (st == BL_EINTR) continue;
-            size_t now;
-#pragma omp atomic capture
-            now = ++ndone;
-#ifdef _OPENMP
-            if (progress && omp_get_thread_num() == 0) progress(parg, now, n);
-#else
-            if (progress) progress(parg, now, n);
-#endif
+#pragma omp atomic
+            ndone++;
         }
         bl_problem_free(Q);
     }
+    free(frac);
+    if (progress && !fail && !(cancel && *cancel)) progress(parg, n * 1000, n * 1000);
     if (fail) {
         if (!e || !e->code) bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies "
                                        "of the problem");

@@ -206,18 +206,23 @@ extern const char *const bl_sbudget_names[];    /* "calls", "epochs", "steps", N
  * taken.  Needs the problem's closed forms θ*(ω) and ∇F (BL_EUNSUPPORTED
  * otherwise).  A run that diverges stops: its later checkpoints get
  * INFINITY, and it returns BL_EDIVERGE with E.  BL_EINTR once *CANCEL is
- * set (polled every step). */
+ * set (polled every step).  FRAC (may be NULL) gets the share of the
+ * budget spent after every step, and TICK (may be NULL) is called then
+ * with TARG. */
 int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_problem *P,
                        cvec *theta0, cvec *omega0, bl_sbudget kind, const double *cp,
                        size_t ncp, double *gnorm, double *F, double *gap, size_t *steps,
-                       bl_cancel_t *cancel, bl_err *e);
+                       bl_cancel_t *cancel, double *frac, void (*tick)(void *), void *targ,
+                       bl_err *e);
 
 /* NSPECS algorithms × NSEEDS seeds (CONF->seed + s for seed s), each run by
  * bl_sopt_budget_run on the threads ('threads'; 0: all), on clones of P.
  * Run r = q·NSEEDS + s writes GNORM, F and GAP [r·NCP, (r+1)·NCP) and
  * STATUS[r] (BL_OK, BL_EDIVERGE, or BL_EINTR for a run not done) and
  * STEPS[r].  The numbers do not depend on the thread count.  PROGRESS
- * (may be NULL) is called from the master thread with runs done/total.
+ * (may be NULL) is called from the master thread, at most 5 times a
+ * second, with the work done and in all in thousandths of a run (the
+ * share of each run's budget spent).
  * Returns BL_OK (divergences included: see STATUS), BL_EINTR, or the
  * first error that stops every run (E; no minibatch oracles, no closed
  * forms, out of memory). */

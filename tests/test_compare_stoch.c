@@ -248,6 +248,26 @@ static void test_grid(bl_session *S, FILE *out)
     free(buf);
 }
 
+/* tab completion: the algorithms first, then the budget keys and the
+ * listed algorithms' parameters */
+static void test_complete(bl_session *S)
+{
+    char w0[] = "compare", w1[] = "soba,stocbio";
+    char *words[] = {w0, w1};
+    int first = 0, calls = 0, seeds = 0, shia = 0, step = 0;
+    const char *c;
+    for (size_t i = 0; (c = bl_complete(S, words, 1, i)) != NULL && i < 1000; i++)
+        if (i == 0) first = !strcmp(c, "soba");
+    for (size_t i = 0; (c = bl_complete(S, words, 2, i)) != NULL && i < 1000; i++) {
+        calls += !strcmp(c, "calls=");
+        seeds += !strcmp(c, "seeds=");
+        shia += !strcmp(c, "n_shia_steps=");
+        step += !strcmp(c, "step_size=");
+    }
+    tap_ok(first && calls == 1 && seeds == 1 && shia == 1 && step == 1,
+           "completion: soba first, then calls=, seeds= and the parameters once each");
+}
+
 int main(void)
 {
     bl_init();
@@ -271,6 +291,7 @@ int main(void)
         test_threads(P, S->theta, S->omega);
         test_grid(S, out);
     }
+    test_complete(S);
     bl_session_free(S);
     return tap_done();
 }

@@ -945,9 +945,15 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
                                         progress && thread_zero() ? on_tick : NULL, &tk, &mine);
             if (st != BL_OK && st != BL_EDIVERGE && st != BL_EINTR) {
 #pragma omp critical(bl_sopt_compare_err)
-                if (!fail) {
-                    fail = 1;
-                    if (e) *e = mine;
+                {
+                    int was;
+#pragma omp atomic read
+                    was = fail;
+                    if (!was) {
+                        if (e) *e = mine;
+#pragma omp atomic write
+                        fail = 1;
+                    }
                 }
             }
             status[r] = st;

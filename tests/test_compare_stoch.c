@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_sort.h>
@@ -246,6 +247,47 @@ static void test_grid(bl_session *S, FILE *out)
     tap_ok(line && strstr(line, "\"grid\":[") && strstr(line, "\"grad_norm_q90\":["),
            "the JSON has the grid and the bands");
     free(buf);
+    /* the CSV: each row's median and 10-90% band against the seeds' values
+     * in the same row, computed here */
+    char path[] = "/tmp/test_compare_stochXXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "export compare %s", path);
+    st = bl_execute_line(S, cmd);
+    FILE *f = fd >= 0 ? fopen(path, "r") : NULL;
+    char row[8192];
+    size_t rows = 0, good = 0;
+    while (f && fgets(row, sizeof row, f)) {
+        if (!strncmp(row, "algorithm,", 10)) continue;
+        char *p = strchr(row, '"');
+        p = p ? strchr(p + 1, '"') : NULL;         /* past the quoted spec */
+        if (!p) break;
+        double v[16];
+        size_t n = 0;
+        for (char *t = p + 2; n < 16 && *t;) {
+            char *end;
+            v[n++] = strtod(t, &end);
+            t = *end == ',' ? end + 1 : end;
+            if (*end != ',') break;
+        }
+        rows++;
+        /* budget, median, q10, q90, F median, gap median, 3 seeds */
+        if (n != 9) continue;
+        double sorted[3] = {v[6], v[7], v[8]};
+        gsl_sort(sorted, 1, 3);
+        /* GSL interpolates as (1 − δ)a + δb, bilab as a + δ(b − a): equal
+         * to round-off */
+        double q10 = gsl_stats_quantile_from_sorted_data(sorted, 1, 3, 0.1);
+        double q90 = gsl_stats_quantile_from_sorted_data(sorted, 1, 3, 0.9);
+        good += v[1] == median(v + 6, 3) && fabs(v[2] - q10) <= 1e-14 * fabs(q10)
+                && fabs(v[3] - q90) <= 1e-14 * fabs(q90);
+    }
+    if (f) fclose(f);
+    unlink(path);
+    tap_ok(st == BL_OK && rows == 2 * 29 && good == rows,
+           "export compare FILE.csv: %zu rows (2 algorithms × 29 checkpoints), %zu with the "
+           "median and band of their seeds' values", rows, good);
 }
 
 /* tab completion: the algorithms first, then the budget keys and the

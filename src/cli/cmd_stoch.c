@@ -232,7 +232,8 @@ int bl_stoch_help(bl_session *S, const char *topic)
                 "between steps; step t (from 0) uses c/(t+1)^a.  Settings: batch.inner,\n"
                 "batch.outer (0: batch_size), sampler (batches|shuffle|uniform), seed.\n"
                 "Each step prints F, ‖∇F‖ and F − F* where the problem has closed forms,\n"
-                "the oracle calls and the epochs (inner samples drawn / n_inner).\n\n");
+                "the oracle calls and the epochs (inner samples drawn / n_inner).\n"
+                "compare ALG,ALG,... calls=N seeds=N runs several over seeds (help compare).\n\n");
         for (size_t k = 0; bl_sopt_types[k]; k++) help_one(f, bl_sopt_types[k]);
         return 1;
     }

@@ -16,6 +16,7 @@
 #include "figure.h"
 #include "fileio.h"
 #include "plot.h"
+#include "stoch_cli.h"
 #include "surface.h"
 
 /* ---- shared helpers ---- */
@@ -829,6 +830,7 @@ static int compare_search(bl_session *S, int argc, char **argv, bl_err *e)
 static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
 {
     if (strcmp(argv[0], "search") == 0) return compare_search(S, argc - 1, argv + 1, e);
+    if (bl_compare_stoch_is(argv[0])) return bl_compare_stoch(S, argc, argv, e);
     bl_spec specs[BL_SURF_MAXSPECS];
     size_t nspecs = 0;
     if (parse_spec_list(argv[0], specs, BL_SURF_MAXSPECS, &nspecs, e)) return BL_EINVAL;
@@ -916,8 +918,10 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
 const bl_command bl_cmd_compare = {
     .name = "compare",
     .usage = "compare SPEC,SPEC,... PARAM=RANGE | compare SPEC,... AXIS=RANGE [AXIS=RANGE] | "
-             "compare search AXIS=RANGE [AXIS=RANGE]",
-    .summary = "estimator errors as a budget grows, or across a grid of ω, in parallel",
+             "compare search AXIS=RANGE [AXIS=RANGE] | "
+             "compare ALG,ALG,... calls=N|epochs=E|steps=N [seeds=N] [points=N] [PAR=RANGE ...]",
+    .summary = "estimator errors as a budget grows or across ω; stochastic algorithms over "
+               "seeds; in parallel",
     .help =
         "compare cg,neumann k=1:200:30:log\n"
         "    each estimator's relative error against the reference (exact, or fd)\n"
@@ -932,15 +936,27 @@ const bl_command bl_cmd_compare = {
         "    grid search against gradient-based tuning (outer.opt, outer.estimator,\n"
         "    from the current ω, on copies): the inner solves, H-products and seconds\n"
         "    each needs to reach F within 1% of the best grid value.\n"
-        "The first two run in parallel ('threads'), with progress and Ctrl-C as surface;\n"
-        "'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
+        "compare soba,saba,srba,amigo,stocbio,f2sa,bome calls=20000 seeds=10\n"
+        "    stochastic outer algorithms (help stochastic), each from the current θ\n"
+        "    and ω (v = 0) on copies of the problem, for a budget of oracle calls\n"
+        "    (or epochs=E, steps=N), over seeds=N seeds (seed, seed+1, ...; default\n"
+        "    1); batch.inner, batch.outer and sampler as for step outer.  ‖∇F‖ (and\n"
+        "    F − F*) at points=30 checkpoints log-spaced up to the budget, each the\n"
+        "    last iterate within it: the median and 10-90% band over the seeds in a\n"
+        "    table and a log plot.  PAR=lo:hi:n[:log] (step_size, outer_ratio, any\n"
+        "    parameter) runs every combination for each algorithm that has PAR and\n"
+        "    keeps the best by the median final ‖∇F‖, saying which won.  Needs\n"
+        "    closed-form ∇F: quadsum, ridge, ridge-multi.  The runs spread over\n"
+        "    'threads'; the numbers do not depend on their count.\n"
+        "All but search run in parallel ('threads'), with progress and Ctrl-C as\n"
+        "surface; 'plot compare' redraws, 'export compare FILE' writes the numbers.\n"
         "In a list, a piece with '=' and no ':' continues the previous spec:\n"
         "cg:k=5,tol=1e-3,neumann is two estimators.\n"
         "Inner solves that stop short of inner.tol are flagged as in surface: '!',\n"
         "one warning line, and JSON converged (per point or row) and inner_failures.",
-    .minargs = 2, .maxargs = 3,
+    .minargs = 2, .maxargs = 12,
     .exec = exec_compare,
-    .complete = bl_complete_specs,
+    .complete = bl_complete_compare,
 };
 
 /* ---- plot ---- */
@@ -982,6 +998,7 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
     } else if (k == 1) {
         if (S->last_compare == 1 && S->cgrid) draw_compare_grid(S, S->cgrid, &tg);
         else if (S->last_compare == 2 && S->budget) draw_budget(S, S->budget, &tg);
+        else if (S->last_compare == 3 && S->scmp) tg.st = bl_compare_stoch_draw(S, tg.path, e);
         else {
             bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
             return BL_EINVAL;
@@ -1024,7 +1041,8 @@ const bl_command bl_cmd_plot = {
     .summary = "draw the last surface, comparison or the outer trace, or write a figure",
     .help =
         "plot surface   the last surface again (after a run, with the new trace)\n"
-        "plot compare   the last comparison\n"
+        "plot compare   the last comparison (stochastic algorithms: median lines,\n"
+        "               the 10-90% band as bars, shaded in a figure)\n"
         "plot trace     F and ‖∇F‖ over the outer iterations\n"
         "Braille and half blocks with 256 colours where the terminal has them\n"
         "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.\n"
@@ -1077,7 +1095,9 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
         bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
         return BL_EINVAL;
     }
-    if (what == 1 && !(S->last_compare == 1 ? S->cgrid != NULL : S->last_compare == 2 && S->budget)) {
+    if (what == 1 && !(S->last_compare == 1   ? S->cgrid != NULL
+                       : S->last_compare == 2 ? S->budget != NULL
+                                              : S->last_compare == 3 && S->scmp)) {
         bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
         return BL_EINVAL;
     }
@@ -1091,12 +1111,14 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
         S->out = f;
         if (what == 0) json_surface(S, S->surf, "surface");
         else if (S->last_compare == 1) json_surface(S, S->cgrid, "compare");
+        else if (S->last_compare == 3) bl_compare_stoch_export(S, f, 1);
         else json_budget(S, S->budget);
         S->out = keep;
         st = ferror(f) ? BL_EIO : BL_OK;
     } else {
         st = what == 0 ? write_surface_csv(S->surf, f)
              : S->last_compare == 1 ? write_surface_csv(S->cgrid, f)
+             : S->last_compare == 3 ? bl_compare_stoch_export(S, f, 0)
                                     : write_budget_csv(S->budget, f);
     }
     (void)st;          /* a failed write shows in the stream: commit says why */

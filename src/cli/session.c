@@ -11,6 +11,7 @@
 #include "expr.h"
 #include "surface.h"
 #include "stoch.h"
+#include "stoch_cli.h"
 
 bl_session *bl_session_new(FILE *out, FILE *errf, bl_cancel_t *cancel)
 {
@@ -39,6 +40,7 @@ void bl_session_free(bl_session *S)
     free(S->cgrid);
     bl_budget_release(S->budget);
     free(S->budget);
+    bl_scmp_free(S->scmp);
     bl_problem_free(S->P);
     bl_expr_def_free(S->def);
     bl_dataset_free(S->data);
@@ -242,6 +244,8 @@ static int install(bl_session *S, bl_problem *P, int keep_omega)
     bl_budget_release(S->budget);
     free(S->budget);
     S->budget = NULL;
+    bl_scmp_free(S->scmp);
+    S->scmp = NULL;
     S->last_compare = 0;
     bl_problem_free(S->P);
     gsl_vector_free(S->omega);

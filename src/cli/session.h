@@ -50,7 +50,9 @@ typedef struct bl_session {
     struct bl_surface *surf;     /* the last surface */
     struct bl_surface *cgrid;    /* the last compare over ω */
     struct bl_budget *budget;    /* the last compare over a budget */
-    int last_compare;            /* 1: over ω (surf), 2: over a budget */
+    int last_compare;            /* 1: over ω (surf), 2: over a budget,
+                                    3: stochastic algorithms (scmp) */
+    struct bl_scmp *scmp;        /* the last compare of stochastic algorithms */
     struct bl_sopt *sopt;        /* the stochastic outer algorithm (stoch_cli.h), or NULL */
     unsigned long sopt_gen;      /* the generation after its last step */
     double *words;               /* numbers of a saved iterator state, gathered

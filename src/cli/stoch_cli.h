@@ -31,4 +31,17 @@ int bl_stoch_help(struct bl_session *S, const char *topic);
 /* Frees the session's algorithm (outer.opt changed). */
 void bl_stoch_drop(struct bl_session *S);
 
+/* compare of stochastic outer algorithms (cmd_compare_stoch.c): whether
+ * the list LIST (compare's first word) names one; the command; the last
+ * comparison drawn (PATH NULL: the terminal, else a figure) and written
+ * (CSV, or JSON with every seed's numbers); freeing it. */
+struct bl_scmp;
+int bl_compare_stoch_is(const char *list);
+int bl_compare_stoch(struct bl_session *S, int argc, char **argv, bl_err *e);
+int bl_compare_stoch_draw(struct bl_session *S, const char *path, bl_err *e);
+int bl_compare_stoch_export(struct bl_session *S, FILE *f, int json);
+void bl_scmp_free(struct bl_scmp *c);
+/* compare's completion (command.h's bl_complete_fn) */
+const char *bl_complete_compare(struct bl_session *S, int argi, char **w, size_t i);
+
 #endif

@@ -745,3 +745,256 @@ int bl_sopt_step(bl_sopt *o, bl_err *e)
     }
     return BL_OK;
 }
+
+/* ============================ runs over a budget ============================ */
+
+const char *const bl_sbudget_names[] = {"calls", "epochs", "steps", NULL};
+
+/* F(ω), ‖∇F(ω)‖ and F − F* from the closed forms (counts nothing) */
+static int measure_at(bl_sopt *o, cvec *x, gsl_vector *ts, gsl_vector *g, double *F,
+                      double *gn, double *gap)
+{
+    bl_problem *P = o->P;
+    unsigned long c[4] = {P->n_hvp, P->n_cvp, P->n_grad, P->n_eval};
+    int st = P->type->theta_star(P, x, ts);
+    if (st == BL_OK) st = P->type->hypergrad(P, x, g);
+    if (st == BL_OK) {
+        *F = P->type->L(P, ts, x);
+        *gn = gsl_blas_dnrm2(g);
+        *gap = *F - o->Fstar;
+    } else {
+        *F = *gn = *gap = NAN;
+    }
+    P->n_hvp = c[0];
+    P->n_cvp = c[1];
+    P->n_grad = c[2];
+    P->n_eval = c[3];
+    return st;
+}
+
+static double spent(const bl_sopt *o, bl_sbudget kind)
+{
+    return kind == BL_SBUDGET_CALLS ? (double)o->oracles
+           : kind == BL_SBUDGET_EPOCHS ? (double)o->sin->drawn / (double)o->n_in
+                                       : (double)o->t;
+}
+
+int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_problem *P,
+                       cvec *theta0, cvec *omega0, bl_sbudget kind, const double *cp,
+                       size_t ncp, double *gnorm, double *F, double *gap, size_t *steps,
+                       bl_cancel_t *cancel, double *frac, void (*tick)(void *), void *targ,
+                       bl_err *e)
+{
+    if (steps) *steps = 0;
+    if (!P->type->theta_star || !P->type->hypergrad) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s has no closed-form θ*(ω) and ∇F to measure the "
+                   "runs with (quadsum, ridge, ridge-multi have them)", P->type->name);
+        return BL_EUNSUPPORTED;
+    }
+    bl_sopt *o = bl_sopt_alloc(spec, conf, P, theta0, omega0, e);
+    if (!o) return e && e->code ? e->code : BL_ENOMEM;
+    o->measure = 0;
+    gsl_vector *prev = gsl_vector_alloc(o->d), *ts = gsl_vector_alloc(o->p);
+    gsl_vector *g = gsl_vector_alloc(o->d);
+    if (!prev || !ts || !g) {
+        gsl_vector_free(prev);
+        gsl_vector_free(ts);
+        gsl_vector_free(g);
+        bl_sopt_free(o);
+        bl_err_set(e, BL_ENOMEM, "out of memory for a run of %s", spec->type->name);
+        return BL_ENOMEM;
+    }
+    gsl_vector_memcpy(prev, o->x);
+    int st = BL_OK, have = 0;        /* have: the measures of PREV are in m[] */
+    double m[3] = {NAN, NAN, NAN};
+    size_t j = 0;
+    while (j < ncp) {
+        if (cancel && *cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            break;
+        }
+        st = bl_sopt_step(o, e);
+        if (st) break;
+        double q = spent(o, kind);
+        while (j < ncp && cp[j] < q) {
+            if (!have) {
+                measure_at(o, prev, ts, g, &m[0], &m[1], &m[2]);
+                have = 1;
+            }
+            F[j] = m[0];
+            gnorm[j] = m[1];
+            gap[j] = m[2];
+            j++;
+        }
+        gsl_vector_memcpy(prev, o->x);
+        have = 0;
+        o->nrow = 0;                 /* the rows are not kept */
+        if (frac) {
+#pragma omp atomic write
+            *frac = ncp ? fmin(1, q / cp[ncp - 1]) : 1;
+        }
+        if (tick) tick(targ);
+    }
+    if (st == BL_EDIVERGE)
+        for (; j < ncp; j++) F[j] = gnorm[j] = gap[j] = INFINITY;
+    if (steps) *steps = o->t;
+    gsl_vector_free(prev);
+    gsl_vector_free(ts);
+    gsl_vector_free(g);
+    bl_sopt_free(o);
+    return st;
+}
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int thread_zero(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num() == 0;
+#else
+    return 1;
+#endif
+}
+
+/* the master thread's progress: the shares of the budgets spent */
+typedef struct cmp_tick {
+    double *frac;
+    size_t n;
+    double last;
+    void (*progress)(void *, size_t, size_t);
+    void *parg;
+} cmp_tick;
+
+static void on_tick(void *arg)
+{
+    cmp_tick *t = arg;
+    double now = bl_clock();
+    if (now - t->last < 0.2) return;
+    t->last = now;
+    double sum = 0;
+    for (size_t r = 0; r < t->n; r++) {
+        double v;
+#pragma omp atomic read
+        v = t->frac[r];
+        sum += v;
+    }
+    t->progress(t->parg, (size_t)(sum * 1000), t->n * 1000);
+}
+
+int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt_conf *conf,
+                         size_t nseeds, bl_problem *P, cvec *theta0, cvec *omega0,
+                         bl_sbudget kind, const double *cp, size_t ncp, int threads,
+                         double *gnorm, double *F, double *gap, int *status, size_t *steps,
+                         bl_cancel_t *cancel, void (*progress)(void *, size_t, size_t),
+                         void *parg, bl_err *e)
+{
+    size_t n = nspecs * nseeds, ndone = 0;
+    /* what stops every run is found before any starts: one run's setup
+     * on the session's problem (samplers, memories, checks) */
+    for (size_t q = 0; q < nspecs; q++) {
+        bl_sopt *o = bl_sopt_alloc(&specs[q], conf, P, theta0, omega0, e);
+        if (!o) return e && e->code ? e->code : BL_ENOMEM;
+        bl_sopt_free(o);
+    }
+    if (!P->type->theta_star || !P->type->hypergrad) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s has no closed-form θ*(ω) and ∇F to measure the "
+                   "runs with (quadsum, ridge, ridge-multi have them)", P->type->name);
+        return BL_EUNSUPPORTED;
+    }
+    for (size_t r = 0; r < n; r++) {
+        status[r] = BL_EINTR;
+        steps[r] = 0;
+        for (size_t j = 0; j < ncp; j++) gnorm[r * ncp + j] = F[r * ncp + j] = gap[r * ncp + j] = NAN;
+    }
+    int fail = 0;
+    double *frac = calloc(n ? n : 1, sizeof *frac);
+    if (!frac) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    cmp_tick tk = {frac, n, bl_clock(), progress, parg};
+#ifdef _OPENMP
+    int nt = threads > 0 ? threads : omp_get_num_procs();
+#else
+    int nt = 1;
+    (void)threads;
+#endif
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+        bl_problem *Q = bl_problem_clone(P);
+        if (!Q) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < (long)n; k++) {
+            int stop;
+#pragma omp atomic read
+            stop = fail;
+            if (stop || (cancel && *cancel)) continue;
+            size_t r = (size_t)k, q = r / nseeds, s = r % nseeds;
+            bl_sopt_conf c = *conf;
+            c.seed = conf->seed + s;
+            bl_err mine = {0};
+            int st = bl_sopt_budget_run(&specs[q], &c, Q, theta0, omega0, kind, cp, ncp,
+                                        gnorm + r * ncp, F + r * ncp, gap + r * ncp, &steps[r],
+                                        cancel, &frac[r],
+                                        progress && thread_zero() ? on_tick : NULL, &tk, &mine);
+            if (st != BL_OK && st != BL_EDIVERGE && st != BL_EINTR) {
+#pragma omp critical(bl_sopt_compare_err)
+                {
+                    int was;
+#pragma omp atomic read
+                    was = fail;
+                    if (!was) {
+                        if (e) *e = mine;
+#pragma omp atomic write
+                        fail = 1;
+                    }
+                }
+            }
+            status[r] = st;
+            if (st == BL_EINTR) continue;
+#pragma omp atomic
+            ndone++;
+        }
+        bl_problem_free(Q);
+    }
+    free(frac);
+    if (progress && !fail && !(cancel && *cancel)) progress(parg, n * 1000, n * 1000);
+    if (fail) {
+        if (!e || !e->code) bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies "
+                                       "of the problem");
+        return e && e->code ? e->code : BL_ENOMEM;
+    }
+    if (cancel && *cancel) {
+        bl_err_set(e, BL_EINTR, "interrupted: %zu of %zu runs done", ndone, n);
+        return BL_EINTR;
+    }
+    return BL_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bl_quantile(const double *x, size_t n, double q, double *work)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) work[m++] = x[i];
+    if (m == 0) return NAN;
+    qsort(work, m, sizeof *work, cmp_double);
+    double h = (double)(m - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo >= m - 1) return work[m - 1];
+    double f = h - (double)lo;
+    if (f == 0) return work[lo];
+    if (isinf(work[lo + 1]) || isinf(work[lo])) return work[lo + 1] > work[lo] ? work[lo + 1] : work[lo];
+    return work[lo] + f * (work[lo + 1] - work[lo]);
+}

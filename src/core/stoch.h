@@ -188,4 +188,55 @@ int bl_sopt_step(bl_sopt *o, bl_err *e);
 /* Measures a row at the current iterate (counts nothing). */
 void bl_sopt_measure(bl_sopt *o, bl_sopt_row *r);
 
+/* ---- runs over a budget, for compare (several algorithms × seeds) ---- */
+typedef enum {
+    BL_SBUDGET_CALLS = 0,       /* oracle calls (bl_sopt.oracles) */
+    BL_SBUDGET_EPOCHS,          /* inner samples drawn / n_inner */
+    BL_SBUDGET_STEPS            /* steps of the algorithm */
+} bl_sbudget;
+
+extern const char *const bl_sbudget_names[];    /* "calls", "epochs", "steps", NULL */
+
+/* One run of SPEC with CONF from θ0, ω0 (v = 0) on P, which it steps (a
+ * clone per thread), until its budget of kind KIND passes the last of the
+ * NCP increasing checkpoints CP.  At each checkpoint c, the measures at the
+ * last iterate whose budget is ≤ c (the start, budget 0, before the first
+ * step) go into GNORM[j] (‖∇F(ω)‖), F[j] (F(ω) = L(θ*(ω), ω)) and GAP[j]
+ * (F − F*, NAN when F* is unknown); STEPS (may be NULL) gets the steps
+ * taken.  Needs the problem's closed forms θ*(ω) and ∇F (BL_EUNSUPPORTED
+ * otherwise).  A run that diverges stops: its later checkpoints get
+ * INFINITY, and it returns BL_EDIVERGE with E.  BL_EINTR once *CANCEL is
+ * set (polled every step).  FRAC (may be NULL) gets the share of the
+ * budget spent after every step, and TICK (may be NULL) is called then
+ * with TARG. */
+int bl_sopt_budget_run(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_problem *P,
+                       cvec *theta0, cvec *omega0, bl_sbudget kind, const double *cp,
+                       size_t ncp, double *gnorm, double *F, double *gap, size_t *steps,
+                       bl_cancel_t *cancel, double *frac, void (*tick)(void *), void *targ,
+                       bl_err *e);
+
+/* NSPECS algorithms × NSEEDS seeds (CONF->seed + s for seed s), each run by
+ * bl_sopt_budget_run on the threads ('threads'; 0: all), on clones of P.
+ * Run r = q·NSEEDS + s writes GNORM, F and GAP [r·NCP, (r+1)·NCP) and
+ * STATUS[r] (BL_OK, BL_EDIVERGE, or BL_EINTR for a run not done) and
+ * STEPS[r].  The numbers do not depend on the thread count.  PROGRESS
+ * (may be NULL) is called from the master thread, at most 5 times a
+ * second, with the work done and in all in thousandths of a run (the
+ * share of each run's budget spent).
+ * Returns BL_OK (divergences included: see STATUS), BL_EINTR, or the
+ * first error that stops every run (E; no minibatch oracles, no closed
+ * forms, out of memory). */
+int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt_conf *conf,
+                         size_t nseeds, bl_problem *P, cvec *theta0, cvec *omega0,
+                         bl_sbudget kind, const double *cp, size_t ncp, int threads,
+                         double *gnorm, double *F, double *gap, int *status, size_t *steps,
+                         bl_cancel_t *cancel, void (*progress)(void *, size_t, size_t),
+                         void *parg, bl_err *e);
+
+/* The Q-quantile (0 ≤ Q ≤ 1) of the N values X by linear interpolation
+ * between order statistics (h = (N − 1)Q; NumPy's default), NaNs left
+ * out (NAN when none is left); +INFINITY counts as the largest value.
+ * WORK holds N doubles. */
+double bl_quantile(const double *x, size_t n, double q, double *work);
+
 #endif

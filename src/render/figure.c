@@ -188,6 +188,13 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
                 f.y0 = fmin(f.y0, y);
                 f.y1 = fmax(f.y1, y);
             }
+    for (size_t k = 0; o->band_lo && o->band_hi && k < ns; k++)
+        for (size_t i = 0; o->band_lo[k] && o->band_hi[k] && i < s[k].n; i++) {
+            double a = o->band_lo[k][i], b = o->band_hi[k][i];
+            if (!ok(&f, s[k].x[i], a) || !ok(&f, s[k].x[i], b)) continue;
+            f.y0 = fmin(f.y0, f.logy ? log10(a) : a);
+            f.y1 = fmax(f.y1, f.logy ? log10(b) : b);
+        }
     if (!(f.x0 <= f.x1)) {
         bl_err_set(e, BL_EINVAL, "nothing to plot");
         return BL_EINVAL;
@@ -207,6 +214,23 @@ int bl_figure_lines(const char *path, const bl_plot_opts *o, const bl_series *s,
     cairo_save(cr);
     cairo_rectangle(cr, f.ox, f.oy, f.pw, f.ph);
     cairo_clip(cr);
+    /* bands first, translucent, under every line: a polygon along the
+     * upper edge and back along the lower one, per run of usable points */
+    for (size_t k = 0; o->band_lo && o->band_hi && k < ns; k++) {
+        const double *lo = o->band_lo[k], *hi = o->band_hi[k], *c = palette[k % 8];
+        if (!lo || !hi) continue;
+        cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.18);
+        for (size_t i = 0; i < s[k].n;) {
+            if (!ok(&f, s[k].x[i], lo[i]) || !ok(&f, s[k].x[i], hi[i])) { i++; continue; }
+            size_t a = i;
+            while (i < s[k].n && ok(&f, s[k].x[i], lo[i]) && ok(&f, s[k].x[i], hi[i])) i++;
+            cairo_move_to(cr, fx(&f, s[k].x[a]), fy(&f, hi[a]));
+            for (size_t t = a + 1; t < i; t++) cairo_line_to(cr, fx(&f, s[k].x[t]), fy(&f, hi[t]));
+            for (size_t t = i; t-- > a;) cairo_line_to(cr, fx(&f, s[k].x[t]), fy(&f, lo[t]));
+            cairo_close_path(cr);
+            cairo_fill(cr);
+        }
+    }
     cairo_set_line_width(cr, 1.8);
     for (size_t k = 0; k < ns; k++) {
         const double *c = palette[k % 8];

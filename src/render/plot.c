@@ -176,6 +176,13 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
                 xmin = fmin(xmin, tx(cv, s[k].x[i]));
                 xmax = fmax(xmax, tx(cv, s[k].x[i]));
             }
+            if (o->band_lo && o->band_hi && o->band_lo[k] && o->band_hi[k]) {
+                double a = o->band_lo[k][i], b = o->band_hi[k][i];
+                if (usable(cv, s[k].x[i], a) && usable(cv, s[k].x[i], b)) {
+                    ymin = fmin(ymin, ty(cv, a));
+                    ymax = fmax(ymax, ty(cv, b));
+                }
+            }
             if (!usable(cv, s[k].x[i], s[k].y[i])) continue;
             ymin = fmin(ymin, ty(cv, s[k].y[i]));
             ymax = fmax(ymax, ty(cv, s[k].y[i]));
@@ -202,6 +209,15 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
             px = s[k].x[i];
             py = s[k].y[i];
             have = 1;
+        }
+    }
+    /* bands: a vertical bar at every NS-th point, staggered by series */
+    for (size_t k = 0; o->band_lo && o->band_hi && k < ns; k++) {
+        if (!o->band_lo[k] || !o->band_hi[k]) continue;
+        for (size_t i = k % ns; i < s[k].n; i += ns) {
+            double a = o->band_lo[k][i], b = o->band_hi[k][i];
+            if (usable(cv, s[k].x[i], a) && usable(cv, s[k].x[i], b))
+                segment(cv, s[k].x[i], a, s[k].x[i], b, (int)k);
         }
     }
     for (size_t m = 0; m < nmarks; m++) {
@@ -234,6 +250,8 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     if (o->xlabel || o->ylabel)
         fprintf(f, "%10s  x: %s%s   y: %s%s\n", "", o->xlabel ? o->xlabel : "",
                 o->logx ? " (log)" : "", o->ylabel ? o->ylabel : "", o->logy ? " (log)" : "");
+    if (o->band_lo && o->band_hi)
+        fprintf(f, "%10s  bars: the band (10-90%%) at staggered points\n", "");
     if (ns > 1)
         for (size_t k = 0; k < ns; k++) {
             fprintf(f, "%10s  ", "");

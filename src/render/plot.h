@@ -14,6 +14,10 @@ typedef struct bl_plot_opts {
     int logx, logy;
     const char *title, *xlabel, *ylabel;
     const char *note;         /* a legend line under the plot (the alert marks), or NULL */
+    /* per series, a band around its line (the 10–90% over seeds) at the
+     * same abscissae, or NULL: shaded in figures, vertical bars at
+     * staggered points in the terminal */
+    const double *const *band_lo, *const *band_hi;
 } bl_plot_opts;
 
 typedef struct bl_series {

@@ -92,6 +92,18 @@ keys C-c
 wait_for 'bilab: surface: interrupted: [0-9]+ of 90000 points computed' 30 &&
     wait_for '^bilab> ?$' 10
 ok $? "surface 300×300: Ctrl-C stops it (the points done kept, partial)"
+# compare of stochastic algorithms: runs on the threads; the progress line
+# counts the runs' budgets spent; Ctrl-C stops every run, the session stays
+typeln 'problem use quadsum n_inner=4096 n_outer=4096 dim_inner=50 dim_outer=10'
+wait_for '^problem quadsum: θ ∈ R\^50' 30
+clear_screen
+typeln 'compare soba,saba calls=1000000000 seeds=4'
+wait_for '  [0-9.]+/8 runs, ' 60
+ok $? "compare soba,saba over seeds: a progress line"
+keys C-c
+wait_for 'bilab: compare: interrupted: [0-9]+ of 8 runs done' 30 &&
+    wait_for '^bilab> ?$' 10
+ok $? "compare soba,saba over seeds: Ctrl-C stops it"
 typeln quit
 wait_for 'BILAB-EXITED' 10
 ok $? "and quits"

@@ -493,6 +493,26 @@ static void test_dash_stoch(void)
            && strstr(scr, "no adjoint v"),
            "dash, f2sa: 3 steps, the outer panel shows lambda = %.6g, the adjoint panel "
            "says there is no v", o ? o->lmbda : NAN);
+    type_line(D, "set omega 1");
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    tap_ok(strstr(scr, "o starts afresh") && o && shows(scr, "l = %s", o->lmbda, dg),
+           "dash: after set omega the panels keep f2sa's last row and say the next o starts "
+           "afresh");
+    /* logreg has no closed form F: the panel shows L at the iterate */
+    type_line(D, "data synth classification n=200; problem use logreg; "
+                 "set outer.opt soba:batch_size=32,step_size=0.1");
+    bl_dash_key(D, 'x');                /* closes the pager (three lines) */
+    bl_dash_key(D, 'o');
+    bl_dash_key(D, 'o');
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    o = S->sopt;
+    L = o && o->nrow == 2 ? &o->rows[1] : NULL;
+    tap_ok(L && isnan(L->F) && shows(scr, "L(th, w) = %s", L->L, dg)
+           && shows(scr, "v residual %s", L->vres, 3),
+           "dash, soba on logreg (no closed forms): L(θ, ω) = %.6g at the iterate and v's residual",
+           L ? L->L : NAN);
     bl_dash_close(D);
     fclose(out);
     fclose(in);

@@ -127,6 +127,7 @@ static void stoch_update(bl_dash *D)
         D->stoch_has_v = T && T != bl_sopt_lookup("f2sa") && T != bl_sopt_lookup("bome");
         D->stoch_has_lambda = T && !D->stoch_has_v;
         D->stoch_lambda = NAN;
+        D->stoch_bin = D->stoch_bout = 0;     /* known when it starts */
         return;
     }
     if (o->nrow > D->capsrow) {

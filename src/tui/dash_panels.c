@@ -385,8 +385,7 @@ static void draw_outer_stoch(bl_dash *D, rect r)
     bl_session *S = D->S;
     char t[320], a[64], b[64], c[64];
     int dg = bl_session_digits(S);
-    snprintf(t, sizeof t, "outer %s · step %zu%s", D->stoch_name, D->stoch_t,
-             D->nsrow && !D->stoch_live ? " · restarts" : "");
+    snprintf(t, sizeof t, "outer %s · step %zu", D->stoch_name, D->stoch_t);
     draw_box(D, r, t, title_attr(D, C_OUTER));
     rect in = inside(r);
     if (in.h < 1) return;
@@ -413,8 +412,11 @@ static void draw_outer_stoch(bl_dash *D, rect r)
         }
         if (line[0] && y < end) put(D, y++, in.x, in.w, 0, line);
     }
-    /* the parameters as given (the rest are defaults: help NAME) */
-    if (y < end) {
+    /* the parameters as given (the rest are defaults: help NAME), or
+     * that the next step starts afresh */
+    if (y < end && D->nsrow && !D->stoch_live) {
+        put(D, y++, in.x, in.w, style(D, C_WARN, 0, A_BOLD), "θ or ω moved: o starts afresh");
+    } else if (y < end) {
         char par[320];
         snprintf(par, sizeof par, "%s", D->stoch_spec[0] ? D->stoch_spec : "default parameters");
         for (char *p = par; *p; p++)
@@ -425,6 +427,14 @@ static void draw_outer_stoch(bl_dash *D, rect r)
     /* ‖∇F‖ (or L) against the oracle calls: the plot, then its x axis and
      * the epochs under it */
     int known = isfinite(D->srow[D->nsrow - 1].gnorm);
+    if (end - y >= 6) {
+        /* F − F* (or F, or L) over the steps as bars */
+        int gap = isfinite(D->srow[D->nsrow - 1].gap), F = isfinite(D->srow[D->nsrow - 1].F);
+        for (size_t i = 0; i < D->nsrow; i++)
+            D->sy[i] = gap ? D->srow[i].gap : F ? D->srow[i].F : D->srow[i].L;
+        put(D, y, in.x, 6, dim, gap ? "F−F*" : F ? "F" : "L");
+        draw_spark(D, y++, in.x + 6, in.w - 6, D->sy, D->nsrow, D->stoch_live ? ca : dim);
+    }
     for (size_t i = 0; i < D->nsrow; i++) {
         D->sx[i] = (double)D->srow[i].oracles;
         D->sy[i] = known ? D->srow[i].gnorm : D->srow[i].L;
@@ -822,10 +832,13 @@ static void draw_header(bl_dash *D)
     if (D->stoch) {
         unsigned long calls = D->nsrow ? D->srow[D->nsrow - 1].oracles : 0;
         double ep = D->nsrow ? D->srow[D->nsrow - 1].epochs : 0;
+        char bat[96] = "";
+        if (D->stoch_bin)
+            snprintf(bat, sizeof bat, "batch %zu/%zu, ", D->stoch_bin, D->stoch_bout);
         snprintf(line, sizeof line, " F = %s │ outer %s step %zu · %lu oracle calls · %s "
-                 "epochs │ batch %zu/%zu, sampler %s │ inner %s it %zu η %s",
+                 "epochs │ %ssampler %s │ inner %s it %zu η %s",
                  bl_out_fmt(f, sizeof f, D->F, dg), D->stoch_name, D->stoch_t, calls,
-                 bl_out_fmt(st, sizeof st, ep, 4), D->stoch_bin, D->stoch_bout,
+                 bl_out_fmt(st, sizeof st, ep, 4), bat,
                  bl_sampler_names[(int)S->set[BL_S_SAMPLER].num], S->set[BL_S_INNER_SOLVER].str,
                  D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4));
     } else {

@@ -16,6 +16,7 @@
 #include "dash.h"
 #include "output.h"
 #include "session.h"
+#include "stoch.h"
 #include "tap.h"
 
 static bl_cancel_t cancel;
@@ -370,6 +371,155 @@ static void test_dash(void)
     bl_session_free(S);
 }
 
+/* ---- the dashboard with a stochastic outer.opt: o steps the algorithm
+ * as `step outer` does, and the panels show its history rows' numbers
+ * (the core's, formatted here) at 80×24 ---------------------------------- */
+
+/* The screen's line holding NEEDLE (a copy in LINE), or NULL. */
+static const char *screen_line(const char *scr, const char *needle, char *line, size_t len)
+{
+    const char *at = strstr(scr, needle);
+    if (!at) return NULL;
+    const char *b = at, *e = strchr(at, '\n');
+    while (b > scr && b[-1] != '\n') b--;
+    size_t n = (size_t)((e ? e : at + strlen(at)) - b);
+    if (n >= len) n = len - 1;
+    memcpy(line, b, n);
+    line[n] = '\0';
+    return line;
+}
+
+/* The first and last numbers of LINE (words that strtod reads whole). */
+static int ends(const char *line, double *first, double *last)
+{
+    int n = 0;
+    for (const char *p = line; *p;) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end != p && (p == line || p[-1] == ' ') && (*end == ' ' || !*end || *end == 'x'
+                                                           || *end == '|')) {
+            if (!n++) *first = v;
+            *last = v;
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    return n;
+}
+
+static int shows(const char *scr, const char *fmt, double v, int dg)
+{
+    char num[64], want[128];
+    bl_out_fmt(num, sizeof num, v, dg);
+    snprintf(want, sizeof want, fmt, num);
+    return strstr(scr, want) != NULL;
+}
+
+static void test_dash_stoch(void)
+{
+    const char *setup = "problem use quadsum n_inner=64 n_outer=48 dim_inner=4 dim_outer=2 "
+                        "seed=3; set outer.opt soba:step_size=0.5,batch_size=16";
+    bl_session *S = quiet_session(), *R = quiet_session();
+    run(S, setup);
+    run(R, setup);
+    run(R, "step outer 5");
+    FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
+    bl_dash *D = NULL;
+    bl_err e = {0, ""};
+    for (size_t t = 0; t < 3 && !D; t++) D = bl_dash_open_virtual(S, terms[t], out, in, 24, 80, &e);
+    if (!D) {
+        tap_diag("no virtual terminal (%s): the dashboard's checks are skipped", e.msg);
+        fclose(out);
+        fclose(in);
+        bl_session_free(S);
+        bl_session_free(R);
+        return;
+    }
+    for (int k = 0; k < 5; k++) bl_dash_key(D, 'o');
+    const bl_sopt *o = S->sopt, *q = R->sopt;
+    int same = o && q && o->t == 5 && o->nrow == 5 && q->nrow == 5;
+    for (size_t i = 0; same && i < 5; i++)
+        same = !memcmp(&o->rows[i].F, &q->rows[i].F, sizeof(double))
+               && !memcmp(&o->rows[i].vres, &q->rows[i].vres, sizeof(double))
+               && o->rows[i].oracles == q->rows[i].oracles;
+    same = same && !memcmp(S->omega->data, R->omega->data, 2 * sizeof(double));
+    static char scr[65536];
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    if (getenv("DASH_SCREEN")) fputs(scr, stderr);
+    tap_ok(same, "dash, soba: o five times steps the algorithm as 'step outer 5' does (t = %zu, "
+           "the same rows and ω bit for bit)", o ? o->t : (size_t)0);
+    int dg = bl_session_digits(S);
+    const bl_sopt_row *L = o ? &o->rows[4] : NULL;
+    size_t nl = 0;
+    for (const char *p = scr; *p; p++) nl += *p == '\n';
+    tap_ok(nl == 24 && !strstr(scr, "too small") && strstr(scr, "outer soba") && strstr(scr, "step 5")
+           && strstr(scr, "step_size=0.5 batch_size=16"),
+           "dash 80x24, soba: every panel, the outer panel names soba, step 5 and its parameters");
+    tap_ok(L && shows(scr, "F = %s  ", L->F, dg) && shows(scr, "= %s ", L->gnorm, dg)
+           && shows(scr, "F* = %s", L->gap, dg),
+           "dash 80x24, soba: the outer panel shows the last row's F, |dF| and F - F* "
+           "(%.6g, %.6g, %.6g)", L ? L->F : NAN, L ? L->gnorm : NAN, L ? L->gap : NAN);
+    tap_ok(L && shows(scr, "v residual %s", L->vres, 3) && strstr(scr, "adjoint v"),
+           "dash 80x24, soba: the adjoint panel shows v's residual %.3g", L ? L->vres : NAN);
+    char line[1024];
+    double a = NAN, b = NAN, c = NAN, d = NAN;
+    /* the panel's axes (the header says "25 oracle calls" too) */
+    int axis = screen_line(scr, "   oracle calls   ", line, sizeof line) && ends(line, &a, &b) == 2
+               && screen_line(scr, "   epochs   ", line, sizeof line) && ends(line, &c, &d) == 2;
+    tap_ok(axis && L && a == (double)o->rows[0].oracles && b == (double)L->oracles
+           && c == o->rows[0].epochs && d == L->epochs,
+           "dash 80x24, soba: the x axis runs over oracle calls %g..%g and epochs %g..%g "
+           "(rows: %lu..%lu, %g..%g)", a, b, c, d, o ? o->rows[0].oracles : 0UL,
+           L ? L->oracles : 0UL, o ? o->rows[0].epochs : NAN, L ? L->epochs : NAN);
+
+    /* the command line's run, then f2sa: λ, and no adjoint */
+    type_line(D, "run 20");
+    bl_dash_key(D, 'q');                /* closes the pager: run's two lines */
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    L = S->sopt ? &S->sopt->rows[S->sopt->nrow - 1] : NULL;
+    tap_ok(L && S->sopt->t == 25 && strstr(scr, "step 25") && shows(scr, "F = %s  ", L->F, dg)
+           && shows(scr, "v residual %s", L->vres, 3),
+           "dash: ':run 20' goes on to step 25, the panels follow its last row");
+    type_line(D, "set outer.opt f2sa:batch_size=16,step_size=0.05");
+    for (int k = 0; k < 3; k++) bl_dash_key(D, 'o');
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    o = S->sopt;
+    tap_ok(o && o->t == 3 && strstr(scr, "outer f2sa") && shows(scr, "l = %s", o->lmbda, dg)
+           && strstr(scr, "no adjoint v"),
+           "dash, f2sa: 3 steps, the outer panel shows lambda = %.6g, the adjoint panel "
+           "says there is no v", o ? o->lmbda : NAN);
+    type_line(D, "set omega 1");
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    tap_ok(strstr(scr, "o starts afresh") && o && shows(scr, "l = %s", o->lmbda, dg),
+           "dash: after set omega the panels keep f2sa's last row and say the next o starts "
+           "afresh");
+    /* logreg has no closed form F: the panel shows L at the iterate */
+    type_line(D, "data synth classification n=200; problem use logreg; "
+                 "set outer.opt soba:batch_size=32,step_size=0.1");
+    bl_dash_key(D, 'x');                /* closes the pager (three lines) */
+    bl_dash_key(D, 'o');
+    bl_dash_key(D, 'o');
+    bl_dash_draw(D, 1);
+    bl_dash_screen(D, scr, sizeof scr);
+    o = S->sopt;
+    L = o && o->nrow == 2 ? &o->rows[1] : NULL;
+    tap_ok(L && isnan(L->F) && shows(scr, "L(th, w) = %s", L->L, dg)
+           && shows(scr, "v residual %s", L->vres, 3),
+           "dash, soba on logreg (no closed forms): L(θ, ω) = %.6g at the iterate and v's residual",
+           L ? L->L : NAN);
+    bl_dash_close(D);
+    fclose(out);
+    fclose(in);
+    bl_session_free(S);
+    bl_session_free(R);
+}
+
 int main(void)
 {
     bl_init();
@@ -381,6 +531,7 @@ int main(void)
     test_settings();
     test_messages();
     test_dash();
+    test_dash_stoch();
     fclose(null_out);
     return tap_done();
 }

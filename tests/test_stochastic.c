@@ -840,6 +840,142 @@ static void check_qualitative(void)
     bl_problem_free(P);
 }
 
+/* ================== the running state saved and read back ================== */
+
+static int same_vec(cvec *a, cvec *b)
+{
+    if (!a || !b) return a == b;
+    for (size_t i = 0; i < a->size; i++) {
+        double x = gsl_vector_get(a, i), y = gsl_vector_get(b, i);
+        if (memcmp(&x, &y, sizeof x)) return 0;
+    }
+    return 1;
+}
+
+static int same_num(double x, double y)
+{
+    return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* SPEC on SAMPLER: K steps, the state read into an algorithm started
+ * elsewhere (θ = 1, ω = 2), then M more steps of both, compared bit for
+ * bit: every vector, λ, t, the counters, the samplers and each row. */
+static void check_one_save(bl_problem *P, const char *spec, bl_sampler_kind smp, size_t K,
+                           size_t M)
+{
+    bl_err e = {0, ""};
+    bl_sopt_spec sp;
+    if (bl_sopt_parse(spec, &sp, &e)) {
+        tap_ok(0, "%s parses: %s", spec, e.msg);
+        return;
+    }
+    gsl_vector *th = gsl_vector_calloc(P->p), *om = gsl_vector_alloc(P->d);
+    gsl_vector *th1 = gsl_vector_alloc(P->p), *om1 = gsl_vector_alloc(P->d);
+    bl_problem_omega0(P, om);
+    gsl_vector_set_all(th1, 1);
+    gsl_vector_set_all(om1, 2);
+    bl_sopt_conf conf = {smp, 0, 0, 11};
+    bl_sopt *a = bl_sopt_alloc(&sp, &conf, P, th, om, &e);
+    bl_sopt *b = bl_sopt_alloc(&sp, &conf, P, th1, om1, &e);
+    int st = a && b ? BL_OK : BL_EINVAL;
+    for (size_t t = 0; t < K && st == BL_OK; t++) st = bl_sopt_step(a, &e);
+    size_t n = a ? bl_sopt_state_get(a, NULL) : 0;
+    double *w = malloc((n + 1) * sizeof *w);
+    size_t got = st == BL_OK && w ? bl_sopt_state_get(a, w) : 0;
+    if (st == BL_OK) st = got == n ? bl_sopt_state_put(b, w, n, &e) : BL_EINVAL;
+    size_t nrow0 = a ? a->nrow : 0;
+    for (size_t t = 0; t < M && st == BL_OK; t++) {
+        st = bl_sopt_step(a, &e);
+        if (st == BL_OK) st = bl_sopt_step(b, &e);
+    }
+    int same = st == BL_OK && same_vec(a->y, b->y) && same_vec(a->x, b->x)
+               && same_vec(a->v, b->v) && same_vec(a->z, b->z) && same_vec(a->d_y, b->d_y)
+               && same_vec(a->d_v, b->d_v) && same_vec(a->d_x, b->d_x)
+               && same_num(a->lmbda, b->lmbda) && a->t == b->t && a->t == K + M
+               && a->oracles == b->oracles && a->sin->drawn == b->sin->drawn
+               && a->sout->drawn == b->sout->drawn && a->sin->epochs == b->sin->epochs
+               && a->sin->pos == b->sin->pos && a->sout->pos == b->sout->pos
+               && gsl_rng_get(a->sin->r) == gsl_rng_get(b->sin->r)
+               && gsl_rng_get(a->sout->r) == gsl_rng_get(b->sout->r) && b->nrow == M;
+    if (same && a->m_gy) {
+        size_t ni = a->sin->nb + 1, no = a->sout->nb + 1;
+        same = !memcmp(a->m_gy, b->m_gy, ni * P->p * sizeof(double))
+               && !memcmp(a->m_hv, b->m_hv, ni * P->p * sizeof(double))
+               && !memcmp(a->m_cv, b->m_cv, ni * P->d * sizeof(double))
+               && !memcmp(a->m_ly, b->m_ly, no * P->p * sizeof(double))
+               && !memcmp(a->m_lx, b->m_lx, no * P->d * sizeof(double));
+    }
+    for (size_t r = 0; same && r < M; r++) {
+        const bl_sopt_row *x = &a->rows[nrow0 + r], *y = &b->rows[r];
+        same = same_num(x->F, y->F) && same_num(x->gnorm, y->gnorm) && same_num(x->L, y->L)
+               && (same_num(x->vres, y->vres) || (isnan(x->vres) && isnan(y->vres)))
+               && x->oracles == y->oracles && same_num(x->epochs, y->epochs);
+    }
+    tap_ok(same, "%s (%s): %zu steps, the state (%zu words) read back elsewhere, %zu more "
+           "steps: the same bit for bit (F = %.17g)%s%s", spec, bl_sampler_names[smp], K, n, M,
+           st == BL_OK ? b->rows[M - 1].F : NAN, st ? ": " : "", st ? e.msg : "");
+    free(w);
+    bl_sopt_free(a);
+    bl_sopt_free(b);
+    gsl_vector_free(th);
+    gsl_vector_free(om);
+    gsl_vector_free(th1);
+    gsl_vector_free(om1);
+}
+
+static void check_save_state(void)
+{
+    bl_problem *P = build("n_inner=64 n_outer=48 dim_inner=4 dim_outer=2 seed=3");
+    if (!P) return;
+    /* K steps end inside an epoch (4 inner batches of 16); SRBA's restart
+     * period is ⌊(64 + 48)·0.5/16⌋ = 3: the M steps cross restarts */
+    static const char *const specs[] = {
+        "soba:step_size=0.3,batch_size=16", "saba:step_size=0.2,batch_size=16",
+        "srba:step_size=0.1,batch_size=16", "amigo:step_size=0.2,batch_size=16,n_inner_steps=3",
+        "stocbio:step_size=0.2,batch_size=16,n_inner_steps=3,n_shia_steps=4",
+        "f2sa:step_size=0.05,batch_size=16,n_inner_steps=3", "bome:step_size=0.1,n_inner_steps=3"};
+    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
+        check_one_save(P, specs[i], BL_SAMPLER_BATCHES, 7, 9);
+    check_one_save(P, "soba:step_size=0.3,batch_size=10", BL_SAMPLER_SHUFFLE, 5, 9);
+    check_one_save(P, "stocbio:step_size=0.2,batch_size=10", BL_SAMPLER_UNIFORM, 5, 6);
+    check_one_save(P, "soba:step_size=0.3,batch_size=16", BL_SAMPLER_BATCHES, 0, 3);
+
+    /* refusals: another algorithm, a wrong count, a damaged generator word;
+     * nothing changes */
+    bl_err e = {0, ""};
+    bl_sopt_spec s1, s2;
+    bl_sopt_parse("soba:batch_size=16", &s1, &e);
+    bl_sopt_parse("amigo:batch_size=16", &s2, &e);
+    bl_sopt_conf conf = {BL_SAMPLER_BATCHES, 0, 0, 11};
+    gsl_vector *th = gsl_vector_calloc(P->p), *om = gsl_vector_calloc(P->d);
+    bl_sopt *a = bl_sopt_alloc(&s1, &conf, P, th, om, &e);
+    bl_sopt *b = bl_sopt_alloc(&s2, &conf, P, th, om, &e);
+    bl_sopt *c = bl_sopt_alloc(&s1, &conf, P, th, om, &e);
+    bl_sopt_step(a, &e);
+    size_t n = bl_sopt_state_get(a, NULL);
+    double *w = malloc(n * sizeof *w);
+    bl_sopt_state_get(a, w);
+    e.msg[0] = 0;
+    int st = bl_sopt_state_put(b, w, n, &e);
+    tap_ok(st == BL_EINVAL && has(e.msg, "soba's, not amigo's"),
+           "soba's state refused by amigo: \"%s\"", e.msg);
+    st = bl_sopt_state_put(c, w, n - 1, &e);
+    tap_ok(st == BL_EINVAL && has(e.msg, "state words"), "a word short refused: \"%s\"", e.msg);
+    w[n - 5] = 4294967296.0;              /* an mt19937 word ≥ 2³² */
+    unsigned long drawn = c->sin->drawn;
+    st = bl_sopt_state_put(c, w, n, &e);
+    tap_ok(st == BL_EINVAL && has(e.msg, "damaged") && c->t == 0 && c->sin->drawn == drawn
+           && gsl_vector_get(c->y, 0) == 0, "a damaged generator word refused, nothing "
+           "changed: \"%s\"", e.msg);
+    free(w);
+    bl_sopt_free(a);
+    bl_sopt_free(b);
+    bl_sopt_free(c);
+    gsl_vector_free(th);
+    gsl_vector_free(om);
+    bl_problem_free(P);
+}
+
 int main(void)
 {
     bl_init();
@@ -851,6 +987,7 @@ int main(void)
     check_data_problems();
     check_against_reference();
     check_qualitative();
+    check_save_state();
     gsl_rng_free(rng);
     return tap_done();
 }

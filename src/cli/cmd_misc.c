@@ -186,16 +186,21 @@ static void write_words(FILE *f, const double *w, size_t n)
 }
 
 /* The states the next steps depend on: the live inner iterator, the outer
- * optimiser, the last adjoint and the live adjoint iterator.  BL_ENOMEM
- * when the numbers do not fit in memory. */
-static int write_states(bl_session *S, FILE *f)
+ * optimiser, the last adjoint, the live adjoint iterator and the live
+ * stochastic algorithm (last: its state is read into an algorithm started
+ * from the ω and θ above).  BL_ENOMEM when the numbers do not fit in
+ * memory (E says so). */
+static int write_states(bl_session *S, FILE *f, bl_err *e)
 {
     size_t n = 0, k;
     if (S->inner) n = bl_inner_state_get(S->inner, NULL);
     if (S->outer && (k = bl_outer_state_get(S->outer, NULL)) > n) n = k;
     if (bl_session_live_adjoint(S) && (k = bl_adjoint_state_get(S->adj, NULL)) > n) n = k;
     double *w = malloc((n + 1) * sizeof *w);
-    if (!w) return BL_ENOMEM;
+    if (!w) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
     /* the live inner iterator: its step η (1/L_G at the θ where it
      * started, which a fresh start at this θ may not find again), its
      * count, and its state (momentum, curvature pairs, ...) */
@@ -221,7 +226,13 @@ static int write_states(bl_session *S, FILE *f)
                 S->adj->eta, n);
     }
     free(w);
-    return BL_OK;
+    int st = bl_stoch_state_words(S, &w, &n, e);
+    if (st == BL_OK && w) {
+        write_words(f, w, n);
+        fprintf(f, "set stoch.state words=%zu\n", n);
+    }
+    free(w);
+    return st;
 }
 
 static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
@@ -258,10 +269,9 @@ static int exec_save(bl_session *S, int argc, char **argv, bl_err *e)
     }
     write_vector(f, "omega", S->omega);
     write_vector(f, "theta", S->theta);
-    if (write_states(S, f) != BL_OK) {
+    if ((st = write_states(S, f, e)) != BL_OK) {
         bl_wfile_abort(&w);
-        bl_err_set(e, BL_ENOMEM, "out of memory");
-        return BL_ENOMEM;
+        return st;
     }
     if ((st = bl_wfile_commit(&w, e))) return st;
     if (bl_session_json(S)) {
@@ -287,8 +297,10 @@ const bl_command bl_cmd_save = {
         "            θ to 17 digits (in slices of 1000), and the states the next steps\n"
         "            depend on: the live inner iterator (its step, momentum, lbfgs\n"
         "            pairs), the outer optimiser (momentum, adam), the last adjoint\n"
-        "            and the live adjoint iterator; steps after a replay are the\n"
-        "            same bit for bit (bfgs2 restarts).  'source FILE' or\n"
+        "            and the live adjoint iterator, the stochastic algorithm's\n"
+        "            running state (v, memories, λ, samplers; stoch.state); steps\n"
+        "            after a replay are the same bit for bit (bfgs2 restarts).\n"
+        "            'source FILE' or\n"
         "            'bilab -f FILE' replays it.  The file is\n"
         "            written beside FILE and renamed over it when whole: a failed\n"
         "            save leaves the previous one.",

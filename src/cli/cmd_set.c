@@ -11,6 +11,7 @@
 #include "command.h"
 #include "linalg.h"
 #include "output.h"
+#include "stoch.h"
 #include "stoch_cli.h"
 
 /* The words joined with SEP, malloc'd, of any length (a value is never
@@ -201,7 +202,7 @@ static int set_vector(bl_session *S, gsl_vector *v, const char *name, int indexe
 }
 
 /* set state.words[i:j] v,...: numbers of a saved iterator state, kept
- * until a `set inner.state|outer.state|adjoint.state|adjoint.last ...
+ * until a `set inner.state|outer.state|adjoint.state|adjoint.last|stoch.state ...
  * words=N` takes them.  Slices come in order from 0 (a slice at 0 starts
  * over); values are read as written (%.17g: bit for bit), inf and nan
  * included. */
@@ -315,6 +316,42 @@ static int set_outer_state(bl_session *S, int argc, char **argv, bl_err *e)
     } else {
         fprintf(S->out, "outer.state = %s, %zu steps\n", S->outer->type->name,
                 S->outer->iter);
+    }
+    return BL_OK;
+}
+
+/* set stoch.state words=N: the stochastic algorithm's running state (θ,
+ * v, ω, memories, directions, z, λ, the step count, the counters and both
+ * samplers) from the state words (stoch_cli.h). */
+static int set_stoch_state(bl_session *S, int argc, char **argv, bl_err *e)
+{
+    long n = -1;
+    for (int a = 0; a < argc; a++) {
+        char *key, *val;
+        if (!bl_split_kv(argv[a], &key, &val) || strcmp(key, "words")) {
+            bl_err_set(e, BL_EINVAL, "stoch.state takes words=N, not '%s'", argv[a]);
+            return BL_EINVAL;
+        }
+        if (bl_parse_long(val, "words", 0, 1L << 40, &n, e)) return BL_EINVAL;
+    }
+    if (n < 0) {
+        bl_err_set(e, BL_EINVAL, "stoch.state needs words=N");
+        return BL_EINVAL;
+    }
+    int st = take_words(S, n, "stoch.state", e);
+    if (st == BL_OK) st = bl_stoch_state_put(S, S->words, S->nwords, e);
+    drop_words(S);
+    if (st) return st;
+    const struct bl_sopt *o = bl_stoch_live(S);
+    if (bl_session_json(S)) {
+        bl_json j;
+        bl_json_begin(&j, S->out, "set");
+        bl_json_str(&j, "name", "stoch.state");
+        bl_json_str(&j, "algorithm", o->spec.text);
+        bl_json_int(&j, "iterations", (long long)o->t);
+        bl_json_end(&j);
+    } else {
+        fprintf(S->out, "stoch.state = %s, %zu steps\n", o->spec.text, o->t);
     }
     return BL_OK;
 }
@@ -483,6 +520,7 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     long idx = 0, end = 0;
     if (!strcmp(argv[0], "inner.state")) return set_inner_state(S, argc - 1, argv + 1, e);
     if (!strcmp(argv[0], "outer.state")) return set_outer_state(S, argc - 1, argv + 1, e);
+    if (!strcmp(argv[0], "stoch.state")) return set_stoch_state(S, argc - 1, argv + 1, e);
     if (!strcmp(argv[0], "adjoint.state") || !strcmp(argv[0], "adjoint.last"))
         return set_adjoint_state(S, argv[0][8] == 'l', argc - 1, argv + 1, e);
     int indexed = split_index(argv[0], base, sizeof base, &idx, &end, e);
@@ -574,10 +612,11 @@ const bl_command bl_cmd_set = {
         "                      restart the live inner iterator here with step X\n"
         "                      and, with words=, its whole state (momentum, pairs)\n"
         "set outer.state words=W, set adjoint.last words=P,\n"
-        "set adjoint.state method=M eta=X words=W\n"
+        "set adjoint.state method=M eta=X words=W, set stoch.state words=W\n"
         "                      the outer optimiser's state, the last adjoint, the\n"
-        "                      live adjoint iterator (what save writes: steps after\n"
-        "                      a replay are the same bit for bit)\n"
+        "                      live adjoint iterator, the stochastic algorithm's\n"
+        "                      running state (what save writes: steps after a\n"
+        "                      replay are the same bit for bit)\n"
         "set state.words[i:j] V,...  the W numbers those take, in slices",
     .minargs = 2, .maxargs = -1,
     .exec = exec_set,

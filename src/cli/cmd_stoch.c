@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -241,4 +242,73 @@ int bl_stoch_help(bl_session *S, const char *topic)
     if (!T) return 0;
     help_one(f, T);
     return 1;
+}
+
+/* ---- save and replay (cmd_misc.c's save, cmd_set.c's set stoch.state) ---- */
+
+/* The live algorithm: started, and nothing it is made from changed. */
+static bl_sopt *live_now(const bl_session *S)
+{
+    bl_sopt *o = S->sopt;
+    if (!o || !bl_stoch_selected(S) || bl_session_changed(S, S->sopt_gen, SOPT_DEPS)
+        || o->P != S->P || o->conf.seed != (unsigned long)S->set[BL_S_SEED].num)
+        return NULL;
+    return o;
+}
+
+const bl_sopt *bl_stoch_live(const bl_session *S)
+{
+    return live_now(S);
+}
+
+int bl_stoch_state_words(bl_session *S, double **w, size_t *n, bl_err *e)
+{
+    *w = NULL;
+    *n = 0;
+    bl_sopt *o = live_now(S);
+    if (!o) return BL_OK;
+    size_t k = bl_sopt_state_get(o, NULL);
+    double *buf = malloc((k + 1) * sizeof *buf);
+    if (!buf) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    if (bl_sopt_state_get(o, buf) != k) {
+        free(buf);
+        bl_err_set(e, BL_EUNSUPPORTED, "this GSL's mt19937 state has another layout: %s's "
+                   "samplers cannot be saved", o->spec.type->name);
+        return BL_EUNSUPPORTED;
+    }
+    *w = buf;
+    *n = k;
+    return BL_OK;
+}
+
+int bl_stoch_state_put(bl_session *S, const double *w, size_t n, bl_err *e)
+{
+    if (!S->P || !bl_stoch_selected(S)) {
+        bl_err_set(e, BL_EINVAL, "stoch.state needs a stochastic outer.opt (set outer.opt "
+                   "soba:... first)");
+        return BL_EINVAL;
+    }
+    /* a fresh start from the session's θ and ω, as the next step would
+     * make it, then the saved state in it; a refusal keeps the session */
+    bl_sopt *keep = S->sopt;
+    unsigned long keep_gen = S->sopt_gen;
+    S->sopt = NULL;
+    S->sopt_gen = 0;
+    int st = live(S, e);
+    if (st == BL_OK) st = bl_sopt_state_put(S->sopt, w, n, e);
+    if (st) {
+        bl_sopt_free(S->sopt);
+        S->sopt = keep;
+        S->sopt_gen = keep_gen;
+        return st;
+    }
+    bl_sopt_free(keep);
+    bl_sopt *o = S->sopt;
+    gsl_vector_memcpy(S->theta, o->y);
+    gsl_vector_memcpy(S->omega, o->x);
+    S->sopt_gen = bl_session_touch(S, BL_CHG_OMEGA | BL_CHG_THETA | BL_CHG_STATE);
+    return BL_OK;
 }

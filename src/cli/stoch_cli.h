@@ -28,6 +28,16 @@ void bl_stoch_show_text(struct bl_session *S, FILE *f);
 void bl_stoch_show_json(struct bl_session *S, bl_json *j);
 /* help stochastic and help NAME of an algorithm: 1 when TOPIC is one. */
 int bl_stoch_help(struct bl_session *S, const char *topic);
+/* save: the live algorithm's state words (stoch.h bl_sopt_state_get),
+ * malloc'ed into *W, *N of them; *W NULL when no algorithm is live (none
+ * started, or something it is made from changed since its last step). */
+int bl_stoch_state_words(struct bl_session *S, double **w, size_t *n, bl_err *e);
+/* set stoch.state words=N: the algorithm started afresh from the
+ * session's settings, θ and ω, then the state W read into it (θ and ω
+ * become its own); a refusal leaves the session unchanged. */
+int bl_stoch_state_put(struct bl_session *S, const double *w, size_t n, bl_err *e);
+/* The live algorithm (as above), or NULL: for the dashboard. */
+const struct bl_sopt *bl_stoch_live(const struct bl_session *S);
 /* Frees the session's algorithm (outer.opt changed). */
 void bl_stoch_drop(struct bl_session *S);
 

@@ -997,4 +997,234 @@ double bl_quantile(const double *x, size_t n, double q, double *work)
     if (f == 0) return work[lo];
     if (isinf(work[lo + 1]) || isinf(work[lo])) return work[lo + 1] > work[lo] ? work[lo + 1] : work[lo];
     return work[lo] + f * (work[lo + 1] - work[lo]);
+
+/* ============================ saving the state ============================ */
+
+/* GSL's mt19937 state (gsl/rng/mt.c): 624 words below 2³² and the index
+ * mti.  Written as those 625 numbers, not as bytes, so that a save reads
+ * back on a machine whose unsigned long has another size; refused where
+ * this GSL's state has another size (the layout changed). */
+#define MT_N 624
+typedef struct mt_mirror {
+    unsigned long mt[MT_N];
+    int mti;
+} mt_mirror;
+
+#define SOPT_STATE_TAG 16.0   /* the first word: the layout's version */
+
+/* The words of one sampler: pos, drawn, epochs, the order, the RNG. */
+static size_t sampler_len(const bl_sampler *s)
+{
+    return s->kind == BL_SAMPLER_BATCHES ? s->nb : s->n;
+}
+
+static size_t sampler_words(const bl_sampler *s)
+{
+    return 3 + sampler_len(s) + MT_N + 1;
+}
+
+static int rng_ok(const gsl_rng *r)
+{
+    return r->type == gsl_rng_mt19937 && gsl_rng_size(r) == sizeof(mt_mirror);
+}
+
+static size_t put_sampler(const bl_sampler *s, double *w)
+{
+    size_t k = 0, len = sampler_len(s);
+    w[k++] = (double)s->pos;
+    w[k++] = (double)s->drawn;
+    w[k++] = (double)s->epochs;
+    for (size_t i = 0; i < len; i++) w[k++] = (double)s->order[i];
+    const mt_mirror *m = gsl_rng_state(s->r);
+    for (size_t i = 0; i < MT_N; i++) w[k++] = (double)m->mt[i];
+    w[k++] = (double)m->mti;
+    return k;
+}
+
+/* A whole number in [0, HI] (as a double, exactly). */
+static int whole(double x, double hi)
+{
+    return x >= 0 && x <= hi && x == floor(x);
+}
+
+static int get_sampler(bl_sampler *s, const double *w, bl_err *e)
+{
+    size_t k = 0, len = sampler_len(s);
+    /* checked whole before anything changes */
+    int ok = whole(w[0], (double)len) && whole(w[1], 9007199254740992.0)
+             && whole(w[2], 9007199254740992.0);
+    for (size_t i = 0; ok && i < len; i++) ok = whole(w[3 + i], (double)len - 1);
+    for (size_t i = 0; ok && i < MT_N; i++) ok = whole(w[3 + len + i], 4294967295.0);
+    ok = ok && whole(w[3 + len + MT_N], MT_N);
+    if (!ok) {
+        bl_err_set(e, BL_EINVAL, "the sampler's saved state is damaged (positions, order or "
+                   "generator out of range)");
+        return BL_EINVAL;
+    }
+    s->pos = (size_t)w[k++];
+    s->drawn = (unsigned long)w[k++];
+    s->epochs = (size_t)w[k++];
+    for (size_t i = 0; i < len; i++) s->order[i] = (size_t)w[k++];
+    mt_mirror *m = gsl_rng_state(s->r);
+    for (size_t i = 0; i < MT_N; i++) m->mt[i] = (unsigned long)w[k++];
+    m->mti = (int)w[k++];
+    return BL_OK;
+}
+
+/* The vectors of the state, in the order they are written. */
+static size_t state_vectors(bl_sopt *o, gsl_vector **v)
+{
+    size_t n = 0;
+    v[n++] = o->y;
+    v[n++] = o->x;
+    v[n++] = o->v;
+    v[n++] = o->z;
+    if (o->y_old) {
+        v[n++] = o->y_old;
+        v[n++] = o->x_old;
+        v[n++] = o->v_old;
+        v[n++] = o->d_y;
+        v[n++] = o->d_v;
+        v[n++] = o->d_x;
+    }
+    return n;
+}
+
+/* SABA's memories: pointers and lengths. */
+static size_t state_memories(bl_sopt *o, double **m, size_t *len)
+{
+    if (!o->m_gy) return 0;
+    size_t ni = o->sin->nb + 1, no = o->sout->nb + 1;
+    m[0] = o->m_gy; len[0] = ni * o->p;
+    m[1] = o->m_hv; len[1] = ni * o->p;
+    m[2] = o->m_cv; len[2] = ni * o->d;
+    m[3] = o->m_ly; len[3] = no * o->p;
+    m[4] = o->m_lx; len[4] = no * o->d;
+    return 5;
+}
+
+/* The header: what the state belongs to (checked when it is read). */
+#define SOPT_HEAD 13
+static void state_head(const bl_sopt *o, double *w)
+{
+    size_t ti = 0;
+    while (bl_sopt_types[ti] && bl_sopt_types[ti] != o->spec.type) ti++;
+    w[0] = SOPT_STATE_TAG;
+    w[1] = (double)ti;
+    w[2] = (double)o->p;
+    w[3] = (double)o->d;
+    w[4] = (double)o->n_in;
+    w[5] = (double)o->n_out;
+    w[6] = (double)o->sin->b;
+    w[7] = (double)o->sout->b;
+    w[8] = (double)o->conf.sampler;
+    w[9] = (double)o->conf.seed;
+    w[10] = (double)o->t;
+    w[11] = (double)o->oracles;
+    w[12] = o->lmbda;
+}
+
+size_t bl_sopt_state_get(bl_sopt *o, double *w)
+{
+    gsl_vector *v[10];
+    double *m[5];
+    size_t len[5];
+    size_t nv = state_vectors(o, v), nm = state_memories(o, m, len);
+    size_t n = SOPT_HEAD + sampler_words(o->sin) + sampler_words(o->sout);
+    for (size_t i = 0; i < nv; i++) n += v[i]->size;
+    for (size_t i = 0; i < nm; i++) n += len[i];
+    if (!w) return n;
+    if (!rng_ok(o->sin->r) || !rng_ok(o->sout->r)) return 0;
+    size_t k = SOPT_HEAD;
+    state_head(o, w);
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < v[i]->size; j++) w[k++] = gsl_vector_get(v[i], j);
+    for (size_t i = 0; i < nm; i++) {
+        memcpy(w + k, m[i], len[i] * sizeof *w);
+        k += len[i];
+    }
+    k += put_sampler(o->sin, w + k);
+    k += put_sampler(o->sout, w + k);
+    return k;
+}
+
+int bl_sopt_state_put(bl_sopt *o, const double *w, size_t n, bl_err *e)
+{
+    size_t want = bl_sopt_state_get(o, NULL);
+    if (!rng_ok(o->sin->r) || !rng_ok(o->sout->r)) {
+        bl_err_set(e, BL_EUNSUPPORTED, "this GSL's mt19937 state has another layout: the "
+                   "samplers' state cannot be read back");
+        return BL_EUNSUPPORTED;
+    }
+    if (n != want || n < SOPT_HEAD) {
+        bl_err_set(e, BL_EINVAL, "%zu state words, but %s here takes %zu", n,
+                   o->spec.type->name, want);
+        return BL_EINVAL;
+    }
+    double h[SOPT_HEAD];
+    state_head(o, h);
+    static const char *const what[] = {"layout version", "algorithm", "p", "d", "n_inner",
+                                       "n_outer", "inner batch size", "outer batch size",
+                                       "sampler", "seed"};
+    for (size_t i = 0; i < 10; i++)
+        if (w[i] != h[i]) {
+            size_t nt = 0;
+            while (bl_sopt_types[nt]) nt++;
+            if (i == 1 && whole(w[1], (double)nt - 1))
+                bl_err_set(e, BL_EINVAL, "the saved state is %s's, not %s's",
+                           bl_sopt_types[(size_t)w[1]]->name, o->spec.type->name);
+            else
+                bl_err_set(e, BL_EINVAL, "the saved state has another %s (%.17g, here %.17g)",
+                           what[i], w[i], h[i]);
+            return BL_EINVAL;
+        }
+    if (!whole(w[10], 9007199254740992.0) || !whole(w[11], 9007199254740992.0)
+        || !isfinite(w[12])) {
+        bl_err_set(e, BL_EINVAL, "the saved step count, oracle count or λ is not valid");
+        return BL_EINVAL;
+    }
+    gsl_vector *v[10];
+    double *m[5];
+    size_t len[5];
+    size_t nv = state_vectors(o, v), nm = state_memories(o, m, len);
+    size_t k = SOPT_HEAD;
+    for (size_t i = 0; i < nv; i++) k += v[i]->size;
+    for (size_t i = 0; i < nm; i++) k += len[i];
+    for (size_t i = SOPT_HEAD; i < k; i++)
+        if (!isfinite(w[i])) {
+            bl_err_set(e, BL_EINVAL, "state word %zu is not finite", i);
+            return BL_EINVAL;
+        }
+    /* the samplers first: they are checked before anything changes */
+    bl_sampler *si = bl_sampler_alloc(o->sin->kind, o->sin->n, o->sin->b, 0);
+    bl_sampler *so = bl_sampler_alloc(o->sout->kind, o->sout->n, o->sout->b, 0);
+    if (!si || !so) {
+        bl_sampler_free(si);
+        bl_sampler_free(so);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    int st = get_sampler(si, w + k, e);
+    if (st == BL_OK) st = get_sampler(so, w + k + sampler_words(si), e);
+    if (st) {
+        bl_sampler_free(si);
+        bl_sampler_free(so);
+        return st;
+    }
+    bl_sampler_free(o->sin);
+    bl_sampler_free(o->sout);
+    o->sin = si;
+    o->sout = so;
+    o->t = (size_t)w[10];
+    o->oracles = (unsigned long)w[11];
+    o->lmbda = w[12];
+    k = SOPT_HEAD;
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < v[i]->size; j++) gsl_vector_set(v[i], j, w[k++]);
+    for (size_t i = 0; i < nm; i++) {
+        memcpy(m[i], w + k, len[i] * sizeof *w);
+        k += len[i];
+    }
+    o->nrow = 0;                  /* the history starts here */
+    return BL_OK;
 }

@@ -240,3 +240,20 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
 double bl_quantile(const double *x, size_t n, double q, double *work);
 
 #endif
+
+/* ---- the running state, for save and replay ----
+ * Everything the next steps depend on as numbers (doubles, each exact):
+ * a header (the layout's version, the algorithm, p, d, the sample counts,
+ * batch sizes, sampler and seed it belongs to), the step count t, the
+ * oracle count, λ, then θ, ω, v, z, SRBA's previous iterates and
+ * directions, SABA's memories with their means, and per sampler its
+ * place in the epoch, the samples drawn, the epochs, its order and its
+ * mt19937 generator (the 624 words and the index of GSL's state, not its
+ * bytes).  The history rows are not part of it.
+ * bl_sopt_state_get: the number of words; with W, writes them (0 when
+ * this GSL's generator state has another layout).
+ * bl_sopt_state_put: into O, freshly started with the same spec, conf and
+ * problem: steps after it are those after the save bit for bit.  Checks
+ * the header and every number before changing anything; E says why not. */
+size_t bl_sopt_state_get(bl_sopt *o, double *w);
+int bl_sopt_state_put(bl_sopt *o, const double *w, size_t n, bl_err *e);

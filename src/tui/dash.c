@@ -152,6 +152,9 @@ static void model_free(bl_dash *D)
     dash_job_stop(D, 0);
     dash_hist_free(&D->ih);
     dash_hist_free(&D->ah);
+    free(D->srow);
+    free(D->sx);
+    free(D->sy);
     bl_hg_cmp_free(&D->cmp);
     dash_page_free(D);
     for (size_t i = 0; i < CMD_HIST; i++) free(D->hist[i]);
@@ -305,6 +308,25 @@ const char *bl_dash_message(const bl_dash *D, size_t back, int *kind)
     const msg *m = &D->msgs[(D->nmsg - 1 - back) % MSG_RING];
     if (kind) *kind = m->kind;
     return m->text;
+}
+
+size_t bl_dash_screen(const bl_dash *D, char *buf, size_t len)
+{
+    size_t k = 0;
+    if (!D->open || len == 0) return 0;
+    buf[0] = '\0';
+    char line[1024];
+    int w = D->cols < (int)sizeof line - 1 ? D->cols : (int)sizeof line - 1;
+    for (int y = 0; y < D->rows; y++) {
+        int n = mvwinnstr(stdscr, y, 0, line, w);
+        if (n < 0) n = 0;
+        line[n] = '\0';
+        while (n > 0 && line[n - 1] == ' ') line[--n] = '\0';
+        int m = snprintf(buf + k, len - k, "%s\n", line);
+        if (m < 0 || (size_t)m >= len - k) break;
+        k += (size_t)m;
+    }
+    return k;
 }
 
 void bl_dash_close(bl_dash *D)

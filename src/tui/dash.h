@@ -64,6 +64,10 @@ void bl_dash_timings(const bl_dash *D, double *cmd, double *model, double *draw)
  * what is kept; *KIND (if given): its bl_msg_kind, or BL_MSG_NKINDS for
  * the dashboard's echo of what was typed. */
 const char *bl_dash_message(const bl_dash *D, size_t back, int *kind);
+/* The screen as the last paint left it, ROWS lines of text (trailing
+ * blanks dropped; box corners and lines as curses stores them), into BUF;
+ * returns the bytes written.  For tests. */
+size_t bl_dash_screen(const bl_dash *D, char *buf, size_t len);
 void bl_dash_close(bl_dash *D);
 
 #endif

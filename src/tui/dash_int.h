@@ -15,6 +15,7 @@
 #include "dash.h"
 #include "hypergrad.h"
 #include "session.h"
+#include "stoch.h"
 #include "surface.h"
 
 #define MIN_COLS 64
@@ -110,6 +111,15 @@ struct bl_dash {
     bl_hg_cmp cmp;              /* their estimates and the reference */
     int have_ref;
     char refname[16];
+    /* a stochastic outer.opt (stoch.h): copies of its history rows since
+     * it started, what it is, and whether the next step continues it */
+    int stoch, stoch_live, stoch_has_v, stoch_has_lambda;
+    char stoch_name[32], stoch_spec[256];
+    size_t stoch_t, stoch_bin, stoch_bout;
+    double stoch_lambda;
+    bl_sopt_row *srow;
+    double *sx, *sy;            /* the plots' x and y (nsrow each) */
+    size_t nsrow, capsrow;
     bl_surface_job *job;        /* the background surface (bl_surface_job) */
     unsigned long job_gen;      /* the session's generation when it started */
     size_t job_seen;            /* its points done at the last redraw */

@@ -143,7 +143,9 @@ static void open_help(bl_dash *D)
     dash_page_add(D, "residual (log); outer F (bars) and ‖g‖ (log); hypergradient:");
     dash_page_add(D, "hypergrad.specs and the outer estimator (▸) against the reference;");
     dash_page_add(D, "surface: F with the ω trajectory (•), the current ω (●) and the");
-    dash_page_add(D, "descent direction −∇F (arrow)");
+    dash_page_add(D, "descent direction −∇F (arrow).  A stochastic outer.opt (soba, ...):");
+    dash_page_add(D, "outer F, ‖∇F‖, F − F*, λ and ‖∇F‖ against oracle calls and epochs;");
+    dash_page_add(D, "adjoint v's residual ‖Hv + ∇θL‖/‖∇θL‖");
 }
 
 static int pager_key(bl_dash *D, int k)

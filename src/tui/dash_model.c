@@ -11,6 +11,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "dash_int.h"
+#include "stoch_cli.h"
 
 /* ---- the model ---- */
 
@@ -105,9 +106,60 @@ const double *dash_hg_ref(const bl_dash *D)
     return g ? g->data : NULL;
 }
 
+/* The stochastic algorithm of outer.opt: its rows (since it started or
+ * was read back) and what the panels say of it.  Its rows are kept while
+ * it is stale (θ or ω moved: the next step starts it afresh). */
+static void stoch_update(bl_dash *D)
+{
+    bl_session *S = D->S;
+    D->stoch = bl_stoch_selected(S);
+    const bl_sopt *o = D->stoch ? S->sopt : NULL;
+    D->stoch_live = o && bl_stoch_live(S) == o;
+    if (!o) {
+        D->nsrow = 0;
+        D->stoch_t = 0;
+        snprintf(D->stoch_name, sizeof D->stoch_name, "%.31s", S->set[BL_S_OUTER_OPT].str);
+        char *c = strchr(D->stoch_name, ':');
+        if (c) *c = '\0';
+        const char *colon = strchr(S->set[BL_S_OUTER_OPT].str, ':');
+        snprintf(D->stoch_spec, sizeof D->stoch_spec, "%s", colon ? colon + 1 : "");
+        const bl_sopt_type *T = D->stoch ? bl_sopt_lookup(D->stoch_name) : NULL;
+        D->stoch_has_v = T && T != bl_sopt_lookup("f2sa") && T != bl_sopt_lookup("bome");
+        D->stoch_has_lambda = T && !D->stoch_has_v;
+        D->stoch_lambda = NAN;
+        D->stoch_bin = D->stoch_bout = 0;     /* known when it starts */
+        return;
+    }
+    if (o->nrow > D->capsrow) {
+        size_t cap = o->nrow + o->nrow / 2 + 16;
+        bl_sopt_row *r = realloc(D->srow, cap * sizeof *r);
+        if (!r) return;
+        D->srow = r;
+        double *x = realloc(D->sx, cap * sizeof *x);
+        if (!x) return;
+        D->sx = x;
+        double *y = realloc(D->sy, cap * sizeof *y);
+        if (!y) return;
+        D->sy = y;
+        D->capsrow = cap;
+    }
+    if (o->nrow) memcpy(D->srow, o->rows, o->nrow * sizeof *D->srow);
+    D->nsrow = o->nrow;
+    D->stoch_t = o->t;
+    snprintf(D->stoch_name, sizeof D->stoch_name, "%s", o->spec.type->name);
+    const char *colon = strchr(o->spec.text, ':');
+    snprintf(D->stoch_spec, sizeof D->stoch_spec, "%s", colon ? colon + 1 : "");
+    D->stoch_has_v = o->spec.type != bl_sopt_lookup("f2sa") && o->spec.type != bl_sopt_lookup("bome");
+    D->stoch_has_lambda = !D->stoch_has_v;
+    D->stoch_lambda = o->lmbda;
+    D->stoch_bin = o->sin->b;
+    D->stoch_bout = o->sout->b;
+}
+
 void dash_forget(bl_dash *D)
 {
     D->ih.n = D->ah.n = 0;
+    D->nsrow = 0;
     D->inner_live = D->adj_live = 0;
     D->inner_iters = D->adj_iters = 0;
     D->nhg = 0;
@@ -153,6 +205,7 @@ void dash_model_update(bl_dash *D)
     } else {
         D->adj_live = 0;
     }
+    stoch_update(D);
     hg_update(D);
     D->model_ok = !*S->cancel;          /* stopped: computed again next time */
     D->t_model = bl_clock() - t0;

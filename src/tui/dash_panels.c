@@ -141,12 +141,14 @@ static void fmt_short(char *buf, size_t len, double v, int fine)
     else snprintf(buf, len, fine ? "%.2g" : "%.0e", v);
 }
 
-/* V[0..n-1] on a log scale over the iterations, in R; the decades of the
- * extremes on the left.  Non-positive values are left out. */
-static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a)
+/* V[0..n-1] on a log scale over X[0..n-1] (NULL: over the iterations),
+ * in R; the decades of the extremes on the left.  Non-positive values are
+ * left out.  Returns the columns of the labels (the plot starts there). */
+static int draw_logplot_x(bl_dash *D, rect r, const double *xs, const double *v, size_t n,
+                          attr_t a)
 {
     int lw = 6;
-    if (r.h < 1 || r.w < lw + 6) return;
+    if (r.h < 1 || r.w < lw + 6) return lw;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++)
         if (isfinite(v[i]) && v[i] > 0) {
@@ -156,8 +158,10 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
     attr_t dim = style(D, C_HINT, 0, A_DIM);
     if (!(lo <= hi)) {
         put(D, r.y, r.x + lw, r.w - lw, dim, n ? "(no positive values)" : "");
-        return;
+        return lw;
     }
+    double x0 = xs && n ? xs[0] : 0, x1 = xs && n ? xs[n - 1] : (double)n - 1;
+    if (!(x1 > x0)) x1 = x0 + 1;
     if (hi - lo < 1e-9) {
         lo -= 0.5;
         hi += 0.5;
@@ -177,7 +181,8 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
             px = -1;
             continue;
         }
-        int x = n == 1 ? 0 : (int)floor((double)i * (c->W - 1) / (double)(n - 1) + 0.5);
+        double xi = xs ? xs[i] : (double)i;
+        int x = n == 1 ? 0 : (int)floor((xi - x0) * (c->W - 1) / (x1 - x0) + 0.5);
         int y = c->H - 1 - (int)floor((log10(v[i]) - lo) / (hi - lo) * (c->H - 1) + 0.5);
         if (px >= 0) bl_canvas_line(c, px, py, x, y, 0);
         else bl_canvas_dot(c, x, y, 0);
@@ -185,6 +190,12 @@ static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a
         py = y;
     }
     cv_render(D, c, r.y, r.x + lw, a);
+    return lw;
+}
+
+static void draw_logplot(bl_dash *D, rect r, const double *v, size_t n, attr_t a)
+{
+    draw_logplot_x(D, r, NULL, v, n, a);
 }
 
 /* One row of bars: V over the iterations (log scale when every value is
@@ -283,9 +294,42 @@ static void draw_inner(bl_dash *D, rect r)
     if (in.h >= 3) draw_logplot(D, (rect){in.y + 2, in.x, in.h - 2, in.w}, D->ih.r, D->ih.n, ca);
 }
 
+/* The adjoint panel of a stochastic algorithm: v's residual
+ * ‖H v + ∇θL‖/‖∇θL‖ at its iterate (full batch), and its history. */
+static void draw_adjoint_stoch(bl_dash *D, rect r)
+{
+    char t[320], a[64];
+    snprintf(t, sizeof t, "adjoint v · %s · step %zu", D->stoch_name, D->stoch_t);
+    draw_box(D, r, t, title_attr(D, C_ADJ));
+    rect in = inside(r);
+    if (in.h < 1) return;
+    attr_t ca = style(D, C_ADJ, 0, 0), dim = style(D, C_HINT, 0, A_DIM);
+    if (!D->stoch_has_v) {
+        put(D, in.y, in.x, in.w, dim, "first order: no adjoint v (λ: outer panel)");
+        return;
+    }
+    if (D->nsrow == 0) {
+        put(D, in.y, in.x, in.w, dim, "o steps v with θ and ω (v₀ = 0)");
+        return;
+    }
+    for (size_t i = 0; i < D->nsrow; i++) D->sy[i] = D->srow[i].vres;
+    bl_out_fmt(a, sizeof a, D->srow[D->nsrow - 1].vres, 3);
+    summary(D, in, "v residual ‖Hv + ∇θL‖/‖∇θL‖ = %s", "v residual %s", a, "", NULL);
+    if (!D->stoch_live && in.h > 1) {
+        put(D, in.y + 1, in.x, in.w, dim, "θ or ω moved: o starts afresh");
+        if (in.h > 2) draw_logplot(D, (rect){in.y + 2, in.x, in.h - 2, in.w}, D->sy, D->nsrow, dim);
+        return;
+    }
+    if (in.h > 1) draw_logplot(D, (rect){in.y + 1, in.x, in.h - 1, in.w}, D->sy, D->nsrow, ca);
+}
+
 static void draw_adjoint(bl_dash *D, rect r)
 {
     bl_session *S = D->S;
+    if (D->stoch) {
+        draw_adjoint_stoch(D, r);
+        return;
+    }
     char t[320], a[64], b[64];
     int dg = bl_session_digits(S);
     int have = D->ah.n > 0;
@@ -310,9 +354,108 @@ static void draw_adjoint(bl_dash *D, rect r)
     if (in.h > 1) draw_logplot(D, (rect){in.y + 1, in.x, in.h - 1, in.w}, D->ah.r, D->ah.n, ca);
 }
 
+/* A number as a short label: an integer as it is, else 3 digits. */
+static void fmt_count(char *buf, size_t len, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e9) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.3g", v);
+}
+
+/* An x axis under a plot that starts LW columns into IN's row Y: X0 at
+ * the left, X1 at the right, NAME between them when it fits. */
+static void draw_xaxis(bl_dash *D, int y, int x, int w, double x0, double x1, const char *name)
+{
+    attr_t dim = style(D, C_HINT, 0, A_DIM);
+    char a[32], b[32];
+    fmt_count(a, sizeof a, x0);
+    fmt_count(b, sizeof b, x1);
+    int la = (int)strlen(a), lb = (int)strlen(b), ln = text_width(D, name);
+    if (la + lb + 2 > w) return;
+    put(D, y, x, la, dim, a);
+    put(D, y, x + w - lb, lb, dim, b);
+    int room = w - la - lb - 2;
+    if (ln <= room) put(D, y, x + la + 1 + (room - ln) / 2, ln, dim, name);
+}
+
+/* The outer panel of a stochastic algorithm: F, ‖∇F‖ and F − F* where
+ * the problem has closed forms (else L at the iterate), λ, the
+ * parameters, and ‖∇F‖ against the oracle calls, with the epochs. */
+static void draw_outer_stoch(bl_dash *D, rect r)
+{
+    bl_session *S = D->S;
+    char t[320], a[64], b[64], c[64];
+    int dg = bl_session_digits(S);
+    snprintf(t, sizeof t, "outer %s · step %zu", D->stoch_name, D->stoch_t);
+    draw_box(D, r, t, title_attr(D, C_OUTER));
+    rect in = inside(r);
+    if (in.h < 1) return;
+    attr_t ca = style(D, C_OUTER, 0, 0), dim = style(D, C_HINT, 0, A_DIM);
+    int y = in.y, end = in.y + in.h;
+    if (D->nsrow == 0) {
+        put(D, y++, in.x, in.w, dim, "o steps, space runs (stochastic)");
+    } else {
+        const bl_sopt_row *L = &D->srow[D->nsrow - 1];
+        if (isfinite(L->F)) {
+            bl_out_fmt(a, sizeof a, L->F, dg);
+            bl_out_fmt(b, sizeof b, L->gnorm, dg);
+            summary(D, (rect){y++, in.x, 1, in.w}, "F = %s  ‖∇F‖ = %s", "F=%s ‖∇F‖=%s", a, b, NULL);
+        } else {
+            bl_out_fmt(a, sizeof a, L->L, dg);
+            summary(D, (rect){y++, in.x, 1, in.w}, "L(θ, ω) = %s%s", "L=%s%s", a, "", NULL);
+        }
+        char line[256] = "";
+        if (isfinite(L->gap)) snprintf(line, sizeof line, "F − F* = %s", bl_out_fmt(c, sizeof c, L->gap, dg));
+        if (D->stoch_has_lambda) {
+            size_t l = strlen(line);
+            snprintf(line + l, sizeof line - l, "%sλ = %s", l ? "  " : "",
+                     bl_out_fmt(c, sizeof c, D->stoch_lambda, dg));
+        }
+        if (line[0] && y < end) put(D, y++, in.x, in.w, 0, line);
+    }
+    /* the parameters as given (the rest are defaults: help NAME), or
+     * that the next step starts afresh */
+    if (y < end && D->nsrow && !D->stoch_live) {
+        put(D, y++, in.x, in.w, style(D, C_WARN, 0, A_BOLD), "θ or ω moved: o starts afresh");
+    } else if (y < end) {
+        char par[320];
+        snprintf(par, sizeof par, "%s", D->stoch_spec[0] ? D->stoch_spec : "default parameters");
+        for (char *p = par; *p; p++)
+            if (*p == ',') *p = ' ';
+        put(D, y++, in.x, in.w, dim, par);
+    }
+    if (D->nsrow == 0 || end - y < 3) return;
+    /* ‖∇F‖ (or L) against the oracle calls: the plot, then its x axis and
+     * the epochs under it */
+    int known = isfinite(D->srow[D->nsrow - 1].gnorm);
+    if (end - y >= 6) {
+        /* F − F* (or F, or L) over the steps as bars */
+        int gap = isfinite(D->srow[D->nsrow - 1].gap), F = isfinite(D->srow[D->nsrow - 1].F);
+        for (size_t i = 0; i < D->nsrow; i++)
+            D->sy[i] = gap ? D->srow[i].gap : F ? D->srow[i].F : D->srow[i].L;
+        put(D, y, in.x, 6, dim, gap ? "F−F*" : F ? "F" : "L");
+        draw_spark(D, y++, in.x + 6, in.w - 6, D->sy, D->nsrow, D->stoch_live ? ca : dim);
+    }
+    for (size_t i = 0; i < D->nsrow; i++) {
+        D->sx[i] = (double)D->srow[i].oracles;
+        D->sy[i] = known ? D->srow[i].gnorm : D->srow[i].L;
+    }
+    int axes = end - y >= 5 ? 2 : 1;
+    rect pr = {y, in.x, end - y - axes, in.w};
+    int lw = draw_logplot_x(D, pr, D->sx, D->sy, D->nsrow, D->stoch_live ? ca : dim);
+    put(D, pr.y + pr.h / 2, in.x, lw - 1, dim, known ? "‖∇F‖" : "L");
+    int ax = in.x + lw, aw = in.w - lw;
+    draw_xaxis(D, end - axes, ax, aw, D->sx[0], D->sx[D->nsrow - 1], "oracle calls");
+    if (axes == 2)
+        draw_xaxis(D, end - 1, ax, aw, D->srow[0].epochs, D->srow[D->nsrow - 1].epochs, "epochs");
+}
+
 static void draw_outer(bl_dash *D, rect r)
 {
     bl_session *S = D->S;
+    if (D->stoch) {
+        draw_outer_stoch(D, r);
+        return;
+    }
     const bl_trace *tr = &S->outer->trace;
     char t[160], a[64], b[64], c[64];
     int dg = bl_session_digits(S);
@@ -686,6 +829,19 @@ static void draw_header(bl_dash *D)
     snprintf(line + l, sizeof line - l, "%s", w);
     put(D, 0, 0, D->cols - rw, ha, line);
     put(D, 0, D->cols - rw, rw, ha, right);
+    if (D->stoch) {
+        unsigned long calls = D->nsrow ? D->srow[D->nsrow - 1].oracles : 0;
+        double ep = D->nsrow ? D->srow[D->nsrow - 1].epochs : 0;
+        char bat[96] = "";
+        if (D->stoch_bin)
+            snprintf(bat, sizeof bat, "batch %zu/%zu, ", D->stoch_bin, D->stoch_bout);
+        snprintf(line, sizeof line, " F = %s │ outer %s step %zu · %lu oracle calls · %s "
+                 "epochs │ %ssampler %s │ inner %s it %zu η %s",
+                 bl_out_fmt(f, sizeof f, D->F, dg), D->stoch_name, D->stoch_t, calls,
+                 bl_out_fmt(st, sizeof st, ep, 4), bat,
+                 bl_sampler_names[(int)S->set[BL_S_SAMPLER].num], S->set[BL_S_INNER_SOLVER].str,
+                 D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4));
+    } else {
     snprintf(line, sizeof line, " F = %s │ inner %s it %zu η %s │ adjoint %s it %zu │ outer %s "
              "it %zu s %s %s", bl_out_fmt(f, sizeof f, D->F, dg), S->set[BL_S_INNER_SOLVER].str,
              D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4),
@@ -693,6 +849,7 @@ static void draw_header(bl_dash *D)
              S->outer->type->name, S->outer->iter,
              bl_out_fmt(st, sizeof st, S->set[BL_S_OUTER_STEP].num, 4),
              S->set[BL_S_OUTER_ESTIMATOR].str);
+    }
     put(D, 1, 0, D->cols, style(D, C_HINT, A_BOLD, A_BOLD), line);
 }
 
@@ -781,6 +938,12 @@ void bl_dash_draw(bl_dash *D, int full)
         int top = 2, body = R - 1 - mrows - top;
         int lw = C * 2 / 5, rw = C - lw;
         int ha = body >= 24 ? body / 4 : 5, hi = (body - ha) / 2, ho = body - ha - hi;
+        if (D->stoch) {
+            /* the algorithm's own panel gets the room: the inner panel
+             * keeps G and ‖∇θG‖ at its θ */
+            hi = body >= 30 ? (body - ha) / 3 : 4;
+            ho = body - ha - hi;
+        }
         draw_header(D);
         draw_inner(D, (rect){top, 0, hi, lw});
         draw_adjoint(D, (rect){top + hi, 0, ha, lw});

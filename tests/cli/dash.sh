@@ -227,6 +227,38 @@ cmp -s "$tmpdir/stty0" "$tmpdir/stty1"
 ok $? "the terminal modes are those bilab started with"
 T kill-session -t "$win" >/dev/null 2>&1
 
+# a stochastic outer.opt at 80x24: o and space step the algorithm as
+# `step outer` does; the outer panel shows the batch session's numbers, the
+# x axis is labelled with oracle calls and epochs, the adjoint panel v's
+# residual
+qs='problem use quadsum n_inner=64 n_outer=48 dim_inner=4 dim_outer=2 seed=3; set outer.opt soba:step_size=0.5,batch_size=16'
+T new-session -d -s d3 -x 80 -y 24 \
+    "env HOME='$tmpdir/home' LC_ALL=$loc '$BILAB' -q --dash -e '$qs'; sleep 600"
+win=d3
+wait_for 'outer soba .* step 0' 20
+ok $? "soba on the dashboard: the outer panel names it"
+keys o o o
+wait_for 'outer soba .* step 3'
+ok $? "o three times: three soba steps"
+row=$("$BILAB" -e "$qs; step outer 3" | tail -1)
+F=$(printf '%s\n' "$row" | sed -n 's/.* F = \([^ ]*\) .*/\1/p')
+g=$(printf '%s\n' "$row" | sed -n 's/.* = \([^ ]*\) F .*/\1/p')
+gap=$(printf '%s\n' "$row" | sed -n 's/.*F\* = \([^ ]*\) .*/\1/p')
+panel_has "F = $(esc "$F")  .* = $(esc "$g") " && grep -q -- "F\* = $(esc "$gap")" "$tmpdir/screen"
+ok $? "the outer panel shows batch's F = $F, ‖∇F‖ = $g, F − F* = $gap"
+grep -E -q -- '^[^ ]{1,3} +5 +oracle calls +15[^0-9]' "$tmpdir/screen" &&
+    grep -E -q -- '^[^ ]{1,3} +0.25 +epochs +0.75[^0-9]' "$tmpdir/screen"
+ok $? "the x axis: oracle calls 5..15, epochs 0.25..0.75"
+panel_has "v residual [0-9]"
+ok $? "the adjoint panel shows v's residual"
+keys ' '
+wait_for 'outer soba .* step ([5-9]|[1-9][0-9]+)' 30
+keys C-c
+wait_for 'interrupted'
+ok $? "space runs soba steps, Ctrl-C stops them"
+keys q
+T kill-session -t d3 >/dev/null 2>&1
+
 # bilab --dash: straight into the dashboard, q goes on to the prompt
 T new-session -d -s d2 -x 100 -y 30 \
     "env HOME='$tmpdir/home' LC_ALL=$loc '$BILAB' -q --dash -e 'set omega 1'; sleep 600"

@@ -600,7 +600,8 @@ bl_sopt *bl_sopt_alloc(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
     const bl_minibatch *mb = P->type->mb;
     if (!mb) {
         bl_err_set(e, BL_EUNSUPPORTED, "%s has no minibatch oracles: the stochastic methods "
-                   "run on quadsum, ridge, ridge-multi, logreg and logreg-multi", P->type->name);
+                   "run on quadsum, ridge, ridge-multi, logreg, logreg-multi and cleaning",
+                   P->type->name);
         return NULL;
     }
     if (mb->check && mb->check(P, e) != BL_OK) return NULL;

@@ -51,4 +51,14 @@ int bl_ivreg_ols(bl_problem *P, gsl_vector *beta_ols);
  * when P is not a quadsum instance, BL_EDIM on a wrong size. */
 int bl_quadsum_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star);
 
+/* quadsum: the per-sample factors of the inner (OUTER = 0) or outer data
+ * set, read-only and row-major (doc/problems/quadsum.md): u, q, a (n × p),
+ * w, pc, b (n × d), n into *N.  For checks written outside bilab
+ * (bench/soba_numpy.py); BL_EINVAL when P is not a quadsum instance. */
+typedef struct bl_quadsum_samples {
+    size_t n;
+    const double *u, *q, *a, *w, *pc, *b;
+} bl_quadsum_samples;
+int bl_quadsum_data(const bl_problem *P, int outer, bl_quadsum_samples *out);
+
 #endif

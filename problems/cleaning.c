@@ -20,6 +20,7 @@
 #include "catalogue.h"
 #include "logistic.h"
 #include "losses.h"
+#include "stoch.h"
 
 enum { PAR_MU, NPAR };
 
@@ -241,6 +242,151 @@ static int cl_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     return BL_OK;
 }
 
+/* ---- minibatch oracles (stoch.h): means over the index set B (repeats
+ * counted) of the per-sample terms g_i = σ(ω_i) ℓ_i(θ), ℓ_i(θ) =
+ * log(1 + e^{−z_i}), plus the ridge (μ/2)‖θ‖², which is not a sum over
+ * samples and comes whole with every batch:
+ *   G_B(θ, ω) = (1/|B|) Σ_{i∈B} σ(ω_i) ℓ_i(θ) + (μ/2)‖θ‖²
+ *   L_B'(θ)   = (1/|B'|) Σ_{k∈B'} log(1 + e^{−y_k x_kᵀθ})   (validation)
+ * so Σ_B (|B|/n) G_B = G over a partition.  ω has one coordinate per
+ * training sample: ∂G_B/∂ω_i = (c_i/|B|) σ'(ω_i) ℓ_i(θ), c_i the count of
+ * i in B, is zero off the batch and |B|/n times larger on it than the
+ * full ∂G/∂ω_i — the scaling that makes E ∇ωG_B = ∇ωG for uniform draws.
+ * Rows of C_B likewise: (c_i/|B|) q̃_i x_iᵀ, q̃_i = −σ'(ω_i) y_i σ(−z_i).
+ * No workspace is written: the hooks only read the state. ---- */
+
+static size_t cl_n_inner(const bl_problem *P) { return P->d; }
+static size_t cl_n_outer(const bl_problem *P) { return ((cl_state *)P->state)->lg.Xv->size1; }
+
+/* x_iᵀv for row I of Z */
+static double mb_rowdot(const gsl_matrix *Z, size_t i, cvec *v)
+{
+    double t = 0;
+    const double *r = Z->data + i * Z->tda;
+    for (size_t j = 0; j < Z->size2; j++) t += r[j] * v->data[j * v->stride];
+    return t;
+}
+
+static void mb_rowaxpy(double a, const gsl_matrix *Z, size_t i, gsl_vector *out)
+{
+    const double *r = Z->data + i * Z->tda;
+    for (size_t j = 0; j < Z->size2; j++) out->data[j * out->stride] += a * r[j];
+}
+
+/* the margin z_i = y_i x_iᵀθ of training sample I */
+static double mb_margin(const cl_state *s, size_t i, cvec *th)
+{
+    return gsl_vector_get(s->lg.y, i) * mb_rowdot(s->lg.X, i, th);
+}
+
+/* σ'(ω_i) = σ(ω_i)σ(−ω_i) */
+static double dsig(cvec *om, size_t i)
+{
+    double w = gsl_vector_get(om, i);
+    return bl_sigmoid(w) * bl_sigmoid(-w);
+}
+
+/* q̃_i = −σ'(ω_i) y_i σ(−z_i): row i of C is (1/n) q̃_i x_iᵀ */
+static double mb_crow(const cl_state *s, size_t i, cvec *th, cvec *om)
+{
+    return -dsig(om, i) * gsl_vector_get(s->lg.y, i) * bl_sigmoid(-mb_margin(s, i, th));
+}
+
+static void mb_G_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
+                       gsl_vector *g)
+{
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(g);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        double yi = gsl_vector_get(s->lg.y, i);
+        mb_rowaxpy(-bl_sigmoid(gsl_vector_get(om, i)) * yi * bl_sigmoid(-mb_margin(s, i, th)),
+                   s->lg.X, i, g);
+    }
+    gsl_vector_scale(g, 1.0 / (double)m);
+    gsl_blas_daxpy(s->mu, th, g);
+}
+
+static void mb_G_omega(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
+                       gsl_vector *g)
+{
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(g);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        g->data[i * g->stride] += dsig(om, i) * bl_softplus(-mb_margin(s, i, th)) / (double)m;
+    }
+}
+
+static void mb_L_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
+                       gsl_vector *g)
+{
+    (void)om;
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(g);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        double yk = gsl_vector_get(s->lg.yv, i);
+        mb_rowaxpy(-yk * bl_sigmoid(-yk * mb_rowdot(s->lg.Xv, i, th)), s->lg.Xv, i, g);
+    }
+    gsl_vector_scale(g, 1.0 / (double)m);
+}
+
+static void mb_L_omega(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
+                       gsl_vector *g)
+{
+    (void)P, (void)th, (void)om, (void)idx, (void)m;
+    gsl_vector_set_zero(g);
+}
+
+static void mb_hvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m, cvec *v,
+                   gsl_vector *out)
+{
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(out);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        double z = mb_margin(s, i, th);
+        double c = bl_sigmoid(gsl_vector_get(om, i)) * bl_sigmoid(z) * bl_sigmoid(-z);
+        mb_rowaxpy(c * mb_rowdot(s->lg.X, i, v), s->lg.X, i, out);
+    }
+    gsl_vector_scale(out, 1.0 / (double)m);
+    gsl_blas_daxpy(s->mu, v, out);
+}
+
+/* (C_B v)_i = (c_i/|B|) q̃_i x_iᵀv */
+static void mb_cvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m, cvec *v,
+                   gsl_vector *out)
+{
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(out);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        out->data[i * out->stride] += mb_crow(s, i, th, om) * mb_rowdot(s->lg.X, i, v)
+                                      / (double)m;
+    }
+}
+
+/* C_Bᵀu = (1/|B|) Σ_{i∈B} q̃_i u_i x_i */
+static void mb_ctvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m, cvec *u,
+                    gsl_vector *out)
+{
+    const cl_state *s = P->state;
+    gsl_vector_set_zero(out);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = idx[k];
+        mb_rowaxpy(mb_crow(s, i, th, om) * gsl_vector_get(u, i), s->lg.X, i, out);
+    }
+    gsl_vector_scale(out, 1.0 / (double)m);
+}
+
+static const bl_minibatch cl_mb = {
+    .n_inner = cl_n_inner, .n_outer = cl_n_outer,
+    .G_theta = mb_G_theta, .G_omega = mb_G_omega,
+    .L_theta = mb_L_theta, .L_omega = mb_L_omega,
+    .hvp = mb_hvp, .cvp = mb_cvp, .ctvp = mb_ctvp,
+};
+
 const bl_problem_type bl_problem_cleaning = {
     .name = "cleaning",
     .summary = "data hyper-cleaning: one weight σ(ω_i) per training sample",
@@ -274,4 +420,5 @@ const bl_problem_type bl_problem_cleaning = {
     .lipschitz = cl_lipschitz,
     .omega0 = cl_omega0,
     .report = cl_report,
+    .mb = &cl_mb,
 };

@@ -576,6 +576,15 @@ int bl_quadsum_optimum(bl_problem *P, gsl_vector *omega_star, double *F_star)
     return BL_OK;
 }
 
+int bl_quadsum_data(const bl_problem *P, int outer, bl_quadsum_samples *out)
+{
+    if (!P || P->type != &bl_problem_quadsum || !P->state) return BL_EINVAL;
+    const qs_state *s = P->state;
+    const qs_set *S = outer ? &s->out : &s->in;
+    *out = (bl_quadsum_samples){S->n, S->u, S->q, S->a, S->w, S->pc, S->b};
+    return BL_OK;
+}
+
 /* ---- minibatch oracles: means over the index set of per-sample terms ---- */
 
 static size_t qs_n_inner(const bl_problem *P) { return ((qs_state *)P->state)->in.n; }

@@ -229,9 +229,10 @@ int bl_stoch_help(bl_session *S, const char *topic)
         fprintf(f, "stochastic outer algorithms (doc/stochastic.md): set outer.opt "
                 "NAME:key=value,... then step outer [N] or run N.\n"
                 "They run on problems with minibatch oracles (quadsum, ridge, ridge-multi,\n"
-                "logreg, logreg-multi) and keep θ, v ≈ −H⁻¹∇θL (v₀ = 0), memories and λ\n"
-                "between steps; step t (from 0) uses c/(t+1)^a.  Settings: batch.inner,\n"
-                "batch.outer (0: batch_size), sampler (batches|shuffle|uniform), seed.\n"
+                "logreg, logreg-multi, cleaning) and keep θ, v ≈ −H⁻¹∇θL (v₀ = 0),\n"
+                "memories and λ between steps; step t (from 0) uses c/(t+1)^a.  Settings:\n"
+                "batch.inner, batch.outer (0: batch_size), sampler (batches|shuffle|uniform),\n"
+                "seed.\n"
                 "Each step prints F, ‖∇F‖ and F − F* where the problem has closed forms,\n"
                 "the oracle calls and the epochs (inner samples drawn / n_inner).\n"
                 "compare ALG,ALG,... calls=N seeds=N runs several over seeds (help compare).\n\n");

@@ -600,7 +600,8 @@ bl_sopt *bl_sopt_alloc(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
     const bl_minibatch *mb = P->type->mb;
     if (!mb) {
         bl_err_set(e, BL_EUNSUPPORTED, "%s has no minibatch oracles: the stochastic methods "
-                   "run on quadsum, ridge, ridge-multi, logreg and logreg-multi", P->type->name);
+                   "run on quadsum, ridge, ridge-multi, logreg, logreg-multi and cleaning",
+                   P->type->name);
         return NULL;
     }
     if (mb->check && mb->check(P, e) != BL_OK) return NULL;
@@ -997,6 +998,7 @@ double bl_quantile(const double *x, size_t n, double q, double *work)
     if (f == 0) return work[lo];
     if (isinf(work[lo + 1]) || isinf(work[lo])) return work[lo + 1] > work[lo] ? work[lo + 1] : work[lo];
     return work[lo] + f * (work[lo + 1] - work[lo]);
+}
 
 /* ============================ saving the state ============================ */
 

@@ -130,7 +130,7 @@ static void ref_adjoint(bl_problem *P, samples *S, cvec *th, cvec *om, int kind,
     size_t p = S->p, d = S->d;
     const bl_minibatch *mb = P->type->mb;
     bl_sampler *si = bl_sampler_alloc(kind, mb->n_inner(P), bi, seed);
-    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, seed + 1);
+    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, bl_seed_outer(seed));
     gsl_matrix *H = gsl_matrix_alloc(p, p), *C = gsl_matrix_alloc(d, p);
     gsl_vector *b = gsl_vector_alloc(p), *r = gsl_vector_alloc(p), *a = gsl_vector_calloc(p);
     gsl_vector *t = gsl_vector_alloc(p), *lo = gsl_vector_alloc(d);
@@ -183,7 +183,7 @@ static void ref_cg(bl_problem *P, samples *S, cvec *th, cvec *om, int kind, size
     size_t p = S->p, d = S->d;
     const bl_minibatch *mb = P->type->mb;
     bl_sampler *si = bl_sampler_alloc(kind, mb->n_inner(P), bi, seed);
-    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, seed + 1);
+    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, bl_seed_outer(seed));
     gsl_matrix *H = gsl_matrix_alloc(p, p), *C = gsl_matrix_alloc(d, p);
     gsl_vector *b = gsl_vector_alloc(p), *a = gsl_vector_alloc(p), *lo = gsl_vector_alloc(d);
     gsl_permutation *pm = gsl_permutation_alloc(p);
@@ -218,7 +218,7 @@ static void ref_unroll(bl_problem *P, samples *S, cvec *om, int kind, size_t bi,
     size_t p = S->p, d = S->d;
     const bl_minibatch *mb = P->type->mb;
     bl_sampler *si = bl_sampler_alloc(kind, mb->n_inner(P), bi, seed);
-    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, seed + 1);
+    bl_sampler *so = bl_sampler_alloc(kind, mb->n_outer(P), bo, bl_seed_outer(seed));
     gsl_matrix *H = gsl_matrix_alloc(p, p), *C = gsl_matrix_alloc(d, p);
     gsl_matrix *Z = gsl_matrix_calloc(p, d), *HZ = gsl_matrix_alloc(p, d);
     gsl_vector *th = gsl_vector_calloc(p), *gr = gsl_vector_alloc(p), *lt = gsl_vector_alloc(p);

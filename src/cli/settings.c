@@ -293,7 +293,7 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .def = "0",
         .help = "default seed of data synth and of the train/validation split; the "
             "stochastic outer algorithms seed their inner sampler with seed, their "
-            "outer one with seed + 1",
+            "outer one with seed + 0x9E3779B9 (mod 2^32: far from seed + k)",
         .changes = BL_CHG_SETTING,
     },
     [BL_S_FORMAT] = {

@@ -18,6 +18,11 @@
 
 const char *const bl_sampler_names[] = {"batches", "shuffle", "uniform", NULL};
 
+unsigned long bl_seed_outer(unsigned long seed)
+{
+    return (seed + 0x9E3779B9UL) & 0xffffffffUL;
+}
+
 bl_sampler *bl_sampler_alloc(bl_sampler_kind kind, size_t n, size_t b, unsigned long seed)
 {
     if (n == 0) return NULL;
@@ -625,7 +630,7 @@ bl_sopt *bl_sopt_alloc(const bl_sopt_spec *spec, const bl_sopt_conf *conf, bl_pr
     size_t bo = conf->batch_outer ? conf->batch_outer : b;
     if (spec->type->flags & BL_SOPT_FULLBATCH) bi = bo = 0;
     o->sin = bl_sampler_alloc(conf->sampler, o->n_in, bi, conf->seed);
-    o->sout = bl_sampler_alloc(conf->sampler, o->n_out, bo, conf->seed + 1);
+    o->sout = bl_sampler_alloc(conf->sampler, o->n_out, bo, bl_seed_outer(conf->seed));
     o->y = gsl_vector_alloc(o->p);
     o->x = gsl_vector_alloc(o->d);
     o->v = gsl_vector_calloc(o->p);

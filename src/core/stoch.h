@@ -75,6 +75,11 @@ typedef struct bl_sampler {
 
 /* N samples, batch size B (0 or ≥ N: N), seeded with SEED (mt19937). */
 bl_sampler *bl_sampler_alloc(bl_sampler_kind kind, size_t n, size_t b, unsigned long seed);
+/* The outer sampler's seed of a run whose inner sampler is seeded SEED:
+ * SEED + 0x9E3779B9 modulo 2³² (mt19937 keeps 32 bits), a stream far from
+ * SEED, SEED + 1, …, so that runs and draws seeded SEED + k (compare
+ * seeds=N, hypergrad draws=R) never share a generator, inner or outer. */
+unsigned long bl_seed_outer(unsigned long seed);
 void bl_sampler_free(bl_sampler *s);
 void bl_sampler_next(bl_sampler *s, bl_batch *out);
 /* The whole data set in order (0 … n−1), one batch of weight 1. */

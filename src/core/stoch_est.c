@@ -2,7 +2,7 @@
  * R seeded draws of an estimator against the reference (doc/catalogue.md,
  * "Stochastic hypergradient estimators").  Every estimate draws its inner
  * batches from one sampler seeded with s and its outer batch from one
- * seeded with s + 1 (as the stochastic outer algorithms do). */
+ * seeded with bl_seed_outer(s) (as the stochastic outer algorithms do). */
 #include "config.h"
 
 #include <math.h>
@@ -73,7 +73,7 @@ static int samplers_alloc(samplers *S, const bl_hg_ctx *c, size_t batch, double 
     unsigned long s = seed >= 0 ? (unsigned long)seed : c->seed;
     S->in = bl_sampler_alloc((bl_sampler_kind)c->sampler, mb->n_inner(c->P), batch, s);
     S->out = bl_sampler_alloc((bl_sampler_kind)c->sampler, mb->n_outer(c->P), c->batch_outer,
-                              s + 1);
+                              bl_seed_outer(s));
     if (!S->in || !S->out) return BL_ENOMEM;
     S->in_full = S->in->b >= S->in->n;
     S->out_full = S->out->b >= S->out->n;

@@ -18,7 +18,7 @@ const bl_command *bl_commands[MAX_COMMANDS + 1] = {
     &bl_cmd_solve, &bl_cmd_run, &bl_cmd_reset, &bl_cmd_trace,
     &bl_cmd_hypergrad, &bl_cmd_adjoint, &bl_cmd_spectrum, &bl_cmd_explain,
     &bl_cmd_surface, &bl_cmd_compare, &bl_cmd_plot,
-    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source,
+    &bl_cmd_export, &bl_cmd_save, &bl_cmd_source, &bl_cmd_lesson, &bl_cmd_clear,
     &bl_cmd_help, &bl_cmd_try, &bl_cmd_quit, NULL,
 };
 

@@ -42,7 +42,7 @@ extern const bl_command bl_cmd_problem, bl_cmd_data, bl_cmd_export, bl_cmd_set,
     bl_cmd_show, bl_cmd_step, bl_cmd_solve, bl_cmd_run, bl_cmd_reset,
     bl_cmd_trace, bl_cmd_hypergrad, bl_cmd_help, bl_cmd_save, bl_cmd_source,
     bl_cmd_quit, bl_cmd_adjoint, bl_cmd_spectrum, bl_cmd_explain, bl_cmd_surface,
-    bl_cmd_compare, bl_cmd_plot, bl_cmd_define, bl_cmd_try;
+    bl_cmd_compare, bl_cmd_plot, bl_cmd_define, bl_cmd_try, bl_cmd_lesson, bl_cmd_clear;
 
 /* The table, NULL-terminated: the commands above, then those that entry
  * points above cli register, then help, try and quit. */

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "command.h"
 #include "fileio.h"
+#include "lesson.h"
 #include "repl.h"
 
 /* readline's callbacks take no user pointer: the session being completed
@@ -107,6 +108,18 @@ static int on_signal(void)
 
 /* $HOME/.bilab_history; 0 (no history file) without HOME, rather than
  * one in whatever directory bilab was started from. */
+static int history_path(char *buf, size_t len);
+
+/* LINE into the history (and its file when KEEP) unless it repeats the last. */
+static void remember(const char *line, int keep, const char *hist)
+{
+    HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+    if (!last || strcmp(last->line, line) != 0) {
+        add_history(line);
+        if (keep) append_history(1, hist);   /* now, not only at a clean exit */
+    }
+}
+
 static int history_path(char *buf, size_t len)
 {
     const char *home = getenv("HOME");
@@ -137,7 +150,9 @@ int bl_repl(bl_session *S)
     }
     while (!S->quit) {
         *S->cancel = 0;
-        char *line = readline("bilab> ");
+        char prompt[320];
+        bl_lesson_prompt(S, prompt, sizeof prompt);   /* bilab[NAME K/N]> in a lesson */
+        char *line = readline(prompt);
         if (!line) {
             fputc('\n', stdout);
             break;
@@ -148,13 +163,23 @@ int bl_repl(bl_session *S)
                      "command line)", BL_LINE_MAX);
             bl_report_error(S, "parse", msg);
         } else if (*line) {
-            HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-            if (!last || strcmp(last->line, line) != 0) {
-                add_history(line);
-                if (keep) append_history(1, hist);   /* now, not only at a clean exit */
-            }
+            remember(line, keep, hist);
             bl_sigint_newline = isatty(STDOUT_FILENO);
             bl_execute_line(S, line);
+            bl_sigint_newline = 0;
+        } else if (bl_lesson_next(S)) {
+            /* Enter on an empty line during a lesson: its next command, shown
+             * on the prompt's line as if typed, and kept in the history */
+            const char *next = bl_lesson_next(S);
+            if (isatty(STDOUT_FILENO)) {
+                fputs("\033[A\r\033[K", stdout);
+                fputs(prompt, stdout);
+                bl_fput_escaped(stdout, next);
+                fputc('\n', stdout);
+            }
+            remember(next, keep, hist);
+            bl_sigint_newline = isatty(STDOUT_FILENO);
+            bl_execute_line(S, "lesson run");
             bl_sigint_newline = 0;
         }
         free(line);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "lesson.h"
 #include "expr.h"
 #include "surface.h"
 #include "stoch.h"
@@ -28,6 +29,7 @@ void bl_session_free(bl_session *S)
 {
     if (!S) return;
     if (S->ui_free) S->ui_free(S->ui);
+    bl_lesson_free(S->lesson);
     bl_inner_free(S->inner);
     bl_outer_free(S->outer);
     bl_sopt_free(S->sopt);

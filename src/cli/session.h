@@ -79,6 +79,11 @@ typedef struct bl_session {
     void *sink_ctx;
     unsigned long nmsg[BL_MSG_NKINDS];   /* messages posted, by kind */
 
+    /* the lesson being walked through (lesson.h), or NULL; `clear` where
+     * the output is no terminal: the dashboard redraws and clears it */
+    struct bl_lesson *lesson;
+    int want_clear;
+
     /* what an entry point above cli keeps between its visits (the
      * dashboard's state, src/tui): opaque here, freed through ui_free */
     void *ui;

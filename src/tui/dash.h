@@ -20,6 +20,7 @@
     "  r      reset θ, ω and the outer trace\n" \
     "  :      command line for any bilab command (Enter runs, Esc leaves,\n" \
     "         Tab completes, Up/Down recall)\n" \
+    "  Enter  during a lesson (lesson NAME): its next command, as :Enter\n" \
     "  ?      this help               ^L     repaint\n" \
     "  q      back to the prompt, everything kept (dash resumes)\n" \
     "  Ctrl-C stops a run, a solve or the surface, not bilab\n"

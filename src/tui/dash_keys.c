@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "lesson.h"
 #include "dash_int.h"
 
 /* Drops terminal escapes (colour plots) and what a '\r' overwrote. */
@@ -309,8 +310,10 @@ static int cmd_key(bl_dash *D, int k)
         return DASH_REDRAW;
     case '\n': case '\r': case KEY_ENTER: {
         D->cmdmode = 0;
-        if (!D->clen) return DASH_REDRAW;
-        if (!D->nhist || strcmp(D->hist[(D->nhist - 1) % CMD_HIST], D->cmd)) {
+        const char *next = D->clen ? NULL : bl_lesson_next(D->S);  /* Enter: a lesson's next */
+        if (!D->clen && !next) return DASH_REDRAW;
+        if (next) cmd_set(D, "lesson run");
+        if (!next && (!D->nhist || strcmp(D->hist[(D->nhist - 1) % CMD_HIST], D->cmd))) {
             free(D->hist[D->nhist % CMD_HIST]);
             D->hist[D->nhist % CMD_HIST] = strdup(D->cmd);
             D->nhist++;
@@ -320,8 +323,13 @@ static int cmd_key(bl_dash *D, int k)
             dash_job_stop(D, 1);
             dash_msg(D, BL_MSG_WARNING, "surface stopped for the command line (partial points kept)");
         }
-        dash_msg(D, MSG_ECHO, ":%s", D->cmd);
+        dash_msg(D, MSG_ECHO, ":%s", next ? next : D->cmd);
         run_line(D, D->cmd, 1);
+        if (D->S->want_clear) {          /* clear: the messages, and a redraw */
+            D->S->want_clear = 0;
+            D->nmsg = 0;
+            clearok(curscr, TRUE);
+        }
         dash_model_update(D);
         return DASH_REDRAW;
     }
@@ -430,6 +438,10 @@ int dash_on_key(bl_dash *D, int k)
     case 12:
         clearok(curscr, TRUE);
         return DASH_REDRAW;
+    case '\n': case '\r': case KEY_ENTER:      /* a lesson's next command, as :Enter */
+        if (!bl_lesson_next(D->S)) return DASH_NONE;
+        cmd_set(D, "");
+        return cmd_key(D, '\n');
     case 'q': case 'Q':
         return DASH_QUIT;
     case ERR:

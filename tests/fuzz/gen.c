@@ -490,7 +490,7 @@ void bl_gen_dict(FILE *f)
 /* Commands that read or write files, by their full name. */
 static int file_command(const char *name)
 {
-    static const char *const fc[] = {"save", "export", "plot", "source", "data"};
+    static const char *const fc[] = {"save", "export", "plot", "source", "data", "lesson"};
     for (size_t i = 0; i < sizeof fc / sizeof fc[0]; i++)
         if (!strcmp(name, fc[i])) return 1;
     return 0;

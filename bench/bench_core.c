@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_vector.h>
@@ -220,6 +221,62 @@ static void bench_growth(void)
            ts[0] * 1e3, ts[3] * 1e3, loglog_slope(ps, ts, 4));
 }
 
+/* The default hypergradient (exact, at θ* solved by the automatic inner
+ * solver) of ivreg, oed and irl at growing sizes, parameter PNAME taking
+ * the values VALS (the others at their defaults), with the exponent of a
+ * log-log fit of the time against p = dim θ. */
+static void growth_exact(const bl_problem_type *T, const char *pname, const double *vals,
+                         const char *label)
+{
+    double par[64], ps[4], ts[4], sec;
+    size_t k = T->nparams;
+    if (T->nparams > 64) return;
+    for (size_t i = 0; i < T->nparams; i++) {
+        par[i] = T->params[i].def;
+        if (!strcmp(T->params[i].name, pname)) k = i;
+    }
+    if (k == T->nparams) return;
+    bl_spec spec;
+    bl_spec_parse("exact", &spec, NULL);
+    for (int i = 0; i < 4; i++) {
+        par[k] = vals[i];
+        bl_problem *P = bl_problem_alloc(T, par, NULL, NULL);
+        if (!P) {
+            printf("  %-52s could not be built at %s = %g\n", label, pname, vals[i]);
+            return;
+        }
+        gsl_vector *om = gsl_vector_alloc(P->d), *th = gsl_vector_calloc(P->p);
+        gsl_vector *g = gsl_vector_alloc(P->d), *adj = gsl_vector_alloc(P->p);
+        bl_problem_omega0(P, om);
+        bl_inner_conf ic = {bl_inner_auto(P), 0, 1e-10, 100000, 0};
+        bl_inner_solve_at(P, &ic, om, th, NULL, NULL, NULL);
+        bl_hg_ctx c = {.P = P, .omega = om, .theta = th, .inner = &ic,
+                       .eta = bl_inner_default_eta(P, th, om)};
+        bl_hg_result r = {.grad = g, .adjoint = adj};
+        TIMEIT(sec, bl_hypergrad(&spec, &c, &r, NULL));
+        ts[i] = sec;
+        ps[i] = (double)P->p;
+        bl_problem_free(P);
+        gsl_vector_free(om);
+        gsl_vector_free(th);
+        gsl_vector_free(g);
+        gsl_vector_free(adj);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s (p = %g … %g)", label, ps[0], ps[3]);
+    printf("  %-52s %.3g … %.3g ms, ∝ p^%.2f\n", what, ts[0] * 1e3, ts[3] * 1e3,
+           loglog_slope(ps, ts, 4));
+}
+
+static void bench_growth2(void)
+{
+    static const double q[4] = {10, 20, 40, 80}, N[4] = {25, 50, 100, 200},
+                        side[4] = {3, 5, 7, 9};
+    growth_exact(&bl_problem_ivreg, "q", q, "ivreg exact, q = 10 … 80");
+    growth_exact(&bl_problem_oed, "N", N, "oed exact, N = 25 … 200");
+    growth_exact(&bl_problem_irl, "size", side, "irl exact, 3×3 … 9×9");
+}
+
 /* Issue 17 item 7 and 8: the default hypergradient (exact on the support)
  * of wlasso and l1logreg at growing p with a log-log fit; outer=cv's folds
  * on 1 and 2 threads (cd sweeps of l1logreg, 4 folds); reverse through
@@ -366,6 +423,7 @@ int main(void)
     bench_metaridge();
     printf("\n");
     bench_growth();
+    bench_growth2();
     printf("\n");
     bench_sparse();
     return 0;

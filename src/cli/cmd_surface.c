@@ -2,6 +2,7 @@
  * src/core/surface.c and drawn by src/render/plot.c. */
 #include "config.h"
 
+#include <float.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
@@ -531,8 +532,25 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     bl_mark *marks = calloc(n + 1, sizeof *marks);
     char note[128];
     if (!marks) return;
-    for (size_t q = 0; q < b->nspecs; q++)
-        sr[q] = (bl_series){b->specs[q].text, b->values, b->rel_err + q * b->nvalues, b->nvalues};
+    /* a baseline row (exact) is a horizontal line; at 0 (exact against
+     * itself) it is drawn at ε, where a log axis can show it */
+    double *floor0 = malloc(b->nvalues * sizeof *floor0);
+    char base[BL_SURF_MAXSPECS][96];
+    if (!floor0) {
+        free(marks);
+        return;
+    }
+    for (size_t v = 0; v < b->nvalues; v++) floor0[v] = DBL_EPSILON;
+    for (size_t q = 0; q < b->nspecs; q++) {
+        const double *r = b->rel_err + q * b->nvalues;
+        sr[q] = (bl_series){b->specs[q].text, b->values, r, b->nvalues};
+        if (!b->baseline[q]) continue;
+        int zero = b->done[q * b->nvalues] && r[0] == 0;
+        snprintf(base[q], sizeof base[q], "%s (baseline%s)", b->specs[q].text,
+                 zero ? ": 0, drawn at 2.2e-16" : "");
+        sr[q].label = base[q];
+        if (zero) sr[q].y = floor0;
+    }
     for (size_t k = 0; k < n; k++)
         if (b->done[k] && !b->converged[k])
             marks[nm++] = (bl_mark){b->values[k % b->nvalues], b->rel_err[k], 0, 0,
@@ -550,6 +568,7 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     o.logy = 1;
     o.logx = b->values[0] > 0 && b->values[b->nvalues - 1] / b->values[0] > 20;
     t_lines(tg, &o, sr, b->nspecs, marks, nm);
+    free(floor0);
     free(marks);
 }
 
@@ -582,7 +601,70 @@ static void print_budget(bl_session *S, const bl_budget *b)
                 BL_PLOT_ALERT, b->nunconv, b->ndone);
 }
 
-static void json_budget(bl_session *S, const bl_budget *b)
+/* The note lines that explain a comparison over a budget: each nan (why
+ * the method failed there), each error that rises again as the budget
+ * grows (with the spectrum of I − ηH where the method iterates with it),
+ * and the baseline row.  Into NOTES (one per spec at most, two lines for
+ * a spec with both); BL_EINTR when Ctrl-C stopped a spectrum. */
+static int budget_notes(bl_session *S, const bl_budget *b, bl_budget_note *nt)
+{
+    for (size_t q = 0; q < b->nspecs; q++) {
+        int st = bl_budget_explain(b, q, S->P, S->omega, S->theta, &nt[q]);
+        if (st) return st;
+    }
+    return BL_OK;
+}
+
+static void print_budget_notes(bl_session *S, const bl_budget *b, const bl_budget_note *nt)
+{
+    char v[1400], a[64], c[64], x[64], y[64];
+    for (size_t q = 0; q < b->nspecs; q++) {
+        const char *who = b->specs[q].text;
+        if (b->baseline[q] && !b->nfail[q]) {
+            snprintf(v, sizeof v, "%s is a baseline row: it has no %s, its relative error "
+                     "against %s is %s at every %s", who, b->param, b->ref,
+                     bl_out_fmt(a, sizeof a, b->rel_err[q * b->nvalues], 3), b->param);
+            bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
+        if (b->nfail[q]) {
+            snprintf(v, sizeof v, "%s is nan at %zu of %zu values of %s: %s", who, b->nfail[q],
+                     b->nvalues, b->param, b->why[q]);
+            bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
+        const bl_budget_note *n = &nt[q];
+        if (!n->nonmono) continue;
+        const double *r = b->rel_err + q * b->nvalues;
+        int l = snprintf(v, sizeof v, "%s's error rises%s as %s grows: %s at %s = %s, then "
+                         "%s at %s = %s", who, n->v_min > 0 ? " again" : "", b->param,
+                         bl_out_fmt(a, sizeof a, r[n->v_min], 3),
+                         b->param, bl_out_fmt(c, sizeof c, b->values[n->v_min], 6),
+                         bl_out_fmt(x, sizeof x, r[n->v_rise], 3), b->param,
+                         bl_out_fmt(y, sizeof y, b->values[n->v_rise], 6));
+        if (n->spectrum) {
+            double e1 = 1 - n->eta * n->lmax, e2 = 1 - n->eta * n->lmin;
+            int both = e1 < 0 && e2 > 0;
+            l += snprintf(v + l, sizeof v - l, "; it iterates with I − ηH, η = %.4g, "
+                          "λ(H) ∈ [%.4g, %.4g], so 1 − ηλ ∈ [%.4g, %.4g]", n->eta, n->lmin,
+                          n->lmax, e1, e2);
+            if (n->q >= 1)
+                snprintf(v + l, sizeof v - l, "%s and max|1 − ηλ| = %.4g ≥ 1: it diverges "
+                         "(η < 2/λmax = %.4g contracts)", both ? " has both signs" : "", n->q,
+                         n->lmax > 0 ? 2 / n->lmax : NAN);
+            else if (both)
+                snprintf(v + l, sizeof v - l, " has both signs: the error oscillates as it "
+                         "converges (max|1 − ηλ| = %.4g < 1)", n->q);
+            else
+                snprintf(v + l, sizeof v - l, ", max|1 − ηλ| = %.4g < 1 of one sign: the "
+                         "rise is not the iteration's (round-off, or the inner solve)", n->q);
+        } else if (n->iter) {
+            snprintf(v + l, sizeof v - l, " (its iteration matrix I − ηH is not known here: %s)",
+                     n->nospec);
+        }
+        bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+    }
+}
+
+static void json_budget(bl_session *S, const bl_budget *b, const bl_budget_note *nt)
 {
     bl_json j;
     bl_json_begin(&j, S->out, "compare");
@@ -611,6 +693,25 @@ static void json_budget(bl_session *S, const bl_budget *b)
     bl_json_num(&j, "inner_worst_residual", b->worst);
     bl_json_bool(&j, "reference_converged", b->ref_converged);
     bl_json_num(&j, "inner_residual", b->theta_resid);
+    if (nt) {                                       /* what the notes say */
+        bl_json_arr_begin(&j, "notes");
+        for (size_t q = 0; q < b->nspecs; q++) {
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "spec", b->specs[q].text);
+            bl_json_bool(&j, "baseline", b->baseline[q]);
+            bl_json_int(&j, "nan", (long long)b->nfail[q]);
+            if (b->nfail[q]) bl_json_str(&j, "why", b->why[q]);
+            bl_json_bool(&j, "nonmonotone", nt[q].nonmono);
+            if (nt[q].spectrum) {
+                bl_json_num(&j, "eta", nt[q].eta);
+                bl_json_num(&j, "lambda_min", nt[q].lmin);
+                bl_json_num(&j, "lambda_max", nt[q].lmax);
+                bl_json_num(&j, "contraction", nt[q].q);
+            }
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+    }
     bl_json_end(&j);
 }
 
@@ -905,14 +1006,17 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     gsl_vector_free(gth);
-    if (bl_session_json(S)) json_budget(S, b);
+    bl_budget_note nt[BL_SURF_MAXSPECS];
+    int nst = budget_notes(S, b, nt);
+    if (bl_session_json(S)) json_budget(S, b, nt);
     else {
         target tg = {S->out, NULL, NULL, 0};
         print_budget(S, b);
         draw_budget(S, b, &tg);
+        print_budget_notes(S, b, nt);
     }
     warn_budget(S, b);
-    return st;
+    return st ? st : nst;
 }
 
 const bl_command bl_cmd_compare = {
@@ -1112,7 +1216,7 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
         if (what == 0) json_surface(S, S->surf, "surface");
         else if (S->last_compare == 1) json_surface(S, S->cgrid, "compare");
         else if (S->last_compare == 3) bl_compare_stoch_export(S, f, 1);
-        else json_budget(S, S->budget);
+        else json_budget(S, S->budget, NULL);
         S->out = keep;
         st = ferror(f) ? BL_EIO : BL_OK;
     } else {

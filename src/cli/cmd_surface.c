@@ -364,6 +364,21 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
                 s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
                 bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
     }
+    for (size_t q = 0; q < s->nspecs; q++) {    /* each estimator's nan points, and why */
+        size_t k = s->est_first[q];
+        if (!s->est_nfail[q] || k >= s->npoints) continue;
+        char v2[900], at[160];
+        if (s->naxes == 1)
+            snprintf(at, sizeof at, "omega[%zu] = %s", s->ax[0].coord,
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[k], dg));
+        else
+            snprintf(at, sizeof at, "omega[%zu] = %s, omega[%zu] = %s", s->ax[0].coord,
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[k % s->ax[0].n], dg),
+                     s->ax[1].coord, bl_out_fmt(b, sizeof b, s->ax[1].values[k / s->ax[0].n], dg));
+        snprintf(v2, sizeof v2, "%s is nan at %zu of %zu solved points (the first at %s): %s",
+                 s->specs[q].text, s->est_nfail[q], s->ndone - s->nfailed, at, s->est_why[q]);
+        bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v2});
+    }
 }
 
 static void json_surface(bl_session *S, const bl_surface *s, const char *cmd)

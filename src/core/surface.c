@@ -185,7 +185,8 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
      * the same cache lines of F, grad and done */
     int chunk = (int)(nseg / ((size_t)nt * 8));
     if (chunk < 1) chunk = 1;
-    size_t ndone = 0, nfailed = 0, first_fail = SIZE_MAX;
+    size_t ndone = 0, nfailed = 0, first_fail = SIZE_MAX, *est_first = s->est_first;
+    for (size_t q = 0; q < BL_SURF_MAXSPECS; q++) est_first[q] = SIZE_MAX;
     unsigned long iters = 0, hvp = 0;
     double t0 = bl_clock();
     s->threads = nt;
@@ -255,8 +256,20 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                         }
                         for (size_t q2 = 0; q2 < nspecs; q2++) {
                             bl_hg_result r = {.grad = ge};
-                            int sq = bl_hypergrad(&specs[q2], &c, &r, NULL);
+                            bl_err qe = {0};
+                            int sq = bl_hypergrad(&specs[q2], &c, &r, &qe);
                             bl_tally_merge(&pt, &r.inner);
+                            if (sq != BL_OK && !(cancel && *cancel)) {
+#pragma omp critical(bl_surface_why)
+                                {       /* the first failure in grid order */
+                                    s->est_nfail[q2]++;
+                                    if (k < est_first[q2]) {
+                                        est_first[q2] = k;
+                                        snprintf(s->est_why[q2], sizeof s->est_why[q2], "%s",
+                                                 qe.msg[0] ? qe.msg : bl_strerror(sq));
+                                    }
+                                }
+                            }
                             if (sq != BL_OK) continue;
                             memcpy(s->est + (q2 * n + k) * d, ge->data, d * sizeof(double));
                             s->rel_err[q2 * n + k] = bl_rel_err(ge, g);

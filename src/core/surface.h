@@ -56,6 +56,11 @@ typedef struct bl_surface {
      * of threads the same). */
     char reason[512];
     size_t nreason;
+    /* Per estimator: at how many solved points it failed (a nan in its
+     * rel_err), and the error of the first such point in grid order
+     * (its index est_first; SIZE_MAX: none). */
+    size_t est_nfail[BL_SURF_MAXSPECS], est_first[BL_SURF_MAXSPECS];
+    char est_why[BL_SURF_MAXSPECS][512];
     int partial;                /* cancelled before the end */
     double seconds;
     int threads;

@@ -322,6 +322,37 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
     free(marks);
 }
 
+/* One note line when the grid crosses (or touches) a fold of the problem
+ * (problem.h folds: where θ*(ω) jumps between branches and H is singular). */
+static void fold_note(bl_session *S, const bl_surface *s)
+{
+    if (!S->P->type->folds) return;
+    char v[600], a[64];
+    size_t l = 0, nf = 0;
+    for (size_t i = 0; i < s->naxes; i++) {
+        const bl_axis *ax = &s->ax[i];
+        double w[8], lo = ax->values[0], hi = ax->values[ax->n - 1];
+        if (lo > hi) {
+            double t = lo;
+            lo = hi;
+            hi = t;
+        }
+        size_t m = S->P->type->folds(S->P, S->omega, ax->coord, w, 8);
+        for (size_t f = 0; f < m && f < 8; f++)
+            if (w[f] >= lo && w[f] <= hi && l < sizeof v)
+                l += (size_t)snprintf(v + l, sizeof v - l, "%somega[%zu] = %s", nf++ ? ", " : "",
+                                      ax->coord, bl_out_fmt(a, sizeof a, w[f], 6));
+    }
+    if (!nf || l >= sizeof v) return;
+    snprintf(v + l, sizeof v - l, ": %s",
+             nf > 1 ? "these are folds of the inner problem" : "a fold of the inner problem");
+    char msg[800];
+    snprintf(msg, sizeof msg, "the grid crosses %s (H is singular there and θ*(ω) jumps "
+             "between branches: F and ∇F may jump, and which branch a point is on depends "
+             "on its start)", v);
+    bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = msg});
+}
+
 static void print_surface_summary(bl_session *S, const bl_surface *s)
 {
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
@@ -494,6 +525,7 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
         target tg = {S->out, NULL, NULL, 0};
         print_surface_summary(S, S->surf);
         draw_surface(S, S->surf, &tg);
+        fold_note(S, S->surf);
     }
     warn_grid(S, S->surf, "surface");
     return st;
@@ -530,7 +562,10 @@ const bl_command bl_cmd_surface = {
         "    Points whose inner solves (fd's and penalty's too) stopped short of\n"
         "    inner.tol are marked '!' (red), counted in one warning line with the\n"
         "    worst ‖∇θG‖, and false in the JSON array converged (inner_failures\n"
-        "    counts them).  Failed points say why; when all fail, surface fails.",
+        "    counts them).  Failed points say why; when all fail, surface fails.\n"
+        "    Estimators' nan points are noted with the first one's error, and a\n"
+        "    grid that crosses a fold of the problem (doublewell: |ω| = 2/(3√3),\n"
+        "    where H is singular and θ*(ω) jumps between the wells) gets a note.",
     .minargs = 1, .maxargs = 4,
     .exec = exec_surface,
     .complete = complete_surface,
@@ -674,6 +709,12 @@ static void print_budget_notes(bl_session *S, const bl_budget *b, const bl_budge
         } else if (n->iter) {
             snprintf(v + l, sizeof v - l, " (its iteration matrix I − ηH is not known here: %s)",
                      n->nospec);
+        }
+        size_t k0 = q * b->nvalues;
+        if (b->done[k0 + n->v_rise] && !b->converged[k0 + n->v_rise]) {
+            l = strlen(v);
+            snprintf(v + l, sizeof v - l, "; the entries marked %s stand on inner solves that "
+                     "stopped short of inner.tol", BL_PLOT_ALERT);
         }
         bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
     }
@@ -979,6 +1020,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
             target tg = {S->out, NULL, NULL, 0};
             print_surface_summary(S, S->cgrid);
             draw_compare_grid(S, S->cgrid, &tg);
+            fold_note(S, S->cgrid);
         }
         warn_grid(S, S->cgrid, "compare");
         return st;
@@ -1047,10 +1089,20 @@ const bl_command bl_cmd_compare = {
         "    at the current θ and ω with its parameter PARAM set to each value of\n"
         "    the range: a table and a log-scale plot (error against iterations).\n"
         "    Every estimator listed must have PARAM (k for cg, neumann, fp; t for\n"
-        "    reverse, forward, truncated; eta; lam; h).\n"
+        "    reverse, forward, truncated; eta; lam; h), except exact: a baseline row,\n"
+        "    computed once, constant (a horizontal line in the plot; 0 against an\n"
+        "    exact reference, drawn at 2.2e-16 on the log axis).  Note lines say\n"
+        "    why a row has nan entries (the estimator's own error: H not positive\n"
+        "    definite, refused by mem.max, ...) and why an error rises as PARAM\n"
+        "    grows (to over twice its smallest so far): for neumann, fp and the\n"
+        "    unrolled estimators, which iterate with I − ηH, η and the extreme\n"
+        "    eigenvalues of H (where mem.max affords them) with 1 − ηλ's sign and\n"
+        "    max|1 − ηλ| (≥ 1: it diverges).  JSON: \"notes\", one per estimator.\n"
         "compare cg:k=5,neumann:k=20 omega=-6:2:41 [omega[1]=...]\n"
         "    each estimator's relative error (and cosine) across a grid of ω, the\n"
-        "    inner problem solved at every point: where a method breaks.\n"
+        "    inner problem solved at every point: where a method breaks.  A note\n"
+        "    per estimator with nan points: how many, the first, and its error;\n"
+        "    one when the grid crosses a fold of the problem (doublewell).\n"
         "compare search omega=-8:4:49\n"
         "    grid search against gradient-based tuning (outer.opt, outer.estimator,\n"
         "    from the current ω, on copies): the inner solves, H-products and seconds\n"

@@ -140,6 +140,17 @@ static void dw_omega0(bl_problem *P, gsl_vector *om)
     gsl_vector_set_zero(om);
 }
 
+/* The folds |ω| = 2/(3√3), where a minimum merges with the maximum. */
+#define DW_FOLD (2.0 / (3.0 * sqrt(3.0)))
+
+static size_t dw_folds(bl_problem *P, cvec *om, size_t coord, double *w, size_t max)
+{
+    (void)P, (void)om, (void)coord;
+    if (max >= 1) w[0] = -DW_FOLD;
+    if (max >= 2) w[1] = DW_FOLD;
+    return 2;
+}
+
 static int dw_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
 {
     (void)P;
@@ -159,13 +170,20 @@ static int dw_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     if (n == 3 && x[0] < x[1] && x[1] < x[2]) {
         const char *where = t < x[1] ? "the left well" : t > x[1] ? "the right well"
                                                                   : "the maximum";
-        snprintf(buf + k, len - k, "\nstationary points at ω = %.6g: minima %.6g and %.6g, "
-                 "maximum %.6g between them; θ is in %s (the folds are at |ω| = "
-                 "2/(3√3) = 0.3849)", w, x[0], x[2], x[1], where);
+        k += (size_t)snprintf(buf + k, len - k, "\nstationary points at ω = %.6g: minima "
+                              "%.6g and %.6g, maximum %.6g between them; θ is in %s (the folds "
+                              "are at |ω| = 2/(3√3) = 0.3849)", w, x[0], x[2], x[1], where);
     } else {
-        snprintf(buf + k, len - k, "\nat ω = %.6g the inner problem has one minimum, "
-                 "θ* = %.6g (|ω| ≥ 2/(3√3) = 0.3849: past a fold)", w, x[0]);
+        k += (size_t)snprintf(buf + k, len - k, "\nat ω = %.6g the inner problem has one "
+                              "minimum, θ* = %.6g (|ω| ≥ 2/(3√3) = 0.3849: past a fold)", w,
+                              x[0]);
     }
+    /* on a fold (within 1e-3 of it): the branch θ = ∓1/√3 is degenerate */
+    if (k < len && fabs(fabs(w) - DW_FOLD) <= 1e-3)
+        snprintf(buf + k, len - k, "\nω = %.6g sits on a fold (|ω| = 2/(3√3) = %.6g): the "
+                 "minimum at θ = %.6g merges with the maximum, H = 3θ² − 1 = 0 there, and θ*(ω) "
+                 "jumps between the wells as ω crosses it", w, DW_FOLD,
+                 w > 0 ? -1 / sqrt(3.0) : 1 / sqrt(3.0));
     return BL_OK;
 }
 
@@ -204,4 +222,5 @@ const bl_problem_type bl_problem_doublewell = {
     .lipschitz = dw_lipschitz,
     .omega0 = dw_omega0,
     .report = dw_report,
+    .folds = dw_folds,
 };

@@ -362,6 +362,123 @@ static void job_checks(bl_problem *Q, bl_problem *R)
     gsl_vector_free(th);
 }
 
+/* The eigenvalues of the symmetric N×N matrix A (row major, destroyed) by
+ * cyclic Jacobi rotations, into LAM: independent of the code's
+ * eigensolver, for checking the spectrum a note reports. */
+static void jacobi_eig(double *A, size_t n, double *lam)
+{
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) off += A[i * n + j] * A[i * n + j];
+        if (off < 1e-30) break;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) {
+                double aij = A[i * n + j];
+                if (fabs(aij) < 1e-300) continue;
+                double th = (A[j * n + j] - A[i * n + i]) / (2 * aij);
+                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), sn = t * c;
+                for (size_t k = 0; k < n; k++) {        /* A ← A·R */
+                    double x = A[k * n + i], y = A[k * n + j];
+                    A[k * n + i] = c * x - sn * y;
+                    A[k * n + j] = sn * x + c * y;
+                }
+                for (size_t k = 0; k < n; k++) {        /* A ← Rᵀ·A */
+                    double x = A[i * n + k], y = A[j * n + k];
+                    A[i * n + k] = c * x - sn * y;
+                    A[j * n + k] = sn * x + c * y;
+                }
+            }
+    }
+    for (size_t i = 0; i < n; i++) lam[i] = A[i * n + i];
+}
+
+/* The notes of a budget: a diverging neumann's error rises, with the
+ * spectrum of H matching Jacobi's; a contracting one and cg have no note;
+ * exact is a constant baseline row; a failing spec says why. */
+static void budget_notes(bl_problem *Q, gsl_vector *om, gsl_vector *th, const bl_inner_conf *ic)
+{
+    size_t p = Q->p;
+    double *A = malloc(p * p * sizeof *A), *lam = calloc(p ? p : 1, sizeof *lam);
+    gsl_vector *ej = gsl_vector_alloc(p), *hj = gsl_vector_alloc(p);
+    for (size_t j = 0; j < p; j++) {                /* H column by column: H e_j */
+        gsl_vector_set_basis(ej, j);
+        Q->type->hvp(Q, th, om, ej, hj);
+        for (size_t i = 0; i < p; i++) A[i * p + j] = gsl_vector_get(hj, i);
+    }
+    for (size_t i = 0; i < p; i++)                  /* symmetrise round-off */
+        for (size_t j = i + 1; j < p; j++) A[i * p + j] = A[j * p + i] =
+                                               0.5 * (A[i * p + j] + A[j * p + i]);
+    jacobi_eig(A, p, lam);
+    double lmin = lam[0], lmax = lam[0];
+    for (size_t i = 1; i < p; i++) {
+        lmin = fmin(lmin, lam[i]);
+        lmax = fmax(lmax, lam[i]);
+    }
+    double eta_div = 2.5 / lmax;                    /* 1 − ηλmax = −1.5: diverges */
+    char text[64];
+    snprintf(text, sizeof text, "neumann:eta=%.17g", eta_div);
+    bl_spec sp[4];
+    bl_spec_parse("exact", &sp[0], NULL);
+    bl_spec_parse("cg", &sp[1], NULL);
+    bl_spec_parse("neumann", &sp[2], NULL);
+    bl_spec_parse(text, &sp[3], NULL);
+    double ks[] = {1, 2, 4, 8, 16, 32};
+    bl_budget b;
+    bl_err e = {0};
+    int st = bl_budget_compute(&b, Q, om, th, ic, sp, 4, "k", ks, 6, 0, 0, 2, NULL, NULL, NULL,
+                               &e);
+    tap_ok(st == BL_OK && b.baseline[0] && !b.baseline[1] && !b.baseline[3],
+           "budget: exact is accepted as a baseline row%s%s", e.msg[0] ? ": " : "", e.msg);
+    int flat = 1;
+    for (size_t v = 0; v < 6; v++) flat &= b.rel_err[v] == b.rel_err[0] && b.done[v];
+    tap_ok(flat && b.rel_err[0] < 1e-12, "budget: the baseline row is constant (%.3g)",
+           b.rel_err[0]);
+    bl_budget_note nt[4];
+    for (size_t q = 0; q < 4; q++) bl_budget_explain(&b, q, Q, om, th, &nt[q]);
+    tap_ok(!nt[0].nonmono && !nt[1].nonmono && !nt[2].nonmono,
+           "budget: no note for exact, cg and a contracting neumann");
+    tap_ok(nt[3].nonmono && nt[3].iter && nt[3].spectrum,
+           "budget: a diverging neumann's error rises (%.3g at k=%g → %.3g at k=%g)",
+           b.rel_err[3 * 6 + nt[3].v_min], b.values[nt[3].v_min], b.rel_err[3 * 6 + nt[3].v_rise],
+           b.values[nt[3].v_rise]);
+    tap_ok(fabs(nt[3].lmin - lmin) < 1e-9 * lmax && fabs(nt[3].lmax - lmax) < 1e-9 * lmax,
+           "budget note: λ ∈ [%.12g, %.12g] matches Jacobi's [%.12g, %.12g]", nt[3].lmin,
+           nt[3].lmax, lmin, lmax);
+    double q = fmax(fabs(1 - eta_div * lmin), fabs(1 - eta_div * lmax));
+    tap_ok(fabs(nt[3].eta - eta_div) < 1e-15 && fabs(nt[3].q - q) < 1e-9 && nt[3].q > 1,
+           "budget note: η = %.6g, max|1 − ηλ| = %.6g (expected %.6g)", nt[3].eta, nt[3].q, q);
+    bl_budget_release(&b);
+
+    /* mem.max too small for the spectrum's dense H: the note says the error
+     * rises, without a spectrum, and why */
+    st = bl_budget_compute(&b, Q, om, th, ic, sp + 3, 1, "k", ks, 6, 0, 0, 1, NULL, NULL, NULL,
+                           &e);
+    double keep = Q->mem_max;
+    Q->mem_max = 8;
+    bl_budget_note n1;
+    bl_budget_explain(&b, 0, Q, om, th, &n1);
+    Q->mem_max = keep;
+    tap_ok(st == BL_OK && n1.nonmono && !n1.spectrum && n1.nospec[0],
+           "budget note under mem.max: no spectrum: %s", n1.nospec);
+    bl_budget_release(&b);
+
+    /* a spec that fails: truncated with k > t says why, at every value */
+    bl_spec tr;
+    bl_spec_parse("truncated:k=10", &tr, NULL);
+    double ts[] = {2, 4, 20};
+    st = bl_budget_compute(&b, Q, om, th, ic, &tr, 1, "t", ts, 3, 0, 0, 2, NULL, NULL, NULL, &e);
+    tap_ok(st == BL_OK && b.nfail[0] == 2 && isnan(b.rel_err[0]) && isfinite(b.rel_err[2])
+           && has(b.why[0], "t=2"),
+           "budget: nan entries counted (%zu) with the first reason: %s", b.nfail[0], b.why[0]);
+    bl_budget_release(&b);
+    free(A);
+    free(lam);
+    gsl_vector_free(ej);
+    gsl_vector_free(hj);
+}
+
 int main(void)
 {
     bl_init();
@@ -533,6 +650,7 @@ int main(void)
     st = bl_budget_compute(&b1, Q, omq, thq, &icq, sp, 2, "k", ks, 5, 0, 0, 1, NULL, NULL, NULL, &e);
     tap_ok(st == BL_EINVAL && has(e.msg, "reverse has no parameter 'k'"),
            "budget: a parameter one estimator lacks is refused: %s", e.msg);
+    budget_notes(Q, omq, thq, &icq);
 
     free(ax.values);
     free(a0.values);

@@ -2,6 +2,7 @@
  * src/core/surface.c and drawn by src/render/plot.c. */
 #include "config.h"
 
+#include <float.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
@@ -321,6 +322,37 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
     free(marks);
 }
 
+/* One note line when the grid crosses (or touches) a fold of the problem
+ * (problem.h folds: where θ*(ω) jumps between branches and H is singular). */
+static void fold_note(bl_session *S, const bl_surface *s)
+{
+    if (!S->P->type->folds) return;
+    char v[600], a[64];
+    size_t l = 0, nf = 0;
+    for (size_t i = 0; i < s->naxes; i++) {
+        const bl_axis *ax = &s->ax[i];
+        double w[8], lo = ax->values[0], hi = ax->values[ax->n - 1];
+        if (lo > hi) {
+            double t = lo;
+            lo = hi;
+            hi = t;
+        }
+        size_t m = S->P->type->folds(S->P, S->omega, ax->coord, w, 8);
+        for (size_t f = 0; f < m && f < 8; f++)
+            if (w[f] >= lo && w[f] <= hi && l < sizeof v)
+                l += (size_t)snprintf(v + l, sizeof v - l, "%somega[%zu] = %s", nf++ ? ", " : "",
+                                      ax->coord, bl_out_fmt(a, sizeof a, w[f], 6));
+    }
+    if (!nf || l >= sizeof v) return;
+    snprintf(v + l, sizeof v - l, ": %s",
+             nf > 1 ? "these are folds of the inner problem" : "a fold of the inner problem");
+    char msg[800];
+    snprintf(msg, sizeof msg, "the grid crosses %s (H is singular there and θ*(ω) jumps "
+             "between branches: F and ∇F may jump, and which branch a point is on depends "
+             "on its start)", v);
+    bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = msg});
+}
+
 static void print_surface_summary(bl_session *S, const bl_surface *s)
 {
     int dg = bl_session_digits(S), timing = S->set[BL_S_TIMING].num != 0;
@@ -362,6 +394,21 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
         fprintf(S->out, "  %-24s relative error: mean %s, worst %s over %zu points\n",
                 s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
                 bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
+    }
+    for (size_t q = 0; q < s->nspecs; q++) {    /* each estimator's nan points, and why */
+        size_t k = s->est_first[q];
+        if (!s->est_nfail[q] || k >= s->npoints) continue;
+        char v2[900], at[160];
+        if (s->naxes == 1)
+            snprintf(at, sizeof at, "omega[%zu] = %s", s->ax[0].coord,
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[k], dg));
+        else
+            snprintf(at, sizeof at, "omega[%zu] = %s, omega[%zu] = %s", s->ax[0].coord,
+                     bl_out_fmt(a, sizeof a, s->ax[0].values[k % s->ax[0].n], dg),
+                     s->ax[1].coord, bl_out_fmt(b, sizeof b, s->ax[1].values[k / s->ax[0].n], dg));
+        snprintf(v2, sizeof v2, "%s is nan at %zu of %zu solved points (the first at %s): %s",
+                 s->specs[q].text, s->est_nfail[q], s->ndone - s->nfailed, at, s->est_why[q]);
+        bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v2});
     }
 }
 
@@ -478,6 +525,7 @@ static int exec_surface(bl_session *S, int argc, char **argv, bl_err *e)
         target tg = {S->out, NULL, NULL, 0};
         print_surface_summary(S, S->surf);
         draw_surface(S, S->surf, &tg);
+        fold_note(S, S->surf);
     }
     warn_grid(S, S->surf, "surface");
     return st;
@@ -514,7 +562,10 @@ const bl_command bl_cmd_surface = {
         "    Points whose inner solves (fd's and penalty's too) stopped short of\n"
         "    inner.tol are marked '!' (red), counted in one warning line with the\n"
         "    worst ‖∇θG‖, and false in the JSON array converged (inner_failures\n"
-        "    counts them).  Failed points say why; when all fail, surface fails.",
+        "    counts them).  Failed points say why; when all fail, surface fails.\n"
+        "    Estimators' nan points are noted with the first one's error, and a\n"
+        "    grid that crosses a fold of the problem (doublewell: |ω| = 2/(3√3),\n"
+        "    where H is singular and θ*(ω) jumps between the wells) gets a note.",
     .minargs = 1, .maxargs = 4,
     .exec = exec_surface,
     .complete = complete_surface,
@@ -531,8 +582,25 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     bl_mark *marks = calloc(n + 1, sizeof *marks);
     char note[128];
     if (!marks) return;
-    for (size_t q = 0; q < b->nspecs; q++)
-        sr[q] = (bl_series){b->specs[q].text, b->values, b->rel_err + q * b->nvalues, b->nvalues};
+    /* a baseline row (exact) is a horizontal line; at 0 (exact against
+     * itself) it is drawn at ε, where a log axis can show it */
+    double *floor0 = malloc(b->nvalues * sizeof *floor0);
+    char base[BL_SURF_MAXSPECS][96];
+    if (!floor0) {
+        free(marks);
+        return;
+    }
+    for (size_t v = 0; v < b->nvalues; v++) floor0[v] = DBL_EPSILON;
+    for (size_t q = 0; q < b->nspecs; q++) {
+        const double *r = b->rel_err + q * b->nvalues;
+        sr[q] = (bl_series){b->specs[q].text, b->values, r, b->nvalues};
+        if (!b->baseline[q]) continue;
+        int zero = b->done[q * b->nvalues] && r[0] == 0;
+        snprintf(base[q], sizeof base[q], "%s (baseline%s)", b->specs[q].text,
+                 zero ? ": 0, drawn at 2.2e-16" : "");
+        sr[q].label = base[q];
+        if (zero) sr[q].y = floor0;
+    }
     for (size_t k = 0; k < n; k++)
         if (b->done[k] && !b->converged[k])
             marks[nm++] = (bl_mark){b->values[k % b->nvalues], b->rel_err[k], 0, 0,
@@ -550,6 +618,7 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     o.logy = 1;
     o.logx = b->values[0] > 0 && b->values[b->nvalues - 1] / b->values[0] > 20;
     t_lines(tg, &o, sr, b->nspecs, marks, nm);
+    free(floor0);
     free(marks);
 }
 
@@ -582,7 +651,76 @@ static void print_budget(bl_session *S, const bl_budget *b)
                 BL_PLOT_ALERT, b->nunconv, b->ndone);
 }
 
-static void json_budget(bl_session *S, const bl_budget *b)
+/* The note lines that explain a comparison over a budget: each nan (why
+ * the method failed there), each error that rises again as the budget
+ * grows (with the spectrum of I − ηH where the method iterates with it),
+ * and the baseline row.  Into NOTES (one per spec at most, two lines for
+ * a spec with both); BL_EINTR when Ctrl-C stopped a spectrum. */
+static int budget_notes(bl_session *S, const bl_budget *b, bl_budget_note *nt)
+{
+    for (size_t q = 0; q < b->nspecs; q++) {
+        int st = bl_budget_explain(b, q, S->P, S->omega, S->theta, &nt[q]);
+        if (st) return st;
+    }
+    return BL_OK;
+}
+
+static void print_budget_notes(bl_session *S, const bl_budget *b, const bl_budget_note *nt)
+{
+    char v[1400], a[64], c[64], x[64], y[64];
+    for (size_t q = 0; q < b->nspecs; q++) {
+        const char *who = b->specs[q].text;
+        if (b->baseline[q] && !b->nfail[q]) {
+            snprintf(v, sizeof v, "%s is a baseline row: it has no %s, its relative error "
+                     "against %s is %s at every %s", who, b->param, b->ref,
+                     bl_out_fmt(a, sizeof a, b->rel_err[q * b->nvalues], 3), b->param);
+            bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
+        if (b->nfail[q]) {
+            snprintf(v, sizeof v, "%s is nan at %zu of %zu values of %s: %s", who, b->nfail[q],
+                     b->nvalues, b->param, b->why[q]);
+            bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+        }
+        const bl_budget_note *n = &nt[q];
+        if (!n->nonmono) continue;
+        const double *r = b->rel_err + q * b->nvalues;
+        int l = snprintf(v, sizeof v, "%s's error rises%s as %s grows: %s at %s = %s, then "
+                         "%s at %s = %s", who, n->v_min > 0 ? " again" : "", b->param,
+                         bl_out_fmt(a, sizeof a, r[n->v_min], 3),
+                         b->param, bl_out_fmt(c, sizeof c, b->values[n->v_min], 6),
+                         bl_out_fmt(x, sizeof x, r[n->v_rise], 3), b->param,
+                         bl_out_fmt(y, sizeof y, b->values[n->v_rise], 6));
+        if (n->spectrum) {
+            double e1 = 1 - n->eta * n->lmax, e2 = 1 - n->eta * n->lmin;
+            int both = e1 < 0 && e2 > 0;
+            l += snprintf(v + l, sizeof v - l, "; it iterates with I − ηH, η = %.4g, "
+                          "λ(H) ∈ [%.4g, %.4g], so 1 − ηλ ∈ [%.4g, %.4g]", n->eta, n->lmin,
+                          n->lmax, e1, e2);
+            if (n->q >= 1)
+                snprintf(v + l, sizeof v - l, "%s and max|1 − ηλ| = %.4g ≥ 1: it diverges "
+                         "(η < 2/λmax = %.4g contracts)", both ? " has both signs" : "", n->q,
+                         n->lmax > 0 ? 2 / n->lmax : NAN);
+            else if (both)
+                snprintf(v + l, sizeof v - l, " has both signs: the error oscillates as it "
+                         "converges (max|1 − ηλ| = %.4g < 1)", n->q);
+            else
+                snprintf(v + l, sizeof v - l, ", max|1 − ηλ| = %.4g < 1 of one sign: the "
+                         "rise is not the iteration's (round-off, or the inner solve)", n->q);
+        } else if (n->iter) {
+            snprintf(v + l, sizeof v - l, " (its iteration matrix I − ηH is not known here: %s)",
+                     n->nospec);
+        }
+        size_t k0 = q * b->nvalues;
+        if (b->done[k0 + n->v_rise] && !b->converged[k0 + n->v_rise]) {
+            l = strlen(v);
+            snprintf(v + l, sizeof v - l, "; the entries marked %s stand on inner solves that "
+                     "stopped short of inner.tol", BL_PLOT_ALERT);
+        }
+        bl_msg_write(S->out, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
+    }
+}
+
+static void json_budget(bl_session *S, const bl_budget *b, const bl_budget_note *nt)
 {
     bl_json j;
     bl_json_begin(&j, S->out, "compare");
@@ -611,6 +749,25 @@ static void json_budget(bl_session *S, const bl_budget *b)
     bl_json_num(&j, "inner_worst_residual", b->worst);
     bl_json_bool(&j, "reference_converged", b->ref_converged);
     bl_json_num(&j, "inner_residual", b->theta_resid);
+    if (nt) {                                       /* what the notes say */
+        bl_json_arr_begin(&j, "notes");
+        for (size_t q = 0; q < b->nspecs; q++) {
+            bl_json_obj_begin(&j, NULL);
+            bl_json_str(&j, "spec", b->specs[q].text);
+            bl_json_bool(&j, "baseline", b->baseline[q]);
+            bl_json_int(&j, "nan", (long long)b->nfail[q]);
+            if (b->nfail[q]) bl_json_str(&j, "why", b->why[q]);
+            bl_json_bool(&j, "nonmonotone", nt[q].nonmono);
+            if (nt[q].spectrum) {
+                bl_json_num(&j, "eta", nt[q].eta);
+                bl_json_num(&j, "lambda_min", nt[q].lmin);
+                bl_json_num(&j, "lambda_max", nt[q].lmax);
+                bl_json_num(&j, "contraction", nt[q].q);
+            }
+            bl_json_obj_end(&j);
+        }
+        bl_json_arr_end(&j);
+    }
     bl_json_end(&j);
 }
 
@@ -863,6 +1020,7 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
             target tg = {S->out, NULL, NULL, 0};
             print_surface_summary(S, S->cgrid);
             draw_compare_grid(S, S->cgrid, &tg);
+            fold_note(S, S->cgrid);
         }
         warn_grid(S, S->cgrid, "compare");
         return st;
@@ -905,14 +1063,17 @@ static int exec_compare(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     gsl_vector_free(gth);
-    if (bl_session_json(S)) json_budget(S, b);
+    bl_budget_note nt[BL_SURF_MAXSPECS];
+    int nst = budget_notes(S, b, nt);
+    if (bl_session_json(S)) json_budget(S, b, nt);
     else {
         target tg = {S->out, NULL, NULL, 0};
         print_budget(S, b);
         draw_budget(S, b, &tg);
+        print_budget_notes(S, b, nt);
     }
     warn_budget(S, b);
-    return st;
+    return st ? st : nst;
 }
 
 const bl_command bl_cmd_compare = {
@@ -928,10 +1089,20 @@ const bl_command bl_cmd_compare = {
         "    at the current θ and ω with its parameter PARAM set to each value of\n"
         "    the range: a table and a log-scale plot (error against iterations).\n"
         "    Every estimator listed must have PARAM (k for cg, neumann, fp; t for\n"
-        "    reverse, forward, truncated; eta; lam; h).\n"
+        "    reverse, forward, truncated; eta; lam; h), except exact: a baseline row,\n"
+        "    computed once, constant (a horizontal line in the plot; 0 against an\n"
+        "    exact reference, drawn at 2.2e-16 on the log axis).  Note lines say\n"
+        "    why a row has nan entries (the estimator's own error: H not positive\n"
+        "    definite, refused by mem.max, ...) and why an error rises as PARAM\n"
+        "    grows (to over twice its smallest so far): for neumann, fp and the\n"
+        "    unrolled estimators, which iterate with I − ηH, η and the extreme\n"
+        "    eigenvalues of H (where mem.max affords them) with 1 − ηλ's sign and\n"
+        "    max|1 − ηλ| (≥ 1: it diverges).  JSON: \"notes\", one per estimator.\n"
         "compare cg:k=5,neumann:k=20 omega=-6:2:41 [omega[1]=...]\n"
         "    each estimator's relative error (and cosine) across a grid of ω, the\n"
-        "    inner problem solved at every point: where a method breaks.\n"
+        "    inner problem solved at every point: where a method breaks.  A note\n"
+        "    per estimator with nan points: how many, the first, and its error;\n"
+        "    one when the grid crosses a fold of the problem (doublewell).\n"
         "compare search omega=-8:4:49\n"
         "    grid search against gradient-based tuning (outer.opt, outer.estimator,\n"
         "    from the current ω, on copies): the inner solves, H-products and seconds\n"
@@ -1112,7 +1283,7 @@ int bl_export_grid(bl_session *S, int what, const char *path, bl_err *e)
         if (what == 0) json_surface(S, S->surf, "surface");
         else if (S->last_compare == 1) json_surface(S, S->cgrid, "compare");
         else if (S->last_compare == 3) bl_compare_stoch_export(S, f, 1);
-        else json_budget(S, S->budget);
+        else json_budget(S, S->budget, NULL);
         S->out = keep;
         st = ferror(f) ? BL_EIO : BL_OK;
     } else {

@@ -78,6 +78,10 @@ typedef struct bl_problem_type {
      * the branch θ is on).  Writes plain text, lines separated by '\n',
      * into BUF; returns BL_OK when it wrote something. */
     int (*report)(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len);
+    /* Optional: the values of ω coordinate COORD (others as in OM) where
+     * θ*(ω) jumps between branches (folds: H singular there), at most MAX
+     * into W; how many there are.  surface notes a grid that crosses one. */
+    size_t (*folds)(bl_problem *P, cvec *om, size_t coord, double *w, size_t max);
 
     /* Non-smooth problems (BL_PROB_NONSMOOTH): G = f + g, f smooth, g with
      * a cheap proximal operator.  G_theta is then the gradient of G where

@@ -12,6 +12,7 @@
 #include <omp.h>
 #endif
 
+#include "adjoint.h"
 #include "linalg.h"
 #include "surface.h"
 
@@ -184,7 +185,8 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
      * the same cache lines of F, grad and done */
     int chunk = (int)(nseg / ((size_t)nt * 8));
     if (chunk < 1) chunk = 1;
-    size_t ndone = 0, nfailed = 0, first_fail = SIZE_MAX;
+    size_t ndone = 0, nfailed = 0, first_fail = SIZE_MAX, *est_first = s->est_first;
+    for (size_t q = 0; q < BL_SURF_MAXSPECS; q++) est_first[q] = SIZE_MAX;
     unsigned long iters = 0, hvp = 0;
     double t0 = bl_clock();
     s->threads = nt;
@@ -254,8 +256,20 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                         }
                         for (size_t q2 = 0; q2 < nspecs; q2++) {
                             bl_hg_result r = {.grad = ge};
-                            int sq = bl_hypergrad(&specs[q2], &c, &r, NULL);
+                            bl_err qe = {0};
+                            int sq = bl_hypergrad(&specs[q2], &c, &r, &qe);
                             bl_tally_merge(&pt, &r.inner);
+                            if (sq != BL_OK && !(cancel && *cancel)) {
+#pragma omp critical(bl_surface_why)
+                                {       /* the first failure in grid order */
+                                    s->est_nfail[q2]++;
+                                    if (k < est_first[q2]) {
+                                        est_first[q2] = k;
+                                        snprintf(s->est_why[q2], sizeof s->est_why[q2], "%s",
+                                                 qe.msg[0] ? qe.msg : bl_strerror(sq));
+                                    }
+                                }
+                            }
                             if (sq != BL_OK) continue;
                             memcpy(s->est + (q2 * n + k) * d, ge->data, d * sizeof(double));
                             s->rel_err[q2 * n + k] = bl_rel_err(ge, g);
@@ -389,6 +403,10 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     for (size_t q = 0; q < nspecs; q++) {
         const bl_estimator_type *T = specs[q].type;
         idx[q] = bl_param_find(T->params, T->nparams, param);
+        if (idx[q] < 0 && strcmp(T->name, "exact") == 0) {
+            b->baseline[q] = 1;         /* a constant row: the baseline */
+            continue;
+        }
         if (idx[q] < 0) {
             bl_err_set(e, BL_EINVAL, "%s has no parameter '%s' to vary", T->name, param);
             return BL_EINVAL;
@@ -401,6 +419,13 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
                 return BL_EINVAL;
             }
         }
+    }
+    size_t nbase = 0;
+    for (size_t q = 0; q < nspecs; q++) nbase += b->baseline[q];
+    if (nbase == nspecs) {
+        bl_err_set(e, BL_EINVAL, "%s has no parameter '%s' to vary", specs[0].type->name, param);
+        memset(b, 0, sizeof *b);
+        return BL_EINVAL;
     }
     size_t n = nspecs * nvalues;
     b->nspecs = nspecs;
@@ -425,11 +450,15 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     }
     /* integer parameters (k, t) are rounded, and shown rounded */
     int all_int = 1;
-    for (size_t q = 0; q < nspecs; q++) all_int &= specs[q].type->params[idx[q]].is_int;
+    for (size_t q = 0; q < nspecs; q++)
+        if (!b->baseline[q]) all_int &= specs[q].type->params[idx[q]].is_int;
     for (size_t v = 0; v < nvalues; v++)
         b->values[v] = all_int ? floor(values[v] + 0.5) : values[v];
     for (size_t k = 0; k < n; k++) b->rel_err[k] = b->cosine[k] = NAN;
     double eta0 = eta > 0 ? eta : bl_inner_default_eta(P, theta, omega);
+    b->eta = eta0;
+    size_t wfail[BL_SURF_MAXSPECS];    /* the value index of why[q] */
+    for (size_t q = 0; q < nspecs; q++) wfail[q] = nvalues;
     b->theta_resid = bl_inner_residual(P, theta, omega, eta0);
     bl_hg_ctx c0 = {.P = P, .omega = omega, .theta = theta, .inner = ic, .eta = eta0,
                     .cancel = cancel, .mem_max = mem_max, .keep_unconverged = 1};
@@ -464,16 +493,30 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         for (long k = 0; k < (long)n; k++) {
             if ((cancel && *cancel) || fail) continue;
             size_t q = (size_t)k / nvalues, v = (size_t)k % nvalues;
+            if (b->baseline[q] && v > 0) continue;      /* copied from v = 0 below */
             bl_spec sp = specs[q];
-            const bl_param *pp = &sp.type->params[idx[q]];
-            sp.par[idx[q]] = pp->is_int ? floor(values[v] + 0.5) : values[v];
+            if (!b->baseline[q]) {
+                const bl_param *pp = &sp.type->params[idx[q]];
+                sp.par[idx[q]] = pp->is_int ? floor(values[v] + 0.5) : values[v];
+            }
             bl_hg_ctx c = c0;
             c.P = Q;
             bl_hg_result r = {.grad = g};
-            if (bl_hypergrad(&sp, &c, &r, NULL) == BL_OK) {
+            bl_err he = {0};
+            if (bl_hypergrad(&sp, &c, &r, &he) == BL_OK) {
                 b->rel_err[k] = bl_rel_err(g, gref);
                 b->cosine[k] = bl_cosine(g, gref);
                 b->hvp[k] = r.hvp;
+            } else if (!(cancel && *cancel)) {
+#pragma omp critical(bl_budget_why)
+                {
+                    b->nfail[q]++;
+                    if (v < wfail[q]) {         /* the first failure in value order */
+                        wfail[q] = v;
+                        snprintf(b->why[q], sizeof b->why[q], "%s",
+                                 he.msg[0] ? he.msg : "failed");
+                    }
+                }
             }
             bl_tally_merge(&mine, &r.inner);
             /* the entry stands on its own solves and the reference's */
@@ -490,6 +533,20 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         bl_tally_merge(&b->tally, &mine);
         bl_problem_free(Q);
         gsl_vector_free(g);
+    }
+    for (size_t q = 0; q < nspecs; q++) {       /* a baseline row: one estimate, every value */
+        size_t k0 = q * nvalues;
+        if (!b->baseline[q] || !b->done[k0]) continue;
+        for (size_t v = 1; v < nvalues; v++) {
+            b->rel_err[k0 + v] = b->rel_err[k0];
+            b->cosine[k0 + v] = b->cosine[k0];
+            b->hvp[k0 + v] = b->hvp[k0];
+            b->converged[k0 + v] = b->converged[k0];
+            resid[k0 + v] = resid[k0];
+            b->done[k0 + v] = 1;
+        }
+        ndone += nvalues - 1;
+        if (b->nfail[q]) b->nfail[q] = nvalues;
     }
     for (size_t k = 0; k < n; k++)
         if (b->done[k] && !b->converged[k]) {
@@ -511,6 +568,46 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
                    ndone, n);
         return BL_EINTR;
     }
+    return BL_OK;
+}
+
+int bl_budget_explain(const bl_budget *b, size_t q, bl_problem *P, const gsl_vector *omega,
+                      const gsl_vector *theta, bl_budget_note *nt)
+{
+    memset(nt, 0, sizeof *nt);
+    nt->lmin = nt->lmax = nt->q = NAN;
+    if (q >= b->nspecs || b->baseline[q]) return BL_OK;
+    const double *r = b->rel_err + q * b->nvalues;
+    size_t vmin = (size_t)-1;
+    for (size_t v = 0; v < b->nvalues; v++) {
+        if (!b->done[q * b->nvalues + v] || !isfinite(r[v])) continue;
+        if (vmin != (size_t)-1 && r[v] > 2 * r[vmin] && r[v] > 1e-6
+            && (!nt->nonmono || r[v] > r[nt->v_rise])) {
+            nt->nonmono = 1;
+            nt->v_min = vmin;
+            nt->v_rise = v;
+        }
+        if (vmin == (size_t)-1 || r[v] < r[vmin]) vmin = v;
+    }
+    if (!nt->nonmono) return BL_OK;
+    const bl_estimator_type *T = b->specs[q].type;
+    nt->iter = (T->needs & BL_EST_NEEDS_CONTRACTION) || (T->flags & BL_EST_UNROLLS);
+    if (!nt->iter) return BL_OK;
+    int k = bl_param_find(T->params, T->nparams, "eta");
+    nt->eta = k >= 0 && b->specs[q].par[k] > 0 ? b->specs[q].par[k] : b->eta;
+    bl_spectrum sp;
+    bl_err e = {0};
+    unsigned long h0 = P->n_hvp;
+    int st = bl_spectrum_compute(P, theta, omega, &sp, &e);
+    P->n_hvp = h0;                      /* the explanation's, not the comparison's */
+    if (st) {
+        snprintf(nt->nospec, sizeof nt->nospec, "%s", e.msg[0] ? e.msg : "no spectrum");
+        return st == BL_EINTR ? st : BL_OK;
+    }
+    nt->spectrum = 1;
+    nt->lmin = sp.lmin;
+    nt->lmax = sp.lmax;
+    nt->q = bl_contraction(&sp, nt->eta);
     return BL_OK;
 }
 

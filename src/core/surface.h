@@ -56,6 +56,11 @@ typedef struct bl_surface {
      * of threads the same). */
     char reason[512];
     size_t nreason;
+    /* Per estimator: at how many solved points it failed (a nan in its
+     * rel_err), and the error of the first such point in grid order
+     * (its index est_first; SIZE_MAX: none). */
+    size_t est_nfail[BL_SURF_MAXSPECS], est_first[BL_SURF_MAXSPECS];
+    char est_why[BL_SURF_MAXSPECS][512];
     int partial;                /* cancelled before the end */
     double seconds;
     int threads;
@@ -141,6 +146,14 @@ typedef struct bl_budget {
     char ref[16];
     double seconds;
     int threads;
+    double eta;                 /* the inner step η of the estimates (a spec's own
+                                   eta parameter overrides it) */
+    /* Per spec: 1 for a baseline row (exact, which has no PARAM: computed
+     * once, the same at every value); how many entries failed, and the
+     * error of the first of them in value order (for any thread count). */
+    unsigned char baseline[BL_SURF_MAXSPECS];
+    size_t nfail[BL_SURF_MAXSPECS];
+    char why[BL_SURF_MAXSPECS][512];
 } bl_budget;
 
 int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
@@ -150,5 +163,26 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
                       double mem_max, int threads, bl_cancel_t *cancel,
                       bl_progress_fn progress, void *parg, bl_err *e);
 void bl_budget_release(bl_budget *b);
+
+/* Why spec Q's row of a budget looks as it does.  nonmono: its error rises
+ * again as PARAM grows (to more than twice, and above 1e-6, the smallest
+ * error at a smaller value): from rel_err[v_min] at values[v_min] to
+ * rel_err[v_rise] at values[v_rise].  For a non-monotone method that
+ * iterates with I − ηH (BL_EST_NEEDS_CONTRACTION or BL_EST_UNROLLS: iter
+ * 1) the extreme eigenvalues of H at (THETA, OMEGA) are computed
+ * (bl_spectrum_compute: dense or Lanczos within P's mem.max; products not
+ * counted): spectrum 1 with lmin, lmax, eta and q = max|1 − ηλ|, or
+ * spectrum 0 and the reason in nospec. */
+typedef struct bl_budget_note {
+    int nonmono;
+    size_t v_min, v_rise;
+    int iter;
+    int spectrum;
+    double eta, lmin, lmax, q;
+    char nospec[512];
+} bl_budget_note;
+
+int bl_budget_explain(const bl_budget *b, size_t q, bl_problem *P, const gsl_vector *omega,
+                      const gsl_vector *theta, bl_budget_note *nt);
 
 #endif

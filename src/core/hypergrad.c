@@ -877,7 +877,8 @@ static const bl_estimator_type fp_type = {
 static const bl_estimator_type reverse_type = {
     .name = "reverse",
     .help = "reverse-mode derivative of t unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)",
-    .cost = "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p memory)",
+    .cost = "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p "
+            "memory), or c with checkpoints=c and recomputes steps (doc/estimators.md)",
     .params = reverse_params, .nparams = NPAR(reverse_params),
     .flags = BL_EST_UNROLLS,
     .live = "reverse:t=50",
@@ -896,7 +897,8 @@ static const bl_estimator_type forward_type = {
 static const bl_estimator_type truncated_type = {
     .name = "truncated",
     .help = "reverse mode through only the last k of t unrolled steps",
-    .cost = "t gradient steps, k − 1 H-products, k C-products; stores k iterates",
+    .cost = "t gradient steps, k − 1 H-products, k C-products; stores k iterates, or c "
+            "with checkpoints=c",
     .params = truncated_params, .nparams = NPAR(truncated_params),
     .flags = BL_EST_UNROLLS,
     .live = "truncated:t=50,k=5",

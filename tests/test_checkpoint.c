@@ -239,6 +239,24 @@ static void check_estimators(void)
     gsl_vector *oma = gsl_vector_alloc(lasso->d);
     gsl_vector_set_all(oma, log(0.05));
     check_on("lasso (ISTA)", lasso, oma, ",from=current");
+    /* lasso with learn_eta=1: ω's last entry is log η, unroll.c's path */
+    double par[BL_MAX_PARAMS];
+    for (size_t i = 0; i < bl_problem_lasso.nparams; i++) par[i] = bl_problem_lasso.params[i].def;
+    int li = bl_param_find(bl_problem_lasso.params, bl_problem_lasso.nparams, "learn_eta");
+    if (li >= 0) par[li] = 1;
+    bl_problem *le = li >= 0 ? bl_problem_alloc(&bl_problem_lasso, par, reg, &e) : NULL;
+    if (le && le->eta_slot) {
+        gsl_vector *ome = gsl_vector_alloc(le->d);
+        gsl_vector_set_all(ome, log(0.05));
+        gsl_vector *z = gsl_vector_calloc(le->p);
+        gsl_vector_set(ome, le->eta_slot - 1, log(0.5 * bl_inner_default_eta(le, z, ome)));
+        gsl_vector_free(z);
+        check_on("lasso learn_eta=1", le, ome, ",method=heavyball,beta=0.5");
+        gsl_vector_free(ome);
+    } else {
+        tap_ok(0, "lasso learn_eta=1 allocates with an η slot: %s", e.msg);
+    }
+    bl_problem_free(le);
 
     /* mem.max: the refusal names checkpoints that fit, and they run */
     gsl_vector *g = gsl_vector_alloc(1), *te = gsl_vector_alloc(ridge->p);

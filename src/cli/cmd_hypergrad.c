@@ -335,6 +335,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_int(&j, "grad_calls", (long long)w->r.grad_calls);
             bl_json_num(&j, "adjoint_residual", w->r.adjoint_residual);
             bl_json_int(&j, "bytes", (long long)w->r.bytes);
+            if (w->r.checkpointed) {
+                bl_json_int(&j, "stored", (long long)w->r.stored);
+                bl_json_int(&j, "recomputed", (long long)w->r.recomputed);
+            }
             bl_json_num(&j, "seconds", w->r.seconds);
             if (w->r.inner.solves) {
                 bl_json_bool(&j, "inner_converged", w->r.inner.failures == 0);
@@ -414,6 +418,13 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             if (w->status) continue;
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
+        }
+        for (int i = 0; i < shown; i++) {              /* checkpointed reverse */
+            bl_hg_entry *w = &rows[i];
+            if (w->status || !w->r.checkpointed) continue;
+            fprintf(f, "  %s: stored at most %zu iterate%s, recomputed %zu step%s\n",
+                    w->spec.text, w->r.stored, w->r.stored == 1 ? "" : "s",
+                    w->r.recomputed, w->r.recomputed == 1 ? "" : "s");
         }
         if (dr && any) print_draws(S, rows, dr, n, sw, draws);
     }

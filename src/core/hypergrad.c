@@ -12,6 +12,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "adjoint.h"
+#include "checkpoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
 #include "stoch_est.h"
@@ -310,44 +311,164 @@ static void phi_step(bl_problem *P, gsl_vector *th, const gsl_vector *om, double
     gsl_blas_daxpy(-eta, gr, th);
 }
 
-/* Reverse mode over the last K of T steps (K = T: the full reverse).
+/* The adjoint step s of reverse_k from θ_s (TS): g ← g + (∂Φ/∂ω)ᵀα_{s+1}
+ * (−ηC(θ_s)α_{s+1}), and unless LAST (s = T − K: α_{T−K} is never used)
+ * α_s = (∂Φ/∂θ)ᵀα_{s+1} ((I − ηH(θ_s))α_{s+1}) in AL; HV, CV workspace.
+ * With a problem step (own_step) the products are its Jacobians'. */
+static void rk_back(bl_problem *P, const gsl_vector *ts, const gsl_vector *om, double eta,
+                    int last, gsl_vector *al, gsl_vector *hv, gsl_vector *cv, gsl_vector *g)
+{
+    if (own_step(P)) {
+        bl_problem_step_vjp(P, ts, om, eta, al, last ? NULL : hv, cv);
+        gsl_vector_add(g, cv);
+        if (!last) gsl_vector_memcpy(al, hv);
+        return;
+    }
+    bl_problem_cvp(P, ts, om, al, cv);
+    gsl_blas_daxpy(-eta, cv, g);
+    if (last) return;
+    bl_problem_hvp(P, ts, om, al, hv);
+    gsl_blas_daxpy(-eta, hv, al);
+}
+
+/* reverse_k with checkpoints: bl_ckpt_run's steps on θ (checkpoint.h) */
+struct rk_ck {
+    const bl_hg_ctx *c;
+    double eta;
+    size_t first;                        /* T − K */
+    int started;
+    gsl_vector *gr, *al, *hv, *cv, *tmp;
+    bl_hg_result *r;
+    bl_err *e;
+};
+
+static int rk_adv(void *u, double *x)
+{
+    struct rk_ck *k = u;
+    if (k->c->cancel && *k->c->cancel) {
+        bl_err_set(k->e, BL_EINTR, "interrupted");
+        return BL_EINTR;
+    }
+    gsl_vector_view v = gsl_vector_view_array(x, k->c->P->p);
+    phi_step(k->c->P, &v.vector, k->c->omega, k->eta, k->gr);
+    return BL_OK;
+}
+
+static int rk_rev(void *u, size_t s, const double *x)
+{
+    struct rk_ck *k = u;
+    bl_problem *P = k->c->P;
+    const gsl_vector *om = k->c->omega;
+    gsl_vector_const_view v = gsl_vector_const_view_array(x, P->p);
+    if (!k->started) {                   /* s = T − 1: θ_T, α_T, g = ∇ωL(θ_T) */
+        gsl_vector_memcpy(k->tmp, &v.vector);
+        phi_step(P, k->tmp, om, k->eta, k->gr);
+        if (!bl_vector_finite(k->tmp)) {
+            bl_err_set(k->e, BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
+                       "large?)", k->eta);
+            return BL_EDIVERGE;
+        }
+        bl_problem_L_theta(P, k->tmp, om, k->al);
+        bl_problem_L_omega(P, k->tmp, om, k->r->grad);
+        gsl_vector_memcpy(k->r->theta_end, k->tmp);
+        k->r->has_theta_end = 1;
+        k->started = 1;
+    }
+    rk_back(P, &v.vector, om, k->eta, s == k->first, k->al, k->hv, k->cv, k->r->grad);
+    return BL_OK;
+}
+
+/* The bytes of reverse_k: K stored iterates, or with CK ≥ 1 checkpoints
+ * bl_ckpt_run's plus six p-vectors; two d-vectors. */
+static double rk_bytes(size_t p, size_t d, size_t K, size_t ck)
+{
+    if (!ck) return (double)((K + 4) * p * sizeof(double) + 2 * d * sizeof(double));
+    return bl_ckpt_bytes(K, ck, p) + (double)((6 * p + 2 * d) * sizeof(double));
+}
+
+/* Over mem.max: the error, with the checkpoints that fit when there are.
+ * WHO reverse or truncated, ARGS its t= (and k=); PER, FIXED: the bytes of
+ * one checkpoint and the rest (rk_bytes, or unroll.c's). */
+int bl_hg_unroll_refuse(const bl_hg_ctx *c, const char *who, size_t T, size_t K, size_t ck,
+                        double bytes, double per, double fixed, bl_err *e)
+{
+    char args[64], sug[320] = "";
+    if (K == T) snprintf(args, sizeof args, "t=%zu", T);
+    else snprintf(args, sizeof args, "t=%zu,k=%zu", T, K);
+    size_t fit = bl_ckpt_fit(K, per, fixed, c->mem_max);
+    if (fit >= K && K > 1) fit = K - 1;
+    if (fit >= 1 && (!ck || fit < ck))
+        snprintf(sug, sizeof sug, "%s:%s,checkpoints=%zu (the same number; %zu stored, "
+                 "%.0f steps recomputed) or ", who, args, fit, fit,
+                 bl_ckpt_recomputed(K, fit));
+    if (ck)
+        bl_err_set(e, BL_ENOMEM, "%s:%s,checkpoints=%zu needs %.4g MB, over mem.max = "
+                   "%.4g MB: use %sforward:t=T (O(pd) memory, no stored iterates)", who,
+                   args, ck, bytes / 1e6, c->mem_max / 1e6, sug);
+    else
+        bl_err_set(e, BL_ENOMEM, "%s:%s stores %zu iterates and needs %.4g MB, over mem.max "
+                   "= %.4g MB: use %sforward:t=T (O(pd) memory, no stored iterates) or "
+                   "truncated:t=T,k=K (K stored iterates)", who, args, K, bytes / 1e6,
+                   c->mem_max / 1e6, sug);
+    return BL_ENOMEM;
+}
+
+/* Reverse mode over the last K of T steps (K = T: the full reverse), with
+ * CK ≥ 1: at most CK stored iterates (checkpoint.h), the same number.
  * With a problem step (own_step: non-smooth and step-map problems) the
  * products are those of its Jacobians, (∂Φ/∂θ)ᵀα and (∂Φ/∂ω)ᵀα, in place
  * of α − ηHα and −ηCα. */
-static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ctx *c,
-                     bl_hg_result *r, bl_err *e)
+static int reverse_k(size_t T, size_t K, double eta, double from, size_t ck,
+                     const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d;
-    char what[96];
+    const char *who = K == T ? "reverse" : "truncated";
     if (K > T) {
         bl_err_set(e, BL_EINVAL, "truncated: k=%zu must not exceed t=%zu", K, T);
         return BL_EINVAL;
     }
-    size_t bytes = (K + 4) * p * sizeof(double) + 2 * d * sizeof(double);
-    snprintf(what, sizeof what, "%s:t=%zu stores %zu iterates and", K == T ? "reverse"
-             : "truncated", T, K);
-    if (mem_check(c, what, bytes, e)) return BL_ENOMEM;
-    gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);   /* θ_{T−K} … θ_{T−1} */
+    double bytes = rk_bytes(p, d, K, ck);
+    if (c->mem_max > 0 && bytes > c->mem_max)
+        return bl_hg_unroll_refuse(c, who, T, K, ck, bytes,
+                                   (double)(p * sizeof(double) + sizeof(size_t)),
+                                   (double)((7 * p + 2 * d) * sizeof(double)), e);
+    gsl_matrix *hist = ck ? NULL : gsl_matrix_alloc(K > 0 ? K : 1, p);  /* θ_{T−K} … θ_{T−1} */
     gsl_vector *th = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
     gsl_vector *al = gsl_vector_alloc(p), *hv = gsl_vector_alloc(p);
-    gsl_vector *cv = gsl_vector_alloc(d);
-    int st = hist && th && gr && al && hv && cv ? BL_OK : BL_ENOMEM;
+    gsl_vector *cv = gsl_vector_alloc(d), *tmp = ck ? gsl_vector_alloc(p) : NULL;
+    int st = (hist || ck) && th && gr && al && hv && cv && (tmp || !ck) ? BL_OK : BL_ENOMEM;
     if (st) {
-        bl_err_set(e, st, "out of memory for %zu stored iterates", K);
+        bl_err_set(e, st, "out of memory for %zu stored iterates", ck ? ck : K);
         goto out;
     }
     unroll_start(c, from, th);
-    for (size_t s = 0; s < T; s++) {
+    for (size_t s = 0; s < (ck ? T - K : T); s++) {
         if (c->cancel && *c->cancel) {
             bl_err_set(e, st = BL_EINTR, "interrupted");
             goto out;
         }
-        if (s + K >= T) {
+        if (!ck && s + K >= T) {
             gsl_vector_view row = gsl_matrix_row(hist, s + K - T);
             gsl_vector_memcpy(&row.vector, th);
         }
         phi_step(P, th, c->omega, eta, gr);           /* θ_{s+1} = Φ(θ_s) */
+    }
+    if (ck) {                                          /* θ = θ_{T−K} */
+        struct rk_ck k = {.c = c, .eta = eta, .first = T - K, .gr = gr, .al = al, .hv = hv,
+                          .cv = cv, .tmp = tmp, .r = r, .e = e};
+        bl_ckpt_ops ops = {.width = p, .advance = rk_adv, .reverse = rk_rev, .u = &k};
+        bl_ckpt_stats cs;
+        st = bl_ckpt_run(&ops, T - K, K, ck, th->data, &cs);
+        if (st == BL_ENOMEM && !e->code)
+            bl_err_set(e, st, "out of memory for %zu stored iterates", ck);
+        if (st) goto out;
+        r->checkpointed = 1;
+        r->stored = cs.stored;
+        r->recomputed = cs.forward + 1 - K;            /* the sweep's T − K + K steps */
+        r->iters = T;
+        r->bytes = (size_t)bytes;
+        goto out;
     }
     if (!bl_vector_finite(th)) {
         bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g too "
@@ -360,21 +481,10 @@ static int reverse_k(size_t T, size_t K, double eta, double from, const bl_hg_ct
     r->has_theta_end = 1;
     for (size_t j = K; j-- > 0;) {                     /* s = T−K+j, from T−1 down */
         gsl_vector_view ts = gsl_matrix_row(hist, j);
-        if (own_step(P)) {
-            bl_problem_step_vjp(P, &ts.vector, c->omega, eta, al, j ? hv : NULL, cv);
-            gsl_vector_add(r->grad, cv);               /* g ← g + (∂Φ/∂ω)ᵀα_{s+1} */
-            if (j == 0) break;
-            gsl_vector_memcpy(al, hv);                 /* α_s = (∂Φ/∂θ)ᵀα_{s+1} */
-            continue;
-        }
-        bl_problem_cvp(P, &ts.vector, c->omega, al, cv);
-        gsl_blas_daxpy(-eta, cv, r->grad);             /* g ← g − η C(θ_s) α_{s+1} */
-        if (j == 0) break;                             /* α_{T−K} is never used */
-        bl_problem_hvp(P, &ts.vector, c->omega, al, hv);
-        gsl_blas_daxpy(-eta, hv, al);                  /* α_s = (I − ηH(θ_s)) α_{s+1} */
+        rk_back(P, &ts.vector, c->omega, eta, j == 0, al, hv, cv, r->grad);
     }
     r->iters = T;
-    r->bytes = bytes;
+    r->bytes = (size_t)bytes;
 out:
     gsl_matrix_free(hist);
     gsl_vector_free(th);
@@ -382,6 +492,7 @@ out:
     gsl_vector_free(al);
     gsl_vector_free(hv);
     gsl_vector_free(cv);
+    gsl_vector_free(tmp);
     return st;
 }
 
@@ -395,6 +506,8 @@ static const bl_param reverse_params[] = {
     {"batch", 0, 0, 1e9, 1, "minibatch: each unrolled step on inner batches of this size (sampler, "
      "seed: the settings; 0: full batch)", NULL},
     {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
+    {"checkpoints", 0, 0, 1e7, 1, "store at most this many iterates and recompute the "
+     "others (binomial checkpointing, revolve): the same number; 0: store all", NULL},
 };
 
 /* Momentum (method=) or a learned η (learn_eta=1): unroll.c; plain gd
@@ -403,6 +516,11 @@ static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
 {
     int stoch, st = bl_stoch_est_mode(c, "reverse", par[5], &stoch, e);
     if (st) return st;
+    if (stoch && par[7] != 0) {
+        bl_err_set(e, BL_EUNSUPPORTED, "reverse: checkpoints= recomputes the unrolled steps, "
+                   "which batch= draws at random: not both");
+        return BL_EUNSUPPORTED;
+    }
     if (stoch && (par[3] != 0 || c->P->eta_slot || own_step(c->P))) {
         bl_err_set(e, BL_EUNSUPPORTED, "reverse: batch= unrolls plain gradient steps "
                    "θ − η∇θG_B(θ) only (method=gd, no learned η, a smooth problem)");
@@ -413,8 +531,9 @@ static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
                                 par[6], c, r, e);
     if (par[3] != 0 || c->P->eta_slot)
         return bl_unroll_reverse((size_t)par[0], (size_t)par[0], par[1], par[2], (int)par[3],
-                                 par[4], c, r, e);
-    return reverse_k((size_t)par[0], (size_t)par[0], step_of(&par[1], c), par[2], c, r, e);
+                                 par[4], (size_t)par[7], c, r, e);
+    return reverse_k((size_t)par[0], (size_t)par[0], step_of(&par[1], c), par[2],
+                     (size_t)par[7], c, r, e);
 }
 
 static const bl_param truncated_params[] = {
@@ -425,14 +544,17 @@ static const bl_param truncated_params[] = {
     {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
      "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
     {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
+    {"checkpoints", 0, 0, 1e7, 1, "store at most this many iterates and recompute the "
+     "others (binomial checkpointing, revolve): the same number; 0: store all", NULL},
 };
 
 static int truncated_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
     if (par[4] != 0 || c->P->eta_slot)
         return bl_unroll_reverse((size_t)par[0], (size_t)par[1], par[2], par[3], (int)par[4],
-                                 par[5], c, r, e);
-    return reverse_k((size_t)par[0], (size_t)par[1], step_of(&par[2], c), par[3], c, r, e);
+                                 par[5], (size_t)par[6], c, r, e);
+    return reverse_k((size_t)par[0], (size_t)par[1], step_of(&par[2], c), par[3],
+                     (size_t)par[6], c, r, e);
 }
 
 static const bl_param forward_params[] = {
@@ -755,7 +877,8 @@ static const bl_estimator_type fp_type = {
 static const bl_estimator_type reverse_type = {
     .name = "reverse",
     .help = "reverse-mode derivative of t unrolled steps θ_{s+1} = θ_s − η∇θG(θ_s)",
-    .cost = "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p memory)",
+    .cost = "t gradient steps, t − 1 H-products, t C-products; stores t iterates (t·p "
+            "memory), or c with checkpoints=c and recomputes steps (doc/estimators.md)",
     .params = reverse_params, .nparams = NPAR(reverse_params),
     .flags = BL_EST_UNROLLS,
     .live = "reverse:t=50",
@@ -774,7 +897,8 @@ static const bl_estimator_type forward_type = {
 static const bl_estimator_type truncated_type = {
     .name = "truncated",
     .help = "reverse mode through only the last k of t unrolled steps",
-    .cost = "t gradient steps, k − 1 H-products, k C-products; stores k iterates",
+    .cost = "t gradient steps, k − 1 H-products, k C-products; stores k iterates, or c "
+            "with checkpoints=c",
     .params = truncated_params, .nparams = NPAR(truncated_params),
     .flags = BL_EST_UNROLLS,
     .live = "truncated:t=50,k=5",
@@ -1062,6 +1186,8 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
     r->adjoint_residual = NAN;
     r->bytes = 0;
     r->iters = 0;
+    r->checkpointed = 0;
+    r->stored = r->recomputed = 0;
     r->inner = (bl_solve_tally){0, 0, 0};
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();

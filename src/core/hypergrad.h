@@ -87,6 +87,9 @@ typedef struct bl_hg_result {
     unsigned long hvp, cvp, grad_calls;
     size_t iters;                /* iterations (adjoint) or steps (unrolled) */
     size_t bytes;                /* working memory of the method */
+    int checkpointed;            /* reverse/truncated with checkpoints=c: */
+    size_t stored;               /*   peak states stored (≤ c) */
+    size_t recomputed;           /*   forward steps beyond one sweep */
     double seconds;
     bl_solve_tally inner;        /* fd, penalty: the inner solves the estimate made
                                     (penalty's residual is ‖∇(L + ΛG)‖/Λ) */

@@ -17,9 +17,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_blas.h>
 
+#include "checkpoint.h"
 #include "linalg.h"
 #include "unroll.h"
 
@@ -84,8 +86,94 @@ static void advance(bl_problem *P, gsl_vector *th, gsl_vector *prev, const gsl_v
     gsl_vector_memcpy(th, gr);
 }
 
+/* The adjoint step s from y_s (YS): g += B_sᵀā_{s+1}, and unless LAST
+ * (s = T − K: ā_{T−K} is never used) ā_s in CUR and ā_{s−1}' in PEND;
+ * V, CV, GR workspace. */
+static void ur_back(bl_problem *P, const gsl_vector *ys, const gsl_vector *om, double eta,
+                    int learn, double bn, double bh, int last, gsl_vector *cur,
+                    gsl_vector *pend, gsl_vector *v, gsl_vector *cv, gsl_vector *gr,
+                    gsl_vector *g)
+{
+    if (own_step(P)) {
+        bl_problem_step_vjp(P, ys, om, eta, cur, last ? NULL : v, cv);
+        if (P->eta_slot && !learn) gsl_vector_set(cv, P->eta_slot - 1, 0.0);
+        gsl_vector_add(g, cv);                               /* g += B_sᵀā_{s+1} */
+    } else {
+        bl_problem_cvp(P, ys, om, cur, cv);
+        gsl_blas_daxpy(-eta, cv, g);                         /* g −= ηC(y_s)ā_{s+1} */
+        if (!last) {
+            bl_problem_hvp(P, ys, om, cur, v);
+            gsl_vector_scale(v, -eta);
+            gsl_vector_add(v, cur);                          /* v = (I − ηH)ā_{s+1} */
+        }
+    }
+    if (last) return;
+    /* ā_s = ā_s' + (1 + β_n)v + β_h ā_{s+1};  ā_{s−1}' = −β_n v − β_h ā_{s+1} */
+    gsl_vector_memcpy(gr, pend);
+    gsl_blas_daxpy(1.0 + bn, v, gr);
+    gsl_blas_daxpy(bh, cur, gr);
+    gsl_vector_scale(pend, 0.0);
+    gsl_blas_daxpy(-bn, v, pend);
+    gsl_blas_daxpy(-bh, cur, pend);
+    gsl_vector_memcpy(cur, gr);
+}
+
+/* checkpoints: the state of step s is (θ_s, θ_{s−1}), 2p doubles */
+struct ur_ck {
+    const bl_hg_ctx *c;
+    double eta, bn, bh, beta;
+    int learn, started;
+    size_t first;                                            /* T − K */
+    gsl_vector *y, *gr, *cur, *pend, *v, *cv, *t1, *t2;
+    bl_hg_result *r;
+    bl_err *e;
+};
+
+static int ur_adv(void *u, double *x)
+{
+    struct ur_ck *k = u;
+    size_t p = k->c->P->p;
+    if (k->c->cancel && *k->c->cancel) {
+        bl_err_set(k->e, BL_EINTR, "interrupted");
+        return BL_EINTR;
+    }
+    gsl_vector_view th = gsl_vector_view_array(x, p), prev = gsl_vector_view_array(x + p, p);
+    extrapolate(&th.vector, &prev.vector, k->bn, k->y);
+    advance(k->c->P, &th.vector, &prev.vector, k->y, k->c->omega, k->eta, k->bh, k->gr);
+    return BL_OK;
+}
+
+static int ur_rev(void *u, size_t s, const double *x)
+{
+    struct ur_ck *k = u;
+    bl_problem *P = k->c->P;
+    const gsl_vector *om = k->c->omega;
+    size_t p = P->p;
+    gsl_vector_const_view th = gsl_vector_const_view_array(x, p);
+    gsl_vector_const_view prev = gsl_vector_const_view_array(x + p, p);
+    extrapolate(&th.vector, &prev.vector, k->bn, k->y);     /* y_s */
+    if (!k->started) {                                       /* s = T − 1: θ_T, ā_T */
+        gsl_vector_memcpy(k->t1, &th.vector);
+        gsl_vector_memcpy(k->t2, &prev.vector);
+        advance(P, k->t1, k->t2, k->y, om, k->eta, k->bh, k->gr);
+        if (!bl_vector_finite(k->t1)) {
+            bl_err_set(k->e, BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g, β = %.3g "
+                       "too large?)", k->eta, k->beta);
+            return BL_EDIVERGE;
+        }
+        bl_problem_L_theta(P, k->t1, om, k->cur);
+        bl_problem_L_omega(P, k->t1, om, k->r->grad);
+        gsl_vector_memcpy(k->r->theta_end, k->t1);
+        k->r->has_theta_end = 1;
+        k->started = 1;
+    }
+    ur_back(P, k->y, om, k->eta, k->learn, k->bn, k->bh, s == k->first, k->cur, k->pend,
+            k->v, k->cv, k->gr, k->r->grad);
+    return BL_OK;
+}
+
 int bl_unroll_reverse(size_t T, size_t K, double eta_par, double from, int method,
-                      double beta, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
+                      double beta, size_t ck, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d;
@@ -98,37 +186,58 @@ int bl_unroll_reverse(size_t T, size_t K, double eta_par, double from, int metho
     }
     if ((st = pick_eta(c, eta_par, &eta, &learn, who, e))) return st;
     betas(method, beta, &bn, &bh);
-    size_t bytes = (K + 7) * p * sizeof(double) + 2 * d * sizeof(double);
-    if (c->mem_max > 0 && (double)bytes > c->mem_max) {
-        bl_err_set(e, BL_ENOMEM, "%s:t=%zu stores %zu iterates and needs %.4g MB, over "
-                   "mem.max = %.4g MB: use forward:t=T or truncated:t=T,k=K", who, T, K,
-                   (double)bytes / 1e6, c->mem_max / 1e6);
-        return BL_ENOMEM;
-    }
-    gsl_matrix *hist = gsl_matrix_alloc(K > 0 ? K : 1, p);      /* y_{T−K} … y_{T−1} */
+    double bytes = ck ? bl_ckpt_bytes(K, ck, 2 * p) + (double)((9 * p + 2 * d) * sizeof(double))
+                      : (double)((K + 7) * p * sizeof(double) + 2 * d * sizeof(double));
+    if (c->mem_max > 0 && bytes > c->mem_max)
+        return bl_hg_unroll_refuse(c, who, T, K, ck, bytes,
+                                   (double)(2 * p * sizeof(double) + sizeof(size_t)),
+                                   (double)((11 * p + 2 * d) * sizeof(double)), e);
+    gsl_matrix *hist = ck ? NULL : gsl_matrix_alloc(K > 0 ? K : 1, p); /* y_{T−K} … y_{T−1} */
     gsl_vector *th = gsl_vector_alloc(p), *prev = gsl_vector_alloc(p);
     gsl_vector *y = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
     gsl_vector *cur = gsl_vector_alloc(p), *pend = gsl_vector_calloc(p);
     gsl_vector *v = gsl_vector_alloc(p), *cv = gsl_vector_alloc(d);
-    st = hist && th && prev && y && gr && cur && pend && v && cv ? BL_OK : BL_ENOMEM;
+    gsl_vector *t1 = ck ? gsl_vector_alloc(p) : NULL, *t2 = ck ? gsl_vector_alloc(p) : NULL;
+    double *x0 = ck ? malloc(2 * p * sizeof(double)) : NULL;
+    st = (hist || ck) && th && prev && y && gr && cur && pend && v && cv
+         && (!ck || (t1 && t2 && x0)) ? BL_OK : BL_ENOMEM;
     if (st) {
-        bl_err_set(e, st, "out of memory for %zu stored iterates", K);
+        bl_err_set(e, st, "out of memory for %zu stored iterates", ck ? ck : K);
         goto out;
     }
     if (from != 0) gsl_vector_memcpy(th, c->theta);
     else gsl_vector_set_zero(th);
     gsl_vector_memcpy(prev, th);                                /* θ₋₁ = θ₀ */
-    for (size_t s = 0; s < T; s++) {
+    for (size_t s = 0; s < (ck ? T - K : T); s++) {
         if (c->cancel && *c->cancel) {
             bl_err_set(e, st = BL_EINTR, "interrupted");
             goto out;
         }
         extrapolate(th, prev, bn, y);
-        if (s + K >= T) {
+        if (!ck && s + K >= T) {
             gsl_vector_view row = gsl_matrix_row(hist, s + K - T);
             gsl_vector_memcpy(&row.vector, y);
         }
         advance(P, th, prev, y, c->omega, eta, bh, gr);
+    }
+    if (ck) {                                                   /* (θ_{T−K}, θ_{T−K−1}) */
+        struct ur_ck k = {.c = c, .eta = eta, .bn = bn, .bh = bh, .beta = beta, .learn = learn,
+                          .first = T - K, .y = y, .gr = gr, .cur = cur, .pend = pend, .v = v,
+                          .cv = cv, .t1 = t1, .t2 = t2, .r = r, .e = e};
+        bl_ckpt_ops ops = {.width = 2 * p, .advance = ur_adv, .reverse = ur_rev, .u = &k};
+        bl_ckpt_stats cs;
+        memcpy(x0, th->data, p * sizeof(double));
+        memcpy(x0 + p, prev->data, p * sizeof(double));
+        st = bl_ckpt_run(&ops, T - K, K, ck, x0, &cs);
+        if (st == BL_ENOMEM && !e->code)
+            bl_err_set(e, st, "out of memory for %zu stored iterates", ck);
+        if (st) goto out;
+        r->checkpointed = 1;
+        r->stored = cs.stored;
+        r->recomputed = cs.forward + 1 - K;
+        r->iters = T;
+        r->bytes = (size_t)bytes;
+        goto out;
     }
     if (!bl_vector_finite(th)) {
         bl_err_set(e, st = BL_EDIVERGE, "the unrolled iterates diverge (η = %.3g, β = %.3g "
@@ -141,32 +250,11 @@ int bl_unroll_reverse(size_t T, size_t K, double eta_par, double from, int metho
     r->has_theta_end = 1;
     for (size_t j = K; j-- > 0;) {                               /* s = T−K+j */
         gsl_vector_view ys = gsl_matrix_row(hist, j);
-        int last = j == 0;                                       /* ā_{T−K} never used */
-        if (own_step(P)) {
-            bl_problem_step_vjp(P, &ys.vector, c->omega, eta, cur, last ? NULL : v, cv);
-            if (P->eta_slot && !learn) gsl_vector_set(cv, P->eta_slot - 1, 0.0);
-            gsl_vector_add(r->grad, cv);                         /* g += B_sᵀā_{s+1} */
-        } else {
-            bl_problem_cvp(P, &ys.vector, c->omega, cur, cv);
-            gsl_blas_daxpy(-eta, cv, r->grad);                   /* g −= ηC(y_s)ā_{s+1} */
-            if (!last) {
-                bl_problem_hvp(P, &ys.vector, c->omega, cur, v);
-                gsl_vector_scale(v, -eta);
-                gsl_vector_add(v, cur);                          /* v = (I − ηH)ā_{s+1} */
-            }
-        }
-        if (last) break;
-        /* ā_s = ā_s' + (1 + β_n)v + β_h ā_{s+1};  ā_{s−1}' = −β_n v − β_h ā_{s+1} */
-        gsl_vector_memcpy(gr, pend);
-        gsl_blas_daxpy(1.0 + bn, v, gr);
-        gsl_blas_daxpy(bh, cur, gr);
-        gsl_vector_scale(pend, 0.0);
-        gsl_blas_daxpy(-bn, v, pend);
-        gsl_blas_daxpy(-bh, cur, pend);
-        gsl_vector_memcpy(cur, gr);
+        ur_back(P, &ys.vector, c->omega, eta, learn, bn, bh, j == 0, cur, pend, v, cv, gr,
+                r->grad);
     }
     r->iters = T;
-    r->bytes = bytes;
+    r->bytes = (size_t)bytes;
 out:
     gsl_matrix_free(hist);
     gsl_vector_free(th);
@@ -177,6 +265,9 @@ out:
     gsl_vector_free(pend);
     gsl_vector_free(v);
     gsl_vector_free(cv);
+    gsl_vector_free(t1);
+    gsl_vector_free(t2);
+    free(x0);
     return st;
 }
 

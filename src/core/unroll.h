@@ -21,9 +21,18 @@ extern const char *const bl_unroll_method_names[];   /* NULL-terminated */
  * comes through ∂Φ/∂log η), else the context's η.
  * bl_unroll_reverse: reverse mode through the last K of the T steps
  * (K = T: the whole); bl_unroll_forward: forward mode through all T (the
- * same number as K = T).  Fill R's grad, theta_end, iters, bytes. */
+ * same number as K = T).  Fill R's grad, theta_end, iters, bytes.
+ * CK ≥ 1: reverse stores at most CK checkpoints (θ_s, θ_{s−1}) and
+ * recomputes the rest (checkpoint.h), the same number to the last bit;
+ * R's checkpointed, stored, recomputed say how. */
 int bl_unroll_reverse(size_t T, size_t K, double eta, double from, int method,
-                      double beta, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+                      double beta, size_t ck, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
+
+/* hypergrad.c: the refusal of reverse or truncated (WHO) over mem.max,
+ * which names the checkpoints=c that fit: PER the bytes of one stored
+ * state, FIXED the rest; CK the checkpoints asked for (0: none).  BL_ENOMEM. */
+int bl_hg_unroll_refuse(const bl_hg_ctx *c, const char *who, size_t T, size_t K, size_t ck,
+                        double bytes, double per, double fixed, bl_err *e);
 int bl_unroll_forward(size_t T, double eta, double from, int method, double beta,
                       const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 

@@ -30,7 +30,7 @@ expect_error "an unknown estimator" "unknown estimator 'cgg' (did you mean 'cg'?
 expect_error "an ambiguous estimator prefix" "ambiguous estimator 'f' (could be fp, forward, first-order, fd)" 'hypergrad f'
 expect_error "a choice parameter with a bad value" "reverse: from takes zero|current, not 'middle'" 'hypergrad reverse:from=middle'
 expect_error "truncated with k > t" "truncated: k=9 must not exceed t=5" 'hypergrad truncated:t=5,k=9'
-expect_error "reverse over mem.max suggests forward or truncated" "reverse:t=1000 stores 1000 iterates and needs 0.08.* MB, over mem.max = 0.01 MB: use forward:t=T" 'set mem.max 1e4; hypergrad reverse:t=1000'
+expect_error "reverse over mem.max suggests checkpoints, forward or truncated" "reverse:t=1000 stores 1000 iterates and needs 0.08.* MB, over mem.max = 0.01 MB: use reverse:t=1000,checkpoints=[0-9]* (the same number.*) or forward:t=T.* or truncated:t=T,k=K" 'set mem.max 1e4; hypergrad reverse:t=1000'
 expect_error "adjoint of a method without one" "reverse has no adjoint" 'adjoint reverse'
 expect_error "cg is refused on a singular or indefinite H, with its smallest eigenvalue" "cg:k=50: H is [a-z]* at the current θ (smallest eigenvalue" 'data synth regression n=4 p=12 seed=1; problem use ridge; set omega -80; hypergrad cg:k=50'
 expect_error "a diverging fixed point" "fp diverges" 'set adjoint.method fp; set adjoint.eta 3; solve adjoint'

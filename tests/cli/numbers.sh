@@ -50,4 +50,18 @@ rows=$(wc -l <"$tmpdir/F")
 ok $? "the trace has 200 rows (got $rows)"
 awk 'NR > 1 && $1 > prev * (1 + 1e-15) + 1e-300 { bad = 1 } { prev = $1 } END { exit bad }' "$tmpdir/F"
 ok $? "F is non-increasing along the run"
+# checkpoints=c: the same grad in JSON as plain reverse, and "stored" and
+# "recomputed" (t=12, c=3: r = 3, t(12, 3) = 3·12 − C(6, 4) = 21 forward
+# steps, 21 + 1 − 12 = 10 recomputed); plain reverse has neither key.
+"$BILAB" --json -e 'problem use ridge; solve inner; hypergrad reverse:t=12 reverse:t=12,checkpoints=3' >"$tmpdir/ck" 2>&1
+ok $? "reverse:t=12 and reverse:t=12,checkpoints=3 run"
+line=$(grep '"cmd":"hypergrad"' "$tmpdir/ck")
+g0=$(printf '%s' "$line" | grep -o '"grad":\[[^]]*' | sed -n 1p)
+g1=$(printf '%s' "$line" | grep -o '"grad":\[[^]]*' | sed -n 2p)
+[ -n "$g0" ] && [ "$g0" = "$g1" ]
+ok $? "checkpointed grad = plain grad to all 17 digits ($g0, $g1)"
+printf '%s' "$line" | grep -q '"spec":"reverse:t=12","grad"[^}]*"bytes":[0-9]*,"seconds"' \
+    && printf '%s' "$line" | grep -q '"bytes":[0-9]*,"stored":3,"recomputed":10,'
+ok $? "JSON: stored 3, recomputed 10 for checkpoints=3; no such keys for plain reverse"
+
 done_testing

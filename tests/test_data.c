@@ -528,6 +528,22 @@ static void test_synth(void)
     tap_ok(rc == BL_OK && b && a && !same_ds(a, b), "another seed, other data");
     bl_dataset_free(b);
     b = NULL;
+    {   /* Ctrl-C: a raised flag stops the draw before the first row */
+        bl_cancel_t stop = 1;
+        bl_dataset *c = NULL;
+        o.seed = 7;
+        o.cancel = &stop;
+        rc = bl_data_synth("regression", &o, &c, &e);
+        tap_ok(rc == BL_EINTR && c == NULL && strstr(e.msg, "interrupted after 0 of 50 rows"),
+               "synth with Ctrl-C pressed: BL_EINTR, nothing returned (%s)", e.msg);
+        stop = 0;
+        rc = bl_data_synth("regression", &o, &c, &e);
+        tap_ok(rc == BL_OK && c && a && same_ds(a, c),
+               "synth with a cancel flag that stays down: the same data");
+        bl_dataset_free(c);
+        o.cancel = NULL;
+        o.seed = 8;
+    }
 
     /* The documented draw order: w (p), then per row p feature draws and
      * one noise draw, training rows first. */

@@ -110,6 +110,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
     bl_synth_opts o;
     bl_synth_opts_default(&o);
     o.seed = (unsigned long)S->set[BL_S_SEED].num;
+    o.cancel = S->cancel;                       /* Ctrl-C stops a long draw */
     int mset = 0;
     char canon[512];
     snprintf(canon, sizeof canon, "data synth %s", kinds[k]);

@@ -1273,6 +1273,7 @@ void bl_synth_opts_default(bl_synth_opts *o)
     o->rho = 0.0;
     o->seed = 0;
     o->standardize = 0;
+    o->cancel = NULL;
 }
 
 /* Random stream (MT19937 seeded with o->seed, gsl_ran_gaussian with
@@ -1381,6 +1382,11 @@ int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out,
     /* 2. rows: training then validation */
     a = sqrt(1 - o->corr * o->corr);
     for (size_t i = 0; i < o->n + o->m; i++) {
+        if (o->cancel && *o->cancel) {
+            bl_err_set(e, BL_EINTR, "interrupted after %zu of %zu rows", i, o->n + o->m);
+            rc = BL_EINTR;
+            goto done;
+        }
         int tr = i < o->n;
         gsl_matrix *X = tr ? ds->X : ds->Xv;
         gsl_vector *y = tr ? ds->y : ds->yv;

@@ -93,6 +93,7 @@ typedef struct bl_synth_opts {
     double rho;             /* fraction of training labels flipped (classification) */
     unsigned long seed;
     int standardize;
+    bl_cancel_t *cancel;    /* non-NULL: checked every row (Ctrl-C) */
 } bl_synth_opts;
 
 void bl_synth_opts_default(bl_synth_opts *o);

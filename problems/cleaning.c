@@ -258,25 +258,10 @@ static int cl_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
 static size_t cl_n_inner(const bl_problem *P) { return P->d; }
 static size_t cl_n_outer(const bl_problem *P) { return ((cl_state *)P->state)->lg.Xv->size1; }
 
-/* x_iᵀv for row I of Z */
-static double mb_rowdot(const gsl_matrix *Z, size_t i, cvec *v)
-{
-    double t = 0;
-    const double *r = Z->data + i * Z->tda;
-    for (size_t j = 0; j < Z->size2; j++) t += r[j] * v->data[j * v->stride];
-    return t;
-}
-
-static void mb_rowaxpy(double a, const gsl_matrix *Z, size_t i, gsl_vector *out)
-{
-    const double *r = Z->data + i * Z->tda;
-    for (size_t j = 0; j < Z->size2; j++) out->data[j * out->stride] += a * r[j];
-}
-
 /* the margin z_i = y_i x_iᵀθ of training sample I */
 static double mb_margin(const cl_state *s, size_t i, cvec *th)
 {
-    return gsl_vector_get(s->lg.y, i) * mb_rowdot(s->lg.X, i, th);
+    return gsl_vector_get(s->lg.y, i) * bl_rowdot(s->lg.X, i, th);
 }
 
 /* σ'(ω_i) = σ(ω_i)σ(−ω_i) */
@@ -300,7 +285,7 @@ static void mb_G_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, siz
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
         double yi = gsl_vector_get(s->lg.y, i);
-        mb_rowaxpy(-bl_sigmoid(gsl_vector_get(om, i)) * yi * bl_sigmoid(-mb_margin(s, i, th)),
+        bl_rowaxpy(-bl_sigmoid(gsl_vector_get(om, i)) * yi * bl_sigmoid(-mb_margin(s, i, th)),
                    s->lg.X, i, g);
     }
     gsl_vector_scale(g, 1.0 / (double)m);
@@ -327,7 +312,7 @@ static void mb_L_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, siz
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
         double yk = gsl_vector_get(s->lg.yv, i);
-        mb_rowaxpy(-yk * bl_sigmoid(-yk * mb_rowdot(s->lg.Xv, i, th)), s->lg.Xv, i, g);
+        bl_rowaxpy(-yk * bl_sigmoid(-yk * bl_rowdot(s->lg.Xv, i, th)), s->lg.Xv, i, g);
     }
     gsl_vector_scale(g, 1.0 / (double)m);
 }
@@ -348,7 +333,7 @@ static void mb_hvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t 
         size_t i = idx[k];
         double z = mb_margin(s, i, th);
         double c = bl_sigmoid(gsl_vector_get(om, i)) * bl_sigmoid(z) * bl_sigmoid(-z);
-        mb_rowaxpy(c * mb_rowdot(s->lg.X, i, v), s->lg.X, i, out);
+        bl_rowaxpy(c * bl_rowdot(s->lg.X, i, v), s->lg.X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
     gsl_blas_daxpy(s->mu, v, out);
@@ -362,7 +347,7 @@ static void mb_cvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t 
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        out->data[i * out->stride] += mb_crow(s, i, th, om) * mb_rowdot(s->lg.X, i, v)
+        out->data[i * out->stride] += mb_crow(s, i, th, om) * bl_rowdot(s->lg.X, i, v)
                                       / (double)m;
     }
 }
@@ -375,7 +360,7 @@ static void mb_ctvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        mb_rowaxpy(mb_crow(s, i, th, om) * gsl_vector_get(u, i), s->lg.X, i, out);
+        bl_rowaxpy(mb_crow(s, i, th, om) * gsl_vector_get(u, i), s->lg.X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
 }

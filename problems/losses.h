@@ -60,4 +60,20 @@ static inline double bl_huber_mean(const gsl_matrix *Z, const gsl_vector *t,
     return s / (double)m;
 }
 
+/* Row I of Z against V: x_iᵀv, and out += a·x_i (the minibatch oracles'
+ * per-sample products; ridge, logreg, cleaning). */
+static inline double bl_rowdot(const gsl_matrix *Z, size_t i, const gsl_vector *v)
+{
+    double t = 0;
+    const double *r = Z->data + i * Z->tda;
+    for (size_t j = 0; j < Z->size2; j++) t += r[j] * v->data[j * v->stride];
+    return t;
+}
+
+static inline void bl_rowaxpy(double a, const gsl_matrix *Z, size_t i, gsl_vector *out)
+{
+    const double *r = Z->data + i * Z->tda;
+    for (size_t j = 0; j < Z->size2; j++) out->data[j * out->stride] += a * r[j];
+}
+
 #endif

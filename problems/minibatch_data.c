@@ -30,21 +30,6 @@ static size_t n_outer(const bl_problem *P) { return P->data->Xv->size1; }
 /* ±1 label of a {−1, +1} or {0, 1} coded target (as logistic.c maps it) */
 static double label(double t) { return t > 0 ? 1.0 : -1.0; }
 
-/* x_iᵀv for row I of Z */
-static double rowdot(const gsl_matrix *Z, size_t i, cvec *v)
-{
-    double t = 0;
-    const double *r = Z->data + i * Z->tda;
-    for (size_t j = 0; j < Z->size2; j++) t += r[j] * v->data[j * v->stride];
-    return t;
-}
-
-static void rowaxpy(double a, const gsl_matrix *Z, size_t i, gsl_vector *out)
-{
-    const double *r = Z->data + i * Z->tda;
-    for (size_t j = 0; j < Z->size2; j++) out->data[j * out->stride] += a * r[j];
-}
-
 /* the derivative of the per-sample loss in the margin: squared error
  * (x ᵀθ − y), Huber h_δ'(xᵀθ − y), logistic −y σ(−y xᵀθ) */
 enum { LOSS_SQ, LOSS_HUBER, LOSS_LOGISTIC };
@@ -73,7 +58,7 @@ static void loss_grad(const gsl_matrix *Z, const gsl_vector *t, int kind, double
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        rowaxpy(dloss(kind, rowdot(Z, i, th), gsl_vector_get(t, i), delta), Z, i, out);
+        bl_rowaxpy(dloss(kind, bl_rowdot(Z, i, th), gsl_vector_get(t, i), delta), Z, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
 }
@@ -123,8 +108,8 @@ static void hvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m, 
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        double w = kind == LOSS_LOGISTIC ? d2loss(kind, rowdot(X, i, th), gsl_vector_get(P->data->y, i)) : 1;
-        rowaxpy(w * rowdot(X, i, v), X, i, out);
+        double w = kind == LOSS_LOGISTIC ? d2loss(kind, bl_rowdot(X, i, th), gsl_vector_get(P->data->y, i)) : 1;
+        bl_rowaxpy(w * bl_rowdot(X, i, v), X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
     bl_l2pen_add(is_multi(P), om, v, out);

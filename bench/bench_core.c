@@ -395,10 +395,15 @@ static void bench_sparse(void)
     gsl_vector_free(te);
 }
 
-int main(void)
+/* bench_core [metaridge]: everything, or the one part named. */
+int main(int argc, char **argv)
 {
     bl_init();
     printf("bilab engine benchmarks (BLAS: %s)\n\n", BL_BLAS_NAME);
+    if (argc > 1 && strcmp(argv[1], "metaridge") == 0) {
+        bench_metaridge();
+        return 0;
+    }
     bl_load_opts o;
     bl_load_opts_default(&o);
     const char *sets[] = {"diabetes", "digits"};

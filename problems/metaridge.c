@@ -16,7 +16,8 @@
  *   θ_t* = (K_t + λI)⁻¹(X_tᵀy_t/n + λw),  a_t = (K_t + λI)⁻¹ ∇θ_tL,
  *   ∇F = (−λ Σ_t (θ_t* − w)ᵀa_t,  λ Σ_t a_t),
  * a sum of per-task adjoints: the closed forms (theta_star, hypergrad) run
- * the tasks in parallel (OpenMP, one p×p Cholesky each) and add the
+ * the tasks in parallel (OpenMP; one p×p Cholesky each, or with fewer shots
+ * than dimensions one n×n Cholesky in the dual, task_dual) and add the
  * per-task results in task order after the loop, so the numbers do not
  * depend on the thread count. */
 #include "config.h"
@@ -409,6 +410,89 @@ static int mr_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     return BL_OK;
 }
 
+/* xᵀv over p entries, in four running sums (a dependent chain of additions
+ * would bound the loop by the adder's latency). */
+static double rdot(const double *x, const double *v, size_t p)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= p; j += 4) {
+        s0 += x[j] * v[j];
+        s1 += x[j + 1] * v[j + 1];
+        s2 += x[j + 2] * v[j + 2];
+        s3 += x[j + 3] * v[j + 3];
+    }
+    for (; j < p; j++) s0 += x[j] * v[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* z ← M⁻¹z with M = LLᵀ, L (n×n, row-major) in M's lower triangle */
+static void chol_solve(const double *M, size_t n, double *z)
+{
+    for (size_t i = 0; i < n; i++) z[i] = (z[i] - rdot(M + i * n, z, i)) / M[i * n + i];
+    for (size_t i = n; i-- > 0;) {
+        double v = z[i];
+        for (size_t k = i + 1; k < n; k++) v -= M[k * n + i] * z[k];
+        z[i] = v / M[i * n + i];
+    }
+}
+
+/* Task t's closed form when the task has fewer shots than dimensions
+ * (n < p), in the n-dimensional dual: with M = X_tX_tᵀ + nλI (n×n, SPD),
+ * the push-through identity (K_t + λI)⁻¹X_tᵀ/n = X_tᵀM⁻¹ gives
+ *   θ_t* = w + X_tᵀu,     u = M⁻¹(y_t − X_tw),
+ *   λa_t = λ(K_t + λI)⁻¹c = c − X_tᵀM⁻¹X_tc,  c = ∇θ_tL,
+ *   (θ_t* − w)ᵀλa_t = uᵀX_t(λa_t),
+ * so nothing is divided by λ: the error is that of the primal Cholesky
+ * (κ(K_t + λI) times round-off).  One n×n Cholesky instead of a p×p one
+ * (n³/3 against p³/3 flops, and n²p/2 against np²/2 to form the matrix),
+ * and plain loops on blocks that fit in cache: no call into the BLAS, whose
+ * level-3 routines serialise when two threads call them at once.  M holds
+ * n·n doubles, u and z n each; TH and A are contiguous (blocks allocates
+ * them), p each. */
+static int task_dual(const mr_state *s, size_t t, double l, cvec *w, double *M, double *u,
+                     double *z, gsl_vector *th, gsl_vector *a, double *g)
+{
+    size_t n = s->n, p = s->p, q = s->q, tda = s->X->tda, tdv = s->Xv->tda;
+    const double *X = s->X->data + t * n * tda, *y = s->y->data + t * n;
+    const double *Xv = s->Xv->data + t * q * tdv, *yv = s->yv->data + t * q;
+    double *tv = th->data, *cv = a->data;
+    for (size_t i = 0; i < n; i++) {          /* M = X Xᵀ + nλI, lower triangle */
+        for (size_t k = 0; k <= i; k++) M[i * n + k] = rdot(X + i * tda, X + k * tda, p);
+        M[i * n + i] += (double)n * l;
+    }
+    for (size_t j = 0; j < n; j++) {          /* its Cholesky factor, in place */
+        double d = M[j * n + j] - rdot(M + j * n, M + j * n, j);
+        if (!(d > 0)) return BL_ENOTPD;
+        d = sqrt(d);
+        M[j * n + j] = d;
+        for (size_t i = j + 1; i < n; i++)
+            M[i * n + j] = (M[i * n + j] - rdot(M + i * n, M + j * n, j)) / d;
+    }
+    gsl_vector_memcpy(th, w);                 /* θ = w + Xᵀu, u = M⁻¹(y − Xw) */
+    for (size_t i = 0; i < n; i++) u[i] = y[i] - rdot(X + i * tda, tv, p);
+    chol_solve(M, n, u);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++) tv[j] += u[i] * X[i * tda + j];
+    if (!g) return BL_OK;
+    double sc = 1.0 / ((double)q * (double)s->T);
+    for (size_t j = 0; j < p; j++) cv[j] = 0; /* c = X^vᵀ(X^vθ − y^v)/(qT) */
+    for (size_t i = 0; i < q; i++) {
+        double r = (rdot(Xv + i * tdv, tv, p) - yv[i]) * sc;
+        for (size_t j = 0; j < p; j++) cv[j] += r * Xv[i * tdv + j];
+    }
+    for (size_t i = 0; i < n; i++) z[i] = rdot(X + i * tda, cv, p);
+    chol_solve(M, n, z);                      /* λa = c − XᵀM⁻¹Xc into g[1..p] */
+    double *la = g + 1;
+    for (size_t j = 0; j < p; j++) la[j] = cv[j];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++) la[j] -= z[i] * X[i * tda + j];
+    double c = 0;                             /* (θ − w)ᵀλa = uᵀX(λa) */
+    for (size_t i = 0; i < n; i++) c += u[i] * rdot(X + i * tda, la, p);
+    g[0] = -c;
+    return BL_OK;
+}
+
 /* Task t's closed form with the thread's workspace A (p×p), a (p), R
  * (max(n, q)): θ_t* into TH; with G non-NULL also its share of ∇F, the
  * d-vector (−λ(θ_t* − w)ᵀa_t, λa_t) with a_t = (K_t + λI)⁻¹∇θ_tL. */
@@ -450,13 +534,15 @@ static int blocks(bl_problem *P, cvec *om, gsl_vector *TH, gsl_vector *G)
     gsl_vector_const_view w = centre(om);
     double *share = G ? malloc(T * d * sizeof *share) : NULL;
     int fail = G && !share ? BL_ENOMEM : BL_OK;
+    int dual = s->n < s->p;     /* fewer shots than dimensions: task_dual */
     if (fail) return fail;
 #pragma omp parallel
     {
         gsl_matrix *A = gsl_matrix_alloc(p, p);
         gsl_vector *th = gsl_vector_alloc(p), *a = gsl_vector_alloc(p);
         gsl_vector *R = gsl_vector_alloc(s->n > s->q ? s->n : s->q);
-        int ok = A && th && a && R;
+        double *z = dual ? malloc(s->n * sizeof *z) : NULL;
+        int ok = A && th && a && R && (z || !dual);
         if (!ok) {
 #pragma omp atomic write
             fail = BL_ENOMEM;
@@ -464,7 +550,9 @@ static int blocks(bl_problem *P, cvec *om, gsl_vector *TH, gsl_vector *G)
 #pragma omp for schedule(static)
         for (size_t t = 0; t < T; t++) {
             if (!ok) continue;
-            int st = task_closed(s, t, l, &w.vector, A, th, a, R, G ? share + t * d : NULL);
+            double *gt = G ? share + t * d : NULL;
+            int st = dual ? task_dual(s, t, l, &w.vector, A->data, R->data, z, th, a, gt)
+                          : task_closed(s, t, l, &w.vector, A, th, a, R, gt);
             if (st) {
 #pragma omp atomic write
                 fail = st;
@@ -475,6 +563,7 @@ static int blocks(bl_problem *P, cvec *om, gsl_vector *TH, gsl_vector *G)
                 gsl_vector_memcpy(&out.vector, th);
             }
         }
+        free(z);
         gsl_matrix_free(A);
         gsl_vector_free(th);
         gsl_vector_free(a);

@@ -597,7 +597,15 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
             bl_session_touch(S, om ? BL_CHG_OMEGA : BL_CHG_THETA);
-            if (indexed == 2 && bl_session_json(S)) {
+            if (indexed == 1 && bl_session_json(S)) {
+                /* one coordinate: the coordinate, not all of θ (O(1), not
+                 * O(p) a line: scripts that set θ coordinate by coordinate) */
+                bl_json j;
+                bl_json_begin(&j, S->out, "set");
+                bl_json_str(&j, "name", argv[0]);
+                bl_json_num(&j, "value", gsl_vector_get(v, (size_t)idx));
+                bl_json_end(&j);
+            } else if (indexed == 2 && bl_session_json(S)) {
                 gsl_vector sub = *v;        /* the slice only */
                 sub.size = (size_t)(end - idx);
                 sub.data = v->data + (size_t)idx * v->stride;

@@ -78,4 +78,10 @@ check "a missing file" "cannot open 'none.csv'" none.csv
 if grep '"cmd":"show","name":"theta"' s1.out | cmp -s - a.theta && grep '"cmd":"show","name":"theta"' s2.out | cmp -s - a.theta; then
     ok 0 "save after set theta FILE replays the same θ"
 else ok 1 "save after set theta FILE replays the same θ"; fi
+# set theta[i] in JSON answers with the coordinate, not all of θ (O(1) a line)
+"$BILAB" --json -e "problem use quadratic p=1000 d=4; set theta[7] 0.5; set omega[1] -2" >j.out 2>&1
+if grep -qx '{"cmd":"set","name":"theta\[7\]","value":0.5}' j.out \
+    && grep -qx '{"cmd":"set","name":"omega\[1\]","value":-2}' j.out; then
+    ok 0 "set theta[i] in JSON: the one coordinate"
+else ok 1 "set theta[i] in JSON: the one coordinate"; diag "$(cut -c1-200 j.out)"; fi
 done_testing

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,161 @@ static void test_lines(void)
     unlink(path_of("l.txt"));
 }
 
+/* ---- one vector in a file (bl_vec_read, bl_vec_write) ---- */
+
+/* A .npy file written byte by byte here, independently of bl_vec_write:
+ * version 1.0, the header dict HDR padded with blanks and a newline to a
+ * multiple of 64 bytes, then NBYTES of DATA. */
+static void put_npy(const char *name, const char *hdr, const void *data, size_t nbytes)
+{
+    FILE *f = fopen(path_of(name), "wb");
+    if (!f) return;
+    size_t l = strlen(hdr), tot = 10 + l + 1, pad = (64 - tot % 64) % 64, hl = l + pad + 1;
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hl & 255),
+                             (unsigned char)(hl >> 8)};
+    fwrite(pre, 1, 10, f);
+    fwrite(hdr, 1, l, f);
+    for (size_t i = 0; i < pad; i++) fputc(' ', f);
+    fputc('\n', f);
+    if (nbytes) fwrite(data, 1, nbytes, f);
+    fclose(f);
+}
+
+static void test_vectors(void)
+{
+    bl_err e = {0};
+    const size_t N = 1000000;
+    double *v = malloc(N * sizeof *v), *w = malloc(N * sizeof *w);
+    if (!v || !w) {
+        tap_ok(0, "out of memory");
+        free(v);
+        free(w);
+        return;
+    }
+    /* values that need all 17 digits, of every magnitude and sign */
+    unsigned long long x = 88172645463325252ULL;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0;
+        v[i] = (i % 2 ? -1 : 1) * u * pow(10.0, (double)(int)(i % 41) - 20);
+    }
+    /* text, p = 10⁶, bit for bit */
+    int st = bl_vec_write(path_of("t.csv"), v, N, 1, &e);
+    memset(w, 0, N * sizeof *w);
+    int rt = st ? st : bl_vec_read(path_of("t.csv"), w, N, &e);
+    tap_ok(st == BL_OK && rt == BL_OK && !memcmp(v, w, N * sizeof *v),
+           "text round trip of 10^6 numbers is bit for bit (%s)", e.msg);
+    /* .npy, p = 10⁶, bit for bit; the header as numpy would read it */
+    st = bl_vec_write(path_of("t.npy"), v, N, 1, &e);
+    memset(w, 0, N * sizeof *w);
+    rt = st ? st : bl_vec_read(path_of("t.npy"), w, N, &e);
+    tap_ok(st == BL_OK && rt == BL_OK && !memcmp(v, w, N * sizeof *v),
+           ".npy round trip of 10^6 numbers is bit for bit (%s)", e.msg);
+    {
+        FILE *f = fopen(path_of("t.npy"), "rb");
+        unsigned char h[128] = {0};
+        size_t r = f ? fread(h, 1, sizeof h, f) : 0;
+        if (f) fclose(f);
+        size_t hl = h[8] | (size_t)h[9] << 8;
+        tap_ok(r == sizeof h && !memcmp(h, "\x93NUMPY\x01\x00", 8) && (10 + hl) % 64 == 0
+               && h[10 + hl - 1] == '\n'
+               && strstr((char *)h + 10, "'descr': '<f8'") && strstr((char *)h + 10, "'shape': (1000000,)")
+               && strstr((char *)h + 10, "'fortran_order': False"),
+               "the .npy header written: magic, v1.0, 64-byte aligned, <f8, shape (N,)");
+        struct stat sb;
+        tap_ok(stat(path_of("t.npy"), &sb) == 0 && (size_t)sb.st_size == 10 + hl + 8 * N,
+               ".npy file size is header + 8N bytes");
+    }
+    /* .npy written by hand: float64 (3,), float32 (3, 1), (1, 3), version 2 */
+    double d3[3] = {1.5, -2.25, 1e-300};
+    float f3[3] = {0.1f, -3.0f, 7.5f};
+    double r3[3];
+    put_npy("a.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", d3, 24);
+    st = bl_vec_read(path_of("a.npy"), r3, 3, &e);
+    tap_ok(st == BL_OK && !memcmp(r3, d3, sizeof d3), "hand-made float64 (3,) .npy read");
+    put_npy("b.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 1), }", f3, 12);
+    st = bl_vec_read(path_of("b.npy"), r3, 3, &e);
+    tap_ok(st == BL_OK && r3[0] == (double)0.1f && r3[1] == -3 && r3[2] == 7.5,
+           "hand-made float32 (3, 1) .npy read, converted exactly");
+    put_npy("c.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (1, 3), }", d3, 24);
+    st = bl_vec_read(path_of("c.npy"), r3, 3, &e);
+    tap_ok(st == BL_OK && !memcmp(r3, d3, sizeof d3), "(1, 3) .npy read");
+    /* errors: one line each */
+    st = bl_vec_read(path_of("a.npy"), r3, 2, &e);
+    tap_ok(st == BL_EDIM && strstr(e.msg, "has 3 numbers, not 2"), "dimension mismatch: %s", e.msg);
+    put_npy("m.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", d3, 24);
+    st = bl_vec_read(path_of("m.npy"), r3, 3, &e);
+    tap_ok(st == BL_EDIM && strstr(e.msg, "matrix"), "a matrix is refused: %s", e.msg);
+    put_npy("i.npy", "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", d3, 24);
+    st = bl_vec_read(path_of("i.npy"), r3, 3, &e);
+    tap_ok(st == BL_EFORMAT && strstr(e.msg, "<i8"), "an int64 .npy is refused: %s", e.msg);
+    put_npy("s.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", d3, 20);
+    st = bl_vec_read(path_of("s.npy"), r3, 3, &e);
+    tap_ok(st == BL_EFORMAT && strstr(e.msg, "truncated .npy data"), "short data: %s", e.msg);
+    {
+        double nan3[3] = {1, NAN, 2};
+        put_npy("n.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", nan3, 24);
+        st = bl_vec_read(path_of("n.npy"), r3, 3, &e);
+        tap_ok(st == BL_EFORMAT && strstr(e.msg, "number 1") && strstr(e.msg, "not finite"),
+               "NaN in a .npy: %s", e.msg);
+    }
+    /* a header cut short */
+    {
+        FILE *f = fopen(path_of("h.npy"), "wb");
+        if (f) {
+            fwrite("\x93NUMPY\x01\x00\x76\x00{'descr'", 1, 18, f);
+            fclose(f);
+        }
+        st = bl_vec_read(path_of("h.npy"), r3, 3, &e);
+        tap_ok(st == BL_EFORMAT && strstr(e.msg, "truncated .npy header"), "%s", e.msg);
+        put("z.npy", "\x93NUM");
+        st = bl_vec_read(path_of("z.npy"), r3, 3, &e);
+        tap_ok(st == BL_EFORMAT && strstr(e.msg, "not a .npy"), "%s", e.msg);
+    }
+    /* text: separators, comments, errors with line and column */
+    put("a.txt", "# theta\n1.5, -2.25\n\t1e-300 # last\n");
+    st = bl_vec_read(path_of("a.txt"), r3, 3, &e);
+    tap_ok(st == BL_OK && !memcmp(r3, d3, sizeof d3), "text with commas, blanks and comments");
+    put("b.txt", "1\n2\n3 x4\n");
+    st = bl_vec_read(path_of("b.txt"), r3, 3, &e);
+    tap_ok(st == BL_EFORMAT && strstr(e.msg, "line 3, column 3: 'x4' is not a number"),
+           "a bad number at line:column: %s", e.msg);
+    put("c.txt", "1,nan,3\n");
+    st = bl_vec_read(path_of("c.txt"), r3, 3, &e);
+    tap_ok(st == BL_EFORMAT && strstr(e.msg, "line 1, column 3: 'nan' is not finite"),
+           "NaN in text: %s", e.msg);
+    put("d.txt", "1 2\n");
+    st = bl_vec_read(path_of("d.txt"), r3, 3, &e);
+    tap_ok(st == BL_EDIM && strstr(e.msg, "has 2 numbers, not 3"), "too few: %s", e.msg);
+    /* a large file of numbers stops at the first one too many, and a large
+     * file of garbage at its first token: memory bounded by the vector */
+    {
+        FILE *f = fopen(path_of("big.txt"), "w");
+        for (int i = 0; f && i < 200000; i++) fputs("1 2 3 4 5 6 7 8 9 10\n", f);
+        if (f) fclose(f);
+        st = bl_vec_read(path_of("big.txt"), r3, 3, &e);
+        tap_ok(st == BL_EDIM && strstr(e.msg, "more than 3 numbers (line 1, column 7)"),
+               "a long file stops at the 4th number: %s", e.msg);
+        f = fopen(path_of("junk.txt"), "w");
+        for (int i = 0; f && i < 100000; i++) fputs("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", f);
+        if (f) fclose(f);
+        st = bl_vec_read(path_of("junk.txt"), r3, 3, &e);
+        tap_ok(st == BL_EFORMAT && strstr(e.msg, "line 1, column 1: a token too long"),
+               "garbage without separators stops at 80 bytes: %s", e.msg);
+    }
+    st = bl_vec_read(dir, r3, 3, &e);
+    tap_ok(st != BL_OK && strstr(e.msg, "directory"), "a directory: %s", e.msg);
+    /* a write that fails leaves the old file */
+    st = bl_vec_write(path_of("nodir/x.npy"), d3, 3, 1, &e);
+    tap_ok(st == BL_EIO && strstr(e.msg, "cannot write"), "unwritable: %s", e.msg);
+    static const char *const names[] = {"t.csv", "t.npy", "a.npy", "b.npy", "c.npy", "m.npy",
+                                        "i.npy", "s.npy", "n.npy", "h.npy", "z.npy", "a.txt",
+                                        "b.txt", "c.txt", "d.txt", "big.txt", "junk.txt"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlink(path_of(names[i]));
+    free(v);
+    free(w);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -260,6 +416,7 @@ int main(void)
     test_write();
     test_input();
     test_lines();
+    test_vectors();
     rmdir(dir);
     return tap_done();
 }

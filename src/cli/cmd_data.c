@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "fileio.h"
 #include "output.h"
 
 static const char *const subs[] = {"synth", "load", "show"};
@@ -422,10 +423,28 @@ const bl_command bl_cmd_data = {
 
 static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    static const char *const what[] = {"data", "surface", "compare"};
+    static const char *const what[] = {"data", "surface", "compare", "theta", "omega"};
     (void)argc;
-    int k = bl_command_pick(argv[0], what, 3, "export target", e);
+    int k = bl_command_pick(argv[0], what, 5, "export target", e);
     if (k < 0) return BL_EINVAL;
+    if (k >= 3) {                       /* θ or ω: text (%.17g) or .npy */
+        const gsl_vector *v = k == 3 ? S->theta : S->omega;
+        int st = bl_vec_write(argv[1], v->data, v->size, v->stride, e);
+        if (st) return st;
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "export");
+            bl_json_str(&j, "what", what[k]);
+            bl_json_str(&j, "file", argv[1]);
+            bl_json_int(&j, "count", (long long)v->size);
+            bl_json_end(&j);
+        } else {
+            fprintf(S->out, "wrote %s (%zu numbers) to ", what[k], v->size);
+            bl_fput_escaped(S->out, argv[1]);
+            fputc('\n', S->out);
+        }
+        return BL_OK;
+    }
     if (k > 0) {
         int st = bl_export_grid(S, k - 1, argv[1], e);
         if (st) return st;
@@ -468,13 +487,13 @@ static const char *complete_export(bl_session *S, int argi, char **w, size_t i)
 {
     (void)S;
     (void)w;
-    static const char *const what[] = {"data", "surface", "compare"};
-    return argi == 1 && i < 3 ? what[i] : NULL;
+    static const char *const what[] = {"data", "surface", "compare", "theta", "omega"};
+    return argi == 1 && i < 5 ? what[i] : NULL;
 }
 
 const bl_command bl_cmd_export = {
     .name = "export",
-    .usage = "export data|surface|compare FILE",
+    .usage = "export data|surface|compare|theta|omega FILE",
     .summary = "write the splits, the last surface or comparison for other tools",
     .help =
         "export data FILE      the feature columns, the target and a last column\n"
@@ -483,7 +502,10 @@ const bl_command bl_cmd_export = {
         "export surface FILE   the last surface: a CSV row per grid point (axes, F,\n"
         "                      the reference gradient, each estimator's error), or\n"
         "                      the JSON object of 'surface' when FILE ends in .json\n"
-        "export compare FILE   the last comparison, likewise",
+        "export compare FILE   the last comparison, likewise\n"
+        "export theta|omega FILE  the vector: NumPy .npy (float64) when FILE ends in\n"
+        "                      .npy, else text, one number a line with 17 significant\n"
+        "                      digits (set theta|omega FILE reads either back exactly)",
     .minargs = 2, .maxargs = 2,
     .exec = exec_export,
     .complete = complete_export,

@@ -228,7 +228,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     c.eta = eta;
     c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
     if (!S->adj_valid) c.adjoint0 = NULL;
-    if (bl_hg_compare(&X, &c, BL_HG_CMP_CHAIN) == BL_EINTR) {
+    if (bl_session_hg_compare(S, &X, &c, BL_HG_CMP_CHAIN | (draws ? BL_HG_CMP_NEED_REF : 0)) == BL_EINTR) {
         bl_err_set(e, BL_EINTR, "interrupted");
         first_err = BL_EINTR;
     }
@@ -248,7 +248,8 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (!gref) {
             bl_err_set(e, first_err = BL_EUNSUPPORTED, "draws=%zu needs the exact hypergradient "
                        "as reference, and there is none here: %s", draws,
-                       X.exact_status == BL_ENOMEM ? "exact is over mem.max (add fd to use "
+                       X.ref_skipped ? "hypergrad.reference is none"
+                       : X.exact_status == BL_ENOMEM ? "exact is over mem.max (add fd to use "
                        "it as the reference)" : "exact and fd both failed");
             goto out;
         }
@@ -276,9 +277,12 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         }
     }
     const char *refname = gref ? rows[ref].spec.text : "";
-    const char *noref = X.exact_status == BL_ENOMEM
+    const char *noref = X.ref_skipped ? "none"
+                        : X.exact_status == BL_ENOMEM
                         ? "none (exact is over mem.max; add fd to compare)"
                         : "none (exact and fd both failed)";
+    char refnote[512] = "";           /* hypergrad.reference left it out */
+    if (X.ref_skipped) bl_session_ref_note(S, &X, refnote, sizeof refnote);
     /* With no specs given, the estimators that do not apply here (exact on
      * a singular H) are left out with one note instead of failing; when
      * none applies, the reference (fd) is shown in their place. */
@@ -307,6 +311,10 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (gref) bl_json_str(&j, "reference", refname);
         else bl_json_null(&j, "reference");
         if (gref) bl_json_vec(&j, "reference_grad", gref->data, gref->size, gref->stride);
+        else bl_json_null(&j, "reference_grad");
+        if (refnote[0]) bl_json_str(&j, "reference_note", refnote);
+        bl_json_bool(&j, "reference_cached", X.ref_reused);
+        bl_json_int(&j, "reference_evaluations", (long long)S->ref_evals);
         bl_json_num(&j, "eta", eta);
         bl_json_num(&j, "inner_residual", resid);
         if (quiet_fail) {
@@ -372,6 +380,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
                     gref ? refname : noref);
+        if (any && refnote[0]) bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = refnote});
         if (any && resid > ic.tol) {
             snprintf(v, sizeof v, "θ is not solved (‖∇θG‖ = %s > inner.tol): the estimates "
                      "are taken at this θ; 'solve inner' first for ∇F",

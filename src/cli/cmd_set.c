@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "command.h"
+#include "fileio.h"
 #include "linalg.h"
 #include "output.h"
 #include "stoch.h"
@@ -514,6 +515,53 @@ static void print_vector(bl_session *S, const char *cmd, const char *name,
     }
 }
 
+/* Whether the one word W of `set theta|omega W` names a file: a path
+ * (a '/'), a name ending in .npy, .csv, .txt, .tsv or .dat, or a word
+ * that does not start as a number does. */
+static int file_word(const char *w)
+{
+    static const char *const ext[] = {".npy", ".csv", ".txt", ".tsv", ".dat"};
+    size_t l = strlen(w);
+    if (strchr(w, '/')) return 1;
+    for (int i = 0; i < 5; i++)
+        if (l > 4 && !strcmp(w + l - 4, ext[i])) return 1;
+    char *end;
+    strtod(w, &end);
+    return end == w;
+}
+
+/* set theta|omega FILE: the whole vector from a file (fileio.h), the
+ * session unchanged on any error. */
+static int set_vector_file(bl_session *S, int om, const char *path, bl_err *e)
+{
+    gsl_vector *v = om ? S->omega : S->theta;
+    gsl_vector *tmp = gsl_vector_alloc(v->size);
+    if (!tmp) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    int st = bl_vec_read(path, tmp->data, tmp->size, e);
+    if (st == BL_OK && om) st = check_new_omega(S, tmp, e);
+    if (st == BL_OK) {
+        gsl_vector_memcpy(v, tmp);
+        bl_session_touch(S, om ? BL_CHG_OMEGA : BL_CHG_THETA);
+        if (bl_session_json(S)) {
+            bl_json j;
+            bl_json_begin(&j, S->out, "set");
+            bl_json_str(&j, "name", om ? "omega" : "theta");
+            bl_json_str(&j, "file", path);
+            bl_json_int(&j, "count", (long long)v->size);
+            bl_json_end(&j);
+        } else {
+            fprintf(S->out, "%s = %zu numbers from ", om ? "omega" : "theta", v->size);
+            bl_fput_escaped(S->out, path);
+            fputc('\n', S->out);
+        }
+    }
+    gsl_vector_free(tmp);
+    return st;
+}
+
 static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
 {
     char base[64];
@@ -535,6 +583,8 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
     if (!strcmp(base, "omega") || !strcmp(base, "theta")) {
         int om = base[0] == 'o';
         gsl_vector *v = om ? S->omega : S->theta;
+        if (!indexed && argc == 2 && file_word(argv[1]))
+            return set_vector_file(S, om, argv[1], e);
         if (indexed && negative_index(base, idx, v->size, e)) return BL_EDIM;
         gsl_vector *tmp = gsl_vector_alloc(v->size);
         if (!tmp) {
@@ -547,7 +597,15 @@ static int exec_set(bl_session *S, int argc, char **argv, bl_err *e)
         if (st == BL_OK) {
             gsl_vector_memcpy(v, tmp);
             bl_session_touch(S, om ? BL_CHG_OMEGA : BL_CHG_THETA);
-            if (indexed == 2 && bl_session_json(S)) {
+            if (indexed == 1 && bl_session_json(S)) {
+                /* one coordinate: the coordinate, not all of θ (O(1), not
+                 * O(p) a line: scripts that set θ coordinate by coordinate) */
+                bl_json j;
+                bl_json_begin(&j, S->out, "set");
+                bl_json_str(&j, "name", argv[0]);
+                bl_json_num(&j, "value", gsl_vector_get(v, (size_t)idx));
+                bl_json_end(&j);
+            } else if (indexed == 2 && bl_session_json(S)) {
                 gsl_vector sub = *v;        /* the slice only */
                 sub.size = (size_t)(end - idx);
                 sub.data = v->data + (size_t)idx * v->stride;
@@ -606,6 +664,11 @@ const bl_command bl_cmd_set = {
         "set omega[i] V        one coordinate (0-based)\n"
         "set omega[i:j] V,...  coordinates i ≤ k < j (one value, or j − i)\n"
         "set theta V[,V...]    the inner iterate (a warm start); theta[i], theta[i:j]\n"
+        "set theta|omega FILE  the whole vector from a file: NumPy .npy (float64 or\n"
+        "                      float32, shape (p,), (p,1) or (1,p)), else text (numbers\n"
+        "                      separated by commas, blanks or newlines; # comments).\n"
+        "                      FILE is a path with '/', a name ending in .npy, .csv,\n"
+        "                      .txt, .tsv or .dat, or a word that is not a number\n"
         "set NAME VALUE        a setting; 'show settings' lists them with their\n"
         "                      types, ranges, defaults and help.  Unique prefixes work.\n"
         "set inner.state eta=X [iterations=N] [words=W]\n"

@@ -35,6 +35,8 @@ void bl_session_free(bl_session *S)
     bl_sopt_free(S->sopt);
     bl_adjoint_free(S->adj);
     gsl_vector_free(S->adjoint_last);
+    gsl_vector_free(S->ref_cache.r.grad);
+    gsl_vector_free(S->ref_cache.r.adjoint);
     free(S->words);
     bl_surface_release(S->surf);
     free(S->surf);
@@ -188,6 +190,81 @@ void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c)
     c->sampler = (int)S->set[BL_S_SAMPLER].num;       /* stochastic estimators (batch=) */
     c->batch_outer = (size_t)S->set[BL_S_BATCH_OUTER].num;
     c->seed = (unsigned long)S->set[BL_S_SEED].num;
+}
+
+static int ref_mode(const bl_session *S)
+{
+    const char *m = S->set[BL_S_HYPERGRAD_REFERENCE].str;
+    return !strcmp(m, "exact") ? BL_HG_REF_EXACT : !strcmp(m, "fd") ? BL_HG_REF_FD
+           : !strcmp(m, "none") ? BL_HG_REF_NONE : BL_HG_REF_AUTO;
+}
+
+static void ref_key(const bl_session *S, double k[4])
+{
+    k[0] = S->set[BL_S_INNER_TOL].num;
+    k[1] = S->set[BL_S_INNER_MAXIT].num;
+    k[2] = S->set[BL_S_MEM_MAX].num;
+    k[3] = 0;                      /* the mode: the core checks fd against it */
+}
+
+/* Keeps W (the reference just computed) in the cache; out of memory: none. */
+static void ref_keep(bl_session *S, const bl_hg_entry *w, int exact_status)
+{
+    bl_hg_entry *k = &S->ref_cache;
+    gsl_vector *g = k->r.grad, *a = k->r.adjoint;
+    S->ref_held = 0;
+    if (g && g->size != w->r.grad->size) gsl_vector_free(g), g = NULL;
+    if (a && a->size != w->r.adjoint->size) gsl_vector_free(a), a = NULL;
+    if (!g) g = gsl_vector_alloc(w->r.grad->size);
+    if (!a) a = gsl_vector_alloc(w->r.adjoint->size);
+    *k = *w;
+    k->r.grad = g;
+    k->r.adjoint = a;
+    k->r.theta_end = NULL;
+    k->r.has_theta_end = 0;
+    if (!g || !a) return;
+    gsl_vector_memcpy(g, w->r.grad);
+    gsl_vector_memcpy(a, w->r.adjoint);
+    S->ref_exact_status = exact_status;
+    ref_key(S, S->ref_key);
+    S->ref_gen = S->gen;
+    S->ref_held = 1;
+}
+
+int bl_session_hg_compare(bl_session *S, bl_hg_cmp *X, const bl_hg_ctx *c, unsigned flags)
+{
+    double key[4];
+    ref_key(S, key);
+    int live = S->ref_held && !bl_session_changed(S, S->ref_gen, BL_REF_DEPS)
+               && !memcmp(key, S->ref_key, sizeof key)
+               && S->ref_cache.r.grad->size == S->P->d
+               && S->ref_cache.r.adjoint->size == S->P->p;
+    X->ref_mode = ref_mode(S);
+    X->ref_given = live ? &S->ref_cache : NULL;
+    X->ref_given_exact_status = S->ref_exact_status;
+    int st = bl_hg_compare(X, c, flags);
+    if (X->ref_ran) {
+        S->ref_evals++;
+        ref_keep(S, &X->e[X->n], X->exact_status);
+    }
+    return st;
+}
+
+void bl_session_ref_note(const bl_session *S, const bl_hg_cmp *X, char *buf, size_t len)
+{
+    size_t p = S->P->p;
+    if (ref_mode(S) == BL_HG_REF_NONE) {
+        snprintf(buf, len, "reference skipped: hypergrad.reference is none (set "
+                 "hypergrad.reference exact for one)");
+        return;
+    }
+    int l = snprintf(buf, len, "reference skipped: exact would cost ~%zu H-products "
+                     "(p = %zu) next to the estimates' %.0f", p, p, X->products);
+    if (S->set[BL_S_TIMING].num != 0 && X->products > 0 && l > 0 && (size_t)l < len)
+        l += snprintf(buf + l, len - (size_t)l, ", ~%.2g s", X->seconds / X->products
+                      * (double)p);
+    if (l > 0 && (size_t)l < len)
+        snprintf(buf + l, len - (size_t)l, " (set hypergrad.reference exact)");
 }
 
 void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a)

@@ -47,6 +47,14 @@ typedef struct bl_session {
     unsigned long adj_gen;
     gsl_vector *adjoint_last;    /* the last adjoint computed: warm starts */
     int adj_valid;               /* adjoint_last holds an adjoint */
+    /* the reference hypergradient of hypergrad and the dashboard
+     * (bl_session_hg_compare), kept while nothing it was made from
+     * changed since ref_gen; ref_evals counts the ones computed */
+    bl_hg_entry ref_cache;       /* status BL_OK: held; its vectors owned */
+    int ref_held, ref_exact_status;
+    double ref_key[4];           /* the settings it was made with: inner.tol,
+                                    inner.maxit, mem.max, hypergrad.reference */
+    unsigned long ref_gen, ref_evals;
     struct bl_surface *surf;     /* the last surface */
     struct bl_surface *cgrid;    /* the last compare over ω */
     struct bl_budget *budget;    /* the last compare over a budget */
@@ -163,6 +171,16 @@ int bl_session_resume_inner_state(bl_session *S, double eta, size_t iters,
 int bl_session_inner(bl_session *S, bl_err *e);
 /* A context for estimators at the current point from the settings. */
 void bl_session_hg_ctx(bl_session *S, const bl_inner_conf *ic, bl_hg_ctx *c);
+/* What the reference hypergradient depends on, besides the settings
+ * inner.tol, inner.maxit (fd's solves), mem.max and hypergrad.reference. */
+#define BL_REF_DEPS (BL_CHG_PROBLEM | BL_CHG_DATA | BL_CHG_DEFS | BL_CHG_OMEGA \
+                     | BL_CHG_THETA | BL_CHG_INNER)
+/* bl_hg_compare (hypergrad.h) with the reference as hypergrad.reference
+ * says, taken from the session's cache when one was computed at this θ
+ * and ω (and kept there when computed now). */
+int bl_session_hg_compare(bl_session *S, bl_hg_cmp *X, const bl_hg_ctx *c, unsigned flags);
+/* The note for a reference that X left out (X->ref_skipped), in BUF. */
+void bl_session_ref_note(const bl_session *S, const bl_hg_cmp *X, char *buf, size_t len);
 /* Remembers A as the last adjoint (warm starts). */
 void bl_session_keep_adjoint(bl_session *S, const gsl_vector *a);
 /* The inner configuration from the settings. */

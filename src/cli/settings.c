@@ -70,6 +70,12 @@ static const char *start_choice(size_t i)
     return i < 3 ? names[i] : NULL;
 }
 
+static const char *reference_choice(size_t i)
+{
+    static const char *const names[] = {"auto", "exact", "fd", "none"};
+    return i < 4 ? names[i] : NULL;
+}
+
 static const char *format_choice(size_t i)
 {
     static const char *const names[] = {"table", "json"};
@@ -238,6 +244,16 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .name = "hypergrad.specs", .kind = BL_SET_SPECS,
         .def = "exact",
         .help = "the estimators hypergrad shows when given none",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_HYPERGRAD_REFERENCE] = {
+        .name = "hypergrad.reference", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "the reference of hypergrad and the dashboard: exact (fd where exact "
+            "fails), fd, none, or auto: exact when p ≤ 100 or when its cost (about p "
+            "H-products) is at most 10 times the estimates' products, else none with a "
+            "note; computed once per θ and ω",
+        .choice = reference_choice,
         .changes = BL_CHG_SETTING,
     },
     [BL_S_ADJOINT_METHOD] = {

@@ -290,3 +290,271 @@ int bl_read_line(FILE *f, char **line, size_t *cap, size_t *len, size_t max)
     *len = n;
     return 1;
 }
+
+/* ---- one vector in a file ---- */
+
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+
+int bl_vec_is_npy(const char *path)
+{
+    size_t l = strlen(path);
+    return l >= 4 && !strcmp(path + l - 4, ".npy");
+}
+
+/* The value of KEY in the .npy header dict H ("'descr': '<f8'"): a
+ * pointer past "KEY':" and its blanks, or NULL. */
+static const char *npy_key(const char *h, const char *key)
+{
+    char k[32];
+    snprintf(k, sizeof k, "'%s'", key);
+    const char *p = strstr(h, k);
+    if (!p) {
+        snprintf(k, sizeof k, "\"%s\"", key);
+        if (!(p = strstr(h, k))) return NULL;
+    }
+    p += strlen(k);
+    while (*p == ' ') p++;
+    if (*p != ':') return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+static int npy_read(FILE *f, const char *path, double *v, size_t n, bl_err *e)
+{
+    unsigned char pre[12];
+    char *h = NULL;
+    int st = BL_EFORMAT;
+    size_t got = fread(pre, 1, 10, f);
+    if (got < 8 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+        bl_err_set(e, st, "'%s' is not a .npy file (no \\x93NUMPY magic)", path);
+        return st;
+    }
+    size_t hl;
+    if (got < 10) goto trunc;
+    if (pre[6] == 1) {
+        hl = pre[8] | (size_t)pre[9] << 8;
+    } else if (pre[6] == 2 || pre[6] == 3) {
+        if (fread(pre + 10, 1, 2, f) != 2) goto trunc;
+        hl = pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+    } else {
+        bl_err_set(e, st, "'%s': .npy version %d.%d is not supported (1, 2 or 3)", path,
+                   pre[6], pre[7]);
+        return st;
+    }
+    if (hl > 65536) {
+        bl_err_set(e, st, "'%s': .npy header of %zu bytes (at most 65536)", path, hl);
+        return st;
+    }
+    if (!(h = malloc(hl + 1))) {
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    if (fread(h, 1, hl, f) != hl) goto trunc;
+    h[hl] = '\0';
+    const char *d = npy_key(h, "descr"), *fo = npy_key(h, "fortran_order"),
+               *sh = npy_key(h, "shape");
+    if (!d || !fo || !sh || h[0] != '{') {
+        bl_err_set(e, st, "'%s': malformed .npy header (needs descr, fortran_order and "
+                   "shape)", path);
+        goto out;
+    }
+    size_t w;
+    if (!strncmp(d, "'<f8'", 5) || !strncmp(d, "\"<f8\"", 5)) w = 8;
+    else if (!strncmp(d, "'<f4'", 5) || !strncmp(d, "\"<f4\"", 5)) w = 4;
+    else {
+        const char *q = strpbrk(d, ",}");
+        bl_err_set(e, st, "'%s': .npy dtype %.*s is not supported (little-endian float64 "
+                   "'<f8' or float32 '<f4')", path, q ? (int)(q - d) : 8, d);
+        goto out;
+    }
+    /* shape: (N,), (N, 1) or (1, N) */
+    if (*sh != '(') {
+        bl_err_set(e, st, "'%s': malformed .npy shape", path);
+        goto out;
+    }
+    size_t dims[3], nd = 0;
+    const char *p = sh + 1;
+    for (;;) {
+        while (*p == ' ') p++;
+        if (*p == ')') break;
+        if (!isdigit((unsigned char)*p) || nd == 3) {
+            bl_err_set(e, st, "'%s': malformed .npy shape", path);
+            goto out;
+        }
+        char *end;
+        unsigned long long x = strtoull(p, &end, 10);
+        dims[nd++] = (size_t)x;
+        p = end;
+        while (*p == ' ') p++;
+        if (*p == ',') p++;
+    }
+    size_t total = nd == 0 ? 1 : dims[0];
+    if (nd == 2) {
+        if (dims[0] != 1 && dims[1] != 1) {
+            bl_err_set(e, BL_EDIM, "'%s' holds a %zu × %zu matrix, not a vector", path,
+                       dims[0], dims[1]);
+            st = BL_EDIM;
+            goto out;
+        }
+        total = dims[0] * dims[1];
+    } else if (nd != 1) {
+        bl_err_set(e, BL_EDIM, "'%s' has %zu dimensions, not a vector", path, nd);
+        st = BL_EDIM;
+        goto out;
+    }
+    if (total != n) {
+        bl_err_set(e, BL_EDIM, "'%s' has %zu numbers, not %zu", path, total, n);
+        st = BL_EDIM;
+        goto out;
+    }
+    /* the data, in blocks (float32 converted) */
+    float buf[4096];
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i, r;
+        if (w == 8) {
+            r = fread(v + i, 8, k, f);
+        } else {
+            if (k > 4096) k = 4096;
+            r = fread(buf, 4, k, f);
+            for (size_t j = 0; j < r; j++) v[i + j] = buf[j];
+        }
+        if (r == 0) {
+            if (ferror(f)) {
+                bl_err_set(e, BL_EIO, "cannot read '%s': %s", path, strerror(errno));
+                st = BL_EIO;
+            } else {
+                bl_err_set(e, st, "'%s': truncated .npy data (%zu of %zu numbers)", path, i,
+                           n);
+            }
+            goto out;
+        }
+        i += r;
+    }
+    if (fgetc(f) != EOF) {
+        bl_err_set(e, st, "'%s': data past the %zu numbers of its .npy shape", path, n);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) {
+            bl_err_set(e, BL_EFORMAT, "'%s': number %zu is %g, not finite", path, i, v[i]);
+            goto out;
+        }
+    st = BL_OK;
+    goto out;
+trunc:
+    bl_err_set(e, st, "'%s': truncated .npy header", path);
+out:
+    free(h);
+    return st;
+}
+
+static int txt_read(FILE *f, const char *path, double *v, size_t n, bl_err *e)
+{
+    char buf[65536], tok[80];
+    size_t got = 0, line = 1, col = 0, tcol = 0, tl = 0;
+    int comment = 0, st = BL_OK;
+    for (;;) {
+        size_t r = fread(buf, 1, sizeof buf, f);
+        if (r == 0 && ferror(f)) {
+            bl_err_set(e, BL_EIO, "cannot read '%s': %s", path, strerror(errno));
+            return BL_EIO;
+        }
+        for (size_t i = 0; i <= r; i++) {
+            int c = i < r ? (unsigned char)buf[i] : (r == 0 ? -1 : -2);
+            if (c == -2) break;                     /* the next block */
+            int sep = c == -1 || c == '\n' || c == ',' || c == ' ' || c == '\t' || c == '\r'
+                      || c == ';' || c == '#';
+            if (!comment && !sep) {
+                if (tl == 0) tcol = col + 1;
+                if (c == 0 || tl + 1 >= sizeof tok) {
+                    bl_err_set(e, BL_EFORMAT, "'%s' line %zu, column %zu: %s", path, line,
+                               tcol, c == 0 ? "a NUL byte" : "a token too long for a number");
+                    return BL_EFORMAT;
+                }
+                tok[tl++] = (char)c;
+            } else if (tl) {
+                tok[tl] = '\0';
+                char *end;
+                errno = 0;
+                double x = strtod(tok, &end);
+                if (*end || end == tok) {
+                    bl_err_set(e, BL_EFORMAT, "'%s' line %zu, column %zu: '%.40s' is not a "
+                               "number", path, line, tcol, tok);
+                    return BL_EFORMAT;
+                }
+                if (!isfinite(x)) {
+                    bl_err_set(e, BL_EFORMAT, "'%s' line %zu, column %zu: '%.40s' is not "
+                               "finite", path, line, tcol, tok);
+                    return BL_EFORMAT;
+                }
+                if (got == n) {
+                    bl_err_set(e, BL_EDIM, "'%s' has more than %zu numbers (line %zu, "
+                               "column %zu)", path, n, line, tcol);
+                    return BL_EDIM;
+                }
+                v[got++] = x;
+                tl = 0;
+            }
+            if (c == '#') comment = 1;
+            if (c == '\n') {
+                line++;
+                col = 0;
+                comment = 0;
+            } else {
+                col++;
+            }
+        }
+        if (r == 0) break;
+    }
+    if (got != n) {
+        bl_err_set(e, BL_EDIM, "'%s' has %zu number%s, not %zu", path, got,
+                   got == 1 ? "" : "s", n);
+        st = BL_EDIM;
+    }
+    return st;
+}
+
+int bl_vec_read(const char *path, double *v, size_t n, bl_err *e)
+{
+    FILE *f;
+    int st = bl_open_input(path, BL_INPUT_REGULAR, &f, e);
+    if (st) return st;
+    st = bl_vec_is_npy(path) ? npy_read(f, path, v, n, e) : txt_read(f, path, v, n, e);
+    fclose(f);
+    return st;
+}
+
+int bl_vec_write(const char *path, const double *v, size_t n, size_t stride, bl_err *e)
+{
+    bl_wfile w;
+    int st = bl_wfile_open(&w, path, e);
+    if (st) return st;
+    if (bl_vec_is_npy(path)) {
+        char h[128];
+        int l = snprintf(h, sizeof h, "{'descr': '<f8', 'fortran_order': False, "
+                         "'shape': (%zu,), }", n);
+        size_t tot = 10 + (size_t)l + 1, pad = (64 - tot % 64) % 64;
+        size_t hl = (size_t)l + pad + 1;
+        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                                 (unsigned char)(hl & 0xff), (unsigned char)(hl >> 8)};
+        fwrite(pre, 1, 10, w.f);
+        fwrite(h, 1, (size_t)l, w.f);
+        for (size_t i = 0; i < pad; i++) fputc(' ', w.f);
+        fputc('\n', w.f);
+        if (stride == 1) {
+            fwrite(v, sizeof *v, n, w.f);
+        } else {
+            for (size_t i = 0; i < n; i++) fwrite(v + i * stride, sizeof *v, 1, w.f);
+        }
+    } else {
+        char num[40];
+        for (size_t i = 0; i < n; i++) {
+            int l = snprintf(num, sizeof num, "%.17g\n", v[i * stride]);
+            fwrite(num, 1, (size_t)l, w.f);
+        }
+    }
+    return bl_wfile_commit(&w, e);
+}

@@ -61,4 +61,24 @@ int bl_open_input(const char *path, int pipes, FILE **f, bl_err *e);
  * read past MAX + 1 bytes). */
 int bl_read_line(FILE *f, char **line, size_t *cap, size_t *len, size_t max);
 
+/* ---- one vector in a file (θ, ω): text or NumPy .npy ---- */
+
+/* Whether PATH names a .npy file (by its extension). */
+int bl_vec_is_npy(const char *path);
+/* Reads one vector of exactly N numbers from PATH into V (the caller's, N
+ * doubles): a .npy file (by extension: magic, version 1-3, descr '<f8' or
+ * '<f4', shape (N,), (N, 1) or (1, N), C or Fortran order) or text (numbers
+ * separated by commas, blanks or newlines; '#' starts a comment to the
+ * end of the line).  Streams the file: nothing beyond V and a small buffer
+ * is held, so a file of any size (garbage, /dev/zero behind a name) costs
+ * at most N numbers of memory and stops at the first thing wrong.
+ * One-line errors in E, V partly written then: "'PATH' line 3, column 7:
+ * 'x1' is not a number", "... is not finite", "'PATH' has 4 numbers, not
+ * N", "'PATH': truncated .npy header".  BL_OK, BL_EFORMAT, BL_EDIM, BL_EIO. */
+int bl_vec_read(const char *path, double *v, size_t n, bl_err *e);
+/* Writes V[0], V[STRIDE], ... (N numbers) to PATH atomically: .npy (v1.0,
+ * '<f8', shape (N,)) by extension, else text, one number a line with
+ * %.17g (read back bit for bit). */
+int bl_vec_write(const char *path, const double *v, size_t n, size_t stride, bl_err *e);
+
 #endif

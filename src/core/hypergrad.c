@@ -1400,13 +1400,38 @@ static int cmp_run_ref(bl_hg_cmp *x, const char *name, const bl_hg_ctx *c,
     return st;
 }
 
+int bl_hg_ref_auto_runs(size_t p, double products)
+{
+    return p <= BL_HG_REF_AUTO_P || (double)p <= 10 * (products > 1 ? products : 1);
+}
+
+/* Copies the reference entry G (a cache) into W. */
+static void cmp_take_ref(bl_hg_entry *w, const bl_hg_entry *g)
+{
+    gsl_vector *grad = w->r.grad, *adj = w->r.adjoint, *te = w->r.theta_end;
+    *w = *g;
+    w->r.grad = grad;
+    w->r.adjoint = adj;
+    w->r.theta_end = te;
+    gsl_vector_memcpy(grad, g->r.grad);
+    if (g->r.has_adjoint && g->r.adjoint && adj && adj->size == g->r.adjoint->size)
+        gsl_vector_memcpy(adj, g->r.adjoint);
+    else
+        w->r.has_adjoint = 0;
+    w->r.has_theta_end = 0;
+}
+
 int bl_hg_compare(bl_hg_cmp *x, const bl_hg_ctx *c, unsigned flags)
 {
     size_t n = x->n;
     const gsl_vector *a0 = NULL;       /* the chain's adjoint */
-    int ref = -1, any_ok = 0;
+    int ref = -1, any_ok = 0, mode = x->ref_mode;
+    if (mode == BL_HG_REF_AUTO && (flags & BL_HG_CMP_NEED_REF)) mode = BL_HG_REF_EXACT;
+    const bl_estimator_type *fd = bl_estimator_lookup("fd");
     x->interrupted = 0;
     x->exact_status = BL_OK;
+    x->ref_ran = x->ref_reused = x->ref_skipped = 0;
+    x->products = x->seconds = 0;
     for (size_t i = 0; i < n; i++) {
         bl_hg_entry *w = &x->e[i];
         if (w->status) continue;                 /* refused before running */
@@ -1420,25 +1445,48 @@ int bl_hg_compare(bl_hg_cmp *x, const bl_hg_ctx *c, unsigned flags)
         if (st == BL_EINTR) x->interrupted = 1;
         if (st != BL_OK) continue;
         any_ok = 1;
+        x->products += (double)(w->r.hvp + w->r.cvp + w->r.grad_calls);
+        x->seconds += w->r.seconds;
         if (w->r.has_adjoint && (flags & BL_HG_CMP_CHAIN)) a0 = w->r.adjoint;
-        if (ref < 0 && bl_spec_is_reference(&w->spec)) ref = (int)i;
+        if (ref < 0 && mode != BL_HG_REF_FD && bl_spec_is_reference(&w->spec)) ref = (int)i;
+        if (ref < 0 && mode == BL_HG_REF_FD && w->spec.type == fd) ref = (int)i;
     }
-    /* the reference: exact where H is positive definite, otherwise fd
-     * (an fd estimate when there is one) */
-    if (ref < 0 && !x->interrupted && (any_ok || (flags & BL_HG_CMP_ALWAYS_REF))) {
+    int want = ref < 0 && !x->interrupted && (any_ok || (flags & BL_HG_CMP_ALWAYS_REF));
+    if (want && (mode == BL_HG_REF_NONE
+                 || (mode == BL_HG_REF_AUTO && !bl_hg_ref_auto_runs(c->P->p, x->products)))) {
+        want = 0;
+        x->ref_skipped = 1;
+    }
+    if (want && x->ref_given
+        && (mode != BL_HG_REF_FD || x->ref_given->spec.type == fd)) {
+        /* computed before at this θ and ω */
+        cmp_take_ref(&x->e[n], x->ref_given);
+        if (x->e[n].r.has_adjoint && (flags & BL_HG_CMP_CHAIN)) a0 = x->e[n].r.adjoint;
+        x->exact_status = x->ref_given_exact_status;
+        x->ref_reused = 1;
+        ref = (int)n;
+        want = 0;
+    }
+    if (want && mode == BL_HG_REF_FD) {
+        int fs = cmp_run_ref(x, "fd", c, &a0, flags);
+        if (fs == BL_OK) ref = (int)n, x->ref_ran = 1;
+        else if (fs == BL_EINTR) x->interrupted = 1;
+    } else if (want) {
+        /* the reference: exact where H is positive definite, otherwise fd
+         * (an fd estimate when there is one) */
         int xs = cmp_run_ref(x, "exact", c, &a0, flags);
         if (xs == BL_OK) {
             ref = (int)n;
+            x->ref_ran = 1;
         } else if (xs == BL_EINTR) {
             x->interrupted = 1;
         } else {
-            const bl_estimator_type *fd = bl_estimator_lookup("fd");
             x->exact_status = xs;
             for (size_t i = 0; i < n && ref < 0; i++)
                 if (x->e[i].status == BL_OK && x->e[i].spec.type == fd) ref = (int)i;
             if (ref < 0 && (xs != BL_ENOMEM || (flags & BL_HG_CMP_ALWAYS_REF))) {
                 int fs = cmp_run_ref(x, "fd", c, &a0, flags);
-                if (fs == BL_OK) ref = (int)n;
+                if (fs == BL_OK) ref = (int)n, x->ref_ran = 1;
                 else if (fs == BL_EINTR) x->interrupted = 1;
             }
         }

@@ -220,14 +220,42 @@ enum {
     BL_HG_CMP_CHAIN = 1u << 0,     /* an adjoint an estimator finds becomes adjoint0
                                       of the ones after it (and of the reference):
                                       `hypergrad` keeps the last one in the session */
-    BL_HG_CMP_ALWAYS_REF = 1u << 1 /* a reference also when no estimate came out, and
+    BL_HG_CMP_ALWAYS_REF = 1u << 1, /* a reference also when no estimate came out, and
                                       fd when exact is over mem.max (live views);
                                       else none then (fd costs 2d inner solves) */
+    BL_HG_CMP_NEED_REF = 1u << 2   /* the caller needs a reference (draws=): auto
+                                      computes exact whatever it costs */
 };
+
+/* Which reference bl_hg_compare computes (the setting hypergrad.reference). */
+enum {
+    BL_HG_REF_EXACT = 0,         /* exact where it succeeds, else fd (as listed, or run
+                                    unless exact was over mem.max) */
+    BL_HG_REF_AUTO,              /* that when exact is cheap next to the estimates
+                                    (bl_hg_ref_auto_runs), else none */
+    BL_HG_REF_FD,                /* fd: a listed fd estimate, else fd run for it */
+    BL_HG_REF_NONE               /* none (unless an estimate is itself the reference) */
+};
+
+/* Whether auto computes exact for a problem with dim θ P after estimates
+ * that made PRODUCTS H-products, C-products and gradient calls in all:
+ * exact costs about P H-products (forming H, then a P³/3 factorisation),
+ * so it runs when P ≤ BL_HG_REF_AUTO_P or P ≤ 10 × max(PRODUCTS, 1). */
+#define BL_HG_REF_AUTO_P 100
+int bl_hg_ref_auto_runs(size_t p, double products);
 
 /* Estimators side by side with the reference.  e[0..n-1] are the
  * caller's specs; e[n] holds the reference when none of them is it. */
 typedef struct bl_hg_cmp {
+    int ref_mode;                /* in: BL_HG_REF_* (0 after alloc: exact) */
+    const bl_hg_entry *ref_given; /* in: a reference computed before at this θ and ω
+                                    (a cache; its spec, status, result), or NULL */
+    int ref_given_exact_status;  /* in: exact's status when REF_GIVEN was made */
+    int ref_ran;                 /* out: the reference was computed here, into e[n] */
+    int ref_reused;              /* out: the reference is REF_GIVEN */
+    int ref_skipped;             /* out: auto or none left the reference out */
+    double products;             /* out: H-, C-products and gradient calls of the estimates */
+    double seconds;              /* out: the estimates' time */
     size_t n;
     bl_hg_entry *e;              /* n + 1 */
     int ref;                     /* the reference: an index into e (n: e[n]), or −1 */

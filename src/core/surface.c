@@ -257,7 +257,15 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
                         for (size_t q2 = 0; q2 < nspecs; q2++) {
                             bl_hg_result r = {.grad = ge};
                             bl_err qe = {0};
-                            int sq = bl_hypergrad(&specs[q2], &c, &r, &qe);
+                            int sq;
+                            if (ref == 1 && bl_spec_is_reference(&specs[q2])) {
+                                /* exact listed: the reference just computed,
+                                 * not a second dense H and Cholesky */
+                                gsl_vector_memcpy(ge, g);
+                                sq = BL_OK;
+                            } else {
+                                sq = bl_hypergrad(&specs[q2], &c, &r, &qe);
+                            }
                             bl_tally_merge(&pt, &r.inner);
                             if (sq != BL_OK && !(cancel && *cancel)) {
 #pragma omp critical(bl_surface_why)

@@ -82,7 +82,7 @@ static void hg_update(bl_dash *D)
     bl_hg_ctx c;
     bl_session_hg_ctx(S, &ic, &c);
     if (!S->adj_valid) c.adjoint0 = NULL;
-    bl_hg_compare(&D->cmp, &c, BL_HG_CMP_ALWAYS_REF);
+    bl_session_hg_compare(S, &D->cmp, &c, BL_HG_CMP_ALWAYS_REF);
     for (size_t i = 0; i < n; i++) {
         const bl_hg_entry *x = &D->cmp.e[i];
         hg_row *w = &D->hg[i];

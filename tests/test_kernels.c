@@ -10,7 +10,11 @@
  *   two-pass product (dgemv, the map, dgemv transposed) for every kernel,
  *   on shapes at the edges of its 4-row groups and 4-wide vectors (n < 4,
  *   n not a multiple of 4, p = 1, p mod 4 = 1 … 3, a tda wider than p),
- *   with a map that records t_i (each row's dot product, once, in order). */
+ *   with a map that records t_i (each row's dot product, once, in order).
+ * - logistic.c's use of it above BL_ONEPASS_MIN: the loss, the gradient
+ *   (summed in the margins' pass) and H·v of the logistic loss against
+ *   the formulas summed here in long double, and the gradient against
+ *   the weighted two-pass path with unit weights. */
 #include "config.h"
 
 #include <math.h>
@@ -23,6 +27,7 @@
 
 #include "bl.h"
 #include "kernels.h"
+#include "logistic.h"
 #include "tap.h"
 
 /* max |H − Href| / max |Href| over both triangles, and whether H is
@@ -147,6 +152,84 @@ static void check_onepass(int k, gsl_rng *r, size_t n, size_t p, size_t tda)
     gsl_vector_free(w);
 }
 
+/* The logistic loss, gradient and H·v above the one-pass threshold, on
+ * n × p random data, against long-double sums of the formulas
+ * (logistic.h). */
+static void check_logit(gsl_rng *r, size_t n, size_t p)
+{
+    bl_dataset ds = {0};
+    ds.X = gsl_matrix_alloc(n, p);
+    ds.y = gsl_vector_alloc(n);
+    ds.Xv = gsl_matrix_alloc(3, p);
+    ds.yv = gsl_vector_alloc(3);
+    ds.task = BL_TASK_CLASSIFICATION;
+    for (size_t i = 0; i < n * p; i++) ds.X->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < n; i++) gsl_vector_set(ds.y, i, gsl_rng_uniform(r) < 0.5 ? -1 : 1);
+    for (size_t i = 0; i < 3 * p; i++) ds.Xv->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < 3; i++) gsl_vector_set(ds.yv, i, i % 2 ? 1 : -1);
+    bl_logit g;
+    bl_err e = {0};
+    int st = bl_logit_init(&g, &ds, "logreg", &e);
+    gsl_vector *th = gsl_vector_alloc(p), *v = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *hv = gsl_vector_alloc(p), *one = gsl_vector_alloc(n), *g2 = gsl_vector_alloc(p);
+    long double *G = calloc(p, sizeof(long double)), *Hv = calloc(p, sizeof(long double));
+    for (size_t j = 0; j < p; j++) {
+        gsl_vector_set(th, j, 4 * (gsl_rng_uniform(r) - 0.5) / sqrt((double)p));
+        gsl_vector_set(v, j, gsl_rng_uniform(r) - 0.5);
+    }
+    gsl_vector_set_all(one, 1.0);
+    double loss = NAN;
+    if (st == BL_OK) {
+        loss = bl_logit_loss(&g, th, NULL);
+        bl_logit_grad(&g, th, NULL, gr);
+        bl_logit_grad(&g, th, one, g2);          /* weights: the two-pass path */
+        bl_logit_hvp(&g, th, NULL, v, hv);
+    }
+    long double L = 0;
+    for (size_t i = 0; i < n; i++) {
+        long double z = 0, xv = 0;
+        const double *x = ds.X->data + i * p;
+        for (size_t j = 0; j < p; j++) {
+            z += (long double)x[j] * th->data[j];
+            xv += (long double)x[j] * v->data[j];
+        }
+        long double y = ds.y->data[i], m = y * z;
+        long double sg = 1 / (1 + expl(m));           /* σ(−m) */
+        L += log1pl(expl(-m));
+        for (size_t j = 0; j < p; j++) {
+            G[j] -= sg * y * x[j];
+            Hv[j] += sg * (1 - sg) * xv * x[j];
+        }
+    }
+    double eg = 0, eh = 0, e2 = 0, bg = 0, bh = 0;
+    for (size_t j = 0; j < p; j++) {
+        double gj = (double)(G[j] / n), hj = (double)(Hv[j] / n);
+        eg = fmax(eg, fabs(gr->data[j] - gj));
+        e2 = fmax(e2, fabs(gr->data[j] - g2->data[j]));
+        eh = fmax(eh, fabs(hv->data[j] - hj));
+        bg = fmax(bg, fabs(gj));
+        bh = fmax(bh, fabs(hj));
+    }
+    double el = fabs(loss - (double)(L / n)) / (double)(L / n);
+    tap_ok(st == BL_OK && n * p >= BL_ONEPASS_MIN && el < 1e-13 && eg < 1e-11 * bg
+           && e2 < 1e-11 * bg && eh < 1e-11 * bh,
+           "logistic one pass n=%zu p=%zu: loss %.2g, gradient %.2g (two-pass path %.2g), "
+           "H·v %.2g from the formulas", n, p, el, eg / bg, e2 / bg, eh / bh);
+    if (st == BL_OK) bl_logit_release(&g);
+    free(G);
+    free(Hv);
+    gsl_vector_free(th);
+    gsl_vector_free(v);
+    gsl_vector_free(gr);
+    gsl_vector_free(hv);
+    gsl_vector_free(one);
+    gsl_vector_free(g2);
+    gsl_matrix_free(ds.X);
+    gsl_matrix_free(ds.Xv);
+    gsl_vector_free(ds.y);
+    gsl_vector_free(ds.yv);
+}
+
 int main(void)
 {
     bl_init();
@@ -268,6 +351,8 @@ int main(void)
         for (size_t q = 0; q < sizeof one / sizeof *one; q++)
             check_onepass(kernels[kk], r, one[q][0], one[q][1], one[q][2]);
     }
+    check_logit(r, 524289, 2);           /* many short rows, n odd */
+    check_logit(r, 3499, 301);           /* n mod 4 = 3, p mod 4 = 1 */
     gsl_rng_free(r);
     return tap_done();
 }

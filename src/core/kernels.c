@@ -356,7 +356,17 @@ static void onepass_avx2(size_t n, size_t p, const double *X, size_t tda, const 
         double w2 = s * f(ctx, i + 2, t2), w3 = s * f(ctx, i + 3, t3);
         __m256d b0 = _mm256_set1_pd(w0), b1 = _mm256_set1_pd(w1);
         __m256d b2 = _mm256_set1_pd(w2), b3 = _mm256_set1_pd(w3);
+        /* while this sweep runs from cache, fetch the next group's rows,
+         * so that memory never waits */
+        const double *y0 = i + 8 <= n ? x3 + tda : x0, *y1 = y0 + (y0 != x0) * tda;
+        const double *y2 = y1 + (y0 != x0) * tda, *y3 = y2 + (y0 != x0) * tda;
         for (j = 0; j < p4; j += 4) {
+            if ((j & 7) == 0) {
+                _mm_prefetch((const char *)(y0 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y1 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y2 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y3 + j), _MM_HINT_T0);
+            }
             __m256d u = _mm256_mul_pd(b0, _mm256_loadu_pd(x0 + j));
             __m256d w = _mm256_mul_pd(b2, _mm256_loadu_pd(x2 + j));
             u = _mm256_fmadd_pd(b1, _mm256_loadu_pd(x1 + j), u);

@@ -14,7 +14,8 @@
  * - logistic.c's use of it above BL_ONEPASS_MIN: the loss, the gradient
  *   (summed in the margins' pass) and H·v of the logistic loss against
  *   the formulas summed here in long double, and the gradient against
- *   the weighted two-pass path with unit weights. */
+ *   the weighted two-pass path with unit weights; likewise the Huber
+ *   outer loss of ridge (losses.h) and its gradient. */
 #include "config.h"
 
 #include <math.h>
@@ -28,6 +29,7 @@
 #include "bl.h"
 #include "kernels.h"
 #include "logistic.h"
+#include "losses.h"
 #include "tap.h"
 
 /* max |H − Href| / max |Href| over both triangles, and whether H is
@@ -230,6 +232,47 @@ static void check_logit(gsl_rng *r, size_t n, size_t p)
     gsl_vector_free(ds.yv);
 }
 
+/* bl_huber_mean above the one-pass threshold against the formulas in
+ * long double, and its value against the call without a gradient (the
+ * two-pass path). */
+static void check_huber(gsl_rng *r, size_t m, size_t p)
+{
+    gsl_matrix *Z = gsl_matrix_alloc(m, p);
+    gsl_vector *t = gsl_vector_alloc(m), *th = gsl_vector_alloc(p), *w = gsl_vector_alloc(m);
+    gsl_vector *g = gsl_vector_alloc(p);
+    long double *G = calloc(p, sizeof(long double)), L = 0;
+    double delta = 0.3;
+    for (size_t i = 0; i < m * p; i++) Z->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < m; i++) gsl_vector_set(t, i, gsl_rng_uniform(r) - 0.5);
+    for (size_t j = 0; j < p; j++) gsl_vector_set(th, j, gsl_rng_uniform(r) - 0.5);
+    double v1 = bl_huber_mean(Z, t, th, delta, w, g);
+    double v0 = bl_huber_mean(Z, t, th, delta, w, NULL);
+    for (size_t k = 0; k < m; k++) {
+        long double z = -(long double)t->data[k];
+        for (size_t j = 0; j < p; j++) z += (long double)Z->data[k * p + j] * th->data[j];
+        long double a = fabsl(z), d = z > delta ? delta : z < -delta ? -delta : z;
+        L += a <= delta ? 0.5L * z * z : delta * a - 0.5L * delta * delta;
+        for (size_t j = 0; j < p; j++) G[j] += d * Z->data[k * p + j];
+    }
+    double eg = 0, bg = 0;
+    for (size_t j = 0; j < p; j++) {
+        double gj = (double)(G[j] / m);
+        eg = fmax(eg, fabs(g->data[j] - gj));
+        bg = fmax(bg, fabs(gj));
+    }
+    double ref = (double)(L / m);
+    tap_ok(m * p >= BL_ONEPASS_MIN && fabs(v1 - ref) < 1e-12 * ref && fabs(v0 - ref) < 1e-12 * ref
+           && eg < 1e-11 * bg,
+           "huber one pass m=%zu p=%zu: loss %.2g (two passes %.2g), gradient %.2g from the "
+           "formulas", m, p, fabs(v1 - ref) / ref, fabs(v0 - ref) / ref, eg / bg);
+    free(G);
+    gsl_matrix_free(Z);
+    gsl_vector_free(t);
+    gsl_vector_free(th);
+    gsl_vector_free(w);
+    gsl_vector_free(g);
+}
+
 int main(void)
 {
     bl_init();
@@ -353,6 +396,7 @@ int main(void)
     }
     check_logit(r, 524289, 2);           /* many short rows, n odd */
     check_logit(r, 3499, 301);           /* n mod 4 = 3, p mod 4 = 1 */
+    check_huber(r, 2050, 513);
     gsl_rng_free(r);
     return tap_done();
 }

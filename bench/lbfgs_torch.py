@@ -7,7 +7,8 @@ strong-Wolfe line search.  torch stops on max|∇| ≤ tolerance_grad; to stop
 on the same Euclidean norm as bilab, the closure zeroes the gradient it
 returns once ‖∇θG‖₂ ≤ 1e-7 (torch then stops after that line search).
 Prints the best of 3 runs: iterations, function evaluations, seconds,
-‖∇θG‖ and G, and G's difference from bilab's.
+‖∇θG‖ and G, and G's difference from bilab's, then the ratio of the
+times torch ÷ bilab's lbfgs (peer ÷ bilab: above 1, bilab is faster).
 usage: lbfgs_torch.py DIR   (DIR: X.f64, y.f64, meta.txt from bench_inner)"""
 import sys
 import time
@@ -30,8 +31,9 @@ def load(path, count):
 def main():
     d = sys.argv[1]
     with open(d + "/meta.txt") as f:
-        n, p, lam, g_bilab = f.read().split()
-    n, p, lam, g_bilab = int(n), int(p), float(lam), float(g_bilab)
+        fields = f.read().split()
+    n, p, lam, g_bilab = int(fields[0]), int(fields[1]), float(fields[2]), float(fields[3])
+    t_bilab = float(fields[4]) if len(fields) > 4 else float("nan")
     torch.set_num_threads(1)
     X = load(d + "/X.f64", n * p).reshape(n, p)
     y = load(d + "/y.f64", n)
@@ -66,6 +68,8 @@ def main():
     sec, it, ev, gn, G = best
     print("  %-10s %6d %6d %6d %6s %12.3g %10.8f %9.3f   (G − bilab's lbfgs G: %.2g)"
           % ("torch", it, ev, ev, "-", gn, G, sec, G - g_bilab))
+    print("  torch ÷ lbfgs (peer ÷ bilab): %.2f   (PyTorch %s)" % (sec / t_bilab,
+                                                               torch.__version__))
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ static void logit_zero(bl_logit *g)
     g->X = g->Xv = NULL;
     g->y = g->yv = g->z = g->zv = g->c = g->cv = NULL;
     g->gw = NULL;
-    g->ez = g->th_last = g->u = NULL;
-    g->cached = 0;
+    g->ez = g->th_last = g->u = g->g0 = NULL;
+    g->cached = g->g0_ok = 0;
 }
 
 void bl_logit_release(bl_logit *g)
@@ -48,6 +48,7 @@ void bl_logit_release(bl_logit *g)
     gsl_vector_free(g->ez);
     gsl_vector_free(g->th_last);
     gsl_vector_free(g->u);
+    gsl_vector_free(g->g0);
     logit_zero(g);
 }
 
@@ -57,7 +58,8 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
     g->ez = gsl_vector_alloc(n);
     g->th_last = gsl_vector_alloc(p);
     g->u = gsl_vector_alloc(n);
-    g->cached = 0;
+    g->g0 = gsl_vector_alloc(p);
+    g->cached = g->g0_ok = 0;
     g->y = gsl_vector_alloc(n);
     g->yv = gsl_vector_alloc(m);
     g->z = gsl_vector_alloc(n);
@@ -65,7 +67,7 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
     g->c = gsl_vector_alloc(n);
     g->cv = gsl_vector_alloc(m);
     if (!g->y || !g->yv || !g->z || !g->zv || !g->c || !g->cv || !g->gw || !g->ez
-        || !g->th_last || !g->u) {
+        || !g->th_last || !g->u || !g->g0) {
         bl_logit_release(g);
         return BL_ENOMEM;
     }
@@ -166,18 +168,50 @@ static void margins(const gsl_matrix *Z, const gsl_vector *y, const gsl_vector *
     gsl_vector_mul(z, y);
 }
 
-/* g->z and g->ez at TH, unless they are there already. */
+/* Whether X is large enough for the one-pass products (kernels.h). */
+static int onepass(const gsl_matrix *X)
+{
+    return X->size1 * X->size2 >= BL_ONEPASS_MIN;
+}
+
+/* σ(−z) from e = e^{−|z|}: 1/(1 + e) for z ≤ 0, e/(1 + e) for z > 0 */
+static double sig_neg(double z, double e)
+{
+    return z > 0 ? e / (1 + e) : 1 / (1 + e);
+}
+
+/* The one-pass map of prepare: records z_i = y_i t_i and e^{−|z_i|}, and
+ * weighs row i by the unweighted gradient's −y_i σ(−z_i). */
+static double margin_map(void *ctx, size_t i, double t)
+{
+    bl_logit *g = ctx;
+    double y = g->y->data[i], z = y * t, e = exp(-fabs(z));
+    g->z->data[i] = z;
+    g->ez->data[i] = e;
+    return -y * sig_neg(z, e);
+}
+
+/* g->z and g->ez at TH, unless they are there already.  On large X (and
+ * TH contiguous) the same pass over X sums the unweighted gradient into
+ * g->g0. */
 static void prepare(bl_logit *g, const gsl_vector *th)
 {
     size_t n = g->y->size, p = th->size;
     if (g->cached && th->stride == 1 && p == g->th_last->size
         && memcmp(th->data, g->th_last->data, p * sizeof(double)) == 0)
         return;
-    margins(g->X, g->y, th, g->z);
-    for (size_t i = 0; i < n; i++)
-        g->ez->data[i] = exp(-fabs(g->z->data[i * g->z->stride]));
+    g->g0_ok = 0;
+    if (onepass(g->X) && th->stride == 1) {
+        bl_xt_map_xv(g->X, th->data, margin_map, g, 1.0 / (double)n, g->g0->data);
+        g->g0_ok = 1;
+    } else {
+        margins(g->X, g->y, th, g->z);
+        for (size_t i = 0; i < n; i++)
+            g->ez->data[i] = exp(-fabs(g->z->data[i * g->z->stride]));
+    }
     g->cached = th->stride == 1 && p == g->th_last->size;
     if (g->cached) memcpy(g->th_last->data, th->data, p * sizeof(double));
+    else g->g0_ok = 0;
 }
 
 void bl_logit_margins(bl_logit *g, const gsl_vector *th)
@@ -208,10 +242,13 @@ void bl_logit_grad(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
 {
     size_t n = g->y->size;
     prepare(g, th);
+    if (!w && g->g0_ok) {                     /* summed in prepare's pass */
+        gsl_vector_memcpy(out, g->g0);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        /* σ(−z) from e = e^{−|z|}: 1/(1 + e) for z ≤ 0, e/(1 + e) for z > 0 */
         double z = gsl_vector_get(g->z, i), e = gsl_vector_get(g->ez, i);
-        double s = z > 0 ? e / (1 + e) : 1 / (1 + e);
+        double s = sig_neg(z, e);
         gsl_vector_set(g->c, i, -weight(w, i) * gsl_vector_get(g->y, i) * s);
     }
     gsl_blas_dgemv(CblasTrans, 1.0 / (double)n, g->X, g->c, 0.0, out);
@@ -231,6 +268,10 @@ void bl_logit_hvp(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
 {
     prepare(g, th);
     curvature(g, w);
+    if (onepass(g->X) && v->stride == 1 && out->stride == 1 && v->data != out->data) {
+        bl_xtdx_v(g->X, g->c->data, 1.0 / (double)g->y->size, v->data, out->data);
+        return;
+    }
     gsl_vector *u = g->u;                     /* X v, then D X v */
     gsl_blas_dgemv(CblasNoTrans, 1.0, g->X, v, 0.0, u);
     gsl_vector_mul(u, g->c);

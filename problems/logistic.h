@@ -27,6 +27,11 @@ typedef struct bl_logit {
      * for: G, ∇θG and H at one θ then cost one pass of exp, not four. */
     gsl_vector *ez, *th_last, *u;
     int cached;
+    /* From n·p ≥ BL_ONEPASS_MIN on, the pass that makes the margins also
+     * sums the unweighted gradient (the rows are in cache): g0 holds it
+     * for th_last when g0_ok. */
+    gsl_vector *g0;
+    int g0_ok;
 } bl_logit;
 
 /* Checks DS (both splits, labels in {−1, +1} or in {0, 1}), copies the

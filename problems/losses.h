@@ -10,6 +10,8 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "kernels.h"
+
 /* σ(t) = 1/(1 + e^{−t}), without overflow for either sign of t. */
 static inline double bl_sigmoid(double t)
 {
@@ -39,16 +41,38 @@ static inline double bl_huber_d(double r, double delta)
     return r > delta ? delta : r < -delta ? -delta : r;
 }
 
+/* The one-pass map of bl_huber_mean: residual r_k = z_kᵀθ − t_k, the
+ * loss summed, h_δ'(r_k) the weight of row k. */
+typedef struct {
+    const gsl_vector *t;
+    double delta, sum;
+} bl_huber_ctx;
+
+static inline double bl_huber_map(void *ctx, size_t k, double zt)
+{
+    bl_huber_ctx *h = ctx;
+    double r = zt - h->t->data[k * h->t->stride];
+    h->sum += bl_huber(r, h->delta);
+    return bl_huber_d(r, h->delta);
+}
+
 /* The regression outer losses of ridge and ridge-multi on (Z, t), rows z_k:
  *   huber: (1/m) Σ_k h_δ(z_kᵀθ − t_k),
  * its gradient Zᵀ h_δ'(Zθ − t)/m into G (may be NULL).  R is an m-vector of
- * workspace. */
+ * workspace.  With G, from m·p ≥ BL_ONEPASS_MIN on, one pass over Z
+ * (kernels.h) makes both. */
 static inline double bl_huber_mean(const gsl_matrix *Z, const gsl_vector *t,
                                    const gsl_vector *th, double delta,
                                    gsl_vector *r, gsl_vector *g)
 {
     size_t m = Z->size1;
     double s = 0;
+    if (g && Z->size1 * Z->size2 >= BL_ONEPASS_MIN && th->stride == 1 && g->stride == 1
+        && th->data != g->data) {
+        bl_huber_ctx h = {t, delta, 0};
+        bl_xt_map_xv(Z, th->data, bl_huber_map, &h, 1.0 / (double)m, g->data);
+        return h.sum / (double)m;
+    }
     gsl_vector_memcpy(r, t);
     gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, -1.0, r);   /* Zθ − t */
     for (size_t k = 0; k < m; k++) {

@@ -5,7 +5,17 @@
  *   weights of both signs).
  * - The small Cholesky solve against GSL's on random positive definite
  *   matrices (p = 1 … 64, x aliasing b, strided vectors, a tda wider than
- *   p), and its refusal of indefinite ones. */
+ *   p), and its refusal of indefinite ones.
+ * - The one-pass product s Xᵀ φ(X v) (bl_xt_map_xv, bl_xtdx_v) against the
+ *   two-pass product (dgemv, the map, dgemv transposed) for every kernel,
+ *   on shapes at the edges of its 4-row groups and 4-wide vectors (n < 4,
+ *   n not a multiple of 4, p = 1, p mod 4 = 1 … 3, a tda wider than p),
+ *   with a map that records t_i (each row's dot product, once, in order).
+ * - logistic.c's use of it above BL_ONEPASS_MIN: the loss, the gradient
+ *   (summed in the margins' pass) and H·v of the logistic loss against
+ *   the formulas summed here in long double, and the gradient against
+ *   the weighted two-pass path with unit weights; likewise the Huber
+ *   outer loss of ridge (losses.h) and its gradient. */
 #include "config.h"
 
 #include <math.h>
@@ -18,6 +28,8 @@
 
 #include "bl.h"
 #include "kernels.h"
+#include "logistic.h"
+#include "losses.h"
 #include "tap.h"
 
 /* max |H − Href| / max |Href| over both triangles, and whether H is
@@ -46,6 +58,219 @@ static double check(int k, const gsl_matrix *X, const double *c, double s, int *
     gsl_matrix_free(H);
     free(w);
     return big > 0 ? worst / big : worst;
+}
+
+/* The map of the one-pass test: w_i = c_i t_i + d_i t_i², with t_i and
+ * the order of the calls recorded. */
+typedef struct {
+    const double *c, *d;
+    double *t;
+    size_t next;
+    int in_order;
+} mapctx;
+
+static double testmap(void *ctx, size_t i, double t)
+{
+    mapctx *m = ctx;
+    if (i != m->next) m->in_order = 0;
+    m->next = i + 1;
+    m->t[i] = t;
+    return m->c[i] * t + m->d[i] * t * t;
+}
+
+/* One shape of the one-pass test, for kernel K: returns the relative
+ * error of OUT against the two-pass product and of the recorded t. */
+static void check_onepass(int k, gsl_rng *r, size_t n, size_t p, size_t tda)
+{
+    double *buf = malloc(n * tda * sizeof(double));
+    gsl_matrix_view Xv = gsl_matrix_view_array_with_tda(buf, n, p, tda);
+    gsl_matrix *X = &Xv.matrix;
+    for (size_t i = 0; i < n * tda; i++) buf[i] = gsl_rng_uniform(r) * 2 - 1;
+    gsl_vector *v = gsl_vector_alloc(p), *out = gsl_vector_alloc(p);
+    gsl_vector *ref = gsl_vector_alloc(p), *z = gsl_vector_alloc(n), *w = gsl_vector_alloc(n);
+    double *c = malloc(n * sizeof(double)), *d = malloc(n * sizeof(double));
+    double *t = malloc(n * sizeof(double)), *c2 = malloc(n * sizeof(double));
+    for (size_t j = 0; j < p; j++) gsl_vector_set(v, j, gsl_rng_uniform(r) - 0.5);
+    for (size_t i = 0; i < n; i++) {
+        c[i] = gsl_rng_uniform(r) * 2 - 1;
+        d[i] = 0.5 * gsl_rng_uniform(r);
+        c2[i] = gsl_rng_uniform(r);
+        t[i] = NAN;
+    }
+    double s = 1.0 / (double)n;
+    /* two passes: z = X v, w = φ(z), ref = s Xᵀ w */
+    gsl_blas_dgemv(CblasNoTrans, 1.0, X, v, 0.0, z);
+    for (size_t i = 0; i < n; i++) {
+        double zi = gsl_vector_get(z, i);
+        gsl_vector_set(w, i, c[i] * zi + d[i] * zi * zi);
+    }
+    gsl_blas_dgemv(CblasTrans, s, X, w, 0.0, ref);
+    for (size_t j = 0; j < p; j++) out->data[j] = NAN;      /* must be overwritten */
+    mapctx m = {c, d, t, 0, 1};
+    bl_xt_map_xv_with(k, X, v->data, testmap, &m, s, out->data);
+    /* scale of the sums: Σ|terms|, so the bound is round-off of the sum */
+    double eo = 0, et = 0;
+    for (size_t j = 0; j < p; j++) {
+        double sc = 0;
+        for (size_t i = 0; i < n; i++)
+            sc += fabs(gsl_vector_get(w, i) * gsl_matrix_get(X, i, j));
+        sc = sc * s + 1e-300;
+        eo = fmax(eo, isnan(out->data[j]) ? INFINITY
+                                          : fabs(out->data[j] - gsl_vector_get(ref, j)) / sc);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double sc = 1e-300;
+        for (size_t j = 0; j < p; j++)
+            sc += fabs(gsl_matrix_get(X, i, j) * gsl_vector_get(v, j));
+        et = fmax(et, isnan(t[i]) ? INFINITY : fabs(t[i] - gsl_vector_get(z, i)) / sc);
+    }
+    tap_ok(eo <= 1e-13 && et <= 1e-13 && m.in_order && m.next == n,
+           "one pass %s n=%zu p=%zu tda=%zu: s Xᵀ φ(X v) as two passes (out %.2g, "
+           "t %.2g, each row once in order)", bl_gram_name(k), n, p, tda, eo, et);
+    /* bl_xtdx_v: φ = c t, against the same with the two passes */
+    gsl_blas_dgemv(CblasNoTrans, 1.0, X, v, 0.0, z);
+    for (size_t i = 0; i < n; i++) gsl_vector_set(z, i, c2[i] * gsl_vector_get(z, i));
+    gsl_blas_dgemv(CblasTrans, s, X, z, 0.0, ref);
+    if (k == BL_GRAM_AUTO) {
+        bl_xtdx_v(X, c2, s, v->data, out->data);
+        double e = 0, big = 0;
+        for (size_t j = 0; j < p; j++) {
+            e = fmax(e, fabs(out->data[j] - gsl_vector_get(ref, j)));
+            big = fmax(big, fabs(gsl_vector_get(ref, j)));
+        }
+        tap_ok(e <= 1e-13 * (big + 1e-300) * (1 + (double)n / 100),
+               "bl_xtdx_v n=%zu p=%zu: s Xᵀ diag(c) X v as two dgemv (rel %.2g)", n, p,
+               big > 0 ? e / big : e);
+    }
+    free(buf);
+    free(c);
+    free(d);
+    free(t);
+    free(c2);
+    gsl_vector_free(v);
+    gsl_vector_free(out);
+    gsl_vector_free(ref);
+    gsl_vector_free(z);
+    gsl_vector_free(w);
+}
+
+/* The logistic loss, gradient and H·v above the one-pass threshold, on
+ * n × p random data, against long-double sums of the formulas
+ * (logistic.h). */
+static void check_logit(gsl_rng *r, size_t n, size_t p)
+{
+    bl_dataset ds = {0};
+    ds.X = gsl_matrix_alloc(n, p);
+    ds.y = gsl_vector_alloc(n);
+    ds.Xv = gsl_matrix_alloc(3, p);
+    ds.yv = gsl_vector_alloc(3);
+    ds.task = BL_TASK_CLASSIFICATION;
+    for (size_t i = 0; i < n * p; i++) ds.X->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < n; i++) gsl_vector_set(ds.y, i, gsl_rng_uniform(r) < 0.5 ? -1 : 1);
+    for (size_t i = 0; i < 3 * p; i++) ds.Xv->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < 3; i++) gsl_vector_set(ds.yv, i, i % 2 ? 1 : -1);
+    bl_logit g;
+    bl_err e = {0};
+    int st = bl_logit_init(&g, &ds, "logreg", &e);
+    gsl_vector *th = gsl_vector_alloc(p), *v = gsl_vector_alloc(p), *gr = gsl_vector_alloc(p);
+    gsl_vector *hv = gsl_vector_alloc(p), *one = gsl_vector_alloc(n), *g2 = gsl_vector_alloc(p);
+    long double *G = calloc(p, sizeof(long double)), *Hv = calloc(p, sizeof(long double));
+    for (size_t j = 0; j < p; j++) {
+        gsl_vector_set(th, j, 4 * (gsl_rng_uniform(r) - 0.5) / sqrt((double)p));
+        gsl_vector_set(v, j, gsl_rng_uniform(r) - 0.5);
+    }
+    gsl_vector_set_all(one, 1.0);
+    double loss = NAN;
+    if (st == BL_OK) {
+        loss = bl_logit_loss(&g, th, NULL);
+        bl_logit_grad(&g, th, NULL, gr);
+        bl_logit_grad(&g, th, one, g2);          /* weights: the two-pass path */
+        bl_logit_hvp(&g, th, NULL, v, hv);
+    }
+    long double L = 0;
+    for (size_t i = 0; i < n; i++) {
+        long double z = 0, xv = 0;
+        const double *x = ds.X->data + i * p;
+        for (size_t j = 0; j < p; j++) {
+            z += (long double)x[j] * th->data[j];
+            xv += (long double)x[j] * v->data[j];
+        }
+        long double y = ds.y->data[i], m = y * z;
+        long double sg = 1 / (1 + expl(m));           /* σ(−m) */
+        L += log1pl(expl(-m));
+        for (size_t j = 0; j < p; j++) {
+            G[j] -= sg * y * x[j];
+            Hv[j] += sg * (1 - sg) * xv * x[j];
+        }
+    }
+    double eg = 0, eh = 0, e2 = 0, bg = 0, bh = 0;
+    for (size_t j = 0; j < p; j++) {
+        double gj = (double)(G[j] / n), hj = (double)(Hv[j] / n);
+        eg = fmax(eg, fabs(gr->data[j] - gj));
+        e2 = fmax(e2, fabs(gr->data[j] - g2->data[j]));
+        eh = fmax(eh, fabs(hv->data[j] - hj));
+        bg = fmax(bg, fabs(gj));
+        bh = fmax(bh, fabs(hj));
+    }
+    double el = fabs(loss - (double)(L / n)) / (double)(L / n);
+    tap_ok(st == BL_OK && n * p >= BL_ONEPASS_MIN && el < 1e-13 && eg < 1e-11 * bg
+           && e2 < 1e-11 * bg && eh < 1e-11 * bh,
+           "logistic one pass n=%zu p=%zu: loss %.2g, gradient %.2g (two-pass path %.2g), "
+           "H·v %.2g from the formulas", n, p, el, eg / bg, e2 / bg, eh / bh);
+    if (st == BL_OK) bl_logit_release(&g);
+    free(G);
+    free(Hv);
+    gsl_vector_free(th);
+    gsl_vector_free(v);
+    gsl_vector_free(gr);
+    gsl_vector_free(hv);
+    gsl_vector_free(one);
+    gsl_vector_free(g2);
+    gsl_matrix_free(ds.X);
+    gsl_matrix_free(ds.Xv);
+    gsl_vector_free(ds.y);
+    gsl_vector_free(ds.yv);
+}
+
+/* bl_huber_mean above the one-pass threshold against the formulas in
+ * long double, and its value against the call without a gradient (the
+ * two-pass path). */
+static void check_huber(gsl_rng *r, size_t m, size_t p)
+{
+    gsl_matrix *Z = gsl_matrix_alloc(m, p);
+    gsl_vector *t = gsl_vector_alloc(m), *th = gsl_vector_alloc(p), *w = gsl_vector_alloc(m);
+    gsl_vector *g = gsl_vector_alloc(p);
+    long double *G = calloc(p, sizeof(long double)), L = 0;
+    double delta = 0.3;
+    for (size_t i = 0; i < m * p; i++) Z->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < m; i++) gsl_vector_set(t, i, gsl_rng_uniform(r) - 0.5);
+    for (size_t j = 0; j < p; j++) gsl_vector_set(th, j, gsl_rng_uniform(r) - 0.5);
+    double v1 = bl_huber_mean(Z, t, th, delta, w, g);
+    double v0 = bl_huber_mean(Z, t, th, delta, w, NULL);
+    for (size_t k = 0; k < m; k++) {
+        long double z = -(long double)t->data[k];
+        for (size_t j = 0; j < p; j++) z += (long double)Z->data[k * p + j] * th->data[j];
+        long double a = fabsl(z), d = z > delta ? delta : z < -delta ? -delta : z;
+        L += a <= delta ? 0.5L * z * z : delta * a - 0.5L * delta * delta;
+        for (size_t j = 0; j < p; j++) G[j] += d * Z->data[k * p + j];
+    }
+    double eg = 0, bg = 0;
+    for (size_t j = 0; j < p; j++) {
+        double gj = (double)(G[j] / m);
+        eg = fmax(eg, fabs(g->data[j] - gj));
+        bg = fmax(bg, fabs(gj));
+    }
+    double ref = (double)(L / m);
+    tap_ok(m * p >= BL_ONEPASS_MIN && fabs(v1 - ref) < 1e-12 * ref && fabs(v0 - ref) < 1e-12 * ref
+           && eg < 1e-11 * bg,
+           "huber one pass m=%zu p=%zu: loss %.2g (two passes %.2g), gradient %.2g from the "
+           "formulas", m, p, fabs(v1 - ref) / ref, fabs(v0 - ref) / ref, eg / bg);
+    free(G);
+    gsl_matrix_free(Z);
+    gsl_vector_free(t);
+    gsl_vector_free(th);
+    gsl_vector_free(w);
+    gsl_vector_free(g);
 }
 
 int main(void)
@@ -157,6 +382,21 @@ int main(void)
         gsl_vector_free(ref);
         gsl_vector_free(x);
     }
+
+    /* the one-pass product: n < 4, n mod 4 = 1 … 3, p = 1, p mod 4 = 1 … 3,
+     * wide rows (p = 3001) and a tda wider than p */
+    size_t one[][3] = {{1, 1, 1}, {3, 1, 1}, {4, 1, 1}, {5, 1, 2}, {7, 2, 2}, {2, 5, 5},
+                       {8, 3, 3}, {9, 4, 4}, {10, 5, 7}, {11, 6, 6}, {33, 7, 9},
+                       {64, 8, 8}, {100, 17, 20}, {257, 31, 31}, {6, 3001, 3001},
+                       {300, 250, 253}, {1001, 3, 3}};
+    for (size_t kk = 0; kk < sizeof kernels / sizeof *kernels; kk++) {
+        if (!bl_gram_available(kernels[kk])) continue;
+        for (size_t q = 0; q < sizeof one / sizeof *one; q++)
+            check_onepass(kernels[kk], r, one[q][0], one[q][1], one[q][2]);
+    }
+    check_logit(r, 524289, 2);           /* many short rows, n odd */
+    check_logit(r, 3499, 301);           /* n mod 4 = 3, p mod 4 = 1 */
+    check_huber(r, 2050, 513);
     gsl_rng_free(r);
     return tap_done();
 }

@@ -285,6 +285,147 @@ void bl_gram(const gsl_matrix *X, const double *c, double s, double *work, gsl_m
     bl_gram_with(BL_GRAM_AUTO, X, c, s, work, H);
 }
 
+/* ---- one pass: OUT = s Σ_i φ_i(x_iᵀv) x_i ----
+ * Rows in groups of 4: one sweep of the 4 dot products against v (4
+ * running sums a row), then the 4 weights, then one sweep adding the 4
+ * scaled rows to OUT, while the rows are still in cache.  The remaining
+ * n mod 4 rows go one at a time the same way. */
+
+static void onepass_plain(size_t n, size_t p, const double *X, size_t tda, const double *v,
+                          bl_rowmap f, void *ctx, double s, double *out)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const double *x0 = X + i * tda, *x1 = x0 + tda, *x2 = x1 + tda, *x3 = x2 + tda;
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (size_t j = 0; j < p; j++) {
+            double vj = v[j];
+            t0 += x0[j] * vj;
+            t1 += x1[j] * vj;
+            t2 += x2[j] * vj;
+            t3 += x3[j] * vj;
+        }
+        double w0 = s * f(ctx, i, t0), w1 = s * f(ctx, i + 1, t1);
+        double w2 = s * f(ctx, i + 2, t2), w3 = s * f(ctx, i + 3, t3);
+        for (size_t j = 0; j < p; j++)
+            out[j] += ((w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j]));
+    }
+    for (; i < n; i++) {
+        const double *x = X + i * tda;
+        double t = 0;
+        for (size_t j = 0; j < p; j++) t += x[j] * v[j];
+        double w = s * f(ctx, i, t);
+        for (size_t j = 0; j < p; j++) out[j] += w * x[j];
+    }
+}
+
+#ifdef KERNELS_X86
+__attribute__((target("avx2,fma")))
+static inline double hsum4(__m256d a)
+{
+    __m128d lo = _mm256_castpd256_pd128(a), hi = _mm256_extractf128_pd(a, 1);
+    lo = _mm_add_pd(lo, hi);
+    return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
+
+__attribute__((target("avx2,fma")))
+static void onepass_avx2(size_t n, size_t p, const double *X, size_t tda, const double *v,
+                         bl_rowmap f, void *ctx, double s, double *out)
+{
+    size_t p4 = p & ~(size_t)3, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const double *x0 = X + i * tda, *x1 = x0 + tda, *x2 = x1 + tda, *x3 = x2 + tda;
+        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+        size_t j = 0;
+        for (; j < p4; j += 4) {
+            __m256d vj = _mm256_loadu_pd(v + j);
+            a0 = _mm256_fmadd_pd(_mm256_loadu_pd(x0 + j), vj, a0);
+            a1 = _mm256_fmadd_pd(_mm256_loadu_pd(x1 + j), vj, a1);
+            a2 = _mm256_fmadd_pd(_mm256_loadu_pd(x2 + j), vj, a2);
+            a3 = _mm256_fmadd_pd(_mm256_loadu_pd(x3 + j), vj, a3);
+        }
+        double t0 = hsum4(a0), t1 = hsum4(a1), t2 = hsum4(a2), t3 = hsum4(a3);
+        for (; j < p; j++) {
+            double vj = v[j];
+            t0 += x0[j] * vj;
+            t1 += x1[j] * vj;
+            t2 += x2[j] * vj;
+            t3 += x3[j] * vj;
+        }
+        double w0 = s * f(ctx, i, t0), w1 = s * f(ctx, i + 1, t1);
+        double w2 = s * f(ctx, i + 2, t2), w3 = s * f(ctx, i + 3, t3);
+        __m256d b0 = _mm256_set1_pd(w0), b1 = _mm256_set1_pd(w1);
+        __m256d b2 = _mm256_set1_pd(w2), b3 = _mm256_set1_pd(w3);
+        /* while this sweep runs from cache, fetch the next group's rows,
+         * so that memory never waits */
+        const double *y0 = i + 8 <= n ? x3 + tda : x0, *y1 = y0 + (y0 != x0) * tda;
+        const double *y2 = y1 + (y0 != x0) * tda, *y3 = y2 + (y0 != x0) * tda;
+        for (j = 0; j < p4; j += 4) {
+            if ((j & 7) == 0) {
+                _mm_prefetch((const char *)(y0 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y1 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y2 + j), _MM_HINT_T0);
+                _mm_prefetch((const char *)(y3 + j), _MM_HINT_T0);
+            }
+            __m256d u = _mm256_mul_pd(b0, _mm256_loadu_pd(x0 + j));
+            __m256d w = _mm256_mul_pd(b2, _mm256_loadu_pd(x2 + j));
+            u = _mm256_fmadd_pd(b1, _mm256_loadu_pd(x1 + j), u);
+            w = _mm256_fmadd_pd(b3, _mm256_loadu_pd(x3 + j), w);
+            _mm256_storeu_pd(out + j, _mm256_add_pd(_mm256_loadu_pd(out + j),
+                                                    _mm256_add_pd(u, w)));
+        }
+        for (; j < p; j++)
+            out[j] += ((w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j]));
+    }
+    for (; i < n; i++) {
+        const double *x = X + i * tda;
+        __m256d a = _mm256_setzero_pd();
+        size_t j = 0;
+        for (; j < p4; j += 4)
+            a = _mm256_fmadd_pd(_mm256_loadu_pd(x + j), _mm256_loadu_pd(v + j), a);
+        double t = hsum4(a);
+        for (; j < p; j++) t += x[j] * v[j];
+        double w = s * f(ctx, i, t);
+        __m256d b = _mm256_set1_pd(w);
+        for (j = 0; j < p4; j += 4)
+            _mm256_storeu_pd(out + j, _mm256_fmadd_pd(b, _mm256_loadu_pd(x + j),
+                                                      _mm256_loadu_pd(out + j)));
+        for (; j < p; j++) out[j] += w * x[j];
+    }
+}
+#endif
+
+void bl_xt_map_xv_with(int k, const gsl_matrix *X, const double *v, bl_rowmap f, void *ctx,
+                       double s, double *out)
+{
+    size_t n = X->size1, p = X->size2;
+    if (k == BL_GRAM_AUTO) k = bl_gram_best();
+    memset(out, 0, p * sizeof(double));
+#ifdef KERNELS_X86
+    if (k == BL_GRAM_AVX2 || k == BL_GRAM_AVX512) {
+        onepass_avx2(n, p, X->data, X->tda, v, f, ctx, s, out);
+        return;
+    }
+#endif
+    onepass_plain(n, p, X->data, X->tda, v, f, ctx, s, out);
+}
+
+void bl_xt_map_xv(const gsl_matrix *X, const double *v, bl_rowmap f, void *ctx, double s,
+                  double *out)
+{
+    bl_xt_map_xv_with(BL_GRAM_AUTO, X, v, f, ctx, s, out);
+}
+
+static double times_c(void *ctx, size_t i, double t)
+{
+    return ((const double *)ctx)[i] * t;
+}
+
+void bl_xtdx_v(const gsl_matrix *X, const double *c, double s, const double *v, double *out)
+{
+    bl_xt_map_xv(X, v, times_c, (void *)c, s, out);
+}
+
 /* ---- the small Cholesky solve ----
  * H's lower triangle is copied to the upper one, where U = Lᵀ (H = UᵀU) is
  * made in place row by row, right-looking: every inner loop but the last

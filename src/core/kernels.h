@@ -34,6 +34,32 @@ const char *bl_gram_name(int k);
 void bl_gram_with(int k, const gsl_matrix *X, const double *c, double s, double *work,
                   gsl_matrix *H);
 
+/* ---- one pass over X for s Xᵀ φ(X v) ----
+ * For each row x_i of X (n×p, any tda): t_i = x_iᵀv, w_i = F(CTX, i, t_i),
+ * and OUT = s Σ_i w_i x_i, reading X once: the rows are taken four at a
+ * time, their four dot products formed in one sweep and their four axpys
+ * in a second while the rows are still in L1/L2 (4·8p bytes).  F is
+ * called once per row in order i = 0, 1, …; it may record t_i (a margin,
+ * a residual).  OUT (p) must not overlap V.  The order of the sums
+ * depends only on p and the kernel, so the result is the same on every
+ * call and thread of one machine; against two BLAS calls (dgemv, then
+ * dgemv transposed) it differs in round-off only. */
+typedef double (*bl_rowmap)(void *ctx, size_t i, double t);
+void bl_xt_map_xv(const gsl_matrix *X, const double *v, bl_rowmap f, void *ctx, double s,
+                  double *out);
+/* The same with kernel K (BL_GRAM_*; AVX-512 runs the AVX2 kernel). */
+void bl_xt_map_xv_with(int k, const gsl_matrix *X, const double *v, bl_rowmap f, void *ctx,
+                       double s, double *out);
+/* OUT = s Xᵀ diag(c) X v in one pass (H·v of the generalised linear
+ * problems): bl_xt_map_xv with w_i = c_i t_i. */
+void bl_xtdx_v(const gsl_matrix *X, const double *c, double s, const double *v, double *out);
+
+/* n·p (doubles of X) from which the data problems use the one-pass
+ * products instead of two BLAS calls: below it X fits in cache, the two
+ * calls cost no more, and results stay bit-identical to earlier
+ * releases (the goldens of small problems). */
+#define BL_ONEPASS_MIN ((size_t)1 << 20)
+
 /* Solves H x = b by Cholesky for symmetric positive definite H given by
  * its lower triangle, p ≤ 64; H is overwritten (U = Lᵀ in its upper
  * triangle).  X may be B.  Returns 0, or −1 when a pivot is not positive

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "figure.h"
 #include "fileio.h"
@@ -354,6 +353,7 @@ typedef struct fig {
     bl_wfile w;
     int kind;
     PLINT strm;
+    int tmpfd;        /* PLplot draws into an anonymous temporary, copied into w */
 } fig;
 
 /* Opens PATH's temporary and a PLplot stream writing into it. */
@@ -361,11 +361,14 @@ static int fig_open(fig *F, const char *path, const bl_plot_opts *o, bl_err *e)
 {
     F->kind = kind_of(path);
     if (bl_wfile_open(&F->w, path, e)) return e && e->code ? e->code : BL_EIO;
-    int fd = dup(F->w.fd);
-    FILE *pf = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!pf) {
-        if (fd >= 0) close(fd);
+    /* PLplot writes (and closes) a stream of its own and does not report
+     * write errors: it draws into an anonymous temporary, which is then
+     * copied into the atomic write, whose every error is seen */
+    FILE *pf = tmpfile();
+    F->tmpfd = pf ? dup(fileno(pf)) : -1;
+    if (!pf || F->tmpfd < 0) {
         bl_err_set(e, BL_EIO, "cannot write '%s': %s", path, strerror(errno));
+        if (pf) fclose(pf);
         bl_wfile_abort(&F->w);
         return BL_EIO;
     }
@@ -400,18 +403,30 @@ static int fig_open(fig *F, const char *path, const bl_plot_opts *o, bl_err *e)
 static int fig_close(fig *F, bl_err *e)
 {
     plend1();
-    struct stat sb;
+    char buf[65536];
+    ssize_t r;
+    size_t total = 0;
     if (pl_msg[0]) {
         bl_err_set(e, BL_EIO, "cannot write '%s': PLplot: %s", F->w.path, pl_msg);
+        close(F->tmpfd);
         bl_wfile_abort(&F->w);
         return BL_EIO;
     }
-    if (fstat(F->w.fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+    if (lseek(F->tmpfd, 0, SEEK_SET) == 0)
+        while ((r = read(F->tmpfd, buf, sizeof buf)) > 0) {
+            total += (size_t)r;
+            if (fwrite(buf, 1, (size_t)r, F->w.f) != (size_t)r) {
+                if (!F->w.err) F->w.err = errno ? errno : EIO;
+                break;
+            }
+        }
+    close(F->tmpfd);
+    if (total == 0) {
         bl_err_set(e, BL_EIO, "cannot write '%s': the figure came out empty", F->w.path);
         bl_wfile_abort(&F->w);
         return BL_EIO;
     }
-    return bl_wfile_commit(&F->w, e);
+    return bl_wfile_commit(&F->w, e);   /* with the errno of a failed write, if any */
 }
 
 /* Custom tick labels (plslabelfunc): e^x on the secondary axis (DATA
@@ -683,6 +698,7 @@ static int lines_pl(const char *path, size_t np, const bl_plot_opts *o,
     if (setjmp(pl_jump)) {
         pl_active = 0;
         bl_err_set(e, BL_EIO, "cannot write '%s': PLplot: %s", path, pl_msg);
+        close(F.tmpfd);
         bl_wfile_abort(&F.w);
         return BL_EIO;
     }
@@ -699,6 +715,7 @@ static int lines_pl(const char *path, size_t np, const bl_plot_opts *o,
     }
     if (st) {
         plend1();
+        close(F.tmpfd);
         bl_wfile_abort(&F.w);
         pl_active = 0;
         return st;
@@ -803,6 +820,7 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
     if (setjmp(pl_jump)) {
         pl_active = 0;
         bl_err_set(e, BL_EIO, "cannot write '%s': PLplot: %s", path, pl_msg);
+        close(F.tmpfd);
         bl_wfile_abort(&F.w);
         st = BL_EIO;
         goto out;

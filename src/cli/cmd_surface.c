@@ -163,7 +163,7 @@ static void fig_axis(const bl_session *S, const bl_axis *a, char *buf, size_t le
 {
     if (S->P->d == 1) snprintf(buf, len, "ω");
     else snprintf(buf, len, "ω[%zu]", a->coord);
-    if (S->P->eta_slot && a->coord == S->P->eta_slot - 1) o->x2name = "η = e^ω";
+    if (S->P->eta_slot && a->coord == S->P->eta_slot - 1) o->x2name = "η = exp(ω)";
 }
 
 /* ---- inner solves that stopped short of inner.tol ---- */

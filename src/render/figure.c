@@ -84,11 +84,6 @@ static int bad_kind(const char *path, bl_err *e)
     return BL_EINVAL;
 }
 
-static int usable(const bl_plot_opts *o, double x, double y)
-{
-    return isfinite(x) && isfinite(y) && (!o->logx || x > 0) && (!o->logy || y > 0);
-}
-
 /* The symbol a figure draws for a terminal glyph, and its colour (cmap0
  * index): the legend shows the same string. */
 static const char *fig_symbol(const bl_mark *m, int *col)
@@ -322,6 +317,12 @@ static int gp_write(const char *path, size_t np, const bl_plot_opts *o,
 
 /* ---- PLplot: errors back in E, never exit() ---- */
 
+static int usable(const bl_plot_opts *o, double x, double y)
+{
+    return isfinite(x) && isfinite(y) && (!o->logx || x > 0) && (!o->logy || y > 0);
+}
+
+
 static jmp_buf pl_jump;
 static char pl_msg[256];
 static char pl_errmsg[1024];   /* plsError: PLplot writes here, not to stderr */
@@ -396,6 +397,8 @@ static int fig_open(fig *F, const char *path, const bl_plot_opts *o, bl_err *e)
     plinit();
     /* the size in points, at the page's resolution */
     plschr((o->fig_fontsize > 0 ? o->fig_fontsize : 10) * 25.4 / 72.0, 1.0);
+    plsxax(8, 0);                    /* up to 8 digits before a "×10^k" */
+    plsyax(8, 0);
     pladv(0);
     return BL_OK;
 }
@@ -584,11 +587,11 @@ static void frame(const bl_plot_opts *o, double x0, double x1, double y0, double
         plslabelfunc(axis_label, NULL);
         plbox("cmsto", 0, 0, "", 0, 0);
         plslabelfunc(NULL, NULL);
-        plmtex("t", 2.2, 0.5, 0.5, o->x2name);
+        plmtex("t", 2.7, 0.5, 0.5, o->x2name);
     }
     plmtex("b", 3.0, 0.5, 0.5, o->xlabel ? o->xlabel : "");
     plmtex("l", 4.5, 0.5, 0.5, o->ylabel ? o->ylabel : "");
-    if (o->title) plmtex("t", o->x2name ? 3.8 : 1.2, 0.5, 0.5, o->title);
+    if (o->title) plmtex("t", o->x2name ? 4.6 : 1.2, 0.5, 0.5, o->title);
 }
 
 /* One line panel in viewport (vx0, vx1) × (vy0, vy1). */
@@ -620,6 +623,10 @@ static int panel_lines(const bl_plot_opts *o, const bl_series *s, size_t ns, con
     }
     if (x1 == x0) { x0 -= 0.5; x1 += 0.5; }
     if (y1 == y0) { y0 -= 0.5; y1 += 0.5; }
+    /* a flat line (F constant to round-off): a range of at least 1e-6 of
+     * its size, so that ticks stay distinct */
+    double ymid = 0.5 * (y0 + y1), ymin = 1e-6 * fmax(fabs(y0), fabs(y1));
+    if (y1 - y0 < ymin) { y0 = ymid - ymin / 2; y1 = ymid + ymin / 2; }
     double pad = 0.05 * (y1 - y0);
     y0 -= pad;
     y1 += pad;
@@ -706,7 +713,7 @@ static int lines_pl(const char *path, size_t np, const bl_plot_opts *o,
         pl_active = 0;
         return st;
     }
-    double top = o[0].x2name ? 0.84 : 0.90, bot = 0.12, gap = 0.10;
+    double top = o[0].x2name ? 0.81 : 0.90, bot = 0.12, gap = 0.10;
     double h = (top - bot - gap * (double)(np - 1)) / (double)np;
     for (size_t p = 0; p < np && !st; p++) {
         double y1 = top - (double)p * (h + gap);
@@ -826,7 +833,7 @@ int bl_figure_heatmap(const char *path, const bl_plot_opts *o, const double *x, 
         goto out;
     }
     if ((st = fig_open(&F, path, o, e))) goto out;
-    plvpor(0.12, 0.80, 0.12, o->x2name ? 0.84 : 0.90);
+    plvpor(0.12, 0.80, 0.12, o->x2name ? 0.81 : 0.90);
     plwind(x[0], x[nx - 1], y[0], y[ny - 1]);
     {
         /* viridis-like cmap1 */

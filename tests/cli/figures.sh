@@ -127,6 +127,12 @@ labels s2.svg >s2.lab
     && grep -qx 'ω\[0\]' s2.lab && grep -qx 'ω\[1\]' s2.lab && grep -q 'stroke="#FFFFFF"' s2.svg
 ok $? "2-D surface: contours with −∇F arrows and the trace in the legend, ω[0] × ω[1]"
 
+# ω's entry that is log η: a secondary axis η = exp(ω) on top (e^-6 = 0.00248, e^-2 = 0.135)
+"$BILAB" -e 'problem use lasso learn_eta=1; solve inner; surface omega[1]=-6:-2:5; plot surface eta.svg' >/dev/null 2>eta.err
+labels eta.svg >eta.lab
+[ ! -s eta.err ] && grep -qx 'η = exp(ω)' eta.lab && grep -qx '0.00248' eta.lab && grep -qx '0.135' eta.lab
+ok $? "a log-η axis of ω gets the secondary axis η = exp(ω)"
+
 # stochastic compare over seeds: the 10-90% band in the legend, log axes
 "$BILAB" -e 'problem use quadsum n_inner=64 n_outer=48 dim_inner=4 dim_outer=2 seed=3;
     compare soba,saba calls=3000 seeds=3 points=8; plot compare b.svg' >/dev/null 2>b.err

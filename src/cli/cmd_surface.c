@@ -134,12 +134,36 @@ void bl_plot_options(const bl_session *S, bl_plot_opts *o)
     } else {
         o->color = !strcmp(color, "on");
     }
+    /* figures: plot.size (kept as "WxH"), plot.dpi, plot.font ("family/size") */
+    static char fam[sizeof S->set[0].str];
+    int w = 700, h = 480;
+    if (sscanf(S->set[BL_S_PLOT_SIZE].str, "%dx%d", &w, &h) == 2) {
+        o->fig_w = w;
+        o->fig_h = h;
+    }
+    o->fig_dpi = S->set[BL_S_PLOT_DPI].num;
+    snprintf(fam, sizeof fam, "%s", S->set[BL_S_PLOT_FONT].str);
+    char *sl = strchr(fam, '/');
+    if (sl) *sl = 0;
+    o->fig_font = fam;
+    o->fig_fontsize = S->set[BL_S_PLOT_FONT].num;
+    o->band_name = "10–90% over seeds";
 }
 
 static const char *axis_name(const bl_axis *a, char *buf, size_t len)
 {
     snprintf(buf, len, "omega[%zu]", a->coord);
     return buf;
+}
+
+/* A figure's name of axis A: ω (ω[i] when ω has several entries), and a
+ * secondary axis η = e^ω on top where the entry is log η (eta_slot). */
+static void fig_axis(const bl_session *S, const bl_axis *a, char *buf, size_t len,
+                     bl_plot_opts *o)
+{
+    if (S->P->d == 1) snprintf(buf, len, "ω");
+    else snprintf(buf, len, "ω[%zu]", a->coord);
+    if (S->P->eta_slot && a->coord == S->P->eta_slot - 1) o->x2name = "η = exp(ω)";
 }
 
 /* ---- inner solves that stopped short of inner.tol ---- */
@@ -237,7 +261,11 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
     char note[128];
     if (!marks) return;
     if (s->nunconv) o.note = alert_note(s->nunconv, s->ndone - s->nfailed, note, sizeof note);
-    int ok_omega = S->omega->size == d;
+    int ok_omega = S->omega->size == d, fig = tg->path != NULL;
+    /* figure legends: one entry per tangent kind and per mark kind */
+    char tlab[BL_SURF_MAXSPECS][160];
+    for (size_t q = 0; q < s->nspecs && q < BL_SURF_MAXSPECS; q++)
+        snprintf(tlab[q], sizeof tlab[q], "tangent: %s", s->specs[q].text);
     if (s->naxes == 1) {
         const bl_axis *a = &s->ax[0];
         double span = a->values[a->n - 1] - a->values[0];
@@ -246,22 +274,25 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
             if (s->done[k] != 1) continue;
             /* tangent: dF/dω_c is the reference gradient's coordinate c */
             marks[nm++] = (bl_mark){a->values[k], s->F[k], s->grad[k * d + a->coord],
-                                    fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, 1, 0};
+                                    fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, 1, 0,
+                                    "tangent: reference ∇F"};
             for (size_t q = 0; q < s->nspecs; q++) {
                 double sl = s->est[(q * n + k) * d + a->coord];
                 if (isfinite(sl))
                     marks[nm++] = (bl_mark){a->values[k], s->F[k], sl,
                                             fabs(span) / (3.0 * (n > 8 ? 8 : n)), NULL, (int)q + 2,
-                                            0};
+                                            0, tlab[q]};
             }
         }
         for (size_t r = 0; r < t->n && d >= 1; r++)
-            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->F[r], 0, 0, "o", 0, 0};
+            marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->F[r], 0, 0, "o", 0, 0,
+                                    "outer trace"};
         if (best != (size_t)-1)
-            marks[nm++] = (bl_mark){a->values[best], s->F[best], 0, 0, "*", 0, 0};
+            marks[nm++] = (bl_mark){a->values[best], s->F[best], 0, 0, "*", 0, 0,
+                                    "grid minimum"};
         for (size_t k = 0; k < n; k++)       /* points whose solve stopped short */
             if (s->done[k] == 1 && !s->converged[k])
-                marks[nm++] = (bl_mark){a->values[k], s->F[k], 0, 0, BL_PLOT_ALERT, 0, 1};
+                marks[nm++] = (bl_mark){a->values[k], s->F[k], 0, 0, BL_PLOT_ALERT, 0, 1, NULL};
         if (ok_omega) {
             double w = gsl_vector_get(S->omega, a->coord), Fw = NAN;
             for (size_t k = 0; k + 1 < n; k++)   /* F at ω by interpolation, for the mark */
@@ -271,7 +302,8 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
                     Fw = s->F[k] + u * (s->F[k + 1] - s->F[k]);
                     break;
                 }
-            if (isfinite(Fw)) marks[nm++] = (bl_mark){w, Fw, 0, 0, o.unicode ? "◆" : "X", 0, 0};
+            if (isfinite(Fw))
+                marks[nm++] = (bl_mark){w, Fw, 0, 0, o.unicode ? "◆" : "X", 0, 0, "current ω"};
         }
         bl_series sr = {"F", a->values, s->F, n};
         snprintf(title, sizeof title, "F over %s (tangents: reference ∇F%s; * minimum, o trace, %s ω)",
@@ -280,31 +312,38 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
         o.title = title;
         o.xlabel = xl;
         o.ylabel = "F";
+        if (fig) {                           /* the legend names the marks */
+            fig_axis(S, a, xl, sizeof xl, &o);
+            snprintf(title, sizeof title, "F over %s", xl);
+        }
         t_lines(tg, &o, &sr, 1, marks, nm);
     } else {
         const bl_axis *a = &s->ax[0], *b = &s->ax[1];
         /* arrows on a coarse subset: about six a side, never every point */
         size_t ev0 = a->n / 6 > 2 ? a->n / 6 : 2, ev1 = b->n / 6 > 2 ? b->n / 6 : 2;
-        for (size_t j = ev1 / 2; j < b->n; j += ev1)
+        for (size_t j = ev1 / 2; !fig && j < b->n; j += ev1)
             for (size_t i = ev0 / 2; i < a->n; i += ev0) {
                 size_t k = i + a->n * j;
                 if (s->done[k] != 1) continue;
                 marks[nm++] = (bl_mark){a->values[i], b->values[j], 0, 0,
                                         bl_plot_arrow(-s->grad[k * d + a->coord],
-                                                      -s->grad[k * d + b->coord], o.unicode), 0, 0};
+                                                      -s->grad[k * d + b->coord], o.unicode), 0, 0,
+                                        NULL};
             }
         for (size_t r = 0; r < t->n; r++)
             marks[nm++] = (bl_mark){t->omega[r * d + a->coord], t->omega[r * d + b->coord], 0, 0,
-                                    "o", 0, 0};
+                                    "o", 0, 0, "outer trace"};
         if (best != (size_t)-1)
-            marks[nm++] = (bl_mark){a->values[best % a->n], b->values[best / a->n], 0, 0, "*", 0, 0};
+            marks[nm++] = (bl_mark){a->values[best % a->n], b->values[best / a->n], 0, 0, "*", 0, 0,
+                                    "grid minimum"};
         if (ok_omega)
             marks[nm++] = (bl_mark){gsl_vector_get(S->omega, a->coord),
-                                    gsl_vector_get(S->omega, b->coord), 0, 0, "@", 0, 0};
+                                    gsl_vector_get(S->omega, b->coord), 0, 0, "@", 0, 0,
+                                    "current ω"};
         for (size_t k = 0; k < n; k++)
             if (s->done[k] == 1 && !s->converged[k])
                 marks[nm++] = (bl_mark){a->values[k % a->n], b->values[k / a->n], 0, 0,
-                                        BL_PLOT_ALERT, 0, 1};
+                                        BL_PLOT_ALERT, 0, 1, NULL};
         double lo = INFINITY, hi = -INFINITY;
         for (size_t k = 0; k < n; k++)
             if (isfinite(s->F[k])) {
@@ -316,8 +355,25 @@ static void draw_surface(bl_session *S, const bl_surface *s, target *tg)
         o.title = title;
         o.xlabel = xl;
         o.ylabel = yl;
+        double *fu = NULL, *fv = NULL;
+        if (fig) {                           /* −∇F at every point, shaded contours */
+            bl_plot_opts o2 = o;
+            fig_axis(S, a, xl, sizeof xl, &o);
+            fig_axis(S, b, yl, sizeof yl, &o2);
+            snprintf(title, sizeof title, "F over %s × %s", xl, yl);
+            fu = malloc(n * sizeof *fu);
+            fv = malloc(n * sizeof *fv);
+            for (size_t k = 0; fu && fv && k < n; k++) {
+                fu[k] = s->done[k] == 1 ? -s->grad[k * d + a->coord] : NAN;
+                fv[k] = s->done[k] == 1 ? -s->grad[k * d + b->coord] : NAN;
+            }
+            o.field_u = fu && fv ? fu : NULL;
+            o.field_v = fu && fv ? fv : NULL;
+        }
         t_heatmap(tg, &o, a->values, a->n, b->values, b->n, s->F, lo > 0 && hi / lo > 100,
                   marks, nm);
+        free(fu);
+        free(fv);
     }
     free(marks);
 }
@@ -604,7 +660,7 @@ static void draw_budget(bl_session *S, const bl_budget *b, target *tg)
     for (size_t k = 0; k < n; k++)
         if (b->done[k] && !b->converged[k])
             marks[nm++] = (bl_mark){b->values[k % b->nvalues], b->rel_err[k], 0, 0,
-                                    BL_PLOT_ALERT, 0, 1};
+                                    BL_PLOT_ALERT, 0, 1, NULL};
     if (b->nunconv) {
         snprintf(note, sizeof note, "inner solves stopped short of inner.tol (%zu of %zu "
                  "estimates)", b->nunconv, b->ndone);
@@ -801,7 +857,7 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
         for (size_t k = 0; k < n; k++)
             for (size_t q = 0; q < s->nspecs && s->done[k] == 1 && !s->converged[k]; q++)
                 marks[nm++] = (bl_mark){s->ax[0].values[k], s->rel_err[q * n + k], 0, 0,
-                                        BL_PLOT_ALERT, 0, 1};
+                                        BL_PLOT_ALERT, 0, 1, NULL};
         snprintf(title, sizeof title, "relative error against %s over %s", s->ref,
                  axis_name(&s->ax[0], xl, sizeof xl));
         o.title = title;
@@ -813,7 +869,8 @@ static void draw_compare_grid(bl_session *S, const bl_surface *s, target *tg)
         for (size_t k = 0; k < n; k++)
             if (s->done[k] == 1 && !s->converged[k])
                 marks[nm++] = (bl_mark){s->ax[0].values[k % s->ax[0].n],
-                                        s->ax[1].values[k / s->ax[0].n], 0, 0, BL_PLOT_ALERT, 0, 1};
+                                        s->ax[1].values[k / s->ax[0].n], 0, 0, BL_PLOT_ALERT, 0, 1,
+                                        NULL};
         char yl[32];
         for (size_t q = 0; q < s->nspecs; q++) {
             snprintf(title, sizeof title, "relative error of %s against %s", s->specs[q].text,
@@ -1144,8 +1201,17 @@ static void draw_trace(bl_session *S, target *tg)
     o.title = "F over the outer iterations";
     o.xlabel = "outer iteration";
     o.ylabel = "F";
-    t_lines(tg, &o, &s1, 1, NULL, 0);
-    if (!tg->path) {                       /* a file holds F only */
+    if (tg->path) {                    /* one figure, two panels */
+        bl_plot_opts o2[2] = {o, o};
+        o2[0].xlabel = "";
+        o2[1].title = NULL;
+        o2[1].ylabel = "‖∇F‖";
+        o2[1].logy = 1;
+        const bl_series *ss[2] = {&s1, &s2};
+        size_t ns[2] = {1, 1};
+        if (!tg->st) tg->st = bl_figure_panels(tg->path, 2, o2, ss, ns, tg->e);
+    } else {
+        t_lines(tg, &o, &s1, 1, NULL, 0);
         o.title = "‖∇F‖ over the outer iterations";
         o.ylabel = "‖∇F‖";
         o.logy = 1;
@@ -1154,12 +1220,70 @@ static void draw_trace(bl_session *S, target *tg)
     free(it);
 }
 
+/* plot vector NAME: θ, the adjoint kept by the session, or ω, against the
+ * index. */
+static const char *const vec_names[] = {"theta", "adjoint", "omega"};
+
+static int draw_vector(bl_session *S, const char *name, target *tg, bl_err *e)
+{
+    int k = -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, vec_names[i])) k = i;
+    if (k < 0) {
+        bl_err_set(e, BL_EINVAL, "unknown vector '%s' (theta, adjoint, omega)", name);
+        return BL_EINVAL;
+    }
+    const gsl_vector *v = k == 0 ? S->theta : k == 2 ? S->omega : NULL;
+    if (k == 1) {
+        if (!S->adj_valid || !S->adjoint_last || S->adjoint_last->size != S->P->p) {
+            bl_err_set(e, BL_EINVAL, "no adjoint yet (adjoint, hypergrad or step outer "
+                       "computes one)");
+            return BL_EINVAL;
+        }
+        v = S->adjoint_last;
+    }
+    size_t n = v->size;
+    double *ix = malloc((n ? n : 1) * sizeof *ix), *y = malloc((n ? n : 1) * sizeof *y);
+    if (!ix || !y) {
+        free(ix);
+        free(y);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix[i] = (double)i;
+        y[i] = gsl_vector_get(v, i);
+    }
+    static const char *const sym[] = {"θ", "adjoint v", "ω"};
+    char title[128];
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    snprintf(title, sizeof title, "%s (%zu entries) against its index", sym[k], n);
+    o.title = title;
+    o.xlabel = "index";
+    o.ylabel = sym[k];
+    bl_series sr = {sym[k], ix, y, n};
+    t_lines(tg, &o, &sr, 1, NULL, 0);
+    free(ix);
+    free(y);
+    return BL_OK;
+}
+
 static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    static const char *const what[] = {"surface", "compare", "trace"};
-    int k = bl_command_pick(argv[0], what, 3, "plot", e);
+    static const char *const what[] = {"surface", "compare", "trace", "vector"};
+    int k = bl_command_pick(argv[0], what, 4, "plot", e);
     if (k < 0) return BL_EINVAL;
-    target tg = {S->out, argc > 1 ? argv[1] : NULL, e, 0};
+    if (k == 3 && argc < 2) {
+        bl_err_set(e, BL_EINVAL, "plot vector needs a NAME (theta, adjoint, omega)");
+        return BL_EINVAL;
+    }
+    if (k != 3 && argc > 2) {
+        bl_err_set(e, BL_EINVAL, "plot %s takes at most a FILE", what[k]);
+        return BL_EINVAL;
+    }
+    int fa = k == 3 ? 2 : 1;
+    target tg = {S->out, argc > fa ? argv[fa] : NULL, e, 0};
     if (k == 0) {
         if (!S->surf) {
             bl_err_set(e, BL_EINVAL, "no surface yet (surface omega=lo:hi:n)");
@@ -1174,12 +1298,15 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
             bl_err_set(e, BL_EINVAL, "no comparison yet (compare SPEC,SPEC PARAM=RANGE)");
             return BL_EINVAL;
         }
-    } else {
+    } else if (k == 2) {
         if (S->outer->trace.n == 0) {
             bl_err_set(e, BL_EINVAL, "no outer steps yet (step outer, run N)");
             return BL_EINVAL;
         }
         draw_trace(S, &tg);
+    } else {
+        int st = draw_vector(S, argv[1], &tg, e);
+        if (st) return st;
     }
     if (tg.st) return tg.st;
     if (tg.path) {
@@ -1192,6 +1319,12 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
         } else {
             fprintf(S->out, "wrote the %s figure to ", what[k]);
             bl_fput_escaped(S->out, tg.path);
+            size_t l = strlen(tg.path);
+            if (l > 3 && !strcmp(tg.path + l - 3, ".gp")) {
+                fprintf(S->out, " (with its data in ");
+                fwrite(tg.path, 1, l - 3, S->out);
+                fprintf(S->out, ".dat)");
+            }
             fputc('\n', S->out);
         }
     }
@@ -1200,26 +1333,35 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
 
 static const char *complete_plot(bl_session *S, int argi, char **w, size_t i)
 {
-    static const char *const what[] = {"surface", "compare", "trace"};
+    static const char *const what[] = {"surface", "compare", "trace", "vector"};
     (void)S;
-    (void)w;
-    return argi == 1 && i < 3 ? what[i] : NULL;
+    if (argi == 2 && !strcmp(w[1], "vector")) return i < 3 ? vec_names[i] : NULL;
+    return argi == 1 && i < 4 ? what[i] : NULL;
 }
 
 const bl_command bl_cmd_plot = {
     .name = "plot",
-    .usage = "plot surface|compare|trace [FILE.png|FILE.svg|FILE.pdf]",
-    .summary = "draw the last surface, comparison or the outer trace, or write a figure",
+    .usage = "plot surface|compare|trace [FILE] | plot vector theta|adjoint|omega [FILE]",
+    .summary = "draw the last surface, comparison, the outer trace or a vector, or write a "
+               "figure (FILE.png, .svg, .pdf, or .gp: data and a gnuplot script)",
     .help =
         "plot surface   the last surface again (after a run, with the new trace)\n"
         "plot compare   the last comparison (stochastic algorithms: median lines,\n"
         "               the 10-90% band as bars, shaded in a figure)\n"
-        "plot trace     F and ‖∇F‖ over the outer iterations\n"
+        "plot trace     F and ‖∇F‖ over the outer iterations (a figure: two panels)\n"
+        "plot vector theta|adjoint|omega\n"
+        "               a vector against its index: θ, the last adjoint the session\n"
+        "               kept (adjoint, hypergrad, step outer), or ω\n"
         "Braille and half blocks with 256 colours where the terminal has them\n"
         "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.\n"
-        "With FILE (.png, .svg, .pdf) a figure is written through cairo (when bilab\n"
-        "was built with it): trace writes F, a 2-D compare the first estimator.",
-    .minargs = 1, .maxargs = 2,
+        "With FILE a figure is written through PLplot (when bilab was built with it):\n"
+        "FILE.png, FILE.svg or FILE.pdf, with round ticks, 10^k on log axes and a\n"
+        "legend entry for every line, band, tangent and marker; plot.size, plot.dpi,\n"
+        "plot.font.  A 2-D surface is drawn as shaded contours with −∇F arrows and\n"
+        "the outer trajectory; a 2-D compare writes the first estimator's map.\n"
+        "FILE.gp writes the same figure as data (FILE.dat) and a gnuplot script that\n"
+        "reads it, to restyle without bilab (no PLplot needed).  doc/figures.md.",
+    .minargs = 1, .maxargs = 3,
     .exec = exec_plot,
     .complete = complete_plot,
 };

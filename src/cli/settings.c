@@ -11,6 +11,7 @@
 #endif
 
 #include "adjoint.h"
+#include "figure.h"
 #include "args.h"
 #include "hypergrad.h"
 #include "inner.h"
@@ -380,6 +381,27 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
         .help = "plot height in character cells",
         .changes = BL_CHG_SETTING,
     },
+    [BL_S_PLOT_SIZE] = {
+        .name = "plot.size", .kind = BL_SET_TEXT,
+        .def = "700x480",
+        .help = "figure files (plot ... FILE): WIDTHxHEIGHT, pixels of a PNG (PDF and SVG: "
+            "a page of the same numbers in points, so the three look alike)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_DPI] = {
+        .name = "plot.dpi", .kind = BL_SET_INT,
+        .lo = 50, .hi = 1200,
+        .def = "100",
+        .help = "figure files: pixels per inch, which sets how large text and lines are "
+            "in a PNG (300 with plot.size 2100x1440: the default figure for print)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_PLOT_FONT] = {
+        .name = "plot.font", .kind = BL_SET_TEXT,
+        .def = "sans/10",
+        .help = "figure files: FAMILY[/SIZE], family sans, serif or mono, size in points",
+        .changes = BL_CHG_SETTING,
+    },
     [BL_S_BATCH_INNER] = {
         .name = "batch.inner", .kind = BL_SET_INT,
         .lo = 0, .hi = 1e9,
@@ -446,6 +468,10 @@ void bl_setting_domain(int idx, char *buf, size_t len)
         break;
     case BL_SET_SPECS:
         snprintf(buf, len, "estimator specs separated by spaces");
+        break;
+    case BL_SET_TEXT:
+        snprintf(buf, len, "%s", idx == BL_S_PLOT_SIZE ? "WIDTHxHEIGHT in pixels"
+                 : "sans|serif|mono[/SIZE]");
         break;
     }
 }
@@ -561,6 +587,18 @@ int bl_setting_parse(int idx, const char *text, bl_setval *out, bl_err *e)
             bl_err_set(e, BL_EINVAL, "%s needs at least one estimator", s->name);
             return BL_EINVAL;
         }
+        break;
+    }
+    case BL_SET_TEXT: {
+        int w, h;
+        char fam[8];
+        double sz;
+        if (idx == BL_S_PLOT_SIZE ? bl_figure_parse_size(text, &w, &h, e)
+                                  : bl_figure_parse_font(text, fam, &sz, e))
+            return BL_EINVAL;
+        if (idx == BL_S_PLOT_SIZE) snprintf(v.str, sizeof v.str, "%dx%d", w, h);
+        else snprintf(v.str, sizeof v.str, "%s/%g", fam, sz);
+        v.num = idx == BL_S_PLOT_SIZE ? w : sz;
         break;
     }
     }

@@ -16,7 +16,8 @@ typedef enum {
     BL_SET_BOOL,     /* on|off (also 1|0, yes|no, true|false) */
     BL_SET_CHOICE,   /* one of the names choice(i) gives */
     BL_SET_SPEC,     /* one estimator spec */
-    BL_SET_SPECS     /* estimator specs separated by spaces */
+    BL_SET_SPECS,    /* estimator specs separated by spaces */
+    BL_SET_TEXT      /* text of a form its setting checks (plot.size, plot.font) */
 } bl_set_kind;
 
 /* The kinds of change that bl_session_touch (session.h) records.  A live
@@ -49,6 +50,7 @@ enum {
     BL_S_HYPERGRAD_SPECS, BL_S_HYPERGRAD_REFERENCE, BL_S_ADJOINT_METHOD, BL_S_ADJOINT_TOL,
     BL_S_ADJOINT_MAXIT, BL_S_ADJOINT_ETA, BL_S_ADJOINT_WARM, BL_S_MEM_MAX, BL_S_SEED, BL_S_FORMAT, BL_S_DIGITS, BL_S_TIMING,
     BL_S_THREADS, BL_S_SURFACE_START, BL_S_PLOT_STYLE, BL_S_PLOT_COLOR, BL_S_PLOT_WIDTH, BL_S_PLOT_HEIGHT,
+    BL_S_PLOT_SIZE, BL_S_PLOT_DPI, BL_S_PLOT_FONT,
     BL_S_BATCH_INNER, BL_S_BATCH_OUTER, BL_S_SAMPLER,
     BL_NSETTINGS
 };

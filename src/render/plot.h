@@ -18,6 +18,19 @@ typedef struct bl_plot_opts {
      * same abscissae, or NULL: shaded in figures, vertical bars at
      * staggered points in the terminal */
     const double *const *band_lo, *const *band_hi;
+    /* Figures only (figure.h; the terminal plots ignore these).  The page:
+     * fig_w × fig_h pixels at fig_dpi (PNG; PDF and SVG: the same page in
+     * points), the font family (sans, serif, mono) and size in points;
+     * 0 or NULL: 700×480, 100 dpi, sans 10.  A heatmap's arrow field
+     * field_u, field_v (nx × ny like z; NaN: no arrow), or NULL.  x2name:
+     * a secondary x axis on top that reads exp(x), with this name (NULL:
+     * none).  band_name: the legend text of the bands ("10–90%"). */
+    int fig_w, fig_h;
+    double fig_dpi, fig_fontsize;
+    const char *fig_font;
+    const double *field_u, *field_v;
+    const char *x2name;
+    const char *band_name;
 } bl_plot_opts;
 
 typedef struct bl_series {
@@ -35,6 +48,9 @@ typedef struct bl_mark {
     int series;               /* colour of the segment (series index) */
     int alert;                /* 1: drawn in the alert colour (red), over other
                                  marks: a point whose inner solve stopped short */
+    const char *label;        /* figures: the legend text of the mark's group
+                                 (marks with one label share one entry, drawn
+                                 with the same symbol); NULL: no entry */
 } bl_mark;
 
 /* The glyph of alert marks, and the legend line that explains them. */

@@ -93,6 +93,27 @@ static int warn_before(bl_session *S, bl_hg_entry *rows, char (*err)[1024], int 
     return BL_OK;
 }
 
+char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r)
+{
+    if (isnan(r->bound)) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    char a[64];
+    snprintf(buf, len, "%s%s", r->bound_certified ? "" : "~", bl_out_fmt(a, sizeof a, r->bound, 3));
+    return buf;
+}
+
+void bl_hg_json_bound(bl_json *j, const bl_hg_result *r)
+{
+    if (isnan(r->bound)) bl_json_null(j, "error_bound");
+    else {
+        bl_json_num(j, "error_bound", r->bound);
+        bl_json_bool(j, "error_bound_certified", r->bound_certified);
+    }
+    if (r->bound_note[0]) bl_json_str(j, "error_bound_note", r->bound_note);
+}
+
 static void fmt_bytes(char *buf, size_t len, size_t b)
 {
     if (b < 1000) snprintf(buf, len, "%zuB", b);
@@ -227,6 +248,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     bl_session_hg_ctx(S, &ic, &c);
     c.eta = eta;
     c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
+    c.bound = 1;                  /* the bound column (doc/bounds.md) */
     if (!S->adj_valid) c.adjoint0 = NULL;
     if (bl_hg_compare(&X, &c, BL_HG_CMP_CHAIN) == BL_EINTR) {
         bl_err_set(e, BL_EINTR, "interrupted");
@@ -334,6 +356,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_int(&j, "cvp", (long long)w->r.cvp);
             bl_json_int(&j, "grad_calls", (long long)w->r.grad_calls);
             bl_json_num(&j, "adjoint_residual", w->r.adjoint_residual);
+            bl_hg_json_bound(&j, &w->r);
             bl_json_int(&j, "bytes", (long long)w->r.bytes);
             if (w->r.checkpointed) {
                 bl_json_int(&j, "stored", (long long)w->r.stored);
@@ -383,18 +406,18 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
         }
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
-                                           "Hv", "Cv", "∇calls", "residual", "memory",
-                                           "time"};
+                                           "Hv", "Cv", "∇calls", "residual", "bound",
+                                           "memory", "time"};
         int sw = 18;
         for (int i = 0; i < shown; i++)
             if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
-        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8, 8};
-        int cols = timing ? 10 : 9;
+        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 10, 8, 8};
+        int cols = timing ? 11 : 10;
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
         for (int i = 0; i < shown; i++) {
             bl_hg_entry *w = &rows[i];
-            char hv[32], cv[32], gc[32], mem[32];
+            char hv[32], cv[32], gc[32], mem[32], bd[64];
             if (w->status) continue;
             fmt_time(t, sizeof t, w->r.seconds);
             snprintf(hv, sizeof hv, "%lu", w->r.hvp);
@@ -408,8 +431,8 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
                 gref ? bl_out_fmt(cs, sizeof cs, w->cosine, 6) : "-",
                 hv, cv, gc,
-                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
-                t};
+                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-",
+                bl_hg_fmt_bound(bd, sizeof bd, &w->r), mem, t};
             for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
             fputc('\n', f);
         }

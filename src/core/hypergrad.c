@@ -12,6 +12,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "adjoint.h"
+#include "bound.h"
 #include "checkpoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
@@ -1189,6 +1190,9 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
     r->checkpointed = 0;
     r->stored = r->recomputed = 0;
     r->inner = (bl_solve_tally){0, 0, 0};
+    r->bound = NAN;
+    r->bound_certified = 0;
+    r->bound_note[0] = 0;
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();
     int st = s->type->run(s->par, c, r, e);
@@ -1212,9 +1216,25 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
         r->adjoint_residual = ngl > 0 ? nr / ngl : nr;
         gsl_vector_free(ha);
         gsl_vector_free(gl);
+        if (c->bound && s->type->kind == BL_EST_IMPLICIT) {
+            /* the bound is a report too: its products are not counted */
+            unsigned long e0 = P->n_eval;
+            bl_bound b;
+            if (bl_bound_prepare(P, c->theta, c->omega, &b) == BL_OK) {
+                bl_bound_finish(&b, nr);
+                r->bound = b.bound;
+                r->bound_certified = b.certified;
+            }
+            snprintf(r->bound_note, sizeof r->bound_note, "%s", b.why);
+            P->n_eval = e0;
+        }
         P->n_hvp = h0 + r->hvp;
+        P->n_cvp = c0 + r->cvp;
         P->n_grad = g0 + r->grad_calls;
     }
+    if (st == BL_OK && c->bound && !r->has_adjoint)
+        snprintf(r->bound_note, sizeof r->bound_note, "no bound: %s is not an implicit "
+                 "estimator", s->type->name);
     return st;
 }
 

@@ -502,7 +502,8 @@ const bl_command bl_cmd_hypergrad = {
         "                       positive definite, fd otherwise; when exact is over\n"
         "                       mem.max, fd only if listed), H-products,\n"
         "                       C-products, gradient calls, adjoint residual\n"
-        "                       ‖Ha − ∇θL‖/‖∇θL‖, working memory and wall time.\n"
+        "                       ‖Ha − ∇θL‖/‖∇θL‖, the error bound, working\n"
+        "                       memory and wall time.\n"
         "                       SPEC is\n"
         "                       NAME[:key=value,...]; --explain splits each\n"
         "                       error into its sources (see explain).\n"
@@ -524,6 +525,12 @@ const bl_command bl_cmd_hypergrad = {
         "estimator without batch= is deterministic: run once, variance 0.\n"
         "fd's and penalty's inner solves that stop short of inner.tol are marked\n"
         "'!' after ‖g‖ and counted in one warning line (\"inner_converged\" in JSON).\n"
+        "bound: for exact, cg, neumann and fp an a posteriori bound on ‖g − ∇F‖\n"
+        "from the inner and adjoint residuals, λmin(H) and Lipschitz constants\n"
+        "(doc/bounds.md); ~ marks one from estimated constants (not certified), -\n"
+        "none (JSON: \"error_bound\", null, with \"error_bound_note\").\n"
+        "cg:tol=auto stops CG once the bound's adjoint term is at most its inner\n"
+        "term or 1% of ‖g‖.\n"
         "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,

@@ -112,6 +112,44 @@ void bl_hg_json_bound(bl_json *j, const bl_hg_result *r)
         bl_json_bool(j, "error_bound_certified", r->bound_certified);
     }
     if (r->bound_note[0]) bl_json_str(j, "error_bound_note", r->bound_note);
+    const bl_bound *b = &r->binfo;
+    if (isnan(r->bound) || isnan(b->mu)) return;
+    bl_json_obj_begin(j, "error_bound_parts");
+    bl_json_num(j, "mu", b->mu);
+    bl_json_num(j, "eps", b->eps);
+    bl_json_num(j, "c_norm", b->cnorm);
+    bl_json_num(j, "L_grad_theta_L", b->k.L_gL);
+    bl_json_num(j, "L_H", b->k.L_H);
+    bl_json_num(j, "L_C", b->k.L_C);
+    bl_json_num(j, "L_grad_omega_L", b->k.L_oL);
+    bl_json_num(j, "inner_term", b->inner_term);
+    bl_json_num(j, "adjoint_term", b->adjoint_term);
+    bl_json_obj_end(j);
+}
+
+/* One line with the bound's constants (those of the first estimate that
+ * has a bound: every implicit estimate at θ shares them), ~ before the
+ * estimated ones. */
+static void print_bound_consts(FILE *f, const bl_hg_entry *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const bl_bound *b = &rows[i].r.binfo;
+        if (rows[i].status || isnan(rows[i].r.bound) || isnan(b->mu)) continue;
+        char v[6][64];
+        const double x[6] = {b->mu, b->cnorm, b->k.L_gL, b->k.L_H, b->k.L_C, b->k.L_oL};
+        const unsigned bit[6] = {BL_BOUND_EST_MU, BL_BOUND_EST_CNORM, BL_BOUND_EST_LGL,
+                                 BL_BOUND_EST_LH, BL_BOUND_EST_LC, BL_BOUND_EST_LOL};
+        for (int k = 0; k < 6; k++) {
+            char a[48];
+            snprintf(v[k], sizeof v[k], "%s%s", b->estimated & bit[k] ? "~" : "",
+                     bl_out_fmt(a, sizeof a, x[k], 3));
+        }
+        char e1[48];
+        fprintf(f, "  bound: μ = %s, ε = %s, ‖C‖ = %s, L_∇θL = %s, L_H = %s, L_C = %s, "
+                "L_∇ωL = %s%s\n", v[0], bl_out_fmt(e1, sizeof e1, b->eps, 3), v[1], v[2], v[3],
+                v[4], v[5], b->certified ? "" : " (~: estimated, not certified)");
+        return;
+    }
 }
 
 static void fmt_bytes(char *buf, size_t len, size_t b)
@@ -442,6 +480,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
+        print_bound_consts(f, rows, shown);
         for (int i = 0; i < shown; i++) {              /* checkpointed reverse */
             bl_hg_entry *w = &rows[i];
             if (w->status || !w->r.checkpointed) continue;

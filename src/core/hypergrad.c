@@ -1217,6 +1217,7 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
     r->bound = NAN;
     r->bound_certified = 0;
     r->bound_note[0] = 0;
+    r->binfo.mu = NAN;
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();
     int st = s->type->run(s->par, c, r, e);
@@ -1248,6 +1249,7 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
                 bl_bound_finish(&b, nr);
                 r->bound = b.bound;
                 r->bound_certified = b.certified;
+                r->binfo = b;
             }
             snprintf(r->bound_note, sizeof r->bound_note, "%s", b.why);
             P->n_eval = e0;

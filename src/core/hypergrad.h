@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_vector.h>
 #include "bl.h"
+#include "bound.h"
 #include "inner.h"
 #include "problem.h"
 
@@ -98,6 +99,7 @@ typedef struct bl_hg_result {
     double bound;                /* c->bound: bound on ‖g − ∇F(ω)‖ (bound.h); NaN: none */
     int bound_certified;         /* 1: from declared constants only */
     char bound_note[160];        /* why there is none, or what was estimated */
+    bl_bound binfo;              /* its parts and constants (binfo.mu NaN: none) */
 } bl_hg_result;
 
 /* The kind of method, which decides how --explain splits its error. */

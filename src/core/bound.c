@@ -247,7 +247,13 @@ int bl_bound_prepare(bl_problem *P, cvec *th, cvec *om, bl_bound *b)
     int declared_mu = isfinite(k->mu) && k->mu > 0;
     if (!declared_mu) {
         double ritz, res;
-        int st = bl_lanczos_lmin(P, th, om, 60, &ritz, &res);
+        /* at most 60 steps, and a basis within half of mem.max */
+        size_t kmax = 60;
+        if (P->mem_max > 0) {
+            double fit = P->mem_max / 2 / (8.0 * (double)P->p);
+            if (fit < (double)kmax) kmax = fit < 5 ? 5 : (size_t)fit;
+        }
+        int st = bl_lanczos_lmin(P, th, om, kmax, &ritz, &res);
         if (st) return st == BL_ENOMEM ? st : fail(b, "the Lanczos estimate of λmin(H) failed");
         mu0 = ritz - res;
         b->estimated |= BL_BOUND_EST_MU;

@@ -1258,7 +1258,7 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
         P->n_cvp = c0 + r->cvp;
         P->n_grad = g0 + r->grad_calls;
     }
-    if (st == BL_OK && c->bound && !r->has_adjoint)
+    if (st == BL_OK && c->bound && s->type->kind != BL_EST_IMPLICIT)
         snprintf(r->bound_note, sizeof r->bound_note, "no bound: %s is not an implicit "
                  "estimator", s->type->name);
     return st;

@@ -246,6 +246,19 @@ static void check_auto(void)
     tap_ok(r.iters < 8, "cg:tol=auto stops before p = 8 iterations (%zu)", r.iters);
     tap_diag("cg:tol=auto: %zu iterations, error %.3g, bound %.3g, ‖∇F‖ %.3g", r.iters, err,
              r.bound, gn);
+    /* the bound is a report: neumann and fp (tol −1 inside) still run all k
+     * steps, and the bound's products are not counted */
+    static const char *const fixed[] = {"neumann:k=10", "fp:k=10", "cg:k=3,tol=0"};
+    static const unsigned long want[] = {10, 9, 3};
+    for (size_t i = 0; i < 3; i++) {
+        bl_spec_parse(fixed[i], &s, NULL);
+        r = (bl_hg_result){.grad = g};
+        st = bl_hypergrad(&s, &c, &r, &e);
+        tap_ok(st == BL_OK && r.hvp == want[i] && r.cvp == 1 && r.grad_calls == 2
+               && isfinite(r.bound), "%s with a bound: %lu H-products (%lu), %lu C-products, "
+               "%lu gradient calls, bound %.3g", fixed[i], r.hvp, want[i], r.cvp, r.grad_calls,
+               r.bound);
+    }
     bl_problem_free(P);
     bl_dataset_free(reg);
     gsl_vector_free(om), gsl_vector_free(ts), gsl_vector_free(gt), gsl_vector_free(g);

@@ -181,6 +181,9 @@ static double step_of(const double *eta_par, const bl_hg_ctx *c)
     return *eta_par > 0 ? *eta_par : c->eta;
 }
 
+/* adjoint_run's tolerance for cg's tol=auto (neumann and fp pass −1: none) */
+#define TOL_AUTO (-2.0)
+
 static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double eta,
                        int warm, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
@@ -189,11 +192,11 @@ static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double et
     const gsl_vector *a0 = warm && c->adjoint0 && c->adjoint0->size == c->P->p
                            ? c->adjoint0 : NULL;
     int st = bl_adjoint_set(it, c->P, c->theta, c->omega, a0, eta, 0, e);
-    /* tol = −1 (cg's tol=auto, doc/bounds.md): stop once the error bound's
+    /* tol = TOL_AUTO (cg's tol=auto, doc/bounds.md): stop once the error bound's
      * adjoint term ‖C‖‖r‖/μ is at most the larger of its inner term and
      * 1% of ‖g‖; where there is no bound, the default tolerance 1e-10 */
     bl_bound b;
-    int autotol = tol == -1;
+    int autotol = tol == TOL_AUTO;
     if (autotol && bl_bound_prepare(c->P, c->theta, c->omega, &b) != BL_OK) {
         autotol = 0;
         tol = 1e-10;
@@ -245,7 +248,7 @@ static int cg_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err
     if (stoch)
         return bl_stoch_adjoint("cg", (size_t)par[0], par[1], 0, par[2] != 0 || c->warm,
                                 (size_t)par[3], par[4], c, r, e);
-    return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1], 0,
+    return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1] == -1 ? TOL_AUTO : par[1], 0,
                        par[2] != 0 || c->warm, c, r, e);
 }
 

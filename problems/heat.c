@@ -453,6 +453,16 @@ static double heat_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return pn * pn + 4.0 * e1(om) + e2(om);
 }
 
+/* The error bound's constants (doc/bounds.md): H ⪰ e^{ω₂} I and does not
+ * depend on θ; ∇θL = (θ − u₀)/N; C(θ) − C(θ') has rows e^{ω₁}(DᵀDΔ)ᵀ and
+ * e^{ω₂}Δᵀ, ‖DᵀD‖ ≤ 4: L_C = √(16e^{2ω₁} + e^{2ω₂}); ∇ωL = 0. */
+static void heat_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
+{
+    const heat_state *h = P->state;
+    double a = e1(om), b = e2(om);
+    *k = (bl_bound_consts){b, 1.0 / (double)h->N, 0, sqrt(16 * a * a + b * b), 0};
+}
+
 /* λ₁ = e^{−6}, λ₂ = e^{−9}: mild smoothing, a little shrinkage */
 static void heat_omega0(bl_problem *P, gsl_vector *om)
 {
@@ -519,6 +529,7 @@ const bl_problem_type bl_problem_heat = {
     .theta_star = heat_theta_star,
     .hypergrad = heat_hypergrad,
     .lipschitz = heat_lipschitz,
+    .bound_consts = heat_bound_consts,
     .omega0 = heat_omega0,
     .report = heat_report,
 };

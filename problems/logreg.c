@@ -43,6 +43,8 @@ static const bl_param logreg_multi_params[NPAR] = {
 typedef struct {
     bl_logit lg;   /* the logistic terms, both splits */
     int multi;     /* logreg-multi: one ω_j per feature */
+    double xmax;   /* max_i ‖x_i‖ (training), formed on first use (0: not yet) */
+    double xvf;    /* ‖X_v‖_F²/m, likewise */
 } logreg_state;
 
 static int logreg_init(bl_problem *P, bl_err *e)
@@ -169,6 +171,38 @@ static double logreg_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return 0.25 * s->lg.lmax + bl_l2pen_max(s->multi, om);
 }
 
+/* The error bound's constants (doc/bounds.md): H ⪰ diag(λ) ⪰ min_j λ_j;
+ * σ' = σ(·)σ(−·) is 1/(6√3)-Lipschitz, so H(θ) − H(θ') = (1/n) Xᵀ diag(δ) X
+ * with |δ_i| ≤ ‖x_i‖‖θ − θ'‖/(6√3): L_H = max_i ‖x_i‖ λmax(XᵀX/n)/(6√3);
+ * C as ridge's (L_C = max_j λ_j), ∇ωL = 0; the logistic outer's ∇θL is
+ * λmax(X_vᵀX_v/m)/4 ≤ ‖X_v‖_F²/4m Lipschitz (the other outers: estimated). */
+static void logreg_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
+{
+    logreg_state *s = P->state;
+    const bl_logit *g = &s->lg;
+    if (!(s->xmax > 0)) {
+        for (size_t i = 0; i < g->X->size1; i++) {
+            gsl_vector_const_view r = gsl_matrix_const_row(g->X, i);
+            s->xmax = fmax(s->xmax, gsl_blas_dnrm2(&r.vector));
+        }
+        double f = 0;
+        for (size_t i = 0; i < g->Xv->size1; i++) {
+            gsl_vector_const_view r = gsl_matrix_const_row(g->Xv, i);
+            double n = gsl_blas_dnrm2(&r.vector);
+            f += n * n;
+        }
+        s->xvf = g->Xv->size1 ? f / (double)g->Xv->size1 : 0;
+    }
+    double lo = INFINITY;
+    for (size_t j = 0; j < (s->multi ? om->size : 1); j++)
+        lo = fmin(lo, bl_l2pen_lam(s->multi, om, j));
+    k->mu = lo;
+    k->L_H = s->xmax * g->lmax / (6 * sqrt(3.0));
+    k->L_C = bl_l2pen_max(s->multi, om);
+    k->L_oL = 0;
+    if (g->outer == BL_LOGIT_LOGISTIC) k->L_gL = 0.25 * s->xvf;
+}
+
 /* Training and validation accuracy at θ. */
 static int logreg_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
 {
@@ -197,6 +231,7 @@ static int logreg_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t le
     .ctvp = logreg_ctvp, \
     .hessian = logreg_hessian, \
     .lipschitz = logreg_lipschitz, \
+    .bound_consts = logreg_bound_consts, \
     .report = logreg_report,
 
 const bl_problem_type bl_problem_logreg = {

@@ -436,6 +436,15 @@ static double quad_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return gsl_vector_get(s->lam, P->p - 1);   /* exact: λmax = kappa (1 when p = 1) */
 }
 
+/* The error bound's constants (doc/bounds.md): H = A ⪰ λ₁, H and C = −Bᵀ
+ * constant, ∇θL = θ − θ_t (1-Lipschitz), ∇ωL = μω independent of θ. */
+static void quad_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
+{
+    (void)om;
+    const quad_state *s = P->state;
+    *k = (bl_bound_consts){gsl_vector_get(s->lam, 0), 1, 0, 0, 0};
+}
+
 static void quad_omega0(bl_problem *P, gsl_vector *om)
 {
     (void)P;
@@ -532,6 +541,7 @@ const bl_problem_type bl_problem_quadratic = {
     .theta_star = quad_theta_star,
     .hypergrad = quad_hypergrad,
     .lipschitz = quad_lipschitz,
+    .bound_consts = quad_bound_consts,
     .omega0 = quad_omega0,
     .report = quad_report,
     .bytes = quad_bytes,

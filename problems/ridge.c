@@ -49,6 +49,8 @@ typedef struct {
     gsl_matrix *F;        /* workspace: factor of K + diag(λ) */
     gsl_vector *w1, *w2;  /* workspace, p */
     gsl_vector *r;        /* workspace, m */
+    double lmaxv;         /* λmax(Kv), formed on first use (0: not yet) */
+    double lminK;         /* λmin(K) (less round-off), with lmaxv */
 } ridge_state;
 
 static void ridge_state_free(ridge_state *s)
@@ -124,6 +126,8 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
     b->delta = a->delta;
     b->Xv = a->Xv;
     b->yv = a->yv;
+    b->lmaxv = a->lmaxv;
+    b->lminK = a->lminK;
     dst->state = b;
     return BL_OK;
 }
@@ -252,6 +256,28 @@ static double ridge_lipschitz(bl_problem *P, cvec *th, cvec *om)
     return s->ls.lmax + bl_l2pen_max(s->multi, om);
 }
 
+/* The error bound's constants (doc/bounds.md): H = K + diag(λ) ⪰ λmin(K) + min_j λ_j,
+ * H and ∇ωL = 0 do not depend on θ, ∇θL is λmax(Kv)-Lipschitz (mse: Kvθ −
+ * bv; huber: h_δ' is 1-Lipschitz), C(θ) − C(θ') is e^ω (θ − θ')ᵀ or
+ * diag(λ_j (θ − θ')_j): L_C = max_j λ_j. */
+static void ridge_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
+{
+    ridge_state *s = P->state;
+    double lo = INFINITY;
+    for (size_t j = 0; j < (s->multi ? om->size : 1); j++)
+        lo = fmin(lo, bl_l2pen_lam(s->multi, om, j));
+    if (!(s->lmaxv > 0)) {
+        if (bl_sym_eig_range(s->ls.Kv, NULL, &s->lmaxv) != BL_OK) s->lmaxv = NAN;
+        if (bl_sym_eig_range(s->ls.K, &s->lminK, NULL) != BL_OK) s->lminK = 0;
+        s->lminK = fmax(s->lminK - 1e-12 * s->ls.lmax, 0);   /* round-off of the eigensolver */
+    }
+    k->mu = s->lminK + lo;
+    k->L_gL = s->lmaxv;
+    k->L_H = 0;
+    k->L_C = bl_l2pen_max(s->multi, om);
+    k->L_oL = 0;
+}
+
 static int ridge_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
 {
     bl_report_closed(P, th, om, buf, len);
@@ -296,6 +322,7 @@ const bl_problem_type bl_problem_ridge = {
     .theta_star = ridge_theta_star,
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
+    .bound_consts = ridge_bound_consts,
     .report = ridge_report,
     .mb = &bl_mb_data,
 };
@@ -335,6 +362,7 @@ const bl_problem_type bl_problem_ridge_multi = {
     .theta_star = ridge_theta_star,
     .hypergrad = ridge_hypergrad,
     .lipschitz = ridge_lipschitz,
+    .bound_consts = ridge_bound_consts,
     .report = ridge_report,
     .mb = &bl_mb_data,
 };

@@ -93,6 +93,65 @@ static int warn_before(bl_session *S, bl_hg_entry *rows, char (*err)[1024], int 
     return BL_OK;
 }
 
+char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r)
+{
+    if (isnan(r->bound)) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    char a[64];
+    snprintf(buf, len, "%s%s", r->bound_certified ? "" : "~", bl_out_fmt(a, sizeof a, r->bound, 3));
+    return buf;
+}
+
+void bl_hg_json_bound(bl_json *j, const bl_hg_result *r)
+{
+    if (isnan(r->bound)) bl_json_null(j, "error_bound");
+    else {
+        bl_json_num(j, "error_bound", r->bound);
+        bl_json_bool(j, "error_bound_certified", r->bound_certified);
+    }
+    if (r->bound_note[0]) bl_json_str(j, "error_bound_note", r->bound_note);
+    const bl_bound *b = &r->binfo;
+    if (isnan(r->bound) || isnan(b->mu)) return;
+    bl_json_obj_begin(j, "error_bound_parts");
+    bl_json_num(j, "mu", b->mu);
+    bl_json_num(j, "eps", b->eps);
+    bl_json_num(j, "c_norm", b->cnorm);
+    bl_json_num(j, "L_grad_theta_L", b->k.L_gL);
+    bl_json_num(j, "L_H", b->k.L_H);
+    bl_json_num(j, "L_C", b->k.L_C);
+    bl_json_num(j, "L_grad_omega_L", b->k.L_oL);
+    bl_json_num(j, "inner_term", b->inner_term);
+    bl_json_num(j, "adjoint_term", b->adjoint_term);
+    bl_json_obj_end(j);
+}
+
+/* One line with the bound's constants (those of the first estimate that
+ * has a bound: every implicit estimate at θ shares them), ~ before the
+ * estimated ones. */
+static void print_bound_consts(FILE *f, const bl_hg_entry *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const bl_bound *b = &rows[i].r.binfo;
+        if (rows[i].status || isnan(rows[i].r.bound) || isnan(b->mu)) continue;
+        char v[6][64];
+        const double x[6] = {b->mu, b->cnorm, b->k.L_gL, b->k.L_H, b->k.L_C, b->k.L_oL};
+        const unsigned bit[6] = {BL_BOUND_EST_MU, BL_BOUND_EST_CNORM, BL_BOUND_EST_LGL,
+                                 BL_BOUND_EST_LH, BL_BOUND_EST_LC, BL_BOUND_EST_LOL};
+        for (int k = 0; k < 6; k++) {
+            char a[48];
+            snprintf(v[k], sizeof v[k], "%s%s", b->estimated & bit[k] ? "~" : "",
+                     bl_out_fmt(a, sizeof a, x[k], 3));
+        }
+        char e1[48];
+        fprintf(f, "  bound: μ = %s, ε = %s, ‖C‖ = %s, L_∇θL = %s, L_H = %s, L_C = %s, "
+                "L_∇ωL = %s%s\n", v[0], bl_out_fmt(e1, sizeof e1, b->eps, 3), v[1], v[2], v[3],
+                v[4], v[5], b->certified ? "" : " (~: estimated, not certified)");
+        return;
+    }
+}
+
 static void fmt_bytes(char *buf, size_t len, size_t b)
 {
     if (b < 1000) snprintf(buf, len, "%zuB", b);
@@ -227,6 +286,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
     bl_session_hg_ctx(S, &ic, &c);
     c.eta = eta;
     c.keep_unconverged = 1;       /* fd, penalty: flagged after the table, not an error */
+    c.bound = 1;                  /* the bound column (doc/bounds.md) */
     if (!S->adj_valid) c.adjoint0 = NULL;
     if (bl_session_hg_compare(S, &X, &c, BL_HG_CMP_CHAIN | (draws ? BL_HG_CMP_NEED_REF : 0)) == BL_EINTR) {
         bl_err_set(e, BL_EINTR, "interrupted");
@@ -342,6 +402,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_json_int(&j, "cvp", (long long)w->r.cvp);
             bl_json_int(&j, "grad_calls", (long long)w->r.grad_calls);
             bl_json_num(&j, "adjoint_residual", w->r.adjoint_residual);
+            bl_hg_json_bound(&j, &w->r);
             bl_json_int(&j, "bytes", (long long)w->r.bytes);
             if (w->r.checkpointed) {
                 bl_json_int(&j, "stored", (long long)w->r.stored);
@@ -392,18 +453,18 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
         }
         static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
-                                           "Hv", "Cv", "∇calls", "residual", "memory",
-                                           "time"};
+                                           "Hv", "Cv", "∇calls", "residual", "bound",
+                                           "memory", "time"};
         int sw = 18;
         for (int i = 0; i < shown; i++)
             if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
-        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 8, 8};
-        int cols = timing ? 10 : 9;
+        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 10, 8, 8};
+        int cols = timing ? 11 : 10;
         for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
         if (any) fputc('\n', f);
         for (int i = 0; i < shown; i++) {
             bl_hg_entry *w = &rows[i];
-            char hv[32], cv[32], gc[32], mem[32];
+            char hv[32], cv[32], gc[32], mem[32], bd[64];
             if (w->status) continue;
             fmt_time(t, sizeof t, w->r.seconds);
             snprintf(hv, sizeof hv, "%lu", w->r.hvp);
@@ -417,8 +478,8 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                 gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
                 gref ? bl_out_fmt(cs, sizeof cs, w->cosine, 6) : "-",
                 hv, cv, gc,
-                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-", mem,
-                t};
+                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-",
+                bl_hg_fmt_bound(bd, sizeof bd, &w->r), mem, t};
             for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
             fputc('\n', f);
         }
@@ -428,6 +489,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
+        print_bound_consts(f, rows, shown);
         for (int i = 0; i < shown; i++) {              /* checkpointed reverse */
             bl_hg_entry *w = &rows[i];
             if (w->status || !w->r.checkpointed) continue;
@@ -488,7 +550,8 @@ const bl_command bl_cmd_hypergrad = {
         "                       positive definite, fd otherwise; when exact is over\n"
         "                       mem.max, fd only if listed), H-products,\n"
         "                       C-products, gradient calls, adjoint residual\n"
-        "                       ‖Ha − ∇θL‖/‖∇θL‖, working memory and wall time.\n"
+        "                       ‖Ha − ∇θL‖/‖∇θL‖, the error bound, working\n"
+        "                       memory and wall time.\n"
         "                       SPEC is\n"
         "                       NAME[:key=value,...]; --explain splits each\n"
         "                       error into its sources (see explain).\n"
@@ -510,6 +573,12 @@ const bl_command bl_cmd_hypergrad = {
         "estimator without batch= is deterministic: run once, variance 0.\n"
         "fd's and penalty's inner solves that stop short of inner.tol are marked\n"
         "'!' after ‖g‖ and counted in one warning line (\"inner_converged\" in JSON).\n"
+        "bound: for exact, cg, neumann and fp an a posteriori bound on ‖g − ∇F‖\n"
+        "from the inner and adjoint residuals, λmin(H) and Lipschitz constants\n"
+        "(doc/bounds.md); ~ marks one from estimated constants (not certified), -\n"
+        "none (JSON: \"error_bound\", null, with \"error_bound_note\").\n"
+        "cg:tol=auto stops CG once the bound's adjoint term is at most its inner\n"
+        "term or 1% of ‖g‖.\n"
         "The estimators (help NAME for one):",
     .minargs = 0, .maxargs = -1,
     .exec = exec_hypergrad,

@@ -685,8 +685,17 @@ static void print_budget(bl_session *S, const bl_budget *b)
     fprintf(S->out, "relative error against %s%s", b->ref, b->partial ? " (PARTIAL)" : "");
     if (timing) fprintf(S->out, ", %.3gs on %d threads", b->seconds, b->threads);
     fprintf(S->out, "\n");
+    /* a spec with an error bound somewhere gets a bound column after its
+     * own: the bound over ‖reference‖, on the scale of the relative error
+     * (~: estimated, not certified; doc/bounds.md) */
+    int hasb[BL_SURF_MAXSPECS] = {0};
+    for (size_t k = 0; k < b->nspecs * b->nvalues; k++)
+        if (!isnan(b->bound[k])) hasb[k / b->nvalues] = 1;
     bl_pad(S->out, b->param, 10);
-    for (size_t q = 0; q < b->nspecs; q++) bl_pad(S->out, b->specs[q].text, 16);
+    for (size_t q = 0; q < b->nspecs; q++) {
+        bl_pad(S->out, b->specs[q].text, 16);
+        if (hasb[q]) bl_pad(S->out, "bound", 11);
+    }
     fputc('\n', S->out);
     for (size_t v = 0; v < b->nvalues; v++) {
         bl_pad(S->out, bl_out_fmt(a, sizeof a, b->values[v], 6), 10);
@@ -699,6 +708,14 @@ static void print_budget(bl_session *S, const bl_budget *b)
             }
             bl_pad(S->out, b->done[k] ? (b->converged[k] ? bl_out_fmt(a, sizeof a, b->rel_err[k], 3)
                                                           : a) : "-", 16);
+            if (hasb[q]) {
+                char c[64];
+                if (isnan(b->bound[k])) snprintf(a, sizeof a, "-");
+                else snprintf(a, sizeof a, "%s%s", b->bound_cert[k] ? "" : "~",
+                              bl_out_fmt(c, sizeof c, b->bound[k] / (b->ref_norm > 0 ? b->ref_norm
+                                                                     : 1), 3));
+                bl_pad(S->out, a, 11);
+            }
         }
         fputc('\n', S->out);
     }
@@ -791,6 +808,11 @@ static void json_budget(bl_session *S, const bl_budget *b, const bl_budget_note 
             bl_json_num(&j, "param", b->values[v]);
             bl_json_num(&j, "rel_err", b->rel_err[k]);
             bl_json_num(&j, "cosine", b->cosine[k]);
+            if (isnan(b->bound[k])) bl_json_null(&j, "error_bound");
+            else {
+                bl_json_num(&j, "error_bound", b->bound[k]);
+                bl_json_bool(&j, "error_bound_certified", b->bound_cert[k]);
+            }
             bl_json_int(&j, "hvp", (long long)b->hvp[k]);
             bl_json_obj_end(&j);
         }
@@ -1155,6 +1177,9 @@ const bl_command bl_cmd_compare = {
         "    unrolled estimators, which iterate with I − ηH, η and the extreme\n"
         "    eigenvalues of H (where mem.max affords them) with 1 − ηλ's sign and\n"
         "    max|1 − ηλ| (≥ 1: it diverges).  JSON: \"notes\", one per estimator.\n"
+        "    exact, cg, neumann and fp get a bound column: their error bound\n"
+        "    (doc/bounds.md) over ‖reference‖, ~ where not certified; JSON rows\n"
+        "    carry the absolute \"error_bound\".\n"
         "compare cg:k=5,neumann:k=20 omega=-6:2:41 [omega[1]=...]\n"
         "    each estimator's relative error (and cosine) across a grid of ω, the\n"
         "    inner problem solved at every point: where a method breaks.  A note\n"

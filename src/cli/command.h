@@ -87,6 +87,13 @@ const char *bl_complete_specs(bl_session *S, int argi, char **w, size_t i);
 int bl_cmd_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e);
 /* The --explain table of one spec (cmd_adjoint.c). */
 int bl_cmd_explain_print(bl_session *S, const bl_spec *spec, bl_err *e);
+/* The error bound of R (doc/bounds.md) for a table cell: "1.2e-06", "~1.2e-06"
+ * when estimated (not certified), "-" when none (cmd_hypergrad.c). */
+struct bl_json;
+char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r);
+/* Its JSON keys: "error_bound" (null when none), "error_bound_certified",
+ * "error_bound_note" (why none, or what was estimated). */
+void bl_hg_json_bound(struct bl_json *j, const bl_hg_result *r);
 
 /* export surface|compare FILE (.csv, or .json) (cmd_surface.c); WHAT is
  * 0 for the surface, 1 for the comparison. */

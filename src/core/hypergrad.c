@@ -12,6 +12,7 @@
 #include <gsl/gsl_blas.h>
 
 #include "adjoint.h"
+#include "bound.h"
 #include "checkpoint.h"
 #include "hypergrad.h"
 #include "linalg.h"
@@ -180,6 +181,9 @@ static double step_of(const double *eta_par, const bl_hg_ctx *c)
     return *eta_par > 0 ? *eta_par : c->eta;
 }
 
+/* adjoint_run's tolerance for cg's tol=auto (neumann and fp pass −1: none) */
+#define TOL_AUTO (-2.0)
+
 static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double eta,
                        int warm, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
@@ -188,8 +192,22 @@ static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double et
     const gsl_vector *a0 = warm && c->adjoint0 && c->adjoint0->size == c->P->p
                            ? c->adjoint0 : NULL;
     int st = bl_adjoint_set(it, c->P, c->theta, c->omega, a0, eta, 0, e);
+    /* tol = TOL_AUTO (cg's tol=auto, doc/bounds.md): stop once the error bound's
+     * adjoint term ‖C‖‖r‖/μ is at most the larger of its inner term and
+     * 1% of ‖g‖; where there is no bound, the default tolerance 1e-10 */
+    bl_bound b;
+    int autotol = tol == TOL_AUTO;
+    if (autotol && bl_bound_prepare(c->P, c->theta, c->omega, &b) != BL_OK) {
+        autotol = 0;
+        tol = 1e-10;
+    }
     for (size_t j = 0; st == BL_OK && j < k; j++) {
         if (it->resid <= tol) break;
+        if (autotol && isfinite(it->resid)) {
+            grad_from_adjoint(c, it->a, r->grad);
+            double adj = b.cnorm * it->resid * it->bnorm / b.mu;
+            if (adj <= fmax(b.inner_term, 0.01 * gsl_blas_dnrm2(r->grad))) break;
+        }
         if (c->cancel && *c->cancel) {
             bl_err_set(e, BL_EINTR, "interrupted");
             st = BL_EINTR;
@@ -210,7 +228,8 @@ static int adjoint_run(const bl_adjoint_type *T, size_t k, double tol, double et
 
 static const bl_param cg_params[] = {
     {"k", 100, 0, 1e7, 1, "at most k iterations (H-products)", NULL},
-    {"tol", 1e-10, 0, 1, 0, "stop when ‖r‖ ≤ tol‖∇θL‖", NULL},
+    {"tol", 1e-10, -1, 1, 0, "stop when ‖r‖ ≤ tol‖∇θL‖; tol=auto (−1): when the error "
+     "bound's adjoint term is at most its inner term or 1% of ‖g‖ (doc/bounds.md)", NULL},
     {"warm", 0, 0, 1, 1, "1: start from the last adjoint instead of 0", NULL},
     {"batch", 0, 0, 1e9, 1, "minibatch: one batch per solve for all k products on inner batches of this size (sampler, "
      "seed: the settings; 0: full batch)", NULL},
@@ -221,10 +240,15 @@ static int cg_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err
 {
     int stoch, st = bl_stoch_est_mode(c, "cg", par[3], &stoch, e);
     if (st) return st;
+    if (par[1] < 0 && (par[1] != -1 || stoch)) {
+        bl_err_set(e, BL_EINVAL, par[1] != -1 ? "cg: tol must be from 0 to 1, or auto"
+                   : "cg: tol=auto needs the full batch (no batch=)");
+        return BL_EINVAL;
+    }
     if (stoch)
         return bl_stoch_adjoint("cg", (size_t)par[0], par[1], 0, par[2] != 0 || c->warm,
                                 (size_t)par[3], par[4], c, r, e);
-    return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1], 0,
+    return adjoint_run(bl_adjoint_cg, (size_t)par[0], par[1] == -1 ? TOL_AUTO : par[1], 0,
                        par[2] != 0 || c->warm, c, r, e);
 }
 
@@ -1122,7 +1146,11 @@ int bl_spec_parse(const char *text, bl_spec *s, bl_err *e)
             bl_err_set(e, BL_EINVAL, "%s: %s needs a value (%s=...)", T->name, kv, kv);
             return BL_EINVAL;
         }
-        if (eq && bl_param_parse(&T->params[idx], eq + 1, &v, &pe)) {
+        /* "auto" is −1 for a numeric parameter whose range starts there (cg's tol) */
+        int isauto = eq && T->params[idx].lo == -1 && !T->params[idx].choices
+                     && !strcmp(eq + 1, "auto");
+        if (isauto) v = -1;
+        else if (eq && bl_param_parse(&T->params[idx], eq + 1, &v, &pe)) {
             bl_err_set(e, BL_EINVAL, "%s: %s", T->name, pe.msg);
             return BL_EINVAL;
         }
@@ -1189,6 +1217,10 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
     r->checkpointed = 0;
     r->stored = r->recomputed = 0;
     r->inner = (bl_solve_tally){0, 0, 0};
+    r->bound = NAN;
+    r->bound_certified = 0;
+    r->bound_note[0] = 0;
+    r->binfo.mu = NAN;
     gsl_vector_set_zero(r->grad);
     double t0 = bl_clock();
     int st = s->type->run(s->par, c, r, e);
@@ -1212,9 +1244,26 @@ static int hypergrad_run(const bl_spec *s, const bl_hg_ctx *c, bl_hg_result *r, 
         r->adjoint_residual = ngl > 0 ? nr / ngl : nr;
         gsl_vector_free(ha);
         gsl_vector_free(gl);
+        if (c->bound && s->type->kind == BL_EST_IMPLICIT) {
+            /* the bound is a report too: its products are not counted */
+            unsigned long e0 = P->n_eval;
+            bl_bound b;
+            if (bl_bound_prepare(P, c->theta, c->omega, &b) == BL_OK) {
+                bl_bound_finish(&b, nr);
+                r->bound = b.bound;
+                r->bound_certified = b.certified;
+                r->binfo = b;
+            }
+            snprintf(r->bound_note, sizeof r->bound_note, "%s", b.why);
+            P->n_eval = e0;
+        }
         P->n_hvp = h0 + r->hvp;
+        P->n_cvp = c0 + r->cvp;
         P->n_grad = g0 + r->grad_calls;
     }
+    if (st == BL_OK && c->bound && s->type->kind != BL_EST_IMPLICIT)
+        snprintf(r->bound_note, sizeof r->bound_note, "no bound: %s is not an implicit "
+                 "estimator", s->type->name);
     return st;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_vector.h>
 #include "bl.h"
+#include "bound.h"
 #include "inner.h"
 #include "problem.h"
 
@@ -73,6 +74,8 @@ typedef struct bl_hg_ctx {
     int sampler;
     size_t batch_outer;
     unsigned long seed;
+    int bound;                         /* 1: implicit estimates get the a posteriori
+                                          error bound (r->bound, bound.h); uncounted */
 } bl_hg_ctx;
 
 /* What an estimate returns; grad (d), adjoint (p) and theta_end (p) are
@@ -93,6 +96,10 @@ typedef struct bl_hg_result {
     double seconds;
     bl_solve_tally inner;        /* fd, penalty: the inner solves the estimate made
                                     (penalty's residual is ‖∇(L + ΛG)‖/Λ) */
+    double bound;                /* c->bound: bound on ‖g − ∇F(ω)‖ (bound.h); NaN: none */
+    int bound_certified;         /* 1: from declared constants only */
+    char bound_note[160];        /* why there is none, or what was estimated */
+    bl_bound binfo;              /* its parts and constants (binfo.mu NaN: none) */
 } bl_hg_result;
 
 /* The kind of method, which decides how --explain splits its error. */

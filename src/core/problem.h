@@ -35,6 +35,15 @@ enum {
 
 struct bl_expr_def;                 /* expr.h: definitions typed with `define` */
 
+/* Constants of the a posteriori error bound (bound.h, doc/bounds.md), valid
+ * for every θ at the given ω; NaN: not declared (then estimated).  mu:
+ * λmin(H(θ)) ≥ mu (strong convexity of G in θ); the others Lipschitz
+ * constants in θ: ‖∇θL(θ) − ∇θL(θ')‖ ≤ L_gL‖θ − θ'‖, likewise L_H for H,
+ * L_C for C (operator norms) and L_oL for ∇ωL. */
+typedef struct bl_bound_consts {
+    double mu, L_gL, L_H, L_C, L_oL;
+} bl_bound_consts;
+
 typedef struct bl_problem bl_problem;
 typedef const gsl_vector cvec;      /* shorthand for read-only vectors */
 
@@ -125,6 +134,9 @@ typedef struct bl_problem_type {
      * data (XᵀX, its validation twin, a factor and an eigensolver's copy
      * at p = the data's features), 0 for the others. */
     double (*bytes)(const double *par, const bl_dataset *data);
+    /* Optional: the bound's constants at OM (fills those it knows, leaves
+     * the others NaN); NULL: all estimated. */
+    void (*bound_consts)(bl_problem *P, cvec *om, bl_bound_consts *k);
 } bl_problem_type;
 
 struct bl_problem {

@@ -389,6 +389,8 @@ void bl_budget_release(bl_budget *b)
     free(b->values);
     free(b->rel_err);
     free(b->cosine);
+    free(b->bound);
+    free(b->bound_cert);
     free(b->hvp);
     free(b->done);
     free(b->converged);
@@ -443,13 +445,15 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     b->values = malloc(nvalues * sizeof *b->values);
     b->rel_err = malloc(n * sizeof *b->rel_err);
     b->cosine = malloc(n * sizeof *b->cosine);
+    b->bound = malloc(n * sizeof *b->bound);
+    b->bound_cert = calloc(n, 1);
     b->hvp = calloc(n, sizeof *b->hvp);
     b->done = calloc(n, 1);
     b->converged = calloc(n, 1);
     double *resid = malloc(n * sizeof *resid);
     gsl_vector *gref = gsl_vector_alloc(P->d);
     if (!b->values || !b->rel_err || !b->cosine || !b->hvp || !b->done || !b->converged
-        || !resid || !gref) {
+        || !resid || !gref || !b->bound || !b->bound_cert) {
         free(resid);
         gsl_vector_free(gref);
         bl_budget_release(b);
@@ -462,7 +466,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         if (!b->baseline[q]) all_int &= specs[q].type->params[idx[q]].is_int;
     for (size_t v = 0; v < nvalues; v++)
         b->values[v] = all_int ? floor(values[v] + 0.5) : values[v];
-    for (size_t k = 0; k < n; k++) b->rel_err[k] = b->cosine[k] = NAN;
+    for (size_t k = 0; k < n; k++) b->rel_err[k] = b->cosine[k] = b->bound[k] = NAN;
     double eta0 = eta > 0 ? eta : bl_inner_default_eta(P, theta, omega);
     b->eta = eta0;
     size_t wfail[BL_SURF_MAXSPECS];    /* the value index of why[q] */
@@ -482,6 +486,8 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
     }
     b->tally = rt;
     b->ref_converged = rt.failures == 0;
+    b->ref_norm = gsl_blas_dnrm2(gref);
+    c0.bound = 1;                       /* the estimates' error bounds (bound.h) */
     for (size_t k = 0; k < n; k++) resid[k] = NAN;
     snprintf(b->ref, sizeof b->ref, "%s", ref == 1 ? "exact" : "fd");
     int nt = resolve_threads(threads), fail = 0;
@@ -514,6 +520,8 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
             if (bl_hypergrad(&sp, &c, &r, &he) == BL_OK) {
                 b->rel_err[k] = bl_rel_err(g, gref);
                 b->cosine[k] = bl_cosine(g, gref);
+                b->bound[k] = r.bound;
+                b->bound_cert[k] = (unsigned char)r.bound_certified;
                 b->hvp[k] = r.hvp;
             } else if (!(cancel && *cancel)) {
 #pragma omp critical(bl_budget_why)
@@ -548,6 +556,8 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         for (size_t v = 1; v < nvalues; v++) {
             b->rel_err[k0 + v] = b->rel_err[k0];
             b->cosine[k0 + v] = b->cosine[k0];
+            b->bound[k0 + v] = b->bound[k0];
+            b->bound_cert[k0 + v] = b->bound_cert[k0];
             b->hvp[k0 + v] = b->hvp[k0];
             b->converged[k0 + v] = b->converged[k0];
             resid[k0 + v] = resid[k0];

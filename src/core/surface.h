@@ -130,6 +130,10 @@ typedef struct bl_budget {
     char param[32];
     double *values;             /* nvalues */
     double *rel_err, *cosine;   /* nspecs × nvalues; NaN where not computed */
+    double *bound;              /* nspecs × nvalues: the error bound on ‖g − ∇F‖
+                                   (bound.h; NaN: none, not an implicit estimator) */
+    unsigned char *bound_cert;  /* nspecs × nvalues: 1 where it is certified */
+    double ref_norm;            /* ‖the reference‖ */
     unsigned long *hvp;         /* nspecs × nvalues */
     unsigned char *done;        /* nspecs × nvalues */
     size_t ndone;

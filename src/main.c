@@ -14,6 +14,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "batch.h"
+#include "cluster.h"
 #include "command.h"
 #include "dash.h"
 #include "fileio.h"
@@ -79,6 +80,7 @@ static void version(void)
            "This is free software: you are free to change and redistribute it.\n"
            "There is NO WARRANTY, to the extent permitted by law.\n",
            PACKAGE_VERSION, BL_BLAS_NAME);
+    if (bl_cluster_library()) printf("MPI: %s\n", bl_cluster_library());
 }
 
 /* Loads the default problem (ridge on diabetes; quadratic when the bundled
@@ -124,6 +126,9 @@ int main(int argc, char **argv)
         {"dash", no_argument, 0, 'D'},
         {0, 0, 0, 0},
     };
+    /* under mpirun: MPI started, ranks above 0 silent (cluster.h) */
+    if (bl_cluster_init(&argc, &argv) != 0) return 1;
+    atexit(bl_cluster_finish);
     action *acts = calloc((size_t)argc + 1, sizeof *acts);
     int nacts = 0, json = 0, keep = 0, quiet = 0, c;
     int dash = 0;
@@ -175,6 +180,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "bilab: out of memory\n");
         free(acts);
         return 1;
+    }
+    if (bl_cluster_size() > 1 && (nacts == 0 || dash)) {
+        /* every rank must read the same commands: only rank 0 has stdin */
+        fprintf(stderr, "bilab: with %d MPI ranks bilab runs scripts only (-f FILE or -e "
+                "COMMANDS): the prompt, the dashboard and standard input are "
+                "single-process\n", bl_cluster_size());
+        bl_session_free(S);
+        free(acts);
+        return 2;
     }
     int interactive = nacts == 0 && isatty(STDIN_FILENO);
     if (dash && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cluster.h"
 #include "command.h"
 #include "output.h"
 
@@ -101,6 +102,7 @@ static int run_words(bl_session *S, char **w, size_t n)
         bl_busy_start(&S->busy, S->errf, !S->batch && isatty(fileno(S->errf)));
         if (S->P) S->P->mem_max = S->set[BL_S_MEM_MAX].num;  /* its dense work's limit now */
         st = c->exec(S, argc, w + 1, &e);
+        st = bl_cluster_agree(st, &e, S->cancel);      /* MPI: one status on every rank */
         bl_busy_end(&S->busy);
         S->cmd = prev;
         if (st && !e.msg[0] && !S->unwinding) bl_err_set(&e, st, "%s", bl_strerror(st));

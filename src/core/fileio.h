@@ -41,6 +41,9 @@ int bl_wfile_open(bl_wfile *w, const char *path, bl_err *e);
 int bl_wfile_commit(bl_wfile *w, bl_err *e);
 /* Drops the write: closes and removes the temporary. */
 void bl_wfile_abort(bl_wfile *w);
+/* ON nonzero: from now on bl_wfile_open writes to /dev/null whatever the
+ * path (the MPI ranks above 0, whose files rank 0 writes). */
+void bl_wfile_discard(int on);
 /* Removes every temporary still open.  Async-signal-safe: for SIGTERM and
  * SIGHUP handlers, before the process dies. */
 void bl_wfile_cleanup_signal(void);

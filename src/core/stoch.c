@@ -12,6 +12,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_randist.h>
 
+#include "dist.h"
 #include "stoch.h"
 
 /* ================================ sampler ================================ */
@@ -889,6 +890,55 @@ static void on_tick(void *arg)
     t->progress(t->parg, (size_t)(sum * 1000), t->n * 1000);
 }
 
+/* The ranks' runs (run k on rank k mod size, dist.h) combined on every
+ * rank: the curves, statuses and steps, the count done, an interrupt on
+ * any rank, and the error of the lowest rank that failed. */
+static int compare_merge(size_t n, size_t ncp, double *gnorm, double *F, double *gap,
+                         int *status, size_t *steps, size_t *ndone, int *fail,
+                         bl_cancel_t *cancel, bl_err *e)
+{
+    size_t np = (size_t)bl_dist_size();
+    struct part { int fail, cancelled; size_t ndone; bl_err err; } part, *all = calloc(np, sizeof *all);
+    unsigned char *mine = malloc(n ? n : 1);
+    bl_err me = {0};
+    int st = BL_ENOMEM;
+    if (!mine || !all) {
+        bl_err_set(e, BL_ENOMEM, "out of memory to combine the ranks' runs");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) mine[k] = (unsigned char)bl_dist_owns(k);
+    if ((st = bl_dist_merge(gnorm, 1, n, ncp * sizeof(double), mine, &me))
+        || (st = bl_dist_merge(F, 1, n, ncp * sizeof(double), mine, &me))
+        || (st = bl_dist_merge(gap, 1, n, ncp * sizeof(double), mine, &me))
+        || (st = bl_dist_merge(status, 1, n, sizeof(int), mine, &me))
+        || (st = bl_dist_merge(steps, 1, n, sizeof(size_t), mine, &me)))
+        goto out;
+    memset(&part, 0, sizeof part);
+    part.fail = *fail;
+    part.cancelled = cancel && *cancel;
+    part.ndone = *ndone;
+    if (*fail && e) part.err = *e;
+    if ((st = bl_dist_allgather(&part, sizeof part, all, &me))) goto out;
+    int cancelled = 0, first = -1;
+    *ndone = 0;
+    for (size_t r = 0; r < np; r++) {
+        *ndone += all[r].ndone;
+        cancelled |= all[r].cancelled;
+        if (all[r].fail && first < 0) first = (int)r;
+    }
+    if (cancelled && cancel) *cancel = 1;
+    if (first >= 0) {
+        *fail = 1;
+        if (e) *e = all[first].err;
+    }
+    st = BL_OK;
+out:
+    if (st && e) *e = me;
+    free(mine);
+    free(all);
+    return st;
+}
+
 int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt_conf *conf,
                          size_t nseeds, bl_problem *P, cvec *theta0, cvec *omega0,
                          bl_sbudget kind, const double *cp, size_t ncp, int threads,
@@ -940,7 +990,7 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
             int stop;
 #pragma omp atomic read
             stop = fail;
-            if (stop || (cancel && *cancel)) continue;
+            if (stop || (cancel && *cancel) || !bl_dist_owns((size_t)k)) continue;
             size_t r = (size_t)k, q = r / nseeds, s = r % nseeds;
             bl_sopt_conf c = *conf;
             c.seed = conf->seed + s;
@@ -970,6 +1020,11 @@ int bl_sopt_compare_runs(const bl_sopt_spec *specs, size_t nspecs, const bl_sopt
         bl_problem_free(Q);
     }
     free(frac);
+    if (bl_dist_size() > 1) {
+        /* the ranks' runs combined: every rank has every run */
+        int mst = compare_merge(n, ncp, gnorm, F, gap, status, steps, &ndone, &fail, cancel, e);
+        if (mst) return mst;
+    }
     if (progress && !fail && !(cancel && *cancel)) progress(parg, n * 1000, n * 1000);
     if (fail) {
         if (!e || !e->code) bl_err_set(e, BL_ENOMEM, "out of memory for the threads' copies "

@@ -13,6 +13,7 @@
 #endif
 
 #include "adjoint.h"
+#include "dist.h"
 #include "linalg.h"
 #include "surface.h"
 
@@ -154,6 +155,101 @@ nomem:
     return BL_ENOMEM;
 }
 
+/* What one rank tells the others of its part of a grid. */
+typedef struct surf_part {
+    unsigned long iters, hvp;
+    int used_fd, fail, cancelled;
+    bl_solve_tally tally;
+    size_t first_fail, est_nfail[BL_SURF_MAXSPECS], est_first[BL_SURF_MAXSPECS];
+} surf_part;
+
+/* The ranks' parts of S (dist.h: segment q on rank q mod size) combined on
+ * every rank: the points' arrays, the counts, the first failures in grid
+ * order and their messages, and an interrupt on any rank (then *CANCEL is
+ * set on every rank, which all report it). */
+static int surface_merge(bl_surface *s, size_t seglen, size_t segrow, int *status,
+                         unsigned long *iters, unsigned long *hvp, int *used_fd, int *fail,
+                         bl_cancel_t *cancel, size_t *first_fail, bl_err *e)
+{
+    size_t n = s->npoints, d = s->d, ns = s->nspecs, n0 = s->ax[0].n;
+    size_t np = (size_t)bl_dist_size();
+    unsigned char *mine = malloc(n);
+    surf_part *all = calloc(np, sizeof *all), part;
+    char *why = calloc(ns + 1, 512);
+    int st = BL_ENOMEM;
+    if (!mine || !all || !why) {
+        bl_err_set(e, BL_ENOMEM, "out of memory to combine the ranks' grids");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t i = k % n0, j = k / n0;
+        mine[k] = (unsigned char)bl_dist_owns(j * segrow + i / seglen);
+    }
+    if ((st = bl_dist_merge(s->F, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(s->grad, 1, n, d * sizeof(double), mine, e))
+        || (st = bl_dist_merge(s->est, ns, n, d * sizeof(double), mine, e))
+        || (st = bl_dist_merge(s->rel_err, ns, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(s->cosine, ns, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(s->done, 1, n, 1, mine, e))
+        || (st = bl_dist_merge(s->converged, 1, n, 1, mine, e))
+        || (st = bl_dist_merge(s->resid, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(status, 1, n, sizeof(int), mine, e)))
+        goto out;
+    memset(&part, 0, sizeof part);
+    part.iters = *iters;
+    part.hvp = *hvp;
+    part.used_fd = *used_fd;
+    part.fail = *fail;
+    part.cancelled = cancel && *cancel;
+    part.tally = s->tally;
+    part.first_fail = *first_fail;
+    for (size_t q = 0; q < BL_SURF_MAXSPECS; q++) {
+        part.est_nfail[q] = s->est_nfail[q];
+        part.est_first[q] = s->est_first[q];
+    }
+    if ((st = bl_dist_allgather(&part, sizeof part, all, e))) goto out;
+    *iters = *hvp = 0;
+    *first_fail = SIZE_MAX;
+    memset(&s->tally, 0, sizeof s->tally);
+    for (size_t q = 0; q < BL_SURF_MAXSPECS; q++) {
+        s->est_nfail[q] = 0;
+        s->est_first[q] = SIZE_MAX;
+    }
+    int cancelled = 0;
+    for (size_t r = 0; r < np; r++) {
+        *iters += all[r].iters;
+        *hvp += all[r].hvp;
+        *used_fd |= all[r].used_fd;
+        *fail |= all[r].fail;
+        cancelled |= all[r].cancelled;
+        bl_tally_merge(&s->tally, &all[r].tally);
+        if (all[r].first_fail < *first_fail) *first_fail = all[r].first_fail;
+        for (size_t q = 0; q < BL_SURF_MAXSPECS; q++) {
+            s->est_nfail[q] += all[r].est_nfail[q];
+            if (all[r].est_first[q] < s->est_first[q]) s->est_first[q] = all[r].est_first[q];
+        }
+    }
+    if (cancelled && cancel) *cancel = 1;
+    /* the messages of the first failures, from the ranks that met them */
+    if (*first_fail < n && part.first_fail == *first_fail) memcpy(why, s->reason, 512);
+    for (size_t q = 0; q < ns; q++)
+        if (s->est_first[q] < n && part.est_first[q] == s->est_first[q])
+            memcpy(why + (q + 1) * 512, s->est_why[q], 512);
+    if ((st = bl_dist_bor(why, (ns + 1) * 512, e))) goto out;
+    memcpy(s->reason, why, 512);
+    s->reason[511] = '\0';
+    for (size_t q = 0; q < ns; q++) {
+        memcpy(s->est_why[q], why + (q + 1) * 512, 512);
+        s->est_why[q][511] = '\0';
+    }
+    st = BL_OK;
+out:
+    free(mine);
+    free(all);
+    free(why);
+    return st;
+}
+
 /* The grid of S (surface_setup's) computed; LV, when not NULL, sees the
  * points as they come. */
 static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
@@ -210,6 +306,7 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         }
 #pragma omp for schedule(dynamic, chunk)
         for (long q = 0; q < (long)nseg; q++) {
+            if (!bl_dist_owns((size_t)q)) continue;     /* another rank's segment */
             size_t j = (size_t)q / segrow, i0 = ((size_t)q % segrow) * seglen;
             size_t i1 = i0 + seglen < n0 ? i0 + seglen : n0;
             int have = 0;               /* solutions of the previous points in prev */
@@ -341,6 +438,21 @@ static int surface_run(bl_surface *s, bl_problem *P, const gsl_vector *omega,
         gsl_vector_free(prev[1]);
         gsl_vector_free(pred);
     }
+    if (bl_dist_size() > 1) {
+        /* the ranks' segments combined: every rank has the whole grid */
+        int mst = surface_merge(s, seglen, segrow, status, &iters, &hvp, &used_fd, &fail,
+                                cancel, &first_fail, e);
+        if (mst) {
+            free(status);
+            bl_surface_release(s);
+            return mst;
+        }
+        ndone = nfailed = 0;
+        for (size_t k = 0; k < n; k++) {
+            ndone += s->done[k] != 0;
+            nfailed += s->done[k] == 2;
+        }
+    }
     s->seconds = bl_clock() - t0;
     s->ndone = ndone;
     s->nfailed = nfailed;
@@ -395,6 +507,76 @@ void bl_budget_release(bl_budget *b)
     free(b->done);
     free(b->converged);
     memset(b, 0, sizeof *b);
+}
+
+/* What one rank tells the others of its part of a budget table. */
+typedef struct budget_part {
+    int fail, cancelled;
+    bl_solve_tally tally;
+    size_t nfail[BL_SURF_MAXSPECS], wfail[BL_SURF_MAXSPECS];
+} budget_part;
+
+/* The ranks' entries of B (entry k on rank k mod size) combined on every
+ * rank, as surface_merge does for a grid; WFAIL: the value index of each
+ * spec's first failure (its message in B->why). */
+static int budget_merge(bl_budget *b, double *resid, size_t *wfail, int *fail,
+                        bl_cancel_t *cancel, bl_err *e)
+{
+    size_t n = b->nspecs * b->nvalues, np = (size_t)bl_dist_size(), ns = b->nspecs;
+    unsigned char *mine = malloc(n ? n : 1);
+    budget_part *all = calloc(np, sizeof *all), part;
+    char *why = calloc(ns, 512);
+    int st = BL_ENOMEM;
+    if (!mine || !all || !why) {
+        bl_err_set(e, BL_ENOMEM, "out of memory to combine the ranks' tables");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) mine[k] = (unsigned char)bl_dist_owns(k);
+    if ((st = bl_dist_merge(b->rel_err, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(b->cosine, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(b->hvp, 1, n, sizeof *b->hvp, mine, e))
+        || (st = bl_dist_merge(b->done, 1, n, 1, mine, e))
+        || (st = bl_dist_merge(b->converged, 1, n, 1, mine, e))
+        || (st = bl_dist_merge(resid, 1, n, sizeof(double), mine, e)))
+        goto out;
+    memset(&part, 0, sizeof part);
+    part.fail = *fail;
+    part.cancelled = cancel && *cancel;
+    part.tally = b->tally;
+    for (size_t q = 0; q < ns; q++) {
+        part.nfail[q] = b->nfail[q];
+        part.wfail[q] = wfail[q];
+    }
+    if ((st = bl_dist_allgather(&part, sizeof part, all, e))) goto out;
+    memset(&b->tally, 0, sizeof b->tally);
+    int cancelled = 0;
+    for (size_t q = 0; q < ns; q++) {
+        b->nfail[q] = 0;
+        wfail[q] = b->nvalues;
+    }
+    for (size_t r = 0; r < np; r++) {
+        *fail |= all[r].fail;
+        cancelled |= all[r].cancelled;
+        bl_tally_merge(&b->tally, &all[r].tally);
+        for (size_t q = 0; q < ns; q++) {
+            b->nfail[q] += all[r].nfail[q];
+            if (all[r].wfail[q] < wfail[q]) wfail[q] = all[r].wfail[q];
+        }
+    }
+    if (cancelled && cancel) *cancel = 1;
+    for (size_t q = 0; q < ns; q++)
+        if (wfail[q] < b->nvalues && part.wfail[q] == wfail[q]) memcpy(why + q * 512, b->why[q], 512);
+    if ((st = bl_dist_bor(why, ns * 512, e))) goto out;
+    for (size_t q = 0; q < ns; q++) {
+        memcpy(b->why[q], why + q * 512, 512);
+        b->why[q][511] = '\0';
+    }
+    st = BL_OK;
+out:
+    free(mine);
+    free(all);
+    free(why);
+    return st;
 }
 
 int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
@@ -485,6 +667,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         return BL_EUNSUPPORTED;
     }
     b->tally = rt;
+    if (bl_dist_rank() > 0) memset(&b->tally, 0, sizeof b->tally);   /* rank 0 counts it */
     b->ref_converged = rt.failures == 0;
     b->ref_norm = gsl_blas_dnrm2(gref);
     c0.bound = 1;                       /* the estimates' error bounds (bound.h) */
@@ -505,7 +688,7 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         }
 #pragma omp for schedule(dynamic, 1)
         for (long k = 0; k < (long)n; k++) {
-            if ((cancel && *cancel) || fail) continue;
+            if ((cancel && *cancel) || fail || !bl_dist_owns((size_t)k)) continue;
             size_t q = (size_t)k / nvalues, v = (size_t)k % nvalues;
             if (b->baseline[q] && v > 0) continue;      /* copied from v = 0 below */
             bl_spec sp = specs[q];
@@ -549,6 +732,18 @@ int bl_budget_compute(bl_budget *b, bl_problem *P, const gsl_vector *omega,
         bl_tally_merge(&b->tally, &mine);
         bl_problem_free(Q);
         gsl_vector_free(g);
+    }
+    if (bl_dist_size() > 1) {
+        /* the ranks' entries combined: every rank has the whole table */
+        int mst = budget_merge(b, resid, wfail, &fail, cancel, e);
+        if (mst) {
+            free(resid);
+            gsl_vector_free(gref);
+            bl_budget_release(b);
+            return mst;
+        }
+        ndone = 0;
+        for (size_t k = 0; k < n; k++) ndone += b->done[k] != 0;
     }
     for (size_t q = 0; q < nspecs; q++) {       /* a baseline row: one estimate, every value */
         size_t k0 = q * nvalues;

@@ -27,6 +27,8 @@ void bl_l1_step(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out);
 void bl_l1_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha, gsl_vector *gth, gsl_vector *gom);
 void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u, gsl_vector *out);
 int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
+int bl_l1_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J);
+void bl_l1_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom);
 
 /* Notes both problems share. */
 #define BL_L1_NOTES \
@@ -64,6 +66,8 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
     .step = bl_l1_step, \
     .step_vjp = bl_l1_step_vjp, \
     .step_jvp = bl_l1_step_jvp, \
-    .cd_sweep = bl_l1_cd_sweep,
+    .cd_sweep = bl_l1_cd_sweep, \
+    .cd_jvp = bl_l1_cd_jvp, \
+    .cd_vjp = bl_l1_cd_vjp,
 
 #endif

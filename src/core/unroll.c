@@ -424,8 +424,9 @@ int bl_unroll_cd_forward(size_t T, double from, int method, const bl_hg_ctx *c,
             bl_err_set(e, st = BL_EINTR, "interrupted");
             goto out;
         }
-        P->n_grad++;
-        P->n_hvp += d;
+        P->n_grad++;                            /* a sweep: as one gradient, */
+        P->n_hvp += d;                          /* its derivative as d H- and */
+        P->n_cvp += d;                          /* d C-products */
         if ((st = P->type->cd_jvp(P, th, c->omega, J))) {
             bl_err_set(e, st, "forward: a coordinate-descent sweep failed");
             goto out;

@@ -39,7 +39,8 @@ void bl_l1_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vec
     "(Bertrand et al. 2020): H and C are restricted to S (H v = D(∇²f)D v + " \
     "L_f(I − D)v, D = diag(θ_j ≠ 0), C zero off S), so exact, cg, neumann and fp " \
     "all solve the restricted system; reverse, forward and truncated differentiate " \
-    "through ISTA steps θ⁺ = ST(θ − η∇f(θ), ηλ₁), Jacobian D⁺(I − η∇²f).\n" \
+    "through ISTA steps θ⁺ = ST(θ − η∇f(θ), ηλ₁), Jacobian D⁺(I − η∇²f); with " \
+    "solver=cd reverse and forward differentiate sweeps of coordinate descent.\n" \
     "F(ω) is smooth while the support stays the same and KINKED where it changes: " \
     "there ∇F jumps, and fd across a kink is neither one-sided derivative.\n" \
     "Values come from XᵀX/n, Xᵀy/n and the validation moments, O(p²) a call; " \

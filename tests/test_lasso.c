@@ -342,7 +342,8 @@ static void check_refusals(bl_problem *lasso)
             tap_ok(st == BL_EUNSUPPORTED && has(e.msg, "solver=cd unrolls coordinate descent, "
                    "which ridge has not"), "%s on ridge is refused: %s", bad[k], e.msg);
         }
-        const char *bad2[] = {"reverse:solver=cd,checkpoints=3", "forward:solver=cd,method=nesterov"};
+        const char *bad2[] = {"reverse:solver=cd,checkpoints=3",
+                              "forward:solver=cd,method=nesterov"};
         gsl_vector *om1 = gsl_vector_alloc(1), *tl = gsl_vector_calloc(lasso->p);
         gsl_vector *adl = gsl_vector_alloc(lasso->p), *tel = gsl_vector_alloc(lasso->p);
         bl_problem_omega0(lasso, om1);

@@ -526,7 +526,7 @@ static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, b
                        "checkpoints=");
             return BL_EUNSUPPORTED;
         }
-        return bl_unroll_cd_reverse((size_t)par[0], par[2], (int)par[3], c, r, e);
+        return bl_unroll_cd_reverse((size_t)par[0], par[2], (int)par[3], par[1], c, r, e);
     }
     st = bl_stoch_est_mode(c, "reverse", par[5], &stoch, e);
     if (st) return st;
@@ -584,7 +584,8 @@ static const bl_param forward_params[] = {
 
 static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
-    if (par[5] != 0) return bl_unroll_cd_forward((size_t)par[0], par[2], (int)par[3], c, r, e);
+    if (par[5] != 0)
+        return bl_unroll_cd_forward((size_t)par[0], par[2], (int)par[3], par[1], c, r, e);
     if (par[3] != 0 || c->P->eta_slot)
         return bl_unroll_forward((size_t)par[0], par[1], par[2], (int)par[3], par[4], c, r, e);
     bl_problem *P = c->P;

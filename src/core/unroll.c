@@ -374,7 +374,8 @@ out:
  *   ∇F_T = ∇ωL(θ_T) + g.  The same number as forward.
  * doc/catalogue.md "Unrolling through coordinate descent". */
 
-static int cd_ok(const bl_hg_ctx *c, const char *who, double method, bl_err *e)
+static int cd_ok(const bl_hg_ctx *c, const char *who, double method, double eta,
+                 bl_err *e)
 {
     const bl_problem_type *T = c->P->type;
     if (!T->cd_jvp || !T->cd_vjp) {
@@ -388,6 +389,11 @@ static int cd_ok(const bl_hg_ctx *c, const char *who, double method, bl_err *e)
                    bl_unroll_method_names[(int)method]);
         return BL_EUNSUPPORTED;
     }
+    if (eta != 0) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s: solver=cd has no step: eta= is for solver=step",
+                   who);
+        return BL_EUNSUPPORTED;
+    }
     return BL_OK;
 }
 
@@ -398,12 +404,12 @@ static int cd_diverged(const gsl_vector *th, bl_err *e)
     return BL_EDIVERGE;
 }
 
-int bl_unroll_cd_forward(size_t T, double from, int method, const bl_hg_ctx *c,
+int bl_unroll_cd_forward(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
                          bl_hg_result *r, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d;
-    int st = cd_ok(c, "forward", method, e);
+    int st = cd_ok(c, "forward", method, eta, e);
     if (st) return st;
     size_t bytes = (p * d + 2 * p + d) * sizeof(double);
     if (c->mem_max > 0 && (double)bytes > c->mem_max) {
@@ -447,12 +453,12 @@ out:
     return st;
 }
 
-int bl_unroll_cd_reverse(size_t T, double from, int method, const bl_hg_ctx *c,
+int bl_unroll_cd_reverse(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
                          bl_hg_result *r, bl_err *e)
 {
     bl_problem *P = c->P;
     size_t p = P->p, d = P->d;
-    int st = cd_ok(c, "reverse", method, e);
+    int st = cd_ok(c, "reverse", method, eta, e);
     if (st) return st;
     double bytes = (double)T * (double)p * sizeof(double) + (double)((2 * p + 2 * d)
                    * sizeof(double));

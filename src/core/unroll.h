@@ -39,11 +39,12 @@ int bl_unroll_forward(size_t T, double eta, double from, int method, double beta
 /* solver=cd: forward and reverse mode through T sweeps of cyclic coordinate
  * descent (the problem's cd_sweep, cd_jvp, cd_vjp) from θ₀ (zero, or the
  * current θ when FROM is non-zero); the same number both ways.  METHOD must
- * be gd (0).  BL_EUNSUPPORTED, one line, on a problem without cd_jvp.
+ * be gd (0) and ETA 0 (no step).  BL_EUNSUPPORTED, one line, on a problem
+ * without cd_jvp.
  * reverse stores the T sweeps' iterates (T·p doubles). */
-int bl_unroll_cd_forward(size_t T, double from, int method, const bl_hg_ctx *c,
+int bl_unroll_cd_forward(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
                          bl_hg_result *r, bl_err *e);
-int bl_unroll_cd_reverse(size_t T, double from, int method, const bl_hg_ctx *c,
+int bl_unroll_cd_reverse(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
                          bl_hg_result *r, bl_err *e);
 
 #endif

@@ -41,6 +41,7 @@ typedef struct {
     bl_lsq ls;            /* the moments of both least-squares terms */
     double lam_max;       /* ‖Xᵀy/n‖∞: θ* = 0 for λ₁ ≥ lam_max (lasso) */
     gsl_vector *w1, *w2;  /* workspace, p */
+    double *dr;           /* workspace, 2p: KJ of cd_jvp */
 } lasso_state;
 
 static void lasso_state_free(lasso_state *s)
@@ -49,6 +50,7 @@ static void lasso_state_free(lasso_state *s)
     bl_lsq_release(&s->ls);
     gsl_vector_free(s->w1);
     gsl_vector_free(s->w2);
+    free(s->dr);
     free(s);
 }
 
@@ -58,7 +60,8 @@ static lasso_state *lasso_state_alloc(size_t p)
     if (!s) return NULL;
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
-    if (!s->w1 || !s->w2) {
+    s->dr = malloc(2 * (p ? p : 1) * sizeof(double));
+    if (!s->w1 || !s->w2 || !s->dr) {
         lasso_state_free(s);
         return NULL;
     }
@@ -289,24 +292,85 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
 }
 
 /* One cyclic pass: θ_j ← ST(K_jjθ_j − r_j, λ₁)/(K_jj + λ₂), r = Kθ − b kept
- * up to date (O(p) a coordinate). */
-int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
+ * up to date (O(p) a coordinate; K is symmetric, so its row j is column j).
+ * With J (p×d) it carries J = dθ/dω along (forward mode through coordinate
+ * descent, Bertrand et al. 2020, doc/catalogue.md "Unrolling through
+ * coordinate descent"): with R = KJ kept up to date as r is, the update of
+ * θ_j has, where it is non-zero (|z| > λ₁, z = K_jjθ_j − r_j),
+ *   dθ_j/dω₁ = (K_jj J_j1 − R_j1 − λ₁ sign z)/(K_jj + λ₂),
+ *   dθ_j/dω₂ = (K_jj J_j2 − R_j2 − λ₂ θ_j)/(K_jj + λ₂)   (θ_j the new value),
+ * and 0 where it is zero; R += (J_j⁺ − J_j) K_j.  Both θ and J are the same
+ * numbers with or without J (cd_sweep and cd_jvp share this loop). */
+static void cd_pass(lasso_state *s, gsl_vector *th, cvec *om, gsl_matrix *J)
 {
-    lasso_state *s = P->state;
     double l1 = lam1(om), l2 = lam2(om);
+    size_t p = th->size, d = J ? J->size2 : 0, tk = s->ls.K->tda;
+    const double *K = s->ls.K->data;
     gsl_vector *r = s->w1;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, r);
     gsl_vector_sub(r, s->ls.b);
-    for (size_t j = 0; j < th->size; j++) {
-        double kjj = gsl_matrix_get(s->ls.K, j, j), a = kjj + l2, tj = gsl_vector_get(th, j);
-        double t = a > 0 ? soft(kjj * tj - gsl_vector_get(r, j), l1) / a : 0.0;
+    for (size_t c = 0; c < d; c++) {                      /* R_c = K J_c */
+        gsl_vector_view jc = gsl_matrix_column(J, c);
+        gsl_vector_view rc = gsl_vector_view_array(s->dr + c * p, p);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, &jc.vector, 0.0, &rc.vector);
+    }
+    for (size_t j = 0; j < p; j++) {
+        const double *kj = K + j * tk;
+        double kjj = kj[j], a = kjj + l2, tj = gsl_vector_get(th, j);
+        double z = kjj * tj - gsl_vector_get(r, j);
+        double t = a > 0 ? soft(z, l1) / a : 0.0;
+        for (size_t c = 0; c < d; c++) {
+            double jo = gsl_matrix_get(J, j, c), jn = 0.0, *rc = s->dr + c * p;
+            if (t != 0)
+                jn = (kjj * jo - rc[j] - (c == 0 ? l1 * sgn(z) : l2 * t)) / a;
+            if (jn != jo) {
+                cblas_daxpy((int)p, jn - jo, kj, 1, rc, 1);
+                gsl_matrix_set(J, j, c, jn);
+            }
+        }
         if (t != tj) {
-            gsl_vector_const_view kj = gsl_matrix_const_column(s->ls.K, j);
-            gsl_blas_daxpy(t - tj, &kj.vector, r);
+            cblas_daxpy((int)p, t - tj, kj, 1, r->data, (int)r->stride);
             gsl_vector_set(th, j, t);
         }
     }
+}
+
+int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
+{
+    cd_pass(P->state, th, om, NULL);
     return BL_OK;
+}
+
+int bl_l1_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J)
+{
+    cd_pass(P->state, th, om, J);
+    return BL_OK;
+}
+
+/* The sweep backwards, j = p … 1, from TH1 = the θ it left (θ_j⁺ = TH1_j):
+ * the update of θ_j reads θ_k (k ≠ j) through −K_jk/(K_jj + λ₂) where
+ * θ_j⁺ ≠ 0 and not at all elsewhere, and not its own θ_j (K_jjθ_j − r_j
+ * does not depend on it).  So with c = α_j: α_j ← 0; where θ_j⁺ ≠ 0,
+ * α_k −= cK_jk/(K_jj + λ₂) (k ≠ j), gom₁ −= cλ₁ sign θ_j⁺/(K_jj + λ₂),
+ * gom₂ −= cλ₂θ_j⁺/(K_jj + λ₂). */
+void bl_l1_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom)
+{
+    lasso_state *s = P->state;
+    double l1 = lam1(om), l2 = lam2(om), g0 = 0, g1 = 0;
+    size_t p = th1->size, tk = s->ls.K->tda;
+    const double *K = s->ls.K->data;
+    for (size_t j = p; j-- > 0;) {
+        const double *kj = K + j * tk;
+        double c = gsl_vector_get(alpha, j), t = gsl_vector_get(th1, j), a = kj[j] + l2;
+        if (t != 0 && c != 0) {
+            cblas_daxpy((int)p, -c / a, kj, 1, alpha->data, (int)alpha->stride);
+            g0 -= c * l1 * sgn(t) / a;
+            g1 -= c * l2 * t / a;
+        }
+        gsl_vector_set(alpha, j, 0.0);
+    }
+    gsl_vector_set(gom, 0, g0);
+    if (om->size > 1) gsl_vector_set(gom, 1, g1);
 }
 
 void bl_l1_omega0(bl_problem *P, gsl_vector *om)

@@ -27,6 +27,8 @@ void bl_l1_step(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out);
 void bl_l1_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha, gsl_vector *gth, gsl_vector *gom);
 void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u, gsl_vector *out);
 int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
+int bl_l1_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J);
+void bl_l1_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom);
 
 /* Notes both problems share. */
 #define BL_L1_NOTES \
@@ -37,7 +39,8 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
     "(Bertrand et al. 2020): H and C are restricted to S (H v = D(∇²f)D v + " \
     "L_f(I − D)v, D = diag(θ_j ≠ 0), C zero off S), so exact, cg, neumann and fp " \
     "all solve the restricted system; reverse, forward and truncated differentiate " \
-    "through ISTA steps θ⁺ = ST(θ − η∇f(θ), ηλ₁), Jacobian D⁺(I − η∇²f).\n" \
+    "through ISTA steps θ⁺ = ST(θ − η∇f(θ), ηλ₁), Jacobian D⁺(I − η∇²f); with " \
+    "solver=cd reverse and forward differentiate sweeps of coordinate descent.\n" \
     "F(ω) is smooth while the support stays the same and KINKED where it changes: " \
     "there ∇F jumps, and fd across a kink is neither one-sided derivative.\n" \
     "Values come from XᵀX/n, Xᵀy/n and the validation moments, O(p²) a call; " \
@@ -64,6 +67,8 @@ int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
     .step = bl_l1_step, \
     .step_vjp = bl_l1_step_vjp, \
     .step_jvp = bl_l1_step_jvp, \
-    .cd_sweep = bl_l1_cd_sweep,
+    .cd_sweep = bl_l1_cd_sweep, \
+    .cd_jvp = bl_l1_cd_jvp, \
+    .cd_vjp = bl_l1_cd_vjp,
 
 #endif

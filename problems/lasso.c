@@ -38,4 +38,6 @@ const bl_problem_type bl_problem_lasso = {
     .init = lasso_init,
     BL_WRAP_METHODS
     .cd_sweep = bl_wrap_cd_sweep,
+    .cd_jvp = bl_wrap_cd_jvp,
+    .cd_vjp = bl_wrap_cd_vjp,
 };

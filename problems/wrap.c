@@ -437,3 +437,31 @@ int bl_wrap_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
         if (s->val[k] != BL_OK) return (int)s->val[k];
     return BL_OK;
 }
+
+/* The sweep's derivatives fold by fold (cd_jvp, cd_vjp of problem.h): fold
+ * k's rows of J and its block of α; the η slot's column of J stays 0 and its
+ * gom entry is 0 (coordinate descent has no step). */
+int bl_wrap_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J)
+{
+    wrap_state *s = P->state;
+    gsl_vector omb = OMB(om);
+    FOLDS {
+        gsl_vector t = BLKW(th, k);
+        gsl_matrix_view jk = gsl_matrix_submatrix(J, (size_t)k * s->pb, 0, s->pb, s->db);
+        s->val[k] = s->base->cd_jvp(SUB(k), &t, &omb, &jk.matrix);
+    }
+    for (size_t k = 0; k < s->K; k++)
+        if (s->val[k] != BL_OK) return (int)s->val[k];
+    return BL_OK;
+}
+
+void bl_wrap_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom)
+{
+    wrap_state *s = P->state;
+    gsl_vector omb = OMB(om);
+    FOLDS {
+        gsl_vector t = BLK(th1, k), a = BLKW(alpha, k);
+        s->base->cd_vjp(SUB(k), &t, &omb, &a, s->wd[k]);
+    }
+    sum_wd(s, 1.0, gom);
+}

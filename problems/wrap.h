@@ -75,6 +75,9 @@ void bl_wrap_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha
 void bl_wrap_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
                       gsl_vector *out);
 int bl_wrap_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om);
+/* With cd_sweep where the base has cd_jvp and cd_vjp (lasso). */
+int bl_wrap_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J);
+void bl_wrap_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom);
 
 /* The number of folds of a wrapped instance (1: holdout) and fold k's own
  * instance (the base type on fold k's data), for tests and reports; 0 and

@@ -161,6 +161,70 @@ static int estimate(bl_problem *P, const char *spec, cvec *om, cvec *th, gsl_vec
     return st;
 }
 
+/* Unrolling through coordinate descent (solver=cd; doc/catalogue.md
+ * "Unrolling through coordinate descent"): the Jacobian the sweeps carry
+ * against central differences of the sweeps' own map θ_t(ω), forward =
+ * reverse to round-off, and at convergence the support hypergradient REF. */
+static void check_cd_unroll(bl_problem *P, cvec *om, cvec *ref)
+{
+    const char *name = P->type->name;
+    size_t p = P->p, d = P->d, t = 6;
+    double h = 1e-6, nf = gsl_blas_dnrm2(ref);
+    gsl_matrix *J = gsl_matrix_calloc(p, d);
+    gsl_vector *th = gsl_vector_calloc(p), *tw = gsl_vector_calloc(p);
+    gsl_vector *tp = gsl_vector_alloc(p), *tm = gsl_vector_alloc(p);
+    gsl_vector *o = gsl_vector_alloc(d), *g = gsl_vector_alloc(d), *gr = gsl_vector_alloc(d);
+    for (size_t s = 0; s < t; s++) {
+        P->type->cd_jvp(P, th, om, J);
+        P->type->cd_sweep(P, tw, om);
+    }
+    tap_ok(dist(th, tw) == 0, "%s: cd_jvp's sweeps give cd_sweep's θ to the last bit", name);
+    double worst = 0, nj = 0;
+    for (size_t i = 0; i < d; i++) {
+        gsl_vector_memcpy(o, om);
+        gsl_vector_set(o, i, gsl_vector_get(om, i) + h);
+        gsl_vector_set_zero(tp);
+        for (size_t s = 0; s < t; s++) P->type->cd_sweep(P, tp, o);
+        gsl_vector_set(o, i, gsl_vector_get(om, i) - h);
+        gsl_vector_set_zero(tm);
+        for (size_t s = 0; s < t; s++) P->type->cd_sweep(P, tm, o);
+        for (size_t j = 0; j < p; j++) {
+            double fdj = (gsl_vector_get(tp, j) - gsl_vector_get(tm, j)) / (2 * h);
+            worst = fmax(worst, fabs(fdj - gsl_matrix_get(J, j, i)));
+            nj = fmax(nj, fabs(gsl_matrix_get(J, j, i)));
+        }
+    }
+    tap_ok(nj > 0 && worst <= 1e-7 * nj, "%s: the Jacobian of %zu coordinate-descent sweeps "
+           "= central differences of the sweeps (max err %.2g of max |J| %.3g)", name, t,
+           worst, nj);
+    estimate(P, "forward:solver=cd,t=40", om, tw, g);
+    estimate(P, "reverse:solver=cd,t=40", om, tw, gr);
+    tap_ok(dist(g, gr) <= 1e-13 * nf, "%s: forward:solver=cd,t=40 = reverse:solver=cd,t=40 "
+           "(rel %.2g)", name, dist(g, gr) / nf);
+    /* the same from the Jacobian above: ∇F_t = J_tᵀ∇θL(θ_t) (∇ωL = 0) */
+    gsl_vector_set_zero(tw);
+    char spec[64];
+    snprintf(spec, sizeof spec, "forward:solver=cd,t=%zu", t);
+    estimate(P, spec, om, tw, g);
+    bl_problem_L_theta(P, th, om, tp);
+    gsl_blas_dgemv(CblasTrans, 1.0, J, tp, 0.0, gr);
+    tap_ok(dist(g, gr) <= 1e-14 * nf, "%s: %s is J_tᵀ∇θL(θ_t) (rel %.2g)", name, spec,
+           dist(g, gr) / nf);
+    estimate(P, "forward:solver=cd,t=3000", om, tw, g);
+    estimate(P, "reverse:solver=cd,t=3000", om, tw, gr);
+    tap_ok(dist(g, ref) <= 1e-8 * nf && dist(gr, ref) <= 1e-8 * nf, "%s: forward and reverse "
+           "through 3000 cd sweeps = the support hypergradient (rel %.2g, %.2g)", name,
+           dist(g, ref) / nf, dist(gr, ref) / nf);
+    gsl_matrix_free(J);
+    gsl_vector_free(th);
+    gsl_vector_free(tw);
+    gsl_vector_free(tp);
+    gsl_vector_free(tm);
+    gsl_vector_free(o);
+    gsl_vector_free(g);
+    gsl_vector_free(gr);
+}
+
 static void check_hypergrad(bl_problem *P, gsl_vector *om)
 {
     const char *name = P->type->name;
@@ -221,6 +285,7 @@ static void check_hypergrad(bl_problem *P, gsl_vector *om)
            dist(g, gf) / nf);
     estimate(P, "truncated:t=300,k=300", om, th, gf);
     tap_ok(dist(g, gf) <= 1e-12 * nf, "%s: truncated:t=300,k=300 = reverse:t=300", name);
+    check_cd_unroll(P, om, ref);
     gsl_vector_free(gf);
     gsl_vector_free(th);
     gsl_vector_free(tp);
@@ -262,6 +327,44 @@ static void check_refusals(bl_problem *lasso)
     a = bl_inner_alloc(bl_inner_cd, R->p);
     st = bl_inner_set(a, R, om, t0, 0, &e);
     tap_ok(st == BL_EUNSUPPORTED, "cd on ridge is refused: %s", e.msg);
+    {
+        const char *bad[] = {"forward:solver=cd", "reverse:solver=cd"};
+        bl_inner_conf ic = {bl_inner_gd, 0, 1e-10, 1000, 0};
+        gsl_vector *g = gsl_vector_alloc(R->p), *ad = gsl_vector_alloc(R->p);
+        gsl_vector *te = gsl_vector_alloc(R->p), *g1 = gsl_vector_alloc(1);
+        for (int k = 0; k < 2; k++) {
+            bl_spec sp;
+            bl_hg_ctx c = {.P = R, .omega = om, .theta = t0, .inner = &ic, .eta = 0.1};
+            bl_hg_result r = {.grad = g1, .adjoint = ad, .theta_end = te};
+            e.code = 0;
+            st = bl_spec_parse(bad[k], &sp, &e);
+            if (st == BL_OK) st = bl_hypergrad(&sp, &c, &r, &e);
+            tap_ok(st == BL_EUNSUPPORTED && has(e.msg, "solver=cd unrolls coordinate descent, "
+                   "which ridge has not"), "%s on ridge is refused: %s", bad[k], e.msg);
+        }
+        const char *bad2[] = {"reverse:solver=cd,checkpoints=3",
+                              "forward:solver=cd,method=nesterov"};
+        gsl_vector *om1 = gsl_vector_alloc(1), *tl = gsl_vector_calloc(lasso->p);
+        gsl_vector *adl = gsl_vector_alloc(lasso->p), *tel = gsl_vector_alloc(lasso->p);
+        bl_problem_omega0(lasso, om1);
+        for (int k = 0; k < 2; k++) {
+            bl_spec sp;
+            bl_hg_ctx c = {.P = lasso, .omega = om1, .theta = tl, .inner = &ic, .eta = 0.1};
+            bl_hg_result r = {.grad = g1, .adjoint = adl, .theta_end = tel};
+            e.code = 0;
+            st = bl_spec_parse(bad2[k], &sp, &e);
+            if (st == BL_OK) st = bl_hypergrad(&sp, &c, &r, &e);
+            tap_ok(st == BL_EUNSUPPORTED, "%s on lasso is refused: %s", bad2[k], e.msg);
+        }
+        gsl_vector_free(om1);
+        gsl_vector_free(tl);
+        gsl_vector_free(adl);
+        gsl_vector_free(tel);
+        gsl_vector_free(g);
+        gsl_vector_free(ad);
+        gsl_vector_free(te);
+        gsl_vector_free(g1);
+    }
     bl_inner_free(a);
     bl_inner_free(b);
     bl_problem_free(R);

@@ -294,6 +294,9 @@ static int fp_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err
 /* ---- reverse, truncated, forward: derivatives of T unrolled steps ---- */
 
 static const char *const from_choices[] = {"zero", "current", NULL};
+/* what reverse and forward unroll: the step Φ (gradient or ISTA steps), or
+ * sweeps of coordinate descent (unroll.c, problems with cd_jvp) */
+static const char *const unroll_solver_choices[] = {"step", "cd", NULL};
 
 /* θ₀ (zero or the current θ) and η for an unrolled method. */
 static void unroll_start(const bl_hg_ctx *c, double from, gsl_vector *th)
@@ -532,13 +535,24 @@ static const bl_param reverse_params[] = {
     {"seed", -1, -1, 4294967295.0, 1, "the minibatch seed; -1: the setting seed", NULL},
     {"checkpoints", 0, 0, 1e7, 1, "store at most this many iterates and recompute the "
      "others (binomial checkpointing, revolve): the same number; 0: store all", NULL},
+    {"solver", 0, 0, 1, 1, "step: unroll t steps Φ; cd: t sweeps of coordinate descent "
+     "(lasso, enet; stores t iterates)", unroll_solver_choices},
 };
 
 /* Momentum (method=) or a learned η (learn_eta=1): unroll.c; plain gd
  * steps: reverse_k above. */
 static int reverse_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
-    int stoch, st = bl_stoch_est_mode(c, "reverse", par[5], &stoch, e);
+    int stoch, st;
+    if (par[8] != 0) {
+        if (par[5] != 0 || par[7] != 0) {
+            bl_err_set(e, BL_EUNSUPPORTED, "reverse: solver=cd takes neither batch= nor "
+                       "checkpoints=");
+            return BL_EUNSUPPORTED;
+        }
+        return bl_unroll_cd_reverse((size_t)par[0], par[2], (int)par[3], par[1], c, r, e);
+    }
+    st = bl_stoch_est_mode(c, "reverse", par[5], &stoch, e);
     if (st) return st;
     if (stoch && par[7] != 0) {
         bl_err_set(e, BL_EUNSUPPORTED, "reverse: checkpoints= recomputes the unrolled steps, "
@@ -588,10 +602,14 @@ static const bl_param forward_params[] = {
     {"method", 0, 0, 2, 1, "the unrolled iteration: gd, heavyball (θ⁺ = Φ(θ) + β(θ − θ⁻)) "
      "or nesterov (θ⁺ = Φ(θ + β(θ − θ⁻)))", bl_unroll_method_names},
     {"beta", 0.9, 0, 0.999, 0, "momentum β of method=heavyball and method=nesterov", NULL},
+    {"solver", 0, 0, 1, 1, "step: unroll t steps Φ; cd: t sweeps of coordinate descent "
+     "(lasso, enet), the Jacobian carried coordinate by coordinate", unroll_solver_choices},
 };
 
 static int forward_run(const double *par, const bl_hg_ctx *c, bl_hg_result *r, bl_err *e)
 {
+    if (par[5] != 0)
+        return bl_unroll_cd_forward((size_t)par[0], par[2], (int)par[3], par[1], c, r, e);
     if (par[3] != 0 || c->P->eta_slot)
         return bl_unroll_forward((size_t)par[0], par[1], par[2], (int)par[3], par[4], c, r, e);
     bl_problem *P = c->P;

@@ -9,7 +9,7 @@
 #include "inner.h"
 #include "problem.h"
 
-#define BL_EST_MAXPAR 8
+#define BL_EST_MAXPAR 10
 
 /* What an estimator needs from the problem (the type's needs). */
 enum {

@@ -104,13 +104,21 @@ typedef struct bl_problem_type {
      * ‖θ − Φ(θ)‖/η.  step_vjp: gth = (∂Φ/∂θ)ᵀα (p), gom = (∂Φ/∂ω)ᵀα (d);
      * step_jvp: out = (∂Φ/∂θ) v + (∂Φ/∂ω) u, v may be NULL (zero).
      * cd_sweep (optional): one cyclic pass of exact coordinate minimisation
-     * of G over θ_1 … θ_p, in place. */
+     * of G over θ_1 … θ_p, in place.
+     * cd_jvp (optional, with cd_sweep): the same sweep, the same θ to the
+     * last bit, carrying J = dθ/dω (p×d, d = om->size) through every
+     * coordinate update (forward mode through coordinate descent).
+     * cd_vjp: TH1 the θ one sweep left; α ← (∂θ1/∂θ0)ᵀα in place and
+     * gom = (∂θ1/∂ω)ᵀα (d) for the θ0 that sweep started from (reverse
+     * mode: the sweep's output alone fixes its derivative). */
     void (*step)(bl_problem *P, cvec *th, cvec *om, double eta, gsl_vector *out);
     void (*step_vjp)(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
                      gsl_vector *gth, gsl_vector *gom);
     void (*step_jvp)(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec *u,
                      gsl_vector *out);
     int (*cd_sweep)(bl_problem *P, gsl_vector *th, cvec *om);
+    int (*cd_jvp)(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J);
+    void (*cd_vjp)(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vector *gom);
 
     /* How the problem is best set up (all optional; NULL: the general rule).
      * solver: the inner solver `inner.solver auto` picks for this type (a

@@ -363,3 +363,151 @@ out:
     gsl_vector_free(ei);
     return st;
 }
+
+/* ---- unrolling through coordinate descent (solver=cd) ----
+ * θ_{s+1} = CD(θ_s, ω), one cyclic sweep of exact coordinate minimisation
+ * (the problem's cd_sweep), s = 0 … T−1 from θ₀ (zero or the current θ).
+ * forward: J_0 = 0, J_{s+1} = dθ_{s+1}/dω through the sweep's coordinate
+ *   updates (cd_jvp); ∇F_T = ∇ωL(θ_T) + J_Tᵀ∇θL(θ_T).
+ * reverse: θ_1 … θ_T stored; ā = ∇θL(θ_T), for s = T−1 … 0:
+ *   g += (∂θ_{s+1}/∂ω)ᵀā, ā ← (∂θ_{s+1}/∂θ_s)ᵀā (cd_vjp from θ_{s+1});
+ *   ∇F_T = ∇ωL(θ_T) + g.  The same number as forward.
+ * doc/catalogue.md "Unrolling through coordinate descent". */
+
+static int cd_ok(const bl_hg_ctx *c, const char *who, double method, double eta,
+                 bl_err *e)
+{
+    const bl_problem_type *T = c->P->type;
+    if (!T->cd_jvp || !T->cd_vjp) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s: solver=cd unrolls coordinate descent, which "
+                   "%s has not (lasso, enet)", who, T->name);
+        return BL_EUNSUPPORTED;
+    }
+    if (method != 0) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s: solver=cd unrolls plain coordinate-descent "
+                   "sweeps: method=%s is for solver=step", who,
+                   bl_unroll_method_names[(int)method]);
+        return BL_EUNSUPPORTED;
+    }
+    if (eta != 0) {
+        bl_err_set(e, BL_EUNSUPPORTED, "%s: solver=cd has no step: eta= is for solver=step",
+                   who);
+        return BL_EUNSUPPORTED;
+    }
+    return BL_OK;
+}
+
+static int cd_diverged(const gsl_vector *th, bl_err *e)
+{
+    if (bl_vector_finite(th)) return BL_OK;
+    bl_err_set(e, BL_EDIVERGE, "the coordinate-descent iterates are not finite");
+    return BL_EDIVERGE;
+}
+
+int bl_unroll_cd_forward(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
+                         bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    int st = cd_ok(c, "forward", method, eta, e);
+    if (st) return st;
+    size_t bytes = (p * d + 2 * p + d) * sizeof(double);
+    if (c->mem_max > 0 && (double)bytes > c->mem_max) {
+        bl_err_set(e, BL_ENOMEM, "forward:solver=cd (a p×d Jacobian) needs %.4g MB, over "
+                   "mem.max = %.4g MB", (double)bytes / 1e6, c->mem_max / 1e6);
+        return BL_ENOMEM;
+    }
+    gsl_matrix *J = gsl_matrix_calloc(p, d);
+    gsl_vector *th = gsl_vector_alloc(p), *gl = gsl_vector_alloc(p);
+    if (!J || !th || !gl) {
+        bl_err_set(e, st = BL_ENOMEM, "out of memory for the p×d Jacobian");
+        goto out;
+    }
+    if (from != 0) gsl_vector_memcpy(th, c->theta);
+    else gsl_vector_set_zero(th);
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        P->n_grad++;                            /* a sweep: as one gradient, */
+        P->n_hvp += d;                          /* its derivative as d H- and */
+        P->n_cvp += d;                          /* d C-products */
+        if ((st = P->type->cd_jvp(P, th, c->omega, J))) {
+            bl_err_set(e, st, "forward: a coordinate-descent sweep failed");
+            goto out;
+        }
+    }
+    if ((st = cd_diverged(th, e))) goto out;
+    bl_problem_L_theta(P, th, c->omega, gl);
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    gsl_blas_dgemv(CblasTrans, 1.0, J, gl, 1.0, r->grad);
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    r->iters = T;
+    r->bytes = bytes;
+out:
+    gsl_matrix_free(J);
+    gsl_vector_free(th);
+    gsl_vector_free(gl);
+    return st;
+}
+
+int bl_unroll_cd_reverse(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
+                         bl_hg_result *r, bl_err *e)
+{
+    bl_problem *P = c->P;
+    size_t p = P->p, d = P->d;
+    int st = cd_ok(c, "reverse", method, eta, e);
+    if (st) return st;
+    double bytes = (double)T * (double)p * sizeof(double) + (double)((2 * p + 2 * d)
+                   * sizeof(double));
+    if (c->mem_max > 0 && bytes > c->mem_max) {
+        bl_err_set(e, BL_ENOMEM, "reverse:solver=cd (t = %zu stored sweeps) needs %.4g MB, "
+                   "over mem.max = %.4g MB: use forward:solver=cd (O(pd) memory)", T,
+                   bytes / 1e6, c->mem_max / 1e6);
+        return BL_ENOMEM;
+    }
+    gsl_matrix *hist = gsl_matrix_alloc(T, p);                /* θ_1 … θ_T */
+    gsl_vector *th = gsl_vector_alloc(p), *a = gsl_vector_alloc(p);
+    gsl_vector *gom = gsl_vector_alloc(d);
+    if (!hist || !th || !a || !gom) {
+        bl_err_set(e, st = BL_ENOMEM, "out of memory for %zu stored sweeps", T);
+        goto out;
+    }
+    if (from != 0) gsl_vector_memcpy(th, c->theta);
+    else gsl_vector_set_zero(th);
+    for (size_t s = 0; s < T; s++) {
+        if (c->cancel && *c->cancel) {
+            bl_err_set(e, st = BL_EINTR, "interrupted");
+            goto out;
+        }
+        P->n_grad++;
+        if ((st = P->type->cd_sweep(P, th, c->omega))) {
+            bl_err_set(e, st, "reverse: a coordinate-descent sweep failed");
+            goto out;
+        }
+        gsl_vector_view row = gsl_matrix_row(hist, s);
+        gsl_vector_memcpy(&row.vector, th);
+    }
+    if ((st = cd_diverged(th, e))) goto out;
+    bl_problem_L_theta(P, th, c->omega, a);                   /* ā_T */
+    bl_problem_L_omega(P, th, c->omega, r->grad);
+    for (size_t s = T; s-- > 0;) {
+        gsl_vector_const_view th1 = gsl_matrix_const_row(hist, s);
+        P->n_hvp++;
+        P->n_cvp++;
+        P->type->cd_vjp(P, &th1.vector, c->omega, a, gom);
+        gsl_vector_add(r->grad, gom);
+    }
+    gsl_vector_memcpy(r->theta_end, th);
+    r->has_theta_end = 1;
+    r->iters = T;
+    r->bytes = (size_t)bytes;
+out:
+    gsl_matrix_free(hist);
+    gsl_vector_free(th);
+    gsl_vector_free(a);
+    gsl_vector_free(gom);
+    return st;
+}

@@ -36,4 +36,15 @@ int bl_hg_unroll_refuse(const bl_hg_ctx *c, const char *who, size_t T, size_t K,
 int bl_unroll_forward(size_t T, double eta, double from, int method, double beta,
                       const bl_hg_ctx *c, bl_hg_result *r, bl_err *e);
 
+/* solver=cd: forward and reverse mode through T sweeps of cyclic coordinate
+ * descent (the problem's cd_sweep, cd_jvp, cd_vjp) from θ₀ (zero, or the
+ * current θ when FROM is non-zero); the same number both ways.  METHOD must
+ * be gd (0) and ETA 0 (no step).  BL_EUNSUPPORTED, one line, on a problem
+ * without cd_jvp.
+ * reverse stores the T sweeps' iterates (T·p doubles). */
+int bl_unroll_cd_forward(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
+                         bl_hg_result *r, bl_err *e);
+int bl_unroll_cd_reverse(size_t T, double from, int method, double eta, const bl_hg_ctx *c,
+                         bl_hg_result *r, bl_err *e);
+
 #endif

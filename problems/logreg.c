@@ -61,7 +61,7 @@ static int logreg_init(bl_problem *P, bl_err *e)
     s->multi = P->type == &bl_problem_logreg_multi;
     s->lg.outer = (int)P->par[PAR_OUTER];
     s->lg.tau = P->par[PAR_TAU];
-    P->p = s->lg.X->size2;
+    P->p = bl_dmat_cols(s->lg.X);
     P->d = s->multi ? P->p : 1;
     P->state = s;
     return BL_OK;

@@ -10,6 +10,8 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "csr.h"
+
 /* σ(t) = 1/(1 + e^{−t}), without overflow for either sign of t. */
 static inline double bl_sigmoid(double t)
 {
@@ -43,20 +45,20 @@ static inline double bl_huber_d(double r, double delta)
  *   huber: (1/m) Σ_k h_δ(z_kᵀθ − t_k),
  * its gradient Zᵀ h_δ'(Zθ − t)/m into G (may be NULL).  R is an m-vector of
  * workspace. */
-static inline double bl_huber_mean(const gsl_matrix *Z, const gsl_vector *t,
+static inline double bl_huber_mean(bl_dmat Z, const gsl_vector *t,
                                    const gsl_vector *th, double delta,
                                    gsl_vector *r, gsl_vector *g)
 {
-    size_t m = Z->size1;
+    size_t m = bl_dmat_rows(Z);
     double s = 0;
     gsl_vector_memcpy(r, t);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, -1.0, r);   /* Zθ − t */
+    bl_dmat_gemv(CblasNoTrans, 1.0, Z, th, -1.0, r);     /* Zθ − t */
     for (size_t k = 0; k < m; k++) {
         double rk = gsl_vector_get(r, k);
         s += bl_huber(rk, delta);
         gsl_vector_set(r, k, bl_huber_d(rk, delta));
     }
-    if (g) gsl_blas_dgemv(CblasTrans, 1.0 / (double)m, Z, r, 0.0, g);
+    if (g) bl_dmat_gemv(CblasTrans, 1.0 / (double)m, Z, r, 0.0, g);
     return s / (double)m;
 }
 

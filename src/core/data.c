@@ -1215,6 +1215,17 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
         goto fail;
     }
     ds->task = detect_task(ds->y, ds->yv);
+    if (o->standardize && ds->Xs && o->mem_max > 0
+        && 2.0 * (double)p * sizeof(double) > o->mem_max) {
+        char a[32], b[32];
+        bl_err_set(e, BL_ENOMEM, "%s: scaling %zu sparse features takes %s of column "
+                   "statistics, above mem.max (%s; load with standardize=no, or set "
+                   "mem.max higher)", ds->name, p,
+                   fmt_bytes(a, sizeof a, 2.0 * (double)p * sizeof(double)),
+                   fmt_bytes(b, sizeof b, o->mem_max));
+        rc = BL_ENOMEM;
+        goto fail;
+    }
     if (o->standardize && (rc = standardize(ds, e))) goto fail;
     free(perm);
     *out = ds;

@@ -51,8 +51,8 @@ static void print_data(bl_session *S, const char *what)
         bl_json_int(&j, "n", (long long)d->y->size);
         bl_json_int(&j, "m", (long long)d->yv->size);
         bl_json_int(&j, "p", (long long)p);
-        bl_json_bool(&j, "sparse", d->Xs != NULL);
-        if (d->Xs) {
+        if (d->Xs) {                        /* (absent for dense data) */
+            bl_json_bool(&j, "sparse", 1);
             bl_json_int(&j, "nnz", (long long)bl_dataset_nnz(d));
             bl_json_num(&j, "density", bl_dataset_nnz(d) / ((double)p * (double)(d->y->size + d->yv->size)));
             bl_json_num(&j, "bytes", bl_dataset_bytes(d));

@@ -983,38 +983,72 @@ static int center_target(bl_dataset *ds, bl_err *e);
 
 /* CSR: every feature divided by its training std (population, zeros
  * counted; 1 for a constant feature), never centred, so that zeros stay
- * zeros (scikit-learn's StandardScaler(with_mean=False)); ds->mean stays
+ * zeros (scikit-learn's StandardScaler(with_mean=False)).  The statistics
+ * are kept for the columns the training rows use only (sorted, found by
+ * binary search): O(nnz) memory whatever p, so ds->mean and ds->scale stay
  * NULL.  Regression targets centred as for dense data. */
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static long col_find(const uint32_t *cols, size_t k, uint32_t c)
+{
+    const uint32_t *f = bsearch(&c, cols, k, sizeof *cols, cmp_u32);
+    return f ? (long)(f - cols) : -1;
+}
+
 static int standardize_sparse(bl_dataset *ds, bl_err *e)
 {
-    size_t n = ds->Xs->rows, p = ds->Xs->cols;
-    int rc;
-    if ((rc = alloc_vector(&ds->scale, p, 1, e))) return rc;
-    double *s1 = calloc(p, sizeof *s1), *s2 = ds->scale->data;
-    if (!s1) return oom(e);
-    for (size_t k = 0; k < ds->Xs->nnz; k++) {
-        double v = ds->Xs->val[k];
-        s1[ds->Xs->col[k]] += v;
-        s2[ds->Xs->col[k]] += v * v;
+    const bl_csr *X = ds->Xs;
+    size_t n = X->rows, nnz = X->nnz, k = 0;
+    uint32_t *cols = malloc((nnz ? nnz : 1) * sizeof *cols);
+    double *s1 = NULL, *s2 = NULL;
+    int rc = BL_OK;
+    if (!cols) return oom(e);
+    if (nnz) memcpy(cols, X->col, nnz * sizeof *cols);
+    qsort(cols, nnz, sizeof *cols, cmp_u32);
+    for (size_t i = 0; i < nnz; i++)
+        if (k == 0 || cols[i] != cols[k - 1]) cols[k++] = cols[i];
+    s1 = calloc(k ? k : 1, sizeof *s1);
+    s2 = calloc(k ? k : 1, sizeof *s2);
+    if (!s1 || !s2) {
+        rc = oom(e);
+        goto done;
     }
-    for (size_t j = 0; j < p; j++) {
-        double mu = s1[j] / (double)n, var = s2[j] / (double)n - mu * mu;
+    for (size_t t = 0; t < nnz; t++) {
+        long c = col_find(cols, k, X->col[t]);
+        double v = X->val[t];
+        s1[c] += v;
+        s2[c] += v * v;
+    }
+    for (size_t c = 0; c < k; c++) {
+        double mu = s1[c] / (double)n, var = s2[c] / (double)n - mu * mu;
         double sd = var > 1e-300 ? sqrt(var) : 1.0;
         if (!isfinite(sd)) {
-            free(s1);
-            bl_err_set(e, BL_EDIVERGE, "feature f%zu: values too large to standardise",
-                       j + 1);
-            return BL_EDIVERGE;
+            bl_err_set(e, BL_EDIVERGE, "feature f%lu: values too large to standardise",
+                       (unsigned long)cols[c] + 1);
+            rc = BL_EDIVERGE;
+            goto done;
         }
-        s2[j] = sd;
+        s2[c] = sd;
     }
-    free(s1);
-    bl_csr *S[2] = {ds->Xs, ds->Xvs};
-    for (int t = 0; t < 2; t++)
-        for (size_t k = 0; k < S[t]->nnz; k++) S[t]->val[k] /= s2[S[t]->col[k]];
-    if ((rc = center_target(ds, e))) return rc;
+    {
+        bl_csr *S[2] = {ds->Xs, ds->Xvs};
+        for (int t = 0; t < 2; t++)
+            for (size_t i = 0; i < S[t]->nnz; i++) {
+                long c = col_find(cols, k, S[t]->col[i]);
+                if (c >= 0) S[t]->val[i] /= s2[c];   /* a column training lacks: 1 */
+            }
+    }
+    if ((rc = center_target(ds, e))) goto done;
     ds->standardized = 1;
-    return BL_OK;
+done:
+    free(cols);
+    free(s1);
+    free(s2);
+    return rc;
 }
 
 static int standardize(bl_dataset *ds, bl_err *e)
@@ -1215,17 +1249,6 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
         goto fail;
     }
     ds->task = detect_task(ds->y, ds->yv);
-    if (o->standardize && ds->Xs && o->mem_max > 0
-        && 2.0 * (double)p * sizeof(double) > o->mem_max) {
-        char a[32], b[32];
-        bl_err_set(e, BL_ENOMEM, "%s: scaling %zu sparse features takes %s of column "
-                   "statistics, above mem.max (%s; load with standardize=no, or set "
-                   "mem.max higher)", ds->name, p,
-                   fmt_bytes(a, sizeof a, 2.0 * (double)p * sizeof(double)),
-                   fmt_bytes(b, sizeof b, o->mem_max));
-        rc = BL_ENOMEM;
-        goto fail;
-    }
     if (o->standardize && (rc = standardize(ds, e))) goto fail;
     free(perm);
     *out = ds;

@@ -73,7 +73,7 @@ static int cl_init(bl_problem *P, bl_err *e)
     }
     s->mu = P->par[PAR_MU];
     s->flipped = P->data->flipped && P->data->flipped->size == n ? P->data->flipped : NULL;
-    P->p = s->lg.X->size2;
+    P->p = bl_dmat_cols(s->lg.X);
     P->d = n;
     P->state = s;
     return BL_OK;
@@ -179,7 +179,7 @@ static void cl_cvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
 {
     cl_state *s = P->state;
     c_rows(s, th, om);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->lg.X, v, 0.0, out);
+    bl_dmat_gemv(CblasNoTrans, 1.0, s->lg.X, v, 0.0, out);
     gsl_vector_mul(out, s->q);
 }
 
@@ -190,7 +190,7 @@ static void cl_ctvp(bl_problem *P, cvec *th, cvec *om, cvec *u, gsl_vector *out)
     c_rows(s, th, om);
     gsl_vector_memcpy(s->u, u);
     gsl_vector_mul(s->u, s->q);
-    gsl_blas_dgemv(CblasTrans, 1.0, s->lg.X, s->u, 0.0, out);
+    bl_dmat_gemv(CblasTrans, 1.0, s->lg.X, s->u, 0.0, out);
 }
 
 static int cl_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
@@ -256,12 +256,12 @@ static int cl_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
  * No workspace is written: the hooks only read the state. ---- */
 
 static size_t cl_n_inner(const bl_problem *P) { return P->d; }
-static size_t cl_n_outer(const bl_problem *P) { return ((cl_state *)P->state)->lg.Xv->size1; }
+static size_t cl_n_outer(const bl_problem *P) { return bl_dmat_rows(((cl_state *)P->state)->lg.Xv); }
 
 /* the margin z_i = y_i x_iᵀθ of training sample I */
 static double mb_margin(const cl_state *s, size_t i, cvec *th)
 {
-    return gsl_vector_get(s->lg.y, i) * bl_rowdot(s->lg.X, i, th);
+    return gsl_vector_get(s->lg.y, i) * bl_dmat_rowdot(s->lg.X, i, th);
 }
 
 /* σ'(ω_i) = σ(ω_i)σ(−ω_i) */
@@ -285,7 +285,7 @@ static void mb_G_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, siz
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
         double yi = gsl_vector_get(s->lg.y, i);
-        bl_rowaxpy(-bl_sigmoid(gsl_vector_get(om, i)) * yi * bl_sigmoid(-mb_margin(s, i, th)),
+        bl_dmat_rowaxpy(-bl_sigmoid(gsl_vector_get(om, i)) * yi * bl_sigmoid(-mb_margin(s, i, th)),
                    s->lg.X, i, g);
     }
     gsl_vector_scale(g, 1.0 / (double)m);
@@ -312,7 +312,7 @@ static void mb_L_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, siz
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
         double yk = gsl_vector_get(s->lg.yv, i);
-        bl_rowaxpy(-yk * bl_sigmoid(-yk * bl_rowdot(s->lg.Xv, i, th)), s->lg.Xv, i, g);
+        bl_dmat_rowaxpy(-yk * bl_sigmoid(-yk * bl_dmat_rowdot(s->lg.Xv, i, th)), s->lg.Xv, i, g);
     }
     gsl_vector_scale(g, 1.0 / (double)m);
 }
@@ -333,7 +333,7 @@ static void mb_hvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t 
         size_t i = idx[k];
         double z = mb_margin(s, i, th);
         double c = bl_sigmoid(gsl_vector_get(om, i)) * bl_sigmoid(z) * bl_sigmoid(-z);
-        bl_rowaxpy(c * bl_rowdot(s->lg.X, i, v), s->lg.X, i, out);
+        bl_dmat_rowaxpy(c * bl_dmat_rowdot(s->lg.X, i, v), s->lg.X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
     gsl_blas_daxpy(s->mu, v, out);
@@ -347,7 +347,7 @@ static void mb_cvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t 
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        out->data[i * out->stride] += mb_crow(s, i, th, om) * bl_rowdot(s->lg.X, i, v)
+        out->data[i * out->stride] += mb_crow(s, i, th, om) * bl_dmat_rowdot(s->lg.X, i, v)
                                       / (double)m;
     }
 }
@@ -360,7 +360,7 @@ static void mb_ctvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        bl_rowaxpy(mb_crow(s, i, th, om) * gsl_vector_get(u, i), s->lg.X, i, out);
+        bl_dmat_rowaxpy(mb_crow(s, i, th, om) * gsl_vector_get(u, i), s->lg.X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
 }

@@ -72,9 +72,9 @@ int bl_l1_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
     const char *name = P->type->name;
-    int st = bl_dataset_check(ds, name, e);
+    int st = bl_dataset_check_any(ds, name, e);
     if (st) return st;
-    size_t p = ds->X->size2;
+    size_t p = bl_dmat_cols(bl_dataset_dmat(ds, 0));
     lasso_state *s = lasso_state_alloc(p);
     if (!s) {
         bl_err_set(e, BL_ENOMEM, "out of memory building %s with p=%zu", name, p);
@@ -121,7 +121,7 @@ double bl_l1_G(bl_problem *P, cvec *th, cvec *om)
 {
     lasso_state *s = P->state;
     double nt = gsl_blas_dnrm2(th);
-    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1) + lam1(om) * gsl_blas_dasum(th)
+    return bl_lsq_eval(&s->ls, 0, th, s->w1) + lam1(om) * gsl_blas_dasum(th)
            + 0.5 * lam2(om) * nt * nt;
 }
 
@@ -129,14 +129,13 @@ double bl_l1_L(bl_problem *P, cvec *th, cvec *om)
 {
     (void)om;
     lasso_state *s = P->state;
-    return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
+    return bl_lsq_eval(&s->ls, 1, th, s->w1);
 }
 
 /* ∇f = Kθ − b + λ₂θ */
 static void grad_f(lasso_state *s, cvec *th, cvec *om, gsl_vector *g)
 {
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
-    gsl_vector_sub(g, s->ls.b);
+    bl_lsq_grad(&s->ls, 0, th, g);
     if (om->size > 1) gsl_blas_daxpy(lam2(om), th, g);
 }
 
@@ -162,8 +161,7 @@ void bl_l1_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     (void)om;
     lasso_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.Kv, th, 0.0, g);
-    gsl_vector_sub(g, s->ls.bv);
+    bl_lsq_grad(&s->ls, 1, th, g);
 }
 
 void bl_l1_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -186,7 +184,7 @@ void bl_l1_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *out)
     double l2 = lam2(om), lf = s->ls.lmax + l2;
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(s->w2, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(v, j) : 0.0);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, s->w2, 0.0, out);
+    bl_lsq_kmv(&s->ls, 0, 1.0, s->w2, out);
     gsl_blas_daxpy(l2, s->w2, out);
     for (size_t j = 0; j < th->size; j++)
         gsl_vector_set(out, j, gsl_vector_get(th, j) != 0 ? gsl_vector_get(out, j)
@@ -198,10 +196,11 @@ int bl_l1_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
     lasso_state *s = P->state;
     double l2 = lam2(om), lf = s->ls.lmax + l2;
     size_t p = th->size;
+    bl_lsq_dense_K(&s->ls, H);              /* K, then masked in place */
     for (size_t i = 0; i < p; i++)
         for (size_t j = 0; j < p; j++) {
             int ai = gsl_vector_get(th, i) != 0, aj = gsl_vector_get(th, j) != 0;
-            double h = ai && aj ? gsl_matrix_get(s->ls.K, i, j) + (i == j ? l2 : 0.0)
+            double h = ai && aj ? gsl_matrix_get(H, i, j) + (i == j ? l2 : 0.0)
                        : i == j ? lf : 0.0;
             gsl_matrix_set(H, i, j, h);
         }
@@ -264,7 +263,7 @@ void bl_l1_step_vjp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *alpha,
     gsl_vector_set(gom, 0, -eta * l1 * g0);
     if (om->size > 1) gsl_vector_set(gom, 1, -eta * l2 * g1);
     if (gth) {
-        gsl_blas_dgemv(CblasNoTrans, -eta, s->ls.K, s->w2, 0.0, gth);
+        bl_lsq_kmv(&s->ls, 0, -eta, s->w2, gth);
         gsl_blas_daxpy(1.0 - eta * l2, s->w2, gth);
     }
 }
@@ -278,7 +277,7 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
     double u1 = gsl_vector_get(u, 0), u2 = om->size > 1 ? gsl_vector_get(u, 1) : 0.0;
     step_z(s, th, om, eta);
     if (v) {
-        gsl_blas_dgemv(CblasNoTrans, -eta, s->ls.K, v, 0.0, out);
+        bl_lsq_kmv(&s->ls, 0, -eta, v, out);
         gsl_blas_daxpy(1.0 - eta * l2, v, out);
     } else {
         gsl_vector_set_zero(out);
@@ -291,6 +290,32 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
     }
 }
 
+/* The same pass matrix-free (CSR data): ρ = Xθ − y kept up to date, r_j =
+ * x_jᵀρ/n from the column x_j (row j of Xᵀ), O(nnz of x_j) a coordinate. */
+static int l1_cd_sweep_free(lasso_state *s, gsl_vector *th, double l1, double l2)
+{
+    bl_lsq *q = &s->ls;
+    gsl_vector *rho = q->r;
+    const bl_csr *XT = q->XT;
+    double n = (double)rho->size;
+    gsl_vector_memcpy(rho, q->y);
+    bl_dmat_gemv(CblasNoTrans, 1.0, q->X, th, -1.0, rho);
+    for (size_t j = 0; j < th->size; j++) {
+        double kjj = gsl_vector_get(q->kdiag, j), a = kjj + l2, tj = gsl_vector_get(th, j);
+        double rj = 0;
+        for (size_t k = XT->rowptr[j]; k < XT->rowptr[j + 1]; k++)
+            rj += XT->val[k] * rho->data[(size_t)XT->col[k] * rho->stride];
+        rj /= n;
+        double t = a > 0 ? soft(kjj * tj - rj, l1) / a : 0.0;
+        if (t != tj) {
+            for (size_t k = XT->rowptr[j]; k < XT->rowptr[j + 1]; k++)
+                rho->data[(size_t)XT->col[k] * rho->stride] += (t - tj) * XT->val[k];
+            gsl_vector_set(th, j, t);
+        }
+    }
+    return BL_OK;
+}
+
 /* One cyclic pass: θ_j ← ST(K_jjθ_j − r_j, λ₁)/(K_jj + λ₂), r = Kθ − b kept
  * up to date (O(p) a coordinate; K is symmetric, so its row j is column j).
  * With J (p×d) it carries J = dθ/dω along (forward mode through coordinate
@@ -301,12 +326,14 @@ void bl_l1_step_jvp(bl_problem *P, cvec *th, cvec *om, double eta, cvec *v, cvec
  *   dθ_j/dω₂ = (K_jj J_j2 − R_j2 − λ₂ θ_j)/(K_jj + λ₂)   (θ_j the new value),
  * and 0 where it is zero; R += (J_j⁺ − J_j) K_j.  Both θ and J are the same
  * numbers with or without J (cd_sweep and cd_jvp share this loop). */
-static void cd_pass(lasso_state *s, gsl_vector *th, cvec *om, gsl_matrix *J)
+static int cd_pass(lasso_state *s, gsl_vector *th, cvec *om, gsl_matrix *J)
 {
     double l1 = lam1(om), l2 = lam2(om);
+    gsl_vector *r = s->w1;
+    if (!s->ls.K)               /* matrix-free (sparse data, large p): no J */
+        return J ? BL_EUNSUPPORTED : l1_cd_sweep_free(s, th, l1, l2);
     size_t p = th->size, d = J ? J->size2 : 0, tk = s->ls.K->tda;
     const double *K = s->ls.K->data;
-    gsl_vector *r = s->w1;
     gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, r);
     gsl_vector_sub(r, s->ls.b);
     for (size_t c = 0; c < d; c++) {                      /* R_c = K J_c */
@@ -333,18 +360,19 @@ static void cd_pass(lasso_state *s, gsl_vector *th, cvec *om, gsl_matrix *J)
             gsl_vector_set(th, j, t);
         }
     }
+    return BL_OK;
 }
 
 int bl_l1_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
 {
-    cd_pass(P->state, th, om, NULL);
-    return BL_OK;
+    return cd_pass(P->state, th, om, NULL);
 }
 
+/* BL_EUNSUPPORTED (and no sweep) without K = XᵀX/n: the matrix-free
+ * problem on sparse data of large p does not differentiate its sweeps. */
 int bl_l1_cd_jvp(bl_problem *P, gsl_vector *th, cvec *om, gsl_matrix *J)
 {
-    cd_pass(P->state, th, om, J);
-    return BL_OK;
+    return cd_pass(P->state, th, om, J);
 }
 
 /* The sweep backwards, j = p … 1, from TH1 = the θ it left (θ_j⁺ = TH1_j):
@@ -357,6 +385,11 @@ void bl_l1_cd_vjp(bl_problem *P, cvec *th1, cvec *om, gsl_vector *alpha, gsl_vec
 {
     lasso_state *s = P->state;
     double l1 = lam1(om), l2 = lam2(om), g0 = 0, g1 = 0;
+    if (!s->ls.K) {             /* never reached: cd_jvp refused first */
+        gsl_vector_set_all(alpha, NAN);
+        gsl_vector_set_all(gom, NAN);
+        return;
+    }
     size_t p = th1->size, tk = s->ls.K->tda;
     const double *K = s->ls.K->data;
     for (size_t j = p; j-- > 0;) {

@@ -47,7 +47,7 @@ static void l1l_state_free(l1l_state *s)
 /* h_j = ‖x_j‖²/4n and the margin workspace */
 static int l1l_cd_alloc(l1l_state *s)
 {
-    const gsl_matrix *X = s->lg.X;
+    const gsl_matrix *X = s->lg.X.d;
     size_t n = X->size1, p = X->size2;
     s->h = gsl_vector_alloc(p);
     s->zm = gsl_vector_alloc(n);
@@ -67,12 +67,13 @@ static int l1l_init(bl_problem *P, bl_err *e)
         bl_err_set(e, BL_ENOMEM, "out of memory building l1logreg");
         return BL_ENOMEM;
     }
-    int st = bl_logit_init(&s->lg, P->data, "l1logreg", e);
+    int st = bl_dataset_check(P->data, "l1logreg", e);     /* dense only */
+    if (st == BL_OK) st = bl_logit_init(&s->lg, P->data, "l1logreg", e);
     if (st) {
         free(s);
         return st;
     }
-    size_t p = s->lg.X->size2;
+    size_t p = s->lg.X.d->size2;
     s->w1 = gsl_vector_calloc(p);
     s->w2 = gsl_vector_alloc(p);
     if (!s->w1 || !s->w2 || l1l_cd_alloc(s)) {
@@ -286,7 +287,7 @@ static double softplus_neg(double z)
 static int l1l_cd_sweep(bl_problem *P, gsl_vector *th, cvec *om)
 {
     l1l_state *s = P->state;
-    const gsl_matrix *X = s->lg.X;
+    const gsl_matrix *X = s->lg.X.d;
     const gsl_vector *y = s->lg.y;
     size_t n = X->size1;
     double l = lam(om);

@@ -28,7 +28,7 @@ static int coding(double t)
 
 static void logit_zero(bl_logit *g)
 {
-    g->X = g->Xv = NULL;
+    g->X = g->Xv = bl_dmat_dense(NULL);
     g->y = g->yv = g->z = g->zv = g->c = g->cv = NULL;
     g->gw = NULL;
     g->ez = g->th_last = g->u = g->g0 = NULL;
@@ -52,9 +52,9 @@ void bl_logit_release(bl_logit *g)
     logit_zero(g);
 }
 
-static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
+static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p, int sparse)
 {
-    g->gw = malloc(bl_gram_work_size(n, p) * sizeof(double));
+    g->gw = malloc((sparse ? 1 : bl_gram_work_size(n, p)) * sizeof(double));
     g->ez = gsl_vector_alloc(n);
     g->th_last = gsl_vector_alloc(p);
     g->u = gsl_vector_alloc(n);
@@ -77,9 +77,10 @@ static int logit_alloc(bl_logit *g, size_t n, size_t m, size_t p)
 int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
 {
     logit_zero(g);
-    int st0 = bl_dataset_check(ds, who, e);
+    int st0 = bl_dataset_check_any(ds, who, e);
     if (st0) return st0;
-    size_t n = ds->X->size1, p = ds->X->size2, m = ds->Xv->size1;
+    bl_dmat X = bl_dataset_dmat(ds, 0);
+    size_t n = bl_dmat_rows(X), p = bl_dmat_cols(X), m = ds->yv->size;
 
     /* Labels: every one in {−1, +1}, or every one in {0, 1}. */
     const gsl_vector *lab[2] = {ds->y, ds->yv};
@@ -110,7 +111,7 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
             }
         }
 
-    if (logit_alloc(g, n, m, ds->X->size2) != BL_OK) {
+    if (logit_alloc(g, n, m, p, X.s != NULL) != BL_OK) {
         bl_err_set(e, BL_ENOMEM, "out of memory building %s", who);
         return BL_ENOMEM;
     }
@@ -119,18 +120,28 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
         for (size_t i = 0; i < lab[s]->size; i++)
             gsl_vector_set(to, i, gsl_vector_get(lab[s], i) > 0 ? 1.0 : -1.0);
     }
-    g->X = ds->X;
-    g->Xv = ds->Xv;
+    g->X = X;
+    g->Xv = bl_dataset_dmat(ds, 1);
     g->outer = BL_LOGIT_LOGISTIC;
     g->tau = 1.0;
 
-    /* λmax(XᵀX/n), for the bound λmax(H) ≤ λmax(XᵀX/n)/4 + (ridge). */
+    /* λmax(XᵀX/n), for the bound λmax(H) ≤ λmax(XᵀX/n)/4 + (ridge);
+     * sparse with p > BL_CSR_EIG_MAX: by power iteration, matrix-free */
+    if (X.s && p > BL_CSR_EIG_MAX) {
+        int st = bl_csr_lmax(X.s, 1.0 / (double)n, &g->lmax);
+        if (st) {
+            bl_logit_release(g);
+            bl_err_set(e, st, "out of memory building %s", who);
+        }
+        return st;
+    }
     gsl_matrix *K = gsl_matrix_alloc(p, p);
     gsl_vector *ev = gsl_vector_alloc(p);
     gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(p);
     int st = K && ev && ws ? BL_OK : BL_ENOMEM;
     if (st == BL_OK) {
-        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)n, ds->X, 0.0, K);
+        if (X.s) bl_csr_gram(X.s, NULL, 1.0 / (double)n, K);
+        else gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)n, X.d, 0.0, K);
         if (gsl_eigen_symm(K, ev, ws) != GSL_SUCCESS) st = BL_EINVAL;
         else g->lmax = gsl_vector_max(ev);
     }
@@ -148,7 +159,8 @@ int bl_logit_init(bl_logit *g, const bl_dataset *ds, const char *who, bl_err *e)
 int bl_logit_clone(const bl_logit *src, bl_logit *dst)
 {
     logit_zero(dst);
-    if (logit_alloc(dst, src->y->size, src->yv->size, src->X->size2) != BL_OK)
+    if (logit_alloc(dst, src->y->size, src->yv->size, bl_dmat_cols(src->X), src->X.s != NULL)
+        != BL_OK)
         return BL_ENOMEM;
     gsl_vector_memcpy(dst->y, src->y);
     gsl_vector_memcpy(dst->yv, src->yv);
@@ -161,17 +173,18 @@ int bl_logit_clone(const bl_logit *src, bl_logit *dst)
 }
 
 /* z ← y ∘ (Z θ) */
-static void margins(const gsl_matrix *Z, const gsl_vector *y, const gsl_vector *th,
+static void margins(bl_dmat Z, const gsl_vector *y, const gsl_vector *th,
                     gsl_vector *z)
 {
-    gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, 0.0, z);
+    bl_dmat_gemv(CblasNoTrans, 1.0, Z, th, 0.0, z);
     gsl_vector_mul(z, y);
 }
 
-/* Whether X is large enough for the one-pass products (kernels.h). */
-static int onepass(const gsl_matrix *X)
+/* Whether X is dense and large enough for the one-pass products
+ * (kernels.h); CSR products already read each non-zero once. */
+static int onepass(bl_dmat X)
 {
-    return X->size1 * X->size2 >= BL_ONEPASS_MIN;
+    return X.d && X.d->size1 * X.d->size2 >= BL_ONEPASS_MIN;
 }
 
 /* σ(−z) from e = e^{−|z|}: 1/(1 + e) for z ≤ 0, e/(1 + e) for z > 0 */
@@ -202,7 +215,7 @@ static void prepare(bl_logit *g, const gsl_vector *th)
         return;
     g->g0_ok = 0;
     if (onepass(g->X) && th->stride == 1) {
-        bl_xt_map_xv(g->X, th->data, margin_map, g, 1.0 / (double)n, g->g0->data);
+        bl_xt_map_xv(g->X.d, th->data, margin_map, g, 1.0 / (double)n, g->g0->data);
         g->g0_ok = 1;
     } else {
         margins(g->X, g->y, th, g->z);
@@ -251,7 +264,7 @@ void bl_logit_grad(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
         double s = sig_neg(z, e);
         gsl_vector_set(g->c, i, -weight(w, i) * gsl_vector_get(g->y, i) * s);
     }
-    gsl_blas_dgemv(CblasTrans, 1.0 / (double)n, g->X, g->c, 0.0, out);
+    bl_dmat_gemv(CblasTrans, 1.0 / (double)n, g->X, g->c, 0.0, out);
 }
 
 /* c_i ← w_i σ(z_i) σ(−z_i) = w_i e/(1 + e)² with e = e^{−|z_i|} */
@@ -269,13 +282,13 @@ void bl_logit_hvp(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
     prepare(g, th);
     curvature(g, w);
     if (onepass(g->X) && v->stride == 1 && out->stride == 1 && v->data != out->data) {
-        bl_xtdx_v(g->X, g->c->data, 1.0 / (double)g->y->size, v->data, out->data);
+        bl_xtdx_v(g->X.d, g->c->data, 1.0 / (double)g->y->size, v->data, out->data);
         return;
     }
     gsl_vector *u = g->u;                     /* X v, then D X v */
-    gsl_blas_dgemv(CblasNoTrans, 1.0, g->X, v, 0.0, u);
+    bl_dmat_gemv(CblasNoTrans, 1.0, g->X, v, 0.0, u);
     gsl_vector_mul(u, g->c);
-    gsl_blas_dgemv(CblasTrans, 1.0 / (double)g->y->size, g->X, u, 0.0, out);
+    bl_dmat_gemv(CblasTrans, 1.0 / (double)g->y->size, g->X, u, 0.0, out);
 }
 
 void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
@@ -284,7 +297,8 @@ void bl_logit_hessian(bl_logit *g, const gsl_vector *th, const gsl_vector *w,
     prepare(g, th);
     curvature(g, w);
     /* H = (1/n) Xᵀ diag(c) X, the lower triangle in registers (kernels.c) */
-    bl_gram(g->X, g->c->data, 1.0 / (double)g->y->size, g->gw, H);
+    if (g->X.s) bl_csr_gram(g->X.s, g->c->data, 1.0 / (double)g->y->size, H);
+    else bl_gram(g->X.d, g->c->data, 1.0 / (double)g->y->size, g->gw, H);
 }
 
 /* The validation losses as functions of the margins z_k = y_k x_kᵀθ:
@@ -335,7 +349,7 @@ void bl_logit_outer_grad(bl_logit *g, const gsl_vector *th, gsl_vector *out)
         }
         gsl_vector_set(g->cv, k, d * gsl_vector_get(g->yv, k));
     }
-    gsl_blas_dgemv(CblasTrans, 1.0 / (double)m, g->Xv, g->cv, 0.0, out);
+    bl_dmat_gemv(CblasTrans, 1.0 / (double)m, g->Xv, g->cv, 0.0, out);
 }
 
 void bl_logit_accuracy(bl_logit *g, const gsl_vector *th, double *train, double *val)

@@ -8,6 +8,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "csr.h"
 #include "problem.h"
 
 /* The validation (outer) losses, in the order of bl_logit_outer_names. */
@@ -15,7 +16,7 @@ enum { BL_LOGIT_LOGISTIC = 0, BL_LOGIT_SQERR = 1, BL_LOGIT_SMOOTH01 = 2 };
 extern const char *const bl_logit_outer_names[];   /* NULL-terminated */
 
 typedef struct bl_logit {
-    const gsl_matrix *X, *Xv;   /* borrowed from the data set */
+    bl_dmat X, Xv;              /* borrowed from the data set (dense or CSR) */
     gsl_vector *y, *yv;         /* labels in {−1, +1} ({0, 1} mapped: 0 → −1) */
     double lmax;                /* λmax(XᵀX/n) */
     int outer;                  /* BL_LOGIT_* */

@@ -63,7 +63,7 @@ static int logreg_init(bl_problem *P, bl_err *e)
     s->multi = P->type == &bl_problem_logreg_multi;
     s->lg.outer = (int)P->par[PAR_OUTER];
     s->lg.tau = P->par[PAR_TAU];
-    P->p = s->lg.X->size2;
+    P->p = bl_dmat_cols(s->lg.X);
     P->d = s->multi ? P->p : 1;
     P->state = s;
     return BL_OK;
@@ -181,17 +181,15 @@ static void logreg_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
     logreg_state *s = P->state;
     const bl_logit *g = &s->lg;
     if (!(s->xmax > 0)) {
-        for (size_t i = 0; i < g->X->size1; i++) {
-            gsl_vector_const_view r = gsl_matrix_const_row(g->X, i);
-            s->xmax = fmax(s->xmax, gsl_blas_dnrm2(&r.vector));
-        }
+        for (size_t i = 0; i < bl_dmat_rows(g->X); i++)
+            s->xmax = fmax(s->xmax, bl_dmat_rownorm(g->X, i));
         double f = 0;
-        for (size_t i = 0; i < g->Xv->size1; i++) {
-            gsl_vector_const_view r = gsl_matrix_const_row(g->Xv, i);
-            double n = gsl_blas_dnrm2(&r.vector);
+        size_t m = bl_dmat_rows(g->Xv);
+        for (size_t i = 0; i < m; i++) {
+            double n = bl_dmat_rownorm(g->Xv, i);
             f += n * n;
         }
-        s->xvf = g->Xv->size1 ? f / (double)g->Xv->size1 : 0;
+        s->xvf = m ? f / (double)m : 0;
     }
     double lo = INFINITY;
     for (size_t j = 0; j < (s->multi ? om->size : 1); j++)

@@ -10,6 +10,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
+#include "csr.h"
 #include "kernels.h"
 
 /* σ(t) = 1/(1 + e^{−t}), without overflow for either sign of t. */
@@ -59,28 +60,28 @@ static inline double bl_huber_map(void *ctx, size_t k, double zt)
 /* The regression outer losses of ridge and ridge-multi on (Z, t), rows z_k:
  *   huber: (1/m) Σ_k h_δ(z_kᵀθ − t_k),
  * its gradient Zᵀ h_δ'(Zθ − t)/m into G (may be NULL).  R is an m-vector of
- * workspace.  With G, from m·p ≥ BL_ONEPASS_MIN on, one pass over Z
- * (kernels.h) makes both. */
-static inline double bl_huber_mean(const gsl_matrix *Z, const gsl_vector *t,
+ * workspace.  With G and dense Z, from m·p ≥ BL_ONEPASS_MIN on, one pass
+ * over Z (kernels.h) makes both. */
+static inline double bl_huber_mean(bl_dmat Z, const gsl_vector *t,
                                    const gsl_vector *th, double delta,
                                    gsl_vector *r, gsl_vector *g)
 {
-    size_t m = Z->size1;
+    size_t m = bl_dmat_rows(Z);
     double s = 0;
-    if (g && Z->size1 * Z->size2 >= BL_ONEPASS_MIN && th->stride == 1 && g->stride == 1
-        && th->data != g->data) {
+    if (g && Z.d && Z.d->size1 * Z.d->size2 >= BL_ONEPASS_MIN && th->stride == 1
+        && g->stride == 1 && th->data != g->data) {
         bl_huber_ctx h = {t, delta, 0};
-        bl_xt_map_xv(Z, th->data, bl_huber_map, &h, 1.0 / (double)m, g->data);
+        bl_xt_map_xv(Z.d, th->data, bl_huber_map, &h, 1.0 / (double)m, g->data);
         return h.sum / (double)m;
     }
     gsl_vector_memcpy(r, t);
-    gsl_blas_dgemv(CblasNoTrans, 1.0, Z, th, -1.0, r);   /* Zθ − t */
+    bl_dmat_gemv(CblasNoTrans, 1.0, Z, th, -1.0, r);     /* Zθ − t */
     for (size_t k = 0; k < m; k++) {
         double rk = gsl_vector_get(r, k);
         s += bl_huber(rk, delta);
         gsl_vector_set(r, k, bl_huber_d(rk, delta));
     }
-    if (g) gsl_blas_dgemv(CblasTrans, 1.0 / (double)m, Z, r, 0.0, g);
+    if (g) bl_dmat_gemv(CblasTrans, 1.0 / (double)m, Z, r, 0.0, g);
     return s / (double)m;
 }
 

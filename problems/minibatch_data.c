@@ -24,8 +24,8 @@ static int is_logistic(const bl_problem *P)
     return P->type == &bl_problem_logreg || P->type == &bl_problem_logreg_multi;
 }
 
-static size_t n_inner(const bl_problem *P) { return P->data->X->size1; }
-static size_t n_outer(const bl_problem *P) { return P->data->Xv->size1; }
+static size_t n_inner(const bl_problem *P) { return P->data->y->size; }
+static size_t n_outer(const bl_problem *P) { return P->data->yv->size; }
 
 /* ±1 label of a {−1, +1} or {0, 1} coded target (as logistic.c maps it) */
 static double label(double t) { return t > 0 ? 1.0 : -1.0; }
@@ -52,13 +52,13 @@ static double d2loss(int kind, double xt, double t)
 }
 
 /* out = (1/m) Σ_{i∈idx} ℓ'(x_iᵀθ) x_i */
-static void loss_grad(const gsl_matrix *Z, const gsl_vector *t, int kind, double delta, cvec *th,
+static void loss_grad(bl_dmat Z, const gsl_vector *t, int kind, double delta, cvec *th,
                       const size_t *idx, size_t m, gsl_vector *out)
 {
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        bl_rowaxpy(dloss(kind, bl_rowdot(Z, i, th), gsl_vector_get(t, i), delta), Z, i, out);
+        bl_dmat_rowaxpy(dloss(kind, bl_dmat_rowdot(Z, i, th), gsl_vector_get(t, i), delta), Z, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
 }
@@ -75,7 +75,7 @@ static int outer_kind(const bl_problem *P)
 static void G_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
                     gsl_vector *g)
 {
-    loss_grad(P->data->X, P->data->y, inner_kind(P), 0, th, idx, m, g);
+    loss_grad(bl_dataset_dmat(P->data, 0), P->data->y, inner_kind(P), 0, th, idx, m, g);
     bl_l2pen_add(is_multi(P), om, th, g);
 }
 
@@ -90,7 +90,7 @@ static void L_theta(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t
                     gsl_vector *g)
 {
     (void)om;
-    loss_grad(P->data->Xv, P->data->yv, outer_kind(P), P->par[1], th, idx, m, g);
+    loss_grad(bl_dataset_dmat(P->data, 1), P->data->yv, outer_kind(P), P->par[1], th, idx, m, g);
 }
 
 static void L_omega(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m,
@@ -103,13 +103,13 @@ static void L_omega(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t
 static void hvp(bl_problem *P, cvec *th, cvec *om, const size_t *idx, size_t m, cvec *v,
                 gsl_vector *out)
 {
-    const gsl_matrix *X = P->data->X;
+    bl_dmat X = bl_dataset_dmat(P->data, 0);
     int kind = inner_kind(P);
     gsl_vector_set_zero(out);
     for (size_t k = 0; k < m; k++) {
         size_t i = idx[k];
-        double w = kind == LOSS_LOGISTIC ? d2loss(kind, bl_rowdot(X, i, th), gsl_vector_get(P->data->y, i)) : 1;
-        bl_rowaxpy(w * bl_rowdot(X, i, v), X, i, out);
+        double w = kind == LOSS_LOGISTIC ? d2loss(kind, bl_dmat_rowdot(X, i, th), gsl_vector_get(P->data->y, i)) : 1;
+        bl_dmat_rowaxpy(w * bl_dmat_rowdot(X, i, v), X, i, out);
     }
     gsl_vector_scale(out, 1.0 / (double)m);
     bl_l2pen_add(is_multi(P), om, v, out);

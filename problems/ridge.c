@@ -44,9 +44,10 @@ typedef struct {
     int multi;            /* ridge-multi: one ω_j per feature */
     int outer;            /* OUTER_MSE or OUTER_HUBER */
     double delta;         /* Huber threshold */
-    const gsl_matrix *Xv; /* borrowed from the data (outer=huber) */
+    bl_dmat Xv;           /* borrowed from the data (outer=huber) */
     const gsl_vector *yv;
-    gsl_matrix *F;        /* workspace: factor of K + diag(λ) */
+    gsl_matrix *F;        /* workspace: factor of K + diag(λ) (NULL when
+                           * matrix-free: no closed form then) */
     gsl_vector *w1, *w2;  /* workspace, p */
     gsl_vector *r;        /* workspace, m */
     double lmaxv;         /* λmax(Kv), formed on first use (0: not yet) */
@@ -64,15 +65,15 @@ static void ridge_state_free(ridge_state *s)
     free(s);
 }
 
-static ridge_state *ridge_state_alloc(size_t p, size_t m)
+static ridge_state *ridge_state_alloc(size_t p, size_t m, int dense)
 {
     ridge_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->F = gsl_matrix_alloc(p, p);
+    s->F = dense ? gsl_matrix_alloc(p, p) : NULL;
     s->w1 = gsl_vector_alloc(p);
     s->w2 = gsl_vector_alloc(p);
     s->r = gsl_vector_alloc(m);
-    if (!s->F || !s->w1 || !s->w2 || !s->r) {
+    if ((dense && !s->F) || !s->w1 || !s->w2 || !s->r) {
         ridge_state_free(s);
         return NULL;
     }
@@ -83,10 +84,11 @@ static int ridge_init(bl_problem *P, bl_err *e)
 {
     const bl_dataset *ds = P->data;
     const char *who = P->type->name;
-    int st = bl_dataset_check(ds, who, e);
+    int st = bl_dataset_check_any(ds, who, e);
     if (st) return st;
-    size_t p = ds->X->size2, m = ds->Xv->size1;
-    ridge_state *s = ridge_state_alloc(p, m);
+    bl_dmat Xv = bl_dataset_dmat(ds, 1);
+    size_t p = bl_dmat_cols(Xv), m = bl_dmat_rows(Xv);
+    ridge_state *s = ridge_state_alloc(p, m, !ds->Xs || p <= bl_csr_dense_max);
     if (!s) {
         bl_err_set(e, BL_ENOMEM, "out of memory building %s with p=%zu", who, p);
         return BL_ENOMEM;
@@ -98,7 +100,7 @@ static int ridge_init(bl_problem *P, bl_err *e)
     s->multi = P->type == &bl_problem_ridge_multi;
     s->outer = (int)P->par[PAR_OUTER];
     s->delta = P->par[PAR_DELTA];
-    s->Xv = ds->Xv;
+    s->Xv = Xv;
     s->yv = ds->yv;
     P->p = p;
     P->d = s->multi ? p : 1;
@@ -115,7 +117,7 @@ static void ridge_free(bl_problem *P)
 static int ridge_clone(const bl_problem *src, bl_problem *dst)
 {
     const ridge_state *a = src->state;
-    ridge_state *b = ridge_state_alloc(src->p, a->r->size);
+    ridge_state *b = ridge_state_alloc(src->p, a->r->size, a->F != NULL);
     if (!b) return BL_ENOMEM;
     if (bl_lsq_copy(&b->ls, &a->ls)) {
         ridge_state_free(b);
@@ -135,7 +137,7 @@ static int ridge_clone(const bl_problem *src, bl_problem *dst)
 static double ridge_G(bl_problem *P, cvec *th, cvec *om)
 {
     ridge_state *s = P->state;
-    return bl_lsq_value(s->ls.K, s->ls.b, s->ls.c, th, s->w1)
+    return bl_lsq_eval(&s->ls, 0, th, s->w1)
            + bl_l2pen_value(s->multi, th, om);
 }
 
@@ -144,15 +146,14 @@ static double ridge_L(bl_problem *P, cvec *th, cvec *om)
     (void)om;
     ridge_state *s = P->state;
     if (s->outer == OUTER_HUBER) return bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, NULL);
-    return bl_lsq_value(s->ls.Kv, s->ls.bv, s->ls.cv, th, s->w1);
+    return bl_lsq_eval(&s->ls, 1, th, s->w1);
 }
 
 /* ∇θG = Kθ − b + diag(λ) θ */
 static void ridge_G_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, th, 0.0, g);
-    gsl_vector_sub(g, s->ls.b);
+    bl_lsq_grad(&s->ls, 0, th, g);
     bl_l2pen_add(s->multi, om, th, g);
 }
 
@@ -172,8 +173,7 @@ static void ridge_L_theta(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
         bl_huber_mean(s->Xv, s->yv, th, s->delta, s->r, g);
         return;
     }
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.Kv, th, 0.0, g);
-    gsl_vector_sub(g, s->ls.bv);
+    bl_lsq_grad(&s->ls, 1, th, g);
 }
 
 static void ridge_L_omega(bl_problem *P, cvec *th, cvec *om, gsl_vector *g)
@@ -187,7 +187,7 @@ static void ridge_hvp(bl_problem *P, cvec *th, cvec *om, cvec *v, gsl_vector *ou
 {
     (void)th;
     ridge_state *s = P->state;
-    gsl_blas_dgemv(CblasNoTrans, 1.0, s->ls.K, v, 0.0, out);
+    bl_lsq_kmv(&s->ls, 0, 1.0, v, out);
     bl_l2pen_add(s->multi, om, v, out);
 }
 
@@ -210,7 +210,7 @@ static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 {
     (void)th;
     ridge_state *s = P->state;
-    gsl_matrix_memcpy(H, s->ls.K);
+    bl_lsq_dense_K(&s->ls, H);
     bl_l2pen_add_hessian(s->multi, om, H);
     return BL_OK;
 }
@@ -219,6 +219,7 @@ static int ridge_hessian(bl_problem *P, cvec *th, cvec *om, gsl_matrix *H)
 static int factor(bl_problem *P, cvec *om)
 {
     ridge_state *s = P->state;
+    if (!s->F) return BL_ENOMEM;          /* matrix-free: no dense factor */
     ridge_hessian(P, NULL, om, s->F);
     return gsl_linalg_cholesky_decomp1(s->F) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
@@ -227,7 +228,8 @@ static int factor(bl_problem *P, cvec *om)
 static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 {
     ridge_state *s = P->state;
-    if (factor(P, om) != BL_OK) return BL_ENOTPD;
+    int fs = factor(P, om);
+    if (fs != BL_OK) return fs == BL_ENOMEM ? BL_ENOMEM : BL_ENOTPD;
     gsl_vector_memcpy(th, s->ls.b);
     return gsl_linalg_cholesky_svx(s->F, th) == GSL_SUCCESS ? BL_OK : BL_ENOTPD;
 }
@@ -238,7 +240,8 @@ static int ridge_theta_star(bl_problem *P, cvec *om, gsl_vector *th)
 static int ridge_hypergrad(bl_problem *P, cvec *om, gsl_vector *g)
 {
     ridge_state *s = P->state;
-    if (factor(P, om) != BL_OK) return BL_ENOTPD;
+    int fs = factor(P, om);
+    if (fs != BL_OK) return fs == BL_ENOMEM ? BL_ENOMEM : BL_ENOTPD;
     gsl_vector_memcpy(s->w1, s->ls.b);                                      /* θ* */
     if (gsl_linalg_cholesky_svx(s->F, s->w1) != GSL_SUCCESS) return BL_ENOTPD;
     ridge_L_theta(P, s->w1, om, s->w2);                                     /* ∇θL */
@@ -266,7 +269,10 @@ static void ridge_bound_consts(bl_problem *P, cvec *om, bl_bound_consts *k)
     double lo = INFINITY;
     for (size_t j = 0; j < (s->multi ? om->size : 1); j++)
         lo = fmin(lo, bl_l2pen_lam(s->multi, om, j));
-    if (!(s->lmaxv > 0)) {
+    if (!s->ls.K || !s->ls.Kv) {        /* matrix-free (sparse, large p): */
+        s->lmaxv = NAN;                 /* ∇θL's constant estimated, and */
+        s->lminK = 0;                   /* λmin(K) ≥ 0 */
+    } else if (!(s->lmaxv > 0)) {
         if (bl_sym_eig_range(s->ls.Kv, NULL, &s->lmaxv) != BL_OK) s->lmaxv = NAN;
         if (bl_sym_eig_range(s->ls.K, &s->lminK, NULL) != BL_OK) s->lminK = 0;
         s->lminK = fmax(s->lminK - 1e-12 * s->ls.lmax, 0);   /* round-off of the eigensolver */

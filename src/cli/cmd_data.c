@@ -48,15 +48,25 @@ static void print_data(bl_session *S, const char *what)
         }
         bl_json_str(&j, "name", d->name);
         bl_json_str(&j, "task", d->task == BL_TASK_CLASSIFICATION ? "classification" : "regression");
-        bl_json_int(&j, "n", (long long)d->X->size1);
-        bl_json_int(&j, "m", (long long)d->Xv->size1);
-        bl_json_int(&j, "p", (long long)d->X->size2);
+        size_t p = d->Xs ? d->Xs->cols : d->X->size2;
+        bl_json_int(&j, "n", (long long)d->y->size);
+        bl_json_int(&j, "m", (long long)d->yv->size);
+        bl_json_int(&j, "p", (long long)p);
+        if (d->Xs) {                        /* (absent for dense data) */
+            bl_json_bool(&j, "sparse", 1);
+            bl_json_int(&j, "nnz", (long long)bl_dataset_nnz(d));
+            bl_json_num(&j, "density", bl_dataset_nnz(d) / ((double)p * (double)(d->y->size + d->yv->size)));
+            bl_json_num(&j, "bytes", bl_dataset_bytes(d));
+        }
         bl_json_str(&j, "target", d->target);
         if (d->one_vs_rest) bl_json_num(&j, "positive", d->positive);
         bl_json_bool(&j, "standardized", d->standardized);
         bl_json_num(&j, "y_mean", d->y_mean);
         bl_json_arr_begin(&j, "features");
-        for (size_t i = 0; i < d->X->size2; i++) bl_json_str(&j, NULL, d->names[i]);
+        for (size_t i = 0; i < p && i < (d->Xs ? 1000 : p); i++) {
+            char nb[32];
+            bl_json_str(&j, NULL, bl_dataset_feature(d, i, nb, sizeof nb));
+        }
         bl_json_arr_end(&j);
         bl_json_end(&j);
         return;
@@ -81,16 +91,27 @@ static void print_data(bl_session *S, const char *what)
                 k == 1 ? "" : "s", n + m - k);
     }
     fprintf(f, "\n");
-    fprintf(f, "  training n=%zu, validation m=%zu, features p=%zu", d->X->size1,
-            d->Xv->size1, d->X->size2);
+    size_t p = d->Xs ? d->Xs->cols : d->X->size2;
+    fprintf(f, "  training n=%zu, validation m=%zu, features p=%zu", d->y->size,
+            d->yv->size, p);
     if (d->split > 0) fprintf(f, " (split %g, seed %lu)", d->split, d->seed);
-    fprintf(f, "\n  features:");
-    for (size_t i = 0; i < d->X->size2 && i < 12; i++) {
-        fputc(' ', f);
-        bl_fput_escaped(f, d->names[i]);
+    if (d->Xs) {
+        double nnz = bl_dataset_nnz(d);
+        char b[32];
+        fprintf(f, "\n  sparse (CSR): nnz=%.0f, density %.3g%%, %s", nnz,
+                100.0 * nnz / ((double)p * (double)(d->y->size + d->yv->size)),
+                bl_fmt_bytes(b, sizeof b, bl_dataset_bytes(d)));
     }
-    if (d->X->size2 > 12) fprintf(f, " … (%zu in all)", d->X->size2);
-    fprintf(f, "\n  %s", d->standardized ? "standardised with training statistics" : "raw units");
+    fprintf(f, "\n  features:");
+    for (size_t i = 0; i < p && i < 12; i++) {
+        char nb[32];
+        fputc(' ', f);
+        bl_fput_escaped(f, bl_dataset_feature(d, i, nb, sizeof nb));
+    }
+    if (p > 12) fprintf(f, " … (%zu in all)", p);
+    fprintf(f, "\n  %s", !d->standardized ? "raw units" : d->Xs
+            ? "scaled (not centred: sparse) with training statistics"
+            : "standardised with training statistics");
     if (d->standardized && d->task == BL_TASK_REGRESSION)
         fprintf(f, "; targets centred (training mean %g)", d->y_mean);
     fprintf(f, "\n");
@@ -105,8 +126,8 @@ static int refuse_unfit(bl_session *S, bl_dataset *ds, bl_err *e);
 
 static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
 {
-    static const char *const kinds[] = {"regression", "classification"};
-    int k = bl_command_pick(argv[0], kinds, 2, "kind", e);
+    static const char *const kinds[] = {"regression", "classification", "sparse"};
+    int k = bl_command_pick(argv[0], kinds, 3, "kind", e);
     if (k < 0) return BL_EINVAL;
     bl_synth_opts o;
     bl_synth_opts_default(&o);
@@ -131,7 +152,7 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
             o.m = (size_t)v;
             mset = 1;
         } else if (!strcmp(key, "p")) {
-            if (bl_parse_long(val, "p", 1, 100000, &v, e)) return BL_EINVAL;
+            if (bl_parse_long(val, "p", 1, k == 2 ? 100000000 : 100000, &v, e)) return BL_EINVAL;
             o.p = (size_t)v;
         } else if (!strcmp(key, "seed")) {
             if (bl_parse_long(val, "seed", 0, 4294967295L, &v, e)) return BL_EINVAL;
@@ -143,19 +164,38 @@ static int data_synth(bl_session *S, int argc, char **argv, bl_err *e)
             else o.rho = x;
         } else if (!strcmp(key, "standardize")) {
             if (parse_yesno(key, val, &o.standardize, e)) return BL_EINVAL;
+        } else if (k == 2 && !strcmp(key, "density")) {
+            if (bl_parse_double(val, key, &o.density, e)) return BL_EINVAL;
+        } else if (k == 2 && !strcmp(key, "task")) {
+            static const char *const tasks[] = {"classification", "regression"};
+            int t = bl_command_pick(val, tasks, 2, "task", e);
+            if (t < 0) return BL_EINVAL;
+            o.task = t ? BL_TASK_REGRESSION : BL_TASK_CLASSIFICATION;
+        } else if (k == 2) {
+            return bad_key(key, "n, m, p, density, noise, task, seed, standardize", e);
         } else {
             return bad_key(key, "n, m, p, noise, corr, rho, seed, standardize", e);
         }
     }
     if (!mset) o.m = o.n;
     size_t l = strlen(canon);
-    snprintf(canon + l, sizeof canon - l, " n=%zu m=%zu p=%zu noise=%.17g corr=%.17g "
-             "rho=%.17g seed=%lu standardize=%s", o.n, o.m, o.p, o.noise, o.corr,
-             o.rho, o.seed, o.standardize ? "yes" : "no");
-    /* the n × p and m × p tables, checked before they are drawn */
+    if (k == 2)
+        snprintf(canon + l, sizeof canon - l, " n=%zu m=%zu p=%zu density=%.17g "
+                 "noise=%.17g task=%s seed=%lu standardize=%s", o.n, o.m, o.p, o.density,
+                 o.noise, o.task == BL_TASK_REGRESSION ? "regression" : "classification",
+                 o.seed, o.standardize ? "yes" : "no");
+    else
+        snprintf(canon + l, sizeof canon - l, " n=%zu m=%zu p=%zu noise=%.17g corr=%.17g "
+                 "rho=%.17g seed=%lu standardize=%s", o.n, o.m, o.p, o.noise, o.corr,
+                 o.rho, o.seed, o.standardize ? "yes" : "no");
+    /* the n × p and m × p tables (CSR: the expected entries), checked
+     * before they are drawn */
     char who[64];
     snprintf(who, sizeof who, "data synth n=%zu m=%zu p=%zu", o.n, o.m, o.p);
-    if (bl_mem_check(bl_mem_dense((double)o.n + (double)o.m, (double)o.p + 1.0),
+    double rows = (double)o.n + (double)o.m;
+    if (bl_mem_check(k == 2 ? bl_csr_bytes(rows, rows * (double)o.p * o.density)
+                                  + (double)o.p * 16.0
+                            : bl_mem_dense(rows, (double)o.p + 1.0),
                      S->set[BL_S_MEM_MAX].num, who, "its tables", e))
         return BL_ENOMEM;
     bl_dataset *ds = NULL;
@@ -242,9 +282,14 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
         } else if (!strcmp(key, "positive")) {
             if (bl_parse_double(val, "positive", &o.positive, e)) return BL_EINVAL;
             o.has_positive = 1;
+        } else if (!strcmp(key, "sparse")) {
+            static const char *const modes[] = {"off", "on", "auto"};
+            int k = bl_command_pick(val, modes, 3, "sparse", e);
+            if (k < 0) return BL_EINVAL;
+            o.sparse = k;          /* BL_SPARSE_OFF, _ON, _AUTO in that order */
         } else {
             return bad_key(key, "val, target, format, split, seed, standardize, sep, "
-                           "positive", e);
+                           "positive, sparse", e);
         }
     }
     o.cancel = S->cancel;                       /* Ctrl-C stops a long read */
@@ -267,6 +312,7 @@ int bl_data_load_args(bl_session *S, int argc, char **argv, bl_dataset **out,
             fprintf(m, " sep=%s", sep_text(o.sep, sb, sizeof sb));
         }
         if (o.has_positive) fprintf(m, " positive=%.17g", o.positive);
+        if (o.sparse != BL_SPARSE_AUTO) fprintf(m, " sparse=%s", o.sparse ? "on" : "off");
         fprintf(m, " split=%.17g seed=%lu standardize=%s", o.split, o.seed,
                 o.standardize ? "yes" : "no");
     }
@@ -372,18 +418,20 @@ static int exec_data(bl_session *S, int argc, char **argv, bl_err *e)
 
 static const char *complete_data(bl_session *S, int argi, char **w, size_t i)
 {
-    static const char *const kinds[] = {"regression", "classification"};
+    static const char *const kinds[] = {"regression", "classification", "sparse"};
     static const char *const synth_keys[] = {"n=", "m=", "p=", "noise=", "corr=",
-                                             "rho=", "seed=", "standardize="};
+                                             "rho=", "seed=", "standardize=", "density=",
+                                             "task="};
     static const char *const load_keys[] = {"val=", "target=", "format=", "split=",
-                                            "seed=", "standardize=", "sep=", "positive="};
+                                            "seed=", "standardize=", "sep=", "positive=",
+                                            "sparse="};
     (void)S;
     if (argi == 1) return i < 3 ? subs[i] : NULL;
     if (!strcmp(w[1], "synth"))
-        return argi == 2 ? (i < 2 ? kinds[i] : NULL) : (i < 8 ? synth_keys[i] : NULL);
+        return argi == 2 ? (i < 3 ? kinds[i] : NULL) : (i < 10 ? synth_keys[i] : NULL);
     if (!strcmp(w[1], "load")) {
         if (argi == 2) return bl_bundled_names[i];
-        return i < 8 ? load_keys[i] : NULL;
+        return i < 9 ? load_keys[i] : NULL;
     }
     return NULL;
 }
@@ -398,9 +446,14 @@ const bl_command bl_cmd_data = {
         "    x ~ N(0, Σ), Σij = corr^|i−j|, w ~ N(0, I); regression y = xᵀw + noise·z,\n"
         "    classification y = sign(xᵀw + noise·z) ∈ {−1, +1} with a fraction rho of\n"
         "    the n training labels flipped.  n training and m validation rows.\n"
+        "data synth sparse [n=100 m=n p=10 density=0.01 noise=0.1\n"
+        "           task=classification|regression seed=SEED standardize=no]\n"
+        "    CSR rows, each entry non-zero with probability density (values N(0,1)),\n"
+        "    a ground truth w with about p/10 non-zeros; y = sign(xᵀw + noise·z) or\n"
+        "    xᵀw + noise·z.  rcv1-sized: n=20242 p=47236 density=0.0016.\n"
         "data load NAME|PATH [val=PATH] [target=NAME|INDEX] [format=csv|libsvm]\n"
         "          [split=0.7] [seed=SEED] [standardize=yes|no] [sep=\";\"]\n"
-        "          [positive=VALUE]\n"
+        "          [positive=VALUE] [sparse=auto|on|off]\n"
         "    NAME is a bundled set: diabetes, breast_cancer, digits, wine.  CSV files\n"
         "    have a header row; the target is the last column unless named.  sep=\";\"\n"
         "    (or semicolon, tab, or any one character; quoted, since ';' separates\n"
@@ -411,7 +464,13 @@ const bl_command bl_cmd_data = {
         "    regression targets centred with training statistics.  Data that does\n"
         "    not fit the problem in use (a regression target for logreg) is refused;\n"
         "    'problem use' switches to data that fits.\n"
-        "data show  sizes, task, target, features and preprocessing",
+        "    sparse=: keep the features in compressed sparse rows (on), dense (off),\n"
+        "    or auto: sparse when at most 10% of the training entries are non-zero\n"
+        "    or when the dense table would pass mem.max.  libsvm files are read\n"
+        "    into CSR.  Sparse features are scaled, not centred, by standardize.\n"
+        "    Sparse data serve ridge, ridge-multi, logreg, logreg-multi, lasso,\n"
+        "    enet and cleaning.\n"
+        "data show  sizes, task, target, features, nnz and density, preprocessing",
     .minargs = 1, .maxargs = -1,
     .exec = exec_data,
     .complete = complete_data,
@@ -465,18 +524,21 @@ static int exec_export(bl_session *S, int argc, char **argv, bl_err *e)
         bl_err_set(e, BL_ENODATA, "no data loaded");
         return BL_ENODATA;
     }
-    int st = bl_data_export_csv(S->data, argv[1], e);
+    const char *dot = strrchr(argv[1], '.');
+    int svm = dot && (!strcasecmp(dot, ".svm") || !strcasecmp(dot, ".libsvm"));
+    int st = svm ? bl_data_export_libsvm(S->data, argv[1], e)
+                 : bl_data_export_csv(S->data, argv[1], e);
     if (st) return st;
     if (bl_session_json(S)) {
         bl_json j;
         bl_json_begin(&j, S->out, "export");
         bl_json_str(&j, "what", "data");
         bl_json_str(&j, "file", argv[1]);
-        bl_json_int(&j, "rows", (long long)(S->data->X->size1 + S->data->Xv->size1));
+        bl_json_int(&j, "rows", (long long)(S->data->y->size + S->data->yv->size));
         bl_json_end(&j);
     } else {
         fprintf(S->out, "wrote %zu training and %zu validation rows to ",
-                S->data->X->size1, S->data->Xv->size1);
+                S->data->y->size, S->data->yv->size);
         bl_fput_escaped(S->out, argv[1]);
         fputc('\n', S->out);
     }
@@ -498,7 +560,9 @@ const bl_command bl_cmd_export = {
     .help =
         "export data FILE      the feature columns, the target and a last column\n"
         "                      'validation' (0 training, 1 validation), exactly the\n"
-        "                      numbers the problems see, with 17 significant digits\n"
+        "                      numbers the problems see, with 17 significant digits;\n"
+        "                      FILE.svm (or .libsvm): libsvm, training rows then\n"
+        "                      validation rows (the only form for sparse data)\n"
         "export surface FILE   the last surface: a CSV row per grid point (axes, F,\n"
         "                      the reference gradient, each estimator's error), or\n"
         "                      the JSON object of 'surface' when FILE ends in .json\n"

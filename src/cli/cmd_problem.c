@@ -40,7 +40,7 @@ static void describe_data(const bl_session *S, char *buf, size_t len)
     const bl_dataset *d = S->data;
     if (!d) snprintf(buf, len, "no data");
     else snprintf(buf, len, "%s (n=%zu, m=%zu, %zu features)", d->name,
-                  d->X->size1, d->Xv->size1, d->X->size2);
+                  d->y->size, d->yv->size, bl_dataset_dmat(d, 0).s ? d->Xs->cols : d->X->size2);
 }
 
 /* NOTE: the line saying that problem use loaded the problem's data set,

@@ -305,8 +305,9 @@ static int check_sparse(const char *path, size_t lineno, size_t rows, size_t nnz
 void bl_table_free(bl_table *t)
 {
     if (!t) return;
-    free_names(t->names, t->X ? t->X->size2 : 0);
+    free_names(t->names, t->X ? t->X->size2 : t->S ? t->S->cols : 0);
     if (t->X) gsl_matrix_free(t->X);
+    bl_csr_free(t->S);
     if (t->y) gsl_vector_free(t->y);
     free(t->target);
     free(t->path);
@@ -634,9 +635,12 @@ static char **libsvm_names(size_t k)
     return names;
 }
 
+/* MODE: BL_SPARSE_OFF reads a dense table (BL_DATA_MAX_FEATURES), any
+ * other keeps CSR (BL_CSR_MAX_COLS); bl_data_load chooses after. */
 static int read_libsvm(const char *path, size_t min_features, const rlimits *lim,
-                       bl_table **out, bl_err *e)
+                       int mode, bl_table **out, bl_err *e)
 {
+    const size_t maxfeat = mode == BL_SPARSE_OFF ? BL_DATA_MAX_FEATURES : BL_CSR_MAX_COLS;
     FILE *f = NULL;
     char *line = NULL;
     size_t cap = 0, lineno = 0, nrows = 0, maxidx = 0, k, i, len;
@@ -717,9 +721,11 @@ static int read_libsvm(const char *path, size_t min_features, const rlimits *lim
                                idx == 0 && end == colon ? " (indices start at 1)" : "");
                     goto prefix;
                 }
-                if (idx > BL_DATA_MAX_FEATURES) {
+                if (idx > maxfeat) {
                     bl_err_set(&le, BL_EFORMAT, "field %zu: index %llu is past the "
-                               "limit of %d features", field, idx, BL_DATA_MAX_FEATURES);
+                               "limit of %zu features%s", field, idx, maxfeat,
+                               mode == BL_SPARSE_OFF ? " of a dense table (sparse=on "
+                               "keeps it in CSR)" : "");
                     goto prefix;
                 }
                 if ((size_t)idx <= prev) {
@@ -769,23 +775,39 @@ static int read_libsvm(const char *path, size_t min_features, const rlimits *lim
     }
 
     /* the dense table this becomes, before it is allocated */
-    if ((rc = check_dense(path, (double)nrows, (double)k + 1, lim, e))) goto done;
+    if (mode == BL_SPARSE_OFF
+        && (rc = check_dense(path, (double)nrows, (double)k + 1, lim, e))) goto done;
     t = calloc(1, sizeof *t);
     if (!t) {
         rc = oom(e);
         goto done;
     }
-    if ((rc = alloc_matrix(&t->X, nrows, k, 1, e))) goto done;
+    if (mode == BL_SPARSE_OFF) {
+        if ((rc = alloc_matrix(&t->X, nrows, k, 1, e))) goto done;
+    } else if (!(t->S = bl_csr_alloc(nrows, k, sp.n))) {
+        rc = oom(e);
+        goto done;
+    }
     if ((rc = alloc_vector(&t->y, nrows, 0, e))) goto done;
-    t->names = libsvm_names(k);
+    t->names = t->X ? libsvm_names(k) : NULL;    /* CSR: "f1".. made when shown */
     t->target = xstrdup("label");
     t->path = xstrdup(path);
-    if (!t->names || !t->target || !t->path) {
+    if ((t->X && !t->names) || !t->target || !t->path) {
         rc = oom(e);
         goto done;
     }
     for (i = 0; i < nrows; i++) gsl_vector_set(t->y, i, labels.v[i]);
-    for (i = 0; i < sp.n; i++) gsl_matrix_set(t->X, sp.row[i], sp.col[i], sp.val[i]);
+    if (t->X) {
+        for (i = 0; i < sp.n; i++) gsl_matrix_set(t->X, sp.row[i], sp.col[i], sp.val[i]);
+    } else {
+        /* entries come row by row, columns increasing within a row */
+        for (i = 0; i < sp.n; i++) {
+            t->S->col[i] = (uint32_t)sp.col[i];
+            t->S->val[i] = sp.val[i];
+            t->S->rowptr[sp.row[i] + 1]++;
+        }
+        for (i = 0; i < nrows; i++) t->S->rowptr[i + 1] += t->S->rowptr[i];
+    }
     *out = t;
     t = NULL;
     rc = BL_OK;
@@ -804,7 +826,50 @@ done:
 int bl_table_read_libsvm(const char *path, size_t min_features, bl_table **out,
                          bl_err *e)
 {
-    return read_libsvm(path, min_features, &no_limits, out, e);
+    return read_libsvm(path, min_features, &no_limits, BL_SPARSE_OFF, out, e);
+}
+
+int bl_table_read_libsvm_sparse(const char *path, size_t min_features, bl_table **out,
+                                bl_err *e)
+{
+    return read_libsvm(path, min_features, &no_limits, BL_SPARSE_ON, out, e);
+}
+
+/* Density of table T's features: non-zeros / (rows · columns). */
+static double table_density(const bl_table *t)
+{
+    if (t->S) return (double)t->S->nnz / ((double)t->S->rows * (double)t->S->cols);
+    size_t nz = 0;
+    for (size_t i = 0; i < t->X->size1; i++)
+        for (size_t j = 0; j < t->X->size2; j++) nz += gsl_matrix_get(t->X, i, j) != 0;
+    return (double)nz / ((double)t->X->size1 * (double)t->X->size2);
+}
+
+/* T to CSR (WANT 1) or dense (WANT 0), in place; mem.max checked on the
+ * dense form. */
+static int table_convert(bl_table *t, int want, const rlimits *lim, bl_err *e)
+{
+    int rc;
+    if (want && !t->S) {
+        if (!(t->S = bl_csr_from_dense(t->X))) return oom(e);
+        gsl_matrix_free(t->X);
+        t->X = NULL;
+    } else if (!want && t->S) {
+        size_t k = t->S->cols;
+        if (k > BL_DATA_MAX_FEATURES) {
+            bl_err_set(e, BL_EINVAL, "%s: %zu features are past the limit of %d of a "
+                       "dense table (load it with sparse=on or auto)", t->path, k,
+                       BL_DATA_MAX_FEATURES);
+            return BL_EINVAL;
+        }
+        if ((rc = check_dense(t->path, (double)t->S->rows, (double)k + 1, lim, e)))
+            return rc;
+        if (!t->names && !(t->names = libsvm_names(k))) return oom(e);
+        if (!(t->X = bl_csr_to_dense(t->S))) return oom(e);
+        bl_csr_free(t->S);
+        t->S = NULL;
+    }
+    return BL_OK;
 }
 
 /* Widens the libsvm table T to K features (zeros appended). */
@@ -812,8 +877,13 @@ static int widen_table(bl_table *t, size_t k, bl_err *e)
 {
     gsl_matrix *X;
     char **names;
-    size_t old = t->X->size2;
+    size_t old;
     int rc;
+    if (t->S) {                  /* CSR: only the width changes */
+        if (k > t->S->cols) t->S->cols = k;
+        return BL_OK;
+    }
+    old = t->X->size2;
     if (k <= old) return BL_OK;
     if ((rc = alloc_matrix(&X, t->X->size1, k, 1, e))) return rc;
     names = realloc(t->names, (k + 1) * sizeof *names);
@@ -860,14 +930,17 @@ void bl_load_opts_default(bl_load_opts *o)
     o->positive = 0;
     o->cancel = NULL;
     o->mem_max = 0;
+    o->sparse = BL_SPARSE_AUTO;
 }
 
 void bl_dataset_free(bl_dataset *ds)
 {
     if (!ds) return;
-    free_names(ds->names, ds->X ? ds->X->size2 : 0);
+    free_names(ds->names, ds->X ? ds->X->size2 : ds->Xs ? ds->Xs->cols : 0);
     free(ds->name);
     free(ds->target);
+    bl_csr_free(ds->Xs);
+    bl_csr_free(ds->Xvs);
     if (ds->X) gsl_matrix_free(ds->X);
     if (ds->y) gsl_vector_free(ds->y);
     if (ds->Xv) gsl_matrix_free(ds->Xv);
@@ -906,8 +979,81 @@ static double mean_strided(const double *x, size_t stride, size_t n)
 /* Standardises DS in place with the training statistics: every feature
  * (x - mean) / std (population std; 1 for a constant feature), on both
  * splits; regression targets centred with the training mean. */
+static int center_target(bl_dataset *ds, bl_err *e);
+
+/* CSR: every feature divided by its training std (population, zeros
+ * counted; 1 for a constant feature), never centred, so that zeros stay
+ * zeros (scikit-learn's StandardScaler(with_mean=False)).  The statistics
+ * are kept for the columns the training rows use only (sorted, found by
+ * binary search): O(nnz) memory whatever p, so ds->mean and ds->scale stay
+ * NULL.  Regression targets centred as for dense data. */
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static long col_find(const uint32_t *cols, size_t k, uint32_t c)
+{
+    const uint32_t *f = bsearch(&c, cols, k, sizeof *cols, cmp_u32);
+    return f ? (long)(f - cols) : -1;
+}
+
+static int standardize_sparse(bl_dataset *ds, bl_err *e)
+{
+    const bl_csr *X = ds->Xs;
+    size_t n = X->rows, nnz = X->nnz, k = 0;
+    uint32_t *cols = malloc((nnz ? nnz : 1) * sizeof *cols);
+    double *s1 = NULL, *s2 = NULL;
+    int rc = BL_OK;
+    if (!cols) return oom(e);
+    if (nnz) memcpy(cols, X->col, nnz * sizeof *cols);
+    qsort(cols, nnz, sizeof *cols, cmp_u32);
+    for (size_t i = 0; i < nnz; i++)
+        if (k == 0 || cols[i] != cols[k - 1]) cols[k++] = cols[i];
+    s1 = calloc(k ? k : 1, sizeof *s1);
+    s2 = calloc(k ? k : 1, sizeof *s2);
+    if (!s1 || !s2) {
+        rc = oom(e);
+        goto done;
+    }
+    for (size_t t = 0; t < nnz; t++) {
+        long c = col_find(cols, k, X->col[t]);
+        double v = X->val[t];
+        s1[c] += v;
+        s2[c] += v * v;
+    }
+    for (size_t c = 0; c < k; c++) {
+        double mu = s1[c] / (double)n, var = s2[c] / (double)n - mu * mu;
+        double sd = var > 1e-300 ? sqrt(var) : 1.0;
+        if (!isfinite(sd)) {
+            bl_err_set(e, BL_EDIVERGE, "feature f%lu: values too large to standardise",
+                       (unsigned long)cols[c] + 1);
+            rc = BL_EDIVERGE;
+            goto done;
+        }
+        s2[c] = sd;
+    }
+    {
+        bl_csr *S[2] = {ds->Xs, ds->Xvs};
+        for (int t = 0; t < 2; t++)
+            for (size_t i = 0; i < S[t]->nnz; i++) {
+                long c = col_find(cols, k, S[t]->col[i]);
+                if (c >= 0) S[t]->val[i] /= s2[c];   /* a column training lacks: 1 */
+            }
+    }
+    if ((rc = center_target(ds, e))) goto done;
+    ds->standardized = 1;
+done:
+    free(cols);
+    free(s1);
+    free(s2);
+    return rc;
+}
+
 static int standardize(bl_dataset *ds, bl_err *e)
 {
+    if (ds->Xs) return standardize_sparse(ds, e);
     size_t n = ds->X->size1, m = ds->Xv->size1, p = ds->X->size2;
     int rc;
     if ((rc = alloc_vector(&ds->mean, p, 0, e))) return rc;
@@ -936,6 +1082,14 @@ static int standardize(bl_dataset *ds, bl_err *e)
         for (size_t i = 0; i < m; i++)
             gsl_matrix_set(ds->Xv, i, j, (gsl_matrix_get(ds->Xv, i, j) - mu) / sd);
     }
+    if ((rc = center_target(ds, e))) return rc;
+    ds->standardized = 1;
+    return BL_OK;
+}
+
+static int center_target(bl_dataset *ds, bl_err *e)
+{
+    size_t n = ds->y->size;
     ds->y_mean = 0;
     if (ds->task == BL_TASK_REGRESSION) {
         double ym = mean_strided(ds->y->data, ds->y->stride, n);
@@ -948,7 +1102,6 @@ static int standardize(bl_dataset *ds, bl_err *e)
         gsl_vector_add_constant(ds->y, -ym);
         gsl_vector_add_constant(ds->yv, -ym);
     }
-    ds->standardized = 1;
     return BL_OK;
 }
 
@@ -965,8 +1118,9 @@ static void copy_rows(const bl_table *t, const size_t *idx, size_t k,
 
 static int check_table(const bl_table *t, const char *what, bl_err *e)
 {
-    if (!t || !t->X || !t->y || t->X->size1 == 0 || t->X->size2 == 0 ||
-        t->y->size != t->X->size1) {
+    size_t r = !t ? 0 : t->X ? t->X->size1 : t->S ? t->S->rows : 0;
+    size_t c = !t ? 0 : t->X ? t->X->size2 : t->S ? t->S->cols : 0;
+    if (!t || (!t->X && !t->S) || !t->y || r == 0 || c == 0 || t->y->size != r) {
         bl_err_set(e, BL_EINVAL, "%s table is empty or inconsistent", what);
         return BL_EINVAL;
     }
@@ -994,17 +1148,22 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
     }
     if ((rc = check_table(train, "training", e))) return rc;
     if (val && (rc = check_table(val, "validation", e))) return rc;
-    p = train->X->size2;
-    if (val && val->X->size2 != p) {
+    p = train->X ? train->X->size2 : train->S->cols;
+    if (val && (!val->X != !train->X)) {
+        bl_err_set(e, BL_EINVAL, "training and validation tables must both be dense "
+                   "or both sparse");
+        return BL_EINVAL;
+    }
+    if (val && (val->X ? val->X->size2 : val->S->cols) != p) {
         bl_err_set(e, BL_EDIM, "training has %zu features but validation has %zu",
-                   p, val->X->size2);
+                   p, val->X ? val->X->size2 : val->S->cols);
         return BL_EDIM;
     }
     if (val) {
-        n = train->X->size1;
-        m = val->X->size1;
+        n = train->X ? train->X->size1 : train->S->rows;
+        m = val->X ? val->X->size1 : val->S->rows;
     } else {
-        size_t rows = train->X->size1;
+        size_t rows = train->X ? train->X->size1 : train->S->rows;
         double x;
         if (!(o->split > 0 && o->split < 1)) {
             bl_err_set(e, BL_EINVAL, "split must be strictly between 0 and 1, "
@@ -1028,15 +1187,23 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
 
     ds = calloc(1, sizeof *ds);
     if (!ds) return oom(e);
-    if ((rc = alloc_matrix(&ds->X, n, p, 0, e))) goto fail;
+    if (train->X && (rc = alloc_matrix(&ds->X, n, p, 0, e))) goto fail;
     if ((rc = alloc_vector(&ds->y, n, 0, e))) goto fail;
-    if ((rc = alloc_matrix(&ds->Xv, m, p, 0, e))) goto fail;
+    if (train->X && (rc = alloc_matrix(&ds->Xv, m, p, 0, e))) goto fail;
     if ((rc = alloc_vector(&ds->yv, m, 0, e))) goto fail;
 
     if (val) {
-        gsl_matrix_memcpy(ds->X, train->X);
+        if (train->X) {
+            gsl_matrix_memcpy(ds->X, train->X);
+            gsl_matrix_memcpy(ds->Xv, val->X);
+        } else {
+            if (!(ds->Xs = bl_csr_copy(train->S)) || !(ds->Xvs = bl_csr_copy(val->S))) {
+                rc = oom(e);
+                goto fail;
+            }
+            ds->Xs->cols = ds->Xvs->cols = p;
+        }
         gsl_vector_memcpy(ds->y, train->y);
-        gsl_matrix_memcpy(ds->Xv, val->X);
         gsl_vector_memcpy(ds->yv, val->y);
         ds->split = 0;
     } else {
@@ -1055,18 +1222,29 @@ int bl_data_from_tables(const bl_table *train, const bl_table *val,
         for (size_t i = 0; i < rows; i++) perm[i] = i;
         gsl_ran_shuffle(r, perm, rows, sizeof *perm);
         gsl_rng_free(r);
-        copy_rows(train, perm, n, ds->X, ds->y);
-        copy_rows(train, perm + n, m, ds->Xv, ds->yv);
+        if (train->X) {
+            copy_rows(train, perm, n, ds->X, ds->y);
+            copy_rows(train, perm + n, m, ds->Xv, ds->yv);
+        } else {
+            if (!(ds->Xs = bl_csr_rows(train->S, perm, n))
+                || !(ds->Xvs = bl_csr_rows(train->S, perm + n, m))) {
+                rc = oom(e);
+                goto fail;
+            }
+            for (size_t i = 0; i < n; i++) gsl_vector_set(ds->y, i, gsl_vector_get(train->y, perm[i]));
+            for (size_t i = 0; i < m; i++)
+                gsl_vector_set(ds->yv, i, gsl_vector_get(train->y, perm[n + i]));
+        }
         ds->split = o->split;
     }
     ds->seed = o->seed;
     ds->one_vs_rest = o->has_positive;
     ds->positive = o->positive;
 
-    ds->names = dup_names(train->names, p);
+    ds->names = train->names ? dup_names(train->names, p) : NULL;
     ds->target = xstrdup(train->target ? train->target : "y");
     ds->name = xstrdup(name ? name : train->path ? train->path : "data");
-    if (!ds->names || !ds->target || !ds->name) {
+    if ((train->names && !ds->names) || !ds->target || !ds->name) {
         rc = oom(e);
         goto fail;
     }
@@ -1182,7 +1360,8 @@ static int one_vs_rest(bl_table *t, double pos, const char *name, int check, bl_
 }
 
 static int read_table(const char *path, int fmt, const char *target, char sep,
-                      size_t min_features, const rlimits *lim, bl_table **t, bl_err *e)
+                      size_t min_features, const rlimits *lim, int mode, bl_table **t,
+                      bl_err *e)
 {
     if (fmt == FMT_CSV) return read_csv(path, target, sep, lim, t, e);
     if (target && strcmp(target, "label") != 0 && strcmp(target, "0") != 0) {
@@ -1190,7 +1369,18 @@ static int read_table(const char *path, int fmt, const char *target, char sep,
                    "libsvm file (the label is the target)", path);
         return BL_EINVAL;
     }
-    return read_libsvm(path, min_features, lim, t, e);
+    return read_libsvm(path, min_features, lim, mode, t, e);
+}
+
+/* sparse=auto's choice for table T: 1 for CSR. */
+static int choose_sparse(const bl_table *t, int mode, const rlimits *lim)
+{
+    if (mode != BL_SPARSE_AUTO) return mode == BL_SPARSE_ON;
+    size_t r = t->X ? t->X->size1 : t->S->rows, c = t->X ? t->X->size2 : t->S->cols;
+    if (c > BL_DATA_MAX_FEATURES) return 1;
+    if (lim->mem_max > 0 && (double)r * ((double)c + 1) * (double)sizeof(double) > lim->mem_max)
+        return 1;
+    return table_density(t) <= BL_SPARSE_DENSITY;
 }
 
 int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
@@ -1226,7 +1416,7 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
     }
     lim.cancel = o->cancel;
     lim.mem_max = o->mem_max;
-    rc = read_table(file, fmt, o->target, o->sep, 0, &lim, &train, e);
+    rc = read_table(file, fmt, o->target, o->sep, 0, &lim, o->sparse, &train, e);
     if (rc && file == bundled && e && strncmp(e->msg, bundled, strlen(bundled)) == 0) {
         /* name a bundled set as the user did, not by where it is installed */
         char rest[sizeof e->msg];
@@ -1242,12 +1432,22 @@ int bl_data_load(const char *path, const bl_load_opts *o, bl_dataset **out,
         goto done;
     }
     if (o->val_path) {
-        rc = read_table(o->val_path, fmt, o->target, o->sep, train->X->size2, &lim, &val, e);
+        rc = read_table(o->val_path, fmt, o->target, o->sep,
+                        train->X ? train->X->size2 : train->S->cols, &lim, o->sparse, &val, e);
         if (rc) goto done;
+        if (!train->X != !val->X) {   /* one representation for both */
+            rc = table_convert(val, train->S != NULL, &lim, e);
+            if (rc) goto done;
+        }
         /* A libsvm file only names the features it uses: pad the training
          * table to the validation width (the reverse is done by the read). */
-        if (fmt == FMT_LIBSVM && (rc = widen_table(train, val->X->size2, e)))
+        if (fmt == FMT_LIBSVM && (rc = widen_table(train, val->X ? val->X->size2 : val->S->cols, e)))
             goto done;
+    }
+    {
+        int want = choose_sparse(train, o->sparse, &lim);
+        if ((rc = table_convert(train, want, &lim, e))) goto done;
+        if (val && (rc = table_convert(val, want, &lim, e))) goto done;
     }
     if (o->has_positive && ((rc = one_vs_rest(train, o->positive, path, 1, e))
                             || (val && (rc = one_vs_rest(val, o->positive, o->val_path, 0, e)))))
@@ -1273,7 +1473,122 @@ void bl_synth_opts_default(bl_synth_opts *o)
     o->rho = 0.0;
     o->seed = 0;
     o->standardize = 0;
+    o->density = 0.01;
+    o->task = BL_TASK_CLASSIFICATION;
     o->cancel = NULL;
+}
+
+/* data synth sparse.  Random stream (MT19937 seeded with o->seed):
+ *   1. for j = 0..p−1: u ~ U[0,1), then w_j ~ N(0,1) when u < 0.1, else
+ *      w_j = 0 (a sparse ground truth: about a tenth of the features);
+ *   2. for each row (n training, then m validation): the columns with a
+ *      non-zero are those hit by geometric gaps, j ← j + 1 +
+ *      ⌊log(u)/log(1 − density)⌋ (each column independently with
+ *      probability density), each value N(0,1); then the noise draw z,
+ *      s = xᵀw + noise·z; y = sign(s) ∈ {−1, +1} (s = 0 gives −1) or s.
+ * Standardisation (o->standardize) after, without centring. */
+static int synth_sparse(const bl_synth_opts *o, bl_dataset **out, bl_err *e)
+{
+    bl_dataset *ds = NULL;
+    gsl_rng *r = NULL;
+    double *w = NULL;
+    size_t *cap = NULL;
+    int rc = BL_OK;
+    int cls = o->task != BL_TASK_REGRESSION;
+    if (o->n < 2 || o->m < 1 || o->p < 1 || o->p > BL_CSR_MAX_COLS) {
+        bl_err_set(e, BL_EINVAL, "sparse synth needs n >= 2, m >= 1 and 1 <= p <= %zu",
+                   BL_CSR_MAX_COLS);
+        return BL_EINVAL;
+    }
+    if (!(o->density > 0 && o->density <= 1)) {
+        bl_err_set(e, BL_EINVAL, "density must lie in (0, 1], not %g", o->density);
+        return BL_EINVAL;
+    }
+    if (!(o->noise >= 0) || !isfinite(o->noise)) {
+        bl_err_set(e, BL_EINVAL, "noise must be a finite number >= 0, not %g", o->noise);
+        return BL_EINVAL;
+    }
+    ds = calloc(1, sizeof *ds);
+    if (!ds) return oom(e);
+    if ((rc = alloc_vector(&ds->y, o->n, 0, e))) goto done;
+    if ((rc = alloc_vector(&ds->yv, o->m, 0, e))) goto done;
+    w = malloc(o->p * sizeof *w);
+    r = gsl_rng_alloc(gsl_rng_mt19937);
+    ds->target = xstrdup("y");
+    ds->name = xstrdup(cls ? "synth sparse" : "synth sparse regression");
+    if (!w || !r || !ds->target || !ds->name) {
+        rc = oom(e);
+        goto done;
+    }
+    gsl_rng_set(r, o->seed);
+    for (size_t j = 0; j < o->p; j++)
+        w[j] = gsl_rng_uniform(r) < 0.1 ? gsl_ran_gaussian(r, 1.0) : 0.0;
+    {
+        const double lq = log1p(-o->density);
+        for (int t = 0; t < 2; t++) {
+            size_t rows = t ? o->m : o->n;
+            double guess = (double)rows * (double)o->p * o->density;
+            size_t room = (size_t)(guess + 6 * sqrt(guess + 1) + 16);
+            bl_csr *S = bl_csr_alloc(rows, o->p, room);
+            if (!S) {
+                rc = oom(e);
+                goto done;
+            }
+            if (t) ds->Xvs = S;
+            else ds->Xs = S;
+            size_t k = 0;
+            for (size_t i = 0; i < rows; i++) {
+                if (o->cancel && *o->cancel) {
+                    bl_err_set(e, BL_EINTR, "interrupted after %zu rows", i);
+                    rc = BL_EINTR;
+                    goto done;
+                }
+                double sum = 0;
+                for (size_t j = 0;;) {
+                    if (o->density < 1) {
+                        double u = gsl_rng_uniform_pos(r);
+                        double gap = floor(log(u) / lq);
+                        if (gap >= (double)(o->p - j)) break;
+                        j += (size_t)gap;
+                    }
+                    if (j >= o->p) break;
+                    if (k == room) {     /* rare: more than the bound guessed */
+                        size_t nr = 2 * room;
+                        uint32_t *c = realloc(S->col, nr * sizeof *c);
+                        if (c) S->col = c;
+                        double *v = c ? realloc(S->val, nr * sizeof *v) : NULL;
+                        if (!v) {
+                            rc = oom(e);
+                            goto done;
+                        }
+                        S->val = v;
+                        room = nr;
+                    }
+                    double x = gsl_ran_gaussian(r, 1.0);
+                    S->col[k] = (uint32_t)j;
+                    S->val[k++] = x;
+                    sum += x * w[j];
+                    j++;
+                }
+                S->rowptr[i + 1] = k;
+                sum += o->noise * gsl_ran_gaussian(r, 1.0);
+                gsl_vector_set(t ? ds->yv : ds->y, i, cls ? (sum > 0 ? 1.0 : -1.0) : sum);
+            }
+            S->nnz = k;
+        }
+    }
+    ds->task = cls ? BL_TASK_CLASSIFICATION : BL_TASK_REGRESSION;
+    ds->split = (double)o->n / (double)(o->n + o->m);
+    ds->seed = o->seed;
+    if (o->standardize && (rc = standardize(ds, e))) goto done;
+    *out = ds;
+    ds = NULL;
+done:
+    bl_dataset_free(ds);
+    free(w);
+    free(cap);
+    if (r) gsl_rng_free(r);
+    return rc;
 }
 
 /* Random stream (MT19937 seeded with o->seed, gsl_ran_gaussian with
@@ -1309,6 +1624,7 @@ int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out,
         bl_synth_opts_default(&def);
         o = &def;
     }
+    if (kind && strcmp(kind, "sparse") == 0) return synth_sparse(o, out, e);
     if (kind && strcmp(kind, "regression") == 0) {
         cls = 0;
     } else if (kind && strcmp(kind, "classification") == 0) {
@@ -1316,7 +1632,7 @@ int bl_data_synth(const char *kind, const bl_synth_opts *o, bl_dataset **out,
     } else {
         char q[QUOTE_MAX + 8];
         bl_err_set(e, BL_EINVAL, "unknown synthetic data kind '%s' (choices: "
-                   "regression, classification)",
+                   "regression, classification, sparse)",
                    kind ? quote(q, sizeof q, kind) : "(null)");
         return BL_EINVAL;
     }
@@ -1452,6 +1768,11 @@ int bl_data_export_csv(const bl_dataset *ds, const char *path, bl_err *e)
     size_t p;
     int bad = 0, rc;
 
+    if (ds && ds->Xs) {
+        bl_err_set(e, BL_EINVAL, "the data are sparse: export them as libsvm "
+                   "(a file name ending in .svm)");
+        return BL_EINVAL;
+    }
     if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv || !path) {
         bl_err_set(e, BL_EINVAL, "no data set or file name to export");
         return BL_EINVAL;
@@ -1504,6 +1825,12 @@ int bl_data_find_bundled(const char *name, char *buf, size_t len)
 
 int bl_dataset_check(const bl_dataset *ds, const char *who, bl_err *e)
 {
+    if (ds && ds->Xs) {
+        bl_err_set(e, BL_EINVAL, "%s needs dense data, and '%s' is sparse (load it with "
+                   "sparse=off; sparse data serve " BL_SPARSE_PROBLEMS ")", who,
+                   ds->name ? ds->name : "the data");
+        return BL_EINVAL;
+    }
     if (!ds || !ds->X || !ds->y || !ds->Xv || !ds->yv) {
         bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", who);
         return BL_ENODATA;
@@ -1518,6 +1845,88 @@ int bl_dataset_check(const bl_dataset *ds, const char *who, bl_err *e)
         bl_err_set(e, BL_EDIM, "%s: training has %zu features, validation %zu", who, p,
                    ds->Xv->size2);
         return BL_EDIM;
+    }
+    return BL_OK;
+}
+
+/* ------------------------------------------------------- sparse helpers */
+
+bl_dmat bl_dataset_dmat(const bl_dataset *ds, int val)
+{
+    if (ds->Xs) return bl_dmat_sparse(val ? ds->Xvs : ds->Xs);
+    return bl_dmat_dense(val ? ds->Xv : ds->X);
+}
+
+double bl_dataset_nnz(const bl_dataset *ds)
+{
+    if (ds->Xs) return (double)ds->Xs->nnz + (double)ds->Xvs->nnz;
+    return (double)ds->X->size2 * ((double)ds->X->size1 + (double)ds->Xv->size1);
+}
+
+double bl_dataset_bytes(const bl_dataset *ds)
+{
+    if (ds->Xs)
+        return bl_csr_bytes((double)ds->Xs->rows, (double)ds->Xs->nnz)
+               + bl_csr_bytes((double)ds->Xvs->rows, (double)ds->Xvs->nnz);
+    return bl_mem_dense((double)ds->X->size1 + (double)ds->Xv->size1, (double)ds->X->size2);
+}
+
+const char *bl_dataset_feature(const bl_dataset *ds, size_t j, char *buf, size_t len)
+{
+    if (ds->names && ds->names[j]) return ds->names[j];
+    snprintf(buf, len, "f%zu", j + 1);
+    return buf;
+}
+
+int bl_dataset_check_any(const bl_dataset *ds, const char *who, bl_err *e)
+{
+    if (!ds || !ds->Xs) return bl_dataset_check(ds, who, e);
+    if (!ds->Xvs || !ds->y || !ds->yv) {
+        bl_err_set(e, BL_ENODATA, "%s needs a training and a validation split", who);
+        return BL_ENODATA;
+    }
+    if (ds->y->size != ds->Xs->rows || ds->yv->size != ds->Xvs->rows
+        || ds->Xs->cols != ds->Xvs->cols) {
+        bl_err_set(e, BL_EDIM, "%s: the splits' sizes disagree", who);
+        return BL_EDIM;
+    }
+    return BL_OK;
+}
+
+int bl_data_export_libsvm(const bl_dataset *ds, const char *path, bl_err *e)
+{
+    if (!ds || !ds->y || !ds->yv || !path || (!ds->X && !ds->Xs)) {
+        bl_err_set(e, BL_EINVAL, "no data to export");
+        return BL_EINVAL;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        bl_err_set(e, BL_EIO, "%s: cannot write (%s)", path, strerror(errno));
+        return BL_EIO;
+    }
+    int bad = 0;
+    for (int t = 0; t < 2 && !bad; t++) {
+        bl_dmat A = bl_dataset_dmat(ds, t);
+        const gsl_vector *y = t ? ds->yv : ds->y;
+        for (size_t i = 0; i < y->size && !bad; i++) {
+            if (fprintf(f, "%.17g", gsl_vector_get(y, i) + ds->y_mean) < 0) bad = 1;
+            if (A.s) {
+                for (size_t k = A.s->rowptr[i]; k < A.s->rowptr[i + 1]; k++)
+                    if (fprintf(f, " %zu:%.17g", (size_t)A.s->col[k] + 1, A.s->val[k]) < 0)
+                        bad = 1;
+            } else {
+                for (size_t j = 0; j < A.d->size2; j++) {
+                    double v = gsl_matrix_get(A.d, i, j);
+                    if (v != 0 && fprintf(f, " %zu:%.17g", j + 1, v) < 0) bad = 1;
+                }
+            }
+            if (fputc('\n', f) == EOF) bad = 1;
+        }
+    }
+    if (fclose(f) != 0) bad = 1;
+    if (bad) {
+        bl_err_set(e, BL_EIO, "%s: write failed", path);
+        return BL_EIO;
     }
     return BL_OK;
 }

@@ -665,6 +665,11 @@ static int parse_name(parser *ps, pval *out)
         const bl_dataset *ds = env->data;
         const void *what = !ds ? NULL : isX ? (const void *)ds->X : isXv ? (const void *)ds->Xv
                            : isy ? (const void *)ds->y : (const void *)ds->yv;
+        if (!what && ds && ds->Xs) {
+            PERR(ps, BL_EINVAL, t.pos, t.end, "%s: the data are sparse; expressions need "
+                 "dense data (data load ... sparse=off)", t.name);
+            return -1;
+        }
         if (!what) {
             PERR(ps, BL_ENODATA, t.pos, t.end, "%s needs data: use 'data load' or "
                  "'data synth' first", t.name);

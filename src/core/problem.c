@@ -108,7 +108,9 @@ bl_problem *bl_problem_alloc_ctl(const bl_problem_type *T, const double *par,
 double bl_problem_bytes(const bl_problem_type *T, const double *par, const bl_dataset *data)
 {
     if (T->bytes) return T->bytes(par, data);
-    if (data && data->X && (T->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA))) {
+    if (data && data->Xs && (T->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA)))
+        return bl_mem_dense(16.0, (double)data->Xs->cols);   /* CSR: p-vectors only */
+    if (data && data->X && !data->Xs && (T->flags & (BL_PROB_NEEDS_DATA | BL_PROB_USES_DATA))) {
         double p = (double)data->X->size2;
         return 4.0 * bl_mem_dense(p, p);
     }

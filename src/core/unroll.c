@@ -434,7 +434,10 @@ int bl_unroll_cd_forward(size_t T, double from, int method, double eta, const bl
         P->n_hvp += d;                          /* its derivative as d H- and */
         P->n_cvp += d;                          /* d C-products */
         if ((st = P->type->cd_jvp(P, th, c->omega, J))) {
-            bl_err_set(e, st, "forward: a coordinate-descent sweep failed");
+            bl_err_set(e, st, st == BL_EUNSUPPORTED
+                       ? "forward:solver=cd: this problem does not differentiate its "
+                         "coordinate-descent sweeps at this size (matrix-free: use cg)"
+                       : "forward: a coordinate-descent sweep failed");
             goto out;
         }
     }
@@ -483,8 +486,20 @@ int bl_unroll_cd_reverse(size_t T, double from, int method, double eta, const bl
             goto out;
         }
         P->n_grad++;
-        if ((st = P->type->cd_sweep(P, th, c->omega))) {
-            bl_err_set(e, st, "reverse: a coordinate-descent sweep failed");
+        /* the first sweep through cd_jvp (the same θ), which refuses
+         * where the problem cannot differentiate its sweeps */
+        if (s == 0) {
+            gsl_matrix *J0 = gsl_matrix_calloc(p, d);
+            st = J0 ? P->type->cd_jvp(P, th, c->omega, J0) : BL_ENOMEM;
+            gsl_matrix_free(J0);
+        } else {
+            st = P->type->cd_sweep(P, th, c->omega);
+        }
+        if (st) {
+            bl_err_set(e, st, st == BL_EUNSUPPORTED
+                       ? "reverse:solver=cd: this problem does not differentiate its "
+                         "coordinate-descent sweeps at this size (matrix-free: use cg)"
+                       : "reverse: a coordinate-descent sweep failed");
             goto out;
         }
         gsl_vector_view row = gsl_matrix_row(hist, s);

@@ -78,10 +78,18 @@ else
     echo "ok $((tap_n + 1)) # SKIP unreadable files: root reads every file"; tap_n=$((tap_n + 1))
 fi
 
-# the 21-byte libsvm file whose index asked for a 3 x 10^8 dense matrix
+# the 21-byte libsvm file whose index asked for a 3 x 10^8 dense matrix:
+# CSR by default (a few hundred bytes), refused dense
 printf '1 100000000:1\n-1 1:2\n' >"$tmpdir/huge.svm"
 start=$(date +%s)
-unchanged "a libsvm index of 10^8: refused before allocating" "data load $tmpdir/huge.svm"
+"$BILAB" -e 'problem use quadratic' -e "data load $tmpdir/huge.svm" >"$tmpdir/o1" 2>&1
+grep -q 'features p=100000000' "$tmpdir/o1" && grep -q 'sparse (CSR): nnz=2, .* 152 bytes' "$tmpdir/o1"
+ok $? "a libsvm index of 10^8 loads as CSR in 152 bytes (sparse=auto)"
+"$BILAB" -e "data load $tmpdir/huge.svm" >"$tmpdir/o1" 2>"$tmpdir/e1"
+grep -q 'ridge needs 12.8 GB.*above mem.max' "$tmpdir/e1"
+ok $? "... and ridge on it (10^8-vectors) is refused by mem.max"
+unchanged "a libsvm index of 10^8 with sparse=off: refused before allocating" \
+    "data load $tmpdir/huge.svm sparse=off"
 grep -q 'huge.svm:1: field 2: index 100000000 is past the limit of 100000 features' "$tmpdir/e1"
 ok $? "the message names the line, the field and the limit"
 [ $(( $(date +%s) - start )) -lt 10 ]

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "bl.h"
 #include "output.h"
@@ -203,6 +205,42 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
     }
     fmt_append(buf, len, &pos, "]");
     return buf;
+}
+
+char *bl_fmt_vec_fit(char *buf, size_t len, const double *v, size_t n, size_t stride,
+                     int digits, size_t maxshow, int avail)
+{
+    bl_fmt_vec(buf, len, v, n, stride, digits, maxshow);
+    while (avail > 0 && maxshow > 1 && bl_utf8_width(buf) > avail)
+        bl_fmt_vec(buf, len, v, n, stride, digits, --maxshow);
+    return buf;
+}
+
+int bl_width_pick(int setting, int tty_cols, const char *env)
+{
+    if (setting > 0) return setting;
+    if (tty_cols > 0) return tty_cols;
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0 && v <= 100000) return (int)v;
+    }
+    return 0;
+}
+
+int bl_wide_pick(int mode, int width)
+{
+    if (mode >= 0) return mode != 0;
+    return width <= 0 || width > BL_WIDE_MIN;
+}
+
+int bl_term_size(int fd, int *cols, int *rows)
+{
+    struct winsize ws;
+    if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return -1;
+    *cols = ws.ws_col;
+    *rows = ws.ws_row;
+    return 0;
 }
 
 int bl_utf8_width(const char *s)

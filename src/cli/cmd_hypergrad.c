@@ -123,14 +123,15 @@ static void print_draws(bl_session *S, const bl_hg_entry *rows, const bl_hg_draw
             rn = dr[i].ref_norm;
             det |= !dr[i].stochastic;
         }
-    fprintf(f, "%zu draws against the reference, ‖∇F‖ = %s: bias ‖ḡ − ∇F‖,\nvariance "
-            "(1/R)Σ‖g − ḡ‖², mean error (1/R)Σ‖g − ∇F‖;\nrel.: over ‖∇F‖ (rel.var: "
-            "over ‖∇F‖²)\n", R, bl_out_fmt(a, sizeof a, rn, dg));
+    int wide = bl_session_wide(S);
+    fprintf(f, "%zu draws against the reference, ‖∇F‖ = %s: bias ‖ḡ − ∇F‖,%svariance "
+            "(1/R)Σ‖g − ḡ‖²,%smean error (1/R)Σ‖g − ∇F‖;%srel.: over ‖∇F‖ (rel.var: "
+            "over ‖∇F‖²)\n", R, bl_out_fmt(a, sizeof a, rn, dg), wide ? " " : "\n",
+            wide ? "\n" : " ", wide ? " " : "\n");
     static const char *const head[] = {"estimator", "bias", "variance", "mean err", "rel.bias",
                                        "rel.var", "rel.err", "seeds"};
     /* the compact form (80 columns): the relative columns and the mean
      * error, the seeds as "-" for a deterministic estimator */
-    int wide = bl_session_wide(S);
     const int width[] = {sw, 11, 11, 11, 10, 10, 10, 0};
     const int show[] = {1, !wide ? 0 : 1, !wide ? 0 : 1, 1, 1, 1, 1, 1};
     for (int k = 0; k < 8; k++)

@@ -126,6 +126,7 @@ void bl_plot_options(const bl_session *S, bl_plot_opts *o)
      * the prompt (figures do not use these) */
     int W = bl_session_width(S), R = bl_session_rows(S);
     if (W > 0 && o->width > W - 12) o->width = W - 12 < 10 ? 10 : W - 12;
+    o->cols = W;
     if (R > 0 && o->height > R - 10) o->height = R - 10 < 4 ? 4 : R - 10;
     const char *style = S->set[BL_S_PLOT_STYLE].str, *color = S->set[BL_S_PLOT_COLOR].str;
     if (!strcmp(style, "auto")) {

@@ -216,6 +216,41 @@ char *bl_fmt_vec_fit(char *buf, size_t len, const double *v, size_t n, size_t st
     return buf;
 }
 
+void bl_out_wrap(FILE *f, const char *text, int col, int indent, int width)
+{
+    if (width <= 0 || indent >= width) {
+        fputs(text, f);
+        fputc('\n', f);
+        return;
+    }
+    /* tokens: a run of spaces, then up to the next space or just past a
+     * '|' (lists of choices break between their names) */
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        const char *q = p;
+        while (*q == ' ') q++;
+        const char *end = q;
+        while (*end && *end != ' ' && *end != '|') end++;
+        if (*end == '|') end++;
+        if (q == end) break;
+        int ww = 0;
+        for (const char *c = q; c < end; c++)
+            if (((unsigned char)*c & 0xC0) != 0x80) ww++;
+        int gap = (int)(q - p);
+        if (!first && col + gap + ww > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            gap = 0;
+        }
+        fprintf(f, "%*s%.*s", gap, "", (int)(end - q), q);
+        col += gap + ww;
+        first = 0;
+        p = end;
+    }
+    fputc('\n', f);
+}
+
 int bl_width_pick(int setting, int tty_cols, const char *env)
 {
     if (setting > 0) return setting;

@@ -45,6 +45,12 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
 char *bl_fmt_vec_fit(char *buf, size_t len, const double *v, size_t n, size_t stride,
                      int digits, size_t maxshow, int avail);
 
+/* Writes TEXT, which starts at column COL of the line, broken at spaces
+ * so that no line passes WIDTH columns (a word longer than the room stays
+ * whole; WIDTH ≤ 0: not broken), each further line indented by INDENT
+ * spaces; then a newline. */
+void bl_out_wrap(FILE *f, const char *text, int col, int indent, int width);
+
 /* ---- messages ----
  * What a command says besides its result goes to the session's one sink
  * (bl_session_msg in session.h) as a bl_msg; the REPL and batch mode

@@ -138,12 +138,12 @@ static void print_note(FILE *f, const bl_plot_opts *o)
     fprintf(f, " %s\n", o->note);
 }
 
-/* The widest a line of text around a plot may be: the plot (axis labels
- * and area), at least 80 columns. */
+/* The widest a line of text around a plot may be (o->cols; 0: no
+ * limit), never less than the plot itself. */
 static int text_width(const bl_plot_opts *o)
 {
-    int w = o->width + 12;
-    return w > 80 ? w : 80;
+    if (o->cols <= 0) return 1 << 30;
+    return o->cols > o->width + 12 ? o->cols : o->width + 12;
 }
 
 static int u8width(const char *s)

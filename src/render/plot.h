@@ -18,6 +18,8 @@ typedef struct bl_plot_opts {
      * same abscissae, or NULL: shaded in figures, vertical bars at
      * staggered points in the terminal */
     const double *const *band_lo, *const *band_hi;
+    int cols;                 /* the columns text lines (title, heatmap scale) may
+                                 use: they break at spaces; 0: no limit */
 } bl_plot_opts;
 
 typedef struct bl_series {

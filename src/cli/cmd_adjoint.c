@@ -55,10 +55,14 @@ static void print_adjoint_state(bl_session *S, const char *cmd, const bl_adjoint
         bl_json_end(&j);
         return;
     }
-    bl_fmt_vec(v, sizeof v, it->a->data, it->a->size, it->a->stride, dg, 4);
-    fprintf(S->out, "adjoint %s %5zu  residual %-12s ‖a‖ = %-12s a = %s\n", it->type->name,
-            it->iter, bl_out_fmt(a, sizeof a, it->resid, 3),
-            bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
+    /* the compact form pads residual and ‖a‖ less and shows fewer entries */
+    int W = bl_session_width(S), wide = bl_session_wide(S);
+    int pw = wide ? 12 : 1, nw = (int)strlen(it->type->name);
+    bl_fmt_vec_fit(v, sizeof v, it->a->data, it->a->size, it->a->stride, dg, 4,
+                   W > 0 ? W - nw - 2 * pw - 38 : 0);
+    fprintf(S->out, "adjoint %s %5zu  residual %-*s ‖a‖ = %-*s a = %s\n", it->type->name,
+            it->iter, pw, bl_out_fmt(a, sizeof a, it->resid, 3),
+            pw, bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
 }
 
 int bl_cmd_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)

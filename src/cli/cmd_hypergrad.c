@@ -193,6 +193,14 @@ static void print_table(bl_session *S, const bl_hg_entry *rows, int shown, int g
         show[HV] = show[CV] = show[GC] = show[MEM] = 0;
         show[CALLS] = 1;
     }
+    /* compact, and still wider than the terminal (long specs): the rows
+     * are named e1, e2, ... with a legend under the table */
+    int W = bl_session_width(S), total = 0, label = 0;
+    for (int k = 0; k < NCOL; k++) total += show[k] ? width[k] + 1 : 0;
+    if (!wide && W > 0 && total > W) {
+        label = 1;
+        width[NAME] = 9;
+    }
     const char *hd[NCOL];
     for (int k = 0; k < NCOL; k++) hd[k] = head[k];
     if (!wide) {
@@ -216,8 +224,10 @@ static void print_table(bl_session *S, const bl_hg_entry *rows, int shown, int g
         fmt_bytes(mem, sizeof mem, w->r.bytes);
         bl_out_fmt(a, sizeof a, w->norm, ndg);
         if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
+        char lab[32];
+        snprintf(lab, sizeof lab, "e%d", i + 1);
         const char *cell[NCOL] = {
-            w->spec.text, a,
+            label ? lab : w->spec.text, a,
             gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
             gref ? bl_out_fmt(cs, sizeof cs, w->cosine, cdg) : "-",
             hv, cv, gc, calls,
@@ -227,6 +237,8 @@ static void print_table(bl_session *S, const bl_hg_entry *rows, int shown, int g
             if (show[k]) bl_pad(f, cell[k], k < last ? width[k] : 0);
         fputc('\n', f);
     }
+    for (int i = 0; label && i < shown; i++)
+        if (!rows[i].status) fprintf(f, "  e%d = %s\n", i + 1, rows[i].spec.text);
 }
 
 static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)

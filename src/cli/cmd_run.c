@@ -378,7 +378,12 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_end(&j);
     } else {
         char a[64], b[64], w[1024];
-        bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
+        char head[128];
+        int W = bl_session_width(S);
+        snprintf(head, sizeof head, "ran %zu outer steps (%zu in all): ω = ", done,
+                 S->outer->iter);
+        bl_fmt_vec_fit(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6,
+                       W > 0 ? W - bl_utf8_width(head) : 0);
         fprintf(S->out, "ran %zu outer steps (%zu in all): ω = %s\n  F = %s at the "
                 "current θ, ‖g‖ = %s at the last step\n", done, S->outer->iter, w,
                 bl_out_fmt(a, sizeof a, F, dg), bl_out_fmt(b, sizeof b, t->gnorm[r], dg));

@@ -157,9 +157,16 @@ int bl_stoch_run(bl_session *S, size_t n, bl_err *e)
     } else {
         char m[256], w[1024], a[64];
         measures(S, r, m, sizeof m);
-        bl_fmt_vec(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 6);
-        fprintf(S->out, "ran %zu %s steps (%zu in all): ω = %s\n  %s; %lu oracle calls, "
-                "%s epochs\n", o->t - before, o->spec.text, o->t, w, m, r->oracles,
+        char head[512];
+        int W = bl_session_width(S);
+        int hw = snprintf(head, sizeof head, "ran %zu %s steps (%zu in all):", o->t - before,
+                          o->spec.text, o->t);
+        /* at a width the spec and ω do not share a line: ω on the next */
+        int brk = W > 0 && hw + 24 > W;
+        bl_fmt_vec_fit(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S),
+                       6, W > 0 ? W - (brk ? 6 : hw + 5) : 0);
+        fprintf(S->out, "%s%sω = %s\n  %s; %lu oracle calls, "
+                "%s epochs\n", head, brk ? "\n  " : " ", w, m, r->oracles,
                 bl_out_fmt(a, sizeof a, r->epochs, 4));
     }
     return st;

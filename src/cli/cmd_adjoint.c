@@ -210,7 +210,8 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
     } else {
         FILE *f = S->out;
         char v[4096], x[64], y[64];
-        bl_fmt_vec(v, sizeof v, a->data, a->size, a->stride, dg, 6);
+        int W = bl_session_width(S);
+        bl_fmt_vec_fit(v, sizeof v, a->data, a->size, a->stride, dg, 6, W > 0 ? W - 28 : 0);
         fprintf(f, "adjoint %s: %zu iterations, relative residual ‖Ha − ∇θL‖/‖∇θL‖ = %s\n",
                 label, it ? it->iter : r.iters, bl_out_fmt(x, sizeof x, resid, 3));
         fprintf(f, "  a = %s  ‖a‖ = %s\n", v, bl_out_fmt(y, sizeof y, gsl_blas_dnrm2(a), dg));

@@ -67,9 +67,11 @@ static void print_loaded(bl_session *S, const char *note)
         bl_json_end(&j);
         return;
     }
-    fprintf(S->out, "problem %s: θ ∈ R^%zu, ω ∈ R^%zu", P->type->name, P->p, P->d);
-    if (P->type->flags & BL_PROB_NEEDS_DATA) fprintf(S->out, ", data %s", dd);
-    fprintf(S->out, "\n");
+    char line[2048];
+    int nd = (P->type->flags & BL_PROB_NEEDS_DATA) != 0;
+    snprintf(line, sizeof line, "problem %s: θ ∈ R^%zu, ω ∈ R^%zu%s%s", P->type->name, P->p,
+             P->d, nd ? ", data " : "", nd ? dd : "");
+    bl_out_wrap(S->out, line, 0, 2, bl_session_width(S));
 }
 
 static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
@@ -201,7 +203,9 @@ static int problem_show(bl_session *S, bl_err *e)
         return BL_OK;
     }
     FILE *f = S->out;
-    fprintf(f, "%s: %s\n", T->name, T->summary);
+    char head[1024];
+    snprintf(head, sizeof head, "%s: %s", T->name, T->summary);
+    bl_out_wrap(f, head, 0, 2, bl_session_width(S));
     int W = bl_session_width(S);
     fprintf(f, "  inner  ");
     bl_out_wrap(f, T->inner_text, 9, 9, W);

@@ -4,7 +4,11 @@
  * - A command registered from above (as main.c registers tui's dash)
  *   goes in before help, try and quit, and then dispatches, is found by a
  *   unique prefix, completes and has its help, like the table's own.
- * - A taken name, or a full table, is refused and leaves it as it was. */
+ * - A taken name, or a full table, is refused and leaves it as it was.
+ * - The width output fits (output.h): term.width wins, then the
+ *   terminal, then $COLUMNS, else no limit; table.wide auto is wide above
+ *   100 columns and with no limit; text broken at the width (every line
+ *   at most W code points, the words kept in order); vectors cut to fit. */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "output.h"
 #include "session.h"
 #include "tap.h"
 
@@ -138,6 +143,65 @@ int main(void)
     tap_ok(st == BL_EINVAL && added > 0 && count() == n1 + (size_t)added &&
            index_of("help") == (int)count() - 3 && bl_commands[count()] == NULL,
            "a full table refuses more (%d added) and keeps help, try, quit last", added);
+
+    /* ---- the width ---- */
+    tap_ok(bl_width_pick(80, 120, "200") == 80, "term.width wins over the terminal and $COLUMNS");
+    tap_ok(bl_width_pick(0, 120, "200") == 120, "the terminal's width wins over $COLUMNS");
+    tap_ok(bl_width_pick(0, 0, "72") == 72, "$COLUMNS when the output is no terminal");
+    tap_ok(bl_width_pick(0, 0, NULL) == 0 && bl_width_pick(0, 0, "") == 0
+           && bl_width_pick(0, 0, "abc") == 0 && bl_width_pick(0, 0, "-5") == 0
+           && bl_width_pick(0, 0, "80x") == 0, "no limit without any (or a bad $COLUMNS)");
+    tap_ok(bl_wide_pick(-1, 0) && bl_wide_pick(-1, 101) && !bl_wide_pick(-1, 100)
+           && !bl_wide_pick(-1, 80), "auto: wide with no limit and above 100 columns only");
+    tap_ok(bl_wide_pick(1, 80) && !bl_wide_pick(0, 0) && !bl_wide_pick(0, 200),
+           "on is always wide, off never");
+    unsetenv("COLUMNS");
+    tap_ok(bl_session_width(S) == 0 && bl_session_wide(S), "a file: no limit, the wide form");
+    bl_err e2 = {0};
+    setenv("COLUMNS", "80", 1);
+    tap_ok(bl_session_width(S) == 80 && !bl_session_wide(S), "COLUMNS=80: compact");
+    unsetenv("COLUMNS");
+    tap_ok(bl_session_set(S, BL_S_TERM_WIDTH, "90", &e2) == BL_OK && bl_session_width(S) == 90
+           && !bl_session_wide(S), "set term.width 90: compact");
+    tap_ok(bl_session_set(S, BL_S_TABLE_WIDE, "on", &e2) == BL_OK && bl_session_wide(S),
+           "set table.wide on: wide at 90");
+    tap_ok(bl_session_set(S, BL_S_TERM_WIDTH, "0", &e2) == BL_OK
+           && bl_session_set(S, BL_S_TABLE_WIDE, "off", &e2) == BL_OK && !bl_session_wide(S)
+           && bl_session_width(S) == 0, "table.wide off: compact even with no limit");
+    printed(out);
+    bl_out_wrap(out, "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu",
+                6, 4, 20);
+    const char *txt = printed(out);
+    int okw = 1, col = 6, lines = 0;
+    for (const char *c = txt; *c; c++) {
+        if (*c == '\n') {
+            lines++;
+            col = 0;
+        } else if (((unsigned char)*c & 0xC0) != 0x80 && ++col > 20) okw = 0;
+    }
+    char joined[256];
+    size_t jl = 0;
+    for (const char *c = txt; *c && jl + 1 < sizeof joined; c++)   /* words in order */
+        if (!(*c == ' ' && (jl == 0 || joined[jl - 1] == ' ')) && *c != '\n') joined[jl++] = *c;
+        else if (*c == '\n' && jl && joined[jl - 1] != ' ') joined[jl++] = ' ';
+    while (jl && joined[jl - 1] == ' ') jl--;
+    joined[jl] = 0;
+    tap_ok(okw && lines >= 4 && !strcmp(joined, "alpha beta gamma delta epsilon zeta eta theta "
+                                        "iota kappa lambda mu"),
+           "bl_out_wrap: %d lines of at most 20 columns, the words kept (%s)", lines, txt);
+    bl_out_wrap(out, "a|b|ccccccccccccccc|dddddddddddd", 0, 2, 12);
+    txt = printed(out);
+    tap_ok(!strcmp(txt, "a|b|\n  ccccccccccccccc|\n  dddddddddddd\n"),
+           "choices break after '|', a word longer than the room stays whole (%s)", txt);
+    bl_out_wrap(out, "no limit at all: one line", 50, 0, 0);
+    tap_ok(!strcmp(printed(out), "no limit at all: one line\n"), "width 0: one line");
+    double v[6] = {1.5, -2.25, 3.125, 4, 5, 6};
+    char vb[256];
+    bl_fmt_vec_fit(vb, sizeof vb, v, 6, 1, 6, 6, 24);
+    tap_ok(bl_utf8_width(vb) <= 24 && !strncmp(vb, "[1.5, -2.25", 11) && strstr(vb, "(n=6)"),
+           "a vector cut to 24 columns: %s", vb);
+    bl_fmt_vec_fit(vb, sizeof vb, v, 6, 1, 6, 6, 0);
+    tap_ok(!strcmp(vb, "[1.5, -2.25, 3.125, 4, 5, 6]"), "no limit: all six (%s)", vb);
 
     bl_session_free(S);
     fclose(out);

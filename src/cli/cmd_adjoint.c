@@ -55,10 +55,14 @@ static void print_adjoint_state(bl_session *S, const char *cmd, const bl_adjoint
         bl_json_end(&j);
         return;
     }
-    bl_fmt_vec(v, sizeof v, it->a->data, it->a->size, it->a->stride, dg, 4);
-    fprintf(S->out, "adjoint %s %5zu  residual %-12s ‖a‖ = %-12s a = %s\n", it->type->name,
-            it->iter, bl_out_fmt(a, sizeof a, it->resid, 3),
-            bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
+    /* the compact form pads residual and ‖a‖ less and shows fewer entries */
+    int W = bl_session_width(S), wide = bl_session_wide(S);
+    int pw = wide ? 12 : 1, nw = (int)strlen(it->type->name);
+    bl_fmt_vec_fit(v, sizeof v, it->a->data, it->a->size, it->a->stride, dg, 4,
+                   W > 0 ? W - nw - 2 * pw - 44 : 0);
+    fprintf(S->out, "adjoint %s %5zu  residual %-*s ‖a‖ = %-*s a = %s\n", it->type->name,
+            it->iter, pw, bl_out_fmt(a, sizeof a, it->resid, 3),
+            pw, bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(it->a), dg), v);
 }
 
 int bl_cmd_adjoint_steps(bl_session *S, size_t n, int solve, bl_err *e)
@@ -206,7 +210,8 @@ static int exec_adjoint(bl_session *S, int argc, char **argv, bl_err *e)
     } else {
         FILE *f = S->out;
         char v[4096], x[64], y[64];
-        bl_fmt_vec(v, sizeof v, a->data, a->size, a->stride, dg, 6);
+        int W = bl_session_width(S);
+        bl_fmt_vec_fit(v, sizeof v, a->data, a->size, a->stride, dg, 6, W > 0 ? W - 28 : 0);
         fprintf(f, "adjoint %s: %zu iterations, relative residual ‖Ha − ∇θL‖/‖∇θL‖ = %s\n",
                 label, it ? it->iter : r.iters, bl_out_fmt(x, sizeof x, resid, 3));
         fprintf(f, "  a = %s  ‖a‖ = %s\n", v, bl_out_fmt(y, sizeof y, gsl_blas_dnrm2(a), dg));
@@ -302,24 +307,41 @@ static int exec_spectrum(bl_session *S, int argc, char **argv, bl_err *e)
     FILE *f = S->out;
     int dg = bl_session_digits(S);
     char a[64], b[64], c[64];
-    fprintf(f, "spectrum of H at the current θ and ω (%s", sp.dense ? "dense eigendecomposition"
-            : "Lanczos");
-    if (!sp.dense) fprintf(f, ", %zu steps: λmin is an upper estimate", sp.lanczos_steps);
-    fprintf(f, ")\n  λmin = %s   λmax = %s   condition κ = %s\n", bl_out_fmt(a, sizeof a, sp.lmin, dg),
+    char head[256];
+    int hl = snprintf(head, sizeof head, "spectrum of H at the current θ and ω (%s",
+                      sp.dense ? "dense eigendecomposition" : "Lanczos");
+    if (!sp.dense && hl > 0 && (size_t)hl < sizeof head)
+        hl += snprintf(head + hl, sizeof head - (size_t)hl, ", %zu steps: λmin is an upper "
+                       "estimate", sp.lanczos_steps);
+    if (hl > 0 && (size_t)hl < sizeof head) snprintf(head + hl, sizeof head - (size_t)hl, ")");
+    bl_out_wrap(f, head, 0, 2, bl_session_width(S));
+    fprintf(f, "  λmin = %s   λmax = %s   condition κ = %s\n", bl_out_fmt(a, sizeof a, sp.lmin, dg),
             bl_out_fmt(b, sizeof b, sp.lmax, dg), bl_out_fmt(c, sizeof c, kappa, dg));
     char pd[256], con[256];               /* exact and cg; neumann and fp */
     bl_estimator_names(BL_EST_NEEDS_PD, pd, sizeof pd);
     bl_estimator_names(BL_EST_NEEDS_CONTRACTION, con, sizeof con);
-    if (!(sp.lmin > 0))
-        fprintf(f, "  H is not positive definite: %s do not apply; %s cannot converge\n",
-                pd, con);
-    fprintf(f, "  η = %s%s: contraction max|1 − ηλ| = %s", bl_out_fmt(a, sizeof a, eta, dg),
-            S->set[BL_S_ADJOINT_ETA].num > 0 ? " (adjoint.eta)" : " (the inner step)",
-            bl_out_fmt(b, sizeof b, q, dg));
-    if (q < 1)
-        fprintf(f, ": %s converge, about %.0f iterations to residual %g\n", con, kfp, tol);
-    else
-        fprintf(f, " ≥ 1: %s diverge\n", con);
+    /* the prose lines break at the terminal's width (bl_out_wrap) */
+    int W = bl_session_width(S);
+    char line[1024];
+    if (!(sp.lmin > 0)) {
+        snprintf(line, sizeof line, "H is not positive definite: %s do not apply; %s cannot "
+                 "converge", pd, con);
+        fputs("  ", f);
+        bl_out_wrap(f, line, 2, 4, W);
+    }
+    int l = snprintf(line, sizeof line, "η = %s%s: contraction max|1 − ηλ| = %s",
+                     bl_out_fmt(a, sizeof a, eta, dg),
+                     S->set[BL_S_ADJOINT_ETA].num > 0 ? " (adjoint.eta)" : " (the inner step)",
+                     bl_out_fmt(b, sizeof b, q, dg));
+    if (l > 0 && (size_t)l < sizeof line) {
+        if (q < 1)
+            snprintf(line + l, sizeof line - (size_t)l, ": %s converge, about %.0f iterations "
+                     "to residual %g", con, kfp, tol);
+        else
+            snprintf(line + l, sizeof line - (size_t)l, " ≥ 1: %s diverge", con);
+    }
+    fputs("  ", f);
+    bl_out_wrap(f, line, 2, 4, W);
     if (sp.lmin > 0) {
         fprintf(f, "  best η = 2/(λmin + λmax) = %s gives %s\n", bl_out_fmt(a, sizeof a, eopt, dg),
                 bl_out_fmt(b, sizeof b, qopt, dg));
@@ -381,8 +403,10 @@ int bl_cmd_explain_print(bl_session *S, const bl_spec *spec, bl_err *e)
     } else {
         FILE *f = S->out;
         char a[64], b[64];
-        fprintf(f, "error of %s against ∇F(θ*) (exact at a tightly solved θ*), ‖∇θG(θ)‖ = %s\n",
-                spec->text, bl_out_fmt(a, sizeof a, x.inner_residual, 3));
+        char line[512];
+        snprintf(line, sizeof line, "error of %s against ∇F(θ*) (exact at a tightly solved θ*), "
+                 "‖∇θG(θ)‖ = %s", spec->text, bl_out_fmt(a, sizeof a, x.inner_residual, 3));
+        bl_out_wrap(f, line, 0, 2, bl_session_width(S));
         for (size_t i = 0; i < x.nparts; i++) {
             fprintf(f, "  ");
             bl_pad(f, x.name[i], 30);

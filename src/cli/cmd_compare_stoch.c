@@ -229,20 +229,22 @@ static const char *unit(bl_sbudget k)
     return k == BL_SBUDGET_CALLS ? "oracle calls" : k == BL_SBUDGET_EPOCHS ? "epochs" : "steps";
 }
 
-static char *g3(char *buf, size_t len, double v)
+/* A number of the table: %.2e in the wide form, %.3g in the compact one
+ * (WIDE 0), which fits 80 columns. */
+static char *g3(char *buf, size_t len, double v, int wide)
 {
     if (isnan(v)) snprintf(buf, len, "-");
     else if (isinf(v)) snprintf(buf, len, "diverged");
-    else snprintf(buf, len, "%.2e", v);
+    else snprintf(buf, len, wide ? "%.2e" : "%.3g", v);
     return buf;
 }
 
-static char *band(char *buf, size_t len, const bl_scmp *c, size_t a, size_t j)
+static char *band(char *buf, size_t len, const bl_scmp *c, size_t a, size_t j, int wide)
 {
     char m[16], l[16], h[16];
     size_t k = a * c->ncp + j;
-    snprintf(buf, len, "%s [%s, %s]", g3(m, sizeof m, c->med[k]), g3(l, sizeof l, c->q10[k]),
-             g3(h, sizeof h, c->q90[k]));
+    snprintf(buf, len, "%s [%s, %s]", g3(m, sizeof m, c->med[k], wide),
+             g3(l, sizeof l, c->q10[k], wide), g3(h, sizeof h, c->q90[k], wide));
     return buf;
 }
 
@@ -271,16 +273,31 @@ static void print_table(bl_session *S, const bl_scmp *c)
     const char *u = c->kind == BL_SBUDGET_CALLS ? "calls" : bl_sbudget_names[c->kind];
     int dg = c->kind == BL_SBUDGET_EPOCHS ? 4 : 12;
     snprintf(h, sizeof h, "at %.*g %s", dg, c->cp[jt], u);
-    bl_pad(f, h, 30);
-    snprintf(h, sizeof h, "at %.*g %s", dg, c->cp[c->ncp - 1], u);
-    bl_pad(f, h, 30);
+    /* the wide form: columns of 30; the compact one: as wide as the
+     * widest cell */
+    int wide = bl_session_wide(S), w1 = 30, w2 = 30;
+    char h2[96];
+    snprintf(h2, sizeof h2, "at %.*g %s", dg, c->cp[c->ncp - 1], u);
+    if (!wide) {
+        w1 = bl_utf8_width(h);
+        w2 = bl_utf8_width(h2);
+        for (size_t q = 0; q < c->nalg; q++) {
+            char t[96];
+            int x = bl_utf8_width(band(t, sizeof t, c, q, jt, 0));
+            if (x > w1) w1 = x;
+            x = bl_utf8_width(band(t, sizeof t, c, q, c->ncp - 1, 0));
+            if (x > w2) w2 = x;
+        }
+    }
+    bl_pad(f, h, w1);
+    bl_pad(f, h2, w2);
     fprintf(f, "%s\n", c->has_gap ? "F − F*" : "F");
     for (size_t q = 0; q < c->nalg; q++) {
         bl_pad(f, c->label[q], 10);
-        bl_pad(f, band(h, sizeof h, c, q, jt), 30);
-        bl_pad(f, band(h, sizeof h, c, q, c->ncp - 1), 30);
+        bl_pad(f, band(h, sizeof h, c, q, jt, wide), w1);
+        bl_pad(f, band(h, sizeof h, c, q, c->ncp - 1, wide), w2);
         size_t k = q * c->ncp + c->ncp - 1;
-        fprintf(f, "%s\n", g3(b, sizeof b, c->has_gap ? c->gapmed[k] : c->Fmed[k]));
+        fprintf(f, "%s\n", g3(b, sizeof b, c->has_gap ? c->gapmed[k] : c->Fmed[k], wide));
     }
     for (size_t q = 0; q < c->nalg; q++) {
         int params = strchr(c->spec[q].text, ':') != NULL;

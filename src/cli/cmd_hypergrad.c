@@ -93,14 +93,15 @@ static int warn_before(bl_session *S, bl_hg_entry *rows, char (*err)[1024], int 
     return BL_OK;
 }
 
-char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r)
+char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r, int digits)
 {
     if (isnan(r->bound)) {
         snprintf(buf, len, "-");
         return buf;
     }
     char a[64];
-    snprintf(buf, len, "%s%s", r->bound_certified ? "" : "~", bl_out_fmt(a, sizeof a, r->bound, 3));
+    snprintf(buf, len, "%s%s", r->bound_certified ? "" : "~",
+             bl_out_fmt(a, sizeof a, r->bound, digits));
     return buf;
 }
 
@@ -182,13 +183,19 @@ static void print_draws(bl_session *S, const bl_hg_entry *rows, const bl_hg_draw
             rn = dr[i].ref_norm;
             det |= !dr[i].stochastic;
         }
-    fprintf(f, "%zu draws against the reference, ‖∇F‖ = %s: bias ‖ḡ − ∇F‖, variance "
-            "(1/R)Σ‖g − ḡ‖²,\nmean error (1/R)Σ‖g − ∇F‖; rel.: over ‖∇F‖ (rel.var: "
-            "over ‖∇F‖²)\n", R, bl_out_fmt(a, sizeof a, rn, dg));
+    int wide = bl_session_wide(S);
+    fprintf(f, "%zu draws against the reference, ‖∇F‖ = %s: bias ‖ḡ − ∇F‖,%svariance "
+            "(1/R)Σ‖g − ḡ‖²,%smean error (1/R)Σ‖g − ∇F‖;%srel.: over ‖∇F‖ (rel.var: "
+            "over ‖∇F‖²)\n", R, bl_out_fmt(a, sizeof a, rn, dg), wide ? " " : "\n",
+            wide ? "\n" : " ", wide ? " " : "\n");
     static const char *const head[] = {"estimator", "bias", "variance", "mean err", "rel.bias",
                                        "rel.var", "rel.err", "seeds"};
+    /* the compact form (80 columns): the relative columns and the mean
+     * error, the seeds as "-" for a deterministic estimator */
     const int width[] = {sw, 11, 11, 11, 10, 10, 10, 0};
-    for (int k = 0; k < 8; k++) bl_pad(f, head[k], width[k]);
+    const int show[] = {1, !wide ? 0 : 1, !wide ? 0 : 1, 1, 1, 1, 1, 1};
+    for (int k = 0; k < 8; k++)
+        if (show[k]) bl_pad(f, head[k], wide || k == 0 ? width[k] : 9);
     fputc('\n', f);
     for (int i = 0; i < n; i++) {
         const bl_hg_draws *q = &dr[i];
@@ -198,14 +205,15 @@ static void print_draws(bl_session *S, const bl_hg_entry *rows, const bl_hg_draw
         if (q->stochastic)
             snprintf(c7, sizeof c7, "%lu…%lu", q->seed0, q->seed0 + q->R - 1);
         else
-            snprintf(c7, sizeof c7, "- (deterministic)");
+            snprintf(c7, sizeof c7, wide ? "- (deterministic)" : "-");
         const char *cell[] = {rows[i].spec.text, bl_out_fmt(c1, sizeof c1, q->bias, 3),
                               bl_out_fmt(c2, sizeof c2, q->variance, 3),
                               bl_out_fmt(c3, sizeof c3, q->mean_error, 3),
                               bl_out_fmt(c4, sizeof c4, q->bias / r, 3),
                               bl_out_fmt(c5, sizeof c5, q->variance / (r * r), 3),
                               bl_out_fmt(c6, sizeof c6, q->mean_error / r, 3), c7};
-        for (int k = 0; k < 8; k++) bl_pad(f, cell[k], width[k]);
+        for (int k = 0; k < 8; k++)
+            if (show[k]) bl_pad(f, cell[k], wide || k == 0 || k == 7 ? width[k] : 9);
         fputc('\n', f);
     }
     if (det) {
@@ -213,6 +221,86 @@ static void print_draws(bl_session *S, const bl_hg_entry *rows, const bl_hg_draw
                  "variance 0");
         bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
     }
+}
+
+/* The table of estimates, one row an estimator.  The wide form (table.wide,
+ * bl_session_wide): ‖g‖ to `digits`, rel.err, cosine to 6 digits, the
+ * products Hv, Cv and gradient calls in columns of their own, the adjoint
+ * residual, memory and (timing on) time.  The compact form, for 80
+ * columns: ‖g‖ to at most 4 digits, cos to 4, the three counts in one
+ * column Hv/Cv/∇, resid to 2 digits, no memory (the JSON keeps it). */
+static void print_table(bl_session *S, const bl_hg_entry *rows, int shown, int gref,
+                        int timing, int sw)
+{
+    FILE *f = S->out;
+    int dg = bl_session_digits(S), wide = bl_session_wide(S);
+    enum { NAME, NORM, REL, COS, HV, CV, GC, CALLS, RESID, BOUND, MEM, TIME, NCOL };
+    static const char *const head[NCOL] = {"estimator", "‖g‖", "rel.err", "cosine", "Hv",
+                                           "Cv", "∇calls", "Hv/Cv/∇", "residual", "bound",
+                                           "memory", "time"};
+    int width[NCOL] = {sw, dg + 7, 10, 10, 6, 5, 7, 12, 10, 10, 8, 8};
+    int show[NCOL] = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, timing};
+    int ndg = dg, cdg = 6, rdg = 3;
+    if (!wide) {
+        ndg = dg < 4 ? dg : 4;
+        cdg = 4;
+        rdg = 2;
+        width[NORM] = ndg + 7 < 10 ? ndg + 7 : 10;
+        width[REL] = 9;
+        width[COS] = 7;
+        width[RESID] = 8;
+        width[BOUND] = 9;
+        width[TIME] = 7;
+        show[HV] = show[CV] = show[GC] = show[MEM] = 0;
+        show[CALLS] = 1;
+    }
+    /* compact, and still wider than the terminal (long specs): the rows
+     * are named e1, e2, ... with a legend under the table */
+    int W = bl_session_width(S), total = 0, label = 0;
+    for (int k = 0; k < NCOL; k++) total += show[k] ? width[k] + 1 : 0;
+    if (!wide && W > 0 && total > W) {
+        label = 1;
+        width[NAME] = 9;
+    }
+    const char *hd[NCOL];
+    for (int k = 0; k < NCOL; k++) hd[k] = head[k];
+    if (!wide) {
+        hd[COS] = "cos";
+        hd[RESID] = "resid";
+    }
+    int last = NCOL - 1;
+    while (!show[last]) last--;
+    for (int k = 0; k < NCOL; k++)
+        if (show[k]) bl_pad(f, hd[k], k < last ? width[k] : 0);
+    fputc('\n', f);
+    for (int i = 0; i < shown; i++) {
+        const bl_hg_entry *w = &rows[i];
+        char a[64], b[64], cs[64], d[64], t[64], hv[32], cv[32], gc[32], calls[96], mem[32];
+        char bd[64];
+        if (w->status) continue;
+        fmt_time(t, sizeof t, w->r.seconds);
+        snprintf(hv, sizeof hv, "%lu", w->r.hvp);
+        snprintf(cv, sizeof cv, "%lu", w->r.cvp);
+        snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
+        snprintf(calls, sizeof calls, "%s/%s/%s", hv, cv, gc);
+        fmt_bytes(mem, sizeof mem, w->r.bytes);
+        bl_out_fmt(a, sizeof a, w->norm, ndg);
+        if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
+        char lab[32];
+        snprintf(lab, sizeof lab, "e%d", i + 1);
+        const char *cell[NCOL] = {
+            label ? lab : w->spec.text, a,
+            gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
+            gref ? bl_out_fmt(cs, sizeof cs, w->cosine, cdg) : "-",
+            hv, cv, gc, calls,
+            w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, rdg) : "-",
+            bl_hg_fmt_bound(bd, sizeof bd, &w->r, wide ? 3 : 2), mem, t};
+        for (int k = 0; k < NCOL; k++)
+            if (show[k]) bl_pad(f, cell[k], k < last ? width[k] : 0);
+        fputc('\n', f);
+    }
+    for (int i = 0; label && i < shown; i++)
+        if (!rows[i].status) fprintf(f, "  e%d = %s\n", i + 1, rows[i].spec.text);
 }
 
 static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
@@ -434,10 +522,11 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_end(&j);
     } else {
         FILE *f = S->out;
-        char a[64], b[64], cs[64], d[64], t[64], v[4096];
-        int any = 0;
+        char a[64], v[4096];
+        int any = 0, W0 = bl_session_width(S);
         for (int i = 0; i < shown; i++) any |= rows[i].status == BL_OK;
-        bl_fmt_vec(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
+        bl_fmt_vec_fit(v, sizeof v, S->omega->data, S->omega->size, S->omega->stride, dg, 6,
+                       W0 > 0 ? W0 - 33 - bl_utf8_width(gref ? refname : noref) : 0);
         if (any)
             fprintf(f, "hypergradient at ω = %s, reference %s\n", v,
                     gref ? refname : noref);
@@ -452,41 +541,16 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
             snprintf(v, sizeof v, "left out %s", leftout);
             bl_msg_write(f, &(bl_msg){.kind = BL_MSG_NOTE, .text = v});
         }
-        static const char *const head[] = {"estimator", "‖g‖", "rel.err", "cosine",
-                                           "Hv", "Cv", "∇calls", "residual", "bound",
-                                           "memory", "time"};
         int sw = 18;
         for (int i = 0; i < shown; i++)
             if (bl_utf8_width(rows[i].spec.text) > sw) sw = bl_utf8_width(rows[i].spec.text);
-        const int width[] = {sw, dg + 7, 10, 10, 6, 5, 7, 10, 10, 8, 8};
-        int cols = timing ? 11 : 10;
-        for (int k = 0; any && k < cols; k++) bl_pad(f, head[k], k + 1 < cols ? width[k] : 0);
-        if (any) fputc('\n', f);
-        for (int i = 0; i < shown; i++) {
-            bl_hg_entry *w = &rows[i];
-            char hv[32], cv[32], gc[32], mem[32], bd[64];
-            if (w->status) continue;
-            fmt_time(t, sizeof t, w->r.seconds);
-            snprintf(hv, sizeof hv, "%lu", w->r.hvp);
-            snprintf(cv, sizeof cv, "%lu", w->r.cvp);
-            snprintf(gc, sizeof gc, "%lu", w->r.grad_calls);
-            fmt_bytes(mem, sizeof mem, w->r.bytes);
-            bl_out_fmt(a, sizeof a, w->norm, dg);
-            if (w->r.inner.failures) strncat(a, "!", sizeof a - strlen(a) - 1);
-            const char *cell[] = {
-                w->spec.text, a,
-                gref ? bl_out_fmt(b, sizeof b, w->rel_err, 3) : "-",
-                gref ? bl_out_fmt(cs, sizeof cs, w->cosine, 6) : "-",
-                hv, cv, gc,
-                w->r.has_adjoint ? bl_out_fmt(d, sizeof d, w->r.adjoint_residual, 3) : "-",
-                bl_hg_fmt_bound(bd, sizeof bd, &w->r), mem, t};
-            for (int k = 0; k < cols; k++) bl_pad(f, cell[k], k + 1 < cols ? width[k] : 0);
-            fputc('\n', f);
-        }
+        if (any) print_table(S, rows, shown, gref != NULL, timing, sw);
+        int W = bl_session_width(S);
         for (int i = 0; i < shown; i++) {
             bl_hg_entry *w = &rows[i];
             if (w->status) continue;
-            bl_fmt_vec(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg, 8);
+            bl_fmt_vec_fit(v, sizeof v, w->r.grad->data, w->r.grad->size, w->r.grad->stride, dg,
+                           8, W > 0 ? W - 7 - bl_utf8_width(w->spec.text) : 0);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
         print_bound_consts(f, rows, shown);

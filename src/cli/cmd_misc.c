@@ -17,8 +17,11 @@ static void help_all(bl_session *S)
 {
     FILE *f = S->out;
     fprintf(f, "bilab %s: a workbench for bilevel optimisation\n\n", PACKAGE_VERSION);
-    for (size_t i = 0; bl_commands[i]; i++)
-        fprintf(f, "  %-10s %s\n", bl_commands[i]->name, bl_commands[i]->summary);
+    int W = bl_session_width(S);
+    for (size_t i = 0; bl_commands[i]; i++) {
+        fprintf(f, "  %-10s ", bl_commands[i]->name);
+        bl_out_wrap(f, bl_commands[i]->summary, 13, 13, W);
+    }
     fprintf(f, "\nhelp CMD for a command, help SETTING, help ESTIMATOR or help PROBLEM\n"
                "for one of those.  ';' separates commands, '#' starts a comment,\n"
                "unique prefixes of every name work, Tab completes.\n");

@@ -28,10 +28,12 @@ static int problem_list(bl_session *S)
         bl_json_end(&j);
         return BL_OK;
     }
-    for (size_t i = 0; bl_catalogue[i]; i++)
-        fprintf(S->out, "%c %-12s %s\n",
-                S->P && S->P->type == bl_catalogue[i] ? '*' : ' ',
-                bl_catalogue[i]->name, bl_catalogue[i]->summary);
+    int W = bl_session_width(S);
+    for (size_t i = 0; bl_catalogue[i]; i++) {
+        fprintf(S->out, "%c %-12s ", S->P && S->P->type == bl_catalogue[i] ? '*' : ' ',
+                bl_catalogue[i]->name);
+        bl_out_wrap(S->out, bl_catalogue[i]->summary, 15, 15, W);
+    }
     return BL_OK;
 }
 
@@ -65,9 +67,11 @@ static void print_loaded(bl_session *S, const char *note)
         bl_json_end(&j);
         return;
     }
-    fprintf(S->out, "problem %s: θ ∈ R^%zu, ω ∈ R^%zu", P->type->name, P->p, P->d);
-    if (P->type->flags & BL_PROB_NEEDS_DATA) fprintf(S->out, ", data %s", dd);
-    fprintf(S->out, "\n");
+    char line[2048];
+    int nd = (P->type->flags & BL_PROB_NEEDS_DATA) != 0;
+    snprintf(line, sizeof line, "problem %s: θ ∈ R^%zu, ω ∈ R^%zu%s%s", P->type->name, P->p,
+             P->d, nd ? ", data " : "", nd ? dd : "");
+    bl_out_wrap(S->out, line, 0, 2, bl_session_width(S));
 }
 
 static int problem_use(bl_session *S, int argc, char **argv, bl_err *e)
@@ -199,43 +203,65 @@ static int problem_show(bl_session *S, bl_err *e)
         return BL_OK;
     }
     FILE *f = S->out;
-    fprintf(f, "%s: %s\n", T->name, T->summary);
-    fprintf(f, "  inner  %s\n", T->inner_text);
-    fprintf(f, "  outer  %s\n", T->outer_text);
+    char head[1024];
+    snprintf(head, sizeof head, "%s: %s", T->name, T->summary);
+    bl_out_wrap(f, head, 0, 2, bl_session_width(S));
+    int W = bl_session_width(S);
+    fprintf(f, "  inner  ");
+    bl_out_wrap(f, T->inner_text, 9, 9, W);
+    fprintf(f, "  outer  ");
+    bl_out_wrap(f, T->outer_text, 9, 9, W);
     fprintf(f, "  dims   θ ∈ R^%zu, ω ∈ R^%zu\n", P->p, P->d);
     if (T->flags & BL_PROB_NEEDS_DATA) fprintf(f, "  data   %s\n", dd);
     for (size_t i = 0; i < T->nparams; i++) {
         const bl_param *pr = &T->params[i];
         if (pr->choices) {                      /* named values */
-            fprintf(f, "  %-6s %-10s %s (default %s, one of ", pr->name,
-                    pr->choices[(int)P->par[i]], pr->help, pr->choices[(int)pr->def]);
-            for (size_t k = 0; pr->choices[k]; k++)
-                fprintf(f, "%s%s", k ? "|" : "", pr->choices[k]);
-            fprintf(f, ")\n");
+            char line[1024];
+            int c = fprintf(f, "  %-6s %-10s ", pr->name, pr->choices[(int)P->par[i]]);
+            size_t l = (size_t)snprintf(line, sizeof line, "%s (default %s, one of ", pr->help,
+                                        pr->choices[(int)pr->def]);
+            for (size_t k = 0; pr->choices[k] && l < sizeof line; k++)
+                l += (size_t)snprintf(line + l, sizeof line - l, "%s%s", k ? "|" : "",
+                                      pr->choices[k]);
+            if (l < sizeof line) snprintf(line + l, sizeof line - l, ")");
+            bl_out_wrap(f, line, c, 20, W);
             continue;
         }
-        fprintf(f, "  %-6s %-10.10g %s (default %.10g, range [%.10g, %.10g])\n",
-                pr->name, P->par[i], pr->help, pr->def, pr->lo, pr->hi);
+        char line[1024];
+        int c = fprintf(f, "  %-6s %-10.10g ", pr->name, P->par[i]);
+        snprintf(line, sizeof line, "%s (default %.10g, range [%.10g, %.10g])", pr->help,
+                 pr->def, pr->lo, pr->hi);
+        bl_out_wrap(f, line, c, 20, W);
     }
-    fprintf(f, "  closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s\n",
-            T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
-            T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");
-    if (T->flags & BL_PROB_NONSMOOTH)
-        fprintf(f, "  non-smooth: inner solvers ista, fista or cd, residual "
-                "‖θ − prox(θ − η∇f(θ))‖/η; hypergradients on the support "
-                "S = {j : θ_j ≠ 0}; the surface F(ω) is kinked where the support "
-                "changes\n");
+    char cf[256];
+    snprintf(cf, sizeof cf, "closed forms: θ*(ω) %s, ∇F(ω) %s, dense H %s, bound on λmax(H) %s",
+             T->theta_star ? "yes" : "no", T->hypergrad ? "yes" : "no",
+             T->hessian ? "yes" : "no", T->lipschitz ? "yes" : "no (power iteration)");
+    fputs("  ", f);
+    bl_out_wrap(f, cf, 2, 4, W);
+    if (T->flags & BL_PROB_NONSMOOTH) {
+        fputs("  ", f);
+        bl_out_wrap(f, "non-smooth: inner solvers ista, fista or cd, residual "
+                    "‖θ − prox(θ − η∇f(θ))‖/η; hypergradients on the support "
+                    "S = {j : θ_j ≠ 0}; the surface F(ω) is kinked where the support "
+                    "changes", 2, 4, W);
+    }
     if (P->def) {                 /* custom: the definitions it was built from */
         fprintf(f, "  defined by\n");
         bl_define_save(S, f);
     }
     if (T->notes) {
         fprintf(f, "  notes  ");
-        for (const char *c = T->notes; *c; c++) {
-            fputc(*c, f);
-            if (*c == '\n' && c[1]) fputs("         ", f);
+        for (const char *c = T->notes; *c;) {    /* line by line, each broken at W */
+            const char *nl = strchr(c, '\n');
+            size_t n = nl ? (size_t)(nl - c) : strlen(c);
+            char line[2048];
+            snprintf(line, sizeof line, "%.*s", (int)n, c);
+            if (c != T->notes) fputs("         ", f);
+            bl_out_wrap(f, line, 9, 9, W);
+            c += n;
+            if (*c) c++;
         }
-        fputc('\n', f);
     }
     return BL_OK;
 }

@@ -195,12 +195,17 @@ static void print_outer_row(bl_session *S, const char *cmd)
         return;
     }
     char a[64], b[64], c[64], w[1024];
-    bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 4);
-    /* "!": an inner solve of the step stopped short of inner.tol */
-    fprintf(S->out, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu%s → ω = %s\n",
-            S->outer->iter, bl_out_fmt(a, sizeof a, t->F[r], dg),
-            bl_out_fmt(b, sizeof b, t->gnorm[r], dg), bl_out_fmt(c, sizeof c, t->step[r], 3),
-            t->inner_iters[r], bl_trace_converged(t, r) ? "" : "!", w);
+    /* "!": an inner solve of the step stopped short of inner.tol; ω cut
+     * to the terminal's width */
+    char head[256];
+    int W = bl_session_width(S);
+    snprintf(head, sizeof head, "outer %4zu  F = %-14s ‖g‖ = %-12s s = %-10s inner %zu%s → ω = ",
+             S->outer->iter, bl_out_fmt(a, sizeof a, t->F[r], dg),
+             bl_out_fmt(b, sizeof b, t->gnorm[r], dg), bl_out_fmt(c, sizeof c, t->step[r], 3),
+             t->inner_iters[r], bl_trace_converged(t, r) ? "" : "!");
+    bl_fmt_vec_fit(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 4,
+                   W > 0 ? W - bl_utf8_width(head) : 0);
+    fprintf(S->out, "%s%s\n", head, w);
     if (t->step[r] == 0 && t->info[r].why != BL_STEP_MOVED && !gave_up(t, r))
         fprintf(S->out, "  (a step of 0: %s%s)\n", bl_step_why(t->info[r].why),
                 t->info[r].why == BL_STEP_ROUNDOFF ? ": ω is stationary to round-off" : "");
@@ -378,7 +383,12 @@ static int exec_run(bl_session *S, int argc, char **argv, bl_err *e)
         bl_json_end(&j);
     } else {
         char a[64], b[64], w[1024];
-        bl_fmt_vec(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6);
+        char head[128];
+        int W = bl_session_width(S);
+        snprintf(head, sizeof head, "ran %zu outer steps (%zu in all): ω = ", done,
+                 S->outer->iter);
+        bl_fmt_vec_fit(w, sizeof w, S->omega->data, S->omega->size, S->omega->stride, dg, 6,
+                       W > 0 ? W - bl_utf8_width(head) : 0);
         fprintf(S->out, "ran %zu outer steps (%zu in all): ω = %s\n  F = %s at the "
                 "current θ, ‖g‖ = %s at the last step\n", done, S->outer->iter, w,
                 bl_out_fmt(a, sizeof a, F, dg), bl_out_fmt(b, sizeof b, t->gnorm[r], dg));
@@ -489,7 +499,9 @@ static int exec_trace(bl_session *S, int argc, char **argv, bl_err *e)
         snprintf(it, sizeof it, "%zu", r);
         snprintf(in, sizeof in, "%zu%s", t->inner_iters[r], conv ? "" : "!");
         snprintf(ad, sizeof ad, "%zu", t->adjoint_iters[r]);
-        bl_fmt_vec(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4);
+        int W = bl_session_width(S);
+        bl_fmt_vec_fit(w, sizeof w, t->omega + r * t->d, t->d, 1, dg, 4,
+                       W > 0 ? W - 45 - 2 * dg : 0);
         const char *cell[] = {it, bl_out_fmt(a, sizeof a, t->F[r], dg),
                               bl_out_fmt(b, sizeof b, t->gnorm[r], dg),
                               bl_out_fmt(c, sizeof c, t->step[r], 3), in, ad, w};

@@ -734,9 +734,12 @@ static void show_state(bl_session *S)
         bl_fput_escaped(f, S->data->name);
     }
     fprintf(f, "\n");
-    bl_fmt_vec(a, sizeof a, S->omega->data, S->omega->size, S->omega->stride, dg, 8);
+    int W = bl_session_width(S);
+    bl_fmt_vec_fit(a, sizeof a, S->omega->data, S->omega->size, S->omega->stride, dg, 8,
+                   W > 0 ? W - 9 : 0);
     fprintf(f, "omega    %s\n", a);
-    bl_fmt_vec(a, sizeof a, S->theta->data, S->theta->size, S->theta->stride, dg, 6);
+    bl_fmt_vec_fit(a, sizeof a, S->theta->data, S->theta->size, S->theta->stride, dg, 6,
+                   W > 0 ? W - 30 : 0);
     fprintf(f, "theta    %s  ‖θ‖ = %s\n", a, bl_out_fmt(b, sizeof b, gsl_blas_dnrm2(S->theta), dg));
     fprintf(f, "F = L(θ, ω) = %s   G = %s   %s = %s\n", bl_out_fmt(b, sizeof b, F, dg),
             bl_out_fmt(c, sizeof c, G, dg),
@@ -755,7 +758,10 @@ static void show_state(bl_session *S)
     for (const char *l = rep; *l;) {
         const char *nl = strchr(l, '\n');
         int n = nl ? (int)(nl - l) : (int)strlen(l);
-        fprintf(f, "%-8s %.*s\n", l == rep ? "report" : "", n, l);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", n, l);
+        fprintf(f, "%-8s ", l == rep ? "report" : "");
+        bl_out_wrap(f, line, 9, 9, bl_session_width(S));
         l = nl ? nl + 1 : l + n;
     }
 }
@@ -782,12 +788,16 @@ static void show_settings(bl_session *S)
         bl_json_end(&j);
         return;
     }
+    int W = bl_session_width(S);
     for (int i = 0; i < BL_NSETTINGS; i++) {
+        char line[1024];
         bl_setting_format(i, &S->set[i], val, sizeof val);
         bl_setting_domain(i, dom, sizeof dom);
-        fprintf(S->out, "%-18s %-14s %s\n%-18s %-14s (%s; default %s)\n",
-                bl_settings_table[i].name, val, bl_settings_table[i].help, "", "",
-                dom, bl_settings_table[i].def);
+        int c = fprintf(S->out, "%-18s %-14s ", bl_settings_table[i].name, val);
+        bl_out_wrap(S->out, bl_settings_table[i].help, c, 34, W);
+        snprintf(line, sizeof line, "(%s; default %s)", dom, bl_settings_table[i].def);
+        fprintf(S->out, "%-18s %-14s ", "", "");
+        bl_out_wrap(S->out, line, 34, 34, W);
     }
 }
 

@@ -102,9 +102,16 @@ static void row_text(bl_session *S, const bl_sopt_row *r)
     bl_sopt *o = S->sopt;
     char m[256], w[1024], a[64];
     measures(S, r, m, sizeof m);
-    bl_fmt_vec(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 4);
-    fprintf(S->out, "%s %4zu  %s  oracles %lu epochs %s → ω = %s\n", o->spec.type->name, o->t,
-            m, r->oracles, bl_out_fmt(a, sizeof a, r->epochs, 4), w);
+    char head[512];
+    int W = bl_session_width(S);
+    int hw = snprintf(head, sizeof head, "%s %4zu  %s  oracles %lu epochs %s", o->spec.type->name,
+                      o->t, m, r->oracles, bl_out_fmt(a, sizeof a, r->epochs, 4));
+    /* at the terminal's width ω goes on a line of its own when it does not fit */
+    int brk = W > 0 && bl_utf8_width(head) + 24 > W;
+    (void)hw;
+    bl_fmt_vec_fit(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 4,
+                   W > 0 ? W - (brk ? 8 : bl_utf8_width(head) + 7) : 0);
+    fprintf(S->out, "%s%s→ ω = %s\n", head, brk ? "\n  " : " ", w);
 }
 
 int bl_stoch_steps(bl_session *S, size_t n, int verbose, bl_err *e)
@@ -157,9 +164,16 @@ int bl_stoch_run(bl_session *S, size_t n, bl_err *e)
     } else {
         char m[256], w[1024], a[64];
         measures(S, r, m, sizeof m);
-        bl_fmt_vec(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S), 6);
-        fprintf(S->out, "ran %zu %s steps (%zu in all): ω = %s\n  %s; %lu oracle calls, "
-                "%s epochs\n", o->t - before, o->spec.text, o->t, w, m, r->oracles,
+        char head[512];
+        int W = bl_session_width(S);
+        int hw = snprintf(head, sizeof head, "ran %zu %s steps (%zu in all):", o->t - before,
+                          o->spec.text, o->t);
+        /* at a width the spec and ω do not share a line: ω on the next */
+        int brk = W > 0 && hw + 24 > W;
+        bl_fmt_vec_fit(w, sizeof w, o->x->data, o->x->size, o->x->stride, bl_session_digits(S),
+                       6, W > 0 ? W - (brk ? 6 : hw + 5) : 0);
+        fprintf(S->out, "%s%sω = %s\n  %s; %lu oracle calls, "
+                "%s epochs\n", head, brk ? "\n  " : " ", w, m, r->oracles,
                 bl_out_fmt(a, sizeof a, r->epochs, 4));
     }
     return st;
@@ -177,15 +191,23 @@ void bl_stoch_show_text(bl_session *S, FILE *f)
     bl_sopt_measure(o, &r);
     char m[256], a[64], b[64];
     measures(S, &r, m, sizeof m);
-    fprintf(f, "stoch    %s: %zu steps, %s\n         %lu oracle calls, %s epochs, "
-            "batches %zu/%zu (%s)", o->spec.text, o->t, m, r.oracles,
-            bl_out_fmt(a, sizeof a, r.epochs, 4), o->sin->b, o->sout->b,
-            bl_sampler_names[o->conf.sampler]);
-    if (isfinite(r.vres)) fprintf(f, ", adjoint residual %s", bl_out_fmt(b, sizeof b, r.vres, 3));
-    if (o->spec.type == bl_sopt_lookup("f2sa") || o->spec.type == bl_sopt_lookup("bome")) {
-        fprintf(f, ", λ = %s", bl_out_fmt(b, sizeof b, o->lmbda, 4));
-    }
-    fprintf(f, "\n");
+    /* two lines, each broken at the terminal's width */
+    char l1[1024], l2[512];
+    int W = bl_session_width(S);
+    snprintf(l1, sizeof l1, "%s: %zu steps, %s", o->spec.text, o->t, m);
+    size_t n2 = (size_t)snprintf(l2, sizeof l2, "%lu oracle calls, %s epochs, batches %zu/%zu (%s)",
+                                 r.oracles, bl_out_fmt(a, sizeof a, r.epochs, 4), o->sin->b,
+                                 o->sout->b, bl_sampler_names[o->conf.sampler]);
+    if (isfinite(r.vres) && n2 < sizeof l2)
+        n2 += (size_t)snprintf(l2 + n2, sizeof l2 - n2, ", adjoint residual %s",
+                               bl_out_fmt(b, sizeof b, r.vres, 3));
+    if ((o->spec.type == bl_sopt_lookup("f2sa") || o->spec.type == bl_sopt_lookup("bome"))
+        && n2 < sizeof l2)
+        snprintf(l2 + n2, sizeof l2 - n2, ", λ = %s", bl_out_fmt(b, sizeof b, o->lmbda, 4));
+    fprintf(f, "stoch    ");
+    bl_out_wrap(f, l1, 9, 9, W);
+    fprintf(f, "         ");
+    bl_out_wrap(f, l2, 9, 9, W);
 }
 
 void bl_stoch_show_json(bl_session *S, bl_json *j)

@@ -121,6 +121,13 @@ void bl_plot_options(const bl_session *S, bl_plot_opts *o)
     memset(o, 0, sizeof *o);
     o->width = (int)S->set[BL_S_PLOT_WIDTH].num;
     o->height = (int)S->set[BL_S_PLOT_HEIGHT].num;
+    /* terminal plots fit the terminal: 12 columns of axis labels beside
+     * the plot area, and 10 rows for the title, axes, labels, legend and
+     * the prompt (figures do not use these) */
+    int W = bl_session_width(S), R = bl_session_rows(S);
+    if (W > 0 && o->width > W - 12) o->width = W - 12 < 10 ? 10 : W - 12;
+    o->cols = W;
+    if (R > 0 && o->height > R - 10) o->height = R - 10 < 4 ? 4 : R - 10;
     const char *style = S->set[BL_S_PLOT_STYLE].str, *color = S->set[BL_S_PLOT_COLOR].str;
     if (!strcmp(style, "auto")) {
         const char *cs = nl_langinfo(CODESET);
@@ -421,9 +428,9 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
     else
         snprintf(failed, sizeof failed, "%zu failed, %zu of them: %s", s->nfailed, s->nreason,
                  s->reason);
-    fprintf(S->out, "%zu of %zu points%s (%s), reference %s, %zu inner iterations "
+    fprintf(S->out, "%zu of %zu points%s (%s), reference %s,%s%zu inner iterations "
             "(%s)", s->ndone, s->npoints, s->partial ? ", PARTIAL" : "", failed, s->ref,
-            (size_t)s->inner_iters, s->path ? "along a path" : "each from θ");
+            bl_session_wide(S) ? " " : "\n  ", (size_t)s->inner_iters, s->path ? "along a path" : "each from θ");
     if (timing) fprintf(S->out, ", %.3gs on %d threads (%.3g points/s)", s->seconds, s->threads,
                         s->ndone / (s->seconds + 1e-12));
     fprintf(S->out, "\n");
@@ -447,9 +454,14 @@ static void print_surface_summary(bl_session *S, const bl_surface *s)
             sum += r;
             cnt++;
         }
-        fprintf(S->out, "  %-24s relative error: mean %s, worst %s over %zu points\n",
-                s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
-                bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
+        if (bl_session_wide(S))
+            fprintf(S->out, "  %-24s relative error: mean %s, worst %s over %zu points\n",
+                    s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
+                    bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
+        else                           /* compact: fits 80 columns */
+            fprintf(S->out, "  %s rel.err: mean %s, worst %s (%zu points)\n",
+                    s->specs[q].text, bl_out_fmt(a, sizeof a, cnt ? sum / cnt : NAN, 3),
+                    bl_out_fmt(b, sizeof b, cnt ? worst : NAN, 3), cnt);
     }
     for (size_t q = 0; q < s->nspecs; q++) {    /* each estimator's nan points, and why */
         size_t k = s->est_first[q];
@@ -685,20 +697,39 @@ static void print_budget(bl_session *S, const bl_budget *b)
     fprintf(S->out, "relative error against %s%s", b->ref, b->partial ? " (PARTIAL)" : "");
     if (timing) fprintf(S->out, ", %.3gs on %d threads", b->seconds, b->threads);
     fprintf(S->out, "\n");
-    /* a spec with an error bound somewhere gets a bound column after its
-     * own: the bound over ‖reference‖, on the scale of the relative error
-     * (~: estimated, not certified; doc/bounds.md) */
+    /* the wide form: columns of 16; the compact form (80 columns): each
+     * column as wide as its header, at least 9 (a %.3g number and the
+     * alert mark), and the headers e1, e2, ... with a legend under the
+     * table when the estimators' names do not fit.  A spec with an error
+     * bound somewhere gets a bound column after its own: the bound over
+     * ‖reference‖, on the scale of the relative error (~: estimated, not
+     * certified; doc/bounds.md) */
     int hasb[BL_SURF_MAXSPECS] = {0};
     for (size_t k = 0; k < b->nspecs * b->nvalues; k++)
         if (!isnan(b->bound[k])) hasb[k / b->nvalues] = 1;
-    bl_pad(S->out, b->param, 10);
+    int wide = bl_session_wide(S), W = bl_session_width(S), pw = 10, sw[BL_SURF_MAXSPECS];
+    int bw = wide ? 11 : 10, total = pw + 1, shortname = 0;
+    char lab[BL_SURF_MAXSPECS][24];
     for (size_t q = 0; q < b->nspecs; q++) {
-        bl_pad(S->out, b->specs[q].text, 16);
-        if (hasb[q]) bl_pad(S->out, "bound", 11);
+        int w = bl_utf8_width(b->specs[q].text);
+        sw[q] = wide ? 16 : w > 9 ? w : 9;
+        total += sw[q] + 1 + (hasb[q] ? bw + 1 : 0);
+    }
+    if (!wide && W > 0 && total > W) {
+        shortname = 1;
+        for (size_t q = 0; q < b->nspecs; q++) sw[q] = 9;
+    }
+    bl_pad(S->out, b->param, pw);
+    for (size_t q = 0; q < b->nspecs; q++) {
+        int lastcol = q + 1 == b->nspecs;
+        snprintf(lab[q], sizeof lab[q], "e%zu", q + 1);
+        bl_pad(S->out, shortname ? lab[q] : b->specs[q].text,
+               wide || !lastcol || hasb[q] ? sw[q] : 0);
+        if (hasb[q]) bl_pad(S->out, "bound", wide || !lastcol ? bw : 0);
     }
     fputc('\n', S->out);
     for (size_t v = 0; v < b->nvalues; v++) {
-        bl_pad(S->out, bl_out_fmt(a, sizeof a, b->values[v], 6), 10);
+        bl_pad(S->out, bl_out_fmt(a, sizeof a, b->values[v], 6), pw);
         for (size_t q = 0; q < b->nspecs; q++) {
             size_t k = q * b->nvalues + v;
             if (b->done[k] && !b->converged[k]) {
@@ -707,18 +738,21 @@ static void print_budget(bl_session *S, const bl_budget *b)
                 snprintf(a + l, sizeof a - l, "%s", BL_PLOT_ALERT);
             }
             bl_pad(S->out, b->done[k] ? (b->converged[k] ? bl_out_fmt(a, sizeof a, b->rel_err[k], 3)
-                                                          : a) : "-", 16);
+                                                          : a) : "-",
+                   wide || q + 1 < b->nspecs || hasb[q] ? sw[q] : 0);
             if (hasb[q]) {
                 char c[64];
                 if (isnan(b->bound[k])) snprintf(a, sizeof a, "-");
                 else snprintf(a, sizeof a, "%s%s", b->bound_cert[k] ? "" : "~",
                               bl_out_fmt(c, sizeof c, b->bound[k] / (b->ref_norm > 0 ? b->ref_norm
-                                                                     : 1), 3));
-                bl_pad(S->out, a, 11);
+                                                                     : 1), wide ? 3 : 2));
+                bl_pad(S->out, a, wide || q + 1 < b->nspecs ? bw : 0);
             }
         }
         fputc('\n', S->out);
     }
+    for (size_t q = 0; shortname && q < b->nspecs; q++)
+        fprintf(S->out, "  %s = %s\n", lab[q], b->specs[q].text);
     if (b->nunconv)
         fprintf(S->out, "%s inner solves stopped short of inner.tol (%zu of %zu estimates)\n",
                 BL_PLOT_ALERT, b->nunconv, b->ndone);

@@ -90,7 +90,7 @@ int bl_cmd_explain_print(bl_session *S, const bl_spec *spec, bl_err *e);
 /* The error bound of R (doc/bounds.md) for a table cell: "1.2e-06", "~1.2e-06"
  * when estimated (not certified), "-" when none (cmd_hypergrad.c). */
 struct bl_json;
-char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r);
+char *bl_hg_fmt_bound(char *buf, size_t len, const bl_hg_result *r, int digits);
 /* Its JSON keys: "error_bound" (null when none), "error_bound_certified",
  * "error_bound_note" (why none, or what was estimated). */
 void bl_hg_json_bound(struct bl_json *j, const bl_hg_result *r);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "bl.h"
 #include "output.h"
@@ -203,6 +205,77 @@ char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
     }
     fmt_append(buf, len, &pos, "]");
     return buf;
+}
+
+char *bl_fmt_vec_fit(char *buf, size_t len, const double *v, size_t n, size_t stride,
+                     int digits, size_t maxshow, int avail)
+{
+    bl_fmt_vec(buf, len, v, n, stride, digits, maxshow);
+    while (avail > 0 && maxshow > 1 && bl_utf8_width(buf) > avail)
+        bl_fmt_vec(buf, len, v, n, stride, digits, --maxshow);
+    return buf;
+}
+
+void bl_out_wrap(FILE *f, const char *text, int col, int indent, int width)
+{
+    if (width <= 0 || indent >= width) {
+        fputs(text, f);
+        fputc('\n', f);
+        return;
+    }
+    /* tokens: a run of spaces, then up to the next space or just past a
+     * '|' (lists of choices break between their names) */
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        const char *q = p;
+        while (*q == ' ') q++;
+        const char *end = q;
+        while (*end && *end != ' ' && *end != '|') end++;
+        if (*end == '|') end++;
+        if (q == end) break;
+        int ww = 0;
+        for (const char *c = q; c < end; c++)
+            if (((unsigned char)*c & 0xC0) != 0x80) ww++;
+        int gap = (int)(q - p);
+        if (!first && col + gap + ww > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            gap = 0;
+        }
+        fprintf(f, "%*s%.*s", gap, "", (int)(end - q), q);
+        col += gap + ww;
+        first = 0;
+        p = end;
+    }
+    fputc('\n', f);
+}
+
+int bl_width_pick(int setting, int tty_cols, const char *env)
+{
+    if (setting > 0) return setting;
+    if (tty_cols > 0) return tty_cols;
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0 && v <= 100000) return (int)v;
+    }
+    return 0;
+}
+
+int bl_wide_pick(int mode, int width)
+{
+    if (mode >= 0) return mode != 0;
+    return width <= 0 || width > BL_WIDE_MIN;
+}
+
+int bl_term_size(int fd, int *cols, int *rows)
+{
+    struct winsize ws;
+    if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return -1;
+    *cols = ws.ws_col;
+    *rows = ws.ws_row;
+    return 0;
 }
 
 int bl_utf8_width(const char *s)

@@ -40,6 +40,17 @@ char *bl_out_fmt(char *buf, size_t len, double v, int digits);
 char *bl_fmt_vec(char *buf, size_t len, const double *v, size_t n,
                  size_t stride, int digits, size_t maxshow);
 
+/* bl_fmt_vec with the most entries (up to MAXSHOW, at least one) whose
+ * text is at most AVAIL columns wide; AVAIL ≤ 0: MAXSHOW entries. */
+char *bl_fmt_vec_fit(char *buf, size_t len, const double *v, size_t n, size_t stride,
+                     int digits, size_t maxshow, int avail);
+
+/* Writes TEXT, which starts at column COL of the line, broken at spaces
+ * so that no line passes WIDTH columns (a word longer than the room stays
+ * whole; WIDTH ≤ 0: not broken), each further line indented by INDENT
+ * spaces; then a newline. */
+void bl_out_wrap(FILE *f, const char *text, int col, int indent, int width);
+
 /* ---- messages ----
  * What a command says besides its result goes to the session's one sink
  * (bl_session_msg in session.h) as a bl_msg; the REPL and batch mode
@@ -81,6 +92,21 @@ struct bl_session;
 void bl_warn_inner(struct bl_session *S, const char *cmd, size_t nfail, size_t n,
                    const char *unit, double worst, const char *rname, double tol,
                    const char *limit, const char *tail);
+
+/* ---- the width output may use (tables, terminal plots) ----
+ * bl_width_pick: SETTING (term.width) when > 0, else TTY_COLS (the
+ * terminal's width from TIOCGWINSZ, > 0 only when the output is a
+ * terminal), else ENV ($COLUMNS) when it is a positive integer, else 0:
+ * no limit (pipes and files keep the wide form).
+ * bl_wide_pick: whether a table takes its wide form; MODE 1 (table.wide
+ * on), 0 (off) or -1 (auto: wide when WIDTH is 0, unlimited, or above
+ * BL_WIDE_MIN columns). */
+#define BL_WIDE_MIN 100
+int bl_width_pick(int setting, int tty_cols, const char *env);
+int bl_wide_pick(int mode, int width);
+/* The size of the terminal on FD (TIOCGWINSZ): 0 with *COLS and *ROWS
+ * filled, −1 when FD is no terminal or has no size. */
+int bl_term_size(int fd, int *cols, int *rows);
 
 /* Display width of UTF-8 text (one column a code point). */
 int bl_utf8_width(const char *s);

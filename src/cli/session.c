@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
+#include "output.h"
 #include "lesson.h"
 #include "expr.h"
 #include "surface.h"
@@ -529,4 +531,24 @@ int bl_session_json(const bl_session *S)
 int bl_session_digits(const bl_session *S)
 {
     return (int)S->set[BL_S_DIGITS].num;
+}
+
+int bl_session_width(const bl_session *S)
+{
+    int cols = 0, rows = 0;
+    if (!S->out || bl_term_size(fileno(S->out), &cols, &rows) != 0) cols = 0;
+    return bl_width_pick((int)S->set[BL_S_TERM_WIDTH].num, cols, getenv("COLUMNS"));
+}
+
+int bl_session_rows(const bl_session *S)
+{
+    int cols = 0, rows = 0;
+    if (S->out && bl_term_size(fileno(S->out), &cols, &rows) == 0 && rows > 0) return rows;
+    return bl_width_pick(0, 0, getenv("LINES"));
+}
+
+int bl_session_wide(const bl_session *S)
+{
+    const char *m = S->set[BL_S_TABLE_WIDE].str;
+    return bl_wide_pick(!strcmp(m, "on") ? 1 : !strcmp(m, "off") ? 0 : -1, bl_session_width(S));
 }

@@ -199,5 +199,14 @@ void bl_apply_threads(const bl_session *S);
 /* Output helpers honouring the format setting. */
 int bl_session_json(const bl_session *S);
 int bl_session_digits(const bl_session *S);
+/* The columns that tables and terminal plots may use (bl_width_pick of
+ * term.width, the terminal of S->out, $COLUMNS); 0: no limit. */
+int bl_session_width(const bl_session *S);
+/* The rows of the terminal of S->out, else $LINES; 0: not known (no
+ * limit). */
+int bl_session_rows(const bl_session *S);
+/* Whether tables take their wide form (table.wide; auto: the width is
+ * unlimited or above 100 columns). */
+int bl_session_wide(const bl_session *S);
 
 #endif

@@ -65,6 +65,12 @@ static const char *color_choice(size_t i)
     return i < 3 ? names[i] : NULL;
 }
 
+static const char *wide_choice(size_t i)
+{
+    static const char *const names[] = {"auto", "on", "off"};
+    return i < 3 ? names[i] : NULL;
+}
+
 static const char *start_choice(size_t i)
 {
     static const char *const names[] = {"auto", "theta", "path"};
@@ -425,6 +431,22 @@ const bl_setting bl_settings_table[BL_NSETTINGS] = {
             "contiguous batches in a random order each epoch), shuffle (samples "
             "reshuffled each epoch), uniform (with replacement); seeded with seed",
         .choice = sampler_choice, .changes = BL_CHG_OUTER,
+    },
+    [BL_S_TERM_WIDTH] = {
+        .name = "term.width", .kind = BL_SET_INT,
+        .lo = 0, .hi = 1000,
+        .def = "0",
+        .help = "columns that tables and terminal plots fit in; 0: auto (the terminal's "
+            "width, else $COLUMNS, else no limit: pipes and files get the wide form)",
+        .changes = BL_CHG_SETTING,
+    },
+    [BL_S_TABLE_WIDE] = {
+        .name = "table.wide", .kind = BL_SET_CHOICE,
+        .def = "auto",
+        .help = "tables in their wide form (every column, full numbers): on, off (the "
+            "compact form that fits 80 columns), or auto (wide above 100 columns)",
+        .choice = wide_choice,
+        .changes = BL_CHG_SETTING,
     },
 };
 

@@ -138,6 +138,55 @@ static void print_note(FILE *f, const bl_plot_opts *o)
     fprintf(f, " %s\n", o->note);
 }
 
+/* The widest a line of text around a plot may be (o->cols; 0: no
+ * limit), never less than the plot itself. */
+static int text_width(const bl_plot_opts *o)
+{
+    if (o->cols <= 0) return 1 << 30;
+    return o->cols > o->width + 12 ? o->cols : o->width + 12;
+}
+
+static int u8width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+/* The title, broken at spaces into lines of at most text_width columns
+ * (a word longer than that stays whole). */
+static void print_title(FILE *f, const bl_plot_opts *o)
+{
+    if (!o->title) return;
+    int max = text_width(o), col = 0;
+    const char *p = o->title;
+    while (*p) {
+        const char *q = p;
+        while (*q == ' ') q++;
+        const char *end = q;
+        while (*end && *end != ' ') end++;
+        char word[512];
+        size_t n = (size_t)(end - q) < sizeof word - 1 ? (size_t)(end - q) : sizeof word - 1;
+        memcpy(word, q, n);
+        word[n] = 0;
+        int ww = u8width(word);
+        if (col > 0 && col + 1 + ww > max) {
+            fputc('\n', f);
+            col = 0;
+        }
+        if (col > 0) {
+            fputc(' ', f);
+            col++;
+        }
+        fputs(word, f);
+        col += ww;
+        p = end;
+        if (!*end) break;
+    }
+    fputc('\n', f);
+}
+
 static void fmt_num(char *buf, size_t len, double v, int logv)
 {
     snprintf(buf, len, "%.4g", logv ? pow(10, v) : v);
@@ -233,7 +282,7 @@ void bl_plot_lines(FILE *f, const bl_plot_opts *o, const bl_series *s, size_t ns
     char top[32], bot[32], l[32], r[32];
     fmt_num(top, sizeof top, cv->y1, cv->logy);
     fmt_num(bot, sizeof bot, cv->y0, cv->logy);
-    if (o->title) fprintf(f, "%s\n", o->title);
+    print_title(f, o);
     for (int y = 0; y < cv->h; y++) {
         const char *lab = y == 0 ? top : y == cv->h - 1 ? bot : "";
         fprintf(f, "%10s %s", lab, o->unicode ? "│" : "|");
@@ -326,7 +375,7 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
         over[cy * W + cx] = marks[m].alert ? BL_PLOT_ALERT : marks[m].glyph;
         alert[cy * W + cx] = marks[m].alert != 0;
     }
-    if (o->title) fprintf(f, "%s\n", o->title);
+    print_title(f, o);
     char top[32], bot[32];
     snprintf(top, sizeof top, "%.4g", yb);
     snprintf(bot, sizeof bot, "%.4g", ya);
@@ -369,14 +418,26 @@ void bl_plot_heatmap(FILE *f, const bl_plot_opts *o, const double *x, size_t nx,
     if (o->xlabel || o->ylabel)
         fprintf(f, "%10s  x: %s   y: %s\n", "", o->xlabel ? o->xlabel : "", o->ylabel ? o->ylabel : "");
     /* the scale: each band's lower edge */
+    /* the scale, broken into lines of at most text_width columns */
+    int col = 12 + (canlog ? 12 : 6), maxw = text_width(o);
     fprintf(f, "%10s  scale%s:", "", canlog ? " (log)" : "");
-    for (int k = 0; k < levels; k++) {
+    for (int k = 0; k <= levels; k++) {
+        char num[48];
         double t = (double)k / levels;
         double v = canlog ? exp(log(zmin) + t * (log(zmax) - log(zmin))) : zmin + t * (zmax - zmin);
-        if (o->color) fprintf(f, " \033[48;5;%dm  \033[0m%.3g", colors[k * (ncol - 1) / (levels - 1)], v);
-        else fprintf(f, " %c%.3g", ramp[k * 9 / (levels - 1)], v);
+        if (k == levels) snprintf(num, sizeof num, " (max %.4g)", zmax);
+        else snprintf(num, sizeof num, "%.3g", v);
+        int w = (int)strlen(num) + (k == levels ? 1 : o->color ? 3 : 2);
+        if (col + w > maxw) {
+            fprintf(f, "\n%10s        ", "");
+            col = 18;
+        }
+        col += w;
+        if (k == levels) fprintf(f, " %s", num);
+        else if (o->color) fprintf(f, " \033[48;5;%dm  \033[0m%s", colors[k * (ncol - 1) / (levels - 1)], num);
+        else fprintf(f, " %c%s", ramp[k * 9 / (levels - 1)], num);
     }
-    fprintf(f, "  (max %.4g)\n", zmax);
+    fputc('\n', f);
     print_note(f, o);
     #undef LEVEL
     free(over);

@@ -31,6 +31,8 @@ typedef struct bl_plot_opts {
     const double *field_u, *field_v;
     const char *x2name;
     const char *band_name;
+    int cols;                 /* the columns text lines (title, heatmap scale) may
+                                 use: they break at spaces; 0: no limit */
 } bl_plot_opts;
 
 typedef struct bl_series {

@@ -3,6 +3,10 @@
 # running a test by hand from the build directory.
 : "${BILAB:=./bilab}"
 : "${srcdir:=.}"
+# output is as wide as it likes unless a test asks (tables and plots fit
+# term.width, the terminal or $COLUMNS: a $COLUMNS exported by the shell
+# that runs make check must not move the goldens)
+unset COLUMNS LINES
 tap_n=0
 tap_failed=0
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/bilab-test.XXXXXX")

@@ -245,8 +245,8 @@ static void check_huber(gsl_rng *r, size_t m, size_t p)
     for (size_t i = 0; i < m * p; i++) Z->data[i] = gsl_rng_uniform(r) - 0.5;
     for (size_t i = 0; i < m; i++) gsl_vector_set(t, i, gsl_rng_uniform(r) - 0.5);
     for (size_t j = 0; j < p; j++) gsl_vector_set(th, j, gsl_rng_uniform(r) - 0.5);
-    double v1 = bl_huber_mean(Z, t, th, delta, w, g);
-    double v0 = bl_huber_mean(Z, t, th, delta, w, NULL);
+    double v1 = bl_huber_mean(bl_dmat_dense(Z), t, th, delta, w, g);
+    double v0 = bl_huber_mean(bl_dmat_dense(Z), t, th, delta, w, NULL);
     for (size_t k = 0; k < m; k++) {
         long double z = -(long double)t->data[k];
         for (size_t j = 0; j < p; j++) z += (long double)Z->data[k * p + j] * th->data[j];

@@ -211,6 +211,12 @@ static void put_setting(bl_gen *g, out *o)
         else put(o, "%s", s->choice(pick(g, n)));
         break;
     }
+    case BL_SET_TEXT:                           /* plot.size WxH, plot.font FAMILY/SIZE */
+        if (chance(g, g->odd)) put(o, "x");
+        else if (!strcmp(s->name, "plot.size"))
+            put(o, "%dx%d", 100 + (int)pick(g, 900), 100 + (int)pick(g, 900));
+        else put(o, "%s/%d", chance(g, 500) ? "sans" : "serif", 6 + (int)pick(g, 10));
+        break;
     case BL_SET_SPEC: put_spec(g, o); break;
     case BL_SET_SPECS:
         put_spec(g, o);

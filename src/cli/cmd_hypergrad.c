@@ -131,7 +131,7 @@ void bl_hg_json_bound(bl_json *j, const bl_hg_result *r)
 /* One line with the bound's constants (those of the first estimate that
  * has a bound: every implicit estimate at θ shares them), ~ before the
  * estimated ones. */
-static void print_bound_consts(FILE *f, const bl_hg_entry *rows, int n)
+static void print_bound_consts(FILE *f, const bl_hg_entry *rows, int n, int width)
 {
     for (int i = 0; i < n; i++) {
         const bl_bound *b = &rows[i].r.binfo;
@@ -145,10 +145,12 @@ static void print_bound_consts(FILE *f, const bl_hg_entry *rows, int n)
             snprintf(v[k], sizeof v[k], "%s%s", b->estimated & bit[k] ? "~" : "",
                      bl_out_fmt(a, sizeof a, x[k], 3));
         }
-        char e1[48];
-        fprintf(f, "  bound: μ = %s, ε = %s, ‖C‖ = %s, L_∇θL = %s, L_H = %s, L_C = %s, "
-                "L_∇ωL = %s%s\n", v[0], bl_out_fmt(e1, sizeof e1, b->eps, 3), v[1], v[2], v[3],
-                v[4], v[5], b->certified ? "" : " (~: estimated, not certified)");
+        char e1[48], line[512];
+        snprintf(line, sizeof line, "bound: μ = %s, ε = %s, ‖C‖ = %s, L_∇θL = %s, L_H = %s, "
+                 "L_C = %s, L_∇ωL = %s%s", v[0], bl_out_fmt(e1, sizeof e1, b->eps, 3), v[1],
+                 v[2], v[3], v[4], v[5], b->certified ? "" : " (~: estimated, not certified)");
+        fputs("  ", f);
+        bl_out_wrap(f, line, 2, 4, width);
         return;
     }
 }
@@ -553,7 +555,7 @@ static int exec_hypergrad(bl_session *S, int argc, char **argv, bl_err *e)
                            8, W > 0 ? W - 7 - bl_utf8_width(w->spec.text) : 0);
             fprintf(f, "  g[%s] = %s\n", w->spec.text, v);
         }
-        print_bound_consts(f, rows, shown);
+        print_bound_consts(f, rows, shown, W);
         for (int i = 0; i < shown; i++) {              /* checkpointed reverse */
             bl_hg_entry *w = &rows[i];
             if (w->status || !w->r.checkpointed) continue;

@@ -715,9 +715,16 @@ static void print_budget(bl_session *S, const bl_budget *b)
         sw[q] = wide ? 16 : w > 9 ? w : 9;
         total += sw[q] + 1 + (hasb[q] ? bw + 1 : 0);
     }
+    int nob = 0;
     if (!wide && W > 0 && total > W) {
         shortname = 1;
-        for (size_t q = 0; q < b->nspecs; q++) sw[q] = 9;
+        total = pw + 1;
+        for (size_t q = 0; q < b->nspecs; q++) {
+            sw[q] = 9;
+            total += sw[q] + 1 + (hasb[q] ? bw + 1 : 0);
+        }
+        if (total > W)          /* the bounds do not fit: JSON and the wide form have them */
+            for (size_t q = 0; q < b->nspecs; q++) nob |= hasb[q], hasb[q] = 0;
     }
     bl_pad(S->out, b->param, pw);
     for (size_t q = 0; q < b->nspecs; q++) {
@@ -753,6 +760,9 @@ static void print_budget(bl_session *S, const bl_budget *b)
     }
     for (size_t q = 0; shortname && q < b->nspecs; q++)
         fprintf(S->out, "  %s = %s\n", lab[q], b->specs[q].text);
+    if (nob)
+        fprintf(S->out, "  (the error bounds do not fit in %d columns: set table.wide on, "
+                "or --json)\n", W);
     if (b->nunconv)
         fprintf(S->out, "%s inner solves stopped short of inner.tol (%zu of %zu estimates)\n",
                 BL_PLOT_ALERT, b->nunconv, b->ndone);

@@ -102,7 +102,7 @@ static double cpu_seconds(void)
 
 /* metaridge: the closed-form hypergradient is a sum of T per-task adjoints
  * (one p×p Cholesky each), computed in parallel over tasks.  Its time on 1
- * and 2 threads (target: ≥ 1.8× on 2), the best of 5 timings each, with
+ * and 2 threads (target: ≥ 1.8× on 2), the best of 15 timings each, with
  * the processor time a call uses (the parallel loop must not do more work
  * than the serial one: on a loaded machine that ratio is the figure that
  * does not depend on the other processes), and its growth in T. */
@@ -120,7 +120,7 @@ static void bench_metaridge(void)
     for (int nt = 1; nt <= 2; nt++) {
         omp_set_num_threads(nt);
         t[nt - 1] = INFINITY;
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 15; k++) {
             double c0 = cpu_seconds(), w0 = bl_clock();
             TIMEIT(sec, P->type->hypergrad(P, om, g));
             double calls = (bl_clock() - w0) / sec;
@@ -129,7 +129,7 @@ static void bench_metaridge(void)
                 c[nt - 1] = (cpu_seconds() - c0) / calls;
             }
         }
-        snprintf(what, sizeof what, "T = 256: ∇F on %d thread%s (best of 5)", nt,
+        snprintf(what, sizeof what, "T = 256: ∇F on %d thread%s (best of 15)", nt,
                  nt > 1 ? "s" : "");
         report(what, t[nt - 1], "");
     }

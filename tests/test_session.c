@@ -520,6 +520,47 @@ static void test_dash_stoch(void)
     bl_session_free(R);
 }
 
+/* The status line under the title at 80×24: the full form passes 80
+ * columns on the default session (ridge), so the compact one is drawn,
+ * and it ends with the outer estimator's whole name. */
+static void test_dash_status80(void)
+{
+    bl_session *S = quiet_session();
+    run(S, "problem use ridge");
+    FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
+    bl_dash *D = NULL;
+    bl_err e = {0, ""};
+    for (size_t t = 0; t < 3 && !D; t++) D = bl_dash_open_virtual(S, terms[t], out, in, 24, 80, &e);
+    if (!D) {
+        tap_diag("no virtual terminal (%s): the status line's check is skipped", e.msg);
+    } else {
+        static char scr[65536];
+        bl_dash_draw(D, 1);
+        bl_dash_screen(D, scr, sizeof scr);
+        if (getenv("DASH_SCREEN")) fputs(scr, stderr);
+        char *l2 = strchr(scr, '\n'), *end = l2 ? strchr(l2 + 1, '\n') : NULL;
+        char line[1024] = "";
+        if (end && (size_t)(end - l2 - 1) < sizeof line) {
+            memcpy(line, l2 + 1, (size_t)(end - l2 - 1));
+            line[end - l2 - 1] = 0;
+        }
+        size_t n = strlen(line), w = 0;
+        while (n && line[n - 1] == ' ') line[--n] = 0;
+        for (const unsigned char *p = (const unsigned char *)line; *p; p++) w += (*p & 0xC0) != 0x80;
+        const char *est = S->set[BL_S_OUTER_ESTIMATOR].str;
+        size_t ne = strlen(est);
+        tap_ok(w <= 80 && n >= ne && !strcmp(line + n - ne, est) && strstr(line, "inner")
+               && strstr(line, "outer"),
+               "dash 80x24: the status line fits (%zu columns) and ends with the whole "
+               "estimator name '%s': \"%s\"", w, est, line);
+        bl_dash_close(D);
+    }
+    fclose(out);
+    fclose(in);
+    bl_session_free(S);
+}
+
 int main(void)
 {
     bl_init();
@@ -532,6 +573,7 @@ int main(void)
     test_messages();
     test_dash();
     test_dash_stoch();
+    test_dash_status80();
     fclose(null_out);
     return tap_done();
 }

@@ -842,13 +842,22 @@ static void draw_header(bl_dash *D)
                  bl_sampler_names[(int)S->set[BL_S_SAMPLER].num], S->set[BL_S_INNER_SOLVER].str,
                  D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4));
     } else {
-    snprintf(line, sizeof line, " F = %s │ inner %s it %zu η %s │ adjoint %s it %zu │ outer %s "
-             "it %zu s %s %s", bl_out_fmt(f, sizeof f, D->F, dg), S->set[BL_S_INNER_SOLVER].str,
-             D->inner_live ? D->inner_iters : (size_t)0, bl_out_fmt(a, sizeof a, D->eta, 4),
-             S->set[BL_S_ADJOINT_METHOD].str, D->adj_live ? D->adj_iters : (size_t)0,
-             S->outer->type->name, S->outer->iter,
-             bl_out_fmt(st, sizeof st, S->set[BL_S_OUTER_STEP].num, 4),
-             S->set[BL_S_OUTER_ESTIMATOR].str);
+        /* the long form, then (narrow screens: 80 columns) one without
+         * the "it" words, then one without the field names: the panels
+         * below carry the names and the counts too */
+        static const char *const form[3] = {
+            " F = %s │ inner %s it %zu η %s │ adjoint %s it %zu │ outer %s it %zu s %s %s",
+            " F = %s │ inner %s %zu η %s │ adjoint %s %zu │ outer %s %zu s %s %s",
+            " F %s │ %s %zu η %s │ %s %zu │ %s %zu s %s %s"};
+        for (int k = 0; k < 3; k++) {
+            snprintf(line, sizeof line, form[k], bl_out_fmt(f, sizeof f, D->F, dg),
+                     S->set[BL_S_INNER_SOLVER].str, D->inner_live ? D->inner_iters : (size_t)0,
+                     bl_out_fmt(a, sizeof a, D->eta, 4), S->set[BL_S_ADJOINT_METHOD].str,
+                     D->adj_live ? D->adj_iters : (size_t)0, S->outer->type->name,
+                     S->outer->iter, bl_out_fmt(st, sizeof st, S->set[BL_S_OUTER_STEP].num, 4),
+                     S->set[BL_S_OUTER_ESTIMATOR].str);
+            if (text_width(D, line) <= D->cols) break;
+        }
     }
     put(D, 1, 0, D->cols, style(D, C_HINT, A_BOLD, A_BOLD), line);
 }

@@ -8,6 +8,7 @@
 
 const bl_problem_type bl_problem_enet = {
     .name = "enet",
+    .exp_names = "λ₁|λ₂",
     .summary = "elastic net, ω = (log ℓ1 strength, log ℓ2 strength); non-smooth",
     .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + e^{ω₁}‖θ‖₁ + (e^{ω₂}/2)‖θ‖²",
     .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖²",

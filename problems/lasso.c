@@ -23,6 +23,7 @@ static int lasso_init(bl_problem *P, bl_err *e)
 
 const bl_problem_type bl_problem_lasso = {
     .name = "lasso",
+    .exp_names = "λ",
     .summary = "lasso (ℓ1-regularised least squares), one log-strength ω; non-smooth",
     .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + e^ω ‖θ‖₁",
     .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖²",

@@ -234,6 +234,7 @@ static int logreg_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t le
 
 const bl_problem_type bl_problem_logreg = {
     .name = "logreg",
+    .exp_names = "λ",
     .summary = "ℓ2-regularised logistic regression, one log-strength ω",
     .inner_text = "G(θ, ω) = (1/n) Σ log(1 + exp(−y_i x_iᵀθ)) + (e^ω/2)‖θ‖²",
     .outer_text = "L(θ, ω) = (1/m) Σ log(1 + exp(−y_k x_kᵀθ)) on validation "
@@ -258,6 +259,7 @@ const bl_problem_type bl_problem_logreg = {
 
 const bl_problem_type bl_problem_logreg_multi = {
     .name = "logreg-multi",
+    .exp_names = "λ",
     .summary = "logistic regression, one log-strength ω_j per feature",
     .inner_text = "G(θ, ω) = (1/n) Σ log(1 + exp(−y_i x_iᵀθ)) + ½ Σ_j e^{ω_j} θ_j²",
     .outer_text = "L(θ, ω) = (1/m) Σ log(1 + exp(−y_k x_kᵀθ)) on validation "

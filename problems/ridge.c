@@ -292,6 +292,7 @@ static int ridge_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len
 
 const bl_problem_type bl_problem_ridge = {
     .name = "ridge",
+    .exp_names = "λ",
     .summary = "ridge regression, one log-strength ω (closed form)",
     .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + (e^ω/2)‖θ‖²",
     .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖² (outer=mse; see outer=)",
@@ -335,6 +336,7 @@ const bl_problem_type bl_problem_ridge = {
 
 const bl_problem_type bl_problem_ridge_multi = {
     .name = "ridge-multi",
+    .exp_names = "λ",
     .summary = "ridge regression, one log-strength ω_j per feature (closed form)",
     .inner_text = "G(θ, ω) = (1/2n)‖Xθ − y‖² + ½ Σ_j e^{ω_j} θ_j²",
     .outer_text = "L(θ, ω) = (1/2m)‖X_vθ − y_v‖² (outer=mse; see outer=)",

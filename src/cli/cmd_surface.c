@@ -170,7 +170,16 @@ static void fig_axis(const bl_session *S, const bl_axis *a, char *buf, size_t le
 {
     if (S->P->d == 1) snprintf(buf, len, "ω");
     else snprintf(buf, len, "ω[%zu]", a->coord);
-    if (S->P->eta_slot && a->coord == S->P->eta_slot - 1) o->x2name = "η = exp(ω)";
+    static char x2[64];
+    const char *n = S->P->type->exp_names;
+    if (S->P->eta_slot && a->coord == S->P->eta_slot - 1) {
+        o->x2name = "η = exp(ω)";
+    } else if (n) {                     /* the coord-th name, or the last */
+        for (size_t k = 0; k < a->coord && strchr(n, '|'); k++) n = strchr(n, '|') + 1;
+        int l = (int)strcspn(n, "|");
+        snprintf(x2, sizeof x2, "%.*s = exp(%s)", l, n, buf);
+        o->x2name = x2;
+    }
 }
 
 /* ---- inner solves that stopped short of inner.tol ---- */

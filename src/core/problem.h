@@ -56,6 +56,11 @@ typedef struct bl_problem_type {
     const bl_param *params;     /* parameters with defaults and ranges */
     size_t nparams;
     unsigned flags;
+    /* The quantities e^ω where the entries of ω are logarithms, for a
+     * figure's secondary axis: one name for every entry ("λ"), or one per
+     * entry separated by '|' ("λ₁|λ₂", the last for the rest); NULL: ω is
+     * not a log (or not one throughout). */
+    const char *exp_names;
 
     /* Builds the instance from P->par and P->data: sets P->p, P->d and
      * P->state.  Must not keep pointers into anything but P->data. */

@@ -136,6 +136,13 @@ ok $? "2-D surface: contours with −∇F arrows and the trace in the legend, ω
 labels eta.svg >eta.lab
 quiet eta.err && grep -qx 'η = exp(ω)' eta.lab && grep -qx '0.00248' eta.lab && grep -qx '0.135' eta.lab
 ok $? "a log-η axis of ω gets the secondary axis η = exp(ω)"
+# ridge's ω is log λ, enet's ω = (log λ₁, log λ₂): the secondary axis λ = exp(ω)
+"$BILAB" -e 'surface omega=-6:2:9; plot surface lam.svg; problem use enet; surface omega[1]=-4:0:5; plot surface lam2.svg' >/dev/null 2>lam.err
+labels lam.svg >lam.lab
+labels lam2.svg >lam2.lab
+quiet lam.err && grep -qx 'λ = exp(ω)' lam.lab && grep -qx '0.135' lam.lab && grep -qx '7.39' lam.lab \
+    && grep -qx 'λ₂ = exp(ω\[1\])' lam2.lab && grep -qx '0.368' lam2.lab
+ok $? "ridge and enet: a secondary axis λ = exp(ω) (e^-2 = 0.135, e^2 = 7.39), λ₂ = exp(ω[1]) on enet's second entry"
 
 # stochastic compare over seeds: the 10-90% band in the legend, log axes
 "$BILAB" -e 'problem use quadsum n_inner=64 n_outer=48 dim_inner=4 dim_outer=2 seed=3;

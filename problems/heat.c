@@ -20,6 +20,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
@@ -491,8 +492,17 @@ static int heat_report(bl_problem *P, cvec *th, cvec *om, char *buf, size_t len)
     return BL_OK;
 }
 
+/* `plot vector u0`: the true initial state, drawn against θ */
+static const gsl_vector *heat_vector(const bl_problem *P, const char *name)
+{
+    const heat_state *h = P->state;
+    return strcmp(name, "u0") == 0 ? h->u0 : NULL;
+}
+
 const bl_problem_type bl_problem_heat = {
     .name = "heat",
+    .vector_names = "u0",
+    .vector = heat_vector,
     .summary = "data assimilation: the initial state of the heat equation from sensors",
     .inner_text = "G(θ, ω) = ½‖S P θ − d‖² + (e^{ω₁}/2)‖Dθ‖² + (e^{ω₂}/2)‖θ‖²",
     .outer_text = "L(θ, ω) = (1/2N)‖θ − u₀‖²",

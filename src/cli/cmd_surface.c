@@ -1299,16 +1299,75 @@ static void draw_trace(bl_session *S, target *tg)
 }
 
 /* plot vector NAME: θ, the adjoint kept by the session, or ω, against the
- * index. */
+ * index; or one of the problem's own vectors (vector_names, e.g. heat's
+ * u0), drawn with θ, its reconstruction. */
 static const char *const vec_names[] = {"theta", "adjoint", "omega"};
+
+/* Whether NAME is one of the '|'-separated LIST. */
+static int in_list(const char *list, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+        if (strncmp(p, name, l) == 0 && (p[l] == '|' || p[l] == 0)) return 1;
+    return 0;
+}
+
+static int draw_problem_vector(bl_session *S, const char *name, const gsl_vector *u,
+                               target *tg, bl_err *e)
+{
+    size_t n = u->size;
+    double *ix = malloc((n ? n : 1) * sizeof *ix), *y = malloc((n ? n : 1) * sizeof *y);
+    double *t = malloc((n ? n : 1) * sizeof *t);
+    if (!ix || !y || !t) {
+        free(ix);
+        free(y);
+        free(t);
+        bl_err_set(e, BL_ENOMEM, "out of memory");
+        return BL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix[i] = (double)i;
+        y[i] = gsl_vector_get(u, i);
+        t[i] = i < S->theta->size ? gsl_vector_get(S->theta, i) : NAN;
+    }
+    char title[160], lab[64];
+    bl_plot_opts o;
+    bl_plot_options(S, &o);
+    snprintf(title, sizeof title, "%s (%zu entries) and θ, its reconstruction, against the "
+             "index", name, n);
+    snprintf(lab, sizeof lab, "%s (the problem's)", name);
+    o.title = title;
+    o.xlabel = "index";
+    o.ylabel = name;
+    bl_series sr[2] = {{lab, ix, y, n}, {"θ (reconstruction)", ix, t, n}};
+    t_lines(tg, &o, sr, 2, NULL, 0);
+    free(ix);
+    free(y);
+    free(t);
+    return BL_OK;
+}
 
 static int draw_vector(bl_session *S, const char *name, target *tg, bl_err *e)
 {
     int k = -1;
     for (int i = 0; i < 3; i++)
         if (!strcmp(name, vec_names[i])) k = i;
+    const bl_problem_type *T = S->P->type;
+    if (k < 0 && T->vector && in_list(T->vector_names, name)) {
+        const gsl_vector *u = T->vector(S->P, name);
+        if (u) return draw_problem_vector(S, name, u, tg, e);
+    }
     if (k < 0) {
-        bl_err_set(e, BL_EINVAL, "unknown vector '%s' (theta, adjoint, omega)", name);
+        if (T->vector_names) {
+            char names[128];
+            snprintf(names, sizeof names, "%s", T->vector_names);
+            for (char *c = names; *c; c++)
+                if (*c == '|') *c = ',';
+            bl_err_set(e, BL_EINVAL, "unknown vector '%s' (theta, adjoint, omega; %s: %s)",
+                       name, T->name, names);
+        } else {
+            bl_err_set(e, BL_EINVAL, "unknown vector '%s' (theta, adjoint, omega)", name);
+        }
         return BL_EINVAL;
     }
     const gsl_vector *v = k == 0 ? S->theta : k == 2 ? S->omega : NULL;
@@ -1412,14 +1471,21 @@ static int exec_plot(bl_session *S, int argc, char **argv, bl_err *e)
 static const char *complete_plot(bl_session *S, int argi, char **w, size_t i)
 {
     static const char *const what[] = {"surface", "compare", "trace", "vector"};
-    (void)S;
-    if (argi == 2 && !strcmp(w[1], "vector")) return i < 3 ? vec_names[i] : NULL;
+    if (argi == 2 && !strcmp(w[1], "vector")) {
+        if (i < 3) return vec_names[i];
+        static char tok[8][32];         /* the problem's own names */
+        const char *p = S && S->P ? S->P->type->vector_names : NULL;
+        for (size_t k = 3; p && k < i; k++) p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL;
+        if (!p || !*p || i - 3 >= 8) return NULL;
+        snprintf(tok[i - 3], sizeof tok[i - 3], "%.*s", (int)strcspn(p, "|"), p);
+        return tok[i - 3];
+    }
     return argi == 1 && i < 4 ? what[i] : NULL;
 }
 
 const bl_command bl_cmd_plot = {
     .name = "plot",
-    .usage = "plot surface|compare|trace [FILE] | plot vector theta|adjoint|omega [FILE]",
+    .usage = "plot surface|compare|trace [FILE] | plot vector theta|adjoint|omega|NAME [FILE]",
     .summary = "draw the last surface, comparison, the outer trace or a vector, or write a "
                "figure (FILE.png, .svg, .pdf, or .gp: data and a gnuplot script)",
     .help =
@@ -1427,9 +1493,10 @@ const bl_command bl_cmd_plot = {
         "plot compare   the last comparison (stochastic algorithms: median lines,\n"
         "               the 10-90% band as bars, shaded in a figure)\n"
         "plot trace     F and ‖∇F‖ over the outer iterations (a figure: two panels)\n"
-        "plot vector theta|adjoint|omega\n"
+        "plot vector theta|adjoint|omega|NAME\n"
         "               a vector against its index: θ, the last adjoint the session\n"
-        "               kept (adjoint, hypergrad, step outer), or ω\n"
+        "               kept (adjoint, hypergrad, step outer), ω, or one of the\n"
+        "               problem's own (heat: u0, the true initial state, with θ)\n"
         "Braille and half blocks with 256 colours where the terminal has them\n"
         "(plot.style, plot.color), plain ASCII otherwise; plot.width, plot.height.\n"
         "With FILE a figure is written through PLplot (when bilab was built with it):\n"

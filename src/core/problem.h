@@ -61,6 +61,12 @@ typedef struct bl_problem_type {
      * entry separated by '|' ("λ₁|λ₂", the last for the rest); NULL: ω is
      * not a log (or not one throughout). */
     const char *exp_names;
+    /* The problem's own vectors for `plot vector NAME` (optional): NAMES
+     * lists them ('|'-separated, e.g. "u0"); vector returns the one named,
+     * borrowed from the instance, of dimension p (drawn against θ, its
+     * reconstruction), or NULL for a name it does not have. */
+    const char *vector_names;
+    const gsl_vector *(*vector)(const bl_problem *P, const char *name);
 
     /* Builds the instance from P->par and P->data: sets P->p, P->d and
      * P->state.  Must not keep pointers into anything but P->data. */

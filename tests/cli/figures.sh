@@ -136,6 +136,15 @@ ok $? "2-D surface: contours with −∇F arrows and the trace in the legend, ω
 labels eta.svg >eta.lab
 quiet eta.err && grep -qx 'η = exp(ω)' eta.lab && grep -qx '0.00248' eta.lab && grep -qx '0.135' eta.lab
 ok $? "a log-η axis of ω gets the secondary axis η = exp(ω)"
+# a problem's own vector: heat's u0, drawn with θ (its reconstruction)
+"$BILAB" -e 'problem use heat N=40; solve inner; set plot.style ascii; set plot.color off; plot vector u0; plot vector u0 u0.svg' >u0.out 2>u0.err
+labels u0.svg >u0.lab
+quiet u0.err && grep -q '^u0 (40 entries) and θ' u0.out && grep -q '\*\* u0 (the problem' u0.out \
+    && grep -q '++ θ (reconstruction)' u0.out && grep -qx "u0 (the problem's)" u0.lab \
+    && grep -qx 'θ (reconstruction)' u0.lab
+ok $? "plot vector u0 on heat: u₀ and θ, in the terminal and in a figure, each in the legend"
+expect_error "plot vector foo on heat: the problem's own names too" \
+    "plot: unknown vector 'foo' (theta, adjoint, omega; heat: u0)" 'problem use heat N=40; plot vector foo'
 # ridge's ω is log λ, enet's ω = (log λ₁, log λ₂): the secondary axis λ = exp(ω)
 "$BILAB" -e 'surface omega=-6:2:9; plot surface lam.svg; problem use enet; surface omega[1]=-4:0:5; plot surface lam2.svg' >/dev/null 2>lam.err
 labels lam.svg >lam.lab

@@ -534,6 +534,8 @@ static int budget_merge(bl_budget *b, double *resid, size_t *wfail, int *fail,
     for (size_t k = 0; k < n; k++) mine[k] = (unsigned char)bl_dist_owns(k);
     if ((st = bl_dist_merge(b->rel_err, 1, n, sizeof(double), mine, e))
         || (st = bl_dist_merge(b->cosine, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(b->bound, 1, n, sizeof(double), mine, e))
+        || (st = bl_dist_merge(b->bound_cert, 1, n, 1, mine, e))
         || (st = bl_dist_merge(b->hvp, 1, n, sizeof *b->hvp, mine, e))
         || (st = bl_dist_merge(b->done, 1, n, 1, mine, e))
         || (st = bl_dist_merge(b->converged, 1, n, 1, mine, e))

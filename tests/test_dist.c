@@ -200,6 +200,9 @@ int main(void)
         size_t m = o.n < SLOT - sizeof m ? o.n : 0;
         memcpy(sh->slot[0], &m, sizeof m);
         memcpy(sh->slot[0] + sizeof m, o.b, m);
+        free(o.b);              /* everything the child holds (valgrind checks it) */
+        free(one.b);
+        bl_session_free(S);
         _exit(0);
     }
     int ws0 = 0;
@@ -232,8 +235,12 @@ int main(void)
                 bl_dist_set(&d);
                 bl_session *T = bl_session_new(null, null, &cancel);
                 out o = run_cases(T);
-                if (o.n == one.n) memcpy(res + (size_t)r * one.n, o.b, o.n);
-                _exit(o.n == one.n ? 0 : 3);
+                int same = o.n == one.n;
+                if (same) memcpy(res + (size_t)r * one.n, o.b, o.n);
+                free(o.b);
+                free(one.b);
+                bl_session_free(T);
+                _exit(same ? 0 : 3);
             }
         }
         int allok = 1;

@@ -8,13 +8,8 @@ bench=$1
 script=$2
 OPENBLAS_NUM_THREADS=1
 export OPENBLAS_NUM_THREADS
-# a python3 with torch: $PYTHON, the one on PATH (often pyenv's, without
-# Debian's packages), then Debian's own
-py=
-for c in "${PYTHON:-}" python3 /usr/bin/python3; do
-    [ -n "$c" ] || continue
-    if "$c" -c 'import torch' >/dev/null 2>&1; then py=$c; break; fi
-done
+. "$(dirname "$0")/findpy.sh"
+find_python torch
 if [ -z "$py" ]; then
     "$bench" || exit 1
     echo "  torch L-BFGS: skipped (no python3 here can import torch; Debian's" \

@@ -17,13 +17,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bilab-stoch.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 "$bench" >"$tmp/bilab.out" || { cat "$tmp/bilab.out"; exit 1; }
 cat "$tmp/bilab.out"
-# a python3 with numpy: $PYTHON, the one on PATH (often pyenv's, without
-# Debian's packages), then Debian's own
-py=
-for c in "${PYTHON:-}" python3 /usr/bin/python3; do
-    [ -n "$c" ] || continue
-    if "$c" -c 'import numpy' >/dev/null 2>&1; then py=$c; break; fi
-done
+. "$(dirname "$0")/findpy.sh"
+find_python numpy
 if [ -z "$py" ]; then
     echo "  numpy SOBA: skipped (no python3 here can import numpy: install Debian's" \
          "python3-numpy, e.g. with bench/setup)"

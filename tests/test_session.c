@@ -311,17 +311,24 @@ static void type_line(bl_dash *D, const char *line)
     bl_dash_key(D, '\n');
 }
 
+/* A dashboard on a virtual terminal of ROWS × COLS, on the first of the
+ * terminal types this machine's terminfo has; NULL (E says why) when none. */
+static bl_dash *open_dash(bl_session *S, FILE *out, FILE *in, int rows, int cols, bl_err *e)
+{
+    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
+    bl_dash *D = NULL;
+    for (size_t t = 0; t < 3 && !D; t++) D = bl_dash_open_virtual(S, terms[t], out, in, rows, cols, e);
+    return D;
+}
+
 static void test_dash(void)
 {
     bl_session *S = quiet_session();
     run(S, "problem use quadratic p=8 d=2 kappa=50 seed=4; set omega 1,-1; "
            "set inner.solver gd; set inner.step 0.001");
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
-    bl_dash *D = NULL;
     bl_err e = {0, ""};
-    for (size_t t = 0; t < 3 && !D; t++)
-        D = bl_dash_open_virtual(S, terms[t], out, in, 30, 100, &e);
+    bl_dash *D = open_dash(S, out, in, 30, 100, &e);
     if (!D) {
         tap_diag("no virtual terminal (%s): the dashboard's checks are skipped", e.msg);
         fclose(out);
@@ -425,10 +432,8 @@ static void test_dash_stoch(void)
     run(R, setup);
     run(R, "step outer 5");
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
-    bl_dash *D = NULL;
     bl_err e = {0, ""};
-    for (size_t t = 0; t < 3 && !D; t++) D = bl_dash_open_virtual(S, terms[t], out, in, 24, 80, &e);
+    bl_dash *D = open_dash(S, out, in, 24, 80, &e);
     if (!D) {
         tap_diag("no virtual terminal (%s): the dashboard's checks are skipped", e.msg);
         fclose(out);
@@ -528,10 +533,8 @@ static void test_dash_status80(void)
     bl_session *S = quiet_session();
     run(S, "problem use ridge");
     FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
-    bl_dash *D = NULL;
     bl_err e = {0, ""};
-    for (size_t t = 0; t < 3 && !D; t++) D = bl_dash_open_virtual(S, terms[t], out, in, 24, 80, &e);
+    bl_dash *D = open_dash(S, out, in, 24, 80, &e);
     if (!D) {
         tap_diag("no virtual terminal (%s): the status line's check is skipped", e.msg);
     } else {
